@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+#   make            build build/xffwatch (also linked as ./xffwatch)
+#   make run        install what is missing, build, run the observer (root)
+#   make test       install what is missing, build, run every test (root)
+#   make check      formatter and static analysers
+#   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
+#   V=1             show full commands
+
+OUT      := build
+CLANG    ?= clang
+CC       ?= gcc
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+PKGS     := libbpf libelf zlib
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Iinclude -I.
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(wildcard user/*.c)
+# Everything but main.c is also linked into the unit tests.
+LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
+BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test vmlinux clean install
+
+all: $(OUT)/xffwatch xffwatch
+
+xffwatch: $(OUT)/xffwatch
+	$(Q)ln -sf $(OUT)/xffwatch $@
+
+$(OUT)/xffwatch: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# User objects may include any skeleton; generate them first.
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
+
+$(OUT)/san/%.o: user/%.c | $(SKELS) $(OUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
+
+$(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) | $(OUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $< $(SAN_OBJS) \
+		-lcmocka -ljansson $(LDLIBS) -o $@
+
+$(BPFTEST_BIN): $(BPFTEST_SRCS) $(SKELS) | $(OUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $(BPFTEST_SRCS) \
+		-lcmocka $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
+	$(call msg,CC-TOOL,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP $< $(LDLIBS) -o $@
+
+$(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+vmlinux:
+	$(call msg,GEN,vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
+	$(Q)mv vmlinux.h.tmp vmlinux.h
+
+deps:
+	$(Q)scripts/deps.sh
+
+deps-test:
+	$(Q)scripts/deps.sh --test
+
+run: deps
+	$(Q)$(MAKE) all
+	$(OUT)/xffwatch $(ARGS)
+
+test: deps-test
+	$(Q)$(MAKE) all test-unit test-bpf test-e2e
+
+test-unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+test-bpf: $(BPFTEST_BIN)
+	$(Q)$(BPFTEST_BIN)
+
+test-e2e: $(OUT)/xffwatch $(TOOL_BINS)
+	$(Q)tests/e2e/run.sh
+
+check:
+	$(Q)scripts/check.sh
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux.h$$')
+
+install: $(OUT)/xffwatch
+	install -D -m 0755 $(OUT)/xffwatch $(DESTDIR)/usr/local/sbin/xffwatch
+
+clean:
+	$(call msg,CLEAN,$(OUT))
+	$(Q)rm -rf $(OUT) xffwatch
+
+-include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/san/*.d $(OUT)/tests/*.d)

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Putting the TC program on an interface's ingress hook, and taking it off.
+ * TCX links (kernel 6.6+) vanish with the daemon's last fd, so a killed run
+ * leaves nothing behind; clsact filters are the fallback, at a fixed handle
+ * and priority of our own, so that a restart replaces a stale one.
+ */
+#ifndef XFFW_ATTACH_H
+#define XFFW_ATTACH_H
+
+#include <linux/types.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "options.h"
+
+/* Name the kernel shows for our program (BPF_OBJ_NAME_LEN limits it to 15). */
+#define XFFW_PROG_NAME	 "xffwatch_tc"
+/* Our clsact filter: handle and priority no one else is likely to pick. */
+#define XFFW_TC_HANDLE	 0x7866
+#define XFFW_TC_PRIORITY 0x7866
+
+struct attachment {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	enum attach_mode kind; /* ATTACH_TCX or ATTACH_TC once attached */
+	int link_fd;	       /* TCX */
+	bool qdisc_created;    /* TC: we made the clsact qdisc */
+};
+
+/*
+ * Attaches @prog_fd to the ingress of @ifname as @mode asks. Refuses when a
+ * live xffwatch is already attached there. Returns 0 or a negative errno,
+ * after logging why.
+ */
+int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a);
+
+/* Detaches; destroys the clsact qdisc only if attach_prog created it. */
+void attach_release(struct attachment *a);
+
+struct attach_entry {
+	int ifindex;
+	enum attach_mode kind;
+	__u32 link_id; /* TCX only */
+	__u32 prog_id;
+};
+
+/*
+ * Lists xffwatch programs on the ingress of @ifindex (0: every interface,
+ * TCX only): TCX links and our clsact filter. Returns the number found (at
+ * most @max stored) or a negative errno.
+ */
+int attach_list(int ifindex, struct attach_entry *out, size_t max);
+
+#endif

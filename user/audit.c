@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+
+/* Forwarding headers echoed raw under xffwatch.forwarded, in this order. */
+static const unsigned int echoed_headers[] = {
+	XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	  XFFW_F_X_REAL_IP,
+	XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,	  XFFW_F_X_FORWARDED_PROTO,
+	XFFW_F_X_FORWARDED_HOST, XFFW_F_X_FORWARDED_PORT, XFFW_F_VIA,
+};
+
+size_t audit_timestamp(const struct timespec *ts, char *buf)
+{
+	struct tm tm;
+	time_t sec = ts->tv_sec;
+	int n;
+
+	gmtime_r(&sec, &tm);
+	n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     ts->tv_nsec / 1000);
+	return n > 0 && n < 32 ? (size_t)n : 0;
+}
+
+struct str url_path(struct str t)
+{
+	const char *p = t.p, *end = t.p + t.len, *q;
+
+	if (t.len && t.p[0] != '/') {
+		const char *scheme = NULL;
+
+		/* absolute-form "http://authority/path": skip to the path. */
+		for (q = p; q + 2 < end; q++) {
+			if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+				scheme = q;
+				break;
+			}
+			if (q[0] == '/' || q[0] == '?')
+				break;
+		}
+		if (!scheme)
+			return t; /* "*" or authority-form: the target as it is */
+		p = scheme + 3;
+		while (p < end && *p != '/' && *p != '?' && *p != '#')
+			p++;
+		if (p == end || *p != '/')
+			return (struct str){ "/", 1 };
+	}
+	for (q = p; q < end && *q != '?' && *q != '#'; q++)
+		;
+	return (struct str){ p, (size_t)(q - p) };
+}
+
+struct str host_domain(struct str host, unsigned int *port)
+{
+	const char *colon = NULL;
+	struct str name = host;
+
+	*port = 0;
+	if (host.len && host.p[0] == '[') {
+		const char *close = memchr(host.p, ']', host.len);
+
+		if (!close)
+			return host;
+		name = (struct str){ host.p + 1, (size_t)(close - host.p - 1) };
+		if (close + 1 < host.p + host.len && close[1] == ':')
+			colon = close + 1;
+	} else {
+		colon = memchr(host.p, ':', host.len);
+		if (colon && memchr(colon + 1, ':', host.len - (size_t)(colon + 1 - host.p)))
+			return host; /* bare IPv6 or garbage: keep it whole */
+		if (colon)
+			name.len = (size_t)(colon - host.p);
+	}
+	if (colon) {
+		unsigned int v = 0;
+		size_t n = host.len - (size_t)(colon + 1 - host.p);
+
+		for (size_t i = 0; i < n && n <= 5; i++) {
+			if (colon[1 + i] < '0' || colon[1 + i] > '9') {
+				v = 0;
+				break;
+			}
+			v = v * 10 + (unsigned int)(colon[1 + i] - '0');
+		}
+		*port = n <= 5 && v <= 65535 ? v : 0;
+	}
+	return name;
+}
+
+static void address(struct json *j, const char *key, const struct ip_addr *a)
+{
+	char text[IP_STR_MAX];
+	size_t n = ip_format(a, text);
+
+	json_string(j, key, text, n);
+}
+
+static void endpoint(struct json *j, const char *key, const struct ip_addr *a, uint16_t port)
+{
+	json_object_begin(j, key);
+	address(j, "ip", a);
+	json_uint(j, "port", port);
+	json_object_end(j);
+}
+
+static void field_value(struct json *j, const char *key, const struct req_field *f)
+{
+	struct str v = str_trim_ows(f->value);
+
+	json_string(j, key, v.p, v.len);
+}
+
+static void url(struct json *j, const struct http_request *req)
+{
+	const struct req_field *host;
+	struct str path = url_path(req->target);
+
+	json_object_begin(j, "url");
+	json_string(j, "path", path.p, path.len);
+	if (req_field_count(req, XFFW_F_HOST, &host)) {
+		unsigned int port;
+		struct str domain = host_domain(str_trim_ows(host->value), &port);
+
+		json_string(j, "domain", domain.p, domain.len);
+		if (port)
+			json_uint(j, "port", port);
+	}
+	json_object_end(j);
+}
+
+static void trust(struct json *j, const struct resolution *res)
+{
+	json_object_begin(j, "trust");
+	json_cstring(j, "header", res->source ? field_key(res->source) : "peer");
+	json_bool(j, "peer_trusted", res->peer_trusted);
+	json_array_begin(j, "chain");
+	for (size_t i = 0; i < res->chain.n; i++)
+		json_string(j, NULL, res->chain.hop[i].p, res->chain.hop[i].len);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void forwarded(struct json *j, const struct http_request *req)
+{
+	bool any = false;
+
+	for (size_t h = 0; h < sizeof(echoed_headers) / sizeof(echoed_headers[0]); h++) {
+		unsigned int id = echoed_headers[h];
+
+		if (!req_field_count(req, id, NULL))
+			continue;
+		if (!any)
+			json_object_begin(j, "forwarded");
+		any = true;
+		json_array_begin(j, field_key(id));
+		for (size_t i = 0; i < req->nfields; i++)
+			if (req->fields[i].id == id)
+				field_value(j, NULL, &req->fields[i]);
+		json_array_end(j);
+	}
+	if (any)
+		json_object_end(j);
+}
+
+void audit_format(struct json *j, const struct http_request *req, const struct resolution *res,
+		  const struct audit_meta *meta)
+{
+	const struct req_field *ua;
+	char ts[32];
+
+	json_object_begin(j, NULL);
+	json_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
+
+	json_object_begin(j, "event");
+	json_cstring(j, "dataset", "xffwatch.audit");
+	json_cstring(j, "kind", "event");
+	json_array_begin(j, "category");
+	json_cstring(j, NULL, "web");
+	json_array_end(j);
+	json_array_begin(j, "type");
+	json_cstring(j, NULL, "access");
+	json_array_end(j);
+	json_object_end(j);
+
+	json_object_begin(j, "client");
+	address(j, "ip", &res->client);
+	json_object_end(j);
+	endpoint(j, "source", &req->saddr, req->sport);
+	endpoint(j, "destination", &req->daddr, req->dport);
+
+	json_object_begin(j, "network");
+	json_cstring(j, "transport", "tcp");
+	json_cstring(j, "type", req->saddr.family == 4 ? "ipv4" : "ipv6");
+	json_object_end(j);
+
+	json_object_begin(j, "http");
+	json_object_begin(j, "request");
+	json_string(j, "method", req->method.p, req->method.len);
+	json_object_end(j);
+	if (req->version.len)
+		json_string(j, "version", req->version.p, req->version.len);
+	json_object_end(j);
+
+	url(j, req);
+
+	if (req_field_count(req, XFFW_F_USER_AGENT, &ua)) {
+		json_object_begin(j, "user_agent");
+		field_value(j, "original", ua);
+		json_object_end(j);
+	}
+
+	if (meta->ifname) {
+		json_object_begin(j, "observer");
+		json_object_begin(j, "ingress");
+		json_object_begin(j, "interface");
+		json_cstring(j, "name", meta->ifname);
+		json_object_end(j);
+		json_object_end(j);
+		json_object_end(j);
+	}
+
+	json_object_begin(j, "xffwatch");
+	trust(j, res);
+	json_array_begin(j, "findings");
+	for (unsigned int f = 0; f < FINDING__MAX; f++)
+		if (res->findings & (1U << f))
+			json_cstring(j, NULL, finding_name(f));
+	json_array_end(j);
+	forwarded(j, req);
+	json_object_end(j);
+
+	json_object_end(j);
+	json_newline(j);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The audit event: one JSON line per request, ECS field names (docs/audit-event.md). */
+#ifndef XFFW_AUDIT_H
+#define XFFW_AUDIT_H
+
+#include <time.h>
+
+#include "json.h"
+#include "request.h"
+#include "trust.h"
+
+struct audit_meta {
+	struct timespec when; /* CLOCK_REALTIME of the request */
+	const char *ifname;   /* NULL when unknown */
+};
+
+/* Appends the event for @req and @res to @j, newline included. */
+void audit_format(struct json *j, const struct http_request *req, const struct resolution *res,
+		  const struct audit_meta *meta);
+
+/* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */
+size_t audit_timestamp(const struct timespec *ts, char *buf);
+
+/* The path of a request target: no query, no fragment, no scheme or authority. */
+struct str url_path(struct str target);
+
+/* Splits a Host value into name and port (0 if none or not a valid port). */
+struct str host_domain(struct str host, unsigned int *port);
+
+#endif

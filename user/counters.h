@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The kernel's per-CPU counters, summed. */
+#ifndef XFFW_COUNTERS_H
+#define XFFW_COUNTERS_H
+
+#include <linux/types.h>
+#include <stdint.h>
+
+#include "xffwatch_abi.h"
+
+/* Name of counter @idx as printed ("ringbuf_lost"), or NULL. */
+const char *counter_name(unsigned int idx);
+
+/* Sums the per-CPU values of map @map_fd into @out[XFFW_CNT__MAX]. 0 or -errno. */
+int counters_read(int map_fd, uint64_t out[XFFW_CNT__MAX]);
+
+#endif

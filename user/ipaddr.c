@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ipaddr.h"
+
+static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Strict dotted decimal: inet_pton would do, but we must not need a NUL. */
+static int parse_v4(const char *s, size_t len, uint8_t out[4])
+{
+	size_t i = 0;
+
+	for (int octet = 0; octet < 4; octet++) {
+		unsigned int v = 0;
+		size_t start = i;
+
+		if (octet > 0) {
+			if (i >= len || s[i] != '.')
+				return -EINVAL;
+			start = ++i;
+		}
+		while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 4)
+			v = v * 10 + (unsigned int)(s[i++] - '0');
+		if (i == start || i - start > 3 || v > 255)
+			return -EINVAL;
+		/* "010" is 10 to nginx and 8 to inet_aton: refuse the ambiguity. */
+		if (i - start > 1 && s[start] == '0')
+			return -EINVAL;
+		out[octet] = (uint8_t)v;
+	}
+	return i == len ? 0 : -EINVAL;
+}
+
+static int parse_v6(const char *s, size_t len, uint8_t out[16])
+{
+	char buf[IP_STR_MAX + 1];
+
+	if (len < 2 || len > IP_STR_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		/* Only hex digits, ':' and '.' (embedded IPv4); this also refuses zones. */
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+		      c == ':' || c == '.'))
+			return -EINVAL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -EINVAL;
+}
+
+int ip_parse(const char *s, size_t len, struct ip_addr *out)
+{
+	struct ip_addr a = { 0 };
+
+	if (memchr(s, ':', len)) {
+		if (parse_v6(s, len, a.b))
+			return -EINVAL;
+		a.family = 6;
+	} else {
+		if (parse_v4(s, len, a.b))
+			return -EINVAL;
+		a.family = 4;
+	}
+	*out = a;
+	return 0;
+}
+
+/* Decimal port 1..65535, no sign, no leading zeros beyond a lone digit. */
+static int parse_port(const char *s, size_t len, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 5)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *port)
+{
+	uint16_t p = 0;
+	const char *colon;
+
+	if (len > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+		size_t rest;
+
+		if (!close)
+			return -EINVAL;
+		rest = len - (size_t)(close + 1 - s);
+		if (rest > 0 && (close[1] != ':' || parse_port(close + 2, rest - 1, &p)))
+			return -EINVAL;
+		if (parse_v6(s + 1, (size_t)(close - s - 1), out->b))
+			return -EINVAL;
+		out->family = 6;
+	} else {
+		colon = memchr(s, ':', len);
+		/* One colon: IPv4 with a port. More: a bare IPv6 address. */
+		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) {
+			if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), &p) ||
+			    parse_v4(s, (size_t)(colon - s), out->b))
+				return -EINVAL;
+			out->family = 4;
+		} else if (ip_parse(s, len, out)) {
+			return -EINVAL;
+		}
+	}
+	if (port)
+		*port = p;
+	return 0;
+}
+
+static void clear_host_bits(uint8_t *b, int nbytes, unsigned int prefix, bool *had)
+{
+	for (int i = 0; i < nbytes; i++) {
+		unsigned int bit = (unsigned int)i * 8;
+		uint8_t mask;
+
+		if (bit >= prefix)
+			mask = 0;
+		else if (prefix - bit >= 8)
+			mask = 0xff;
+		else
+			mask = (uint8_t)(0xff << (8 - (prefix - bit)));
+		if (b[i] & ~mask)
+			*had = true;
+		b[i] &= mask;
+	}
+}
+
+int ip_cidr_parse(const char *s, size_t len, struct ip_cidr *out, bool *had_host_bits)
+{
+	const char *slash = memchr(s, '/', len);
+	struct ip_cidr c = { 0 };
+	unsigned int prefix, max;
+	bool had = false;
+
+	if (ip_parse(s, slash ? (size_t)(slash - s) : len, &c.net))
+		return -EINVAL;
+	max = c.net.family == 4 ? 32 : 128;
+	if (slash) {
+		size_t n = len - (size_t)(slash + 1 - s);
+
+		prefix = 0;
+		if (n == 0 || n > 3)
+			return -EINVAL;
+		for (size_t i = 0; i < n; i++) {
+			char d = slash[1 + i];
+
+			if (d < '0' || d > '9')
+				return -EINVAL;
+			prefix = prefix * 10 + (unsigned int)(d - '0');
+		}
+		if (prefix > max || (n > 1 && slash[1] == '0'))
+			return -EINVAL;
+	} else {
+		prefix = max;
+	}
+	clear_host_bits(c.net.b, c.net.family == 4 ? 4 : 16, prefix, &had);
+	c.prefix = (uint8_t)prefix;
+	if (had_host_bits)
+		*had_host_bits = had;
+	*out = c;
+	return 0;
+}
+
+static bool is_v4_mapped(const struct ip_addr *a)
+{
+	return a->family == 6 && !memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix));
+}
+
+/* The IPv4 view of @a if it is IPv4 or IPv4-mapped; false otherwise. */
+static bool as_v4(const struct ip_addr *a, uint8_t out[4])
+{
+	if (a->family == 4) {
+		memcpy(out, a->b, 4);
+		return true;
+	}
+	if (is_v4_mapped(a)) {
+		memcpy(out, a->b + 12, 4);
+		return true;
+	}
+	return false;
+}
+
+static bool prefix_equal(const uint8_t *x, const uint8_t *y, unsigned int prefix)
+{
+	unsigned int full = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(x, y, full))
+		return false;
+	if (!rest)
+		return true;
+	return ((x[full] ^ y[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+bool ip_cidr_match(const struct ip_cidr *c, const struct ip_addr *a)
+{
+	uint8_t v4[4];
+
+	if (c->net.family == 4)
+		return as_v4(a, v4) && prefix_equal(c->net.b, v4, c->prefix);
+	return a->family == 6 && prefix_equal(c->net.b, a->b, c->prefix);
+}
+
+bool ip_equal(const struct ip_addr *a, const struct ip_addr *b)
+{
+	uint8_t x[4], y[4];
+
+	if (as_v4(a, x) && as_v4(b, y))
+		return !memcmp(x, y, 4);
+	return a->family == b->family && !memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
+}
+
+size_t ip_format(const struct ip_addr *a, char *buf)
+{
+	if (!inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->b, buf, IP_STR_MAX)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return strlen(buf);
+}
+
+size_t ip_cidr_format(const struct ip_cidr *c, char *buf)
+{
+	size_t n = ip_format(&c->net, buf);
+
+	return n + (size_t)snprintf(buf + n, 5, "/%u", c->prefix);
+}
+
+void ip_from_bytes(struct ip_addr *a, int family, const uint8_t *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)family;
+	memcpy(a->b, bytes, family == 4 ? 4 : 16);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A request as the kernel reported it: tuple, request line, header values. */
+#ifndef XFFW_REQUEST_H
+#define XFFW_REQUEST_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xffwatch_abi.h"
+#include "ipaddr.h"
+
+/* Header lines kept per request; more is flagged (REQ_F_TOO_MANY_FIELDS). */
+#define REQ_MAX_FIELDS 64
+
+struct str {
+	const char *p;
+	size_t len;
+};
+
+struct req_field {
+	uint8_t id;    /* enum xffw_field_id */
+	uint8_t flags; /* XFFW_FIELD_F_* */
+	struct str value;
+};
+
+enum {
+	REQ_F_TOO_MANY_FIELDS = 1 << 0,
+};
+
+struct http_request {
+	uint64_t ts_ns; /* CLOCK_MONOTONIC, 0 when not from the wire */
+	uint32_t ifindex;
+	uint32_t seq;
+	uint16_t rec_flags; /* XFFW_REC_F_* */
+	uint16_t flags;	    /* REQ_F_* */
+	struct ip_addr saddr, daddr;
+	uint16_t sport, dport;
+
+	struct str method, target, version; /* version: "1.1" */
+	bool line_truncated;		    /* the request line was cut */
+
+	size_t nfields;
+	struct req_field fields[REQ_MAX_FIELDS];
+};
+
+/* Header name as it appears on the wire ("X-Forwarded-For"), or NULL. */
+const char *field_wire_name(unsigned int id);
+/* Lower-case name used in events and options ("x-forwarded-for"), or NULL. */
+const char *field_key(unsigned int id);
+/* The field id for a lower-case option name, or 0. */
+unsigned int field_by_key(const char *key);
+
+/*
+ * Decodes a kernel record of @size bytes into @req, whose views point into
+ * @data. Returns 0, or -EBADMSG when the record is malformed (wrong ABI
+ * version, type, lengths or request line).
+ */
+int record_decode(const void *data, size_t size, struct http_request *req);
+
+/* Number of lines of field @id; the first one in *@first (may be NULL). */
+size_t req_field_count(const struct http_request *req, unsigned int id,
+		       const struct req_field **first);
+
+/* Does any line of @id carry a truncation flag? */
+bool req_field_truncated(const struct http_request *req, unsigned int id);
+
+/* Is the request head incomplete in a way that may hide header lines? */
+bool req_head_incomplete(const struct http_request *req);
+
+/* @s without leading and trailing SP/HTAB. */
+struct str str_trim_ows(struct str s);
+
+#endif

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attach.h"
+#include "status.h"
+
+static const char usage[] =
+	"Usage: xffwatch status [--iface IF]...\n"
+	"List the xffwatch programs attached to interfaces, one line each:\n"
+	"  IFACE ingress tcx link LINK_ID prog PROG_ID\n"
+	"  IFACE ingress tc handle HANDLE prio PRIO prog PROG_ID\n"
+	"Without --iface, every interface of this network namespace is looked at.\n"
+	"Exit status: 0 when something is attached, 1 when nothing is, 2 on bad usage.\n";
+
+static int show(int ifindex)
+{
+	struct attach_entry e[64];
+	int n = attach_list(ifindex, e, 64);
+
+	for (int i = 0; i < n && i < 64; i++) {
+		char name[IF_NAMESIZE] = "?";
+
+		if_indextoname((unsigned int)e[i].ifindex, name);
+		if (e[i].kind == ATTACH_TCX)
+			printf("%s ingress tcx link %u prog %u\n", name, e[i].link_id,
+			       e[i].prog_id);
+		else
+			printf("%s ingress tc handle %#x prio %#x prog %u\n", name, XFFW_TC_HANDLE,
+			       XFFW_TC_PRIORITY, e[i].prog_id);
+	}
+	return n;
+}
+
+int status_main(int argc, char **argv)
+{
+	int found = 0, ifaces = 0;
+
+	for (int i = 1; i < argc; i++) {
+		unsigned int ifindex;
+
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if ((strcmp(argv[i], "--iface") && strcmp(argv[i], "-i")) || i + 1 == argc) {
+			fprintf(stderr, "xffwatch status: unexpected argument '%s' (see --help)\n",
+				argv[i]);
+			return 2;
+		}
+		ifindex = if_nametoindex(argv[++i]);
+		if (!ifindex) {
+			fprintf(stderr, "xffwatch status: %s: no such interface\n", argv[i]);
+			return 2;
+		}
+		ifaces++;
+		found += show((int)ifindex);
+	}
+	if (!ifaces) {
+		struct if_nameindex *all = if_nameindex();
+
+		for (struct if_nameindex *it = all; it && it->if_index; it++)
+			found += show((int)it->if_index);
+		if_freenameindex(all);
+	}
+	return found > 0 ? 0 : 1;
+}
