@@ -83,10 +83,10 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) | $(OUT)/tests
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $< $(SAN_OBJS) \
 		-lcmocka -ljansson $(LDLIBS) -o $@
 
-$(BPFTEST_BIN): $(BPFTEST_SRCS) $(SKELS) | $(OUT)/tests
+$(BPFTEST_BIN): $(BPFTEST_SRCS) $(SAN_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $(BPFTEST_SRCS) \
-		-lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $(BPFTEST_SRCS) \
+		$(SAN_OBJS) -lcmocka $(LDLIBS) -o $@
 
 $(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
 	$(call msg,CC-TOOL,$@)

@@ -90,60 +90,60 @@ struct str host_domain(struct str host, unsigned int *port)
 	return name;
 }
 
-static void address(struct json *j, const char *key, const struct ip_addr *a)
+static void address(struct jsonw *j, const char *key, const struct ip_addr *a)
 {
 	char text[IP_STR_MAX];
 	size_t n = ip_format(a, text);
 
-	json_string(j, key, text, n);
+	jsonw_string(j, key, text, n);
 }
 
-static void endpoint(struct json *j, const char *key, const struct ip_addr *a, uint16_t port)
+static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port)
 {
-	json_object_begin(j, key);
+	jsonw_object_begin(j, key);
 	address(j, "ip", a);
-	json_uint(j, "port", port);
-	json_object_end(j);
+	jsonw_uint(j, "port", port);
+	jsonw_object_end(j);
 }
 
-static void field_value(struct json *j, const char *key, const struct req_field *f)
+static void field_value(struct jsonw *j, const char *key, const struct req_field *f)
 {
 	struct str v = str_trim_ows(f->value);
 
-	json_string(j, key, v.p, v.len);
+	jsonw_string(j, key, v.p, v.len);
 }
 
-static void url(struct json *j, const struct http_request *req)
+static void url(struct jsonw *j, const struct http_request *req)
 {
 	const struct req_field *host;
 	struct str path = url_path(req->target);
 
-	json_object_begin(j, "url");
-	json_string(j, "path", path.p, path.len);
+	jsonw_object_begin(j, "url");
+	jsonw_string(j, "path", path.p, path.len);
 	if (req_field_count(req, XFFW_F_HOST, &host)) {
 		unsigned int port;
 		struct str domain = host_domain(str_trim_ows(host->value), &port);
 
-		json_string(j, "domain", domain.p, domain.len);
+		jsonw_string(j, "domain", domain.p, domain.len);
 		if (port)
-			json_uint(j, "port", port);
+			jsonw_uint(j, "port", port);
 	}
-	json_object_end(j);
+	jsonw_object_end(j);
 }
 
-static void trust(struct json *j, const struct resolution *res)
+static void trust(struct jsonw *j, const struct resolution *res)
 {
-	json_object_begin(j, "trust");
-	json_cstring(j, "header", res->source ? field_key(res->source) : "peer");
-	json_bool(j, "peer_trusted", res->peer_trusted);
-	json_array_begin(j, "chain");
+	jsonw_object_begin(j, "trust");
+	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
+	jsonw_bool(j, "peer_trusted", res->peer_trusted);
+	jsonw_array_begin(j, "chain");
 	for (size_t i = 0; i < res->chain.n; i++)
-		json_string(j, NULL, res->chain.hop[i].p, res->chain.hop[i].len);
-	json_array_end(j);
-	json_object_end(j);
+		jsonw_string(j, NULL, res->chain.hop[i].p, res->chain.hop[i].len);
+	jsonw_array_end(j);
+	jsonw_object_end(j);
 }
 
-static void forwarded(struct json *j, const struct http_request *req)
+static void forwarded(struct jsonw *j, const struct http_request *req)
 {
 	bool any = false;
 
@@ -153,85 +153,85 @@ static void forwarded(struct json *j, const struct http_request *req)
 		if (!req_field_count(req, id, NULL))
 			continue;
 		if (!any)
-			json_object_begin(j, "forwarded");
+			jsonw_object_begin(j, "forwarded");
 		any = true;
-		json_array_begin(j, field_key(id));
+		jsonw_array_begin(j, field_key(id));
 		for (size_t i = 0; i < req->nfields; i++)
 			if (req->fields[i].id == id)
 				field_value(j, NULL, &req->fields[i]);
-		json_array_end(j);
+		jsonw_array_end(j);
 	}
 	if (any)
-		json_object_end(j);
+		jsonw_object_end(j);
 }
 
-void audit_format(struct json *j, const struct http_request *req, const struct resolution *res,
+void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
 		  const struct audit_meta *meta)
 {
 	const struct req_field *ua;
 	char ts[32];
 
-	json_object_begin(j, NULL);
-	json_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
+	jsonw_object_begin(j, NULL);
+	jsonw_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
 
-	json_object_begin(j, "event");
-	json_cstring(j, "dataset", "xffwatch.audit");
-	json_cstring(j, "kind", "event");
-	json_array_begin(j, "category");
-	json_cstring(j, NULL, "web");
-	json_array_end(j);
-	json_array_begin(j, "type");
-	json_cstring(j, NULL, "access");
-	json_array_end(j);
-	json_object_end(j);
+	jsonw_object_begin(j, "event");
+	jsonw_cstring(j, "dataset", "xffwatch.audit");
+	jsonw_cstring(j, "kind", "event");
+	jsonw_array_begin(j, "category");
+	jsonw_cstring(j, NULL, "web");
+	jsonw_array_end(j);
+	jsonw_array_begin(j, "type");
+	jsonw_cstring(j, NULL, "access");
+	jsonw_array_end(j);
+	jsonw_object_end(j);
 
-	json_object_begin(j, "client");
+	jsonw_object_begin(j, "client");
 	address(j, "ip", &res->client);
-	json_object_end(j);
+	jsonw_object_end(j);
 	endpoint(j, "source", &req->saddr, req->sport);
 	endpoint(j, "destination", &req->daddr, req->dport);
 
-	json_object_begin(j, "network");
-	json_cstring(j, "transport", "tcp");
-	json_cstring(j, "type", req->saddr.family == 4 ? "ipv4" : "ipv6");
-	json_object_end(j);
+	jsonw_object_begin(j, "network");
+	jsonw_cstring(j, "transport", "tcp");
+	jsonw_cstring(j, "type", req->saddr.family == 4 ? "ipv4" : "ipv6");
+	jsonw_object_end(j);
 
-	json_object_begin(j, "http");
-	json_object_begin(j, "request");
-	json_string(j, "method", req->method.p, req->method.len);
-	json_object_end(j);
+	jsonw_object_begin(j, "http");
+	jsonw_object_begin(j, "request");
+	jsonw_string(j, "method", req->method.p, req->method.len);
+	jsonw_object_end(j);
 	if (req->version.len)
-		json_string(j, "version", req->version.p, req->version.len);
-	json_object_end(j);
+		jsonw_string(j, "version", req->version.p, req->version.len);
+	jsonw_object_end(j);
 
 	url(j, req);
 
 	if (req_field_count(req, XFFW_F_USER_AGENT, &ua)) {
-		json_object_begin(j, "user_agent");
+		jsonw_object_begin(j, "user_agent");
 		field_value(j, "original", ua);
-		json_object_end(j);
+		jsonw_object_end(j);
 	}
 
 	if (meta->ifname) {
-		json_object_begin(j, "observer");
-		json_object_begin(j, "ingress");
-		json_object_begin(j, "interface");
-		json_cstring(j, "name", meta->ifname);
-		json_object_end(j);
-		json_object_end(j);
-		json_object_end(j);
+		jsonw_object_begin(j, "observer");
+		jsonw_object_begin(j, "ingress");
+		jsonw_object_begin(j, "interface");
+		jsonw_cstring(j, "name", meta->ifname);
+		jsonw_object_end(j);
+		jsonw_object_end(j);
+		jsonw_object_end(j);
 	}
 
-	json_object_begin(j, "xffwatch");
+	jsonw_object_begin(j, "xffwatch");
 	trust(j, res);
-	json_array_begin(j, "findings");
+	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)
 		if (res->findings & (1U << f))
-			json_cstring(j, NULL, finding_name(f));
-	json_array_end(j);
+			jsonw_cstring(j, NULL, finding_name(f));
+	jsonw_array_end(j);
 	forwarded(j, req);
-	json_object_end(j);
+	jsonw_object_end(j);
 
-	json_object_end(j);
-	json_newline(j);
+	jsonw_object_end(j);
+	jsonw_newline(j);
 }

@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-#include "json.h"
+#include "jsonw.h"
 #include "request.h"
 #include "trust.h"
 
@@ -15,7 +15,7 @@ struct audit_meta {
 };
 
 /* Appends the event for @req and @res to @j, newline included. */
-void audit_format(struct json *j, const struct http_request *req, const struct resolution *res,
+void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
 		  const struct audit_meta *meta);
 
 /* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */

@@ -81,7 +81,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *o)
 	int c, index = 0;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also resets its scanning state */
 	while ((c = getopt_long(argc, argv, ":i:p:t:o:vhV", long_options, &index)) != -1) {
 		const char *why = NULL;
 		char bad[64];

@@ -28,7 +28,7 @@ struct daemon {
 	struct attachment att[OPT_MAX_IFACES];
 	size_t natt;
 	struct output out;
-	struct json json;
+	struct jsonw json;
 	struct trust_config trust;
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
@@ -60,7 +60,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	trust_resolve(&d->trust, &d->req, &d->res);
 	meta.when = clock_to_real(d->req.ts_ns, d->mono_to_real);
 	meta.ifname = ifname_of(d, d->req.ifindex);
-	json_reset(&d->json);
+	jsonw_reset(&d->json);
 	audit_format(&d->json, &d->req, &d->res, &meta);
 	if (d->json.failed) {
 		d->out.dropped++;
@@ -255,7 +255,7 @@ int daemon_run(const struct options *o)
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1 };
 	int err, status = 1;
 
-	json_init(&d.json);
+	jsonw_init(&d.json);
 	d.out.fd = -1;
 	d.trust = (struct trust_config){ .trusted = o->trusted,
 					 .ntrusted = o->ntrusted,
@@ -302,7 +302,7 @@ cleanup:
 	output_close(&d.out);
 	ring_buffer__free(d.rb);
 	xffwatch_bpf__destroy(d.skel);
-	json_free(&d.json);
+	jsonw_free(&d.json);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	if (d.sigfd >= 0)

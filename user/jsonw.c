@@ -2,21 +2,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "jsonw.h"
 
-void json_init(struct json *j)
+void jsonw_init(struct jsonw *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->first[0] = true;
 }
 
-void json_free(struct json *j)
+void jsonw_free(struct jsonw *j)
 {
 	free(j->buf);
-	json_init(j);
+	jsonw_init(j);
 }
 
-void json_reset(struct json *j)
+void jsonw_reset(struct jsonw *j)
 {
 	j->len = 0;
 	j->failed = false;
@@ -24,7 +24,7 @@ void json_reset(struct json *j)
 	j->first[0] = true;
 }
 
-static bool reserve(struct json *j, size_t more)
+static bool reserve(struct jsonw *j, size_t more)
 {
 	size_t cap;
 	char *p;
@@ -46,7 +46,7 @@ static bool reserve(struct json *j, size_t more)
 	return true;
 }
 
-static void put(struct json *j, const char *s, size_t n)
+static void put(struct jsonw *j, const char *s, size_t n)
 {
 	if (!reserve(j, n))
 		return;
@@ -54,7 +54,7 @@ static void put(struct json *j, const char *s, size_t n)
 	j->len += n;
 }
 
-static void putc_(struct json *j, char c)
+static void putc_(struct jsonw *j, char c)
 {
 	if (!reserve(j, 1))
 		return;
@@ -109,7 +109,7 @@ static long utf8_next(const unsigned char *s, size_t n)
 	return k == len ? (long)len : -(long)k;
 }
 
-void json_escape(struct json *j, const char *str, size_t n)
+void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
@@ -171,70 +171,70 @@ void json_escape(struct json *j, const char *str, size_t n)
 	}
 }
 
-static void member(struct json *j, const char *key)
+static void member(struct jsonw *j, const char *key)
 {
 	if (!j->first[j->depth])
 		putc_(j, ',');
 	j->first[j->depth] = false;
 	if (key) {
 		putc_(j, '"');
-		json_escape(j, key, strlen(key));
+		jsonw_escape(j, key, strlen(key));
 		put(j, "\":", 2);
 	}
 }
 
-static void open_(struct json *j, const char *key, char c)
+static void open_(struct jsonw *j, const char *key, char c)
 {
 	member(j, key);
 	putc_(j, c);
-	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+	if (j->depth + 1 >= JSONW_MAX_DEPTH) {
 		j->failed = true;
 		return;
 	}
 	j->first[++j->depth] = true;
 }
 
-static void close_(struct json *j, char c)
+static void close_(struct jsonw *j, char c)
 {
 	if (j->depth > 0)
 		j->depth--;
 	putc_(j, c);
 }
 
-void json_object_begin(struct json *j, const char *key)
+void jsonw_object_begin(struct jsonw *j, const char *key)
 {
 	open_(j, key, '{');
 }
 
-void json_object_end(struct json *j)
+void jsonw_object_end(struct jsonw *j)
 {
 	close_(j, '}');
 }
 
-void json_array_begin(struct json *j, const char *key)
+void jsonw_array_begin(struct jsonw *j, const char *key)
 {
 	open_(j, key, '[');
 }
 
-void json_array_end(struct json *j)
+void jsonw_array_end(struct jsonw *j)
 {
 	close_(j, ']');
 }
 
-void json_string(struct json *j, const char *key, const char *s, size_t len)
+void jsonw_string(struct jsonw *j, const char *key, const char *s, size_t len)
 {
 	member(j, key);
 	putc_(j, '"');
-	json_escape(j, s, len);
+	jsonw_escape(j, s, len);
 	putc_(j, '"');
 }
 
-void json_cstring(struct json *j, const char *key, const char *s)
+void jsonw_cstring(struct jsonw *j, const char *key, const char *s)
 {
-	json_string(j, key, s, strlen(s));
+	jsonw_string(j, key, s, strlen(s));
 }
 
-void json_uint(struct json *j, const char *key, uint64_t v)
+void jsonw_uint(struct jsonw *j, const char *key, uint64_t v)
 {
 	char tmp[20];
 	size_t n = 0;
@@ -250,7 +250,7 @@ void json_uint(struct json *j, const char *key, uint64_t v)
 		j->buf[j->len++] = tmp[--n];
 }
 
-void json_bool(struct json *j, const char *key, bool v)
+void jsonw_bool(struct jsonw *j, const char *key, bool v)
 {
 	member(j, key);
 	if (v)
@@ -259,7 +259,7 @@ void json_bool(struct json *j, const char *key, bool v)
 		put(j, "false", 5);
 }
 
-void json_newline(struct json *j)
+void jsonw_newline(struct jsonw *j)
 {
 	putc_(j, '\n');
 	j->first[0] = true;

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The audit event: ECS names, values, and no way for a header to forge a field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "audit.h"
+#include "helpers.h"
+
+static struct xffw_record rec;
+static struct http_request req;
+static const struct ip_cidr *loopback(size_t *n)
+{
+	static struct ip_cidr c[2];
+
+	ip_cidr_parse("127.0.0.0/8", 11, &c[0], NULL);
+	ip_cidr_parse("::1", 3, &c[1], NULL);
+	*n = 2;
+	return c;
+}
+
+/* The event for @head from @peer, parsed back; one line, nothing after it. */
+static json_t *event(const char *head, const char *peer)
+{
+	struct trust_config cfg = { .header = XFFW_F_X_FORWARDED_FOR, .recursive = true, .hops = -1 };
+	struct audit_meta meta = { .when = { 1795779600, 123456789 }, .ifname = "lo" };
+	struct resolution res;
+	struct jsonw j;
+	json_error_t err;
+	json_t *doc;
+
+	cfg.trusted = loopback(&cfg.ntrusted);
+	assert_int_equal(req_from_head(head, strlen(head), peer, &rec, &req), 0);
+	trust_resolve(&cfg, &req, &res);
+	jsonw_init(&j);
+	audit_format(&j, &req, &res, &meta);
+	assert_false(j.failed);
+	assert_true(j.len > 0 && j.buf[j.len - 1] == '\n');
+	assert_ptr_equal(memchr(j.buf, '\n', j.len), j.buf + j.len - 1);
+	doc = json_loadb(j.buf, j.len, 0, &err);
+	if (!doc)
+		fail_msg("invalid event (%s): %.*s", err.text, (int)j.len, j.buf);
+	jsonw_free(&j);
+	return doc;
+}
+
+static const char *str_at(json_t *doc, const char *path)
+{
+	char buf[128], *save = NULL;
+	json_t *v = doc;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, k);
+	if (!json_is_string(v))
+		fail_msg("%s is not a string", path);
+	return json_string_value(v);
+}
+
+static json_int_t int_at(json_t *doc, const char *path)
+{
+	char buf[128], *save = NULL;
+	json_t *v = doc;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, k);
+	if (!json_is_integer(v))
+		fail_msg("%s is not an integer", path);
+	return json_integer_value(v);
+}
+
+static void test_nginx_event(void **state)
+{
+	json_t *doc = event("GET /hello/world?token=secret#frag HTTP/1.1\r\n"
+			    "Host: shop.example:8443\r\n"
+			    "X-Real-IP: 198.18.0.1\r\n"
+			    "X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n"
+			    "X-Forwarded-Proto: https\r\n"
+			    "Connection: close\r\n"
+			    "User-Agent: Mozilla/5.0 (X11)\r\n\r\n",
+			    "127.0.0.1");
+	json_t *findings, *chain;
+	char *dump;
+
+	(void)state;
+	assert_string_equal(str_at(doc, "@timestamp"), "2026-11-27T11:40:00.123456Z");
+	assert_string_equal(str_at(doc, "event.dataset"), "xffwatch.audit");
+	assert_string_equal(str_at(doc, "client.ip"), "198.18.0.1");
+	assert_string_equal(str_at(doc, "source.ip"), "127.0.0.1");
+	assert_int_equal(int_at(doc, "source.port"), 40000);
+	assert_string_equal(str_at(doc, "destination.ip"), "127.0.0.1");
+	assert_int_equal(int_at(doc, "destination.port"), 5000);
+	assert_string_equal(str_at(doc, "http.request.method"), "GET");
+	assert_string_equal(str_at(doc, "http.version"), "1.1");
+	assert_string_equal(str_at(doc, "url.path"), "/hello/world");
+	assert_string_equal(str_at(doc, "url.domain"), "shop.example");
+	assert_int_equal(int_at(doc, "url.port"), 8443);
+	assert_string_equal(str_at(doc, "user_agent.original"), "Mozilla/5.0 (X11)");
+	assert_string_equal(str_at(doc, "observer.ingress.interface.name"), "lo");
+	assert_string_equal(str_at(doc, "xffwatch.trust.header"), "x-forwarded-for");
+	chain = json_object_get(json_object_get(json_object_get(doc, "xffwatch"), "trust"), "chain");
+	assert_int_equal(json_array_size(chain), 2);
+	assert_string_equal(json_string_value(json_array_get(chain, 0)), "203.0.113.9");
+	assert_string_equal(json_string_value(json_array_get(chain, 1)), "198.18.0.1");
+	findings = json_object_get(json_object_get(doc, "xffwatch"), "findings");
+	assert_int_equal(json_array_size(findings), 1);
+	assert_string_equal(json_string_value(json_array_get(findings, 0)), "leftmost-differs");
+	/* The query string never reaches the event. */
+	dump = json_dumps(doc, 0);
+	assert_null(strstr(dump, "secret"));
+	free(dump);
+	json_decref(doc);
+}
+
+static void test_peer_event(void **state)
+{
+	json_t *doc = event("POST /direct HTTP/1.0\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n", "fd00::1");
+	json_t *findings;
+
+	(void)state;
+	assert_string_equal(str_at(doc, "client.ip"), "fd00::1");
+	assert_string_equal(str_at(doc, "xffwatch.trust.header"), "peer");
+	assert_string_equal(str_at(doc, "http.version"), "1.0");
+	assert_string_equal(str_at(doc, "network.type"), "ipv6");
+	assert_null(json_object_get(doc, "user_agent"));
+	findings = json_object_get(json_object_get(doc, "xffwatch"), "findings");
+	assert_int_equal(json_array_size(findings), 2);
+	assert_string_equal(json_string_value(json_array_get(findings, 0)),
+			    "spoofed-header-from-untrusted-peer");
+	assert_string_equal(json_string_value(json_array_get(findings, 1)), "leftmost-differs");
+	json_decref(doc);
+}
+
+static void test_hostile_values_stay_values(void **state)
+{
+	json_t *doc = event("GET /x\"y HTTP/1.1\r\n"
+			    "Host: a\"b\\c\r\n"
+			    "User-Agent: \",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xff\xc3\r\n"
+			    "X-Forwarded-For: 198.18.0.7\r\n\r\n",
+			    "127.0.0.1");
+
+	(void)state;
+	assert_string_equal(str_at(doc, "client.ip"), "198.18.0.7");
+	assert_string_equal(str_at(doc, "url.path"), "/x\"y");
+	assert_string_equal(str_at(doc, "url.domain"), "a\"b\\c");
+	assert_string_equal(str_at(doc, "user_agent.original"),
+			    "\",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xef\xbf\xbd\xef\xbf\xbd");
+	json_decref(doc);
+}
+
+static void test_url_path(void **state)
+{
+	static const struct {
+		const char *target, *path;
+	} cases[] = {
+		{ "/a/b?x=1#y", "/a/b" },   { "/", "/" },	    { "/?q", "/" },
+		{ "http://h:1/p?q", "/p" }, { "http://h", "/" },    { "https://h?x", "/" },
+		{ "*", "*" },		    { "h.example:443", "h.example:443" },
+		{ "/a:b//c", "/a:b//c" },   { "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct str p = url_path((struct str){ cases[i].target, strlen(cases[i].target) });
+
+		assert_int_equal(p.len, strlen(cases[i].path));
+		assert_memory_equal(p.p, cases[i].path, p.len);
+	}
+}
+
+static void test_host_domain(void **state)
+{
+	static const struct {
+		const char *host, *domain;
+		unsigned int port;
+	} cases[] = {
+		{ "a.example", "a.example", 0 }, { "a.example:80", "a.example", 80 },
+		{ "[::1]:5000", "::1", 5000 },	 { "[::1]", "::1", 0 },
+		{ "::1", "::1", 0 },		 { "a:99999", "a", 0 },
+		{ "a:x", "a", 0 },		 { "", "", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned int port;
+		struct str d = host_domain((struct str){ cases[i].host, strlen(cases[i].host) }, &port);
+
+		assert_int_equal(d.len, strlen(cases[i].domain));
+		assert_memory_equal(d.p, cases[i].domain, d.len);
+		assert_int_equal(port, cases[i].port);
+	}
+}
+
+static void test_timestamp(void **state)
+{
+	char buf[32];
+	struct timespec ts = { 0, 999999999 };
+
+	(void)state;
+	assert_int_equal(audit_timestamp(&ts, buf), 27);
+	assert_string_equal(buf, "1970-01-01T00:00:00.999999Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nginx_event), cmocka_unit_test(test_peer_event),
+		cmocka_unit_test(test_hostile_values_stay_values), cmocka_unit_test(test_url_path),
+		cmocka_unit_test(test_host_domain), cmocka_unit_test(test_timestamp),
+	};
+
+	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}

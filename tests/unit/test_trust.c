@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Trust resolution: hand-written cases, and every case of the shared
+ * conformance file (../shared/conformance/trust-vectors.jsonl, or the path in
+ * $XFFW_TRUST_VECTORS).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "helpers.h"
+#include "trust.h"
+
+#define DEFAULT_VECTORS "../shared/conformance/trust-vectors.jsonl"
+
+static struct xffw_record rec;
+static struct http_request req;
+
+struct tcase {
+	const char *peer;
+	const char *headers; /* header lines, each ending in \r\n */
+	const char *trusted; /* comma-separated CIDRs */
+	unsigned int header;
+	bool recursive;
+	int hops;
+};
+
+static void resolve(const struct tcase *t, struct resolution *res)
+{
+	static struct ip_cidr cidrs[32];
+	char head[8192], list[512];
+	struct trust_config cfg = { .trusted = cidrs, .header = t->header ? t->header : XFFW_F_X_FORWARDED_FOR,
+				    .recursive = t->recursive, .hops = t->hops };
+	int n = snprintf(head, sizeof(head), "GET /t HTTP/1.1\r\nHost: example.test\r\n%s\r\n",
+			 t->headers);
+
+	snprintf(list, sizeof(list), "%s", t->trusted);
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+		assert_int_equal(ip_cidr_parse(tok, strlen(tok), &cidrs[cfg.ntrusted++], NULL), 0);
+	assert_int_equal(req_from_head(head, (size_t)n, t->peer, &rec, &req), 0);
+	trust_resolve(&cfg, &req, res);
+}
+
+static void expect(const struct tcase *t, const char *client, uint32_t findings)
+{
+	struct resolution res;
+	struct ip_addr want;
+	char got[IP_STR_MAX];
+
+	resolve(t, &res);
+	ip_format(&res.client, got);
+	assert_int_equal(ip_parse(client, strlen(client), &want), 0);
+	if (!ip_equal(&want, &res.client))
+		fail_msg("client %s, expected %s", got, client);
+	if (res.findings != findings)
+		fail_msg("findings %#x, expected %#x", res.findings, findings);
+}
+
+#define F(x) (1U << FINDING_##x)
+#define LOOP "127.0.0.0/8,::1/128"
+#define PRIV LOOP ",10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+
+static void test_textbook_nginx(void **state)
+{
+	(void)state;
+	/* nginx appended the client to an empty header. */
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 198.18.0.1\r\nX-Real-IP: 198.18.0.1\r\n", LOOP, 0, true, -1 },
+	       "198.18.0.1", 0);
+	/* The client forged a first entry: nginx appended the real one. */
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n", LOOP, 0, true, -1 },
+	       "198.18.0.1", F(LEFTMOST_DIFFERS));
+	/* Straight to the app, forged header: the peer is the client. */
+	expect(&(struct tcase){ "198.18.0.1", "X-Forwarded-For: 203.0.113.9\r\n", LOOP, 0, true, -1 },
+	       "198.18.0.1", F(SPOOFED_HEADER) | F(LEFTMOST_DIFFERS));
+	/* A forged X-Real-IP alone from an untrusted peer is just as suspect. */
+	expect(&(struct tcase){ "198.18.0.1", "X-Real-IP: 203.0.113.9\r\n", LOOP, 0, true, -1 },
+	       "198.18.0.1", F(SPOOFED_HEADER));
+	/* A trusted proxy that sent nothing: the app would log the proxy. */
+	expect(&(struct tcase){ "127.0.0.1", "", LOOP, 0, true, -1 }, "127.0.0.1",
+	       F(MISSING_FORWARDED_HEADER));
+	/* An untrusted peer without headers: nothing to say. */
+	expect(&(struct tcase){ "198.51.100.20", "", LOOP, 0, true, -1 }, "198.51.100.20", 0);
+	/* IPv6 all the way. */
+	expect(&(struct tcase){ "::1", "X-Forwarded-For: fd00::1\r\n", LOOP, 0, true, -1 }, "fd00::1", 0);
+}
+
+static void test_walk(void **state)
+{
+	(void)state;
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	       "10.0.0.3", F(ALL_HOPS_TRUSTED));
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, garbage, 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	       "10.0.0.2", F(INVALID_ENTRY) | F(LEFTMOST_DIFFERS));
+	/* An invalid rightmost entry: nothing was reached but the peer. */
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, unknown\r\n", LOOP, 0, true, -1 },
+	       "127.0.0.1", F(INVALID_ENTRY) | F(LEFTMOST_DIFFERS));
+	/* Non-recursive: the rightmost entry, trusted or not. */
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, 10.0.0.2\r\n", PRIV, 0, false, -1 },
+	       "10.0.0.2", F(LEFTMOST_DIFFERS));
+	/* Lines are one list, walked from the last line's end. */
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	       "203.0.113.7", F(MULTIPLE_HEADER_LINES));
+	/* Hops: ProxyFix x_for=2, whatever the peer. */
+	expect(&(struct tcase){ "198.51.100.1", "X-Forwarded-For: 6.6.6.6, 203.0.113.7, 10.0.0.2\r\n", "", 0, true, 2 },
+	       "203.0.113.7", F(LEFTMOST_DIFFERS));
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 2 }, "127.0.0.1",
+	       F(CHAIN_SHORTER_THAN_HOPS) | F(LEFTMOST_DIFFERS));
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 0 }, "127.0.0.1",
+	       F(LEFTMOST_DIFFERS));
+}
+
+static void test_long_chains(void **state)
+{
+	static char headers[4096];
+	size_t n = 0;
+
+	(void)state;
+	/* More hops than CHAIN_MAX: the walk reaches the cut and says so. */
+	n += (size_t)sprintf(headers, "X-Forwarded-For: ");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)sprintf(headers + n, "10.0.%d.%d, ", i / 200, i % 200 + 1);
+	sprintf(headers + n - 2, "\r\n");
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.37", F(TRUNCATED));
+	/* A kernel-cut chain still resolves when the walk stops early. */
+	n = (size_t)sprintf(headers, "X-Forwarded-For: ");
+	for (int i = 0; n < 3000; i++)
+		n += (size_t)sprintf(headers + n, "192.0.2.%d, ", i % 250 + 1);
+	sprintf(headers + n, "203.0.113.1, 10.0.0.2\r\n");
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "203.0.113.1", F(TRUNCATED));
+}
+
+static void test_chain_output(void **state)
+{
+	struct resolution res;
+
+	(void)state;
+	resolve(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: a,, b ,\tc\r\nX-Forwarded-For: ,d\r\n", LOOP, 0, true, -1 },
+		&res);
+	assert_int_equal(res.chain.n, 4);
+	assert_memory_equal(res.chain.hop[0].p, "a", 1);
+	assert_memory_equal(res.chain.hop[1].p, "b", 1);
+	assert_memory_equal(res.chain.hop[2].p, "c", 1);
+	assert_memory_equal(res.chain.hop[3].p, "d", 1);
+	assert_int_equal(res.source, 0);
+}
+
+/* --- The shared conformance vectors. --- */
+
+static unsigned int header_id(const char *name)
+{
+	return field_by_key(name);
+}
+
+static void run_vector(json_t *v, int *ran, int *skipped)
+{
+	const char *id = json_string_value(json_object_get(v, "id"));
+	const char *peer = json_string_value(json_object_get(v, "peer"));
+	json_t *cfg = json_object_get(v, "config"), *exp = json_object_get(v, "expect");
+	json_t *hops = json_object_get(cfg, "hops"), *item;
+	const char *hname = json_string_value(json_object_get(cfg, "header"));
+	char headers[8192] = "", trusted[1024] = "";
+	uint32_t want = 0;
+	struct tcase t = { .peer = peer, .headers = headers, .trusted = trusted };
+	struct resolution res;
+	struct ip_addr client;
+	size_t i, n = 0, tn = 0;
+	char got[IP_STR_MAX];
+
+	t.header = header_id(hname);
+	if (t.header == XFFW_F_FORWARDED) {
+		(*skipped)++; /* The Forwarded parser comes with the trust engine (issue 3). */
+		return;
+	}
+	assert_int_not_equal(t.header, 0);
+	t.recursive = json_is_true(json_object_get(cfg, "recursive"));
+	t.hops = hops ? (int)json_integer_value(hops) : -1;
+	json_array_foreach (json_object_get(v, "headers"), i, item)
+		n += (size_t)snprintf(headers + n, sizeof(headers) - n, "%s: %s\r\n",
+				      json_string_value(json_array_get(item, 0)),
+				      json_string_value(json_array_get(item, 1)));
+	json_array_foreach (json_object_get(cfg, "trusted"), i, item)
+		tn += (size_t)snprintf(trusted + tn, sizeof(trusted) - tn, "%s%s", tn ? "," : "",
+				       json_string_value(item));
+	json_array_foreach (json_object_get(exp, "findings"), i, item) {
+		unsigned int f;
+
+		for (f = 0; f < FINDING__MAX; f++)
+			if (!strcmp(finding_name(f), json_string_value(item)))
+				break;
+		if (f == FINDING__MAX)
+			fail_msg("%s: unknown finding %s", id, json_string_value(item));
+		want |= 1U << f;
+	}
+
+	resolve(&t, &res);
+	ip_format(&res.client, got);
+	assert_int_equal(ip_parse(json_string_value(json_object_get(exp, "client_ip")),
+				  strlen(json_string_value(json_object_get(exp, "client_ip"))), &client),
+			 0);
+	if (!ip_equal(&client, &res.client))
+		fail_msg("%s: client %s, expected %s", id, got,
+			 json_string_value(json_object_get(exp, "client_ip")));
+	if ((res.findings & want) != want)
+		fail_msg("%s: findings %#x lack %#x", id, res.findings, want);
+	(*ran)++;
+}
+
+static void test_conformance_vectors(void **state)
+{
+	const char *path = getenv("XFFW_TRUST_VECTORS") ?: DEFAULT_VECTORS;
+	FILE *f = fopen(path, "r");
+	int ran = 0, skipped = 0;
+	char *line = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	if (!f)
+		fail_msg("cannot open %s (set XFFW_TRUST_VECTORS)", path);
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t err;
+		json_t *v = json_loads(line, 0, &err);
+
+		if (!v)
+			fail_msg("%s: line %d: %s", path, err.line, err.text);
+		run_vector(v, &ran, &skipped);
+		json_decref(v);
+	}
+	free(line);
+	fclose(f);
+	print_message("%d conformance vectors passed, %d pending (Forwarded)\n", ran, skipped);
+	assert_true(ran >= 40);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_textbook_nginx),	cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_long_chains),	cmocka_unit_test(test_chain_output),
+		cmocka_unit_test(test_conformance_vectors),
+	};
+
+	return cmocka_run_group_tests_name("trust", tests, NULL, NULL);
+}
