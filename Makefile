@@ -111,7 +111,7 @@ run: deps
 	$(OUT)/xffwatch $(ARGS)
 
 test: deps-test
-	$(Q)$(MAKE) all test-unit test-bpf test-e2e
+	$(Q)$(MAKE) all check test-unit test-bpf test-e2e
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)

@@ -123,7 +123,7 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 	size_t n = len < XFFW_SCAN_MAX ? len : XFFW_SCAN_MAX;
 	struct extract x = { .buf = payload, .rec = rec };
 	size_t line_start = 0, head_end = 0, nlines = 0;
-	size_t ends[XFFW_MAX_LINES];
+	size_t ends[XFFW_MAX_LINES] = { 0 };
 
 	if (len < 4 || !starts_like_request(payload, len < 16 ? len : 16))
 		return HEAD_NOT_METHOD;

@@ -32,7 +32,8 @@ size_t pkt_build(const struct pkt_spec *s, const void *payload, size_t len, uint
 
 		p = buf + ETH_HLEN;
 		for (int i = 0; i < s->vlan_tags; i++) {
-			uint16_t tpid = htons(i == 0 && s->vlan_tags > 1 ? ETH_P_8021AD : ETH_P_8021Q);
+			uint16_t tpid =
+				htons(i == 0 && s->vlan_tags > 1 ? ETH_P_8021AD : ETH_P_8021Q);
 			uint16_t tci = htons((uint16_t)(10 + i));
 
 			memcpy(type, &tpid, 2);

@@ -33,9 +33,9 @@
 #include "packet.h"
 #include "xffwatch.skel.h"
 
-#define WATCHED_PORT 5000
-#define MAX_GOT 64
-#define TC_ACT_UNSPEC (-1)
+#define WATCHED_PORT	   5000
+#define MAX_GOT		   64
+#define TC_ACT_UNSPEC	   (-1)
 #define BPF_TCX_INGRESS_NR 46
 
 static struct xffwatch_bpf *skel;
@@ -97,7 +97,8 @@ static int run_frame(const uint8_t *frame, size_t len)
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
 
 	ngot = 0;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts), 0);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts),
+			 0);
 	assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
 	assert_int_equal(opts.data_size_out, len);
 	assert_memory_equal(out, frame, len);
@@ -106,12 +107,20 @@ static int run_frame(const uint8_t *frame, size_t len)
 }
 
 static const struct pkt_spec v4 = {
-	.family = 4, .saddr = "127.0.0.1", .daddr = "127.0.0.1", .sport = 41000,
-	.dport = WATCHED_PORT, .seq = 0x01020304,
+	.family = 4,
+	.saddr = "127.0.0.1",
+	.daddr = "127.0.0.1",
+	.sport = 41000,
+	.dport = WATCHED_PORT,
+	.seq = 0x01020304,
 };
 static const struct pkt_spec v6 = {
-	.family = 6, .saddr = "fd00::1", .daddr = "fd00::2", .sport = 41001,
-	.dport = WATCHED_PORT, .seq = 0xfffffff0,
+	.family = 6,
+	.saddr = "fd00::1",
+	.daddr = "fd00::2",
+	.sport = 41001,
+	.dport = WATCHED_PORT,
+	.seq = 0xfffffff0,
 };
 
 static int run_payload(const struct pkt_spec *spec, const char *payload, size_t len)
@@ -261,11 +270,12 @@ static void test_non_http_payloads(void **state)
 		struct xffw_record twin;
 
 		assert_int_equal(run_payload(&v4, payloads[i], strlen(payloads[i])), 0);
-		assert_int_not_equal(head_extract((const uint8_t *)payloads[i], strlen(payloads[i]),
-						  ~0U, &twin),
-				     HEAD_OK);
+		assert_int_not_equal(
+			head_extract((const uint8_t *)payloads[i], strlen(payloads[i]), ~0U, &twin),
+			HEAD_OK);
 	}
-	assert_int_equal(counter(XFFW_CNT_NOT_HTTP), before + 1 + sizeof(payloads) / sizeof(payloads[0]));
+	assert_int_equal(counter(XFFW_CNT_NOT_HTTP),
+			 before + 1 + sizeof(payloads) / sizeof(payloads[0]));
 }
 
 static void test_unwatched_port_and_pure_ack(void **state)
@@ -479,7 +489,8 @@ static void test_head_flags(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 	static const char no_blank[] = "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n";
-	static const char fold[] = "GET / HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4,\r\n 5.6.7.8\r\n\r\n";
+	static const char fold[] =
+		"GET / HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4,\r\n 5.6.7.8\r\n\r\n";
 	static const char bare_lf_cr[] = "GET / HTTP/1.1\nHost: a\r\rb\n\n";
 	const struct xffw_record *rec = (const struct xffw_record *)got[0].data;
 	size_t n = 0;
@@ -517,12 +528,28 @@ static uint32_t rnd(uint32_t n)
 static size_t random_head(char *buf, size_t cap)
 {
 	static const char *const names[] = {
-		"Host", "User-Agent", "X-Forwarded-For", "Forwarded", "X-Real-IP",
-		"CF-Connecting-IP", "True-Client-IP", "X-Forwarded-Proto", "X-Forwarded-Host",
-		"X-Forwarded-Port", "Via", "Cookie", "Authorization", "Accept", "X-Forwarded",
-		"Hos", "Viaduct", "",
+		"Host",
+		"User-Agent",
+		"X-Forwarded-For",
+		"Forwarded",
+		"X-Real-IP",
+		"CF-Connecting-IP",
+		"True-Client-IP",
+		"X-Forwarded-Proto",
+		"X-Forwarded-Host",
+		"X-Forwarded-Port",
+		"Via",
+		"Cookie",
+		"Authorization",
+		"Accept",
+		"X-Forwarded",
+		"Hos",
+		"Viaduct",
+		"",
 	};
-	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "OPTIONS", "M-SEARCH" };
+	static const char *const methods[] = {
+		"GET", "POST", "PUT", "DELETE", "OPTIONS", "M-SEARCH"
+	};
 	static const char alphabet[] = "0123456789abcdefABCDEF.:,; \t[]\"=_-/%\r\xc3\xff";
 	size_t n = 0;
 	int lines = (int)rnd(40);
@@ -624,8 +651,8 @@ static void test_live_loopback_large_heads(void **state)
 	(void)state;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(lo_up(), 0);
-	link_fd = bpf_link_create(bpf_program__fd(skel->progs.xffwatch_tc), (int)if_nametoindex("lo"),
-				  BPF_TCX_INGRESS_NR, NULL);
+	link_fd = bpf_link_create(bpf_program__fd(skel->progs.xffwatch_tc),
+				  (int)if_nametoindex("lo"), BPF_TCX_INGRESS_NR, NULL);
 	assert_true(link_fd >= 0);
 	listener = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -691,7 +718,8 @@ int main(void)
 	};
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "bpf_prog_test: needs root (BPF_PROG_TEST_RUN, network namespaces)\n");
+		fprintf(stderr,
+			"bpf_prog_test: needs root (BPF_PROG_TEST_RUN, network namespaces)\n");
 		return 77;
 	}
 	/* A private network namespace: the live tests own its loopback. */

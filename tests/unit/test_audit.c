@@ -29,7 +29,9 @@ static const struct ip_cidr *loopback(size_t *n)
 /* The event for @head from @peer, parsed back; one line, nothing after it. */
 static json_t *event(const char *head, const char *peer)
 {
-	struct trust_config cfg = { .header = XFFW_F_X_FORWARDED_FOR, .recursive = true, .hops = -1 };
+	struct trust_config cfg = { .header = XFFW_F_X_FORWARDED_FOR,
+				    .recursive = true,
+				    .hops = -1 };
 	struct audit_meta meta = { .when = { 1795779600, 123456789 }, .ifname = "lo" };
 	struct resolution res;
 	struct jsonw j;
@@ -106,7 +108,8 @@ static void test_nginx_event(void **state)
 	assert_string_equal(str_at(doc, "user_agent.original"), "Mozilla/5.0 (X11)");
 	assert_string_equal(str_at(doc, "observer.ingress.interface.name"), "lo");
 	assert_string_equal(str_at(doc, "xffwatch.trust.header"), "x-forwarded-for");
-	chain = json_object_get(json_object_get(json_object_get(doc, "xffwatch"), "trust"), "chain");
+	chain = json_object_get(json_object_get(json_object_get(doc, "xffwatch"), "trust"),
+				"chain");
 	assert_int_equal(json_array_size(chain), 2);
 	assert_string_equal(json_string_value(json_array_get(chain, 0)), "203.0.113.9");
 	assert_string_equal(json_string_value(json_array_get(chain, 1)), "198.18.0.1");
@@ -122,7 +125,8 @@ static void test_nginx_event(void **state)
 
 static void test_peer_event(void **state)
 {
-	json_t *doc = event("POST /direct HTTP/1.0\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n", "fd00::1");
+	json_t *doc =
+		event("POST /direct HTTP/1.0\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n", "fd00::1");
 	json_t *findings;
 
 	(void)state;
@@ -141,18 +145,20 @@ static void test_peer_event(void **state)
 
 static void test_hostile_values_stay_values(void **state)
 {
-	json_t *doc = event("GET /x\"y HTTP/1.1\r\n"
-			    "Host: a\"b\\c\r\n"
-			    "User-Agent: \",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xff\xc3\r\n"
-			    "X-Forwarded-For: 198.18.0.7\r\n\r\n",
-			    "127.0.0.1");
+	json_t *doc =
+		event("GET /x\"y HTTP/1.1\r\n"
+		      "Host: a\"b\\c\r\n"
+		      "User-Agent: \",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xff\xc3\r\n"
+		      "X-Forwarded-For: 198.18.0.7\r\n\r\n",
+		      "127.0.0.1");
 
 	(void)state;
 	assert_string_equal(str_at(doc, "client.ip"), "198.18.0.7");
 	assert_string_equal(str_at(doc, "url.path"), "/x\"y");
 	assert_string_equal(str_at(doc, "url.domain"), "a\"b\\c");
-	assert_string_equal(str_at(doc, "user_agent.original"),
-			    "\",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(
+		str_at(doc, "user_agent.original"),
+		"\",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\r\xef\xbf\xbd\xef\xbf\xbd");
 	json_decref(doc);
 }
 
@@ -161,10 +167,16 @@ static void test_url_path(void **state)
 	static const struct {
 		const char *target, *path;
 	} cases[] = {
-		{ "/a/b?x=1#y", "/a/b" },   { "/", "/" },	    { "/?q", "/" },
-		{ "http://h:1/p?q", "/p" }, { "http://h", "/" },    { "https://h?x", "/" },
-		{ "*", "*" },		    { "h.example:443", "h.example:443" },
-		{ "/a:b//c", "/a:b//c" },   { "", "" },
+		{ "/a/b?x=1#y", "/a/b" },
+		{ "/", "/" },
+		{ "/?q", "/" },
+		{ "http://h:1/p?q", "/p" },
+		{ "http://h", "/" },
+		{ "https://h?x", "/" },
+		{ "*", "*" },
+		{ "h.example:443", "h.example:443" },
+		{ "/a:b//c", "/a:b//c" },
+		{ "", "" },
 	};
 
 	(void)state;
@@ -182,16 +194,21 @@ static void test_host_domain(void **state)
 		const char *host, *domain;
 		unsigned int port;
 	} cases[] = {
-		{ "a.example", "a.example", 0 }, { "a.example:80", "a.example", 80 },
-		{ "[::1]:5000", "::1", 5000 },	 { "[::1]", "::1", 0 },
-		{ "::1", "::1", 0 },		 { "a:99999", "a", 0 },
-		{ "a:x", "a", 0 },		 { "", "", 0 },
+		{ "a.example", "a.example", 0 },
+		{ "a.example:80", "a.example", 80 },
+		{ "[::1]:5000", "::1", 5000 },
+		{ "[::1]", "::1", 0 },
+		{ "::1", "::1", 0 },
+		{ "a:99999", "a", 0 },
+		{ "a:x", "a", 0 },
+		{ "", "", 0 },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned int port;
-		struct str d = host_domain((struct str){ cases[i].host, strlen(cases[i].host) }, &port);
+		struct str d =
+			host_domain((struct str){ cases[i].host, strlen(cases[i].host) }, &port);
 
 		assert_int_equal(d.len, strlen(cases[i].domain));
 		assert_memory_equal(d.p, cases[i].domain, d.len);
@@ -212,9 +229,12 @@ static void test_timestamp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nginx_event), cmocka_unit_test(test_peer_event),
-		cmocka_unit_test(test_hostile_values_stay_values), cmocka_unit_test(test_url_path),
-		cmocka_unit_test(test_host_domain), cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_nginx_event),
+		cmocka_unit_test(test_peer_event),
+		cmocka_unit_test(test_hostile_values_stay_values),
+		cmocka_unit_test(test_url_path),
+		cmocka_unit_test(test_host_domain),
+		cmocka_unit_test(test_timestamp),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -69,12 +69,22 @@ static void test_values(void **state)
 static void test_errors(void **state)
 {
 	static const char *const bad[][3] = {
-		{ "--port", "0" },	     { "--port", "65536" },	 { "--port", "80,,81" },
-		{ "--port", "9-8" },	     { "--port", "http" },	 { "--trust", "10.0.0.0/33" },
-		{ "--trust", "example.com" }, { "--trust", "" },	 { "--iface", "" },
-		{ "--iface", "averyveryverylongname0" },		 { "--attach", "xdp" },
-		{ "--bogus" },		     { "-x" },			 { "--port" },
-		{ "stray" },		     { "--output", "" },
+		{ "--port", "0" },
+		{ "--port", "65536" },
+		{ "--port", "80,,81" },
+		{ "--port", "9-8" },
+		{ "--port", "http" },
+		{ "--trust", "10.0.0.0/33" },
+		{ "--trust", "example.com" },
+		{ "--trust", "" },
+		{ "--iface", "" },
+		{ "--iface", "averyveryverylongname0" },
+		{ "--attach", "xdp" },
+		{ "--bogus" },
+		{ "-x" },
+		{ "--port" },
+		{ "stray" },
+		{ "--output", "" },
 	};
 	int saved = dup(STDERR_FILENO);
 	FILE *null = fopen("/dev/null", "w");

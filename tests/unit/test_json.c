@@ -142,8 +142,11 @@ static void test_structure(void **state)
 	jsonw_object_end(&j);
 	jsonw_newline(&j);
 	assert_false(j.failed);
-	assert_int_equal(j.len, strlen("{\"n\":18446744073709551615,\"t\":true,\"a\":[\"x\",0,{}],\"empty\":[]}\n"));
-	assert_memory_equal(j.buf, "{\"n\":18446744073709551615,\"t\":true,\"a\":[\"x\",0,{}],\"empty\":[]}\n", j.len);
+	assert_int_equal(j.len, strlen("{\"n\":18446744073709551615,\"t\":true,\"a\":[\"x\",0,{}],"
+				       "\"empty\":[]}\n"));
+	assert_memory_equal(
+		j.buf, "{\"n\":18446744073709551615,\"t\":true,\"a\":[\"x\",0,{}],\"empty\":[]}\n",
+		j.len);
 	jsonw_reset(&j);
 	jsonw_object_begin(&j, NULL);
 	jsonw_object_end(&j);
@@ -159,8 +162,8 @@ static void test_structure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escapes),	   cmocka_unit_test(test_nul_is_escaped),
-		cmocka_unit_test(test_utf8),	   cmocka_unit_test(test_random_bytes_always_valid),
+		cmocka_unit_test(test_escapes),	  cmocka_unit_test(test_nul_is_escaped),
+		cmocka_unit_test(test_utf8),	  cmocka_unit_test(test_random_bytes_always_valid),
 		cmocka_unit_test(test_structure),
 	};
 

@@ -17,7 +17,8 @@ static struct http_request req;
 
 static void test_decode_fields(void **state)
 {
-	static const char head[] = "DELETE /items/7 HTTP/1.0\r\nVia: 1.1 a\r\nHost: h\r\nVia: 1.1 b\r\n\r\n";
+	static const char head[] =
+		"DELETE /items/7 HTTP/1.0\r\nVia: 1.1 a\r\nHost: h\r\nVia: 1.1 b\r\n\r\n";
 	const struct req_field *f;
 
 	(void)state;

@@ -36,8 +36,10 @@ static void resolve(const struct tcase *t, struct resolution *res)
 {
 	static struct ip_cidr cidrs[32];
 	char head[8192], list[512];
-	struct trust_config cfg = { .trusted = cidrs, .header = t->header ? t->header : XFFW_F_X_FORWARDED_FOR,
-				    .recursive = t->recursive, .hops = t->hops };
+	struct trust_config cfg = { .trusted = cidrs,
+				    .header = t->header ? t->header : XFFW_F_X_FORWARDED_FOR,
+				    .recursive = t->recursive,
+				    .hops = t->hops };
 	int n = snprintf(head, sizeof(head), "GET /t HTTP/1.1\r\nHost: example.test\r\n%s\r\n",
 			 t->headers);
 
@@ -71,13 +73,17 @@ static void test_textbook_nginx(void **state)
 {
 	(void)state;
 	/* nginx appended the client to an empty header. */
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 198.18.0.1\r\nX-Real-IP: 198.18.0.1\r\n", LOOP, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1",
+				"X-Forwarded-For: 198.18.0.1\r\nX-Real-IP: 198.18.0.1\r\n", LOOP, 0,
+				true, -1 },
 	       "198.18.0.1", 0);
 	/* The client forged a first entry: nginx appended the real one. */
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n", LOOP, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n", LOOP,
+				0, true, -1 },
 	       "198.18.0.1", F(LEFTMOST_DIFFERS));
 	/* Straight to the app, forged header: the peer is the client. */
-	expect(&(struct tcase){ "198.18.0.1", "X-Forwarded-For: 203.0.113.9\r\n", LOOP, 0, true, -1 },
+	expect(&(struct tcase){ "198.18.0.1", "X-Forwarded-For: 203.0.113.9\r\n", LOOP, 0, true,
+				-1 },
 	       "198.18.0.1", F(SPOOFED_HEADER) | F(LEFTMOST_DIFFERS));
 	/* A forged X-Real-IP alone from an untrusted peer is just as suspect. */
 	expect(&(struct tcase){ "198.18.0.1", "X-Real-IP: 203.0.113.9\r\n", LOOP, 0, true, -1 },
@@ -88,32 +94,41 @@ static void test_textbook_nginx(void **state)
 	/* An untrusted peer without headers: nothing to say. */
 	expect(&(struct tcase){ "198.51.100.20", "", LOOP, 0, true, -1 }, "198.51.100.20", 0);
 	/* IPv6 all the way. */
-	expect(&(struct tcase){ "::1", "X-Forwarded-For: fd00::1\r\n", LOOP, 0, true, -1 }, "fd00::1", 0);
+	expect(&(struct tcase){ "::1", "X-Forwarded-For: fd00::1\r\n", LOOP, 0, true, -1 },
+	       "fd00::1", 0);
 }
 
 static void test_walk(void **state)
 {
 	(void)state;
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", PRIV, 0,
+				true, -1 },
 	       "10.0.0.3", F(ALL_HOPS_TRUSTED));
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, garbage, 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, garbage, 10.0.0.2\r\n",
+				PRIV, 0, true, -1 },
 	       "10.0.0.2", F(INVALID_ENTRY) | F(LEFTMOST_DIFFERS));
 	/* An invalid rightmost entry: nothing was reached but the peer. */
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, unknown\r\n", LOOP, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, unknown\r\n", LOOP, 0,
+				true, -1 },
 	       "127.0.0.1", F(INVALID_ENTRY) | F(LEFTMOST_DIFFERS));
 	/* Non-recursive: the rightmost entry, trusted or not. */
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, 10.0.0.2\r\n", PRIV, 0, false, -1 },
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7, 10.0.0.2\r\n", PRIV, 0,
+				false, -1 },
 	       "10.0.0.2", F(LEFTMOST_DIFFERS));
 	/* Lines are one list, walked from the last line's end. */
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n", PRIV, 0, true, -1 },
+	expect(&(struct tcase){ "127.0.0.1",
+				"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n",
+				PRIV, 0, true, -1 },
 	       "203.0.113.7", F(MULTIPLE_HEADER_LINES));
 	/* Hops: ProxyFix x_for=2, whatever the peer. */
-	expect(&(struct tcase){ "198.51.100.1", "X-Forwarded-For: 6.6.6.6, 203.0.113.7, 10.0.0.2\r\n", "", 0, true, 2 },
+	expect(&(struct tcase){ "198.51.100.1",
+				"X-Forwarded-For: 6.6.6.6, 203.0.113.7, 10.0.0.2\r\n", "", 0, true,
+				2 },
 	       "203.0.113.7", F(LEFTMOST_DIFFERS));
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 2 }, "127.0.0.1",
-	       F(CHAIN_SHORTER_THAN_HOPS) | F(LEFTMOST_DIFFERS));
-	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 0 }, "127.0.0.1",
-	       F(LEFTMOST_DIFFERS));
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 2 },
+	       "127.0.0.1", F(CHAIN_SHORTER_THAN_HOPS) | F(LEFTMOST_DIFFERS));
+	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 0 },
+	       "127.0.0.1", F(LEFTMOST_DIFFERS));
 }
 
 static void test_long_chains(void **state)
@@ -127,13 +142,15 @@ static void test_long_chains(void **state)
 	for (int i = 0; i < 100; i++)
 		n += (size_t)sprintf(headers + n, "10.0.%d.%d, ", i / 200, i % 200 + 1);
 	sprintf(headers + n - 2, "\r\n");
-	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.37", F(TRUNCATED));
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.37",
+	       F(TRUNCATED));
 	/* A kernel-cut chain still resolves when the walk stops early. */
 	n = (size_t)sprintf(headers, "X-Forwarded-For: ");
 	for (int i = 0; n < 3000; i++)
 		n += (size_t)sprintf(headers + n, "192.0.2.%d, ", i % 250 + 1);
 	sprintf(headers + n, "203.0.113.1, 10.0.0.2\r\n");
-	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "203.0.113.1", F(TRUNCATED));
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "203.0.113.1",
+	       F(TRUNCATED));
 }
 
 static void test_chain_output(void **state)
@@ -141,7 +158,9 @@ static void test_chain_output(void **state)
 	struct resolution res;
 
 	(void)state;
-	resolve(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: a,, b ,\tc\r\nX-Forwarded-For: ,d\r\n", LOOP, 0, true, -1 },
+	resolve(&(struct tcase){ "127.0.0.1",
+				 "X-Forwarded-For: a,, b ,\tc\r\nX-Forwarded-For: ,d\r\n", LOOP, 0,
+				 true, -1 },
 		&res);
 	assert_int_equal(res.chain.n, 4);
 	assert_memory_equal(res.chain.hop[0].p, "a", 1);
@@ -181,14 +200,14 @@ static void run_vector(json_t *v, int *ran, int *skipped)
 	assert_int_not_equal(t.header, 0);
 	t.recursive = json_is_true(json_object_get(cfg, "recursive"));
 	t.hops = hops ? (int)json_integer_value(hops) : -1;
-	json_array_foreach (json_object_get(v, "headers"), i, item)
-		n += (size_t)snprintf(headers + n, sizeof(headers) - n, "%s: %s\r\n",
-				      json_string_value(json_array_get(item, 0)),
-				      json_string_value(json_array_get(item, 1)));
-	json_array_foreach (json_object_get(cfg, "trusted"), i, item)
-		tn += (size_t)snprintf(trusted + tn, sizeof(trusted) - tn, "%s%s", tn ? "," : "",
-				       json_string_value(item));
-	json_array_foreach (json_object_get(exp, "findings"), i, item) {
+	json_array_foreach(json_object_get(v, "headers"), i, item) n +=
+		(size_t)snprintf(headers + n, sizeof(headers) - n, "%s: %s\r\n",
+				 json_string_value(json_array_get(item, 0)),
+				 json_string_value(json_array_get(item, 1)));
+	json_array_foreach(json_object_get(cfg, "trusted"), i, item) tn += (size_t)snprintf(
+		trusted + tn, sizeof(trusted) - tn, "%s%s", tn ? "," : "", json_string_value(item));
+	json_array_foreach(json_object_get(exp, "findings"), i, item)
+	{
 		unsigned int f;
 
 		for (f = 0; f < FINDING__MAX; f++)
@@ -202,7 +221,8 @@ static void run_vector(json_t *v, int *ran, int *skipped)
 	resolve(&t, &res);
 	ip_format(&res.client, got);
 	assert_int_equal(ip_parse(json_string_value(json_object_get(exp, "client_ip")),
-				  strlen(json_string_value(json_object_get(exp, "client_ip"))), &client),
+				  strlen(json_string_value(json_object_get(exp, "client_ip"))),
+				  &client),
 			 0);
 	if (!ip_equal(&client, &res.client))
 		fail_msg("%s: client %s, expected %s", id, got,
@@ -241,8 +261,8 @@ static void test_conformance_vectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_textbook_nginx),	cmocka_unit_test(test_walk),
-		cmocka_unit_test(test_long_chains),	cmocka_unit_test(test_chain_output),
+		cmocka_unit_test(test_textbook_nginx),	    cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_long_chains),	    cmocka_unit_test(test_chain_output),
 		cmocka_unit_test(test_conformance_vectors),
 	};
 

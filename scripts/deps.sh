@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Installs the Debian 12 packages xffwatch needs, and only those missing.
+# Quiet when everything is there. Idempotent.
+#   scripts/deps.sh          build and run
+#   scripts/deps.sh --test   also everything the test suite starts
+set -eu
+
+build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev iproute2"
+test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask curl jq ethtool procps
+      clang-format cppcheck"
+
+pkgs=$build
+for arg in "$@"; do
+	case $arg in
+	--test) pkgs="$pkgs $test" ;;
+	*) echo "usage: $0 [--test]" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared by the end-to-end tests: test hosts in network namespaces, real
+# nginx and gunicorn + Flask from Debian, the observer, and assertions.
+#
+# Each test sources this file, calls e2e_init, builds what it needs and relies
+# on the EXIT trap to remove every namespace and process it made, also on
+# failure. Test hosts use 198.18.0.0/15 and fd00::/8; documentation ranges
+# appear only inside headers.
+
+set -eu
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XFFWATCH="$E2E_ROOT/build/xffwatch"
+E2E_APP_DIR="$E2E_ROOT/tests/app"
+# Debian's interpreter, with Debian's Flask and Werkzeug (not a user's pyenv).
+E2E_PY=/usr/bin/python3
+
+E2E_ID="$$"
+E2E_NETNS=()
+E2E_PIDS=()
+E2E_TMP=""
+E2E_NAME=$(basename "$0" .sh)
+E2E_FAILED=0
+
+e2e_log() { printf '  [%s] %s\n' "$E2E_NAME" "$*" >&2; }
+
+e2e_fail() {
+	printf '  [%s] FAIL: %s\n' "$E2E_NAME" "$*" >&2
+	E2E_FAILED=1
+	exit 1
+}
+
+e2e_cleanup() {
+	local rc=$? pid ns
+	set +e
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${E2E_PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${E2E_NETNS[@]}"; do
+		# Anything still running in the namespace goes with it.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ] && [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
+		e2e_log "logs kept in $E2E_TMP"
+	elif [ -n "$E2E_TMP" ]; then
+		rm -rf "$E2E_TMP"
+	fi
+	exit "$rc"
+}
+
+e2e_init() {
+	[ "$(id -u)" -eq 0 ] || { echo "e2e tests need root" >&2; exit 1; }
+	[ -x "$XFFWATCH" ] || { echo "build first: $XFFWATCH missing" >&2; exit 1; }
+	E2E_TMP=$(mktemp -d "/tmp/xffwatch-e2e-$E2E_NAME.XXXXXX")
+	chmod 755 "$E2E_TMP"
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# e2e_netns VAR NAME: a namespace with loopback up, its name stored in VAR.
+# (Not printed: a command substitution would lose it from the cleanup list.)
+e2e_netns() {
+	local _e2e_ns="xffw-$2-$E2E_ID"
+	ip netns add "$_e2e_ns"
+	E2E_NETNS+=("$_e2e_ns")
+	ip -n "$_e2e_ns" link set lo up
+	printf -v "$1" '%s' "$_e2e_ns"
+}
+
+# e2e_link NS_A ADDR4_A ADDR6_A NS_B ADDR4_B ADDR6_B: a veth pair, eth0 on each side.
+e2e_link() {
+	ip -n "$1" link add eth0 type veth peer name eth0 netns "$4"
+	ip -n "$1" addr add "$2/24" dev eth0
+	ip -n "$1" addr add "$3/64" dev eth0 nodad
+	ip -n "$4" addr add "$5/24" dev eth0
+	ip -n "$4" addr add "$6/64" dev eth0 nodad
+	ip -n "$1" link set eth0 up
+	ip -n "$4" link set eth0 up
+}
+
+# e2e_offloads NS on|off: segmentation offloads, and a small MTU when off.
+e2e_offloads() {
+	local ns=$1 mode=$2 dev
+	for dev in lo eth0; do
+		ip netns exec "$ns" ethtool -K "$dev" tso "$mode" gso "$mode" gro "$mode" \
+			>/dev/null 2>&1 || true
+	done
+	if [ "$mode" = off ]; then
+		ip -n "$ns" link set eth0 mtu 1280
+	fi
+}
+
+# e2e_bg NS LOGFILE CMD...: runs CMD in NS in the background; sets E2E_LAST_PID.
+e2e_bg() {
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	E2E_LAST_PID=$!
+	E2E_PIDS+=("$E2E_LAST_PID")
+}
+
+# e2e_wait_http NS URL: until URL answers (any status), at most 10 s.
+e2e_wait_http() {
+	local i
+	for i in $(seq 1 100); do
+		if ip netns exec "$1" curl -s -o /dev/null -m 1 -g "$2"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	e2e_fail "no answer from $2 in $1"
+}
+
+# e2e_gunicorn NS BIND...: the Flask app under gunicorn (Debian packages).
+e2e_gunicorn() {
+	local ns=$1 args=() b
+	shift
+	for b in "$@"; do
+		args+=(--bind "$b")
+	done
+	e2e_bg "$ns" "$E2E_TMP/gunicorn.log" "$E2E_PY" -m gunicorn --workers 2 \
+		--chdir "$E2E_APP_DIR" "${args[@]}" app:app
+}
+
+# e2e_nginx NS CONF_BODY: nginx (Debian) in the foreground with an http{} body.
+e2e_nginx() {
+	local ns=$1 dir="$E2E_TMP/nginx"
+	mkdir -p "$dir/logs" "$dir/tmp"
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $dir/logs/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+$2
+}
+EOF
+	e2e_bg "$ns" "$E2E_TMP/nginx.log" nginx -p "$dir" -c "$dir/nginx.conf"
+}
+
+# e2e_xffwatch NS EVENTS_FILE ARGS...: the observer; sets XFFW_PID. Waits until attached.
+e2e_xffwatch() {
+	local ns=$1 events=$2 i
+	shift 2
+	: >"$E2E_TMP/xffwatch.log"
+	ip netns exec "$ns" "$XFFWATCH" --output "$events" "$@" >>"$E2E_TMP/xffwatch.log" 2>&1 &
+	XFFW_PID=$!
+	E2E_PIDS+=("$XFFW_PID")
+	for i in $(seq 1 100); do
+		if grep -q "events to" "$E2E_TMP/xffwatch.log"; then
+			return 0
+		fi
+		kill -0 "$XFFW_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$E2E_TMP/xffwatch.log" >&2
+	e2e_fail "xffwatch did not start"
+}
+
+# e2e_stop PID [SIGNAL]: stops a process and waits for it.
+e2e_stop() {
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# e2e_wait_lines FILE N: until FILE has at least N lines, at most 5 s.
+e2e_wait_lines() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# e2e_count FILE JQ_FILTER: how many events match the filter.
+e2e_count() {
+	jq -c "select($2)" "$1" | wc -l
+}
+
+# e2e_expect_count FILE JQ_FILTER N WHAT
+e2e_expect_count() {
+	local got
+	got=$(e2e_count "$1" "$2")
+	[ "$got" -eq "$3" ] || {
+		jq -c . "$1" >&2 || cat "$1" >&2
+		e2e_fail "$4: $got events match '$2', expected $3"
+	}
+}
+
+# e2e_textbook [OFFLOAD]: sets $cli and $srv: a client host (198.18.0.1, fd00::1)
+# and a host (198.18.0.2, fd00::2) with nginx on port 80 proxying to gunicorn +
+# Flask on 127.0.0.1:5000 (the app also listens on [::]:5000, reachable directly).
+e2e_textbook() {
+	e2e_netns cli cli
+	e2e_netns srv srv
+	e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
+	if [ -n "${1:-}" ]; then
+		e2e_offloads "$srv" "$1"
+		e2e_offloads "$cli" "$1"
+	fi
+	e2e_gunicorn "$srv" "[::]:5000"
+	e2e_nginx "$srv" "
+    server {
+        listen 198.18.0.2:80;
+        listen [fd00::2]:80;
+        location / {
+            proxy_pass http://127.0.0.1:5000;
+            proxy_set_header Host \$host;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+        }
+    }
+    server {
+        listen 198.18.0.2:81;
+        listen [fd00::2]:81;
+        location / {
+            proxy_pass http://[::1]:5000;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        }
+    }"
+	e2e_wait_http "$srv" http://127.0.0.1:5000/
+	e2e_wait_http "$cli" http://198.18.0.2/
+}
+
+# e2e_attached NS IFACE: how many xffwatch programs are attached to IFACE in NS.
+e2e_attached() {
+	ip netns exec "$1" "$XFFWATCH" status --iface "$2" | wc -l
+}
+
+e2e_pass() {
+	printf '  [%s] ok\n' "$E2E_NAME" >&2
+}

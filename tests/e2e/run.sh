@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Runs every end-to-end test; the textbook test twice, with offloads on and off.
+set -u
+dir=$(cd "$(dirname "$0")" && pwd)
+failed=()
+run() {
+	local name=$1
+	shift
+	if ! env "$@" bash "$dir/$name.sh"; then
+		failed+=("$name ${*}")
+	fi
+}
+echo "e2e:" >&2
+run test_cli
+run test_nginx_loopback OFFLOAD=on
+run test_nginx_loopback OFFLOAD=off
+run test_fail_open
+if [ ${#failed[@]} -gt 0 ]; then
+	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "e2e: all passed" >&2
