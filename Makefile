@@ -50,7 +50,8 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test vmlinux clean install
+.PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test vmlinux clean install \
+	bench
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -87,6 +88,22 @@ $(BPFTEST_BIN): $(BPFTEST_SRCS) $(SAN_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $(BPFTEST_SRCS) \
 		$(SAN_OBJS) -lcmocka $(LDLIBS) -o $@
+
+$(OUT)/bench/kernel_cost: bench/kernel_cost.c tests/bpf/packet.c $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) | $(SKELS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $(WARN) -std=gnu11 $^ $(LDLIBS) -o $@
+
+$(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) | $(SKELS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson $(LDLIBS) -o $@
+
+# Timings live here, never in the pass/fail tests.
+bench: $(OUT)/bench/kernel_cost $(OUT)/bench/json_cost
+	$(Q)$(OUT)/bench/kernel_cost
+	$(Q)echo
+	$(Q)$(OUT)/bench/json_cost
 
 $(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
 	$(call msg,CC-TOOL,$@)

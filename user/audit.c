@@ -13,15 +13,31 @@ static const unsigned int echoed_headers[] = {
 
 size_t audit_timestamp(const struct timespec *ts, char *buf)
 {
-	struct tm tm;
-	time_t sec = ts->tv_sec;
-	int n;
+	/* Events come in bursts within one second: format its date and time once. */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[20]; /* "2026-11-27T11:40:00" */
+	long usec = ts->tv_nsec / 1000;
 
-	gmtime_r(&sec, &tm);
-	n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     ts->tv_nsec / 1000);
-	return n > 0 && n < 32 ? (size_t)n : 0;
+	if (ts->tv_sec != cached_sec) {
+		struct tm tm;
+		time_t sec = ts->tv_sec;
+
+		if (!gmtime_r(&sec, &tm) ||
+		    snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec) != 19)
+			return 0;
+		cached_sec = ts->tv_sec;
+	}
+	memcpy(buf, cached, 19);
+	buf[19] = '.';
+	for (int i = 25; i >= 20; i--) {
+		buf[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	buf[26] = 'Z';
+	buf[27] = '\0';
+	return 27;
 }
 
 struct str url_path(struct str t)

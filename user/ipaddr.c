@@ -224,9 +224,31 @@ bool ip_equal(const struct ip_addr *a, const struct ip_addr *b)
 	return a->family == b->family && !memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
 }
 
+/* Dotted decimal by hand: glibc's inet_ntop goes through sprintf for IPv4. */
+static size_t format_v4(const uint8_t *b, char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = b[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
 size_t ip_format(const struct ip_addr *a, char *buf)
 {
-	if (!inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->b, buf, IP_STR_MAX)) {
+	if (a->family == 4)
+		return format_v4(a->b, buf);
+	if (!inet_ntop(AF_INET6, a->b, buf, IP_STR_MAX)) {
 		buf[0] = '\0';
 		return 0;
 	}

@@ -177,8 +177,9 @@ static void member(struct jsonw *j, const char *key)
 		putc_(j, ',');
 	j->first[j->depth] = false;
 	if (key) {
+		/* Keys are literals of this program: plain ASCII, nothing to escape. */
 		putc_(j, '"');
-		jsonw_escape(j, key, strlen(key));
+		put(j, key, strlen(key));
 		put(j, "\":", 2);
 	}
 }

@@ -27,7 +27,10 @@ void jsonw_free(struct jsonw *j);
 /* Empties the buffer for the next document, keeping its memory. */
 void jsonw_reset(struct jsonw *j);
 
-/* @key is NULL inside arrays and for the top-level value. */
+/*
+ * @key is NULL inside arrays and for the top-level value; keys are program
+ * literals and written as they are (no escaping).
+ */
 void jsonw_object_begin(struct jsonw *j, const char *key);
 void jsonw_object_end(struct jsonw *j);
 void jsonw_array_begin(struct jsonw *j, const char *key);
