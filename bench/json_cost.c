@@ -31,8 +31,8 @@ static json_t *str(const struct str *s)
 }
 
 /* The same fields as audit_format(), built as a jansson tree. */
-static size_t jansson_event(const struct http_request *req, const struct resolution *res,
-			    char *buf, size_t cap)
+static size_t jansson_event(const struct http_request *req, const struct resolution *res, char *buf,
+			    size_t cap)
 {
 	char ip[IP_STR_MAX], ts[32];
 	struct timespec when = { 1795779600, 123456000 };
@@ -53,7 +53,8 @@ static size_t jansson_event(const struct http_request *req, const struct resolut
 	ip_format(&req->daddr, ip);
 	json_object_set_new(ev, "destination",
 			    json_pack("{s:s,s:i}", "ip", ip, "port", req->dport));
-	json_object_set_new(ev, "network", json_pack("{s:s,s:s}", "transport", "tcp", "type", "ipv4"));
+	json_object_set_new(ev, "network",
+			    json_pack("{s:s,s:s}", "transport", "tcp", "type", "ipv4"));
 	o = json_object();
 	json_object_set_new(o, "request", json_pack("{s:o}", "method", str(&req->method)));
 	json_object_set_new(o, "version", str(&req->version));
@@ -91,19 +92,23 @@ static size_t jansson_event(const struct http_request *req, const struct resolut
 
 int main(void)
 {
-	static const char head[] = "GET /api/v1/items?page=2 HTTP/1.1\r\n"
-				   "Host: shop.example\r\n"
-				   "X-Real-IP: 198.18.0.1\r\n"
-				   "X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n"
-				   "X-Forwarded-Proto: https\r\n"
-				   "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n\r\n";
+	static const char head[] =
+		"GET /api/v1/items?page=2 HTTP/1.1\r\n"
+		"Host: shop.example\r\n"
+		"X-Real-IP: 198.18.0.1\r\n"
+		"X-Forwarded-For: 203.0.113.9, 198.18.0.1\r\n"
+		"X-Forwarded-Proto: https\r\n"
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n\r\n";
 	static struct xffw_record rec;
 	static struct http_request req;
 	static struct resolution res;
 	static char buf[8192];
 	struct ip_cidr lo;
-	struct trust_config cfg = { .trusted = &lo, .ntrusted = 1, .header = XFFW_F_X_FORWARDED_FOR,
-				    .recursive = true, .hops = -1 };
+	struct trust_config cfg = { .trusted = &lo,
+				    .ntrusted = 1,
+				    .header = XFFW_F_X_FORWARDED_FOR,
+				    .recursive = true,
+				    .hops = -1 };
 	struct audit_meta meta = { .when = { 1795779600, 123456000 }, .ifname = "lo" };
 	struct jsonw j;
 	size_t size, total = 0;
@@ -144,8 +149,8 @@ int main(void)
 	}
 	t_path = now() - t0;
 
-	printf("| %-44s | %12s | %9s |\n", "user space, one core, 2-hop X-Forwarded-For", "events/s",
-	       "ns/event");
+	printf("| %-44s | %12s | %9s |\n", "user space, one core, 2-hop X-Forwarded-For",
+	       "events/s", "ns/event");
 	printf("|----------------------------------------------|--------------|-----------|\n");
 	printf("| %-44s | %12.0f | %9.0f |\n", "JSON event with jansson (tree + json_dumpb)",
 	       N / t_jansson, t_jansson * 1e9 / N);

@@ -19,7 +19,7 @@
 #include "xffwatch.skel.h"
 
 #define BATCHES 101
-#define REPEAT 1000
+#define REPEAT	1000
 
 static int discard(void *ctx, void *data, size_t size)
 {
@@ -39,15 +39,16 @@ static int cmp_u32(const void *a, const void *b)
 /* A head of about @size bytes: nginx-like headers, padded with an Accept-Language line. */
 static size_t make_head(char *buf, size_t size)
 {
-	size_t n = (size_t)sprintf(buf, "GET /api/v1/items?page=2 HTTP/1.1\r\n"
-					"Host: shop.example\r\n"
-					"X-Real-IP: 198.18.0.1\r\n"
-					"X-Forwarded-For: 198.18.0.1\r\n"
-					"X-Forwarded-Proto: https\r\n"
-					"Connection: close\r\n"
-					"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
-					"Accept: text/html,application/xhtml+xml\r\n"
-					"Accept-Language: ");
+	size_t n =
+		(size_t)sprintf(buf, "GET /api/v1/items?page=2 HTTP/1.1\r\n"
+				     "Host: shop.example\r\n"
+				     "X-Real-IP: 198.18.0.1\r\n"
+				     "X-Forwarded-For: 198.18.0.1\r\n"
+				     "X-Forwarded-Proto: https\r\n"
+				     "Connection: close\r\n"
+				     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
+				     "Accept: text/html,application/xhtml+xml\r\n"
+				     "Accept-Language: ");
 	while (n < size - 4)
 		buf[n++] = 'a';
 	memcpy(buf + n, "\r\n\r\n", 4);
@@ -85,8 +86,13 @@ int main(void)
 {
 	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
 	static char head[4096];
-	struct pkt_spec spec = { .family = 4, .saddr = "127.0.0.1", .daddr = "127.0.0.1",
-				 .sport = 40000, .dport = 5000, .seq = 1, .tcp_options_words = 3 };
+	struct pkt_spec spec = { .family = 4,
+				 .saddr = "127.0.0.1",
+				 .daddr = "127.0.0.1",
+				 .sport = 40000,
+				 .dport = 5000,
+				 .seq = 1,
+				 .tcp_options_words = 3 };
 	struct xffw_port_set ports = { 0 };
 	struct xffwatch_bpf *skel;
 	struct ring_buffer *rb;
@@ -104,7 +110,8 @@ int main(void)
 
 	printf("| %-40s | %6s | %7s | %7s | %7s | %8s |\n", "frame (IPv4, TCP timestamps)", "bytes",
 	       "p10 ns", "p50 ns", "p90 ns", "rb lost");
-	printf("|------------------------------------------|--------|---------|---------|---------|----------|\n");
+	printf("|------------------------------------------|--------|---------|---------|---------|"
+	       "----------|\n");
 	len = make_head(head, 512);
 	spec.dport = 6000;
 	measure(skel, rb, "unwatched port, 512 B request", &spec, head, len);
