@@ -697,6 +697,42 @@ static void test_live_loopback_large_heads(void **state)
 	close(link_fd);
 }
 
+/* A full ring buffer: the record is counted as lost and the packet still passes unchanged. */
+static void test_ring_buffer_full_counts_loss(void **state)
+{
+	static char head[1200];
+	static uint8_t frame[PKT_TEST_RUN_MAX], out[PKT_TEST_RUN_MAX];
+	const __u32 runs = 20000; /* far more 1 KiB records than 4 MiB hold */
+	uint64_t req0 = counter(XFFW_CNT_REQUESTS), lost0 = counter(XFFW_CNT_RINGBUF_LOSS);
+	uint64_t written, lost;
+	size_t n = (size_t)sprintf(
+		head, "GET /flood HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\nUser-Agent: ");
+	size_t off, len;
+
+	(void)state;
+	while (n < 1100)
+		head[n++] = 'u';
+	n += (size_t)sprintf(head + n, "\r\n\r\n");
+	len = pkt_build(&v4, head, n, frame, sizeof(frame), &off);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = runs);
+
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts), 0);
+		assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
+		assert_memory_equal(out, frame, len);
+	}
+	written = counter(XFFW_CNT_REQUESTS) - req0;
+	lost = counter(XFFW_CNT_RINGBUF_LOSS) - lost0;
+	assert_true(lost > 0);
+	assert_int_equal(written + lost, runs);
+	/* Every record counted as written is in the buffer. */
+	ngot = 0;
+	ring_buffer__consume(rb);
+	assert_int_equal(ngot, written);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_head_flags),
 		cmocka_unit_test(test_random_heads_match_twin),
 		cmocka_unit_test(test_live_loopback_large_heads),
+		cmocka_unit_test(test_ring_buffer_full_counts_loss),
 	};
 
 	if (geteuid() != 0) {

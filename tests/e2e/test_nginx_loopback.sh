@@ -41,8 +41,19 @@ client -X POST -H 'Cookie: session=SECRET-COOKIE' -H 'Authorization: Bearer SECR
 
 total=$((N + 6))
 e2e_wait_lines "$events" "$total" || true
+# SIGUSR1: the counters on stderr while running; nothing lost.
+kill -USR1 "$XFFW_PID"
+for _ in $(seq 1 50); do
+	grep -q "counters:" "$E2E_TMP/xffwatch.log" && break
+	sleep 0.05
+done
+grep -q "counters: .*requests=$total ringbuf_lost=0 " "$E2E_TMP/xffwatch.log" ||
+	{ cat "$E2E_TMP/xffwatch.log" >&2; e2e_fail "SIGUSR1 did not print the expected counters"; }
+kill -0 "$XFFW_PID" || e2e_fail "SIGUSR1 stopped the daemon"
 e2e_stop "$XFFW_PID" INT
-grep -q "counters:" "$E2E_TMP/xffwatch.log" || e2e_fail "no counters printed at exit"
+[ "$(grep -c "counters:" "$E2E_TMP/xffwatch.log")" -eq 2 ] || e2e_fail "no counters printed at exit"
+grep -q "events_written=$total events_dropped=0 decode_errors=0" "$E2E_TMP/xffwatch.log" ||
+	e2e_fail "exit counters do not show $total events written"
 
 lines=$(wc -l <"$events")
 [ "$lines" -eq "$total" ] || { cat "$events" >&2; e2e_fail "$lines events, expected $total"; }
