@@ -53,7 +53,8 @@ static json_t *event(const char *head, const char *peer)
 	return doc;
 }
 
-static const char *str_at(json_t *doc, const char *path)
+/* The member at a dotted @path ("url.domain"), or NULL. */
+static json_t *at(json_t *doc, const char *path)
 {
 	char buf[128], *save = NULL;
 	json_t *v = doc;
@@ -61,6 +62,13 @@ static const char *str_at(json_t *doc, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
 		v = json_object_get(v, k);
+	return v;
+}
+
+static const char *str_at(json_t *doc, const char *path)
+{
+	json_t *v = at(doc, path);
+
 	if (!json_is_string(v))
 		fail_msg("%s is not a string", path);
 	return json_string_value(v);
@@ -68,12 +76,8 @@ static const char *str_at(json_t *doc, const char *path)
 
 static json_int_t int_at(json_t *doc, const char *path)
 {
-	char buf[128], *save = NULL;
-	json_t *v = doc;
+	json_t *v = at(doc, path);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, k);
 	if (!json_is_integer(v))
 		fail_msg("%s is not an integer", path);
 	return json_integer_value(v);
@@ -113,7 +117,7 @@ static void test_nginx_event(void **state)
 	assert_int_equal(json_array_size(chain), 2);
 	assert_string_equal(json_string_value(json_array_get(chain, 0)), "203.0.113.9");
 	assert_string_equal(json_string_value(json_array_get(chain, 1)), "198.18.0.1");
-	findings = json_object_get(json_object_get(doc, "xffwatch"), "findings");
+	findings = at(doc, "xffwatch.findings");
 	assert_int_equal(json_array_size(findings), 1);
 	assert_string_equal(json_string_value(json_array_get(findings, 0)), "leftmost-differs");
 	/* The query string never reaches the event. */
@@ -135,7 +139,7 @@ static void test_peer_event(void **state)
 	assert_string_equal(str_at(doc, "http.version"), "1.0");
 	assert_string_equal(str_at(doc, "network.type"), "ipv6");
 	assert_null(json_object_get(doc, "user_agent"));
-	findings = json_object_get(json_object_get(doc, "xffwatch"), "findings");
+	findings = at(doc, "xffwatch.findings");
 	assert_int_equal(json_array_size(findings), 2);
 	assert_string_equal(json_string_value(json_array_get(findings, 0)),
 			    "spoofed-header-from-untrusted-peer");
