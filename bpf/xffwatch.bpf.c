@@ -209,13 +209,14 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 				return -1;
 			}
 			if (next != 0 /* hop-by-hop */ && next != 43 /* routing */ &&
-			    next != 60 /* destination options */)
+			    next != 60 /* destination options */ && next != 51 /* AH */)
 				break;
 			opt = hdr_ptr(skb, off, sizeof(*opt), &buf);
 			if (!opt)
 				return -1;
+			/* AH counts its length in 4-byte units, minus 2; the others in 8-byte units, minus 1. */
+			off += next == 51 ? (opt->hdrlen + 2) * 4 : (opt->hdrlen + 1) * 8;
 			next = opt->nexthdr;
-			off += (opt->hdrlen + 1) * 8;
 		}
 		if (next != IPPROTO_TCP_NR)
 			return -1;
@@ -488,6 +489,33 @@ static __always_inline bool is_request_line(struct work *w, __u32 from, __u32 to
 	       v[5] == '/' && v[6] == '1' && v[7] == '.' && v[8] >= '0' && v[8] <= '9';
 }
 
+/*
+ * For a request line that does not end in its segment, only its start is
+ * there to check: after "METHOD " must come an origin-form path, "*", an
+ * absolute-form URI, or (for CONNECT) an authority. Keeps a body segment
+ * that happens to start with capitals from passing for a request.
+ */
+static __always_inline bool plausible_target(struct work *w, const __u8 *first, __u32 n)
+{
+	__u32 sp = 3;
+	__u8 c;
+
+	/* The method was checked: a space within the first 16 bytes, at index 3 or more. */
+	for (int i = 3; i < 16; i++) {
+		if (i < (int)n && first[i] == ' ') {
+			sp = i;
+			break;
+		}
+	}
+	if (sp + 1 >= n || sp + 1 >= XFFW_SCAN_MAX)
+		return false;
+	c = w->buf[(sp + 1) & (XFFW_SCAN_MAX - 1)];
+	if (sp == 7 && first[0] == 'C' && first[1] == 'O' && first[2] == 'N' && first[3] == 'N' &&
+	    first[4] == 'E' && first[5] == 'C' && first[6] == 'T')
+		return true;
+	return c == '/' || c == '*' || c == 'h' || c == 'H';
+}
+
 /* Pass 2, one line per call: copy the request line and the wanted headers. */
 static long copy_line(__u32 index, struct scan *s)
 {
@@ -535,7 +563,7 @@ static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
 	__u32 zero = 0, len, size;
 	struct work *w;
 	__u64 win;
-	__u8 first[16];
+	__u8 first[16] = {};
 
 	count(XFFW_CNT_SEGMENTS);
 	win = p->payload_len < sizeof(first) ? p->payload_len : sizeof(first);
@@ -547,15 +575,14 @@ static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
 	}
 
 	w = bpf_map_lookup_elem(&work_area, &zero);
-	if (!w)
-		return;
 	win = p->payload_len < XFFW_SCAN_MAX ? p->payload_len : XFFW_SCAN_MAX;
 	/* bpf_skb_load_bytes needs a provably non-zero, bounded length. */
 	barrier_var(win);
-	if (win == 0 || win > XFFW_SCAN_MAX)
+	if (!w || win == 0 || win > XFFW_SCAN_MAX ||
+	    bpf_skb_load_bytes(skb, p->payload_off, w->buf, win)) {
+		count(XFFW_CNT_LOAD_FAILED);
 		return;
-	if (bpf_skb_load_bytes(skb, p->payload_off, w->buf, win))
-		return;
+	}
 	len = win;
 
 	s.skb = skb;
@@ -571,9 +598,11 @@ static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
 
 	if (s.nlines) {
 		bpf_loop(s.nlines, copy_line, &s, 0);
-	} else {
-		/* The request line itself does not end in the window. */
+	} else if (plausible_target(w, first, len)) {
+		/* The request line itself does not end in the segment. */
 		emit_field(&s, XFFW_F_REQUEST_LINE, 0, len);
+	} else {
+		s.not_http = 1;
 	}
 	if (s.not_http) {
 		count(XFFW_CNT_NOT_HTTP);
@@ -594,6 +623,7 @@ static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
 	rec->hdr.sport = p->sport;
 	rec->hdr.dport = p->dport;
 	rec->hdr.pad = 0;
+	rec->hdr.reserved = 0;
 	__builtin_memcpy(rec->hdr.saddr, p->saddr, 16);
 	__builtin_memcpy(rec->hdr.daddr, p->daddr, 16);
 

@@ -99,6 +99,7 @@ enum xffw_counter {
 	XFFW_CNT_TRUNCATED = 5,	      /* records with a cut value or a dropped field */
 	XFFW_CNT_FRAGMENTS = 6,	      /* IP fragments skipped */
 	XFFW_CNT_MALFORMED = 7,	      /* IP/TCP headers with impossible lengths */
+	XFFW_CNT_LOAD_FAILED = 8,     /* heads that could not be copied (should stay 0) */
 	XFFW_CNT__MAX,
 };
 
@@ -128,6 +129,7 @@ struct xffw_record_hdr {
 	__u16 pad;
 	__u8 saddr[16]; /* IPv4: first 4 bytes */
 	__u8 daddr[16];
+	__u32 reserved; /* zero; keeps the size a multiple of 8 */
 };
 
 struct xffw_record {

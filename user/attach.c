@@ -2,26 +2,33 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "attach.h"
 #include "log.h"
 
 /* Not in Debian 12's UAPI headers (kernel 6.1); stable kernel ABI values. */
-#define XFFW_BPF_TCX_INGRESS   46
-#define XFFW_BPF_LINK_TYPE_TCX 11
+#define XFFW_BPF_TCX_INGRESS 46
 
-/* struct bpf_link_info with the TCX member that 6.1 headers lack. */
-struct tcx_link_info {
-	__u32 type;
-	__u32 id;
-	__u32 prog_id;
-	__u32 pad;
-	__u32 ifindex;
+/* BPF_PROG_QUERY's attributes as kernel 6.6+ has them (link ids for TCX). */
+struct prog_query_attr {
+	__u32 target_ifindex;
 	__u32 attach_type;
-	__u8 rest[64]; /* the rest of the kernel's union */
+	__u32 query_flags;
+	__u32 attach_flags;
+	__aligned_u64 prog_ids;
+	__u32 count;
+	__u32 pad;
+	__aligned_u64 prog_attach_flags;
+	__aligned_u64 link_ids;
+	__aligned_u64 link_attach_flags;
+	__u64 revision;
 };
 
 static bool prog_is_ours(__u32 prog_id)
@@ -39,29 +46,33 @@ static bool prog_is_ours(__u32 prog_id)
 	return ours;
 }
 
+/*
+ * Our TCX links on @ifindex's ingress, in this network namespace (the query
+ * names the device by ifindex in the caller's namespace; a walk over all
+ * links would mix up every namespace's lo). Returns the number found, or a
+ * negative errno (-EINVAL where the kernel has no TCX).
+ */
 static int list_tcx(int ifindex, struct attach_entry *out, size_t max)
 {
-	__u32 id = 0;
+	__u32 prog_ids[64], link_ids[64];
+	struct prog_query_attr attr = {
+		.target_ifindex = (__u32)ifindex,
+		.attach_type = XFFW_BPF_TCX_INGRESS,
+		.prog_ids = (__u64)(unsigned long)prog_ids,
+		.count = 64,
+		.link_ids = (__u64)(unsigned long)link_ids,
+	};
 	int found = 0;
 
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct tcx_link_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_link_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue; /* gone meanwhile */
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    info.type == XFFW_BPF_LINK_TYPE_TCX &&
-		    info.attach_type == XFFW_BPF_TCX_INGRESS &&
-		    (!ifindex || (int)info.ifindex == ifindex) && prog_is_ours(info.prog_id)) {
-			if ((size_t)found < max)
-				out[found] = (struct attach_entry){ (int)info.ifindex, ATTACH_TCX,
-								    info.id, info.prog_id };
-			found++;
-		}
-		close(fd);
+	if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)))
+		return -errno;
+	for (__u32 i = 0; i < attr.count && i < 64; i++) {
+		if (!link_ids[i] || !prog_is_ours(prog_ids[i]))
+			continue;
+		if ((size_t)found < max)
+			out[found] = (struct attach_entry){ ifindex, ATTACH_TCX, link_ids[i],
+							    prog_ids[i] };
+		found++;
 	}
 	return found;
 }
@@ -86,8 +97,8 @@ int attach_list(int ifindex, struct attach_entry *out, size_t max)
 	int found = list_tcx(ifindex, out, max);
 	__u32 prog_id;
 
-	if (found < 0 || !ifindex)
-		return found;
+	if (found < 0)
+		found = 0; /* no TCX in this kernel */
 	prog_id = query_tc(ifindex);
 	if (prog_id && prog_is_ours(prog_id)) {
 		if ((size_t)found < max)
@@ -97,14 +108,68 @@ int attach_list(int ifindex, struct attach_entry *out, size_t max)
 	return found;
 }
 
-/* Removes a clsact filter of ours left by a run that was killed. */
-static int remove_stale_tc(struct attachment *a)
+/*
+ * One daemon per interface: an exclusive lock on a file named after this
+ * network namespace and the ifindex, held as long as the daemon runs. A
+ * program of ours found on an interface whose lock is free is stale.
+ */
+static int take_lock(struct attachment *a)
+{
+	char path[128], pid[32] = "";
+	struct stat ns;
+	int fd;
+
+	if (stat("/proc/self/ns/net", &ns))
+		return -errno;
+	if (mkdir(XFFW_RUN_DIR, 0755) && errno != EEXIST) {
+		log_error("cannot create %s: %s", XFFW_RUN_DIR, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/net-%llu-if-%d.lock", XFFW_RUN_DIR,
+		 (unsigned long long)ns.st_ino, a->ifindex);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		log_error("%s: another xffwatch is attached already (pid %s)", a->ifname,
+			  pid[0] ? pid : "unknown");
+		close(fd);
+		return -EBUSY;
+	}
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, strlen(pid), 0) < 0)
+		log_warn("cannot write %s: %s", path, strerror(errno));
+	a->lock_fd = fd;
+	return 0;
+}
+
+/* Removes programs of ours that no live daemon owns (we hold the lock now). */
+static int remove_stale(struct attachment *a)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XFFW_TC_HANDLE, .priority = XFFW_TC_PRIORITY);
-	__u32 prog_id = query_tc(a->ifindex);
-	int err;
+	struct attach_entry links[8];
+	int n = list_tcx(a->ifindex, links, 8), err;
+	__u32 prog_id;
 
+	for (int i = 0; i < n && i < 8; i++) {
+		int fd = bpf_link_get_fd_by_id(links[i].link_id);
+
+		log_warn("%s: removing a stale xffwatch TCX link (link id %u)", a->ifname,
+			 links[i].link_id);
+		if (fd < 0 || bpf_link_detach(fd))
+			log_error("%s: cannot remove TCX link %u: %s", a->ifname, links[i].link_id,
+				  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	prog_id = query_tc(a->ifindex);
 	if (!prog_id)
 		return 0;
 	if (!prog_is_ours(prog_id)) {
@@ -135,7 +200,7 @@ static int attach_tc(int prog_fd, struct attachment *a)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XFFW_TC_HANDLE, .priority = XFFW_TC_PRIORITY,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+		    .prog_fd = prog_fd);
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
@@ -143,14 +208,9 @@ static int attach_tc(int prog_fd, struct attachment *a)
 		log_error("%s: cannot create the clsact qdisc: %s", a->ifname, strerror(-err));
 		return err;
 	}
-	a->qdisc_created = !err;
-	/* Replaces our own stale filter in place, if a killed run left one. */
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		log_error("%s: cannot attach the tc filter: %s", a->ifname, strerror(-err));
-		if (a->qdisc_created)
-			bpf_tc_hook_destroy(&hook);
-		a->qdisc_created = false;
 		return err;
 	}
 	a->kind = ATTACH_TC;
@@ -159,25 +219,22 @@ static int attach_tc(int prog_fd, struct attachment *a)
 
 int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a)
 {
-	struct attach_entry live;
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	a->link_fd = -1;
+	a->lock_fd = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
 	a->ifindex = (int)if_nametoindex(ifname);
 	if (!a->ifindex) {
 		log_error("%s: no such interface", ifname);
 		return -ENODEV;
 	}
-	if (list_tcx(a->ifindex, &live, 1) > 0) {
-		log_error("%s: another xffwatch is attached already (TCX link %u, program %u)",
-			  ifname, live.link_id, live.prog_id);
-		return -EBUSY;
-	}
-	err = remove_stale_tc(a);
+	err = take_lock(a);
+	if (!err)
+		err = remove_stale(a);
 	if (err)
-		return err;
+		goto fail;
 
 	if (mode != ATTACH_TC) {
 		err = attach_tcx(prog_fd, a);
@@ -185,11 +242,18 @@ int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct a
 			return 0;
 		if (mode == ATTACH_TCX || err != -EINVAL) {
 			log_error("%s: cannot create a TCX link: %s", ifname, strerror(-err));
-			return err;
+			goto fail;
 		}
 		log_info("%s: no TCX in this kernel, using a clsact filter", ifname);
 	}
-	return attach_tc(prog_fd, a);
+	err = attach_tc(prog_fd, a);
+	if (!err)
+		return 0;
+fail:
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
+	return err;
 }
 
 void attach_release(struct attachment *a)
@@ -204,10 +268,15 @@ void attach_release(struct attachment *a)
 			    .priority = XFFW_TC_PRIORITY);
 		int err = bpf_tc_detach(&hook, &opts);
 
+		/*
+		 * Only our filter goes. The clsact qdisc stays even if this run made
+		 * it: destroying it would take any filter added since with it.
+		 */
 		if (err && err != -ENOENT)
 			log_warn("%s: cannot detach the tc filter: %s", a->ifname, strerror(-err));
-		if (a->qdisc_created)
-			bpf_tc_hook_destroy(&hook);
 	}
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
 	a->kind = ATTACH_AUTO;
 }

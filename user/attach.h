@@ -3,7 +3,9 @@
  * Putting the TC program on an interface's ingress hook, and taking it off.
  * TCX links (kernel 6.6+) vanish with the daemon's last fd, so a killed run
  * leaves nothing behind; clsact filters are the fallback, at a fixed handle
- * and priority of our own, so that a restart replaces a stale one.
+ * and priority of our own. One daemon per interface and network namespace:
+ * each holds a lock file in XFFW_RUN_DIR while it runs, so that a program of
+ * ours found where no lock is held is known to be stale and is replaced.
  */
 #ifndef XFFW_ATTACH_H
 #define XFFW_ATTACH_H
@@ -20,23 +22,25 @@
 /* Our clsact filter: handle and priority no one else is likely to pick. */
 #define XFFW_TC_HANDLE	 0x7866
 #define XFFW_TC_PRIORITY 0x7866
+/* Lock files, one per namespace and interface ("net-INODE-if-INDEX.lock"). */
+#define XFFW_RUN_DIR	 "/run/xffwatch"
 
 struct attachment {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	enum attach_mode kind; /* ATTACH_TCX or ATTACH_TC once attached */
 	int link_fd;	       /* TCX */
-	bool qdisc_created;    /* TC: we made the clsact qdisc */
+	int lock_fd;	       /* our claim on the interface */
 };
 
 /*
  * Attaches @prog_fd to the ingress of @ifname as @mode asks. Refuses when a
- * live xffwatch is already attached there. Returns 0 or a negative errno,
- * after logging why.
+ * live xffwatch is attached there already; replaces a stale one. Returns 0 or
+ * a negative errno, after logging why.
  */
 int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a);
 
-/* Detaches; destroys the clsact qdisc only if attach_prog created it. */
+/* Detaches our program (and only it: a clsact qdisc stays) and drops the claim. */
 void attach_release(struct attachment *a);
 
 struct attach_entry {
@@ -47,9 +51,9 @@ struct attach_entry {
 };
 
 /*
- * Lists xffwatch programs on the ingress of @ifindex (0: every interface,
- * TCX only): TCX links and our clsact filter. Returns the number found (at
- * most @max stored) or a negative errno.
+ * Lists xffwatch programs on the ingress of @ifindex in this network
+ * namespace: TCX links and our clsact filter. Returns the number found (at
+ * most @max stored).
  */
 int attach_list(int ifindex, struct attach_entry *out, size_t max);
 

@@ -56,8 +56,12 @@ struct str url_path(struct str t)
 			if (q[0] == '/' || q[0] == '?')
 				break;
 		}
-		if (!scheme)
-			return t; /* "*" or authority-form: the target as it is */
+		if (!scheme) {
+			/* "*", authority-form, or something odd: as it is, minus any query. */
+			for (q = p; q < end && *q != '?' && *q != '#'; q++)
+				;
+			return (struct str){ p, (size_t)(q - p) };
+		}
 		p = scheme + 3;
 		while (p < end && *p != '/' && *p != '?' && *p != '#')
 			p++;

@@ -32,6 +32,48 @@ static void linearize(struct chain *c)
 	c->cut_left = true;
 }
 
+/* The plain split: runs of separators between entries, none kept. */
+static void split_entries(struct chain *c, const char *p, const char *end)
+{
+	while (p < end) {
+		const char *start;
+
+		while (p < end && is_separator(*p))
+			p++;
+		if (p == end)
+			break;
+		start = p;
+		while (p < end && !is_separator(*p))
+			p++;
+		push(c, (struct str){ start, (size_t)(p - start) });
+	}
+}
+
+/*
+ * One whole line, as nginx's ngx_http_get_forwarded_addr_internal splits it:
+ * its walk never takes the first byte for a separator, so a leading ','
+ * sticks to the first entry (",1.2.3.4" is one bad entry), and an empty
+ * line is one empty, bad entry.
+ */
+static void split_line(struct chain *c, const char *p, const char *end)
+{
+	const char *q;
+
+	/* nginx's header parser drops the blanks around a value. */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (p == end) {
+		push(c, (struct str){ p, 0 });
+		return;
+	}
+	for (q = p + 1; q < end && !is_separator(*q); q++)
+		;
+	push(c, (struct str){ p, (size_t)(q - p) });
+	split_entries(c, q, end);
+}
+
 void chain_from_list_header(struct chain *c, const struct http_request *req, unsigned int id)
 {
 	c->n = 0;
@@ -43,23 +85,14 @@ void chain_from_list_header(struct chain *c, const struct http_request *req, uns
 		if (f->id != id)
 			continue;
 		if (f->flags & XFFW_FIELD_F_TRUNC_HEAD) {
-			/* The kept part may start inside a hop: skip to a separator. */
+			/* The kept part may start inside a hop: skip it, and everything left of it. */
 			while (p < end && !is_separator(*p))
 				p++;
 			c->n = 0;
 			c->cut_left = true;
-		}
-		while (p < end) {
-			const char *start;
-
-			while (p < end && is_separator(*p))
-				p++;
-			if (p == end)
-				break;
-			start = p;
-			while (p < end && !is_separator(*p))
-				p++;
-			push(c, (struct str){ start, (size_t)(p - start) });
+			split_entries(c, p, end);
+		} else {
+			split_line(c, p, end);
 		}
 	}
 	linearize(c);

@@ -19,9 +19,11 @@ struct chain {
 
 /*
  * Collects the hops of list header @id (X-Forwarded-For and the single-IP
- * headers): all lines in wire order, split on runs of ',', SP and HTAB, empty
- * elements dropped. A line the kernel cut at its start loses its first,
- * partial hop and every hop left of it.
+ * headers): all lines in wire order, each split as nginx does (runs of ',',
+ * SP and, unlike nginx, HTAB between entries; a separator at the very start
+ * of a line belongs to the first entry; an empty line is one empty entry).
+ * A line the kernel cut at its start loses its first, partial hop and every
+ * hop left of it.
  */
 void chain_from_list_header(struct chain *c, const struct http_request *req, unsigned int id);
 

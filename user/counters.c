@@ -16,6 +16,7 @@ static const char *const names[XFFW_CNT__MAX] = {
 	[XFFW_CNT_TRUNCATED] = "truncated",
 	[XFFW_CNT_FRAGMENTS] = "ip_fragments",
 	[XFFW_CNT_MALFORMED] = "malformed",
+	[XFFW_CNT_LOAD_FAILED] = "load_failed",
 };
 
 const char *counter_name(unsigned int idx)

@@ -58,6 +58,24 @@ static bool starts_like_request(const uint8_t *b, size_t len)
 	return false;
 }
 
+/* Mirrors plausible_target() in the kernel: what may follow "METHOD " on a cut line. */
+static bool plausible_target(const uint8_t *b, size_t len)
+{
+	size_t sp = 3;
+
+	for (size_t i = 3; i < 16 && i < len; i++) {
+		if (b[i] == ' ') {
+			sp = i;
+			break;
+		}
+	}
+	if (sp + 1 >= len)
+		return false; /* nothing after the method: the kernel reads a stale byte; refuse */
+	if (sp == 7 && !memcmp(b, "CONNECT", 7))
+		return true;
+	return b[sp + 1] == '/' || b[sp + 1] == '*' || b[sp + 1] == 'h' || b[sp + 1] == 'H';
+}
+
 static bool is_chain_field(unsigned int id)
 {
 	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA;
@@ -168,8 +186,11 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 		if (id && (field_mask & (1U << id)))
 			emit_field(&x, id, from + name_len, to);
 	}
-	if (!nlines)
+	if (!nlines) {
+		if (!plausible_target(payload, n))
+			return HEAD_NOT_HTTP1_LINE;
 		emit_field(&x, XFFW_F_REQUEST_LINE, 0, n);
+	}
 
 	rec->hdr.abi_version = XFFW_ABI_VERSION;
 	rec->hdr.type = XFFW_REC_REQUEST;

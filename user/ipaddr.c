@@ -70,12 +70,12 @@ int ip_parse(const char *s, size_t len, struct ip_addr *out)
 	return 0;
 }
 
-/* Decimal port 1..65535, no sign, no leading zeros beyond a lone digit. */
+/* Decimal port 1..65535; leading zeros allowed ("080"), as ngx_atoi reads them. */
 static int parse_port(const char *s, size_t len, uint16_t *port)
 {
 	unsigned long v = 0;
 
-	if (len == 0 || len > 5)
+	if (len == 0 || len > 10)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -117,6 +117,43 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
 			return -EINVAL;
 		}
 	}
+	if (port)
+		*port = p;
+	return 0;
+}
+
+int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t *port)
+{
+	static const uint8_t none[4] = { 255, 255, 255, 255 };
+	const char *colon, *close;
+	uint16_t p = 0;
+
+	if (!ip_parse(s, len, out)) {
+		/* ngx_inet_addr returns INADDR_NONE for it, which means "not an address". */
+		if (out->family == 4 && !memcmp(out->b, none, 4))
+			return -EINVAL;
+		if (port)
+			*port = 0;
+		return 0;
+	}
+	if (len && s[0] == '[') {
+		close = memchr(s, ']', len);
+		/* "[addr]" needs ":port" after it: nginx refuses a bare "[v6]". */
+		if (!close || close + 1 == s + len || close[1] != ':')
+			return -EINVAL;
+		colon = close + 1;
+		if (ip_parse(s + 1, (size_t)(close - s - 1), out))
+			return -EINVAL;
+	} else {
+		colon = memchr(s, ':', len);
+		if (!colon || parse_v4(s, (size_t)(colon - s), out->b))
+			return -EINVAL;
+		out->family = 4;
+	}
+	if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), &p))
+		return -EINVAL;
+	if (out->family == 4 && !memcmp(out->b, none, 4))
+		return -EINVAL;
 	if (port)
 		*port = p;
 	return 0;
@@ -212,7 +249,7 @@ bool ip_cidr_match(const struct ip_cidr *c, const struct ip_addr *a)
 
 	if (c->net.family == 4)
 		return as_v4(a, v4) && prefix_equal(c->net.b, v4, c->prefix);
-	return a->family == 6 && prefix_equal(c->net.b, a->b, c->prefix);
+	return a->family == 6 && !is_v4_mapped(a) && prefix_equal(c->net.b, a->b, c->prefix);
 }
 
 bool ip_equal(const struct ip_addr *a, const struct ip_addr *b)

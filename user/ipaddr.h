@@ -28,11 +28,20 @@ struct ip_cidr {
 int ip_parse(const char *s, size_t len, struct ip_addr *out);
 
 /*
- * Parses a forwarding-header entry: an address with an optional port, in the
- * forms nginx accepts: a.b.c.d, a.b.c.d:port, v6, [v6], [v6]:port; port is
- * 1..65535. *@port (may be NULL) is 0 when absent. Returns 0 or -EINVAL.
+ * Parses an address with an optional port: a.b.c.d, a.b.c.d:port, v6, [v6],
+ * [v6]:port; port is 1..65535. *@port (may be NULL) is 0 when absent.
+ * Returns 0 or -EINVAL.
  */
 int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *port);
+
+/*
+ * Parses an X-Forwarded-For entry as nginx's ngx_parse_addr_port does: the
+ * whole entry as an address first; else "[v4 or v6]:port" or "a.b.c.d:port"
+ * split at the first colon. Unlike ip_parse_endpoint(), "[v6]" without a
+ * port is refused, and so is 255.255.255.255 (INADDR_NONE to nginx); ports
+ * may have leading zeros. Returns 0 or -EINVAL.
+ */
+int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t *port);
 
 /*
  * Parses "addr/prefix" or a bare address (a host route). Host bits set
@@ -42,8 +51,9 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
 int ip_cidr_parse(const char *s, size_t len, struct ip_cidr *out, bool *had_host_bits);
 
 /*
- * Is @a inside @c? An IPv4-mapped IPv6 address (::ffff:a.b.c.d) matches IPv4
- * CIDRs as its IPv4 address, as nginx's ngx_cidr_match does.
+ * Is @a inside @c? As nginx's ngx_cidr_match: an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is its IPv4 address, so it matches IPv4 CIDRs and never
+ * an IPv6 one (not even ::/0).
  */
 bool ip_cidr_match(const struct ip_cidr *c, const struct ip_addr *a);
 

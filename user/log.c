@@ -24,22 +24,17 @@ enum log_level log_get_level(void)
 	return current;
 }
 
-static void vlog(enum log_level level, const char *fmt, va_list ap)
-{
-	if (level > current)
-		return;
-	fprintf(stderr, "xffwatch: %s", prefix[level]);
-	vfprintf(stderr, fmt, ap);
-}
-
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level > current)
+		return;
+	fprintf(stderr, "xffwatch: %s", prefix[level]);
 	va_start(ap, fmt);
-	vlog(level, fmt, ap);
-	fputc('\n', stderr);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* libbpf's lines end in '\n' already; its warnings carry the verifier log. */

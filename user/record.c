@@ -73,7 +73,10 @@ static int split_request_line(struct http_request *req, struct str line, bool cu
 		req->version = (struct str){ sp2 + 6, 3 };
 		return 0;
 	}
-	if (!cut)
+	/* A cut line: its target must at least start like one (as the kernel checks). */
+	if (!cut || sp1 + 1 == end ||
+	    !(sp1[1] == '/' || sp1[1] == '*' || sp1[1] == 'h' || sp1[1] == 'H' ||
+	      (req->method.len == 7 && !memcmp(req->method.p, "CONNECT", 7))))
 		return -EBADMSG;
 	req->target = (struct str){ sp1 + 1, (size_t)(end - sp1 - 1) };
 	req->version = (struct str){ NULL, 0 };

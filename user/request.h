@@ -11,8 +11,8 @@
 #include "xffwatch_abi.h"
 #include "ipaddr.h"
 
-/* Header lines kept per request; more is flagged (REQ_F_TOO_MANY_FIELDS). */
-#define REQ_MAX_FIELDS 64
+/* Header lines kept per request: as many as a record can hold. */
+#define REQ_MAX_FIELDS (XFFW_DATA_MAX / sizeof(struct xffw_field_hdr))
 
 struct str {
 	const char *p;

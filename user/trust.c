@@ -59,7 +59,7 @@ static bool request_truncated(const struct http_request *req)
 
 static int parse_hop(struct str hop, struct ip_addr *out)
 {
-	return ip_parse_endpoint(hop.p, hop.len, out, NULL);
+	return ip_parse_xff_entry(hop.p, hop.len, out, NULL);
 }
 
 /* nginx realip: walk from the right while the address reached is trusted. */
@@ -135,7 +135,14 @@ void trust_resolve(const struct trust_config *cfg, const struct http_request *re
 	if (request_truncated(req))
 		res->findings |= 1U << FINDING_TRUNCATED;
 
-	if (cfg->hops >= 0) {
+	if (req_head_incomplete(req) && (cfg->hops >= 0 || res->peer_trusted) &&
+	    req_field_count(req, cfg->header, NULL)) {
+		/*
+		 * Lines after what the kernel kept may be missing, a proxy's appended
+		 * line among them: the visible hops could all be the client's own.
+		 */
+		res->findings |= 1U << FINDING_TRUNCATED;
+	} else if (cfg->hops >= 0) {
 		walk_hops(cfg, res);
 	} else if (!res->peer_trusted) {
 		if (any_client_header(req))

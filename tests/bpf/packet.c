@@ -13,7 +13,9 @@ size_t pkt_build(const struct pkt_spec *s, const void *payload, size_t len, uint
 		 size_t cap, size_t *payload_off)
 {
 	size_t ip_hdr = s->family == 4 ? 4u * (s->ihl_words ? (unsigned)s->ihl_words : 5u) : 40;
-	size_t ext = s->family == 6 ? (s->ipv6_hop_by_hop ? 8 : 0) + (s->ip_fragment ? 8 : 0) : 0;
+	size_t ext = s->family == 6 ? (s->ipv6_hop_by_hop ? 8 : 0) + (s->ipv6_ah ? 24 : 0) +
+					      (s->ip_fragment ? 8 : 0)
+				    : 0;
 	size_t tcp_len = sizeof(struct tcphdr) + 4u * (unsigned)s->tcp_options_words;
 	size_t off = ETH_HLEN + 4u * (unsigned)s->vlan_tags;
 	size_t total = off + ip_hdr + ext + tcp_len + len;
@@ -77,6 +79,12 @@ size_t pkt_build(const struct pkt_spec *s, const void *payload, size_t len, uint
 			p[2] = 1; /* PadN */
 			p[3] = 4;
 			p += 8;
+		}
+		if (s->ipv6_ah) {
+			*next = 51;
+			next = p;
+			p[1] = 4; /* (4 + 2) * 4 = 24 bytes: 12 fixed, 12 of ICV */
+			p += 24;
 		}
 		if (s->ip_fragment) {
 			*next = 44;

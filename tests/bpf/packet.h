@@ -16,6 +16,7 @@ struct pkt_spec {
 	uint32_t seq;
 	int vlan_tags;	       /* 0..2 802.1Q tags before the IP header */
 	int ipv6_hop_by_hop;   /* add an IPv6 hop-by-hop options header */
+	int ipv6_ah;	       /* add an IPv6 authentication header (12-byte ICV) */
 	int ip_fragment;       /* IPv4 MF flag / IPv6 fragment header */
 	int tcp_options_words; /* 32-bit words of TCP options (NOPs) */
 	int ip_len_delta;      /* added to the IP length field (lie about it) */

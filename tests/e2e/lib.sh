@@ -243,6 +243,16 @@ e2e_textbook() {
 	e2e_wait_http "$cli" http://198.18.0.2/
 }
 
+# e2e_have_tcx: does this kernel have TCX links (6.6+)? Otherwise auto means clsact.
+e2e_have_tcx() {
+	local v major minor
+	v=$(uname -r)
+	major=${v%%.*}
+	minor=${v#*.}
+	minor=${minor%%[.-]*}
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 6 ]; }
+}
+
 # e2e_attached NS IFACE: how many xffwatch programs are attached to IFACE in NS.
 e2e_attached() {
 	ip netns exec "$1" "$XFFWATCH" status --iface "$2" | wc -l

@@ -114,6 +114,50 @@ static void test_endpoints(void **state)
 		assert_int_not_equal(ip_parse_endpoint(bad[i], strlen(bad[i]), &a, &port), 0);
 }
 
+/* X-Forwarded-For entries as nginx's ngx_parse_addr_port reads them. */
+static void test_xff_entries(void **state)
+{
+	static const struct {
+		const char *in, *addr;
+		uint16_t port;
+	} good[] = {
+		{ "192.0.2.1", "192.0.2.1", 0 },
+		{ "192.0.2.1:8080", "192.0.2.1", 8080 },
+		{ "192.0.2.1:080", "192.0.2.1", 80 },
+		{ "[2001:db8::1]:443", "2001:db8::1", 443 },
+		{ "[192.0.2.1]:80", "192.0.2.1", 80 },
+		{ "2001:db8::7:4711", "2001:db8::7:4711", 0 },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.1", 0 },
+	};
+	static const char *const bad[] = {
+		"[2001:db8::1]",
+		"255.255.255.255",
+		"255.255.255.255:80",
+		"192.0.2.1:0",
+		"192.0.2.1:",
+		"[2001:db8::1]x",
+		"unknown",
+		"",
+		",192.0.2.1",
+		"192.0.2.1:1:2",
+		"[::1]:",
+		"[]:80",
+	};
+	struct ip_addr a;
+	uint16_t port;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (ip_parse_xff_entry(good[i].in, strlen(good[i].in), &a, &port))
+			fail_msg("refused %s", good[i].in);
+		assert_string_equal(fmt(&a), good[i].addr);
+		assert_int_equal(port, good[i].port);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!ip_parse_xff_entry(bad[i], strlen(bad[i]), &a, &port))
+			fail_msg("accepted %s", bad[i]);
+}
+
 static void test_cidr(void **state)
 {
 	struct ip_cidr c;
@@ -131,10 +175,16 @@ static void test_cidr(void **state)
 	/* IPv4-mapped IPv6 matches IPv4 CIDRs, as in nginx. */
 	parse("::ffff:10.1.2.3", &a);
 	assert_true(ip_cidr_match(&c, &a));
-	/* ...but plain IPv4 never matches IPv6 CIDRs. */
+	/* ...but IPv4, mapped or not, never matches IPv6 CIDRs, not even ::/0 (as nginx). */
 	assert_int_equal(ip_cidr_parse("::ffff:0:0/96", 13, &c, NULL), 0);
 	parse("10.1.2.3", &a);
 	assert_false(ip_cidr_match(&c, &a));
+	parse("::ffff:10.1.2.3", &a);
+	assert_false(ip_cidr_match(&c, &a));
+	assert_int_equal(ip_cidr_parse("::/0", 4, &c, NULL), 0);
+	assert_false(ip_cidr_match(&c, &a));
+	parse("2001:db8::1", &a);
+	assert_true(ip_cidr_match(&c, &a));
 
 	assert_int_equal(ip_cidr_parse("127.0.0.1/8", 11, &c, &host_bits), 0);
 	assert_true(host_bits);
@@ -200,6 +250,7 @@ static void test_hostile_lengths(void **state)
 			memcpy(p, buf, len);
 			ip_parse(p, len, &a);
 			ip_parse_endpoint(p, len, &a, &port);
+			ip_parse_xff_entry(p, len, &a, &port);
 			ip_cidr_parse(p, len, &c, NULL);
 			free(p);
 		}
@@ -209,9 +260,13 @@ static void test_hostile_lengths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_strict), cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_endpoints),   cmocka_unit_test(test_cidr),
-		cmocka_unit_test(test_equal),	    cmocka_unit_test(test_hostile_lengths),
+		cmocka_unit_test(test_ipv4_strict),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_endpoints),
+		cmocka_unit_test(test_xff_entries),
+		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_hostile_lengths),
 	};
 
 	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);
