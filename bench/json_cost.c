@@ -79,7 +79,7 @@ static size_t jansson_event(const struct http_request *req, const struct resolut
 	json_object_set_new(t, "peer_trusted", json_boolean(res->peer_trusted));
 	a = json_array();
 	for (size_t i = 0; i < res->chain.n; i++)
-		json_array_append_new(a, str(&res->chain.hop[i]));
+		json_array_append_new(a, str(&res->chain.hop[i].text));
 	json_object_set_new(t, "chain", a);
 	o = json_object();
 	json_object_set_new(o, "trust", t);
@@ -104,11 +104,12 @@ int main(void)
 	static struct resolution res;
 	static char buf[8192];
 	struct ip_cidr lo;
-	struct trust_config cfg = { .trusted = &lo,
-				    .ntrusted = 1,
-				    .header = XFFW_F_X_FORWARDED_FOR,
-				    .recursive = true,
-				    .hops = -1 };
+	struct trust_rule cfg = { .trusted = &lo,
+				  .ntrusted = 1,
+				  .headers = { XFFW_F_X_FORWARDED_FOR },
+				  .nheaders = 1,
+				  .recursive = true,
+				  .hops = -1 };
 	struct audit_meta meta = { .when = { 1795779600, 123456000 }, .ifname = "lo" };
 	struct jsonw j;
 	size_t size, total = 0;
@@ -123,7 +124,7 @@ int main(void)
 	rec.hdr.dport = 5000;
 	size = sizeof(rec.hdr) + rec.hdr.data_len;
 	record_decode(&rec, size, &req);
-	trust_resolve(&cfg, &req, &res);
+	trust_resolve(&cfg, &req, &res, NULL);
 	jsonw_init(&j);
 
 	t0 = now();
@@ -142,7 +143,7 @@ int main(void)
 	t0 = now();
 	for (int i = 0; i < N; i++) {
 		record_decode(&rec, size, &req);
-		trust_resolve(&cfg, &req, &res);
+		trust_resolve(&cfg, &req, &res, NULL);
 		jsonw_reset(&j);
 		audit_format(&j, &req, &res, &meta);
 		total += j.len;

@@ -6,7 +6,7 @@
 #   scripts/deps.sh --test   also everything the test suite starts
 set -eu
 
-build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev iproute2"
+build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev iproute2"
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask curl jq ethtool procps
       clang-format cppcheck"
 

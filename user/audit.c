@@ -158,8 +158,27 @@ static void trust(struct jsonw *j, const struct resolution *res)
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	jsonw_array_begin(j, "chain");
 	for (size_t i = 0; i < res->chain.n; i++)
-		jsonw_string(j, NULL, res->chain.hop[i].p, res->chain.hop[i].len);
+		jsonw_string(j, NULL, res->chain.hop[i].text.p, res->chain.hop[i].text.len);
 	jsonw_array_end(j);
+	if (res->chain.id == XFFW_F_FORWARDED && res->chain.n) {
+		/* The other parameters of each Forwarded element, in the same order. */
+		jsonw_array_begin(j, "elements");
+		for (size_t i = 0; i < res->chain.n; i++) {
+			const struct hop *h = &res->chain.hop[i];
+
+			jsonw_object_begin(j, NULL);
+			if (!(h->flags & HOP_F_BAD))
+				jsonw_string(j, "for", h->text.p, h->text.len);
+			if (h->by.p)
+				jsonw_string(j, "by", h->by.p, h->by.len);
+			if (h->host.p)
+				jsonw_string(j, "host", h->host.p, h->host.len);
+			if (h->proto.p)
+				jsonw_string(j, "proto", h->proto.p, h->proto.len);
+			jsonw_object_end(j);
+		}
+		jsonw_array_end(j);
+	}
 	jsonw_object_end(j);
 }
 

@@ -1,57 +1,127 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <getopt.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "conf.h"
 #include "version.h"
 
-static const char usage[] =
+static const char usage_daemon[] =
 	"Usage: xffwatch [OPTION]...\n"
+	"       xffwatch resolve --peer IP[:PORT] [OPTION]... < request-head\n"
+	"       xffwatch check-config [FILE] [OPTION]...\n"
+	"       xffwatch status [--iface IF]...\n"
 	"Watch plaintext HTTP on the proxy-to-app link and write one JSON audit event\n"
 	"per request, naming the real client behind the reverse proxy.\n"
 	"\n"
 	"With no options: watch lo, ports 5000, 8000 and 8080, trust loopback peers\n"
-	"(127.0.0.0/8, ::1) - nginx on the same host in front of an app on 127.0.0.1.\n"
+	"(127.0.0.0/8, ::1), read X-Forwarded-For - nginx on the same host in front of\n"
+	"an app on 127.0.0.1.\n"
 	"\n"
+	"What to watch:\n"
 	"  -i, --iface IF          interface to watch (repeat for more; default lo)\n"
 	"  -p, --port N[,N|N-M...] app ports to watch (repeatable; default 5000,8000,8080)\n"
-	"  -t, --trust CIDR[,CIDR...]\n"
-	"                          trusted proxy addresses (repeatable; default\n"
-	"                          127.0.0.0/8,::1/128); forwarded headers count only\n"
-	"                          when the TCP peer is one of them\n"
 	"  -o, --output -|FILE     where events go: - is standard output (default);\n"
 	"                          a FILE is appended to, created with mode 0640\n"
 	"      --attach auto|tcx|tc\n"
 	"                          TCX link (kernel 6.6+), clsact filter, or the first\n"
 	"                          that works (default auto)\n"
+	"Whom to trust (docs/trust.md):\n"
+	"  -t, --trust CIDR[,CIDR...]\n"
+	"                          trusted proxy addresses (repeatable; default\n"
+	"                          127.0.0.0/8,::1/128); forwarding headers count only\n"
+	"                          when the TCP peer is one of them\n"
+	"  -H, --header NAME[,NAME...]\n"
+	"                          header the client is read from: x-forwarded-for,\n"
+	"                          forwarded, x-real-ip, cf-connecting-ip,\n"
+	"                          true-client-ip; repeat for an order of preference\n"
+	"                          (the first present is used; default x-forwarded-for)\n"
+	"      --recursive         walk past trusted hops, right to left (default; nginx\n"
+	"                          real_ip_recursive on)\n"
+	"      --no-recursive      take the rightmost hop (nginx real_ip_recursive off)\n"
+	"      --hops N            trust exactly N hops from the right, whatever the\n"
+	"                          peer (Werkzeug ProxyFix x_for=N); 0 means the peer\n"
+	"      --listener SPEC     a rule for one app port and/or interface, e.g.\n"
+	"                          'port=8080 trust=198.51.100.0/24 header=cf-connecting-ip'\n"
+	"                          (keys: port, iface, trust, header, recursive, hops;\n"
+	"                          repeatable; what it does not set comes from above)\n"
+	"  -c, --config FILE       configuration file (default " DEFAULT_CONFIG_PATH ",\n"
+	"                          if it exists); flags override it\n"
+	"      --no-config         do not read the default configuration file\n"
+	"Other:\n"
 	"  -v, --verbose           debug messages (twice: libbpf's too)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
 	"Signals: SIGUSR1 prints the counters to stderr; SIGINT/SIGTERM detach and exit\n"
 	"(the counters are printed then too). Exit status: 0 on a clean stop, 1 when\n"
-	"the observer cannot run, 2 for a bad option or value.\n"
+	"the observer cannot run, 2 for a bad option, value or configuration file.\n"
 	"Events are described in docs/audit-event.md.\n";
+
+static const char usage_resolve[] =
+	"Usage: xffwatch resolve --peer IP[:PORT] [OPTION]... < request-head\n"
+	"Read one HTTP/1.x request head (request line and header lines, up to a blank\n"
+	"line or the end of input; CRLF or LF) and print the JSON event the observer\n"
+	"would write for it, as if it came from the TCP peer IP.\n"
+	"\n"
+	"      --peer IP[:PORT]    the TCP peer: the proxy, or the client itself\n"
+	"      --destination IP[:PORT]\n"
+	"                          the app's address (default loopback, port of the\n"
+	"                          first watched port); the port selects a listener rule\n"
+	"  -i, --iface IF          the interface it arrived on (selects a listener rule)\n"
+	"      --explain           print the trust walk, step by step, to stderr\n"
+	"  -t, --trust, -H, --header, --recursive, --no-recursive, --hops, --listener,\n"
+	"  -c, --config, --no-config, -p, --port\n"
+	"                          as for the observer (see xffwatch --help)\n"
+	"\n"
+	"Exit status: 0 when an event was printed, 2 for a malformed head, option or\n"
+	"configuration file.\n";
+
+static const char usage_check[] =
+	"Usage: xffwatch check-config [FILE] [OPTION]...\n"
+	"Validate a configuration file (default " DEFAULT_CONFIG_PATH ") and print the\n"
+	"effective settings - defaults, then the file, then any flags - in the same\n"
+	"syntax, with the rules in the order they are tried. The observer's flags are\n"
+	"accepted. Exit status: 0 when valid, 2 with \"FILE:LINE: what is wrong\" when not.\n";
 
 enum {
 	OPT_ATTACH = 256,
+	OPT_RECURSIVE,
+	OPT_NO_RECURSIVE,
+	OPT_HOPS,
+	OPT_LISTENER,
+	OPT_NO_CONFIG,
+	OPT_PEER,
+	OPT_DESTINATION,
+	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
 	{ "iface", required_argument, NULL, 'i' },
 	{ "port", required_argument, NULL, 'p' },
-	{ "trust", required_argument, NULL, 't' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "trust", required_argument, NULL, 't' },
+	{ "header", required_argument, NULL, 'H' },
+	{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+	{ "no-recursive", no_argument, NULL, OPT_NO_RECURSIVE },
+	{ "hops", required_argument, NULL, OPT_HOPS },
+	{ "listener", required_argument, NULL, OPT_LISTENER },
+	{ "config", required_argument, NULL, 'c' },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "destination", required_argument, NULL, OPT_DESTINATION },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static const char short_options[] = ":i:p:o:t:H:c:vhV";
 
 static enum cli_result usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -75,87 +145,202 @@ static const char *spelled(char **argv, int index)
 	return a && a[0] == '-' ? a : "option";
 }
 
-enum cli_result cli_parse(int argc, char **argv, struct options *o)
+/* Which options a command takes. */
+static bool allowed(enum cli_command cmd, int c)
 {
-	bool seen_iface = false, seen_port = false, seen_trust = false;
-	int c, index = 0;
+	switch (c) {
+	case 'o':
+	case OPT_ATTACH:
+		return cmd != CMD_RESOLVE;
+	case OPT_PEER:
+	case OPT_DESTINATION:
+	case OPT_EXPLAIN:
+		return cmd == CMD_RESOLVE;
+	default:
+		return true;
+	}
+}
+
+struct cli_state {
+	const char *config;
+	bool no_config;
+	bool seen_iface, seen_port, seen_trust, seen_header, seen_listener;
+};
+
+/* Pass 1: only where the configuration comes from. */
+static void find_config(enum cli_command cmd, int argc, char **argv, struct cli_state *st)
+{
+	int c;
 
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its scanning state */
-	while ((c = getopt_long(argc, argv, ":i:p:t:o:vhV", long_options, &index)) != -1) {
-		const char *why = NULL;
-		char bad[64];
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		if (c == 'c')
+			st->config = optarg;
+		else if (c == OPT_NO_CONFIG)
+			st->no_config = true;
+	}
+	if (cmd == CMD_CHECK_CONFIG && optind < argc)
+		st->config = argv[optind];
+}
 
-		switch (c) {
-		case 'i':
-			if (!seen_iface)
-				o->nifaces = 0;
-			seen_iface = true;
+static int parse_endpoint_arg(const char *arg, struct ip_addr *a, uint16_t *port)
+{
+	return ip_parse_endpoint(arg, strlen(arg), a, port);
+}
+
+/* Pass 2: one flag. */
+static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct options *o,
+			     struct resolve_args *r, struct cli_state *st)
+{
+	char why[256];
+
+	switch (c) {
+	case 'i':
+		if (cmd == CMD_RESOLVE) {
 			if (!optarg[0] || strlen(optarg) >= IF_NAMESIZE)
 				return usage_error("--iface: '%s' is not an interface name",
 						   optarg);
-			if (o->nifaces == OPT_MAX_IFACES)
-				return usage_error("--iface: at most %d interfaces",
-						   OPT_MAX_IFACES);
-			o->ifaces[o->nifaces++] = optarg;
+			strcpy(r->iface, optarg);
 			break;
-		case 'p':
-			if (!seen_port) {
-				memset(&o->ports, 0, sizeof(o->ports));
-				o->nports = 0;
-			}
-			seen_port = true;
-			c = parse_port_list(optarg, &o->ports, &why);
-			if (c < 0)
-				return usage_error("--port: '%s' %s", optarg, why);
-			o->nports += (size_t)c;
-			break;
-		case 't':
-			if (!seen_trust)
-				o->ntrusted = 0;
-			seen_trust = true;
-			c = parse_cidr_list(optarg, o->trusted, OPT_MAX_TRUSTED, &o->ntrusted, bad,
-					    sizeof(bad));
-			if (c == -ENOSPC)
-				return usage_error("--trust: at most %d CIDRs", OPT_MAX_TRUSTED);
-			if (c)
-				return usage_error("--trust: '%s' is not an IP address or CIDR",
-						   bad);
-			break;
-		case 'o':
-			if (!optarg[0])
-				return usage_error("--output: empty file name");
-			o->output = optarg;
-			break;
-		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				o->attach = ATTACH_AUTO;
-			else if (!strcmp(optarg, "tcx"))
-				o->attach = ATTACH_TCX;
-			else if (!strcmp(optarg, "tc"))
-				o->attach = ATTACH_TC;
-			else
-				return usage_error("--attach: '%s' is not one of auto, tcx, tc",
-						   optarg);
-			break;
-		case 'v':
-			o->verbosity++;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_EXIT_OK;
-		case 'V':
-			printf("xffwatch %s\n", XFFWATCH_VERSION);
-			return CLI_EXIT_OK;
-		case ':':
-			return usage_error("%s needs a value", spelled(argv, optind - 1));
-		default:
-			if (optopt)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", spelled(argv, optind - 1));
+		}
+		if (!st->seen_iface)
+			o->nifaces = 0;
+		st->seen_iface = true;
+		if (add_iface(o, optarg, why, sizeof(why)))
+			return usage_error("--iface: %s", why);
+		break;
+	case 'p':
+		if (!st->seen_port)
+			memset(&o->ports, 0, sizeof(o->ports));
+		st->seen_port = true;
+		if (parse_port_list(optarg, &o->ports, why, sizeof(why)))
+			return usage_error("--port: %s", why);
+		break;
+	case 'o':
+		if (!optarg[0] || strlen(optarg) >= sizeof(o->output))
+			return usage_error("--output: '%s' is not a file name", optarg);
+		strcpy(o->output, optarg);
+		break;
+	case OPT_ATTACH:
+		if (parse_attach(optarg, &o->attach, why, sizeof(why)))
+			return usage_error("--attach: %s", why);
+		break;
+	case 't':
+		if (!st->seen_trust)
+			o->global.ntrusted = 0;
+		st->seen_trust = true;
+		if (parse_cidr_list(optarg, &o->global, why, sizeof(why)))
+			return usage_error("--trust: %s", why);
+		break;
+	case 'H':
+		if (!st->seen_header)
+			o->global.nheaders = 0;
+		st->seen_header = true;
+		if (parse_header_list(optarg, &o->global, why, sizeof(why)))
+			return usage_error("--header: %s", why);
+		break;
+	case OPT_RECURSIVE:
+	case OPT_NO_RECURSIVE:
+		o->global.recursive = c == OPT_RECURSIVE;
+		break;
+	case OPT_HOPS:
+		if (parse_hops(optarg, &o->global.hops, why, sizeof(why)))
+			return usage_error("--hops: %s", why);
+		break;
+	case OPT_LISTENER:
+		if (!st->seen_listener)
+			o->nlisteners = 0;
+		st->seen_listener = true;
+		if (o->nlisteners == OPT_MAX_LISTENERS)
+			return usage_error("--listener: at most %d listeners", OPT_MAX_LISTENERS);
+		if (parse_listener(optarg, &o->listeners[o->nlisteners], why, sizeof(why)))
+			return usage_error("--listener: %s", why);
+		o->nlisteners++;
+		break;
+	case 'c':
+	case OPT_NO_CONFIG:
+		break; /* pass 1 */
+	case OPT_PEER:
+		if (parse_endpoint_arg(optarg, &r->peer, &r->peer_port))
+			return usage_error(
+				"--peer: '%s' is not an IP address (with an optional port)",
+				optarg);
+		r->have_peer = true;
+		break;
+	case OPT_DESTINATION:
+		if (parse_endpoint_arg(optarg, &r->destination, &r->destination_port))
+			return usage_error(
+				"--destination: '%s' is not an IP address (with an optional port)",
+				optarg);
+		r->have_destination = true;
+		break;
+	case OPT_EXPLAIN:
+		r->explain = true;
+		break;
+	case 'v':
+		o->verbosity++;
+		break;
+	case 'h':
+		fputs(cmd == CMD_RESOLVE	? usage_resolve
+		      : cmd == CMD_CHECK_CONFIG ? usage_check
+						: usage_daemon,
+		      stdout);
+		return CLI_EXIT_OK;
+	case 'V':
+		printf("xffwatch %s\n", XFFWATCH_VERSION);
+		return CLI_EXIT_OK;
+	case ':':
+		return usage_error("%s needs a value", spelled(argv, optind - 1));
+	default:
+		if (optopt)
+			return usage_error("unknown option '-%c'", optopt);
+		return usage_error("unknown option '%s'", spelled(argv, optind - 1));
+	}
+	return CLI_RUN;
+}
+
+enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct options *o,
+			  struct resolve_args *r)
+{
+	struct cli_state st = { 0 };
+	struct resolve_args unused;
+	char err[768];
+	int c, index = 0, positional = cmd == CMD_CHECK_CONFIG ? 1 : 0;
+
+	if (!r)
+		r = &unused;
+	memset(r, 0, sizeof(*r));
+	options_defaults(o);
+	find_config(cmd, argc, argv, &st);
+	if (!st.no_config || st.config) {
+		c = conf_load(o, st.config ? st.config : DEFAULT_CONFIG_PATH, st.config != NULL,
+			      err, sizeof(err));
+		if (c) {
+			fprintf(stderr, "xffwatch: %s\n", err);
+			return CLI_USAGE_ERROR;
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
+		enum cli_result res;
+
+		if (c != '?' && c != ':' && !allowed(cmd, c))
+			return usage_error("%s is not an option of this command",
+					   spelled(argv, optind - 1));
+		res = apply(cmd, c, argv, o, r, &st);
+		if (res != CLI_RUN)
+			return res;
+	}
+	if (argc - optind > positional)
+		return usage_error("unexpected argument '%s'", argv[optind + positional]);
+	if (cmd == CMD_RESOLVE && !r->have_peer)
+		return usage_error("resolve needs --peer IP[:PORT]");
+	if (options_finish(o, err, sizeof(err))) {
+		fprintf(stderr, "xffwatch: %s\n", err);
+		return CLI_USAGE_ERROR;
+	}
 	return CLI_RUN;
 }

@@ -29,7 +29,6 @@ struct daemon {
 	size_t natt;
 	struct output out;
 	struct jsonw json;
-	struct trust_config trust;
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
 	bool stop;
@@ -57,9 +56,10 @@ static int on_record(void *ctx, void *data, size_t size)
 			log_warn("dropping a malformed record from the kernel (%zu bytes)", size);
 		return 0;
 	}
-	trust_resolve(&d->trust, &d->req, &d->res);
 	meta.when = clock_to_real(d->req.ts_ns, d->mono_to_real);
 	meta.ifname = ifname_of(d, d->req.ifindex);
+	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, d->req.dport, meta.ifname),
+		      &d->req, &d->res, NULL);
 	jsonw_reset(&d->json);
 	audit_format(&d->json, &d->req, &d->res, &meta);
 	if (d->json.failed) {
@@ -90,13 +90,14 @@ static void print_counters(struct daemon *d)
 	log_msg(LL_INFO, "counters: %s", line);
 }
 
+/* What the daemon is doing, in a few log lines. */
 static void describe(const struct daemon *d)
 {
 	const struct options *o = d->opts;
-	char ports[256], trust[512];
-	size_t n = 0, t = 0;
+	char ports[256];
+	size_t n = 0;
 
-	ports[0] = trust[0] = '\0';
+	ports[0] = '\0';
 	for (unsigned int p = 1; p <= 65535 && n < sizeof(ports) - 16; p++) {
 		unsigned int q = p;
 
@@ -108,16 +109,25 @@ static void describe(const struct daemon *d)
 				      n ? "," : "", p, q);
 		p = q;
 	}
-	for (size_t i = 0; i < o->ntrusted && t < sizeof(trust) - IP_STR_MAX - 8; i++) {
-		char c[IP_STR_MAX + 4];
-
-		ip_cidr_format(&o->trusted[i], c);
-		t += (size_t)snprintf(trust + t, sizeof(trust) - t, "%s%s", t ? "," : "", c);
-	}
 	for (size_t i = 0; i < d->natt; i++)
 		log_info("watching %s ingress (%s)", d->att[i].ifname,
 			 d->att[i].kind == ATTACH_TCX ? "tcx link" : "clsact filter");
-	log_info("ports %s; trusted proxies %s; events to %s", ports, t ? trust : "none",
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct trust_rule *r = &o->rules[i];
+		char where[64] = "default rule";
+
+		if (r->port || r->iface[0])
+			snprintf(where, sizeof(where), "port %u%s%s", r->port,
+				 r->iface[0] ? " on " : "", r->iface);
+		if (r->hops >= 0)
+			log_info("%s: %s, %d hops from the right", where, field_key(r->headers[0]),
+				 r->hops);
+		else
+			log_info("%s: %s from %zu trusted CIDRs, %s", where,
+				 field_key(r->headers[0]), r->ntrusted,
+				 r->recursive ? "recursive" : "rightmost hop");
+	}
+	log_info("ports %s; events to %s", ports,
 		 strcmp(o->output, "-") ? o->output : "standard output");
 }
 
@@ -257,11 +267,6 @@ int daemon_run(const struct options *o)
 
 	jsonw_init(&d.json);
 	d.out.fd = -1;
-	d.trust = (struct trust_config){ .trusted = o->trusted,
-					 .ntrusted = o->ntrusted,
-					 .header = XFFW_F_X_FORWARDED_FOR,
-					 .recursive = true,
-					 .hops = -1 };
 	d.mono_to_real = clock_mono_to_real_offset();
 
 	err = output_open(&d.out, o->output);

@@ -1,28 +1,51 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "options.h"
 
 static const unsigned int default_ports[] = { 5000, 8000, 8080 };
 static const char *const default_trusted[] = { "127.0.0.0/8", "::1/128" };
 
+static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 void options_defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->ifaces[o->nifaces++] = "lo";
-	for (size_t i = 0; i < sizeof(default_ports) / sizeof(default_ports[0]); i++) {
-		unsigned int p = default_ports[i];
-
-		o->ports.bits[p / 64] |= 1ULL << (p % 64);
-		o->nports++;
-	}
+	strcpy(o->ifaces[o->nifaces++], "lo");
+	for (size_t i = 0; i < sizeof(default_ports) / sizeof(default_ports[0]); i++)
+		port_set_add(&o->ports, default_ports[i]);
 	for (size_t i = 0; i < sizeof(default_trusted) / sizeof(default_trusted[0]); i++)
 		ip_cidr_parse(default_trusted[i], strlen(default_trusted[i]),
-			      &o->trusted[o->ntrusted++], NULL);
-	o->output = "-";
+			      &o->global.trusted[o->global.ntrusted++], NULL);
+	o->global.headers[o->global.nheaders++] = XFFW_F_X_FORWARDED_FOR;
+	o->global.recursive = true;
+	o->global.hops = -1;
+	strcpy(o->output, "-");
 	o->attach = ATTACH_AUTO;
+}
+
+size_t options_port_count(const struct options *o)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < XFFW_PORT_WORDS; i++)
+		n += (size_t)__builtin_popcountll(o->ports.bits[i]);
+	return n;
 }
 
 static int parse_port(const char *s, size_t len, unsigned int *out)
@@ -42,10 +65,8 @@ static int parse_port(const char *s, size_t len, unsigned int *out)
 	return 0;
 }
 
-int parse_port_list(const char *s, struct xffw_port_set *set, const char **why)
+int parse_port_list(const char *s, struct xffw_port_set *set, char *why, size_t whylen)
 {
-	int added = 0;
-
 	for (;;) {
 		size_t len = strcspn(s, ",");
 		const char *dash = memchr(s, '-', len);
@@ -53,46 +74,243 @@ int parse_port_list(const char *s, struct xffw_port_set *set, const char **why)
 
 		if (dash) {
 			if (parse_port(s, (size_t)(dash - s), &lo) ||
-			    parse_port(dash + 1, len - (size_t)(dash + 1 - s), &hi)) {
-				*why = "is not a port range (N-M, 1-65535)";
-				return -EINVAL;
-			}
-			if (lo > hi) {
-				*why = "is a range that runs backwards";
-				return -EINVAL;
-			}
+			    parse_port(dash + 1, len - (size_t)(dash + 1 - s), &hi))
+				return fail(why, whylen, -EINVAL,
+					    "'%.*s' is not a port range (N-M, 1-65535)", (int)len,
+					    s);
+			if (lo > hi)
+				return fail(why, whylen, -EINVAL,
+					    "'%.*s' is a range that runs backwards", (int)len, s);
 		} else if (parse_port(s, len, &lo)) {
-			*why = "is not a port number (1-65535)";
-			return -EINVAL;
+			return fail(why, whylen, -EINVAL, "'%.*s' is not a port number (1-65535)",
+				    (int)len, s);
 		} else {
 			hi = lo;
 		}
-		for (unsigned int p = lo; p <= hi; p++) {
-			if (!port_set_has(set, p))
-				added++;
-			set->bits[p / 64] |= 1ULL << (p % 64);
-		}
-		if (!s[len])
-			return added;
-		s += len + 1;
-	}
-}
-
-int parse_cidr_list(const char *s, struct ip_cidr *out, size_t cap, size_t *n, char *bad,
-		    size_t badlen)
-{
-	for (;;) {
-		size_t len = strcspn(s, ",");
-
-		if (*n == cap)
-			return -ENOSPC;
-		if (ip_cidr_parse(s, len, &out[*n], NULL)) {
-			snprintf(bad, badlen, "%.*s", (int)len, s);
-			return -EINVAL;
-		}
-		(*n)++;
+		for (unsigned int p = lo; p <= hi; p++)
+			port_set_add(set, p);
 		if (!s[len])
 			return 0;
 		s += len + 1;
 	}
+}
+
+int parse_cidr_list(const char *s, struct rule_opts *r, char *why, size_t whylen)
+{
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (r->ntrusted == OPT_MAX_TRUSTED)
+			return fail(why, whylen, -ENOSPC, "more than %d trusted CIDRs",
+				    OPT_MAX_TRUSTED);
+		if (ip_cidr_parse(s, len, &r->trusted[r->ntrusted], NULL))
+			return fail(why, whylen, -EINVAL, "'%.*s' is not an IP address or CIDR",
+				    (int)len, s);
+		r->ntrusted++;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
+int parse_header_list(const char *s, struct rule_opts *r, char *why, size_t whylen)
+{
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		unsigned int id = 0;
+
+		for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
+			const char *name = field_key(trust_client_headers[i]);
+
+			if (strlen(name) == len && !strncasecmp(name, s, len))
+				id = trust_client_headers[i];
+		}
+		if (!id)
+			return fail(why, whylen, -EINVAL,
+				    "'%.*s' is not one of x-forwarded-for, forwarded, x-real-ip, "
+				    "cf-connecting-ip, true-client-ip",
+				    (int)len, s);
+		for (size_t i = 0; i < r->nheaders; i++)
+			if (r->headers[i] == id)
+				return fail(why, whylen, -EINVAL, "'%.*s' is listed twice",
+					    (int)len, s);
+		r->headers[r->nheaders++] = id;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
+int parse_hops(const char *s, int *hops, char *why, size_t whylen)
+{
+	int v = 0;
+
+	if (!*s || strlen(s) > 3)
+		return fail(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d)", s,
+			    OPT_MAX_HOPS);
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return fail(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d)", s,
+				    OPT_MAX_HOPS);
+		v = v * 10 + (*p - '0');
+	}
+	if (v > OPT_MAX_HOPS)
+		return fail(why, whylen, -EINVAL, "'%s' is more than %d hops", s, OPT_MAX_HOPS);
+	*hops = v;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *v, char *why, size_t whylen)
+{
+	if (!strcasecmp(s, "on") || !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+	    !strcmp(s, "1"))
+		*v = true;
+	else if (!strcasecmp(s, "off") || !strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+		 !strcmp(s, "0"))
+		*v = false;
+	else
+		return fail(why, whylen, -EINVAL, "'%s' is not on or off", s);
+	return 0;
+}
+
+int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen)
+{
+	if (!strcmp(s, "auto"))
+		*mode = ATTACH_AUTO;
+	else if (!strcmp(s, "tcx"))
+		*mode = ATTACH_TCX;
+	else if (!strcmp(s, "tc"))
+		*mode = ATTACH_TC;
+	else
+		return fail(why, whylen, -EINVAL, "'%s' is not one of auto, tcx, tc", s);
+	return 0;
+}
+
+static int check_iface_name(const char *name, char *why, size_t whylen)
+{
+	if (!name[0] || strlen(name) >= IF_NAMESIZE || strpbrk(name, " /\t\n"))
+		return fail(why, whylen, -EINVAL, "'%s' is not an interface name", name);
+	return 0;
+}
+
+int add_iface(struct options *o, const char *name, char *why, size_t whylen)
+{
+	int err = check_iface_name(name, why, whylen);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < o->nifaces; i++)
+		if (!strcmp(o->ifaces[i], name))
+			return 0;
+	if (o->nifaces == OPT_MAX_IFACES)
+		return fail(why, whylen, -ENOSPC, "more than %d interfaces", OPT_MAX_IFACES);
+	strcpy(o->ifaces[o->nifaces++], name);
+	return 0;
+}
+
+int parse_listener(const char *spec, struct rule_opts *r, char *why, size_t whylen)
+{
+	char buf[4096], *save = NULL;
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->hops = -1;
+	if (strlen(spec) >= sizeof(buf))
+		return fail(why, whylen, -EINVAL, "listener description too long");
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, " \t", &save); kv && !err;
+	     kv = strtok_r(NULL, " \t", &save)) {
+		char *v = strchr(kv, '=');
+
+		if (!v)
+			return fail(why, whylen, -EINVAL, "'%s' is not key=value", kv);
+		*v++ = '\0';
+		if (!strcmp(kv, "port")) {
+			if (parse_port(v, strlen(v), &r->port))
+				return fail(why, whylen, -EINVAL,
+					    "'%s' is not a port number (1-65535)", v);
+		} else if (!strcmp(kv, "iface") || !strcmp(kv, "interface")) {
+			err = check_iface_name(v, why, whylen);
+			if (!err)
+				strcpy(r->iface, v);
+		} else if (!strcmp(kv, "trust") || !strcmp(kv, "proxies")) {
+			r->set_trusted = true;
+			err = parse_cidr_list(v, r, why, whylen);
+		} else if (!strcmp(kv, "header") || !strcmp(kv, "headers")) {
+			r->set_headers = true;
+			err = parse_header_list(v, r, why, whylen);
+		} else if (!strcmp(kv, "recursive")) {
+			r->set_recursive = true;
+			err = parse_bool(v, &r->recursive, why, whylen);
+		} else if (!strcmp(kv, "hops")) {
+			r->set_hops = true;
+			err = parse_hops(v, &r->hops, why, whylen);
+		} else {
+			return fail(
+				why, whylen, -EINVAL,
+				"unknown key '%s' (port, iface, trust, header, recursive, hops)",
+				kv);
+		}
+	}
+	if (err)
+		return err;
+	if (!r->port && !r->iface[0])
+		return fail(why, whylen, -EINVAL, "a listener needs port= or iface=");
+	return 0;
+}
+
+static void inherit(struct rule_opts *l, const struct rule_opts *g)
+{
+	if (!l->set_trusted) {
+		memcpy(l->trusted, g->trusted, sizeof(g->trusted[0]) * g->ntrusted);
+		l->ntrusted = g->ntrusted;
+	}
+	if (!l->set_headers) {
+		memcpy(l->headers, g->headers, sizeof(l->headers));
+		l->nheaders = g->nheaders;
+	}
+	if (!l->set_recursive)
+		l->recursive = g->recursive;
+	if (!l->set_hops)
+		l->hops = g->hops;
+}
+
+static void build_rule(struct trust_rule *t, const struct rule_opts *r)
+{
+	memset(t, 0, sizeof(*t));
+	t->port = r->port;
+	memcpy(t->iface, r->iface, sizeof(t->iface));
+	t->trusted = r->trusted;
+	t->ntrusted = r->ntrusted;
+	memcpy(t->headers, r->headers, sizeof(t->headers));
+	t->nheaders = r->nheaders;
+	t->recursive = r->recursive;
+	t->hops = r->hops;
+}
+
+int options_finish(struct options *o, char *err, size_t errlen)
+{
+	o->nrules = 0;
+	for (size_t i = 0; i < o->nlisteners; i++) {
+		struct rule_opts *l = &o->listeners[i];
+		int e;
+
+		inherit(l, &o->global);
+		if (l->port)
+			port_set_add(&o->ports, l->port);
+		if (l->iface[0]) {
+			e = add_iface(o, l->iface, err, errlen);
+			if (e)
+				return e;
+		}
+		build_rule(&o->rules[o->nrules++], l);
+	}
+	if (!o->global.nheaders)
+		return fail(err, errlen, -EINVAL, "no header to read the client from");
+	if (!options_port_count(o))
+		return fail(err, errlen, -EINVAL, "no port to watch");
+	if (!o->nifaces)
+		return fail(err, errlen, -EINVAL, "no interface to watch");
+	build_rule(&o->rules[o->nrules++], &o->global);
+	return 0;
 }

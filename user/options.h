@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* What the daemon was asked to do: interfaces, ports, trust, output. */
+/*
+ * Settings: what to watch, whom to trust, where events go. They come from
+ * the embedded defaults, then the configuration file, then the command line,
+ * each overriding the one before (docs/configuration.md).
+ */
 #ifndef XFFW_OPTIONS_H
 #define XFFW_OPTIONS_H
 
+#include <limits.h>
 #include <linux/types.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "xffwatch_abi.h"
 #include "ipaddr.h"
+#include "trust.h"
 
-#define OPT_MAX_IFACES	64
-#define OPT_MAX_TRUSTED 256
+#define OPT_MAX_IFACES	    64
+#define OPT_MAX_TRUSTED	    256
+#define OPT_MAX_LISTENERS   32
+#define OPT_MAX_HOPS	    CHAIN_MAX
+#define DEFAULT_CONFIG_PATH "/etc/xffwatch/xffwatch.conf"
 
 enum attach_mode {
 	ATTACH_AUTO, /* TCX link, clsact filter where the kernel has no TCX */
@@ -19,37 +29,72 @@ enum attach_mode {
 	ATTACH_TC,
 };
 
-struct options {
-	const char *ifaces[OPT_MAX_IFACES];
-	size_t nifaces;
-	struct xffw_port_set ports;
-	size_t nports;
+/* The trust settings of one rule; a listener inherits what it does not set. */
+struct rule_opts {
+	unsigned int port;	 /* listeners: app port matched (0: any) */
+	char iface[IF_NAMESIZE]; /* listeners: interface matched ("": any) */
 	struct ip_cidr trusted[OPT_MAX_TRUSTED];
 	size_t ntrusted;
-	const char *output; /* "-" for standard output */
-	enum attach_mode attach;
-	int verbosity; /* 0 info, 1 debug, 2 debug with libbpf */
+	unsigned int headers[TRUST_MAX_HEADERS];
+	size_t nheaders;
+	bool recursive;
+	int hops; /* -1: CIDR trust */
+	bool set_trusted, set_headers, set_recursive, set_hops;
 };
 
-/* The embedded default: nginx on the same host, app on loopback. */
+struct options {
+	char ifaces[OPT_MAX_IFACES][IF_NAMESIZE];
+	size_t nifaces;
+	struct xffw_port_set ports;
+	char output[PATH_MAX]; /* "-" for standard output */
+	enum attach_mode attach;
+	int verbosity; /* 0 info, 1 debug, 2 debug with libbpf */
+
+	struct rule_opts global;
+	struct rule_opts listeners[OPT_MAX_LISTENERS];
+	size_t nlisteners;
+
+	/* Derived by options_finish(): listeners first, the global rule last. */
+	struct trust_rule rules[OPT_MAX_LISTENERS + 1];
+	size_t nrules;
+};
+
+/* The embedded default: nginx on the same host, app on loopback, X-Forwarded-For. */
 void options_defaults(struct options *o);
 
 /*
- * Parses "5000,8000-8010" into @set, adding to it. Returns the number of
- * ports added, or -EINVAL with a reason in @why.
+ * Completes the settings: listeners inherit what they do not set from the
+ * global rule; their ports and interfaces join the watched ones; the rules
+ * are built. Returns 0 or -EINVAL with a reason in @err.
  */
-int parse_port_list(const char *s, struct xffw_port_set *set, const char **why);
+int options_finish(struct options *o, char *err, size_t errlen);
+
+/* Number of watched ports. */
+size_t options_port_count(const struct options *o);
 
 /*
- * Parses "CIDR[,CIDR...]" and appends to @out (capacity @cap, *@n used).
- * Returns 0, -EINVAL (bad item, copied to @bad of @badlen bytes) or -ENOSPC.
+ * Value parsers shared by the command line and the configuration file. Each
+ * returns 0, or -EINVAL (-ENOSPC when a list is full) with a short reason in
+ * @why, which names the bad item.
  */
-int parse_cidr_list(const char *s, struct ip_cidr *out, size_t cap, size_t *n, char *bad,
-		    size_t badlen);
+int parse_port_list(const char *s, struct xffw_port_set *set, char *why, size_t whylen);
+int parse_cidr_list(const char *s, struct rule_opts *r, char *why, size_t whylen);
+int parse_header_list(const char *s, struct rule_opts *r, char *why, size_t whylen);
+int parse_hops(const char *s, int *hops, char *why, size_t whylen);
+int parse_bool(const char *s, bool *v, char *why, size_t whylen);
+int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen);
+int add_iface(struct options *o, const char *name, char *why, size_t whylen);
+/* "port=8000 iface=docker0 trust=... header=... recursive=off hops=1" */
+int parse_listener(const char *s, struct rule_opts *r, char *why, size_t whylen);
 
 static inline bool port_set_has(const struct xffw_port_set *set, unsigned int port)
 {
 	return (set->bits[port / 64] >> (port % 64)) & 1;
+}
+
+static inline void port_set_add(struct xffw_port_set *set, unsigned int port)
+{
+	set->bits[port / 64] |= 1ULL << (port % 64);
 }
 
 #endif

@@ -6,6 +6,10 @@
  * parse stops the walk at the address reached so far. Hop mode follows
  * Werkzeug's ProxyFix (values[-x_for]). Differences are listed in docs/trust.md.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "trust.h"
 
 static const char *const finding_names[FINDING__MAX] = {
@@ -20,8 +24,7 @@ static const char *const finding_names[FINDING__MAX] = {
 	[FINDING_TRUNCATED] = "truncated",
 };
 
-/* Headers that name a client: any of them from an untrusted peer is suspect. */
-static const unsigned int client_headers[] = {
+const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = {
 	XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	XFFW_F_X_REAL_IP,
 	XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,
 };
@@ -31,20 +34,180 @@ const char *finding_name(unsigned int finding)
 	return finding < FINDING__MAX ? finding_names[finding] : NULL;
 }
 
-bool trust_contains(const struct trust_config *cfg, const struct ip_addr *a)
+bool trust_is_client_header(unsigned int id)
 {
-	for (size_t i = 0; i < cfg->ntrusted; i++)
-		if (ip_cidr_match(&cfg->trusted[i], a))
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++)
+		if (trust_client_headers[i] == id)
 			return true;
 	return false;
 }
 
-static bool any_client_header(const struct http_request *req)
+static void note(struct trust_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct trust_trace *t, const char *fmt, ...)
 {
-	for (size_t i = 0; i < sizeof(client_headers) / sizeof(client_headers[0]); i++)
-		if (req_field_count(req, client_headers[i], NULL))
-			return true;
-	return false;
+	va_list ap;
+	int n;
+
+	if (!t || t->len + 2 >= sizeof(t->text))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->text + t->len, sizeof(t->text) - t->len - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->len +=
+		(size_t)n < sizeof(t->text) - t->len - 1 ? (size_t)n : sizeof(t->text) - t->len - 2;
+	t->text[t->len++] = '\n';
+	t->text[t->len] = '\0';
+}
+
+/* Index of the first trusted CIDR containing @a, or -1. */
+static int match(const struct trust_rule *rule, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < rule->ntrusted; i++)
+		if (ip_cidr_match(&rule->trusted[i], a))
+			return (int)i;
+	return -1;
+}
+
+bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a)
+{
+	return match(rule, a) >= 0;
+}
+
+/* "203.0.113.9" or "127.0.0.0/8" into a static buffer, for the trace. */
+static const char *addr_text(const struct ip_addr *a)
+{
+	static char buf[IP_STR_MAX];
+
+	ip_format(a, buf);
+	return buf;
+}
+
+static const char *cidr_text(const struct trust_rule *rule, int i)
+{
+	static char buf[IP_STR_MAX + 4];
+
+	ip_cidr_format(&rule->trusted[i], buf);
+	return buf;
+}
+
+struct walk {
+	struct ip_addr addr; /* where the walk stands: the client when it ends */
+	bool moved;	     /* addr came from the header */
+	uint32_t findings;
+};
+
+/* nginx realip: from the right, while the address reached is trusted. */
+static void walk_cidr(const struct trust_rule *rule, const struct chain *c, struct walk *w,
+		      struct trust_trace *t)
+{
+	size_t i = c->n;
+
+	for (;;) {
+		struct ip_addr hop;
+		int m;
+
+		if (i == 0) {
+			if (c->cut_left) {
+				w->findings |= 1U << FINDING_TRUNCATED;
+				note(t, "the hops left of here were cut: stop at %s (truncated)",
+				     addr_text(&w->addr));
+			} else {
+				w->findings |= 1U << FINDING_ALL_HOPS_TRUSTED;
+				note(t,
+				     "every hop is trusted: the leftmost, %s, is the client "
+				     "(all-hops-trusted)",
+				     addr_text(&w->addr));
+			}
+			return;
+		}
+		i--;
+		if (chain_address(c, i, &hop)) {
+			w->findings |= 1U << FINDING_INVALID_ENTRY;
+			note(t, "hop %zu \"%.*s\" is not an address: stop at %s (invalid-entry)",
+			     i + 1, (int)c->hop[i].text.len, c->hop[i].text.p, addr_text(&w->addr));
+			return;
+		}
+		w->addr = hop;
+		w->moved = true;
+		if (!rule->recursive) {
+			note(t, "hop %zu %s: not recursive, the rightmost hop is the client", i + 1,
+			     addr_text(&hop));
+			return;
+		}
+		m = match(rule, &hop);
+		if (m < 0) {
+			note(t, "hop %zu %s: not trusted, the client", i + 1, addr_text(&hop));
+			return;
+		}
+		note(t, "hop %zu %s: trusted (%s), go on left", i + 1, addr_text(&hop),
+		     cidr_text(rule, m));
+	}
+}
+
+/* ProxyFix x_for=N: the N-th hop from the right, whatever the peer. */
+static void walk_hops(const struct trust_rule *rule, const struct chain *c, struct walk *w,
+		      struct trust_trace *t)
+{
+	size_t n = (size_t)rule->hops;
+	struct ip_addr hop;
+
+	if (n == 0) {
+		note(t, "hops = 0: the peer is the client");
+		return;
+	}
+	if (c->n < n) {
+		w->findings |=
+			1U << (c->cut_left ? FINDING_TRUNCATED : FINDING_CHAIN_SHORTER_THAN_HOPS);
+		note(t, "%zu hops, fewer than %zu: the peer is the client (%s)", c->n, n,
+		     c->cut_left ? "truncated" : "chain-shorter-than-hops");
+		return;
+	}
+	if (chain_address(c, c->n - n, &hop)) {
+		w->findings |= 1U << FINDING_INVALID_ENTRY;
+		note(t,
+		     "hop %zu \"%.*s\" (%zu from the right) is not an address: the peer is the "
+		     "client (invalid-entry)",
+		     c->n - n + 1, (int)c->hop[c->n - n].text.len, c->hop[c->n - n].text.p, n);
+		return;
+	}
+	w->addr = hop;
+	w->moved = true;
+	note(t, "hop %zu %s, %zu from the right: the client", c->n - n + 1, addr_text(&hop), n);
+}
+
+static void walk(const struct trust_rule *rule, const struct chain *c, const struct ip_addr *peer,
+		 struct walk *w, struct trust_trace *t)
+{
+	w->addr = *peer;
+	w->moved = false;
+	w->findings = 0;
+	if (rule->hops >= 0)
+		walk_hops(rule, c, w, t);
+	else
+		walk_cidr(rule, c, w, t);
+}
+
+/* Hop counting follows ProxyFix, CIDR trust follows nginx, down to how a header is split. */
+static enum chain_split split_of(const struct trust_rule *rule)
+{
+	return rule->hops >= 0 ? SPLIT_PROXYFIX : SPLIT_NGINX;
+}
+
+/* The configured header to read: the first present, else the first configured. */
+static unsigned int pick_header(const struct trust_rule *rule, const struct http_request *req,
+				bool *present)
+{
+	for (size_t i = 0; i < rule->nheaders; i++) {
+		if (req_field_count(req, rule->headers[i], NULL)) {
+			*present = true;
+			return rule->headers[i];
+		}
+	}
+	*present = false;
+	return rule->nheaders ? rule->headers[0] : XFFW_F_X_FORWARDED_FOR;
 }
 
 static bool request_truncated(const struct http_request *req)
@@ -57,58 +220,12 @@ static bool request_truncated(const struct http_request *req)
 	return false;
 }
 
-static int parse_hop(struct str hop, struct ip_addr *out)
+static bool any_client_header(const struct http_request *req)
 {
-	return ip_parse_xff_entry(hop.p, hop.len, out, NULL);
-}
-
-/* nginx realip: walk from the right while the address reached is trusted. */
-static void walk_cidr(const struct trust_config *cfg, struct resolution *res)
-{
-	const struct chain *c = &res->chain;
-	struct ip_addr addr = res->client;
-	size_t i = c->n;
-
-	for (;;) {
-		struct ip_addr hop;
-
-		if (i == 0) {
-			res->findings |=
-				1U << (c->cut_left ? FINDING_TRUNCATED : FINDING_ALL_HOPS_TRUSTED);
-			break;
-		}
-		if (parse_hop(c->hop[--i], &hop)) {
-			res->findings |= 1U << FINDING_INVALID_ENTRY;
-			break;
-		}
-		addr = hop;
-		res->source = cfg->header;
-		if (!cfg->recursive || !trust_contains(cfg, &addr))
-			break;
-	}
-	res->client = addr;
-}
-
-/* ProxyFix x_for=N: the N-th hop from the right, whatever the peer. */
-static void walk_hops(const struct trust_config *cfg, struct resolution *res)
-{
-	const struct chain *c = &res->chain;
-	struct ip_addr hop;
-	size_t n = (size_t)cfg->hops;
-
-	if (n == 0)
-		return;
-	if (c->n < n) {
-		res->findings |=
-			1U << (c->cut_left ? FINDING_TRUNCATED : FINDING_CHAIN_SHORTER_THAN_HOPS);
-		return;
-	}
-	if (parse_hop(c->hop[c->n - n], &hop)) {
-		res->findings |= 1U << FINDING_INVALID_ENTRY;
-		return;
-	}
-	res->client = hop;
-	res->source = cfg->header;
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++)
+		if (req_field_count(req, trust_client_headers[i], NULL))
+			return true;
+	return false;
 }
 
 /* Would "take the first entry" name someone else? */
@@ -118,42 +235,110 @@ static bool leftmost_differs(const struct resolution *res)
 
 	if (res->chain.n == 0 || res->chain.cut_left)
 		return false;
-	return parse_hop(res->chain.hop[0], &first) || !ip_equal(&first, &res->client);
+	return chain_address(&res->chain, 0, &first) || !ip_equal(&first, &res->client);
 }
 
-void trust_resolve(const struct trust_config *cfg, const struct http_request *req,
-		   struct resolution *res)
+/* Do the other client headers present, read under the same rule, name someone else? */
+static bool headers_conflict(const struct trust_rule *rule, const struct http_request *req,
+			     struct resolution *res, struct trust_trace *t)
 {
-	res->client = req->saddr;
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
+		unsigned int id = trust_client_headers[i];
+		struct walk w;
+
+		if (id == res->header || !req_field_count(req, id, NULL))
+			continue;
+		chain_build(&res->other, req, id, split_of(rule));
+		walk(rule, &res->other, &req->saddr, &w, NULL);
+		if (w.moved && !ip_equal(&w.addr, &res->client)) {
+			note(t, "%s names %s instead (header-conflict)", field_key(id),
+			     addr_text(&w.addr));
+			return true;
+		}
+	}
+	return false;
+}
+
+void trust_resolve(const struct trust_rule *rule, const struct http_request *req,
+		   struct resolution *res, struct trust_trace *t)
+{
+	bool present;
+	int m = match(rule, &req->saddr);
+	struct walk w = { .addr = req->saddr };
+
 	res->source = 0;
 	res->findings = 0;
-	res->peer_trusted = trust_contains(cfg, &req->saddr);
-	chain_from_list_header(&res->chain, req, cfg->header);
+	res->peer_trusted = m >= 0;
+	res->header = pick_header(rule, req, &present);
+	chain_build(&res->chain, req, res->header, split_of(rule));
 
-	if (req_field_count(req, cfg->header, NULL) > 1)
+	if (req_field_count(req, res->header, NULL) > 1)
 		res->findings |= 1U << FINDING_MULTIPLE_HEADER_LINES;
 	if (request_truncated(req))
 		res->findings |= 1U << FINDING_TRUNCATED;
 
-	if (req_head_incomplete(req) && (cfg->hops >= 0 || res->peer_trusted) &&
-	    req_field_count(req, cfg->header, NULL)) {
+	if (rule->hops >= 0) {
+		note(t, "peer %s; hop counting: the peer is not checked", addr_text(&req->saddr));
+	} else if (m >= 0) {
+		note(t, "peer %s is a trusted proxy (%s)", addr_text(&req->saddr),
+		     cidr_text(rule, m));
+	} else {
+		note(t, "peer %s is not a trusted proxy: it is the client", addr_text(&req->saddr));
+	}
+	if (present)
+		note(t, "reading %s: %zu hop%s%s", field_key(res->header), res->chain.n,
+		     res->chain.n == 1 ? "" : "s",
+		     res->chain.cut_left ? " (more were cut on the left)" : "");
+
+	if (req_head_incomplete(req) && present && (rule->hops >= 0 || m >= 0)) {
 		/*
 		 * Lines after what the kernel kept may be missing, a proxy's appended
 		 * line among them: the visible hops could all be the client's own.
 		 */
 		res->findings |= 1U << FINDING_TRUNCATED;
-	} else if (cfg->hops >= 0) {
-		walk_hops(cfg, res);
-	} else if (!res->peer_trusted) {
-		if (any_client_header(req))
+		note(t, "the head may be missing lines (truncated): %s is not used",
+		     field_key(res->header));
+	} else if (rule->hops >= 0) {
+		walk(rule, &res->chain, &req->saddr, &w, t);
+		res->findings |= w.findings;
+	} else if (m < 0) {
+		if (any_client_header(req)) {
 			res->findings |= 1U << FINDING_SPOOFED_HEADER;
+			note(t, "forwarding headers from an untrusted peer are ignored "
+				"(spoofed-header-from-untrusted-peer)");
+		}
+	} else if (!present) {
+		res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
+		note(t, "no configured header: the peer is the client (missing-forwarded-header)");
 	} else if (res->chain.n == 0) {
-		if (!req_field_count(req, cfg->header, NULL))
-			res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
+		note(t, "%s has no hops: the peer is the client", field_key(res->header));
 	} else {
-		walk_cidr(cfg, res);
+		walk(rule, &res->chain, &req->saddr, &w, t);
+		res->findings |= w.findings;
 	}
+	res->client = w.addr;
+	res->source = w.moved ? res->header : 0;
 
-	if (leftmost_differs(res))
+	if (leftmost_differs(res)) {
 		res->findings |= 1U << FINDING_LEFTMOST_DIFFERS;
+		note(t, "the first entry of %s is not the client (leftmost-differs)",
+		     field_key(res->header));
+	}
+	if (res->source && headers_conflict(rule, req, res, t))
+		res->findings |= 1U << FINDING_HEADER_CONFLICT;
+	note(t, "client %s (%s)", addr_text(&res->client),
+	     res->source ? field_key(res->source) : "the TCP peer");
+}
+
+const struct trust_rule *trust_pick(const struct trust_rule *rules, size_t n, unsigned int port,
+				    const char *iface)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rules[i].port && rules[i].port != port)
+			continue;
+		if (rules[i].iface[0] && (!iface || strcmp(rules[i].iface, iface)))
+			continue;
+		return &rules[i];
+	}
+	return NULL;
 }

@@ -16,6 +16,7 @@
 
 static struct xffw_record rec;
 static struct http_request req;
+static struct resolution res;
 static const struct ip_cidr *loopback(size_t *n)
 {
 	static struct ip_cidr c[2];
@@ -29,18 +30,17 @@ static const struct ip_cidr *loopback(size_t *n)
 /* The event for @head from @peer, parsed back; one line, nothing after it. */
 static json_t *event(const char *head, const char *peer)
 {
-	struct trust_config cfg = { .header = XFFW_F_X_FORWARDED_FOR,
-				    .recursive = true,
-				    .hops = -1 };
+	struct trust_rule cfg = {
+		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
+	};
 	struct audit_meta meta = { .when = { 1795779600, 123456789 }, .ifname = "lo" };
-	struct resolution res;
 	struct jsonw j;
 	json_error_t err;
 	json_t *doc;
 
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head(head, strlen(head), peer, &rec, &req), 0);
-	trust_resolve(&cfg, &req, &res);
+	trust_resolve(&cfg, &req, &res, NULL);
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
 	assert_false(j.failed);

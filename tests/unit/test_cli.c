@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Option parsing: defaults, values, and a one-line error with exit code 2. */
+/* Flags: defaults, values, rules, and a one-line error with exit code 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,57 +13,156 @@
 #include "cli.h"
 
 static struct options opts;
+static struct resolve_args rargs;
+
+static enum cli_result parse_cmd(enum cli_command cmd, const char *first, va_list ap)
+{
+	char *argv[40] = { "xffwatch", "--no-config" };
+	int argc = 2;
+
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	return cli_parse(cmd, argc, argv, &opts, &rargs);
+}
 
 static enum cli_result parse(const char *first, ...)
 {
-	char *argv[32] = { "xffwatch" };
-	int argc = 1;
+	enum cli_result r;
 	va_list ap;
 
 	va_start(ap, first);
-	for (const char *a = first; a; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	r = parse_cmd(CMD_DAEMON, first, ap);
 	va_end(ap);
-	options_defaults(&opts);
-	return cli_parse(argc, argv, &opts);
+	return r;
+}
+
+static enum cli_result parse_resolve(const char *first, ...)
+{
+	enum cli_result r;
+	va_list ap;
+
+	va_start(ap, first);
+	r = parse_cmd(CMD_RESOLVE, first, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *cidr(const struct trust_rule *r, size_t i)
+{
+	static char buf[IP_STR_MAX + 4];
+
+	ip_cidr_format(&r->trusted[i], buf);
+	return buf;
 }
 
 static void test_defaults(void **state)
 {
+	const struct trust_rule *g;
+
 	(void)state;
 	assert_int_equal(parse(NULL), CLI_RUN);
 	assert_int_equal(opts.nifaces, 1);
 	assert_string_equal(opts.ifaces[0], "lo");
-	assert_int_equal(opts.nports, 3);
+	assert_int_equal(options_port_count(&opts), 3);
 	assert_true(port_set_has(&opts.ports, 5000));
 	assert_true(port_set_has(&opts.ports, 8000));
 	assert_true(port_set_has(&opts.ports, 8080));
-	assert_false(port_set_has(&opts.ports, 80));
-	assert_int_equal(opts.ntrusted, 2);
 	assert_string_equal(opts.output, "-");
+	assert_int_equal(opts.nrules, 1);
+	g = &opts.rules[0];
+	assert_int_equal(g->ntrusted, 2);
+	assert_string_equal(cidr(g, 0), "127.0.0.0/8");
+	assert_string_equal(cidr(g, 1), "::1/128");
+	assert_int_equal(g->nheaders, 1);
+	assert_int_equal(g->headers[0], XFFW_F_X_FORWARDED_FOR);
+	assert_true(g->recursive);
+	assert_int_equal(g->hops, -1);
 }
 
 static void test_values(void **state)
 {
-	char buf[IP_STR_MAX + 4];
+	const struct trust_rule *g;
 
 	(void)state;
 	assert_int_equal(parse("--iface", "eth0", "-i", "lo", "--port", "80,9000-9002", "-p", "443",
 			       "--trust", "10.0.0.0/8,fd00::/8", "-t", "192.0.2.1", "-o", "/tmp/x",
-			       "--attach=tc", "-vv", NULL),
+			       "--attach=tc", "-vv", "-H", "x-real-ip", "--header",
+			       "CF-Connecting-IP,forwarded", "--no-recursive", NULL),
 			 CLI_RUN);
 	assert_int_equal(opts.nifaces, 2);
 	assert_string_equal(opts.ifaces[1], "lo");
-	assert_int_equal(opts.nports, 5);
+	assert_int_equal(options_port_count(&opts), 5);
 	assert_false(port_set_has(&opts.ports, 5000));
 	assert_true(port_set_has(&opts.ports, 9001));
-	assert_true(port_set_has(&opts.ports, 443));
-	assert_int_equal(opts.ntrusted, 3);
-	ip_cidr_format(&opts.trusted[2], buf);
-	assert_string_equal(buf, "192.0.2.1/32");
+	g = &opts.rules[opts.nrules - 1];
+	assert_int_equal(g->ntrusted, 3);
+	assert_string_equal(cidr(g, 2), "192.0.2.1/32");
+	assert_int_equal(g->nheaders, 3);
+	assert_int_equal(g->headers[0], XFFW_F_X_REAL_IP);
+	assert_int_equal(g->headers[1], XFFW_F_CF_CONNECTING_IP);
+	assert_int_equal(g->headers[2], XFFW_F_FORWARDED);
+	assert_false(g->recursive);
 	assert_string_equal(opts.output, "/tmp/x");
 	assert_int_equal(opts.attach, ATTACH_TC);
 	assert_int_equal(opts.verbosity, 2);
+	assert_int_equal(parse("--hops", "2", NULL), CLI_RUN);
+	assert_int_equal(opts.rules[0].hops, 2);
+}
+
+static void test_listeners(void **state)
+{
+	const struct trust_rule *r, *picked;
+
+	(void)state;
+	assert_int_equal(parse("--trust", "127.0.0.1", "--listener",
+			       "port=8000 iface=docker0 trust=172.17.0.1", "--listener",
+			       "port=8080 trust=198.51.100.0/24 header=cf-connecting-ip",
+			       "--listener", "iface=eth1 hops=1", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.nrules, 4);
+	/* Listener ports and interfaces are watched too. */
+	assert_true(port_set_has(&opts.ports, 8000));
+	assert_int_equal(opts.nifaces, 3);
+	r = &opts.rules[0];
+	assert_int_equal(r->port, 8000);
+	assert_string_equal(r->iface, "docker0");
+	assert_string_equal(cidr(r, 0), "172.17.0.1/32");
+	assert_int_equal(r->headers[0], XFFW_F_X_FORWARDED_FOR); /* inherited */
+	r = &opts.rules[1];
+	assert_int_equal(r->headers[0], XFFW_F_CF_CONNECTING_IP);
+	r = &opts.rules[2];
+	assert_int_equal(r->hops, 1);
+	assert_string_equal(cidr(r, 0), "127.0.0.1/32"); /* inherited */
+	/* The first rule that matches port and interface; the global rule last. */
+	picked = trust_pick(opts.rules, opts.nrules, 8000, "docker0");
+	assert_ptr_equal(picked, &opts.rules[0]);
+	picked = trust_pick(opts.rules, opts.nrules, 8000, "lo");
+	assert_ptr_equal(picked, &opts.rules[3]);
+	picked = trust_pick(opts.rules, opts.nrules, 8080, "lo");
+	assert_ptr_equal(picked, &opts.rules[1]);
+	picked = trust_pick(opts.rules, opts.nrules, 5000, "eth1");
+	assert_ptr_equal(picked, &opts.rules[2]);
+}
+
+static void test_resolve_args(void **state)
+{
+	char buf[IP_STR_MAX];
+
+	(void)state;
+	assert_int_equal(parse_resolve("--peer", "[::1]:4000", "--destination", "fd00::1:5000",
+				       "--explain", "-i", "eth0", NULL),
+			 CLI_RUN);
+	ip_format(&rargs.peer, buf);
+	assert_string_equal(buf, "::1");
+	assert_int_equal(rargs.peer_port, 4000);
+	assert_true(rargs.explain);
+	assert_string_equal(rargs.iface, "eth0");
+	/* "fd00::1:5000" is an IPv6 address, not fd00::1 port 5000. */
+	ip_format(&rargs.destination, buf);
+	assert_string_equal(buf, "fd00::1:5000");
+	assert_int_equal(rargs.destination_port, 0);
+	assert_int_equal(parse_resolve("--peer", "127.0.0.1:80", NULL), CLI_RUN);
+	assert_int_equal(rargs.peer_port, 80);
 }
 
 static void test_errors(void **state)
@@ -80,17 +179,28 @@ static void test_errors(void **state)
 		{ "--iface", "" },
 		{ "--iface", "averyveryverylongname0" },
 		{ "--attach", "xdp" },
+		{ "--header", "x-forwarded" },
+		{ "--header", "x-real-ip,x-real-ip" },
+		{ "--hops", "-1" },
+		{ "--hops", "65" },
+		{ "--hops", "x" },
+		{ "--listener", "port=8000 bogus=1" },
+		{ "--listener", "trust=10.0.0.0/8" },
+		{ "--listener", "port=0" },
+		{ "--listener", "port" },
+		{ "--peer", "1.2.3.4" },
+		{ "--explain" },
 		{ "--bogus" },
 		{ "-x" },
 		{ "--port" },
 		{ "stray" },
 		{ "--output", "" },
+		{ "--config", "/nonexistent/xffwatch.conf" },
 	};
 	int saved = dup(STDERR_FILENO);
 	FILE *null = fopen("/dev/null", "w");
 
 	(void)state;
-	/* The messages themselves are checked by the end-to-end CLI test. */
 	dup2(fileno(null), STDERR_FILENO);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		enum cli_result r = parse(bad[i][0], bad[i][1], NULL);
@@ -100,6 +210,13 @@ static void test_errors(void **state)
 			fail_msg("accepted: %s %s", bad[i][0], bad[i][1] ? bad[i][1] : "");
 		}
 	}
+	/* resolve: --peer is needed, --output is not one of its options. */
+	if (parse_resolve(NULL) != CLI_USAGE_ERROR ||
+	    parse_resolve("--peer", "1.2.3.4", "--output", "x", NULL) != CLI_USAGE_ERROR ||
+	    parse_resolve("--peer", "1.2.3.4.5", NULL) != CLI_USAGE_ERROR) {
+		dup2(saved, STDERR_FILENO);
+		fail_msg("resolve accepted a bad command line");
+	}
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	fclose(null);
@@ -108,8 +225,8 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_values),
+		cmocka_unit_test(test_listeners), cmocka_unit_test(test_resolve_args),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "conf.h"
+
+struct loader {
+	const char *path;
+	struct options *o;
+	char *err;
+	size_t errlen;
+};
+
+/* "trust.proxies[1]" for a setting, for error messages. */
+static void setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	char up[256] = "";
+	const char *name = config_setting_name(s);
+
+	if (!parent || config_setting_is_root(parent)) {
+		snprintf(buf, len, "%s", name ? name : "");
+		return;
+	}
+	setting_path(parent, up, sizeof(up));
+	if (name)
+		snprintf(buf, len, "%s%s%s", up, up[0] ? "." : "", name);
+	else
+		snprintf(buf, len, "%s[%d]", up, config_setting_index(s));
+}
+
+static int bad(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+{
+	char path[256], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	setting_path(s, path, sizeof(path));
+	snprintf(l->err, l->errlen, "%s:%u: %s: %s", l->path, config_setting_source_line(s), path,
+		 msg);
+	return -EINVAL;
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "a number";
+	case CONFIG_TYPE_FLOAT:
+		return "a decimal number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "true or false";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	}
+	return "something else";
+}
+
+/* A string, or an array/list of strings: calls @fn on each (the setting of each for errors). */
+static int each_string(struct loader *l, const config_setting_t *s,
+		       int (*fn)(struct loader *, const config_setting_t *, const char *, void *),
+		       void *arg)
+{
+	int n, err;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return fn(l, s, config_setting_get_string(s), arg);
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return bad(l, s, "is %s; expected a string or a list of strings", type_name(s));
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return bad(l, e, "is %s; expected a string", type_name(e));
+		err = fn(l, e, config_setting_get_string(e), arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int one_iface(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+{
+	char why[256];
+
+	(void)arg;
+	return add_iface(l->o, v, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+static int one_cidr(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+{
+	char why[256];
+
+	if (strchr(v, ','))
+		return bad(l, s, "'%s': one CIDR per string", v);
+	return parse_cidr_list(v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+static int one_header(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+{
+	char why[256];
+
+	if (strchr(v, ','))
+		return bad(l, s, "'%s': one header per string", v);
+	return parse_header_list(v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+static int one_port(struct loader *l, const config_setting_t *s)
+{
+	char why[256], buf[32];
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
+	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		snprintf(buf, sizeof(buf), "%s", config_setting_get_string(s));
+		if (strchr(buf, ','))
+			return bad(l, s, "'%s': one port or range per item", buf);
+	} else {
+		return bad(l, s, "is %s; expected a port number or a \"N-M\" range", type_name(s));
+	}
+	return parse_port_list(buf, &l->o->ports, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+static int ports(struct loader *l, const config_setting_t *s)
+{
+	int n, err;
+
+	memset(&l->o->ports, 0, sizeof(l->o->ports));
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return one_port(l, s);
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		err = one_port(l, config_setting_get_elem(s, (unsigned int)i));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int boolean(struct loader *l, const config_setting_t *s, bool *v)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return bad(l, s, "is %s; expected true or false", type_name(s));
+	*v = config_setting_get_bool(s);
+	return 0;
+}
+
+static int hops(struct loader *l, const config_setting_t *s, int *v)
+{
+	int n;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT)
+		return bad(l, s, "is %s; expected a hop count (0-%d)", type_name(s), OPT_MAX_HOPS);
+	n = config_setting_get_int(s);
+	if (n < 0 || n > OPT_MAX_HOPS)
+		return bad(l, s, "%d is not a hop count (0-%d)", n, OPT_MAX_HOPS);
+	*v = n;
+	return 0;
+}
+
+/* The trust settings shared by `trust` and each listener. 1: @s is not one of them. */
+static int rule_member(struct loader *l, const config_setting_t *s, struct rule_opts *r)
+{
+	const char *name = config_setting_name(s);
+
+	if (!strcmp(name, "proxies")) {
+		r->ntrusted = 0;
+		r->set_trusted = true;
+		return each_string(l, s, one_cidr, r);
+	}
+	if (!strcmp(name, "headers")) {
+		r->nheaders = 0;
+		r->set_headers = true;
+		if (!config_setting_length(s) && config_setting_type(s) != CONFIG_TYPE_STRING)
+			return bad(l, s, "needs at least one header");
+		return each_string(l, s, one_header, r);
+	}
+	if (!strcmp(name, "recursive")) {
+		r->set_recursive = true;
+		return boolean(l, s, &r->recursive);
+	}
+	if (!strcmp(name, "hops")) {
+		r->set_hops = true;
+		return hops(l, s, &r->hops);
+	}
+	return 1;
+}
+
+static int trust_group(struct loader *l, const config_setting_t *g)
+{
+	int n, err;
+
+	if (!config_setting_is_group(g))
+		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
+	n = config_setting_length(g);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+
+		err = rule_member(l, s, &l->o->global);
+		if (err == 1)
+			return bad(l, s, "unknown setting (proxies, headers, recursive, hops)");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int listener(struct loader *l, const config_setting_t *g, struct rule_opts *r)
+{
+	int n, err;
+
+	memset(r, 0, sizeof(*r));
+	r->hops = -1;
+	if (!config_setting_is_group(g))
+		return bad(l, g, "is %s; expected a group { port = ...; ... }", type_name(g));
+	n = config_setting_length(g);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		char why[256];
+
+		if (!strcmp(name, "port")) {
+			int p = config_setting_get_int(s);
+
+			if (config_setting_type(s) != CONFIG_TYPE_INT || p < 1 || p > 65535)
+				return bad(l, s, "expected a port number (1-65535)");
+			r->port = (unsigned int)p;
+		} else if (!strcmp(name, "interface")) {
+			const char *v = config_setting_get_string(s);
+
+			if (!v || !v[0] || strlen(v) >= IF_NAMESIZE)
+				return bad(l, s, "expected an interface name");
+			strcpy(r->iface, v);
+		} else {
+			err = rule_member(l, s, r);
+			if (err == 1)
+				return bad(l, s,
+					   "unknown setting (port, interface, proxies, headers, recursive, hops)");
+			if (err)
+				return err;
+		}
+		(void)why;
+	}
+	if (!r->port && !r->iface[0])
+		return bad(l, g, "a listener needs a port or an interface");
+	return 0;
+}
+
+static int listeners(struct loader *l, const config_setting_t *s)
+{
+	int n, err;
+
+	if (!config_setting_is_list(s))
+		return bad(l, s, "is %s; expected a list ( { ... }, ... )", type_name(s));
+	n = config_setting_length(s);
+	if (n > OPT_MAX_LISTENERS)
+		return bad(l, s, "more than %d listeners", OPT_MAX_LISTENERS);
+	l->o->nlisteners = 0;
+	for (int i = 0; i < n; i++) {
+		err = listener(l, config_setting_get_elem(s, (unsigned int)i),
+			       &l->o->listeners[l->o->nlisteners]);
+		if (err)
+			return err;
+		l->o->nlisteners++;
+	}
+	return 0;
+}
+
+static int top_level(struct loader *l, const config_setting_t *s)
+{
+	const char *name = config_setting_name(s);
+	struct options *o = l->o;
+	char why[256];
+
+	if (!strcmp(name, "interfaces")) {
+		o->nifaces = 0;
+		return each_string(l, s, one_iface, NULL);
+	}
+	if (!strcmp(name, "ports"))
+		return ports(l, s);
+	if (!strcmp(name, "output")) {
+		const char *v = config_setting_get_string(s);
+
+		if (!v || !v[0] || strlen(v) >= sizeof(o->output))
+			return bad(l, s, "expected a file name or \"-\"");
+		strcpy(o->output, v);
+		return 0;
+	}
+	if (!strcmp(name, "attach")) {
+		const char *v = config_setting_get_string(s);
+
+		if (!v)
+			return bad(l, s, "expected \"auto\", \"tcx\" or \"tc\"");
+		return parse_attach(v, &o->attach, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+	}
+	if (!strcmp(name, "trust"))
+		return trust_group(l, s);
+	if (!strcmp(name, "listeners"))
+		return listeners(l, s);
+	return bad(l, s, "unknown setting (interfaces, ports, output, attach, trust, listeners)");
+}
+
+int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
+{
+	struct loader l = { .path = path, .o = o, .err = err, .errlen = errlen };
+	const config_setting_t *root;
+	config_t cfg;
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? -ENOENT : -EINVAL;
+	}
+	config_init(&cfg);
+	if (!config_read(&cfg, f)) {
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
+			 config_error_text(&cfg));
+		rc = -EINVAL;
+		goto cleanup;
+	}
+	root = config_root_setting(&cfg);
+	for (int i = 0; i < config_setting_length(root) && !rc; i++)
+		rc = top_level(&l, config_setting_get_elem(root, (unsigned int)i));
+
+cleanup:
+	config_destroy(&cfg);
+	fclose(f);
+	return rc;
+}
+
+/* A string in libconfig syntax: quoted, with '"' and '\\' escaped. */
+static void print_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_cidrs(FILE *f, const struct ip_cidr *c, size_t n)
+{
+	fputs("[ ", f);
+	for (size_t i = 0; i < n; i++) {
+		char buf[IP_STR_MAX + 4];
+
+		ip_cidr_format(&c[i], buf);
+		fprintf(f, "%s\"%s\"", i ? ", " : "", buf);
+	}
+	fputs(n ? " ]" : "]", f);
+}
+
+static void print_headers(FILE *f, const unsigned int *h, size_t n)
+{
+	fputs("[ ", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", field_key(h[i]));
+	fputs(" ]", f);
+}
+
+static void print_rule_body(FILE *f, const struct trust_rule *r, const char *indent)
+{
+	fprintf(f, "%sproxies = ", indent);
+	print_cidrs(f, r->trusted, r->ntrusted);
+	fprintf(f, ";\n%sheaders = ", indent);
+	print_headers(f, r->headers, r->nheaders);
+	fprintf(f, ";\n%srecursive = %s;\n", indent, r->recursive ? "true" : "false");
+	if (r->hops >= 0)
+		fprintf(f, "%shops = %d;\n", indent, r->hops);
+}
+
+/* One line in plain words: what the rule does. */
+static void describe_rule(FILE *f, const struct trust_rule *r)
+{
+	fputs("#   ", f);
+	if (r->port || r->iface[0]) {
+		if (r->port)
+			fprintf(f, "port %u", r->port);
+		if (r->iface[0])
+			fprintf(f, "%son %s", r->port ? " " : "", r->iface);
+	} else {
+		fputs("everything else", f);
+	}
+	fputs(": ", f);
+	if (r->hops >= 0) {
+		fprintf(f, "the client is hop %d from the right of ", r->hops);
+	} else {
+		fprintf(f, "%zu trusted CIDR%s; ", r->ntrusted, r->ntrusted == 1 ? "" : "s");
+		fprintf(f, "%s walk of ", r->recursive ? "recursive" : "rightmost-only");
+	}
+	for (size_t i = 0; i < r->nheaders; i++)
+		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "", field_key(r->headers[i]));
+	fputs(r->nheaders > 1 ? " (first present)\n" : "\n", f);
+}
+
+void conf_print(FILE *f, const struct options *o)
+{
+	static const char *const attach[] = { "auto", "tcx", "tc" };
+	const struct trust_rule *g = &o->rules[o->nrules - 1];
+	bool first = true;
+
+	fputs("# Effective settings (defaults, then the configuration file, then flags).\n", f);
+	fputs("# Rules, in the order they are tried:\n", f);
+	for (size_t i = 0; i < o->nrules; i++)
+		describe_rule(f, &o->rules[i]);
+	fputs("interfaces = [ ", f);
+	for (size_t i = 0; i < o->nifaces; i++) {
+		fputs(i ? ", " : "", f);
+		print_str(f, o->ifaces[i]);
+	}
+	/* A list, not an array: numbers and "N-M" strings may mix in it. */
+	fputs(" ];\nports = ( ", f);
+	for (unsigned int p = 1; p <= 65535; p++) {
+		unsigned int q = p;
+
+		if (!port_set_has(&o->ports, p))
+			continue;
+		while (q < 65535 && port_set_has(&o->ports, q + 1))
+			q++;
+		if (q > p)
+			fprintf(f, "%s\"%u-%u\"", first ? "" : ", ", p, q);
+		else
+			fprintf(f, "%s%u", first ? "" : ", ", p);
+		first = false;
+		p = q;
+	}
+	fputs(" );\noutput = ", f);
+	print_str(f, o->output);
+	fprintf(f, ";\nattach = \"%s\";\ntrust = {\n", attach[o->attach]);
+	print_rule_body(f, g, "  ");
+	fputs("};\n", f);
+	if (!o->nlisteners)
+		return;
+	fputs("listeners = (\n", f);
+	for (size_t i = 0; i + 1 < o->nrules; i++) {
+		const struct trust_rule *r = &o->rules[i];
+
+		fputs("  {\n", f);
+		if (r->port)
+			fprintf(f, "    port = %u;\n", r->port);
+		if (r->iface[0]) {
+			fputs("    interface = ", f);
+			print_str(f, r->iface);
+			fputs(";\n", f);
+		}
+		print_rule_body(f, r, "    ");
+		fprintf(f, "  }%s\n", i + 2 < o->nrules ? "," : "");
+	}
+	fputs(");\n", f);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The configuration file (libconfig syntax, docs/configuration.md): read it
+ * into the settings, and print the effective settings back in the same syntax.
+ */
+#ifndef XFFW_CONF_H
+#define XFFW_CONF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "options.h"
+
+/*
+ * Applies the file at @path to @o. A missing file is an error only when
+ * @must_exist (the default path may be absent). On error returns -EINVAL or
+ * -ENOENT with "FILE:LINE: what is wrong" in @err.
+ */
+int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen);
+
+/* Writes @o (after options_finish) as a configuration file, with a summary of the rules. */
+void conf_print(FILE *f, const struct options *o);
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * `xffwatch resolve`: the observer's answer for one request head read from
+ * standard input. The head goes through the same extractor (the kernel's
+ * twin), decoder, trust walk and formatter as on the wire, so the event is
+ * the one the daemon would write; only the timestamp is the current time.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "head_extract.h"
+#include "resolve.h"
+
+/* Input beyond this is refused: a head the kernel would cut long before. */
+#define RESOLVE_INPUT_MAX (64 * 1024)
+
+static int head_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int head_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xffwatch resolve: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Reads standard input up to the blank line (or its end). Returns the length or -errno. */
+static ssize_t read_head(char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	while (len < cap) {
+		ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return (ssize_t)len;
+		len += (size_t)n;
+		if (memmem(buf, len, "\n\n", 2) || memmem(buf, len, "\n\r\n", 3))
+			return (ssize_t)len;
+	}
+	return -EFBIG;
+}
+
+/*
+ * Checks the head line by line with a precise message for the first fault,
+ * and returns the length up to and including its blank line (appending one
+ * at the end of input if there is none).
+ */
+static int check_head(char *buf, size_t *len, size_t cap)
+{
+	size_t pos = 0;
+	int line = 0;
+
+	if (*len == 0)
+		return head_error("no input: expected a request line on standard input");
+	while (pos < *len) {
+		char *nl = memchr(buf + pos, '\n', *len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : *len, eol = end;
+
+		line++;
+		if (eol > pos && buf[eol - 1] == '\r')
+			eol--;
+		if (eol == pos) {
+			if (line == 1)
+				return head_error("line 1: empty; expected a request line");
+			*len = end + 1; /* the blank line ends the head */
+			return 0;
+		}
+		if (memchr(buf + pos, '\0', eol - pos))
+			return head_error("line %d: contains a NUL byte", line);
+		if (line == 1) {
+			char *sp1 = memchr(buf + pos, ' ', eol - pos);
+			size_t n = eol - pos;
+
+			if (!sp1 || sp1 == buf + pos)
+				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
+			for (char *m = buf + pos; m < sp1; m++)
+				if (!is_tchar((unsigned char)*m))
+					return head_error("line 1: the method has a character that is not allowed");
+			if (n < 9 || memcmp(buf + eol - 9, " HTTP/1.", 8) || buf[eol - 1] < '0' ||
+			    buf[eol - 1] > '9' || buf + eol - 9 <= sp1)
+				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
+		} else {
+			char *colon = memchr(buf + pos, ':', eol - pos);
+
+			if (buf[pos] == ' ' || buf[pos] == '\t')
+				return head_error("line %d: starts with white space (obsolete line folding is not accepted)",
+						  line);
+			if (!colon || colon == buf + pos)
+				return head_error("line %d: not a header line (\"Name: value\")", line);
+			for (char *c = buf + pos; c < colon; c++)
+				if (!is_tchar((unsigned char)*c))
+					return head_error("line %d: the header name has a character that is not allowed",
+							  line);
+		}
+		if (!nl)
+			break;
+		pos = end + 1;
+	}
+	/* The input ended without a blank line: the head ends there. */
+	if (*len + 2 > cap)
+		return head_error("the head is longer than %d bytes", RESOLVE_INPUT_MAX);
+	if (buf[*len - 1] != '\n')
+		buf[(*len)++] = '\n';
+	buf[(*len)++] = '\n';
+	return 0;
+}
+
+static void loopback(struct ip_addr *a, int family)
+{
+	static const uint8_t v4[4] = { 127, 0, 0, 1 };
+	static const uint8_t v6[16] = { [15] = 1 };
+
+	ip_from_bytes(a, family, family == 4 ? v4 : v6);
+}
+
+static unsigned int first_port(const struct options *o)
+{
+	for (unsigned int p = 1; p <= 65535; p++)
+		if (port_set_has(&o->ports, p))
+			return p;
+	return 0;
+}
+
+int resolve_main(int argc, char **argv)
+{
+	static struct options o;
+	static struct resolve_args r;
+	static struct xffw_record rec;
+	static struct http_request req;
+	static struct resolution res;
+	static struct trust_trace trace;
+	static char buf[RESOLVE_INPUT_MAX + 2];
+	const struct trust_rule *rule;
+	struct audit_meta meta = { 0 };
+	struct jsonw j;
+	size_t len;
+	ssize_t n;
+	int family;
+
+	switch (cli_parse(CMD_RESOLVE, argc, argv, &o, &r)) {
+	case CLI_EXIT_OK:
+		return 0;
+	case CLI_USAGE_ERROR:
+		return 2;
+	case CLI_RUN:
+		break;
+	}
+	family = r.peer.family;
+	if (r.have_destination && r.destination.family != family)
+		return head_error("--peer and --destination are not the same address family"), 2;
+
+	n = read_head(buf, RESOLVE_INPUT_MAX);
+	if (n == -EFBIG)
+		return head_error("the head is longer than %d bytes", RESOLVE_INPUT_MAX), 2;
+	if (n < 0)
+		return head_error("cannot read standard input: %s", strerror((int)-n)), 2;
+	len = (size_t)n;
+	if (check_head(buf, &len, sizeof(buf)))
+		return 2;
+	if (head_extract((const uint8_t *)buf, len, ~0U, &rec) != HEAD_OK)
+		return head_error("line 1: not an HTTP/1.x request line"), 2;
+
+	rec.hdr.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
+	memcpy(rec.hdr.saddr, r.peer.b, 16);
+	if (!r.have_destination)
+		loopback(&r.destination, family);
+	memcpy(rec.hdr.daddr, r.destination.b, 16);
+	rec.hdr.sport = r.peer_port;
+	rec.hdr.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
+	if (record_decode(&rec, sizeof(rec.hdr) + rec.hdr.data_len, &req))
+		return head_error("line 1: not an HTTP/1.x request line"), 2;
+
+	meta.ifname = r.iface[0] ? r.iface : o.ifaces[0];
+	clock_gettime(CLOCK_REALTIME, &meta.when);
+	rule = trust_pick(o.rules, o.nrules, req.dport, meta.ifname);
+	trust_resolve(rule, &req, &res, r.explain ? &trace : NULL);
+
+	jsonw_init(&j);
+	audit_format(&j, &req, &res, &meta);
+	if (r.explain)
+		fputs(trace.text, stderr);
+	fwrite(j.buf, 1, j.len, stdout);
+	jsonw_free(&j);
+	return fflush(stdout) ? 1 : 0;
+}
