@@ -13,15 +13,15 @@ static void warn(const struct options *o)
 		const struct trust_rule *r = &o->rules[i];
 
 		if (r->hops < 0 && !r->ntrusted)
-			fprintf(stderr,
-				"xffwatch: warning: a rule trusts no proxy: its forwarding headers never count\n");
+			fprintf(stderr, "xffwatch: warning: a rule trusts no proxy: its forwarding "
+					"headers never count\n");
 		for (size_t k = 0; k < r->ntrusted; k++) {
 			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 			const struct ip_cidr *c = &r->trusted[k];
 
 			if (c->net.family == 6 && c->prefix >= 96 && !memcmp(c->net.b, mapped, 12))
-				fprintf(stderr,
-					"xffwatch: warning: an IPv4-mapped CIDR never matches (as in nginx): write it as IPv4\n");
+				fprintf(stderr, "xffwatch: warning: an IPv4-mapped CIDR never "
+						"matches (as in nginx): write it as IPv4\n");
 		}
 	}
 }

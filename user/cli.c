@@ -34,6 +34,9 @@ static const char usage_daemon[] =
 	"                          trusted proxy addresses (repeatable; default\n"
 	"                          127.0.0.0/8,::1/128); forwarding headers count only\n"
 	"                          when the TCP peer is one of them\n"
+	"      --external-proxy CIDR[,CIDR...]\n"
+	"                          trusted proxies whose hops must be public addresses\n"
+	"                          (Apache RemoteIPTrustedProxy; repeatable; default none)\n"
 	"  -H, --header NAME[,NAME...]\n"
 	"                          header the client is read from: x-forwarded-for,\n"
 	"                          forwarded, x-real-ip, cf-connecting-ip,\n"
@@ -46,7 +49,8 @@ static const char usage_daemon[] =
 	"                          peer (Werkzeug ProxyFix x_for=N); 0 means the peer\n"
 	"      --listener SPEC     a rule for one app port and/or interface, e.g.\n"
 	"                          'port=8080 trust=198.51.100.0/24 header=cf-connecting-ip'\n"
-	"                          (keys: port, iface, trust, header, recursive, hops;\n"
+	"                          (keys: port, iface, trust, external, header,\n"
+	"                          recursive, hops;\n"
 	"                          repeatable; what it does not set comes from above)\n"
 	"  -c, --config FILE       configuration file (default " DEFAULT_CONFIG_PATH ",\n"
 	"                          if it exists); flags override it\n"
@@ -73,7 +77,8 @@ static const char usage_resolve[] =
 	"                          first watched port); the port selects a listener rule\n"
 	"  -i, --iface IF          the interface it arrived on (selects a listener rule)\n"
 	"      --explain           print the trust walk, step by step, to stderr\n"
-	"  -t, --trust, -H, --header, --recursive, --no-recursive, --hops, --listener,\n"
+	"  -t, --trust, --external-proxy, -H, --header, --recursive, --no-recursive,\n"
+	"      --hops, --listener,\n"
 	"  -c, --config, --no-config, -p, --port\n"
 	"                          as for the observer (see xffwatch --help)\n"
 	"\n"
@@ -97,6 +102,7 @@ enum {
 	OPT_PEER,
 	OPT_DESTINATION,
 	OPT_EXPLAIN,
+	OPT_EXTERNAL,
 };
 
 static const struct option long_options[] = {
@@ -105,6 +111,7 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "trust", required_argument, NULL, 't' },
+	{ "external-proxy", required_argument, NULL, OPT_EXTERNAL },
 	{ "header", required_argument, NULL, 'H' },
 	{ "recursive", no_argument, NULL, OPT_RECURSIVE },
 	{ "no-recursive", no_argument, NULL, OPT_NO_RECURSIVE },
@@ -164,7 +171,7 @@ static bool allowed(enum cli_command cmd, int c)
 struct cli_state {
 	const char *config;
 	bool no_config;
-	bool seen_iface, seen_port, seen_trust, seen_header, seen_listener;
+	bool seen_iface, seen_port, seen_trust, seen_external, seen_header, seen_listener;
 };
 
 /* Pass 1: only where the configuration comes from. */
@@ -230,8 +237,17 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 		if (!st->seen_trust)
 			o->global.ntrusted = 0;
 		st->seen_trust = true;
-		if (parse_cidr_list(optarg, &o->global, why, sizeof(why)))
+		if (parse_cidr_list(optarg, o->global.trusted, &o->global.ntrusted, why,
+				    sizeof(why)))
 			return usage_error("--trust: %s", why);
+		break;
+	case OPT_EXTERNAL:
+		if (!st->seen_external)
+			o->global.nexternal = 0;
+		st->seen_external = true;
+		if (parse_cidr_list(optarg, o->global.external, &o->global.nexternal, why,
+				    sizeof(why)))
+			return usage_error("--external-proxy: %s", why);
 		break;
 	case 'H':
 		if (!st->seen_header)

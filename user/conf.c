@@ -102,13 +102,19 @@ static int one_iface(struct loader *l, const config_setting_t *s, const char *v,
 	return add_iface(l->o, v, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
 }
 
+struct cidr_target {
+	struct ip_cidr *list;
+	size_t *n;
+};
+
 static int one_cidr(struct loader *l, const config_setting_t *s, const char *v, void *arg)
 {
+	struct cidr_target *t = arg;
 	char why[256];
 
 	if (strchr(v, ','))
 		return bad(l, s, "'%s': one CIDR per string", v);
-	return parse_cidr_list(v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+	return parse_cidr_list(v, t->list, t->n, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
 }
 
 static int one_header(struct loader *l, const config_setting_t *s, const char *v, void *arg)
@@ -179,9 +185,18 @@ static int rule_member(struct loader *l, const config_setting_t *s, struct rule_
 	const char *name = config_setting_name(s);
 
 	if (!strcmp(name, "proxies")) {
+		struct cidr_target t = { r->trusted, &r->ntrusted };
+
 		r->ntrusted = 0;
 		r->set_trusted = true;
-		return each_string(l, s, one_cidr, r);
+		return each_string(l, s, one_cidr, &t);
+	}
+	if (!strcmp(name, "external_proxies")) {
+		struct cidr_target t = { r->external, &r->nexternal };
+
+		r->nexternal = 0;
+		r->set_external = true;
+		return each_string(l, s, one_cidr, &t);
 	}
 	if (!strcmp(name, "headers")) {
 		r->nheaders = 0;
@@ -213,7 +228,9 @@ static int trust_group(struct loader *l, const config_setting_t *g)
 
 		err = rule_member(l, s, &l->o->global);
 		if (err == 1)
-			return bad(l, s, "unknown setting (proxies, headers, recursive, hops)");
+			return bad(l, s,
+				   "unknown setting (proxies, external_proxies, headers, "
+				   "recursive, hops)");
 		if (err)
 			return err;
 	}
@@ -250,7 +267,9 @@ static int listener(struct loader *l, const config_setting_t *g, struct rule_opt
 			err = rule_member(l, s, r);
 			if (err == 1)
 				return bad(l, s,
-					   "unknown setting (port, interface, proxies, headers, recursive, hops)");
+					   "unknown setting (port, interface, proxies, "
+					   "external_proxies, headers, "
+					   "recursive, hops)");
 			if (err)
 				return err;
 		}
@@ -383,6 +402,10 @@ static void print_rule_body(FILE *f, const struct trust_rule *r, const char *ind
 {
 	fprintf(f, "%sproxies = ", indent);
 	print_cidrs(f, r->trusted, r->ntrusted);
+	if (r->nexternal) {
+		fprintf(f, ";\n%sexternal_proxies = ", indent);
+		print_cidrs(f, r->external, r->nexternal);
+	}
 	fprintf(f, ";\n%sheaders = ", indent);
 	print_headers(f, r->headers, r->nheaders);
 	fprintf(f, ";\n%srecursive = %s;\n", indent, r->recursive ? "true" : "false");
@@ -410,7 +433,8 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 		fprintf(f, "%s walk of ", r->recursive ? "recursive" : "rightmost-only");
 	}
 	for (size_t i = 0; i < r->nheaders; i++)
-		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "", field_key(r->headers[i]));
+		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "",
+			field_key(r->headers[i]));
 	fputs(r->nheaders > 1 ? " (first present)\n" : "\n", f);
 }
 

@@ -95,18 +95,17 @@ int parse_port_list(const char *s, struct xffw_port_set *set, char *why, size_t 
 	}
 }
 
-int parse_cidr_list(const char *s, struct rule_opts *r, char *why, size_t whylen)
+int parse_cidr_list(const char *s, struct ip_cidr *list, size_t *n, char *why, size_t whylen)
 {
 	for (;;) {
 		size_t len = strcspn(s, ",");
 
-		if (r->ntrusted == OPT_MAX_TRUSTED)
-			return fail(why, whylen, -ENOSPC, "more than %d trusted CIDRs",
-				    OPT_MAX_TRUSTED);
-		if (ip_cidr_parse(s, len, &r->trusted[r->ntrusted], NULL))
+		if (*n == OPT_MAX_TRUSTED)
+			return fail(why, whylen, -ENOSPC, "more than %d CIDRs", OPT_MAX_TRUSTED);
+		if (ip_cidr_parse(s, len, &list[*n], NULL))
 			return fail(why, whylen, -EINVAL, "'%.*s' is not an IP address or CIDR",
 				    (int)len, s);
-		r->ntrusted++;
+		(*n)++;
 		if (!s[len])
 			return 0;
 		s += len + 1;
@@ -235,7 +234,10 @@ int parse_listener(const char *spec, struct rule_opts *r, char *why, size_t whyl
 				strcpy(r->iface, v);
 		} else if (!strcmp(kv, "trust") || !strcmp(kv, "proxies")) {
 			r->set_trusted = true;
-			err = parse_cidr_list(v, r, why, whylen);
+			err = parse_cidr_list(v, r->trusted, &r->ntrusted, why, whylen);
+		} else if (!strcmp(kv, "external") || !strcmp(kv, "external_proxies")) {
+			r->set_external = true;
+			err = parse_cidr_list(v, r->external, &r->nexternal, why, whylen);
 		} else if (!strcmp(kv, "header") || !strcmp(kv, "headers")) {
 			r->set_headers = true;
 			err = parse_header_list(v, r, why, whylen);
@@ -265,6 +267,10 @@ static void inherit(struct rule_opts *l, const struct rule_opts *g)
 		memcpy(l->trusted, g->trusted, sizeof(g->trusted[0]) * g->ntrusted);
 		l->ntrusted = g->ntrusted;
 	}
+	if (!l->set_external) {
+		memcpy(l->external, g->external, sizeof(g->external[0]) * g->nexternal);
+		l->nexternal = g->nexternal;
+	}
 	if (!l->set_headers) {
 		memcpy(l->headers, g->headers, sizeof(l->headers));
 		l->nheaders = g->nheaders;
@@ -282,6 +288,8 @@ static void build_rule(struct trust_rule *t, const struct rule_opts *r)
 	memcpy(t->iface, r->iface, sizeof(t->iface));
 	t->trusted = r->trusted;
 	t->ntrusted = r->ntrusted;
+	t->external = r->external;
+	t->nexternal = r->nexternal;
 	memcpy(t->headers, r->headers, sizeof(t->headers));
 	t->nheaders = r->nheaders;
 	t->recursive = r->recursive;

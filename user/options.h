@@ -35,11 +35,14 @@ struct rule_opts {
 	char iface[IF_NAMESIZE]; /* listeners: interface matched ("": any) */
 	struct ip_cidr trusted[OPT_MAX_TRUSTED];
 	size_t ntrusted;
+	/* Apache's RemoteIPTrustedProxy: trusted, but what they present must be public. */
+	struct ip_cidr external[OPT_MAX_TRUSTED];
+	size_t nexternal;
 	unsigned int headers[TRUST_MAX_HEADERS];
 	size_t nheaders;
 	bool recursive;
 	int hops; /* -1: CIDR trust */
-	bool set_trusted, set_headers, set_recursive, set_hops;
+	bool set_trusted, set_external, set_headers, set_recursive, set_hops;
 };
 
 struct options {
@@ -78,13 +81,13 @@ size_t options_port_count(const struct options *o);
  * @why, which names the bad item.
  */
 int parse_port_list(const char *s, struct xffw_port_set *set, char *why, size_t whylen);
-int parse_cidr_list(const char *s, struct rule_opts *r, char *why, size_t whylen);
+int parse_cidr_list(const char *s, struct ip_cidr *list, size_t *n, char *why, size_t whylen);
 int parse_header_list(const char *s, struct rule_opts *r, char *why, size_t whylen);
 int parse_hops(const char *s, int *hops, char *why, size_t whylen);
 int parse_bool(const char *s, bool *v, char *why, size_t whylen);
 int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen);
 int add_iface(struct options *o, const char *name, char *why, size_t whylen);
-/* "port=8000 iface=docker0 trust=... header=... recursive=off hops=1" */
+/* "port=8000 iface=docker0 trust=... external=... header=... recursive=off hops=1" */
 int parse_listener(const char *s, struct rule_opts *r, char *why, size_t whylen);
 
 static inline bool port_set_has(const struct xffw_port_set *set, unsigned int port)

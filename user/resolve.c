@@ -96,7 +96,8 @@ static int check_head(char *buf, size_t *len, size_t cap)
 				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
 			for (char *m = buf + pos; m < sp1; m++)
 				if (!is_tchar((unsigned char)*m))
-					return head_error("line 1: the method has a character that is not allowed");
+					return head_error("line 1: the method has a character that "
+							  "is not allowed");
 			if (n < 9 || memcmp(buf + eol - 9, " HTTP/1.", 8) || buf[eol - 1] < '0' ||
 			    buf[eol - 1] > '9' || buf + eol - 9 <= sp1)
 				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
@@ -104,13 +105,16 @@ static int check_head(char *buf, size_t *len, size_t cap)
 			char *colon = memchr(buf + pos, ':', eol - pos);
 
 			if (buf[pos] == ' ' || buf[pos] == '\t')
-				return head_error("line %d: starts with white space (obsolete line folding is not accepted)",
+				return head_error("line %d: starts with white space (obsolete line "
+						  "folding is not accepted)",
 						  line);
 			if (!colon || colon == buf + pos)
-				return head_error("line %d: not a header line (\"Name: value\")", line);
+				return head_error("line %d: not a header line (\"Name: value\")",
+						  line);
 			for (char *c = buf + pos; c < colon; c++)
 				if (!is_tchar((unsigned char)*c))
-					return head_error("line %d: the header name has a character that is not allowed",
+					return head_error("line %d: the header name has a "
+							  "character that is not allowed",
 							  line);
 		}
 		if (!nl)

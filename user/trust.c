@@ -62,18 +62,38 @@ static void note(struct trust_trace *t, const char *fmt, ...)
 	t->text[t->len] = '\0';
 }
 
-/* Index of the first trusted CIDR containing @a, or -1. */
-static int match(const struct trust_rule *rule, const struct ip_addr *a)
+/* Index of the first CIDR of @list containing @a, or -1. */
+static int match_in(const struct ip_cidr *list, size_t n, const struct ip_addr *a)
 {
-	for (size_t i = 0; i < rule->ntrusted; i++)
-		if (ip_cidr_match(&rule->trusted[i], a))
+	for (size_t i = 0; i < n; i++)
+		if (ip_cidr_match(&list[i], a))
 			return (int)i;
 	return -1;
 }
 
+static int match(const struct trust_rule *rule, const struct ip_addr *a)
+{
+	return match_in(rule->trusted, rule->ntrusted, a);
+}
+
 bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a)
 {
-	return match(rule, a) >= 0;
+	return match(rule, a) >= 0 || match_in(rule->external, rule->nexternal, a) >= 0;
+}
+
+/*
+ * May an external proxy present @a? Apache mod_remoteip refuses 10/8, 127/8,
+ * 169.254/16, 172.16/12, 192.168/16 and IPv6 outside 2000::/3.
+ */
+static bool is_public(const struct ip_addr *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *v4 = a->family == 4 ? a->b : !memcmp(a->b, mapped, 12) ? a->b + 12 : NULL;
+
+	if (!v4)
+		return (a->b[0] & 0xe0) == 0x20;
+	return !(v4[0] == 10 || v4[0] == 127 || (v4[0] == 169 && v4[1] == 254) ||
+		 (v4[0] == 172 && (v4[1] & 0xf0) == 16) || (v4[0] == 192 && v4[1] == 168));
 }
 
 /* "203.0.113.9" or "127.0.0.0/8" into a static buffer, for the trace. */
@@ -85,19 +105,43 @@ static const char *addr_text(const struct ip_addr *a)
 	return buf;
 }
 
-static const char *cidr_text(const struct trust_rule *rule, int i)
+static const char *cidr_text(const struct ip_cidr *list, int i)
 {
 	static char buf[IP_STR_MAX + 4];
 
-	ip_cidr_format(&rule->trusted[i], buf);
+	ip_cidr_format(&list[i], buf);
 	return buf;
 }
 
 struct walk {
 	struct ip_addr addr; /* where the walk stands: the client when it ends */
 	bool moved;	     /* addr came from the header */
+	bool external;	     /* an external proxy was passed: hops must be public */
 	uint32_t findings;
 };
+
+/*
+ * Is @a a proxy to walk past? Notes why; turns on external mode when @a is
+ * an external proxy (internal CIDRs are looked at first).
+ */
+static bool trusted_hop(const struct trust_rule *rule, const struct ip_addr *a, struct walk *w,
+			struct trust_trace *t, const char *what)
+{
+	int m = match(rule, a);
+
+	if (m >= 0) {
+		note(t, "%s %s: trusted (%s)", what, addr_text(a), cidr_text(rule->trusted, m));
+		return true;
+	}
+	m = match_in(rule->external, rule->nexternal, a);
+	if (m >= 0) {
+		note(t, "%s %s: an external proxy (%s); hops left of it must be public", what,
+		     addr_text(a), cidr_text(rule->external, m));
+		w->external = true;
+		return true;
+	}
+	return false;
+}
 
 /* nginx realip: from the right, while the address reached is trusted. */
 static void walk_cidr(const struct trust_rule *rule, const struct chain *c, struct walk *w,
@@ -107,7 +151,7 @@ static void walk_cidr(const struct trust_rule *rule, const struct chain *c, stru
 
 	for (;;) {
 		struct ip_addr hop;
-		int m;
+		char what[32];
 
 		if (i == 0) {
 			if (c->cut_left) {
@@ -130,6 +174,14 @@ static void walk_cidr(const struct trust_rule *rule, const struct chain *c, stru
 			     i + 1, (int)c->hop[i].text.len, c->hop[i].text.p, addr_text(&w->addr));
 			return;
 		}
+		if (w->external && !is_public(&hop)) {
+			w->findings |= 1U << FINDING_INVALID_ENTRY;
+			note(t,
+			     "hop %zu %s is not public, and an external proxy presented it: stop "
+			     "at %s (invalid-entry)",
+			     i + 1, addr_text(&hop), addr_text(&w->addr));
+			return;
+		}
 		w->addr = hop;
 		w->moved = true;
 		if (!rule->recursive) {
@@ -137,13 +189,11 @@ static void walk_cidr(const struct trust_rule *rule, const struct chain *c, stru
 			     addr_text(&hop));
 			return;
 		}
-		m = match(rule, &hop);
-		if (m < 0) {
+		snprintf(what, sizeof(what), "hop %zu", i + 1);
+		if (!trusted_hop(rule, &hop, w, t, what)) {
 			note(t, "hop %zu %s: not trusted, the client", i + 1, addr_text(&hop));
 			return;
 		}
-		note(t, "hop %zu %s: trusted (%s), go on left", i + 1, addr_text(&hop),
-		     cidr_text(rule, m));
 	}
 }
 
@@ -179,10 +229,11 @@ static void walk_hops(const struct trust_rule *rule, const struct chain *c, stru
 }
 
 static void walk(const struct trust_rule *rule, const struct chain *c, const struct ip_addr *peer,
-		 struct walk *w, struct trust_trace *t)
+		 bool peer_external, struct walk *w, struct trust_trace *t)
 {
 	w->addr = *peer;
 	w->moved = false;
+	w->external = peer_external;
 	w->findings = 0;
 	if (rule->hops >= 0)
 		walk_hops(rule, c, w, t);
@@ -249,7 +300,7 @@ static bool headers_conflict(const struct trust_rule *rule, const struct http_re
 		if (id == res->header || !req_field_count(req, id, NULL))
 			continue;
 		chain_build(&res->other, req, id, split_of(rule));
-		walk(rule, &res->other, &req->saddr, &w, NULL);
+		walk(rule, &res->other, &req->saddr, res->peer_external, &w, NULL);
 		if (w.moved && !ip_equal(&w.addr, &res->client)) {
 			note(t, "%s names %s instead (header-conflict)", field_key(id),
 			     addr_text(&w.addr));
@@ -262,13 +313,11 @@ static bool headers_conflict(const struct trust_rule *rule, const struct http_re
 void trust_resolve(const struct trust_rule *rule, const struct http_request *req,
 		   struct resolution *res, struct trust_trace *t)
 {
-	bool present;
-	int m = match(rule, &req->saddr);
 	struct walk w = { .addr = req->saddr };
+	bool present;
 
 	res->source = 0;
 	res->findings = 0;
-	res->peer_trusted = m >= 0;
 	res->header = pick_header(rule, req, &present);
 	chain_build(&res->chain, req, res->header, split_of(rule));
 
@@ -278,19 +327,22 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		res->findings |= 1U << FINDING_TRUNCATED;
 
 	if (rule->hops >= 0) {
+		res->peer_trusted = trust_contains(rule, &req->saddr);
+		res->peer_external = false;
 		note(t, "peer %s; hop counting: the peer is not checked", addr_text(&req->saddr));
-	} else if (m >= 0) {
-		note(t, "peer %s is a trusted proxy (%s)", addr_text(&req->saddr),
-		     cidr_text(rule, m));
 	} else {
-		note(t, "peer %s is not a trusted proxy: it is the client", addr_text(&req->saddr));
+		res->peer_trusted = trusted_hop(rule, &req->saddr, &w, t, "peer");
+		res->peer_external = w.external;
+		if (!res->peer_trusted)
+			note(t, "peer %s is not a trusted proxy: it is the client",
+			     addr_text(&req->saddr));
 	}
 	if (present)
 		note(t, "reading %s: %zu hop%s%s", field_key(res->header), res->chain.n,
 		     res->chain.n == 1 ? "" : "s",
 		     res->chain.cut_left ? " (more were cut on the left)" : "");
 
-	if (req_head_incomplete(req) && present && (rule->hops >= 0 || m >= 0)) {
+	if (req_head_incomplete(req) && present && (rule->hops >= 0 || res->peer_trusted)) {
 		/*
 		 * Lines after what the kernel kept may be missing, a proxy's appended
 		 * line among them: the visible hops could all be the client's own.
@@ -299,9 +351,9 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		note(t, "the head may be missing lines (truncated): %s is not used",
 		     field_key(res->header));
 	} else if (rule->hops >= 0) {
-		walk(rule, &res->chain, &req->saddr, &w, t);
+		walk(rule, &res->chain, &req->saddr, false, &w, t);
 		res->findings |= w.findings;
-	} else if (m < 0) {
+	} else if (!res->peer_trusted) {
 		if (any_client_header(req)) {
 			res->findings |= 1U << FINDING_SPOOFED_HEADER;
 			note(t, "forwarding headers from an untrusted peer are ignored "
@@ -313,7 +365,7 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 	} else if (res->chain.n == 0) {
 		note(t, "%s has no hops: the peer is the client", field_key(res->header));
 	} else {
-		walk(rule, &res->chain, &req->saddr, &w, t);
+		walk(rule, &res->chain, &req->saddr, res->peer_external, &w, t);
 		res->findings |= w.findings;
 	}
 	res->client = w.addr;

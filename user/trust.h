@@ -41,6 +41,13 @@ struct trust_rule {
 	char iface[IF_NAMESIZE]; /* interface it applies to; "": any */
 	const struct ip_cidr *trusted;
 	size_t ntrusted;
+	/*
+	 * External proxies (Apache RemoteIPTrustedProxy): trusted, but a hop
+	 * they present must be a public address, and once the walk has passed
+	 * one, every hop further left is held to that too.
+	 */
+	const struct ip_cidr *external;
+	size_t nexternal;
 	/* Headers to read the client from, in order of preference: the first present wins. */
 	unsigned int headers[TRUST_MAX_HEADERS];
 	size_t nheaders;
@@ -53,6 +60,7 @@ struct resolution {
 	unsigned int header; /* the header the rule read (present or, if none was, the first) */
 	unsigned int source; /* field id the client came from; 0 for the TCP peer */
 	bool peer_trusted;
+	bool peer_external; /* the peer is an external proxy */
 	uint32_t findings;  /* 1 << enum finding */
 	struct chain chain; /* hops of @header, as received */
 	struct chain other; /* scratch: another header's hops, for header-conflict */

@@ -37,22 +37,23 @@ static int load_text(struct options *o, const char *text)
 	return fd;
 }
 
-static const char full[] = "# a comment\n"
-			   "interfaces = [ \"lo\", \"docker0\" ];\n"
-			   "ports = ( 5000, \"8000-8002\" );\n"
-			   "output = \"/var/log/xffwatch.json\";\n"
-			   "attach = \"tc\";\n"
-			   "trust = {\n"
-			   "  proxies = [ \"127.0.0.1\", \"::1\" ];\n"
-			   "  headers = [ \"x-forwarded-for\", \"x-real-ip\" ];\n"
-			   "  recursive = false;\n"
-			   "};\n"
-			   "listeners = (\n"
-			   "  { port = 8000; interface = \"docker0\"; proxies = \"172.17.0.1\"; },\n"
-			   "  { port = 8080; proxies = [ \"198.51.100.0/24\" ];\n"
-			   "    headers = \"cf-connecting-ip\"; recursive = true; },\n"
-			   "  { interface = \"lo\"; hops = 2; }\n"
-			   ");\n";
+static const char full[] =
+	"# a comment\n"
+	"interfaces = [ \"lo\", \"docker0\" ];\n"
+	"ports = ( 5000, \"8000-8002\" );\n"
+	"output = \"/var/log/xffwatch.json\";\n"
+	"attach = \"tc\";\n"
+	"trust = {\n"
+	"  proxies = [ \"127.0.0.1\", \"::1\" ];\n"
+	"  headers = [ \"x-forwarded-for\", \"x-real-ip\" ];\n"
+	"  recursive = false;\n"
+	"};\n"
+	"listeners = (\n"
+	"  { port = 8000; interface = \"docker0\"; proxies = \"172.17.0.1\"; },\n"
+	"  { port = 8080; proxies = [ \"198.51.100.0/24\" ];\n"
+	"    headers = \"cf-connecting-ip\"; recursive = true; },\n"
+	"  { interface = \"lo\"; hops = 2; }\n"
+	");\n";
 
 static void test_full(void **state)
 {
@@ -63,7 +64,8 @@ static void test_full(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(opts.nifaces, 2);
 	assert_string_equal(opts.ifaces[1], "docker0");
-	assert_int_equal(options_port_count(&opts), 5); /* 5000, 8000-8002, and 8080 of a listener */
+	assert_int_equal(options_port_count(&opts),
+			 5); /* 5000, 8000-8002, and 8080 of a listener */
 	assert_string_equal(opts.output, "/var/log/xffwatch.json");
 	assert_int_equal(opts.attach, ATTACH_TC);
 	assert_int_equal(opts.nrules, 4);
@@ -103,7 +105,8 @@ static void test_errors(void **state)
 	expect_error("ports = [ 5000 \ninterfaces = [ \"lo\" ];\n", "2: syntax error");
 	expect_error("trust = {\n proxies = [ \"10.0.0.0/8\",\n \"10.0.0.0/33\" ];\n};\n",
 		     "3: trust.proxies[1]: '10.0.0.0/33' is not an IP address or CIDR");
-	expect_error("trust = { proxys = [ \"10.0.0.0/8\" ]; };\n", "1: trust.proxys: unknown setting");
+	expect_error("trust = { proxys = [ \"10.0.0.0/8\" ]; };\n",
+		     "1: trust.proxys: unknown setting");
 	expect_error("bogus = 1;\n", "1: bogus: unknown setting");
 	expect_error("ports = [ 70000 ];\n", "1: ports[0]: '70000' is not a port number");
 	expect_error("ports = [ \"9-8\" ];\n", "1: ports[0]: '9-8' is a range that runs backwards");
@@ -112,10 +115,12 @@ static void test_errors(void **state)
 	expect_error("trust = { hops = 99; };\n", "1: trust.hops: 99 is not a hop count");
 	expect_error("trust = { headers = [ \"x-forwarded\" ]; };\n",
 		     "1: trust.headers[0]: 'x-forwarded' is not one of");
-	expect_error("trust = { headers = [ ]; };\n", "1: trust.headers: needs at least one header");
+	expect_error("trust = { headers = [ ]; };\n",
+		     "1: trust.headers: needs at least one header");
 	expect_error("listeners = ( { proxies = \"10.0.0.1\"; } );\n",
 		     "1: listeners[0]: a listener needs a port or an interface");
-	expect_error("listeners = ( { port = 99999; } );\n", "1: listeners[0].port: expected a port");
+	expect_error("listeners = ( { port = 99999; } );\n",
+		     "1: listeners[0].port: expected a port");
 	expect_error("listeners = { port = 1; };\n", "1: listeners: is a group");
 	expect_error("attach = \"xdp\";\n", "1: attach: 'xdp' is not one of auto, tcx, tc");
 	expect_error("trust = { proxies = \"10.0.0.0/8,10.1.0.0/16\"; };\n",
