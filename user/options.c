@@ -97,6 +97,8 @@ int parse_port_list(const char *s, struct xffw_port_set *set, char *why, size_t 
 
 int parse_cidr_list(const char *s, struct ip_cidr *list, size_t *n, char *why, size_t whylen)
 {
+	if (!strcmp(s, "none"))
+		return 0; /* an empty list, on purpose */
 	for (;;) {
 		size_t len = strcspn(s, ",");
 

@@ -17,6 +17,7 @@ run test_nginx_loopback OFFLOAD=on
 run test_nginx_loopback OFFLOAD=off
 run test_fail_open
 run test_attach
+run test_differential
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1

@@ -48,4 +48,43 @@ grep -q "no-such-if0: no such interface" "$err" || e2e_fail "missing interface n
 expect_setup_error --output /proc/no/such/dir/events.json
 [ "$(e2e_attached "$ns" lo)" -eq 0 ] || e2e_fail "a failed start left a program attached"
 
+# resolve: a malformed head or option is one line and status 2; a good one an event.
+expect_resolve_error() { # WHAT INPUT ARGS...
+	local rc=0 what=$1 input=$2
+	shift 2
+	printf '%b' "$input" | "$XFFWATCH" resolve "$@" >"$out" 2>"$err" || rc=$?
+	[ "$rc" -eq 2 ] || e2e_fail "resolve ($what) exited $rc, expected 2"
+	[ "$(wc -l <"$err")" -eq 1 ] || { cat "$err" >&2; e2e_fail "resolve ($what): $(wc -l <"$err") lines"; }
+	[ ! -s "$out" ] || e2e_fail "resolve ($what) printed an event"
+}
+expect_resolve_error "no input" "" --peer 127.0.0.1
+expect_resolve_error "no peer" 'GET / HTTP/1.1\r\n\r\n'
+expect_resolve_error "bad peer" 'GET / HTTP/1.1\r\n\r\n' --peer 127.0.0.1.1
+expect_resolve_error "bad request line" 'GET /\r\n\r\n' --peer 127.0.0.1
+grep -q "line 1" "$err" || e2e_fail "resolve does not say which line is bad"
+expect_resolve_error "bad header line" 'GET / HTTP/1.1\r\nno colon\r\n\r\n' --peer 127.0.0.1
+grep -q "line 2" "$err" || e2e_fail "resolve does not say which line is bad"
+expect_resolve_error "folding" 'GET / HTTP/1.1\r\nX-Forwarded-For: a,\r\n b\r\n\r\n' --peer 127.0.0.1
+expect_resolve_error "bad header" 'GET / HTTP/1.1\r\n\r\n' --peer 127.0.0.1 --header x-client-ip
+printf 'GET /r HTTP/1.1\nX-Forwarded-For: 203.0.113.7\n' |
+	"$XFFWATCH" resolve --no-config --peer 127.0.0.1 --explain >"$out" 2>"$err" || e2e_fail "resolve failed"
+jq -e '.client.ip == "203.0.113.7" and .url.path == "/r"' "$out" >/dev/null || e2e_fail "resolve event"
+grep -q "client 203.0.113.7 (x-forwarded-for)" "$err" || e2e_fail "--explain says nothing"
+
+# check-config: a bad file is FILE:LINE and status 2; a good one prints settings that read back.
+conf="$E2E_TMP/x.conf"
+printf 'trust = {\n  proxies = [ "10.0.0.0/8", "10.0.0.0/99" ];\n};\n' >"$conf"
+rc=0
+"$XFFWATCH" check-config "$conf" >"$out" 2>"$err" || rc=$?
+[ "$rc" -eq 2 ] || e2e_fail "check-config of a bad file exited $rc"
+grep -q "$conf:2: trust.proxies\[1\]: '10.0.0.0/99' is not an IP address or CIDR" "$err" ||
+	{ cat "$err" >&2; e2e_fail "check-config error is not precise"; }
+printf 'ports = [ 5000 ];\nlisteners = ( { port = 8000; headers = [ "x-real-ip" ]; } );\n' >"$conf"
+"$XFFWATCH" check-config "$conf" >"$out" 2>"$err" || e2e_fail "check-config of a good file failed"
+cp "$out" "$conf.effective"
+"$XFFWATCH" check-config "$conf.effective" >"$out.2" || e2e_fail "check-config output does not read back"
+cmp -s "$out" "$out.2" || e2e_fail "check-config output changes when read back"
+"$XFFWATCH" --config /nonexistent.conf >"$out" 2>"$err" && e2e_fail "a missing --config was accepted"
+grep -q "/nonexistent.conf: No such file" "$err" || e2e_fail "missing --config not named"
+
 e2e_pass

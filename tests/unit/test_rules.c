@@ -133,7 +133,8 @@ static void test_proxyfix_table(void **state)
 		{ 1, "X-Forwarded-For: \"203.0.113.7\"\r\n", "203.0.113.7" },
 		{ 1, "X-Forwarded-For: ::ffff:203.0.113.7\r\n", "::ffff:203.0.113.7" },
 		{ 1, "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n", "10.0.0.2" },
-		{ 2, "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n", "203.0.113.7" },
+		{ 2, "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n",
+		  "203.0.113.7" },
 		{ 1, "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For:\r\n", "203.0.113.7" },
 		{ 2, "X-Forwarded-For:\r\nX-Forwarded-For: 10.0.0.2\r\n", "127.0.0.1" },
 		{ 1, "X-Forwarded-For: 6.6.6.6, \"1.1.1.1, 203.0.113.7\"\r\n", "127.0.0.1" },
@@ -149,7 +150,8 @@ static void test_proxyfix_table(void **state)
 	/* The peer does not matter to hop counting. */
 	expect("198.51.100.9", "X-Forwarded-For: 6.6.6.6\r\n", "hops=1", "6.6.6.6", 0);
 	/* Differences: ProxyFix copies what it finds; an address is required here. */
-	expect("127.0.0.1", "X-Forwarded-For: unknown\r\n", "hops=1", "127.0.0.1", F(INVALID_ENTRY));
+	expect("127.0.0.1", "X-Forwarded-For: unknown\r\n", "hops=1", "127.0.0.1",
+	       F(INVALID_ENTRY));
 	expect("127.0.0.1", "X-Forwarded-For: 203.0.113.7:5678\r\n", "hops=1", "203.0.113.7", 0);
 	expect("127.0.0.1", "X-Forwarded-For: 203.0.113.7 10.0.0.2\r\n", "hops=1", "127.0.0.1",
 	       F(INVALID_ENTRY));
@@ -166,9 +168,12 @@ static void test_external_proxies(void **state)
 		{ "127.0.0.1", "X-Forwarded-For: fd00::7\r\n", "external=" PRIV, "127.0.0.1" },
 		{ "127.0.0.1", "X-Forwarded-For: ::1\r\n", "external=" PRIV, "127.0.0.1" },
 		{ "127.0.0.1", "X-Forwarded-For: 100.64.0.1\r\n", "external=" PRIV, "100.64.0.1" },
-		{ "127.0.0.1", "X-Forwarded-For: 2001:db8::7\r\n", "external=" PRIV, "2001:db8::7" },
-		{ "127.0.0.1", "X-Forwarded-For: ::ffff:203.0.113.7\r\n", "external=" PRIV, "203.0.113.7" },
-		{ "127.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", "external=" PRIV, "127.0.0.1" },
+		{ "127.0.0.1", "X-Forwarded-For: 2001:db8::7\r\n", "external=" PRIV,
+		  "2001:db8::7" },
+		{ "127.0.0.1", "X-Forwarded-For: ::ffff:203.0.113.7\r\n", "external=" PRIV,
+		  "203.0.113.7" },
+		{ "127.0.0.1", "X-Forwarded-For: 10.0.0.3, 10.0.0.2\r\n", "external=" PRIV,
+		  "127.0.0.1" },
 		/* Internal 127.0.0.1 plus external 198.51.100.0/24. */
 		{ "127.0.0.1", "X-Forwarded-For: 192.168.1.50, 198.51.100.9\r\n",
 		  "trust=127.0.0.1 external=198.51.100.0/24", "198.51.100.9" },
@@ -187,7 +192,8 @@ static void test_external_proxies(void **state)
 
 static void test_header_preference(void **state)
 {
-	static const char both[] = "X-Forwarded-For: 203.0.113.7\r\nCF-Connecting-IP: 198.51.100.4\r\n";
+	static const char both[] =
+		"X-Forwarded-For: 203.0.113.7\r\nCF-Connecting-IP: 198.51.100.4\r\n";
 
 	(void)state;
 	/* The first configured header that is present is read. */
@@ -207,8 +213,8 @@ static void test_header_preference(void **state)
 	expect("192.0.2.77", "CF-Connecting-IP: 203.0.113.7\r\n",
 	       "trust=198.51.100.0/24 header=cf-connecting-ip", "192.0.2.77", F(SPOOFED_HEADER));
 	/* X-Real-IP and the CDN headers are lists too, as nginx splits them: the rightmost counts. */
-	expect("127.0.0.1", "X-Real-IP: 1.2.3.4, 5.6.7.8\r\n", "trust=127.0.0.1 header=x-real-ip recursive=off",
-	       "5.6.7.8", 0);
+	expect("127.0.0.1", "X-Real-IP: 1.2.3.4, 5.6.7.8\r\n",
+	       "trust=127.0.0.1 header=x-real-ip recursive=off", "5.6.7.8", 0);
 }
 
 static void test_header_conflict(void **state)
@@ -246,7 +252,8 @@ static void test_explain(void **state)
 		size_t n = (size_t)snprintf(headers, sizeof(headers), "X-Forwarded-For: ");
 
 		for (int i = 0; i < 200; i++)
-			n += (size_t)snprintf(headers + n, sizeof(headers) - n, "10.0.%d.%d, ", i / 250, i % 250);
+			n += (size_t)snprintf(headers + n, sizeof(headers) - n, "10.0.%d.%d, ",
+					      i / 250, i % 250);
 		snprintf(headers + n - 2, sizeof(headers) - n + 2, "\r\n");
 		run("127.0.0.1", headers, "trust=" PRIV, &t);
 		assert_true(t.len < sizeof(t.text));
@@ -256,9 +263,9 @@ static void test_explain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forwarded),	  cmocka_unit_test(test_proxyfix_table),
+		cmocka_unit_test(test_forwarded),	 cmocka_unit_test(test_proxyfix_table),
 		cmocka_unit_test(test_external_proxies), cmocka_unit_test(test_header_preference),
-		cmocka_unit_test(test_header_conflict),	  cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_header_conflict),	 cmocka_unit_test(test_explain),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
