@@ -48,10 +48,18 @@ BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 
+# Fuzz targets (libFuzzer, clang): the parsers and the trust engine only.
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB   := ipaddr record head_extract chain trust jsonw audit
+FUZZ_OBJS  := $(patsubst %,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test vmlinux clean install \
-	bench
+	bench fuzz
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -109,7 +117,21 @@ $(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
 	$(call msg,CC-TOOL,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP $< $(LDLIBS) -o $@
 
-$(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests:
+$(OUT)/fuzz/%.o: user/%.c | $(SKELS) $(OUT)/fuzz
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -MMD -MP \
+		-c $< -o $@
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(OUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 $< \
+		$(FUZZ_OBJS) -ljansson -o $@
+
+# Each target for FUZZ_SECONDS, from the committed seeds; a crash, leak or hang fails.
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+$(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 vmlinux:
@@ -128,7 +150,7 @@ run: deps
 	$(OUT)/xffwatch $(ARGS)
 
 test: deps-test
-	$(Q)$(MAKE) all check test-unit test-bpf test-e2e
+	$(Q)$(MAKE) all check test-unit test-bpf test-e2e fuzz
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
@@ -152,4 +174,4 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT) xffwatch
 
--include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/san/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/san/*.d $(OUT)/tests/*.d $(OUT)/fuzz/*.d)

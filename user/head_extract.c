@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Mirrors bpf/xffwatch.bpf.c rule for rule; keep the two in step. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -199,4 +202,96 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 	rec->hdr.payload_len = (uint32_t)len;
 	rec->hdr.head_len = (uint16_t)(head_end ? head_end : n);
 	return HEAD_OK;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int head_validate(char *buf, size_t *len, size_t cap, char *err, size_t errlen)
+{
+	size_t pos = 0;
+	int line = 0;
+
+	if (*len == 0)
+		return fail(err, errlen, "no input: expected a request line on standard input");
+	while (pos < *len) {
+		char *nl = memchr(buf + pos, '\n', *len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : *len, eol = end;
+
+		line++;
+		if (eol > pos && buf[eol - 1] == '\r')
+			eol--;
+		if (eol == pos) {
+			if (line == 1)
+				return fail(err, errlen, "line 1: empty; expected a request line");
+			*len = end + 1; /* the blank line ends the head */
+			return 0;
+		}
+		if (memchr(buf + pos, '\0', eol - pos))
+			return fail(err, errlen, "line %d: contains a NUL byte", line);
+		if (line == 1) {
+			char *sp1 = memchr(buf + pos, ' ', eol - pos);
+			size_t n = eol - pos;
+
+			if (!sp1 || sp1 == buf + pos)
+				return fail(err, errlen,
+					    "line 1: expected \"METHOD TARGET HTTP/1.x\"");
+			/* What the kernel takes for a method (starts_like_request): no more, no less. */
+			if (sp1 - (buf + pos) < 3 || sp1 - (buf + pos) > 15)
+				return fail(err, errlen,
+					    "line 1: the method must be 3 to 15 characters long");
+			for (char *m = buf + pos; m < sp1; m++)
+				if (!((*m >= 'A' && *m <= 'Z') || *m == '-' || *m == '_'))
+					return fail(err, errlen,
+						    "line 1: the method must be capital letters, "
+						    "'-' or '_'");
+			if (n < 9 || memcmp(buf + eol - 9, " HTTP/1.", 8) || buf[eol - 1] < '0' ||
+			    buf[eol - 1] > '9' || buf + eol - 9 <= sp1 + 1)
+				return fail(err, errlen,
+					    "line 1: expected \"METHOD TARGET HTTP/1.x\"");
+		} else {
+			char *colon = memchr(buf + pos, ':', eol - pos);
+
+			if (buf[pos] == ' ' || buf[pos] == '\t')
+				return fail(err, errlen,
+					    "line %d: starts with white space (obsolete line "
+					    "folding is not accepted)",
+					    line);
+			if (!colon || colon == buf + pos)
+				return fail(err, errlen,
+					    "line %d: not a header line (\"Name: value\")", line);
+			for (char *c = buf + pos; c < colon; c++)
+				if (!is_tchar((unsigned char)*c))
+					return fail(err, errlen,
+						    "line %d: the header name has a "
+						    "character that is not allowed",
+						    line);
+		}
+		if (!nl)
+			break;
+		pos = end + 1;
+	}
+	/* The input ended without a blank line: the head ends there. */
+	if (*len + 2 > cap)
+		return fail(err, errlen, "the head is longer than %zu bytes", cap - 2);
+	if (buf[*len - 1] != '\n')
+		buf[(*len)++] = '\n';
+	buf[(*len)++] = '\n';
+	return 0;
 }

@@ -31,4 +31,13 @@ const char *head_status_str(enum head_status status);
 enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field_mask,
 			      struct xffw_record *rec);
 
+/*
+ * Checks a request head given as text (`xffwatch resolve`): a request line
+ * "METHOD TARGET HTTP/1.x", then "Name: value" lines (no obsolete folding, no
+ * NUL), up to a blank line or the end of @buf. On success *@len is the length
+ * up to and including the blank line, one appended (within @cap) if missing.
+ * Returns 0, or -EINVAL with "line N: what is wrong" in @err.
+ */
+int head_validate(char *buf, size_t *len, size_t cap, char *err, size_t errlen);
+
 #endif

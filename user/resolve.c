@@ -34,12 +34,6 @@ static int head_error(const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* Reads standard input up to the blank line (or its end). Returns the length or -errno. */
 static ssize_t read_head(char *buf, size_t cap)
 {
@@ -59,75 +53,6 @@ static ssize_t read_head(char *buf, size_t cap)
 			return (ssize_t)len;
 	}
 	return -EFBIG;
-}
-
-/*
- * Checks the head line by line with a precise message for the first fault,
- * and returns the length up to and including its blank line (appending one
- * at the end of input if there is none).
- */
-static int check_head(char *buf, size_t *len, size_t cap)
-{
-	size_t pos = 0;
-	int line = 0;
-
-	if (*len == 0)
-		return head_error("no input: expected a request line on standard input");
-	while (pos < *len) {
-		char *nl = memchr(buf + pos, '\n', *len - pos);
-		size_t end = nl ? (size_t)(nl - buf) : *len, eol = end;
-
-		line++;
-		if (eol > pos && buf[eol - 1] == '\r')
-			eol--;
-		if (eol == pos) {
-			if (line == 1)
-				return head_error("line 1: empty; expected a request line");
-			*len = end + 1; /* the blank line ends the head */
-			return 0;
-		}
-		if (memchr(buf + pos, '\0', eol - pos))
-			return head_error("line %d: contains a NUL byte", line);
-		if (line == 1) {
-			char *sp1 = memchr(buf + pos, ' ', eol - pos);
-			size_t n = eol - pos;
-
-			if (!sp1 || sp1 == buf + pos)
-				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
-			for (char *m = buf + pos; m < sp1; m++)
-				if (!is_tchar((unsigned char)*m))
-					return head_error("line 1: the method has a character that "
-							  "is not allowed");
-			if (n < 9 || memcmp(buf + eol - 9, " HTTP/1.", 8) || buf[eol - 1] < '0' ||
-			    buf[eol - 1] > '9' || buf + eol - 9 <= sp1)
-				return head_error("line 1: expected \"METHOD TARGET HTTP/1.x\"");
-		} else {
-			char *colon = memchr(buf + pos, ':', eol - pos);
-
-			if (buf[pos] == ' ' || buf[pos] == '\t')
-				return head_error("line %d: starts with white space (obsolete line "
-						  "folding is not accepted)",
-						  line);
-			if (!colon || colon == buf + pos)
-				return head_error("line %d: not a header line (\"Name: value\")",
-						  line);
-			for (char *c = buf + pos; c < colon; c++)
-				if (!is_tchar((unsigned char)*c))
-					return head_error("line %d: the header name has a "
-							  "character that is not allowed",
-							  line);
-		}
-		if (!nl)
-			break;
-		pos = end + 1;
-	}
-	/* The input ended without a blank line: the head ends there. */
-	if (*len + 2 > cap)
-		return head_error("the head is longer than %d bytes", RESOLVE_INPUT_MAX);
-	if (buf[*len - 1] != '\n')
-		buf[(*len)++] = '\n';
-	buf[(*len)++] = '\n';
-	return 0;
 }
 
 static void loopback(struct ip_addr *a, int family)
@@ -158,6 +83,7 @@ int resolve_main(int argc, char **argv)
 	const struct trust_rule *rule;
 	struct audit_meta meta = { 0 };
 	struct jsonw j;
+	char err[160];
 	size_t len;
 	ssize_t n;
 	int family;
@@ -180,8 +106,8 @@ int resolve_main(int argc, char **argv)
 	if (n < 0)
 		return head_error("cannot read standard input: %s", strerror((int)-n)), 2;
 	len = (size_t)n;
-	if (check_head(buf, &len, sizeof(buf)))
-		return 2;
+	if (head_validate(buf, &len, sizeof(buf), err, sizeof(err)))
+		return head_error("%s", err), 2;
 	if (head_extract((const uint8_t *)buf, len, ~0U, &rec) != HEAD_OK)
 		return head_error("line 1: not an HTTP/1.x request line"), 2;
 
