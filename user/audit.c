@@ -110,12 +110,16 @@ struct str host_domain(struct str host, unsigned int *port)
 	return name;
 }
 
+/* An address: its text is digits, hex letters, ':' and '.', nothing to escape. */
 static void address(struct jsonw *j, const char *key, const struct ip_addr *a)
 {
-	char text[IP_STR_MAX];
-	size_t n = ip_format(a, text);
+	char text[IP_STR_MAX + 2];
+	size_t n = ip_format(a, text + 1);
 
-	jsonw_string(j, key, text, n);
+	text[0] = '"';
+	text[n + 1] = '"';
+	jsonw_member(j, key);
+	jsonw_raw(j, text, n + 2);
 }
 
 static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port)
@@ -213,16 +217,10 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_object_begin(j, NULL);
 	jsonw_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
 
-	jsonw_object_begin(j, "event");
-	jsonw_cstring(j, "dataset", "xffwatch.audit");
-	jsonw_cstring(j, "kind", "event");
-	jsonw_array_begin(j, "category");
-	jsonw_cstring(j, NULL, "web");
-	jsonw_array_end(j);
-	jsonw_array_begin(j, "type");
-	jsonw_cstring(j, NULL, "access");
-	jsonw_array_end(j);
-	jsonw_object_end(j);
+	/* Constant members, written whole. */
+	jsonw_member(j, "event");
+	jsonw_literal(j, "{\"dataset\":\"xffwatch.audit\",\"kind\":\"event\","
+			 "\"category\":[\"web\"],\"type\":[\"access\"]}");
 
 	jsonw_object_begin(j, "client");
 	address(j, "ip", &res->client);
@@ -230,10 +228,11 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	endpoint(j, "source", &req->saddr, req->sport);
 	endpoint(j, "destination", &req->daddr, req->dport);
 
-	jsonw_object_begin(j, "network");
-	jsonw_cstring(j, "transport", "tcp");
-	jsonw_cstring(j, "type", req->saddr.family == 4 ? "ipv4" : "ipv6");
-	jsonw_object_end(j);
+	jsonw_member(j, "network");
+	if (req->saddr.family == 4)
+		jsonw_literal(j, "{\"transport\":\"tcp\",\"type\":\"ipv4\"}");
+	else
+		jsonw_literal(j, "{\"transport\":\"tcp\",\"type\":\"ipv6\"}");
 
 	jsonw_object_begin(j, "http");
 	jsonw_object_begin(j, "request");

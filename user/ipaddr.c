@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ipaddr.h"
-
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 /* Strict dotted decimal: inet_pton would do, but we must not need a NUL. */
 static int parse_v4(const char *s, size_t len, uint8_t out[4])
@@ -215,7 +214,14 @@ int ip_cidr_parse(const char *s, size_t len, struct ip_cidr *out, bool *had_host
 
 static bool is_v4_mapped(const struct ip_addr *a)
 {
-	return a->family == 6 && !memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix));
+	uint64_t hi;
+	uint32_t mid;
+
+	if (a->family != 6)
+		return false;
+	memcpy(&hi, a->b, 8);
+	memcpy(&mid, a->b + 8, 4);
+	return !hi && mid == htonl(0xffff);
 }
 
 /* The IPv4 view of @a if it is IPv4 or IPv4-mapped; false otherwise. */
@@ -232,15 +238,21 @@ static bool as_v4(const struct ip_addr *a, uint8_t out[4])
 	return false;
 }
 
+/* Do @x and @y agree on their first @prefix bits? Eight bytes at a time. */
 static bool prefix_equal(const uint8_t *x, const uint8_t *y, unsigned int prefix)
 {
-	unsigned int full = prefix / 8, rest = prefix % 8;
+	for (unsigned int off = 0; prefix; off += 8) {
+		unsigned int bits = prefix < 64 ? prefix : 64;
+		uint64_t a = 0, b = 0, mask = bits == 64 ? ~0ULL : ~(~0ULL >> bits);
+		size_t n = (bits + 7) / 8;
 
-	if (memcmp(x, y, full))
-		return false;
-	if (!rest)
-		return true;
-	return ((x[full] ^ y[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+		memcpy(&a, x + off, n);
+		memcpy(&b, y + off, n);
+		if ((be64toh(a) ^ be64toh(b)) & mask)
+			return false;
+		prefix -= bits;
+	}
+	return true;
 }
 
 bool ip_cidr_match(const struct ip_cidr *c, const struct ip_addr *a)
@@ -281,15 +293,68 @@ static size_t format_v4(const uint8_t *b, char *buf)
 	return (size_t)(p - buf);
 }
 
+/*
+ * RFC 5952 by hand (glibc's inet_ntop goes through sprintf per group), with
+ * the same choices as glibc and nginx: the longest run of two or more zero
+ * groups (the first of equals) becomes "::", and an address whose first 96
+ * bits are zero but the last 32 are not one of ::, ::1, or one that is
+ * IPv4-mapped (::ffff:0:0/96) ends in dotted IPv4.
+ */
+static size_t format_v6(const uint8_t *b, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t w[8];
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+	char *p = buf;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+		if (!w[i]) {
+			if (run < 0) {
+				run = i;
+				run_len = 0;
+			}
+			if (++run_len > best_len) {
+				best = run;
+				best_len = run_len;
+			}
+		} else {
+			run = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		/* The embedded-IPv4 forms: ::a.b.c.d and ::ffff:a.b.c.d. */
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 7 && w[7] != 1) ||
+		     (best_len == 5 && w[5] == 0xffff)))
+			return (size_t)(p - buf) + format_v4(b + 12, p);
+		for (int shift = 12, started = 0; shift >= 0; shift -= 4) {
+			int d = (w[i] >> shift) & 15;
+
+			if (d || started || !shift) {
+				*p++ = hex[d];
+				started = 1;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
 size_t ip_format(const struct ip_addr *a, char *buf)
 {
-	if (a->family == 4)
-		return format_v4(a->b, buf);
-	if (!inet_ntop(AF_INET6, a->b, buf, IP_STR_MAX)) {
-		buf[0] = '\0';
-		return 0;
-	}
-	return strlen(buf);
+	return a->family == 4 ? format_v4(a->b, buf) : format_v6(a->b, buf);
 }
 
 size_t ip_cidr_format(const struct ip_cidr *c, char *buf)

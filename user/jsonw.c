@@ -24,7 +24,7 @@ void jsonw_reset(struct jsonw *j)
 	j->first[0] = true;
 }
 
-static bool reserve(struct jsonw *j, size_t more)
+bool jsonw_grow(struct jsonw *j, size_t more)
 {
 	size_t cap;
 	char *p;
@@ -33,7 +33,7 @@ static bool reserve(struct jsonw *j, size_t more)
 		return false;
 	if (j->len + more <= j->cap)
 		return true;
-	cap = j->cap ? j->cap : 1024;
+	cap = j->cap ? j->cap : 4096;
 	while (cap < j->len + more)
 		cap *= 2;
 	p = realloc(j->buf, cap);
@@ -44,21 +44,6 @@ static bool reserve(struct jsonw *j, size_t more)
 	j->buf = p;
 	j->cap = cap;
 	return true;
-}
-
-static void put(struct jsonw *j, const char *s, size_t n)
-{
-	if (!reserve(j, n))
-		return;
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-}
-
-static void putc_(struct jsonw *j, char c)
-{
-	if (!reserve(j, 1))
-		return;
-	j->buf[j->len++] = c;
 }
 
 /*
@@ -109,6 +94,31 @@ static long utf8_next(const unsigned char *s, size_t n)
 	return k == len ? (long)len : -(long)k;
 }
 
+/* Bytes copied as they are: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+	[' '] = 1,
+	['!'] = 1,
+	['#' ... '['] = 1,
+	[']' ... '~'] = 1,
+};
+
+/*
+ * Are all 8 bytes at @p plain? The SWAR tests: a byte below 0x20 or above
+ * 0x7e, or equal to '"' or '\\', sets its high bit in the result.
+ */
+static bool word_is_plain(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t w, low, high, quote, bslash;
+
+	memcpy(&w, p, 8);
+	low = (w - ones * 0x20) & ~w;	       /* < 0x20 (and >= 0x80 is caught below) */
+	high = (w + ones * (0x80 - 0x7f)) | w; /* >= 0x7f */
+	quote = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+	bslash = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+	return !((low | high | quote | bslash) & highs);
+}
+
 void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -118,12 +128,13 @@ void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 	while (i < n) {
 		size_t run = i;
 
-		/* Printable ASCII other than '"' and '\\' is copied in runs. */
-		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
-		       s[run] != '\\')
+		/* Printable ASCII other than '"' and '\\' is copied in runs, found 8 bytes at a time. */
+		while (run + 8 <= n && word_is_plain(s + run))
+			run += 8;
+		while (run < n && plain[s[run]])
 			run++;
 		if (run > i) {
-			put(j, str + i, run - i);
+			jsonw_raw(j, str + i, run - i);
 			i = run;
 			continue;
 		}
@@ -134,22 +145,22 @@ void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 
 			switch (c) {
 			case '"':
-				put(j, "\\\"", 2);
+				jsonw_raw(j, "\\\"", 2);
 				break;
 			case '\\':
-				put(j, "\\\\", 2);
+				jsonw_raw(j, "\\\\", 2);
 				break;
 			case '\n':
-				put(j, "\\n", 2);
+				jsonw_raw(j, "\\n", 2);
 				break;
 			case '\r':
-				put(j, "\\r", 2);
+				jsonw_raw(j, "\\r", 2);
 				break;
 			case '\t':
-				put(j, "\\t", 2);
+				jsonw_raw(j, "\\t", 2);
 				break;
 			default: /* other controls and DEL */
-				put(j, esc, sizeof(esc));
+				jsonw_raw(j, esc, sizeof(esc));
 			}
 			i++;
 			continue;
@@ -157,111 +168,31 @@ void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 		long len = utf8_next(s + i, n - i);
 
 		if (len < 0) {
-			put(j, "\xef\xbf\xbd", 3);
+			jsonw_raw(j, "\xef\xbf\xbd", 3);
 			i += (size_t)-len;
 		} else if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 &&
 			   (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
 			/* U+2028/U+2029 are line breaks to some JSON consumers. */
-			put(j, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			jsonw_raw(j, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
 			i += 3;
 		} else {
-			put(j, str + i, (size_t)len);
+			jsonw_raw(j, str + i, (size_t)len);
 			i += (size_t)len;
 		}
 	}
 }
 
-static void member(struct jsonw *j, const char *key)
-{
-	if (!j->first[j->depth])
-		putc_(j, ',');
-	j->first[j->depth] = false;
-	if (key) {
-		/* Keys are literals of this program: plain ASCII, nothing to escape. */
-		putc_(j, '"');
-		put(j, key, strlen(key));
-		put(j, "\":", 2);
-	}
-}
-
-static void open_(struct jsonw *j, const char *key, char c)
-{
-	member(j, key);
-	putc_(j, c);
-	if (j->depth + 1 >= JSONW_MAX_DEPTH) {
-		j->failed = true;
-		return;
-	}
-	j->first[++j->depth] = true;
-}
-
-static void close_(struct jsonw *j, char c)
-{
-	if (j->depth > 0)
-		j->depth--;
-	putc_(j, c);
-}
-
-void jsonw_object_begin(struct jsonw *j, const char *key)
-{
-	open_(j, key, '{');
-}
-
-void jsonw_object_end(struct jsonw *j)
-{
-	close_(j, '}');
-}
-
-void jsonw_array_begin(struct jsonw *j, const char *key)
-{
-	open_(j, key, '[');
-}
-
-void jsonw_array_end(struct jsonw *j)
-{
-	close_(j, ']');
-}
-
-void jsonw_string(struct jsonw *j, const char *key, const char *s, size_t len)
-{
-	member(j, key);
-	putc_(j, '"');
-	jsonw_escape(j, s, len);
-	putc_(j, '"');
-}
-
-void jsonw_cstring(struct jsonw *j, const char *key, const char *s)
-{
-	jsonw_string(j, key, s, strlen(s));
-}
-
-void jsonw_uint(struct jsonw *j, const char *key, uint64_t v)
+void jsonw_digits(struct jsonw *j, uint64_t v)
 {
 	char tmp[20];
 	size_t n = 0;
 
-	member(j, key);
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	if (!reserve(j, n))
+	if (!jsonw_room(j, n))
 		return;
 	while (n)
 		j->buf[j->len++] = tmp[--n];
-}
-
-void jsonw_bool(struct jsonw *j, const char *key, bool v)
-{
-	member(j, key);
-	if (v)
-		put(j, "true", 4);
-	else
-		put(j, "false", 5);
-}
-
-void jsonw_newline(struct jsonw *j)
-{
-	putc_(j, '\n');
-	j->first[0] = true;
 }

@@ -98,6 +98,7 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 		return -EBADMSG;
 
 	memset(req, 0, offsetof(struct http_request, fields));
+	/* (count[] and first[] are zeroed with the rest of the head of the struct.) */
 	req->ts_ns = h->ts_ns;
 	req->ifindex = h->ifindex;
 	req->seq = h->seq;
@@ -135,26 +136,11 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 			req->flags |= REQ_F_TOO_MANY_FIELDS;
 			continue;
 		}
+		if (!req->count[fh.id]++)
+			req->first[fh.id] = (uint16_t)req->nfields;
 		req->fields[req->nfields++] = (struct req_field){ fh.id, fh.flags, value };
 	}
 	return have_line ? 0 : -EBADMSG;
-}
-
-size_t req_field_count(const struct http_request *req, unsigned int id,
-		       const struct req_field **first)
-{
-	size_t n = 0;
-
-	if (first)
-		*first = NULL;
-	for (size_t i = 0; i < req->nfields; i++) {
-		if (req->fields[i].id != id)
-			continue;
-		if (!n && first)
-			*first = &req->fields[i];
-		n++;
-	}
-	return n;
 }
 
 bool req_field_truncated(const struct http_request *req, unsigned int id)

@@ -41,6 +41,9 @@ struct http_request {
 	struct str method, target, version; /* version: "1.1" */
 	bool line_truncated;		    /* the request line was cut */
 
+	/* Lines per field id, and the index of the first: for lookups without a scan. */
+	uint16_t count[XFFW_F__MAX];
+	uint16_t first[XFFW_F__MAX];
 	size_t nfields;
 	struct req_field fields[REQ_MAX_FIELDS];
 };
@@ -60,8 +63,15 @@ unsigned int field_by_key(const char *key);
 int record_decode(const void *data, size_t size, struct http_request *req);
 
 /* Number of lines of field @id; the first one in *@first (may be NULL). */
-size_t req_field_count(const struct http_request *req, unsigned int id,
-		       const struct req_field **first);
+static inline size_t req_field_count(const struct http_request *req, unsigned int id,
+				     const struct req_field **first)
+{
+	size_t n = id < XFFW_F__MAX ? req->count[id] : 0;
+
+	if (first)
+		*first = n ? &req->fields[req->first[id]] : NULL;
+	return n;
+}
 
 /* Does any line of @id carry a truncation flag? */
 bool req_field_truncated(const struct http_request *req, unsigned int id);

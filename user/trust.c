@@ -42,14 +42,22 @@ bool trust_is_client_header(unsigned int id)
 	return false;
 }
 
-static void note(struct trust_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_(struct trust_trace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static void note(struct trust_trace *t, const char *fmt, ...)
+/* A step of the trace; its arguments are not even computed when nobody asked for one. */
+#define note(t, ...)                           \
+	do {                                   \
+		if (t)                         \
+			note_(t, __VA_ARGS__); \
+	} while (0)
+
+static void note_(struct trust_trace *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (!t || t->len + 2 >= sizeof(t->text))
+	if (t->len + 2 >= sizeof(t->text))
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(t->text + t->len, sizeof(t->text) - t->len - 1, fmt, ap);
@@ -125,10 +133,13 @@ struct walk {
  * an external proxy (internal CIDRs are looked at first).
  */
 static bool trusted_hop(const struct trust_rule *rule, const struct ip_addr *a, struct walk *w,
-			struct trust_trace *t, const char *what)
+			struct trust_trace *t, size_t hop)
 {
+	char what[32] = "peer";
 	int m = match(rule, a);
 
+	if (t && hop)
+		snprintf(what, sizeof(what), "hop %zu", hop);
 	if (m >= 0) {
 		note(t, "%s %s: trusted (%s)", what, addr_text(a), cidr_text(rule->trusted, m));
 		return true;
@@ -151,7 +162,6 @@ static void walk_cidr(const struct trust_rule *rule, const struct chain *c, stru
 
 	for (;;) {
 		struct ip_addr hop;
-		char what[32];
 
 		if (i == 0) {
 			if (c->cut_left) {
@@ -189,8 +199,7 @@ static void walk_cidr(const struct trust_rule *rule, const struct chain *c, stru
 			     addr_text(&hop));
 			return;
 		}
-		snprintf(what, sizeof(what), "hop %zu", i + 1);
-		if (!trusted_hop(rule, &hop, w, t, what)) {
+		if (!trusted_hop(rule, &hop, w, t, i + 1)) {
 			note(t, "hop %zu %s: not trusted, the client", i + 1, addr_text(&hop));
 			return;
 		}
@@ -331,7 +340,7 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		res->peer_external = false;
 		note(t, "peer %s; hop counting: the peer is not checked", addr_text(&req->saddr));
 	} else {
-		res->peer_trusted = trusted_hop(rule, &req->saddr, &w, t, "peer");
+		res->peer_trusted = trusted_hop(rule, &req->saddr, &w, t, 0);
 		res->peer_external = w.external;
 		if (!res->peer_trusted)
 			note(t, "peer %s is not a trusted proxy: it is the client",

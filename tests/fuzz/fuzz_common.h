@@ -24,19 +24,30 @@ static void fuzz_init_rules(void)
 	ip_cidr_parse("10.0.0.0/8", 10, &fuzz_cidrs[1], NULL);
 	ip_cidr_parse("fc00::/7", 8, &fuzz_cidrs[2], NULL);
 	/* nginx recursive over every header; rightmost; ProxyFix x_for=2; external proxies. */
-	fuzz_rules[0] = (struct trust_rule){ .trusted = fuzz_cidrs, .ntrusted = 3,
+	fuzz_rules[0] = (struct trust_rule){ .trusted = fuzz_cidrs,
+					     .ntrusted = 3,
 					     .headers = { XFFW_F_X_FORWARDED_FOR, XFFW_F_FORWARDED,
 							  XFFW_F_X_REAL_IP, XFFW_F_CF_CONNECTING_IP,
 							  XFFW_F_TRUE_CLIENT_IP },
-					     .nheaders = 5, .recursive = true, .hops = -1 };
-	fuzz_rules[1] = (struct trust_rule){ .trusted = fuzz_cidrs, .ntrusted = 3,
-					     .headers = { XFFW_F_FORWARDED }, .nheaders = 1,
-					     .recursive = false, .hops = -1 };
-	fuzz_rules[2] = (struct trust_rule){ .headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1,
+					     .nheaders = 5,
+					     .recursive = true,
+					     .hops = -1 };
+	fuzz_rules[1] = (struct trust_rule){ .trusted = fuzz_cidrs,
+					     .ntrusted = 3,
+					     .headers = { XFFW_F_FORWARDED },
+					     .nheaders = 1,
+					     .recursive = false,
+					     .hops = -1 };
+	fuzz_rules[2] = (struct trust_rule){ .headers = { XFFW_F_X_FORWARDED_FOR },
+					     .nheaders = 1,
 					     .hops = 2 };
-	fuzz_rules[3] = (struct trust_rule){ .external = fuzz_cidrs, .nexternal = 3,
-					     .headers = { XFFW_F_X_REAL_IP, XFFW_F_X_FORWARDED_FOR },
-					     .nheaders = 2, .recursive = true, .hops = -1 };
+	fuzz_rules[3] =
+		(struct trust_rule){ .external = fuzz_cidrs,
+				     .nexternal = 3,
+				     .headers = { XFFW_F_X_REAL_IP, XFFW_F_X_FORWARDED_FOR },
+				     .nheaders = 2,
+				     .recursive = true,
+				     .hops = -1 };
 }
 
 /* Resolves @req under every rule and checks that each event is one valid JSON line. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,30 @@ static void test_equal(void **state)
 	assert_false(ip_equal(&a, &b));
 }
 
+/* The hand-written IPv6 text is glibc's inet_ntop text (RFC 5952, embedded IPv4 forms). */
+static void test_format_v6_matches_inet_ntop(void **state)
+{
+	uint32_t seed = 1;
+	struct ip_addr a = { .family = 6 };
+	char want[64];
+
+	(void)state;
+	for (int k = 0; k < 200000; k++) {
+		for (int i = 0; i < 16; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly zeros, sometimes the ::ffff: prefix: the interesting shapes. */
+			a.b[i] = (seed >> 16) % 4 == 0 ? (uint8_t)(seed >> 24) : 0;
+			if (k % 7 == 0 && i < 10)
+				a.b[i] = 0;
+			if (k % 11 == 0 && (i == 10 || i == 11))
+				a.b[i] = 0xff;
+		}
+		inet_ntop(AF_INET6, a.b, want, sizeof(want));
+		if (strcmp(fmt(&a), want))
+			fail_msg("%s, inet_ntop says %s", fmt(&a), want);
+	}
+}
+
 /* Every byte string of a few characters: no crash, no read past the length. */
 static void test_hostile_lengths(void **state)
 {
@@ -267,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_hostile_lengths),
+		cmocka_unit_test(test_format_v6_matches_inet_ntop),
 	};
 
 	return cmocka_run_group_tests_name("ipaddr", tests, NULL, NULL);
