@@ -12,7 +12,7 @@ static void warn(const struct options *o)
 	for (size_t i = 0; i < o->nrules; i++) {
 		const struct trust_rule *r = &o->rules[i];
 
-		if (r->hops < 0 && !r->ntrusted)
+		if (r->hops < 0 && !r->ntrusted && !r->nexternal)
 			fprintf(stderr, "xffwatch: warning: a rule trusts no proxy: its forwarding "
 					"headers never count\n");
 		for (size_t k = 0; k < r->ntrusted; k++) {

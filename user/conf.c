@@ -429,7 +429,10 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 	if (r->hops >= 0) {
 		fprintf(f, "the client is hop %d from the right of ", r->hops);
 	} else {
-		fprintf(f, "%zu trusted CIDR%s; ", r->ntrusted, r->ntrusted == 1 ? "" : "s");
+		fprintf(f, "%zu trusted CIDR%s", r->ntrusted, r->ntrusted == 1 ? "" : "s");
+		if (r->nexternal)
+			fprintf(f, " and %zu external", r->nexternal);
+		fputs("; ", f);
 		fprintf(f, "%s walk of ", r->recursive ? "recursive" : "rightmost-only");
 	}
 	for (size_t i = 0; i < r->nheaders; i++)

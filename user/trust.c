@@ -107,10 +107,13 @@ static bool is_public(const struct ip_addr *a)
 /* "203.0.113.9" or "127.0.0.0/8" into a static buffer, for the trace. */
 static const char *addr_text(const struct ip_addr *a)
 {
-	static char buf[IP_STR_MAX];
+	/* A few buffers in turn: one trace line may show two addresses. */
+	static char buf[4][IP_STR_MAX];
+	static unsigned int next;
+	char *b = buf[next++ % 4];
 
-	ip_format(a, buf);
-	return buf;
+	ip_format(a, b);
+	return b;
 }
 
 static const char *cidr_text(const struct ip_cidr *list, int i)

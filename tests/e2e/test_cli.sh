@@ -87,4 +87,9 @@ cmp -s "$out" "$out.2" || e2e_fail "check-config output changes when read back"
 "$XFFWATCH" --config /nonexistent.conf >"$out" 2>"$err" && e2e_fail "a missing --config was accepted"
 grep -q "/nonexistent.conf: No such file" "$err" || e2e_fail "missing --config not named"
 
+# The shipped example configuration is valid.
+"$XFFWATCH" check-config "$E2E_ROOT/deploy/xffwatch.conf" >"$out" 2>"$err" ||
+	{ cat "$err" >&2; e2e_fail "deploy/xffwatch.conf does not check"; }
+[ ! -s "$err" ] || { cat "$err" >&2; e2e_fail "deploy/xffwatch.conf gives warnings"; }
+
 e2e_pass
