@@ -246,21 +246,24 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
 	return 0;
 }
 
-/* A method token (uppercase letters, '-' or '_', 3 to 15 long) then SP. */
-static __always_inline bool starts_like_request(const __u8 *b, __u32 len)
+/*
+ * A method token (uppercase letters, '-' or '_', 3 to 15 long) then SP:
+ * the index of that SP, or 0.
+ */
+static __always_inline __u32 method_space(const __u8 *b, __u32 len)
 {
 	/* A bounded loop: the verifier walks its at most 16 iterations. */
 	for (int i = 0; i < 16; i++) {
 		__u8 c = b[i];
 
 		if (i >= (int)len)
-			return false;
+			return 0;
 		if (c == ' ')
-			return i >= 3;
+			return i >= 3 ? i : 0;
 		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return false;
+			return 0;
 	}
-	return false;
+	return 0;
 }
 
 /* High bit of each byte of the result is set where @w has a '\n'. Exact. */
@@ -417,7 +420,9 @@ static __always_inline __u32 match_header(const __u8 *line, __u32 *name_len)
 
 static __always_inline bool is_chain_field(__u32 id)
 {
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA;
+	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
+	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
+	       id == XFFW_F_TRUE_CLIENT_IP;
 }
 
 /*
@@ -478,11 +483,22 @@ static __always_inline void emit_field(struct scan *s, __u32 id, __u32 from, __u
 }
 
 /* Is the line [@from, @to) a request line ending in " HTTP/1.x"? */
+/* Is the line [@from, @to) "METHOD SP target SP HTTP/1.x", with a target? */
 static __always_inline bool is_request_line(struct work *w, __u32 from, __u32 to)
 {
 	const __u8 *v;
+	__u32 sp = 0;
 
-	if (to - from < MIN_REQUEST_LINE || to < 9 || to > XFFW_SCAN_MAX)
+	if (to - from < MIN_REQUEST_LINE || to < 9 || to > XFFW_SCAN_MAX || from != 0)
+		return false;
+	/* The method's space (within 16 bytes: the method was checked) must not be the version's. */
+	for (int i = 3; i < 16; i++) {
+		if (w->buf[i] == ' ') {
+			sp = i;
+			break;
+		}
+	}
+	if (!sp || sp + 1 >= to - 9)
 		return false;
 	v = w->buf + ((to - 9) & (XFFW_SCAN_MAX - 1));
 	return v[0] == ' ' && v[1] == 'H' && v[2] == 'T' && v[3] == 'T' && v[4] == 'P' &&
@@ -497,17 +513,10 @@ static __always_inline bool is_request_line(struct work *w, __u32 from, __u32 to
  */
 static __always_inline bool plausible_target(struct work *w, const __u8 *first, __u32 n)
 {
-	__u32 sp = 3;
+	__u32 sp = method_space(first, n < 16 ? n : 16);
 	__u8 c;
 
-	/* The method was checked: a space within the first 16 bytes, at index 3 or more. */
-	for (int i = 3; i < 16; i++) {
-		if (i < (int)n && first[i] == ' ') {
-			sp = i;
-			break;
-		}
-	}
-	if (sp + 1 >= n || sp + 1 >= XFFW_SCAN_MAX)
+	if (!sp || sp + 1 >= n || sp + 1 >= XFFW_SCAN_MAX)
 		return false;
 	c = w->buf[(sp + 1) & (XFFW_SCAN_MAX - 1)];
 	if (sp == 7 && first[0] == 'C' && first[1] == 'O' && first[2] == 'N' && first[3] == 'N' &&
@@ -569,7 +578,7 @@ static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
 	win = p->payload_len < sizeof(first) ? p->payload_len : sizeof(first);
 	barrier_var(win);
 	if (win < 4 || win > sizeof(first) || bpf_skb_load_bytes(skb, p->payload_off, first, win) ||
-	    !starts_like_request(first, win)) {
+	    !method_space(first, win)) {
 		count(XFFW_CNT_NOT_HTTP);
 		return;
 	}

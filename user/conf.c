@@ -170,8 +170,14 @@ static int hops(struct loader *l, const config_setting_t *s, int *v)
 {
 	int n;
 
+	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    !strcmp(config_setting_get_string(s), "off")) {
+		*v = -1;
+		return 0;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_INT)
-		return bad(l, s, "is %s; expected a hop count (0-%d)", type_name(s), OPT_MAX_HOPS);
+		return bad(l, s, "is %s; expected a hop count (0-%d) or \"off\"", type_name(s),
+			   OPT_MAX_HOPS);
 	n = config_setting_get_int(s);
 	if (n < 0 || n > OPT_MAX_HOPS)
 		return bad(l, s, "%d is not a hop count (0-%d)", n, OPT_MAX_HOPS);
@@ -260,8 +266,10 @@ static int listener(struct loader *l, const config_setting_t *g, struct rule_opt
 		} else if (!strcmp(name, "interface")) {
 			const char *v = config_setting_get_string(s);
 
-			if (!v || !v[0] || strlen(v) >= IF_NAMESIZE)
+			if (!v)
 				return bad(l, s, "expected an interface name");
+			if (check_iface_name(v, why, sizeof(why)))
+				return bad(l, s, "%s", why);
 			strcpy(r->iface, v);
 		} else {
 			err = rule_member(l, s, r);
@@ -273,7 +281,6 @@ static int listener(struct loader *l, const config_setting_t *g, struct rule_opt
 			if (err)
 				return err;
 		}
-		(void)why;
 	}
 	if (!r->port && !r->iface[0])
 		return bad(l, g, "a listener needs a port or an interface");
@@ -308,10 +315,17 @@ static int top_level(struct loader *l, const config_setting_t *s)
 
 	if (!strcmp(name, "interfaces")) {
 		o->nifaces = 0;
+		if ((config_setting_is_array(s) || config_setting_is_list(s)) &&
+		    !config_setting_length(s))
+			return bad(l, s, "needs at least one interface");
 		return each_string(l, s, one_iface, NULL);
 	}
-	if (!strcmp(name, "ports"))
+	if (!strcmp(name, "ports")) {
+		if ((config_setting_is_array(s) || config_setting_is_list(s)) &&
+		    !config_setting_length(s))
+			return bad(l, s, "needs at least one port");
 		return ports(l, s);
+	}
 	if (!strcmp(name, "output")) {
 		const char *v = config_setting_get_string(s);
 

@@ -48,32 +48,25 @@ const char *head_status_str(enum head_status status)
 	return "unknown";
 }
 
-static bool starts_like_request(const uint8_t *b, size_t len)
+/* Mirrors method_space() in the kernel: the index of the SP after the method, or 0. */
+static size_t method_space(const uint8_t *b, size_t len)
 {
 	for (size_t i = 0; i < 16 && i < len; i++) {
 		uint8_t c = b[i];
 
 		if (c == ' ')
-			return i >= 3;
+			return i >= 3 ? i : 0;
 		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return false;
+			return 0;
 	}
-	return false;
+	return 0;
 }
 
 /* Mirrors plausible_target() in the kernel: what may follow "METHOD " on a cut line. */
-static bool plausible_target(const uint8_t *b, size_t len)
+static bool plausible_target(const uint8_t *b, size_t sp, size_t len)
 {
-	size_t sp = 3;
-
-	for (size_t i = 3; i < 16 && i < len; i++) {
-		if (b[i] == ' ') {
-			sp = i;
-			break;
-		}
-	}
 	if (sp + 1 >= len)
-		return false; /* nothing after the method: the kernel reads a stale byte; refuse */
+		return false; /* nothing after the method */
 	if (sp == 7 && !memcmp(b, "CONNECT", 7))
 		return true;
 	return b[sp + 1] == '/' || b[sp + 1] == '*' || b[sp + 1] == 'h' || b[sp + 1] == 'H';
@@ -81,7 +74,9 @@ static bool plausible_target(const uint8_t *b, size_t len)
 
 static bool is_chain_field(unsigned int id)
 {
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA;
+	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
+	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
+	       id == XFFW_F_TRUE_CLIENT_IP;
 }
 
 static void emit_field(struct extract *x, unsigned int id, size_t from, size_t to)
@@ -118,11 +113,16 @@ static void emit_field(struct extract *x, unsigned int id, size_t from, size_t t
 	x->data_len = (uint32_t)(off + sizeof(fh) + len);
 }
 
+/* "METHOD SP target SP HTTP/1.x": the method's space must not be the version's. */
 static bool is_request_line(const uint8_t *buf, size_t from, size_t to)
 {
+	const uint8_t *sp;
+
 	if (to - from < MIN_REQUEST_LINE)
 		return false;
-	return !memcmp(buf + to - 9, " HTTP/1.", 8) && buf[to - 1] >= '0' && buf[to - 1] <= '9';
+	sp = memchr(buf + from, ' ', to - from);
+	return !memcmp(buf + to - 9, " HTTP/1.", 8) && buf[to - 1] >= '0' && buf[to - 1] <= '9' &&
+	       sp && sp + 1 < buf + to - 9;
 }
 
 static unsigned int match_header(const uint8_t *line, size_t len, size_t *name_len)
@@ -143,10 +143,10 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 {
 	size_t n = len < XFFW_SCAN_MAX ? len : XFFW_SCAN_MAX;
 	struct extract x = { .buf = payload, .rec = rec };
-	size_t line_start = 0, head_end = 0, nlines = 0;
+	size_t line_start = 0, head_end = 0, nlines = 0, sp;
 	size_t ends[XFFW_MAX_LINES] = { 0 };
 
-	if (len < 4 || !starts_like_request(payload, len < 16 ? len : 16))
+	if (len < 4 || !(sp = method_space(payload, len < 16 ? len : 16)))
 		return HEAD_NOT_METHOD;
 
 	for (size_t pos = 0; pos < n; pos++) {
@@ -190,7 +190,7 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 			emit_field(&x, id, from + name_len, to);
 	}
 	if (!nlines) {
-		if (!plausible_target(payload, n))
+		if (!plausible_target(payload, sp, n))
 			return HEAD_NOT_HTTP1_LINE;
 		emit_field(&x, XFFW_F_REQUEST_LINE, 0, n);
 	}
@@ -240,6 +240,8 @@ int head_validate(char *buf, size_t *len, size_t cap, char *err, size_t errlen)
 		if (eol == pos) {
 			if (line == 1)
 				return fail(err, errlen, "line 1: empty; expected a request line");
+			if (!nl) /* a lone '\r' at the very end: end the line it starts */
+				break;
 			*len = end + 1; /* the blank line ends the head */
 			return 0;
 		}

@@ -121,6 +121,34 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
 	return 0;
 }
 
+/*
+ * What ngx_inet6_addr refuses and inet_pton takes (checked against nginx
+ * 1.22.1): a trailing "::" standing for a single group ("1:2:3:4:5:6:7::"),
+ * and an embedded 255.255.255.255 (INADDR_NONE to ngx_inet_addr).
+ */
+static bool nginx_refuses_v6(const char *s, size_t len, const struct ip_addr *a)
+{
+	static const uint8_t none[4] = { 255, 255, 255, 255 };
+	const char *dc = len >= 2 ? memmem(s, len, "::", 2) : NULL;
+	size_t groups = 0;
+
+	if (memchr(s, '.', len) && !memcmp(a->b + 12, none, 4))
+		return true;
+	if (!dc || dc + 2 != s + len)
+		return false;
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+
+		while (end < len && s[end] != ':')
+			end++;
+		/* Each written group counts one; an embedded IPv4 address two. */
+		if (end > i)
+			groups += memchr(s + i, '.', end - i) ? 2 : 1;
+		i = end + 1;
+	}
+	return groups == 7;
+}
+
 int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t *port)
 {
 	static const uint8_t none[4] = { 255, 255, 255, 255 };
@@ -130,6 +158,8 @@ int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t 
 	if (!ip_parse(s, len, out)) {
 		/* ngx_inet_addr returns INADDR_NONE for it, which means "not an address". */
 		if (out->family == 4 && !memcmp(out->b, none, 4))
+			return -EINVAL;
+		if (out->family == 6 && nginx_refuses_v6(s, len, out))
 			return -EINVAL;
 		if (port)
 			*port = 0;
@@ -141,7 +171,8 @@ int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t 
 		if (!close || close + 1 == s + len || close[1] != ':')
 			return -EINVAL;
 		colon = close + 1;
-		if (ip_parse(s + 1, (size_t)(close - s - 1), out))
+		if (ip_parse(s + 1, (size_t)(close - s - 1), out) ||
+		    (out->family == 6 && nginx_refuses_v6(s + 1, (size_t)(close - s - 1), out)))
 			return -EINVAL;
 	} else {
 		colon = memchr(s, ':', len);

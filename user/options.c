@@ -146,13 +146,17 @@ int parse_hops(const char *s, int *hops, char *why, size_t whylen)
 {
 	int v = 0;
 
+	if (!strcmp(s, "off")) {
+		*hops = -1; /* back to CIDR trust */
+		return 0;
+	}
 	if (!*s || strlen(s) > 3)
 		return fail(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d)", s,
 			    OPT_MAX_HOPS);
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return fail(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d)", s,
-				    OPT_MAX_HOPS);
+			return fail(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d, or off)",
+				    s, OPT_MAX_HOPS);
 		v = v * 10 + (*p - '0');
 	}
 	if (v > OPT_MAX_HOPS)
@@ -187,7 +191,7 @@ int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen
 	return 0;
 }
 
-static int check_iface_name(const char *name, char *why, size_t whylen)
+int check_iface_name(const char *name, char *why, size_t whylen)
 {
 	if (!name[0] || strlen(name) >= IF_NAMESIZE || strpbrk(name, " /\t\n"))
 		return fail(why, whylen, -EINVAL, "'%s' is not an interface name", name);
@@ -250,10 +254,10 @@ int parse_listener(const char *spec, struct rule_opts *r, char *why, size_t whyl
 			r->set_hops = true;
 			err = parse_hops(v, &r->hops, why, whylen);
 		} else {
-			return fail(
-				why, whylen, -EINVAL,
-				"unknown key '%s' (port, iface, trust, header, recursive, hops)",
-				kv);
+			return fail(why, whylen, -EINVAL,
+				    "unknown key '%s' (port, iface, trust, external, header, "
+				    "recursive, hops)",
+				    kv);
 		}
 	}
 	if (err)

@@ -87,6 +87,7 @@ int parse_hops(const char *s, int *hops, char *why, size_t whylen);
 int parse_bool(const char *s, bool *v, char *why, size_t whylen);
 int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen);
 int add_iface(struct options *o, const char *name, char *why, size_t whylen);
+int check_iface_name(const char *name, char *why, size_t whylen);
 /* "port=8000 iface=docker0 trust=... external=... header=... recursive=off hops=1" */
 int parse_listener(const char *s, struct rule_opts *r, char *why, size_t whylen);
 

@@ -372,8 +372,15 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 				"(spoofed-header-from-untrusted-peer)");
 		}
 	} else if (!present) {
-		res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
-		note(t, "no configured header: the peer is the client (missing-forwarded-header)");
+		/* With lines possibly missing, the header may well have been sent. */
+		if (!req_head_incomplete(req)) {
+			res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
+			note(t, "no configured header: the peer is the client "
+				"(missing-forwarded-header)");
+		} else {
+			note(t, "no configured header in what was seen: the peer is the client "
+				"(truncated)");
+		}
 	} else if (res->chain.n == 0) {
 		note(t, "%s has no hops: the peer is the client", field_key(res->header));
 	} else {

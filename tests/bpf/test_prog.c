@@ -261,6 +261,7 @@ static void test_non_http_payloads(void **state)
 		"GE",
 		"\r\nGET / HTTP/1.1\r\n\r\n",
 		"VERYLONGMETHODNAME / HTTP/1.1\r\n\r\n",
+		"GETGET HTTP/1.1\r\n\r\n", /* no target */
 	};
 	uint64_t before = counter(XFFW_CNT_NOT_HTTP);
 

@@ -66,6 +66,12 @@ expect_resolve_error "bad header line" 'GET / HTTP/1.1\r\nno colon\r\n\r\n' --pe
 grep -q "line 2" "$err" || e2e_fail "resolve does not say which line is bad"
 expect_resolve_error "folding" 'GET / HTTP/1.1\r\nX-Forwarded-For: a,\r\n b\r\n\r\n' --peer 127.0.0.1
 expect_resolve_error "bad header" 'GET / HTTP/1.1\r\n\r\n' --peer 127.0.0.1 --header x-client-ip
+expect_resolve_error "no target" 'GETGET HTTP/1.1\r\n\r\n' --peer 127.0.0.1
+# A lone CR at the very end ends the last line; it is not read past.
+printf 'GET / HTTP/1.1\nX-Forwarded-For: 203.0.113.7\n\r' |
+	"$XFFWATCH" resolve --no-config --peer 127.0.0.1 >"$out" 2>"$err" || e2e_fail "resolve with a final CR"
+jq -e '.client.ip == "203.0.113.7" and .xffwatch.findings == []' "$out" >/dev/null ||
+	{ cat "$out" >&2; e2e_fail "a final CR changed the answer"; }
 printf 'GET /r HTTP/1.1\nX-Forwarded-For: 203.0.113.7\n' |
 	"$XFFWATCH" resolve --no-config --peer 127.0.0.1 --explain >"$out" 2>"$err" || e2e_fail "resolve failed"
 jq -e '.client.ip == "203.0.113.7" and .url.path == "/r"' "$out" >/dev/null || e2e_fail "resolve event"

@@ -107,6 +107,12 @@ static void test_values(void **state)
 	assert_int_equal(opts.verbosity, 2);
 	assert_int_equal(parse("--hops", "2", NULL), CLI_RUN);
 	assert_int_equal(opts.rules[0].hops, 2);
+	/* ...and off again, also for a listener. */
+	assert_int_equal(
+		parse("--hops", "2", "--hops", "off", "--listener", "port=8080 hops=off", NULL),
+		CLI_RUN);
+	assert_int_equal(opts.rules[0].hops, -1);
+	assert_int_equal(opts.rules[1].hops, -1);
 }
 
 static void test_listeners(void **state)

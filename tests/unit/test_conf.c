@@ -123,6 +123,10 @@ static void test_errors(void **state)
 		     "1: listeners[0].port: expected a port");
 	expect_error("listeners = { port = 1; };\n", "1: listeners: is a group");
 	expect_error("attach = \"xdp\";\n", "1: attach: 'xdp' is not one of auto, tcx, tc");
+	expect_error("ports = [ ];\n", "1: ports: needs at least one port");
+	expect_error("interfaces = [ ];\n", "1: interfaces: needs at least one interface");
+	expect_error("listeners = (\n { port = 1;\n   interface = \"a b\"; } );\n",
+		     "3: listeners[0].interface: 'a b' is not an interface name");
 	expect_error("trust = { proxies = \"10.0.0.0/8,10.1.0.0/16\"; };\n",
 		     "1: trust.proxies: '10.0.0.0/8,10.1.0.0/16': one CIDR per string");
 }
