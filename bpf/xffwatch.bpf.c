@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * TC classifier: finds the start of HTTP/1.x requests on watched ports and
- * copies the request line and a fixed allow-list of header values into a ring
- * buffer record. It never drops, delays or changes a packet: every path
- * returns TC_ACT_UNSPEC (TCX_NEXT), so later programs still run.
+ * TC classifier: follows the HTTP/1.x connections of watched ports in both
+ * directions and writes, for each request, its request line and a fixed
+ * allow-list of header values, and for each response its status code, into a
+ * ring buffer. Nothing else of the payload leaves the kernel.
+ *
+ * Each direction of a flow has a small parser state (include/xffwatch_abi.h)
+ * in an LRU hash map: where the next message starts, how much body is left,
+ * and a few bytes of a header line cut by a segment end. That is what lets a
+ * head span segments, requests follow bodies, and retransmissions pass
+ * without a second event.
+ *
+ * It never drops, delays or changes a packet: every path returns
+ * TC_ACT_UNSPEC (TCX_NEXT), so later programs still run.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,23 +21,22 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TC_ACT_UNSPEC	  (-1)
-#define ETH_HLEN	  14
-#define ETH_P_IP	  0x0800
-#define ETH_P_IPV6	  0x86DD
-#define ETH_P_8021Q	  0x8100
-#define ETH_P_8021AD	  0x88A8
-#define IPPROTO_TCP_NR	  6
-#define IP_MF		  0x2000
-#define IP_OFFSET	  0x1FFF
-#define IPV6_MAX_EXT_HDRS 4
+#define TC_ACT_UNSPEC	 (-1)
 /* Slack after the scan window: word loads near its end stay inside the map value. */
-#define SCAN_SLACK	  64
+#define SCAN_SLACK	 64
+/* Bytes looked at per step outside heads (message starts, chunk-size lines). */
+#define SMALL_MAX	 64
 /* Shortest request line we accept: "GET / HTTP/1.1". */
-#define MIN_REQUEST_LINE  14
+#define MIN_REQUEST_LINE 14
+/* Segments looked at on a flow picked up mid-stream before giving up on it. */
+#define SYNC_MISSES_MAX	 8
+/* A line start no newline can be at: the window begins inside a line. */
+#define NO_LINE_START	 (1U << 20)
 
 /* Fields the daemon wants (bit per enum xffw_field_id); set before load. */
 const volatile __u32 field_mask = ~0U;
+/* Bytes of a request head whose fields are copied; set before load. */
+const volatile __u32 head_budget = XFFW_HEAD_BUDGET;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -49,15 +57,55 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* The daemon may resize it before load (--flows). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XFFW_FLOWS_DEFAULT);
+	__type(key, struct xffw_flow_key);
+	__type(value, struct xffw_flow);
+} flows SEC(".maps");
+
+/* Flow ids: unique for the life of the loaded program. */
+__u64 last_flow_id = 0;
+
+/* What one segment's parse needs besides the flow: all in the work area. */
+struct parse {
+	__u64 now;
+	__u32 payload_off; /* skb offset of the TCP payload */
+	__u32 len;	   /* payload bytes */
+	__u32 pos;	   /* next payload byte to parse */
+	__u32 seq;	   /* sequence number of payload byte 0 */
+	__u32 dir;	   /* enum xffw_dir */
+	__u32 ifindex;
+	__u32 wlen;	  /* bytes in the head window buf[] */
+	__u32 carried;	  /* of which were carried from the previous segment */
+	__u32 line_start; /* find_lines: where the current line starts */
+	__u32 nlines;	  /* find_lines: line ends recorded */
+	__u32 lines_full; /* find_lines: stopped at XFFW_MAX_LINES */
+	__u32 head_end;	  /* find_lines: offset after the blank line, 0 until found */
+	__u32 data_len;	  /* bytes used in rec.data */
+	__u32 done;	  /* nothing more to do in this segment */
+	__u32 resync;	  /* the next message was found by resynchronising */
+	__u32 bad;	  /* chunk_byte: bad framing */
+	__u32 cpos;	  /* chunk_byte: bytes consumed */
+	__u32 hook_flags; /* XFFW_REC_F_EGRESS or 0 */
+};
+
 /*
  * Per-CPU work area: too big for the 512-byte stack. TC programs on one CPU
  * do not nest (they run with bottom halves disabled), so one area per CPU is
- * enough.
+ * enough. Keeping the parse state here rather than on the stack also keeps
+ * the verifier from tracking its values through the bpf_loop callbacks.
  */
 struct work {
 	__u8 buf[XFFW_SCAN_MAX + SCAN_SLACK];
+	__u8 small[SMALL_MAX + 8];
 	__u16 line_end[XFFW_MAX_LINES];
-	struct xffw_record rec;
+	struct parse ps;
+	struct xffw_flow_key key;
+	struct xffw_flow fresh;	    /* a new flow, before it goes into the table */
+	struct xffw_record_hdr ctl; /* control records: responses, flow ends */
+	struct xffw_record rec;	    /* the request part being filled */
 };
 
 struct {
@@ -67,29 +115,11 @@ struct {
 	__type(value, struct work);
 } work_area SEC(".maps");
 
-struct pkt {
-	__u32 payload_off;
-	__u32 payload_len;
-	__u32 seq;
-	__u16 sport;
-	__u16 dport;
-	__u8 family;
-	__u8 saddr[16];
-	__u8 daddr[16];
-};
-
-struct scan {
+/* The bpf_loop context: pointers only, the state is in the work area and the flow. */
+struct flow_ctx {
 	struct __sk_buff *skb;
 	struct work *w;
-	__u32 payload_off;
-	__u32 len;	  /* bytes in w->buf */
-	__u32 line_start; /* offset of the line being looked for */
-	__u32 nlines;
-	__u32 head_end; /* offset after the blank line, 0 until found */
-	__u32 data_len;
-	__u16 rec_flags;
-	__u8 not_http;
-	__u8 truncated;
+	struct xffw_flow *flow;
 };
 
 static __always_inline void count(__u32 idx)
@@ -100,24 +130,8 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-/*
- * Like the kernel's skb_header_pointer(): a direct pointer when the bytes are
- * in the linear area, else a copy in @buf. NULL when the packet is shorter.
- */
-static __always_inline void *hdr_ptr(struct __sk_buff *skb, __u32 off, __u32 len, void *buf)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-
-	/* The verifier needs a known upper bound on the offset it adds to data. */
-	if (off > 0xffff)
-		return NULL;
-	if (data + off + len <= data_end)
-		return data + off;
-	if (bpf_skb_load_bytes(skb, off, buf, len))
-		return NULL;
-	return buf;
-}
+#include "packet.bpf.h"
+#include "http_scan.bpf.h"
 
 static __always_inline bool port_watched(__u16 port)
 {
@@ -129,316 +143,111 @@ static __always_inline bool port_watched(__u16 port)
 	return (set->bits[(port >> 6) & (XFFW_PORT_WORDS - 1)] >> (port & 63)) & 1;
 }
 
-/* Parses Ethernet (up to two VLAN tags), IPv4/IPv6 and TCP. 0 on a TCP segment. */
-static __always_inline int parse_packet(struct __sk_buff *skb, struct pkt *p)
+static __always_inline struct xffw_dir_state *dir_of(struct flow_ctx *c)
 {
-	union {
-		struct ethhdr eth;
-		struct vlan_hdr vlan;
-		struct iphdr ip4;
-		struct ipv6hdr ip6;
-		struct ipv6_opt_hdr opt;
-		struct tcphdr tcp;
-	} buf;
-	struct ethhdr *eth;
-	struct tcphdr *tcp;
-	__u32 off = ETH_HLEN, l3_end;
-	__u16 proto;
+	return &c->flow->dir[c->w->ps.dir & 1];
+}
 
-	eth = hdr_ptr(skb, 0, sizeof(*eth), &buf);
-	if (!eth)
-		return -1;
-	proto = eth->h_proto;
-#pragma unroll
-	for (int i = 0; i < 2; i++) {
-		struct vlan_hdr *vh;
+static __always_inline __u64 new_flow_id(void)
+{
+	return __sync_fetch_and_add(&last_flow_id, 1) + 1;
+}
 
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		vh = hdr_ptr(skb, off, sizeof(*vh), &buf);
-		if (!vh)
-			return -1;
-		proto = vh->h_vlan_encapsulated_proto;
-		off += sizeof(*vh);
-	}
+/* ------------------------------------------------------------------------ */
+/* Records */
 
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = hdr_ptr(skb, off, sizeof(*ip), &buf);
-		__u32 ihl, tot;
+static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx *c, __u8 type,
+				     __u64 ts)
+{
+	struct work *w = c->w;
 
-		if (!ip)
-			return -1;
-		if (ip->protocol != IPPROTO_TCP_NR)
-			return -1;
-		ihl = ip->ihl * 4;
-		tot = bpf_ntohs(ip->tot_len);
-		if (ip->version != 4 || ihl < sizeof(*ip)) {
-			count(XFFW_CNT_MALFORMED);
-			return -1;
-		}
-		if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
-			count(XFFW_CNT_FRAGMENTS);
-			return -1;
-		}
-		p->family = XFFW_FAMILY_IPV4;
-		__builtin_memcpy(p->saddr, &ip->saddr, 4);
-		__builtin_memcpy(p->daddr, &ip->daddr, 4);
-		/* tot_len 0 is a GSO/BIG TCP packet: the skb length is the bound. */
-		l3_end = tot ? off + tot : skb->len;
-		off += ihl;
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = hdr_ptr(skb, off, sizeof(*ip6), &buf);
-		__u32 plen;
-		__u8 next;
-
-		if (!ip6)
-			return -1;
-		next = ip6->nexthdr;
-		plen = bpf_ntohs(ip6->payload_len);
-		p->family = XFFW_FAMILY_IPV6;
-		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
-		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
-		off += sizeof(*ip6);
-		l3_end = plen ? off + plen : skb->len;
-#pragma unroll
-		for (int i = 0; i < IPV6_MAX_EXT_HDRS; i++) {
-			struct ipv6_opt_hdr *opt;
-
-			if (next == 44 /* fragment */) {
-				count(XFFW_CNT_FRAGMENTS);
-				return -1;
-			}
-			if (next != 0 /* hop-by-hop */ && next != 43 /* routing */ &&
-			    next != 60 /* destination options */ && next != 51 /* AH */)
-				break;
-			opt = hdr_ptr(skb, off, sizeof(*opt), &buf);
-			if (!opt)
-				return -1;
-			/* AH counts its length in 4-byte units, minus 2; the others in 8-byte units, minus 1. */
-			off += next == 51 ? (opt->hdrlen + 2) * 4 : (opt->hdrlen + 1) * 8;
-			next = opt->nexthdr;
-		}
-		if (next != IPPROTO_TCP_NR)
-			return -1;
-	} else {
-		return -1;
-	}
-
-	tcp = hdr_ptr(skb, off, sizeof(*tcp), &buf);
-	if (!tcp)
-		return -1;
-	p->sport = bpf_ntohs(tcp->source);
-	p->dport = bpf_ntohs(tcp->dest);
-	p->seq = bpf_ntohl(tcp->seq);
-	if (tcp->doff < 5) {
-		count(XFFW_CNT_MALFORMED);
-		return -1;
-	}
-	off += tcp->doff * 4;
-	if (l3_end > skb->len)
-		l3_end = skb->len;
-	if (off > l3_end) {
-		count(XFFW_CNT_MALFORMED);
-		return -1;
-	}
-	p->payload_off = off;
-	p->payload_len = l3_end - off;
-	return 0;
+	h->ts_ns = ts;
+	h->flow_id = c->flow->flow_id;
+	h->abi_version = XFFW_ABI_VERSION;
+	h->type = type;
+	h->family = w->key.family;
+	h->flags = w->ps.hook_flags;
+	h->data_len = 0;
+	h->ifindex = w->ps.ifindex;
+	h->seq = w->ps.seq;
+	h->msg = 0;
+	h->part = 0;
+	h->status = 0;
+	h->reason = 0;
+	h->sport = w->key.sport;
+	h->dport = w->key.dport;
+	h->pad = 0;
+	__builtin_memcpy(h->saddr, w->key.saddr, 16);
+	__builtin_memcpy(h->daddr, w->key.daddr, 16);
 }
 
 /*
- * A method token (uppercase letters, '-' or '_', 3 to 15 long) then SP:
- * the index of that SP, or 0.
+ * Waking the reader costs an interrupt per record (a VM exit under a
+ * hypervisor): the reader polls every XFFW_POLL_MS instead, and is woken only
+ * when a backlog builds up.
  */
-static __always_inline __u32 method_space(const __u8 *b, __u32 len)
+static __always_inline void output(void *data, __u64 size)
 {
-	/* A bounded loop: the verifier walks its at most 16 iterations. */
-	for (int i = 0; i < 16; i++) {
-		__u8 c = b[i];
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= XFFW_WAKEUP_BYTES
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
 
-		if (i >= (int)len)
-			return 0;
-		if (c == ' ')
-			return i >= 3 ? i : 0;
-		if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return 0;
-	}
-	return 0;
+	if (bpf_ringbuf_output(&events, data, size, flags))
+		count(XFFW_CNT_RINGBUF_LOSS);
 }
 
-/* High bit of each byte of the result is set where @w has a '\n'. Exact. */
-static __always_inline __u64 newline_mask(__u64 w)
+/* A record without data: a flow end, a not-HTTP verdict. */
+static __always_inline void emit_ctl(struct flow_ctx *c, __u8 type, __u16 reason)
 {
-	__u64 t = w ^ 0x0a0a0a0a0a0a0a0aULL;
-	__u64 m = ((t & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | t;
+	struct xffw_record_hdr *h = &c->w->ctl;
 
-	return ~(m | 0x7f7f7f7f7f7f7f7fULL);
+	fill_hdr(h, c, type, c->w->ps.now);
+	h->reason = reason;
+	output(h, sizeof(*h));
+}
+
+static __always_inline __u16 rec_flags_of(__u16 hflags)
+{
+	return (hflags & XFFW_HF_BUDGET ? XFFW_REC_F_BUDGET : 0) |
+	       (hflags & XFFW_HF_OBS_FOLD ? XFFW_REC_F_OBS_FOLD : 0) |
+	       (hflags & XFFW_HF_RESYNC ? XFFW_REC_F_RESYNC : 0);
+}
+
+/* Writes the fields gathered so far as the next part of the current request. */
+static __always_inline void emit_part(struct flow_ctx *c, struct xffw_dir_state *ds, __u16 flags)
+{
+	struct work *w = c->w;
+	struct xffw_record *rec = &w->rec;
+	__u64 len = w->ps.data_len;
+
+	fill_hdr(&rec->hdr, c, XFFW_REC_REQUEST, ds->start_ns);
+	rec->hdr.flags |= flags | rec_flags_of(ds->hflags);
+	rec->hdr.seq = ds->start_seq;
+	rec->hdr.msg = ds->msg;
+	rec->hdr.part = ds->part++;
+	barrier_var(len);
+	len &= XFFW_DATA_OFF_MASK;
+	rec->hdr.data_len = len;
+	output(rec, sizeof(rec->hdr) + len);
+	w->ps.data_len = 0;
 }
 
 /*
- * Index of the lowest byte whose high bit is set in a non-zero @m. Branch-free:
- * a branchy version gives the verifier eight distinct offsets per newline to
- * explore, eight newlines deep, and it gives up.
+ * Appends a piece of field @id, the window bytes [@from, @to), to the record,
+ * writing out the part first when it would not fit. Pieces over
+ * XFFW_VALUE_MAX keep their end for chains and their beginning otherwise.
  */
-static __always_inline __u64 lowest_marked_byte(__u64 m)
+static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state *ds, __u32 id,
+				       __u64 from, __u64 to, __u8 flags)
 {
-	__u64 low = (m & -m) >> 7; /* 1 << (8 * index) */
-
-	return (low * 0x0001020304050607ULL) >> 56;
-}
-
-/* Pass 1, one 8-byte word per call: record line ends up to the blank line. */
-static long find_lines(__u32 i, struct scan *s)
-{
-	struct work *w = s->w;
-	__u64 off = (__u64)i * 8;
-	__u64 word, m;
-
-	/* One register for check and use: the verifier bounds only the checked copy. */
-	barrier_var(off);
-	/* Bound for the verifier: callbacks get an unknown index. */
-	if (off >= XFFW_SCAN_MAX || off >= s->len)
-		return 1;
-	word = *(__u64 *)(w->buf + off);
-	m = newline_mask(word);
-	if (s->len - off < 8)
-		m &= (1ULL << ((s->len - off) * 8)) - 1;
-
-#pragma unroll
-	for (int k = 0; k < 8; k++) {
-		__u32 start = s->line_start, n = s->nlines;
-		__u64 pos;
-
-		if (!m)
-			break;
-		pos = off + lowest_marked_byte(m);
-		m &= m - 1;
-		/* Blank line: "\n" or "\r\n" right after the previous line end. */
-		if (pos == start ||
-		    (pos == start + 1 && w->buf[(pos - 1) & (XFFW_SCAN_MAX - 1)] == '\r')) {
-			s->head_end = pos + 1;
-			return 1;
-		}
-		if (n >= XFFW_MAX_LINES) {
-			s->rec_flags |= XFFW_REC_F_LINES_LIMIT;
-			return 1;
-		}
-		w->line_end[n] = pos;
-		s->nlines = n + 1;
-		s->line_start = pos + 1;
-	}
-	return 0;
-}
-
-/* ASCII letters to lower case, eight at a time; other bytes unchanged. */
-static __always_inline __u64 lower8(__u64 w)
-{
-	__u64 h = w & 0x7f7f7f7f7f7f7f7fULL;
-	__u64 ge_a = h + 0x3f3f3f3f3f3f3f3fULL; /* bit 7 set where byte >= 'A' */
-	__u64 gt_z = h + 0x2525252525252525ULL; /* bit 7 set where byte > 'Z' */
-	__u64 upper = (ge_a ^ gt_z) & ~w & 0x8080808080808080ULL;
-
-	return w | (upper >> 2);
-}
-
-/* Little-endian word of up to eight characters of a literal (folded by clang). */
-#define LIT(s, o)                                                      \
-	((__u64)(sizeof(s) > (o) + 1 ? (__u8)(s)[(o) + 0] : 0) |       \
-	 (__u64)(sizeof(s) > (o) + 2 ? (__u8)(s)[(o) + 1] : 0) << 8 |  \
-	 (__u64)(sizeof(s) > (o) + 3 ? (__u8)(s)[(o) + 2] : 0) << 16 | \
-	 (__u64)(sizeof(s) > (o) + 4 ? (__u8)(s)[(o) + 3] : 0) << 24 | \
-	 (__u64)(sizeof(s) > (o) + 5 ? (__u8)(s)[(o) + 4] : 0) << 32 | \
-	 (__u64)(sizeof(s) > (o) + 6 ? (__u8)(s)[(o) + 5] : 0) << 40 | \
-	 (__u64)(sizeof(s) > (o) + 7 ? (__u8)(s)[(o) + 6] : 0) << 48 | \
-	 (__u64)(sizeof(s) > (o) + 8 ? (__u8)(s)[(o) + 7] : 0) << 56)
-/* Mask of the bytes of a literal that fall into the word at offset @o. */
-#define LITMASK(s, o)                     \
-	(sizeof(s) - 1 >= (o) + 8 ? ~0ULL \
-	 : sizeof(s) - 1 <= (o)	  ? 0ULL  \
-				  : (1ULL << ((sizeof(s) - 1 - (o)) * 8)) - 1)
-/* Does a lower-cased line start (three words) begin with the literal @s? */
-#define NAME_IS(w0, w1, w2, s)                                                     \
-	(((w0)&LITMASK(s, 0)) == LIT(s, 0) && ((w1)&LITMASK(s, 8)) == LIT(s, 8) && \
-	 ((w2)&LITMASK(s, 16)) == LIT(s, 16))
-
-/* Which wanted header a line starts with; 0 for none. Sets *@name_len. */
-static __always_inline __u32 match_header(const __u8 *line, __u32 *name_len)
-{
-	__u64 w0 = lower8(*(const __u64 *)line);
-	__u64 w1, w2;
-
-#define MATCH(str, id)                               \
-	do {                                         \
-		if (NAME_IS(w0, w1, w2, str)) {      \
-			*name_len = sizeof(str) - 1; \
-			return id;                   \
-		}                                    \
-	} while (0)
-
-	switch (w0 & 0xff) {
-	case 'h':
-		w1 = w2 = 0;
-		MATCH("host:", XFFW_F_HOST);
-		return 0;
-	case 'v':
-		w1 = w2 = 0;
-		MATCH("via:", XFFW_F_VIA);
-		return 0;
-	case 'u':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = 0;
-		MATCH("user-agent:", XFFW_F_USER_AGENT);
-		return 0;
-	case 'f':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = 0;
-		MATCH("forwarded:", XFFW_F_FORWARDED);
-		return 0;
-	case 't':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = 0;
-		MATCH("true-client-ip:", XFFW_F_TRUE_CLIENT_IP);
-		return 0;
-	case 'c':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = lower8(*(const __u64 *)(line + 16));
-		MATCH("cf-connecting-ip:", XFFW_F_CF_CONNECTING_IP);
-		return 0;
-	case 'x':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = lower8(*(const __u64 *)(line + 16));
-		MATCH("x-real-ip:", XFFW_F_X_REAL_IP);
-		MATCH("x-forwarded-for:", XFFW_F_X_FORWARDED_FOR);
-		MATCH("x-forwarded-host:", XFFW_F_X_FORWARDED_HOST);
-		MATCH("x-forwarded-port:", XFFW_F_X_FORWARDED_PORT);
-		MATCH("x-forwarded-proto:", XFFW_F_X_FORWARDED_PROTO);
-		return 0;
-	}
-	return 0;
-#undef MATCH
-}
-
-static __always_inline bool is_chain_field(__u32 id)
-{
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
-	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
-	       id == XFFW_F_TRUE_CLIENT_IP;
-}
-
-/*
- * Appends field @id with the payload bytes [@from, @to) to the record. Values
- * over XFFW_VALUE_MAX keep their end for chain headers (the trust walk starts
- * at the right) and their beginning otherwise.
- */
-static __always_inline void emit_field(struct scan *s, __u32 id, __u32 from, __u32 to)
-{
-	struct xffw_record *rec = &s->w->rec;
-	__u32 off = s->data_len, len = to > from ? to - from : 0, room;
-	__u8 flags = 0;
+	struct work *w = c->w;
+	__u64 len = to - from, off;
 	__u8 *dst;
 
+	if (to < from)
+		return;
 	if (len > XFFW_VALUE_MAX) {
-		if (is_chain_field(id)) {
+		if (keeps_tail(id)) {
 			from = to - XFFW_VALUE_MAX;
 			flags |= XFFW_FIELD_F_TRUNC_HEAD;
 		} else {
@@ -446,52 +255,189 @@ static __always_inline void emit_field(struct scan *s, __u32 id, __u32 from, __u
 		}
 		len = XFFW_VALUE_MAX;
 	}
-	if (off + sizeof(struct xffw_field_hdr) >= XFFW_DATA_MAX) {
-		s->rec_flags |= XFFW_REC_F_DATA_FULL;
-		return;
-	}
-	room = XFFW_DATA_MAX - off - sizeof(struct xffw_field_hdr);
-	if (len > room) {
-		if (is_chain_field(id)) {
-			from += len - room;
-			flags |= XFFW_FIELD_F_TRUNC_HEAD;
-		} else {
-			flags |= XFFW_FIELD_F_TRUNC_TAIL;
-		}
-		len = room;
-	}
-	if (flags)
-		s->truncated = 1;
+	if (w->ps.data_len + sizeof(struct xffw_field_hdr) + len > XFFW_DATA_MAX)
+		emit_part(c, ds, 0);
 
 	/*
 	 * Masks that change nothing but give the verifier independent bounds on
 	 * offset and length, which the slack in data[] covers together. The
 	 * barriers keep clang from dropping them as redundant.
 	 */
+	off = w->ps.data_len;
 	barrier_var(off);
 	off &= XFFW_DATA_OFF_MASK;
 	barrier_var(len);
 	len &= XFFW_DATA_LEN_MASK;
-	dst = rec->data + off;
+	dst = w->rec.data + off;
 	dst[0] = id;
 	dst[1] = flags;
 	dst[2] = len & 0xff;
 	dst[3] = len >> 8;
-	if (len && bpf_skb_load_bytes(s->skb, s->payload_off + from, dst + 4, len))
+	if (len && bpf_probe_read_kernel(dst + 4, len, w->buf + (from & (XFFW_SCAN_MAX - 1)))) {
+		count(XFFW_CNT_LOAD_FAILED);
 		return;
-	s->data_len = off + sizeof(struct xffw_field_hdr) + len;
+	}
+	w->ps.data_len = off + sizeof(struct xffw_field_hdr) + len;
 }
 
-/* Is the line [@from, @to) a request line ending in " HTTP/1.x"? */
-/* Is the line [@from, @to) "METHOD SP target SP HTTP/1.x", with a target? */
-static __always_inline bool is_request_line(struct work *w, __u32 from, __u32 to)
+/* ------------------------------------------------------------------------ */
+/* Losing and giving up */
+
+static __always_inline void reset_dir(struct xffw_dir_state *ds)
+{
+	ds->state = XFFW_PS_SYNC;
+	ds->msg = 0;
+	ds->hflags = 0;
+	ds->part = 0;
+	ds->cont = XFFW_CONT_NONE;
+	ds->carry_len = 0;
+	ds->remaining = 0;
+	ds->head_bytes = 0;
+}
+
+/*
+ * The parser lost its place (a gap in the sequence space, or framing it
+ * cannot follow): end this flow for the daemon and start a new one on the
+ * same connection, both directions waiting for a message start.
+ */
+static __always_inline void desync(struct flow_ctx *c, __u32 counter)
+{
+	struct xffw_flow *f = c->flow;
+
+	count(counter);
+	emit_ctl(c, XFFW_REC_FLOW_END, XFFW_END_DESYNC);
+	f->flow_id = new_flow_id();
+	f->head_mask = 0;
+	f->tunnel_mask = 0;
+	reset_dir(&f->dir[0]);
+	reset_dir(&f->dir[1]);
+	c->w->ps.done = 1;
+	c->w->ps.data_len = 0;
+}
+
+static __always_inline void not_http(struct flow_ctx *c, __u32 reason)
+{
+	c->flow->not_http = reason;
+	count(XFFW_CNT_NOT_HTTP_TLS + reason - XFFW_NOT_HTTP_TLS);
+	emit_ctl(c, XFFW_REC_NOT_HTTP, reason);
+	c->w->ps.done = 1;
+	c->w->ps.data_len = 0;
+}
+
+/* What a flow whose first message is not HTTP/1.x speaks, from its first bytes. */
+static __always_inline __u32 classify(const __u8 *b, __u32 n)
+{
+	static const char h2[] = "PRI * HTTP/2";
+
+	if (n >= 2 && b[0] == 0x16 && b[1] == 0x03)
+		return XFFW_NOT_HTTP_TLS;
+	if (n < 3)
+		return XFFW_NOT_HTTP_OTHER;
+	for (int i = 0; i < (int)sizeof(h2) - 1; i++)
+		if (i < (int)n && b[i] != h2[i])
+			return XFFW_NOT_HTTP_OTHER;
+	return XFFW_NOT_HTTP_H2;
+}
+
+/* A message start that does not parse: not HTTP if nothing ever did, else lost. */
+static __always_inline void bad_message(struct flow_ctx *c)
+{
+	struct work *w = c->w;
+
+	if (c->flow->seen_msg)
+		desync(c, XFFW_CNT_DESYNC);
+	else
+		not_http(c, classify(w->buf, w->ps.wlen));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Message starts */
+
+/*
+ * A method token (uppercase letters, '-' or '_', 3 to 15 long) then SP:
+ * the index of that SP, or 0.
+ */
+static __always_inline __u32 method_space(const __u8 *b, __u32 len)
+{
+	for (int i = 0; i < 16; i++) {
+		__u8 ch = b[i];
+
+		if (i >= (int)len)
+			return 0;
+		if (ch == ' ')
+			return i >= 3 ? i : 0;
+		if (!is_method_char(ch))
+			return 0;
+	}
+	return 0;
+}
+
+/* Can @n bytes at @b be the start of a request line? (Nothing says no yet.) */
+static __always_inline bool request_prefix_ok(const __u8 *b, __u32 n)
+{
+	for (int i = 0; i < 16; i++) {
+		__u8 ch = b[i];
+
+		if (i >= (int)n)
+			return true;
+		if (ch == ' ')
+			return i >= 3;
+		if (!is_method_char(ch))
+			return false;
+	}
+	return false;
+}
+
+static __always_inline bool status_prefix_ok(const __u8 *b, __u32 n)
+{
+	static const char http1[] = "HTTP/1.";
+
+	for (int i = 0; i < (int)sizeof(http1) - 1; i++)
+		if (i < (int)n && b[i] != http1[i])
+			return false;
+	return true;
+}
+
+/*
+ * Does a line of @n bytes at @b start like a request: "METHOD SP" and then an
+ * origin-form path, "*", an absolute-form URI, or (for CONNECT) an authority?
+ * Keeps a body that happens to start with capitals from passing for one.
+ */
+static __always_inline bool request_start_ok(const __u8 *b, __u32 n)
+{
+	__u32 sp = method_space(b, n < 16 ? n : 16);
+	__u8 ch;
+
+	if (!sp || sp + 1 >= n)
+		return false;
+	ch = b[(sp + 1) & 15];
+	if (sp == 7 && b[0] == 'C' && b[1] == 'O' && b[2] == 'N' && b[3] == 'N' && b[4] == 'E' &&
+	    b[5] == 'C' && b[6] == 'T')
+		return true;
+	return ch == '/' || ch == '*' || ch == 'h' || ch == 'H';
+}
+
+/* "HTTP/1.x SP ddd": the status code, or 0. */
+static __always_inline __u32 status_code(const __u8 *b, __u32 n)
+{
+	if (n < 12 || !status_prefix_ok(b, 7) || b[7] < '0' || b[7] > '9' || b[8] != ' ')
+		return 0;
+	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
+		return 0;
+	return (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+}
+
+/* Is the window line [0, @to) "METHOD SP target SP HTTP/1.x", with a target? */
+static __always_inline bool is_request_line(struct work *w, __u64 to)
 {
 	const __u8 *v;
 	__u32 sp = 0;
 
-	if (to - from < MIN_REQUEST_LINE || to < 9 || to > XFFW_SCAN_MAX || from != 0)
+	if (to < MIN_REQUEST_LINE || to > XFFW_SCAN_MAX)
 		return false;
-	/* The method's space (within 16 bytes: the method was checked) must not be the version's. */
+	if (!method_space(w->buf, 16))
+		return false;
+	/* The method's space must not be the version's. */
 	for (int i = 3; i < 16; i++) {
 		if (w->buf[i] == ' ') {
 			sp = i;
@@ -505,150 +451,829 @@ static __always_inline bool is_request_line(struct work *w, __u32 from, __u32 to
 	       v[5] == '/' && v[6] == '1' && v[7] == '.' && v[8] >= '0' && v[8] <= '9';
 }
 
-/*
- * For a request line that does not end in its segment, only its start is
- * there to check: after "METHOD " must come an origin-form path, "*", an
- * absolute-form URI, or (for CONNECT) an authority. Keeps a body segment
- * that happens to start with capitals from passing for a request.
- */
-static __always_inline bool plausible_target(struct work *w, const __u8 *first, __u32 n)
+static __always_inline void note_method(struct xffw_dir_state *ds, const __u8 *b)
 {
-	__u32 sp = method_space(first, n < 16 ? n : 16);
-	__u8 c;
-
-	if (!sp || sp + 1 >= n || sp + 1 >= XFFW_SCAN_MAX)
-		return false;
-	c = w->buf[(sp + 1) & (XFFW_SCAN_MAX - 1)];
-	if (sp == 7 && first[0] == 'C' && first[1] == 'O' && first[2] == 'N' && first[3] == 'N' &&
-	    first[4] == 'E' && first[5] == 'C' && first[6] == 'T')
-		return true;
-	return c == '/' || c == '*' || c == 'h' || c == 'H';
+	if (b[0] == 'H' && b[1] == 'E' && b[2] == 'A' && b[3] == 'D' && b[4] == ' ')
+		ds->hflags |= XFFW_HF_HEAD;
+	else if (b[0] == 'C' && b[1] == 'O' && b[2] == 'N' && b[3] == 'N' && b[4] == 'E' &&
+		 b[5] == 'C' && b[6] == 'T' && b[7] == ' ')
+		ds->hflags |= XFFW_HF_CONNECT;
 }
 
-/* Pass 2, one line per call: copy the request line and the wanted headers. */
-static long copy_line(__u32 index, struct scan *s)
+/* A final response to a request we saw: its record, and how its body is framed. */
+static __always_inline void on_status(struct flow_ctx *c, struct xffw_dir_state *ds)
 {
-	struct work *w = s->w;
-	__u32 from, to, id, name_len = 0;
-	__u64 i = index;
-	__u8 c0;
+	struct xffw_flow *f = c->flow;
+	struct xffw_record_hdr *h = &c->w->ctl;
+	__u32 code = ds->status;
+	__u64 bit;
 
-	/* One register for check and use: the verifier bounds only the checked copy. */
-	barrier_var(i);
-	if (i >= XFFW_MAX_LINES)
-		return 1;
-	from = i ? w->line_end[(i - 1) & (XFFW_MAX_LINES - 1)] + 1U : 0;
-	to = w->line_end[i];
-	if (from >= XFFW_SCAN_MAX || to >= XFFW_SCAN_MAX || to < from)
-		return 1;
-	if (to > from && w->buf[(to - 1) & (XFFW_SCAN_MAX - 1)] == '\r')
+	if (code < 200 && code != 101) {
+		ds->hflags |= XFFW_HF_INTERIM;
+		return;
+	}
+	if (f->dir[XFFW_DIR_REQUEST].msg <= ds->msg) {
+		ds->hflags |= XFFW_HF_ORPHAN;
+		count(XFFW_CNT_ORPHAN_RESPONSES);
+		return;
+	}
+	bit = 1ULL << (ds->msg & 63);
+	if (code == 101 || ((f->tunnel_mask & bit) && code < 300))
+		ds->hflags |= XFFW_HF_UPGRADE;
+	else if ((f->head_mask & bit) || code == 204 || code == 304)
+		ds->hflags |= XFFW_HF_NO_BODY;
+	count(XFFW_CNT_RESPONSES);
+	fill_hdr(h, c, XFFW_REC_RESPONSE, ds->start_ns);
+	h->flags |= rec_flags_of(ds->hflags) & XFFW_REC_F_RESYNC;
+	h->seq = ds->start_seq;
+	h->msg = ds->msg;
+	h->status = code;
+	output(h, sizeof(*h));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Head lines */
+
+static __always_inline bool is_ows(__u8 ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* Content-Length: digits between optional whitespace; a second one is an error. */
+static __always_inline void content_length(struct work *w, struct xffw_dir_state *ds, __u64 from,
+					   __u64 to)
+{
+	__u64 v = 0;
+
+	for (int i = 0; i < 8 && from < to && is_ows(w->buf[from & (XFFW_SCAN_MAX - 1)]); i++)
+		from++;
+	for (int i = 0; i < 8 && to > from && is_ows(w->buf[(to - 1) & (XFFW_SCAN_MAX - 1)]); i++)
 		to--;
+	if (ds->hflags & XFFW_HF_CL || to <= from || to - from > 18)
+		goto bad;
+	for (int i = 0; i < 18; i++) {
+		__u8 ch;
 
-	if (i == 0) {
-		if (!is_request_line(w, from, to)) {
-			s->not_http = 1;
-			return 1;
-		}
-		emit_field(s, XFFW_F_REQUEST_LINE, from, to);
-		return 0;
+		if (from + i >= to)
+			break;
+		ch = w->buf[(from + i) & (XFFW_SCAN_MAX - 1)];
+		if (ch < '0' || ch > '9')
+			goto bad;
+		v = v * 10 + (ch - '0');
 	}
+	ds->hflags |= XFFW_HF_CL;
+	ds->remaining = v;
+	return;
+bad:
+	ds->hflags |= XFFW_HF_BAD_FRAMING;
+}
 
-	c0 = w->buf[from];
-	if (c0 == ' ' || c0 == '\t') {
-		s->rec_flags |= XFFW_REC_F_OBS_FOLD;
-		return 0;
+/* Transfer-Encoding: chunked when "chunked" is the last coding; any other is unusable. */
+static __always_inline void transfer_encoding(struct work *w, struct xffw_dir_state *ds, __u64 from,
+					      __u64 to)
+{
+	__u64 word;
+	__u8 before;
+
+	for (int i = 0; i < 8 && to > from && is_ows(w->buf[(to - 1) & (XFFW_SCAN_MAX - 1)]); i++)
+		to--;
+	if (to < from + 7) {
+		ds->hflags |= XFFW_HF_BAD_FRAMING;
+		return;
 	}
-	id = match_header(w->buf + from, &name_len);
-	if (!id || !(field_mask & (1U << id)))
+	word = lower8(*(const __u64 *)(w->buf + ((to - 7) & (XFFW_SCAN_MAX - 1))));
+	before = to - 7 > from ? w->buf[(to - 8) & (XFFW_SCAN_MAX - 1)] : ' ';
+	if ((word & 0xffffffffffffffULL) == LIT("chunked", 0) && (is_ows(before) || before == ','))
+		ds->hflags |= XFFW_HF_CHUNKED;
+	else
+		ds->hflags |= XFFW_HF_BAD_FRAMING;
+}
+
+/* The value [@from, @to) of a framing header; global, so verified once, whatever the caller. */
+__noinline int xffw_framing(struct work *w, struct xffw_dir_state *ds, __u32 from, __u32 to,
+			    __u32 id)
+{
+	if (!w || !ds || to > XFFW_SCAN_MAX || from > to)
 		return 0;
-	emit_field(s, id, from + name_len, to);
+	if (id == HDR_CONTENT_LENGTH)
+		content_length(w, ds, from, to);
+	else
+		transfer_encoding(w, ds, from, to);
 	return 0;
 }
 
-static __always_inline void handle_request(struct __sk_buff *skb, struct pkt *p)
+/*
+ * A header line [@from, @to) of the window; @cut when it goes on past the
+ * segment. Framing headers are read, wanted fields copied (requests only,
+ * within the head budget), everything else passed over.
+ */
+static __always_inline void header_line(struct flow_ctx *c, struct xffw_dir_state *ds, __u64 from,
+					__u64 to, bool cut)
 {
-	struct xffw_record *rec;
-	struct scan s = {};
-	__u32 zero = 0, len, size;
-	struct work *w;
-	__u64 win;
-	__u8 first[16] = {};
+	struct work *w = c->w;
+	__u32 id, name_len = 0;
+
+	if (cut)
+		ds->cont = XFFW_CONT_SKIP;
+	if (is_ows(w->buf[from & (XFFW_SCAN_MAX - 1)])) {
+		ds->hflags |= XFFW_HF_OBS_FOLD;
+		return;
+	}
+	id = match_header(w->buf + (from & (XFFW_SCAN_MAX - 1)), &name_len);
+	if (!id || name_len > to - from)
+		return;
+	if (id == HDR_CONTENT_LENGTH || id == HDR_TRANSFER_ENCODING) {
+		if (cut)
+			ds->hflags |= XFFW_HF_BAD_FRAMING;
+		else
+			xffw_framing(w, ds, from + name_len, to, id);
+		return;
+	}
+	if (w->ps.dir != XFFW_DIR_REQUEST || !(field_mask & (1U << (id & 31))))
+		return;
+	if (ds->head_bytes + (to - w->ps.carried) > head_budget) {
+		ds->hflags |= XFFW_HF_BUDGET;
+		return;
+	}
+	emit_piece(c, ds, id, from + name_len, to, cut ? XFFW_FIELD_F_CONT : 0);
+	if (cut)
+		ds->cont = id;
+}
+
+/* The first line of a message, whole (@cut false) or going on past the segment. */
+static __always_inline void first_line(struct flow_ctx *c, struct xffw_dir_state *ds, __u64 to,
+				       bool cut)
+{
+	struct work *w = c->w;
+
+	ds->hflags |= XFFW_HF_LINE_DONE;
+	if (w->ps.dir == XFFW_DIR_REQUEST) {
+		if (cut ? !request_start_ok(w->buf, 16) : !is_request_line(w, to)) {
+			bad_message(c);
+			return;
+		}
+		note_method(ds, w->buf);
+		emit_piece(c, ds, XFFW_F_REQUEST_LINE, 0, to, cut ? XFFW_FIELD_F_CONT : 0);
+		if (cut)
+			ds->cont = XFFW_F_REQUEST_LINE;
+	} else {
+		ds->status = status_code(w->buf, to);
+		if (!ds->status) {
+			bad_message(c);
+			return;
+		}
+		if (cut)
+			ds->cont = XFFW_CONT_SKIP;
+		on_status(c, ds);
+	}
+	c->flow->seen_msg = 1;
+}
+
+/* Pass 1 over a window, one 8-byte word per call: line ends up to the blank line. */
+static long find_lines(__u32 i, struct flow_ctx *c)
+{
+	struct work *w = c->w;
+	struct parse *ps = &w->ps;
+	__u64 off = (__u64)i * 8, wlen = ps->wlen;
+	__u64 word, m;
+
+	/* One register for check and use: the verifier bounds only the checked copy. */
+	barrier_var(off);
+	if (off >= XFFW_SCAN_MAX || off >= wlen)
+		return 1;
+	word = *(__u64 *)(w->buf + off);
+	m = newline_mask(word);
+	if (wlen - off < 8)
+		m &= (1ULL << ((wlen - off) * 8)) - 1;
+
+#pragma unroll
+	for (int k = 0; k < 8; k++) {
+		__u64 start = ps->line_start, pos;
+		__u32 n = ps->nlines;
+
+		if (!m)
+			break;
+		pos = off + lowest_marked_byte(m);
+		m &= m - 1;
+		/* Blank line: "\n" or "\r\n" right after the previous line end. */
+		if (pos == start ||
+		    (pos == start + 1 && w->buf[(pos - 1) & (XFFW_SCAN_MAX - 1)] == '\r')) {
+			ps->head_end = pos + 1;
+			return 1;
+		}
+		if (n >= XFFW_MAX_LINES) {
+			ps->lines_full = 1;
+			return 1;
+		}
+		w->line_end[n] = pos;
+		ps->nlines = n + 1;
+		ps->line_start = pos + 1;
+	}
+	return 0;
+}
+
+/*
+ * One line of a head window, [@from, @to), @cut when it goes on past the
+ * segment (or past a full window). A global function: the verifier checks it
+ * once, with nothing known about its arguments, instead of once per path
+ * that leads to it.
+ */
+__noinline int xffw_line(struct work *w, struct xffw_flow *f, __u32 from, __u32 to, __u32 cut)
+{
+	struct flow_ctx c = { .w = w, .flow = f };
+	struct xffw_dir_state *ds;
+	__u32 id;
+
+	if (!w || !f || from >= XFFW_SCAN_MAX || to > XFFW_SCAN_MAX || to < from)
+		return 0;
+	ds = dir_of(&c);
+	/* A CR at the end is (the first half of) the line end. */
+	if (to > from && w->buf[(to - 1) & (XFFW_SCAN_MAX - 1)] == '\r')
+		to--;
+	if (from == 0 && ds->cont) {
+		/* The rest of a line cut by the previous segment, or more of it. */
+		id = ds->cont;
+		if (!cut)
+			ds->cont = XFFW_CONT_NONE;
+		if (id < XFFW_F__MAX && to > from)
+			emit_piece(&c, ds, id, from, to,
+				   XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
+		return 0;
+	}
+	if (!(ds->hflags & XFFW_HF_LINE_DONE)) {
+		if (from == 0)
+			first_line(&c, ds, to, cut);
+		return 0;
+	}
+	header_line(&c, ds, from, to, cut);
+	return 0;
+}
+
+/* Pass 2 over a window, one line per call. */
+static long copy_line(__u32 index, struct flow_ctx *c)
+{
+	struct work *w = c->w;
+	__u64 i = index;
+	__u32 from, to;
+
+	/* One register for check and use: the verifier bounds only the checked copy. */
+	barrier_var(i);
+	if (i >= XFFW_MAX_LINES || w->ps.done)
+		return 1;
+	from = i ? w->line_end[(i - 1) & (XFFW_MAX_LINES - 1)] + 1U : 0;
+	to = w->line_end[i];
+	xffw_line(w, c->flow, from, to, 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Steps: each one handles one thing at ps.pos */
+
+static __always_inline void message_end(struct xffw_dir_state *ds)
+{
+	ds->state = XFFW_PS_IDLE;
+}
+
+/* The head is over: write the request out or note the response, then follow the body. */
+static __always_inline void finish_head(struct flow_ctx *c, struct xffw_dir_state *ds)
+{
+	struct xffw_flow *f = c->flow;
+	__u16 hf = ds->hflags;
+
+	if (c->w->ps.dir == XFFW_DIR_REQUEST) {
+		__u64 bit = 1ULL << (ds->msg & 63);
+
+		emit_part(c, ds, XFFW_REC_F_HEAD_END);
+		f->head_mask = hf & XFFW_HF_HEAD ? f->head_mask | bit : f->head_mask & ~bit;
+		f->tunnel_mask =
+			hf & XFFW_HF_CONNECT ? f->tunnel_mask | bit : f->tunnel_mask & ~bit;
+		ds->msg++;
+		count(XFFW_CNT_REQUESTS);
+		if (hf & XFFW_HF_BUDGET)
+			count(XFFW_CNT_OVER_BUDGET);
+		if (hf & XFFW_HF_BAD_FRAMING) {
+			desync(c, XFFW_CNT_DESYNC);
+			return;
+		}
+	} else {
+		if (hf & XFFW_HF_INTERIM) {
+			message_end(ds);
+			return;
+		}
+		if (!(hf & XFFW_HF_ORPHAN))
+			ds->msg++;
+		if (hf & XFFW_HF_UPGRADE) {
+			f->dir[XFFW_DIR_REQUEST].state = XFFW_PS_OPAQUE;
+			ds->state = XFFW_PS_OPAQUE;
+			return;
+		}
+		if (hf & XFFW_HF_NO_BODY) {
+			message_end(ds);
+			return;
+		}
+		if (hf & XFFW_HF_BAD_FRAMING) {
+			ds->state = XFFW_PS_CLOSE;
+			return;
+		}
+	}
+	if (hf & XFFW_HF_CHUNKED) {
+		ds->state = XFFW_PS_CHUNK_SIZE;
+		ds->remaining = 0;
+		ds->hflags &= ~(XFFW_HF_DIGITS | XFFW_HF_CR);
+	} else if (hf & XFFW_HF_CL) {
+		ds->state = ds->remaining ? XFFW_PS_BODY : XFFW_PS_IDLE;
+	} else {
+		ds->state = c->w->ps.dir == XFFW_DIR_REQUEST ? XFFW_PS_IDLE : XFFW_PS_CLOSE;
+	}
+}
+
+/* One window of a head: find its lines, copy what is wanted, carry or cut the last. */
+static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state *ds)
+{
+	struct work *w = c->w;
+	struct parse *ps = &w->ps;
+	__u64 carry = ds->carry_len, avail = ps->len - ps->pos, take, wlen, last, used;
+	bool seg_end;
+
+	if (carry > XFFW_CARRY_MAX) {
+		desync(c, XFFW_CNT_DESYNC);
+		return;
+	}
+	take = avail < XFFW_SCAN_MAX - carry ? avail : XFFW_SCAN_MAX - carry;
+	seg_end = take == avail;
+	__builtin_memcpy(w->buf, ds->carry, XFFW_CARRY_MAX);
+	/* bpf_skb_load_bytes needs a provably non-zero, bounded length. */
+	barrier_var(take);
+	if (take == 0 || take > XFFW_SCAN_MAX ||
+	    bpf_skb_load_bytes(c->skb, ps->payload_off + ps->pos, w->buf + carry, take)) {
+		count(XFFW_CNT_LOAD_FAILED);
+		desync(c, XFFW_CNT_DESYNC);
+		return;
+	}
+	wlen = carry + take;
+	ps->wlen = wlen;
+	ps->carried = carry;
+	ds->carry_len = 0;
+	ps->line_start = ds->cont ? NO_LINE_START : 0;
+	ps->nlines = 0;
+	ps->lines_full = 0;
+	ps->head_end = 0;
+
+	/* Garbage is turned away before its first newline. */
+	if (!(ds->hflags & XFFW_HF_LINE_DONE) && !ds->cont &&
+	    !(ps->dir == XFFW_DIR_REQUEST ? request_prefix_ok(w->buf, wlen)
+					  : status_prefix_ok(w->buf, wlen))) {
+		bad_message(c);
+		return;
+	}
+	bpf_loop((wlen + 7) / 8, find_lines, c, 0);
+	bpf_loop(ps->nlines, copy_line, c, 0);
+	if (ps->done)
+		return;
+
+	if (ps->head_end) {
+		used = ps->head_end - carry;
+		ps->pos += used;
+		ds->head_bytes += used;
+		finish_head(c, ds);
+		return;
+	}
+	last = ps->nlines ? w->line_end[(ps->nlines - 1) & (XFFW_MAX_LINES - 1)] + 1U : 0;
+	if (ps->nlines && (!seg_end || ps->lines_full)) {
+		/* The window is full: the next one starts with the line it cut. */
+		if (last <= carry || last > wlen) {
+			desync(c, XFFW_CNT_DESYNC);
+			return;
+		}
+		used = last - carry;
+	} else if (seg_end && wlen - last <= XFFW_CARRY_MAX && (ps->nlines || !ds->cont)) {
+		/* A short line start: keep it for the next segment. */
+		__builtin_memcpy(ds->carry, w->buf + (last & (XFFW_SCAN_MAX - 1)), XFFW_CARRY_MAX);
+		ds->carry_len = wlen - last;
+		used = take;
+	} else {
+		xffw_line(w, c->flow, last, wlen, 1);
+		if (ps->done)
+			return;
+		used = take;
+	}
+	ps->pos += used;
+	ds->head_bytes += used;
+	if (ds->head_bytes > XFFW_HEAD_HARD_MAX)
+		desync(c, XFFW_CNT_DESYNC);
+}
+
+/* Loads up to @max payload bytes at ps.pos into small[]; their number, 0 on failure. */
+static __always_inline __u64 load_small(struct flow_ctx *c, __u64 max)
+{
+	struct parse *ps = &c->w->ps;
+	__u64 n = ps->len - ps->pos;
+
+	if (n > max)
+		n = max;
+	barrier_var(n);
+	if (n == 0 || n > SMALL_MAX ||
+	    bpf_skb_load_bytes(c->skb, ps->payload_off + ps->pos, c->w->small, n)) {
+		count(XFFW_CNT_LOAD_FAILED);
+		ps->done = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Lost: does this segment start a message? If not, it is passed over. */
+static __always_inline void step_sync(struct flow_ctx *c, struct xffw_dir_state *ds)
+{
+	struct work *w = c->w;
+	struct xffw_flow *f = c->flow;
+	__u64 n = load_small(c, 16);
+	bool ok;
+
+	if (!n)
+		return;
+	ok = w->ps.dir == XFFW_DIR_REQUEST ? request_start_ok(w->small, n)
+					   : status_code(w->small, n) != 0;
+	if (!ok) {
+		w->ps.done = 1;
+		if (!f->seen_msg && ++f->sync_misses >= SYNC_MISSES_MAX)
+			not_http(c, XFFW_NOT_HTTP_UNSYNCED);
+		return;
+	}
+	ds->state = XFFW_PS_IDLE;
+	w->ps.resync = 1;
+}
+
+/* Between messages: pass over empty lines, then start a head. */
+static __always_inline void step_idle(struct flow_ctx *c, struct xffw_dir_state *ds)
+{
+	struct work *w = c->w;
+	struct parse *ps = &w->ps;
+	__u64 n = load_small(c, 16), k = 0;
+
+	if (!n)
+		return;
+	for (int i = 0; i < 16; i++) {
+		if (i >= (int)n || (w->small[i] != '\r' && w->small[i] != '\n'))
+			break;
+		k++;
+	}
+	ps->pos += k;
+	if (k == n)
+		return;
+	ds->state = XFFW_PS_HEAD;
+	ds->hflags = ps->resync ? XFFW_HF_RESYNC : 0;
+	ps->resync = 0;
+	ds->head_bytes = 0;
+	ds->part = 0;
+	ds->cont = XFFW_CONT_NONE;
+	ds->carry_len = 0;
+	ds->status = 0;
+	ds->remaining = 0;
+	ds->start_ns = ps->now;
+	ds->start_seq = ps->seq + ps->pos;
+	ps->data_len = 0;
+}
+
+/* Body bytes of known length (a Content-Length body or a chunk's data). */
+static __always_inline void step_body(struct flow_ctx *c, struct xffw_dir_state *ds)
+{
+	struct parse *ps = &c->w->ps;
+	__u64 n = ps->len - ps->pos;
+
+	if (n > ds->remaining)
+		n = ds->remaining;
+	ps->pos += n;
+	ds->remaining -= n;
+	if (ds->remaining)
+		return;
+	if (ds->state == XFFW_PS_CHUNK_DATA) {
+		ds->state = XFFW_PS_CHUNK_END;
+		ds->hflags &= ~XFFW_HF_CR;
+	} else {
+		message_end(ds);
+	}
+}
+
+/* One byte of chunked framing outside chunk data. */
+static long chunk_byte(__u32 index, struct flow_ctx *c)
+{
+	struct work *w = c->w;
+	struct parse *ps = &w->ps;
+	struct xffw_dir_state *ds = dir_of(c);
+	__u64 i = index;
+	__u8 ch;
+	int v;
+
+	barrier_var(i);
+	if (i >= SMALL_MAX)
+		return 1;
+	ch = w->small[i];
+	switch (ds->state) {
+	case XFFW_PS_CHUNK_SIZE:
+		v = hex_value(ch);
+		if (v >= 0) {
+			if (ds->remaining >> 56)
+				goto bad;
+			ds->remaining = ds->remaining << 4 | v;
+			ds->hflags |= XFFW_HF_DIGITS;
+			return 0;
+		}
+		if (!(ds->hflags & XFFW_HF_DIGITS))
+			goto bad;
+		if (ch == '\n')
+			goto line_end;
+		if (ch == ';' || is_ows(ch) || ch == '\r') {
+			ds->state = XFFW_PS_CHUNK_EXT;
+			return 0;
+		}
+		goto bad;
+	case XFFW_PS_CHUNK_EXT:
+		if (ch != '\n')
+			return 0;
+		goto line_end;
+	case XFFW_PS_CHUNK_END:
+		if (ch == '\r' && !(ds->hflags & XFFW_HF_CR)) {
+			ds->hflags |= XFFW_HF_CR;
+			return 0;
+		}
+		if (ch != '\n')
+			goto bad;
+		ds->state = XFFW_PS_CHUNK_SIZE;
+		ds->hflags &= ~(XFFW_HF_DIGITS | XFFW_HF_CR);
+		ds->remaining = 0;
+		return 0;
+	case XFFW_PS_TRAILER:
+		if (ch == '\n') {
+			if (ds->hflags & XFFW_HF_LINE_START) {
+				message_end(ds);
+				ps->cpos = i + 1;
+				return 1;
+			}
+			ds->hflags |= XFFW_HF_LINE_START;
+		} else if (ch != '\r') {
+			ds->hflags &= ~XFFW_HF_LINE_START;
+		}
+		return 0;
+	default:
+		ps->cpos = i;
+		return 1;
+	}
+line_end:
+	if (ds->remaining) {
+		ds->state = XFFW_PS_CHUNK_DATA;
+	} else {
+		ds->state = XFFW_PS_TRAILER;
+		ds->hflags |= XFFW_HF_LINE_START;
+	}
+	ps->cpos = i + 1;
+	return 1;
+bad:
+	ps->bad = 1;
+	return 1;
+}
+
+static __always_inline void step_chunk(struct flow_ctx *c)
+{
+	struct parse *ps = &c->w->ps;
+	__u64 n = load_small(c, SMALL_MAX);
+
+	if (!n)
+		return;
+	ps->cpos = n;
+	ps->bad = 0;
+	bpf_loop(n, chunk_byte, c, 0);
+	if (ps->bad) {
+		desync(c, XFFW_CNT_DESYNC);
+		return;
+	}
+	ps->pos += ps->cpos & (SMALL_MAX * 2 - 1);
+}
+
+/* One step of a segment's parse; a global function for the same reason as xffw_line. */
+__noinline int xffw_step(struct __sk_buff *skb, struct work *w, struct xffw_flow *f)
+{
+	struct flow_ctx c = { .skb = skb, .w = w, .flow = f };
+	struct xffw_dir_state *ds;
+	struct parse *ps;
+
+	if (!w || !f)
+		return 1;
+	ps = &w->ps;
+	ds = dir_of(&c);
+	if (ps->done || ps->pos >= ps->len)
+		return 1;
+	switch (ds->state) {
+	case XFFW_PS_SYNC:
+		step_sync(&c, ds);
+		break;
+	case XFFW_PS_IDLE:
+		step_idle(&c, ds);
+		break;
+	case XFFW_PS_HEAD:
+		step_head(&c, ds);
+		break;
+	case XFFW_PS_BODY:
+	case XFFW_PS_CHUNK_DATA:
+		step_body(&c, ds);
+		break;
+	case XFFW_PS_CHUNK_SIZE:
+	case XFFW_PS_CHUNK_EXT:
+	case XFFW_PS_CHUNK_END:
+	case XFFW_PS_TRAILER:
+		step_chunk(&c);
+		break;
+	default: /* CLOSE, OPAQUE: nothing more to find on this flow */
+		ps->pos = ps->len;
+		break;
+	}
+	return 0;
+}
+
+static long step(__u32 i, struct flow_ctx *c)
+{
+	(void)i;
+	return xffw_step(c->skb, c->w, c->flow) ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Segments and flows */
+
+static __always_inline void on_payload(struct flow_ctx *c, struct pkt *p)
+{
+	struct work *w = c->w;
+	struct parse *ps = &w->ps;
+	struct xffw_dir_state *ds = dir_of(c);
+	__u32 start = 0;
+	bool gap = false;
 
 	count(XFFW_CNT_SEGMENTS);
-	win = p->payload_len < sizeof(first) ? p->payload_len : sizeof(first);
-	barrier_var(win);
-	if (win < 4 || win > sizeof(first) || bpf_skb_load_bytes(skb, p->payload_off, first, win) ||
-	    !method_space(first, win)) {
-		count(XFFW_CNT_NOT_HTTP);
+	if (c->flow->not_http)
+		return;
+	if (ds->synced) {
+		__s32 ahead = (__s32)(p->seq - ds->next_seq);
+
+		if (ahead > 0) {
+			gap = true;
+		} else if ((__s32)(p->seq + p->payload_len - ds->next_seq) <= 0) {
+			count(XFFW_CNT_DUP_SEGMENTS);
+			return;
+		} else {
+			start = -ahead;
+		}
+	}
+	ds->next_seq = p->seq + p->payload_len;
+	ds->synced = 1;
+	if (gap) {
+		/* Bytes we never saw: whatever they held is lost; look for the next message. */
+		desync(c, XFFW_CNT_GAPS);
+		ps->done = 0;
+	}
+	ps->pos = start;
+	bpf_loop(XFFW_MAX_STEPS, step, c, 0);
+	if (!ps->done && ps->pos < ps->len) {
+		count(XFFW_CNT_STEP_LIMIT);
+		desync(c, XFFW_CNT_DESYNC);
 		return;
 	}
+	if (ds->state == XFFW_PS_HEAD && ps->data_len)
+		emit_part(c, ds, 0);
+}
+
+static __always_inline void end_flow(struct flow_ctx *c, __u16 reason)
+{
+	emit_ctl(c, XFFW_REC_FLOW_END, reason);
+	/* Counted only when it was still there, so that evictions can be worked out. */
+	if (!bpf_map_delete_elem(&flows, &c->w->key))
+		count(XFFW_CNT_FLOW_ENDS);
+}
+
+/* A new flow in the work area: both directions lost until told otherwise. */
+static __always_inline struct xffw_flow *fresh_flow(struct work *w)
+{
+	struct xffw_flow *f = &w->fresh;
+
+	__builtin_memset(f, 0, sizeof(*f));
+	f->flow_id = new_flow_id();
+	f->last_ns = w->ps.now;
+	f->dir[0].state = XFFW_PS_SYNC;
+	f->dir[1].state = XFFW_PS_SYNC;
+	return f;
+}
+
+static __always_inline void on_syn(struct flow_ctx *c, struct pkt *p)
+{
+	struct work *w = c->w;
+	struct xffw_flow *f = c->flow, *n;
+
+	if (w->ps.dir == XFFW_DIR_RESPONSE) {
+		/* SYN-ACK: the response direction starts at the next byte. */
+		if (f && (p->tcp_flags & TCP_ACK)) {
+			f->dir[1].next_seq = p->seq + 1;
+			f->dir[1].synced = 1;
+			if (f->dir[1].state == XFFW_PS_SYNC)
+				f->dir[1].state = XFFW_PS_IDLE;
+		}
+		return;
+	}
+	if (p->tcp_flags & TCP_ACK)
+		return;
+	if (f) {
+		if (f->dir[0].synced && f->dir[0].next_seq == p->seq + 1)
+			return; /* a retransmitted SYN */
+		count(XFFW_CNT_FLOW_ENDS);
+		emit_ctl(c, XFFW_REC_FLOW_END, XFFW_END_REUSED);
+	}
+	n = fresh_flow(w);
+	n->dir[0].next_seq = p->seq + 1;
+	n->dir[0].synced = 1;
+	n->dir[0].state = XFFW_PS_IDLE;
+	if (bpf_map_update_elem(&flows, &w->key, n, BPF_ANY))
+		count(XFFW_CNT_FLOWS_FULL);
+	else
+		count(XFFW_CNT_FLOWS);
+}
+
+/* Data on a flow we do not know: picked up mid-stream. */
+static __always_inline struct xffw_flow *adopt(struct work *w)
+{
+	struct xffw_flow *f;
+
+	if (bpf_map_update_elem(&flows, &w->key, fresh_flow(w), BPF_NOEXIST)) {
+		count(XFFW_CNT_FLOWS_FULL);
+		return NULL;
+	}
+	f = bpf_map_lookup_elem(&flows, &w->key);
+	if (f) {
+		count(XFFW_CNT_FLOWS);
+		count(XFFW_CNT_FLOWS_ADOPTED);
+	}
+	return f;
+}
+
+static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 dir)
+{
+	struct flow_ctx c = { .skb = skb };
+	__u32 zero = 0;
+	struct work *w;
 
 	w = bpf_map_lookup_elem(&work_area, &zero);
-	win = p->payload_len < XFFW_SCAN_MAX ? p->payload_len : XFFW_SCAN_MAX;
-	/* bpf_skb_load_bytes needs a provably non-zero, bounded length. */
-	barrier_var(win);
-	if (!w || win == 0 || win > XFFW_SCAN_MAX ||
-	    bpf_skb_load_bytes(skb, p->payload_off, w->buf, win)) {
-		count(XFFW_CNT_LOAD_FAILED);
+	if (!w)
 		return;
-	}
-	len = win;
-
-	s.skb = skb;
-	s.w = w;
-	s.payload_off = p->payload_off;
-	s.len = len;
-	bpf_loop((len + 7) / 8, find_lines, &s, 0);
-	if (!s.head_end) {
-		s.rec_flags |= XFFW_REC_F_HEAD_INCOMPLETE;
-		if (p->payload_len > XFFW_SCAN_MAX)
-			s.rec_flags |= XFFW_REC_F_SCAN_LIMIT;
-	}
-
-	if (s.nlines) {
-		bpf_loop(s.nlines, copy_line, &s, 0);
-	} else if (plausible_target(w, first, len)) {
-		/* The request line itself does not end in the segment. */
-		emit_field(&s, XFFW_F_REQUEST_LINE, 0, len);
+	c.w = w;
+	/* The key names the connection from the client side, whichever way the segment goes. */
+	if (dir == XFFW_DIR_REQUEST) {
+		__builtin_memcpy(w->key.saddr, p->saddr, 16);
+		__builtin_memcpy(w->key.daddr, p->daddr, 16);
+		w->key.sport = p->sport;
+		w->key.dport = p->dport;
 	} else {
-		s.not_http = 1;
+		__builtin_memcpy(w->key.saddr, p->daddr, 16);
+		__builtin_memcpy(w->key.daddr, p->saddr, 16);
+		w->key.sport = p->dport;
+		w->key.dport = p->sport;
 	}
-	if (s.not_http) {
-		count(XFFW_CNT_NOT_HTTP);
+	w->key.family = p->family;
+	__builtin_memset(w->key.pad, 0, sizeof(w->key.pad));
+
+	w->ps.now = bpf_ktime_get_ns();
+	w->ps.dir = dir;
+	w->ps.ifindex = skb->ifindex;
+	/*
+	 * One program serves both hooks. On ingress the kernel has just set the
+	 * packet's input interface to this one; on egress it is another (or none,
+	 * for local traffic), unless the packet hairpins out where it came in.
+	 */
+	w->ps.hook_flags = skb->ingress_ifindex == skb->ifindex ? 0 : XFFW_REC_F_EGRESS;
+	w->ps.payload_off = p->payload_off;
+	w->ps.len = p->payload_len;
+	w->ps.seq = p->seq;
+	w->ps.pos = 0;
+	w->ps.done = 0;
+	w->ps.data_len = 0;
+	w->ps.resync = 0;
+
+	c.flow = bpf_map_lookup_elem(&flows, &w->key);
+	if (p->tcp_flags & TCP_SYN) {
+		on_syn(&c, p);
 		return;
 	}
-
-	rec = &w->rec;
-	rec->hdr.ts_ns = bpf_ktime_get_ns();
-	rec->hdr.abi_version = XFFW_ABI_VERSION;
-	rec->hdr.type = XFFW_REC_REQUEST;
-	rec->hdr.family = p->family;
-	rec->hdr.flags = s.rec_flags;
-	rec->hdr.data_len = s.data_len;
-	rec->hdr.ifindex = skb->ifindex;
-	rec->hdr.seq = p->seq;
-	rec->hdr.payload_len = p->payload_len;
-	rec->hdr.head_len = s.head_end ? s.head_end : len;
-	rec->hdr.sport = p->sport;
-	rec->hdr.dport = p->dport;
-	rec->hdr.pad = 0;
-	rec->hdr.reserved = 0;
-	__builtin_memcpy(rec->hdr.saddr, p->saddr, 16);
-	__builtin_memcpy(rec->hdr.daddr, p->daddr, 16);
-
-	if (s.rec_flags & XFFW_REC_F_HEAD_INCOMPLETE)
-		count(XFFW_CNT_HEAD_INCOMPLETE);
-	if (s.truncated || (s.rec_flags & (XFFW_REC_F_DATA_FULL | XFFW_REC_F_LINES_LIMIT)))
-		count(XFFW_CNT_TRUNCATED);
-
-	size = sizeof(rec->hdr) + s.data_len;
-	if (size > sizeof(*rec))
-		return;
-	if (bpf_ringbuf_output(&events, rec, size, 0)) {
-		count(XFFW_CNT_RINGBUF_LOSS);
-		return;
+	if (!c.flow) {
+		if (!p->payload_len || (p->tcp_flags & TCP_RST))
+			return;
+		c.flow = adopt(w);
+		if (!c.flow)
+			return;
 	}
-	count(XFFW_CNT_REQUESTS);
+	c.flow->last_ns = w->ps.now;
+	if (p->payload_len)
+		on_payload(&c, p);
+	if (p->tcp_flags & TCP_RST) {
+		end_flow(&c, XFFW_END_RST);
+	} else if (p->tcp_flags & TCP_FIN) {
+		c.flow->fin |= 1 << dir;
+		if (c.flow->fin == 3)
+			end_flow(&c, XFFW_END_FIN);
+	}
 }
 
 SEC("tc")
@@ -658,8 +1283,9 @@ int xffwatch_tc(struct __sk_buff *skb)
 
 	if (parse_packet(skb, &p))
 		return TC_ACT_UNSPEC;
-	if (p.payload_len == 0 || !port_watched(p.dport))
-		return TC_ACT_UNSPEC;
-	handle_request(skb, &p);
+	if (port_watched(p.dport))
+		handle(skb, &p, XFFW_DIR_REQUEST);
+	else if (port_watched(p.sport))
+		handle(skb, &p, XFFW_DIR_RESPONSE);
 	return TC_ACT_UNSPEC;
 }

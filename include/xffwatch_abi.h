@@ -9,13 +9,13 @@
 #ifndef XFFWATCH_ABI_H
 #define XFFWATCH_ABI_H
 
-#define XFFW_ABI_VERSION 1
+#define XFFW_ABI_VERSION 2
 
-/* Bytes of one segment's TCP payload copied and scanned for a request head. */
+/* Bytes of payload scanned per step: one window of a head. */
 #define XFFW_SCAN_MAX	   8192
-/* Header lines (request line included) indexed per head; more is flagged. */
+/* Header lines indexed per window; more go to the next window. */
 #define XFFW_MAX_LINES	   256
-/* Longest value kept per header line; longer values are cut and flagged. */
+/* Longest piece of a value per record; longer ones are cut and flagged. */
 #define XFFW_VALUE_MAX	   2048
 /* Capacity of the field area of one record (field headers included). */
 #define XFFW_DATA_MAX	   6144
@@ -27,8 +27,21 @@
 #define XFFW_DATA_OFF_MASK 0x1fff
 #define XFFW_DATA_LEN_MASK 0xfff
 #define XFFW_DATA_BUF	   (XFFW_DATA_OFF_MASK + 4 + XFFW_DATA_LEN_MASK + 1)
+/* A line cut by a segment end is carried to the next one when this short. */
+#define XFFW_CARRY_MAX	   32
+/* Default head budget: bytes of a head whose fields are copied (at least 16 KiB). */
+#define XFFW_HEAD_BUDGET   16384
+/* A head longer than this is not HTTP as we know it: the flow is dropped. */
+#define XFFW_HEAD_HARD_MAX 65536
+/* Parser steps per segment (a head window, a body skip, a chunk line...). */
+#define XFFW_MAX_STEPS	   2048
+/* The reader polls the ring buffer this often; it is woken early past this backlog. */
+#define XFFW_POLL_MS	   100
+#define XFFW_WAKEUP_BYTES  (256 * 1024)
+/* Default size of the flow table. */
+#define XFFW_FLOWS_DEFAULT 65536
 
-/* Watched destination ports: one bit per port. */
+/* Watched ports: one bit per port. */
 #define XFFW_PORT_WORDS (65536 / 64)
 
 struct xffw_port_set {
@@ -36,7 +49,10 @@ struct xffw_port_set {
 };
 
 enum xffw_record_type {
-	XFFW_REC_REQUEST = 1, /* a request head seen at the start of a segment */
+	XFFW_REC_REQUEST = 1,  /* a part of a request head: request line and wanted fields */
+	XFFW_REC_RESPONSE = 2, /* a response's status line */
+	XFFW_REC_FLOW_END = 3, /* the flow closed, reset, or lost its way */
+	XFFW_REC_NOT_HTTP = 4, /* the flow is not HTTP/1.x: ignored from now on */
 };
 
 enum xffw_family {
@@ -44,23 +60,49 @@ enum xffw_family {
 	XFFW_FAMILY_IPV6 = 6,
 };
 
+/* Directions of a flow: requests go to the watched port, responses come back. */
+enum xffw_dir {
+	XFFW_DIR_REQUEST = 0,
+	XFFW_DIR_RESPONSE = 1,
+};
+
 /* Record flags (xffw_record_hdr.flags). */
 enum {
-	/* No blank line inside the scanned part of the segment: the head goes on. */
-	XFFW_REC_F_HEAD_INCOMPLETE = 1 << 0,
-	/* The segment was longer than XFFW_SCAN_MAX and the head had not ended. */
-	XFFW_REC_F_SCAN_LIMIT = 1 << 1,
-	/* More than XFFW_MAX_LINES lines: later lines were not looked at. */
-	XFFW_REC_F_LINES_LIMIT = 1 << 2,
-	/* The field area filled up: at least one wanted field was dropped. */
-	XFFW_REC_F_DATA_FULL = 1 << 3,
-	/* An obsolete folded continuation line (leading SP/HTAB) was skipped. */
-	XFFW_REC_F_OBS_FOLD = 1 << 4,
+	/* REQUEST: the head ends in this part (the request is complete). */
+	XFFW_REC_F_HEAD_END = 1 << 0,
+	/* REQUEST: the head went past the budget; later fields were not copied. */
+	XFFW_REC_F_BUDGET = 1 << 1,
+	/* REQUEST: an obsolete folded line (leading SP/HTAB) was skipped. */
+	XFFW_REC_F_OBS_FOLD = 1 << 2,
+	/* REQUEST/RESPONSE: the flow was picked up mid-stream or after a gap. */
+	XFFW_REC_F_RESYNC = 1 << 3,
+	/*
+	 * Seen on the interface's egress hook (the packet did not come in on the
+	 * interface it is leaving by); else on its ingress.
+	 */
+	XFFW_REC_F_EGRESS = 1 << 4,
+};
+
+/* Why a flow ended (xffw_record_hdr.reason of FLOW_END). */
+enum xffw_flow_end {
+	XFFW_END_FIN = 1,    /* both sides sent FIN */
+	XFFW_END_RST = 2,    /* a reset */
+	XFFW_END_REUSED = 3, /* a SYN reused the tuple: a new connection */
+	XFFW_END_DESYNC = 4, /* lost bytes or unparsable framing: the flow starts over */
+	XFFW_END_OPAQUE = 5, /* upgrade or CONNECT: what follows is not HTTP/1.x */
+};
+
+/* Why a flow is not HTTP (xffw_record_hdr.reason of NOT_HTTP, and the counters). */
+enum xffw_not_http {
+	XFFW_NOT_HTTP_TLS = 1,	    /* a TLS record */
+	XFFW_NOT_HTTP_H2 = 2,	    /* the HTTP/2 connection preface */
+	XFFW_NOT_HTTP_OTHER = 3,    /* something else */
+	XFFW_NOT_HTTP_UNSYNCED = 4, /* picked up mid-stream, and no message start in 8 segments */
 };
 
 /*
  * Header fields the kernel copies. Nothing else of the payload leaves the
- * kernel: no body, no Cookie, no Authorization.
+ * kernel: no body, no Cookie, no Authorization; of responses, the status.
  */
 enum xffw_field_id {
 	XFFW_F_REQUEST_LINE = 1,
@@ -80,26 +122,42 @@ enum xffw_field_id {
 
 /* Field flags (xffw_field_hdr.flags). */
 enum {
-	/* The value was longer than kept; its beginning is in the record. */
+	/* The piece was longer than kept; its beginning is in the record. */
 	XFFW_FIELD_F_TRUNC_TAIL = 1 << 0,
 	/*
-	 * The value was longer than kept; its end is in the record. Chain headers
-	 * are cut this way because their trust walk starts at the right.
+	 * The piece was longer than kept; its end is in the record. Chains and the
+	 * single-IP headers are cut this way: their trust walk starts at the right.
 	 */
 	XFFW_FIELD_F_TRUNC_HEAD = 1 << 1,
+	/* The value goes on in the next part (the segment ended inside it). */
+	XFFW_FIELD_F_CONT = 1 << 2,
+	/* This piece goes on from the previous part's last field. */
+	XFFW_FIELD_F_CONTINUED = 1 << 3,
 };
 
 /* Per-CPU counters (the `counters` map, indexed by this enum). */
 enum xffw_counter {
-	XFFW_CNT_SEGMENTS = 0,	      /* TCP segments with payload to a watched port */
-	XFFW_CNT_REQUESTS = 1,	      /* request records written to the ring buffer */
-	XFFW_CNT_RINGBUF_LOSS = 2,    /* request records lost: ring buffer full */
-	XFFW_CNT_NOT_HTTP = 3,	      /* segments that do not start an HTTP/1.x request */
-	XFFW_CNT_HEAD_INCOMPLETE = 4, /* records whose head did not end in the segment */
-	XFFW_CNT_TRUNCATED = 5,	      /* records with a cut value or a dropped field */
-	XFFW_CNT_FRAGMENTS = 6,	      /* IP fragments skipped */
-	XFFW_CNT_MALFORMED = 7,	      /* IP/TCP headers with impossible lengths */
-	XFFW_CNT_LOAD_FAILED = 8,     /* heads that could not be copied (should stay 0) */
+	XFFW_CNT_SEGMENTS = 0,		 /* TCP segments with payload on watched flows */
+	XFFW_CNT_REQUESTS = 1,		 /* request heads seen to their end */
+	XFFW_CNT_RESPONSES = 2,		 /* final responses seen */
+	XFFW_CNT_RINGBUF_LOSS = 3,	 /* records lost: ring buffer full */
+	XFFW_CNT_DUP_SEGMENTS = 4,	 /* retransmitted or duplicated segments skipped */
+	XFFW_CNT_GAPS = 5,		 /* missing bytes (loss, reordering): flow started over */
+	XFFW_CNT_DESYNC = 6,		 /* unparsable framing: flow started over */
+	XFFW_CNT_FLOWS = 7,		 /* flow entries created */
+	XFFW_CNT_FLOWS_FULL = 8,	 /* flows not tracked: the flow table refused an entry */
+	XFFW_CNT_NOT_HTTP_TLS = 9,	 /* flows found to be TLS */
+	XFFW_CNT_NOT_HTTP_H2 = 10,	 /* flows found to be HTTP/2 prior knowledge */
+	XFFW_CNT_NOT_HTTP_OTHER = 11,	 /* flows found to be something else */
+	XFFW_CNT_NOT_HTTP_UNSYNCED = 12, /* flows never seen at a message start */
+	XFFW_CNT_ORPHAN_RESPONSES = 13,	 /* responses to requests not seen (before attach) */
+	XFFW_CNT_OVER_BUDGET = 14,	 /* heads past the budget (fields dropped, flagged) */
+	XFFW_CNT_STEP_LIMIT = 15,	 /* segments with more framing than XFFW_MAX_STEPS */
+	XFFW_CNT_FRAGMENTS = 16,	 /* IP fragments skipped */
+	XFFW_CNT_MALFORMED = 17,	 /* IP/TCP headers with impossible lengths */
+	XFFW_CNT_LOAD_FAILED = 18,	 /* payload that could not be copied (should stay 0) */
+	XFFW_CNT_FLOWS_ADOPTED = 19, /* flows first seen mid-stream (before attach, or evicted) */
+	XFFW_CNT_FLOW_ENDS = 20,     /* flow entries removed by FIN, RST or a reusing SYN */
 	XFFW_CNT__MAX,
 };
 
@@ -114,22 +172,24 @@ struct xffw_field_hdr {
 };
 
 struct xffw_record_hdr {
-	__u64 ts_ns;	   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 ts_ns;	   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when the bytes were seen */
+	__u64 flow_id;	   /* the connection (a new one after a reuse or a desync) */
 	__u16 abi_version; /* XFFW_ABI_VERSION */
 	__u8 type;	   /* enum xffw_record_type */
 	__u8 family;	   /* enum xffw_family */
 	__u16 flags;	   /* XFFW_REC_F_* */
 	__u16 data_len;	   /* bytes used in data[] */
 	__u32 ifindex;
-	__u32 seq;	   /* TCP sequence number of the segment, host order */
-	__u32 payload_len; /* TCP payload bytes in the segment */
-	__u16 head_len;	   /* bytes of the head in the segment, blank line included */
-	__u16 sport;	   /* host byte order */
-	__u16 dport;	   /* host byte order */
+	__u32 seq;    /* TCP sequence number of the first byte this record is about */
+	__u32 msg;    /* request or response number on the flow, from 0 */
+	__u16 part;   /* REQUEST: part number of the head, from 0 */
+	__u16 status; /* RESPONSE: status code */
+	__u16 reason; /* FLOW_END: enum xffw_flow_end; NOT_HTTP: enum xffw_not_http */
+	__u16 sport;  /* the client's (peer's) port, host order */
+	__u16 dport;  /* the app's port, host order */
 	__u16 pad;
-	__u8 saddr[16]; /* IPv4: first 4 bytes */
-	__u8 daddr[16];
-	__u32 reserved; /* zero; keeps the size a multiple of 8 */
+	__u8 saddr[16]; /* the client (the TCP peer of the app); IPv4: first 4 bytes */
+	__u8 daddr[16]; /* the app */
 };
 
 struct xffw_record {
@@ -137,8 +197,95 @@ struct xffw_record {
 	__u8 data[XFFW_DATA_BUF];
 };
 
+/* Parser states of one direction of a flow. */
+enum xffw_pstate {
+	XFFW_PS_IDLE = 0,	/* between messages: the next one starts here */
+	XFFW_PS_SYNC = 1,	/* lost: wait for a segment that starts a message */
+	XFFW_PS_HEAD = 2,	/* in a head */
+	XFFW_PS_BODY = 3,	/* in a body of known length */
+	XFFW_PS_CHUNK_SIZE = 4, /* in a chunk-size line, reading hex digits */
+	XFFW_PS_CHUNK_EXT = 5,	/* in a chunk-size line, after the digits */
+	XFFW_PS_CHUNK_DATA = 6, /* in chunk data */
+	XFFW_PS_CHUNK_END = 7,	/* after chunk data: CRLF */
+	XFFW_PS_TRAILER = 8,	/* in the trailer section after the last chunk */
+	XFFW_PS_CLOSE = 9,	/* a body that ends when the connection does */
+	XFFW_PS_OPAQUE = 10,	/* not HTTP/1.x any more (tunnel, upgrade) */
+};
+
+/* Flags of the message being parsed (xffw_dir_state.hflags). */
+enum {
+	XFFW_HF_CL = 1 << 0,	      /* Content-Length seen */
+	XFFW_HF_CHUNKED = 1 << 1,     /* Transfer-Encoding: chunked */
+	XFFW_HF_BAD_FRAMING = 1 << 2, /* unusable or repeated Content-Length, or another coding */
+	XFFW_HF_BUDGET = 1 << 3,      /* past the head budget */
+	XFFW_HF_ORPHAN = 1 << 4,      /* a response to no request we saw */
+	XFFW_HF_INTERIM = 1 << 5,     /* a 1xx response other than 101 */
+	XFFW_HF_NO_BODY = 1 << 6,     /* a response without body (to HEAD, 204, 304) */
+	XFFW_HF_UPGRADE = 1 << 7,     /* 101, or 2xx to CONNECT: the flow turns opaque */
+	XFFW_HF_DIGITS = 1 << 8,      /* chunk-size line: a digit seen */
+	XFFW_HF_CR = 1 << 9,	      /* chunk end: the CR seen */
+	XFFW_HF_LINE_START = 1 << 10, /* trailer: at the start of a line */
+	XFFW_HF_RESYNC = 1 << 11,     /* this message was found by resynchronising */
+	XFFW_HF_LINE_DONE = 1 << 12,  /* the request or status line has been looked at */
+	XFFW_HF_HEAD = 1 << 13,	      /* the request's method is HEAD */
+	XFFW_HF_CONNECT = 1 << 14,    /* the request's method is CONNECT */
+	XFFW_HF_OBS_FOLD = 1 << 15,   /* an obsolete folded line was skipped */
+};
+
+/* What a head line that went on past a segment end is (xffw_dir_state.cont). */
+enum {
+	XFFW_CONT_NONE = 0,
+	/* 1..XFFW_F__MAX-1: the value of that field id goes on */
+	XFFW_CONT_SKIP = 255, /* an unwanted line goes on: skip to its end */
+};
+
+struct xffw_dir_state {
+	__u64 remaining;  /* body or chunk bytes still to come */
+	__u64 start_ns;	  /* when the first byte of the current message was seen */
+	__u32 next_seq;	  /* the next byte expected */
+	__u32 start_seq;  /* sequence number of the current message's first byte */
+	__u32 msg;	  /* requests whose head ended; responses: requests answered */
+	__u32 head_bytes; /* bytes of the current head so far */
+	__u16 hflags;	  /* XFFW_HF_* */
+	__u16 part;	  /* next part number of the current request head */
+	__u16 status;	  /* status of the current response */
+	__u8 state;	  /* enum xffw_pstate */
+	__u8 synced;	  /* next_seq is known */
+	__u8 cont;	  /* XFFW_CONT_* */
+	__u8 carry_len;
+	__u8 pad[6];
+	__u8 carry[XFFW_CARRY_MAX];
+};
+
+/* The flow table's value (key: struct xffw_flow_key). */
+struct xffw_flow {
+	__u64 flow_id;
+	__u64 last_ns;	   /* when a segment was last seen: the daemon expires idle flows */
+	__u64 head_mask;   /* bit (request number % 64): that request was HEAD */
+	__u64 tunnel_mask; /* bit (request number % 64): that request was CONNECT */
+	__u8 not_http;	   /* enum xffw_not_http, once known */
+	__u8 fin;	   /* bit per direction: FIN seen */
+	__u8 sync_misses;  /* segments seen while lost, before any message */
+	__u8 seen_msg;	   /* a request or status line was recognised */
+	__u8 pad[4];
+	struct xffw_dir_state dir[2];
+};
+
+/* The flow table's key: the connection, seen from the client (peer) side. */
+struct xffw_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 pad[3];
+};
+
 _Static_assert(sizeof(struct xffw_field_hdr) == 4, "field header is 4 bytes");
-_Static_assert(sizeof(struct xffw_record_hdr) == 72, "record header layout changed");
+_Static_assert(sizeof(struct xffw_record_hdr) == 80, "record header layout changed");
+_Static_assert(sizeof(struct xffw_dir_state) == 80, "direction state layout changed");
+_Static_assert(sizeof(struct xffw_flow) == 200, "flow state layout changed");
+_Static_assert(sizeof(struct xffw_flow_key) == 40, "flow key layout changed");
 _Static_assert(XFFW_DATA_MAX <= XFFW_DATA_OFF_MASK && XFFW_VALUE_MAX <= XFFW_DATA_LEN_MASK,
 	       "masks must not change in-range offsets and lengths");
 _Static_assert((XFFW_SCAN_MAX & (XFFW_SCAN_MAX - 1)) == 0, "scan window is a power of two");

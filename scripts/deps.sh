@@ -7,7 +7,7 @@
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev iproute2"
-test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps
+test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck"
 
 pkgs=$build

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -15,6 +16,15 @@
 
 /* Not in Debian 12's UAPI headers (kernel 6.1); stable kernel ABI values. */
 #define XFFW_BPF_TCX_INGRESS 46
+#define XFFW_BPF_TCX_EGRESS  47
+
+static const __u32 tcx_type[HOOK__MAX] = { XFFW_BPF_TCX_INGRESS, XFFW_BPF_TCX_EGRESS };
+static const enum bpf_tc_attach_point tc_point[HOOK__MAX] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+
+const char *hook_dir_name(enum hook_dir dir)
+{
+	return dir == HOOK_EGRESS ? "egress" : "ingress";
+}
 
 /* BPF_PROG_QUERY's attributes as kernel 6.6+ has them (link ids for TCX). */
 struct prog_query_attr {
@@ -47,17 +57,17 @@ static bool prog_is_ours(__u32 prog_id)
 }
 
 /*
- * Our TCX links on @ifindex's ingress, in this network namespace (the query
+ * Our TCX links on a hook of @ifindex, in this network namespace (the query
  * names the device by ifindex in the caller's namespace; a walk over all
  * links would mix up every namespace's lo). Returns the number found, or a
  * negative errno (-EINVAL where the kernel has no TCX).
  */
-static int list_tcx(int ifindex, struct attach_entry *out, size_t max)
+static int list_tcx(int ifindex, enum hook_dir dir, struct attach_entry *out, size_t max)
 {
 	__u32 prog_ids[64], link_ids[64];
 	struct prog_query_attr attr = {
 		.target_ifindex = (__u32)ifindex,
-		.attach_type = XFFW_BPF_TCX_INGRESS,
+		.attach_type = tcx_type[dir],
 		.prog_ids = (__u64)(unsigned long)prog_ids,
 		.count = 64,
 		.link_ids = (__u64)(unsigned long)link_ids,
@@ -70,17 +80,17 @@ static int list_tcx(int ifindex, struct attach_entry *out, size_t max)
 		if (!link_ids[i] || !prog_is_ours(prog_ids[i]))
 			continue;
 		if ((size_t)found < max)
-			out[found] = (struct attach_entry){ ifindex, ATTACH_TCX, link_ids[i],
+			out[found] = (struct attach_entry){ ifindex, dir, ATTACH_TCX, link_ids[i],
 							    prog_ids[i] };
 		found++;
 	}
 	return found;
 }
 
-/* Our clsact filter on @ifindex, if any: its program id, 0 for none. */
-static __u32 query_tc(int ifindex)
+/* Our clsact filter on a hook of @ifindex, if any: its program id, 0 for none. */
+static __u32 query_tc(int ifindex, enum hook_dir dir)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_point[dir]);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = XFFW_TC_HANDLE, .priority = XFFW_TC_PRIORITY);
 	libbpf_print_fn_t saved;
 	int err;
@@ -94,16 +104,23 @@ static __u32 query_tc(int ifindex)
 
 int attach_list(int ifindex, struct attach_entry *out, size_t max)
 {
-	int found = list_tcx(ifindex, out, max);
-	__u32 prog_id;
+	int found = 0;
 
-	if (found < 0)
-		found = 0; /* no TCX in this kernel */
-	prog_id = query_tc(ifindex);
-	if (prog_id && prog_is_ours(prog_id)) {
-		if ((size_t)found < max)
-			out[found] = (struct attach_entry){ ifindex, ATTACH_TC, 0, prog_id };
-		found++;
+	for (int dir = 0; dir < HOOK__MAX; dir++) {
+		int n = list_tcx(ifindex, (enum hook_dir)dir,
+				 out + ((size_t)found < max ? (size_t)found : max),
+				 (size_t)found < max ? max - (size_t)found : 0);
+		__u32 prog_id;
+
+		if (n > 0)
+			found += n; /* (n < 0: no TCX in this kernel) */
+		prog_id = query_tc(ifindex, (enum hook_dir)dir);
+		if (prog_id && prog_is_ours(prog_id)) {
+			if ((size_t)found < max)
+				out[found] = (struct attach_entry){ ifindex, (enum hook_dir)dir,
+								    ATTACH_TC, 0, prog_id };
+			found++;
+		}
 	}
 	return found;
 }
@@ -150,55 +167,55 @@ static int take_lock(struct attachment *a)
 }
 
 /* Removes programs of ours that no live daemon owns (we hold the lock now). */
-static int remove_stale(struct attachment *a)
+static int remove_stale(struct attachment *a, enum hook_dir dir)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = tc_point[dir]);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XFFW_TC_HANDLE, .priority = XFFW_TC_PRIORITY);
 	struct attach_entry links[8];
-	int n = list_tcx(a->ifindex, links, 8), err;
+	int n = list_tcx(a->ifindex, dir, links, 8), err;
 	__u32 prog_id;
 
 	for (int i = 0; i < n && i < 8; i++) {
 		int fd = bpf_link_get_fd_by_id(links[i].link_id);
 
-		log_warn("%s: removing a stale xffwatch TCX link (link id %u)", a->ifname,
-			 links[i].link_id);
+		log_warn("%s: removing a stale xffwatch TCX link on %s (link id %u)", a->ifname,
+			 hook_dir_name(dir), links[i].link_id);
 		if (fd < 0 || bpf_link_detach(fd))
 			log_error("%s: cannot remove TCX link %u: %s", a->ifname, links[i].link_id,
 				  strerror(errno));
 		if (fd >= 0)
 			close(fd);
 	}
-	prog_id = query_tc(a->ifindex);
+	prog_id = query_tc(a->ifindex, dir);
 	if (!prog_id)
 		return 0;
 	if (!prog_is_ours(prog_id)) {
-		log_error(
-			"%s: tc filter handle %#x priority %#x belongs to another program (id %u)",
-			a->ifname, XFFW_TC_HANDLE, XFFW_TC_PRIORITY, prog_id);
+		log_error("%s: tc filter handle %#x priority %#x on %s belongs to another program "
+			  "(id %u)",
+			  a->ifname, XFFW_TC_HANDLE, XFFW_TC_PRIORITY, hook_dir_name(dir), prog_id);
 		return -EBUSY;
 	}
-	log_warn("%s: removing a stale xffwatch tc filter (program id %u)", a->ifname, prog_id);
+	log_warn("%s: removing a stale xffwatch tc filter on %s (program id %u)", a->ifname,
+		 hook_dir_name(dir), prog_id);
 	err = bpf_tc_detach(&hook, &opts);
 	if (err)
 		log_error("%s: cannot remove the stale tc filter: %s", a->ifname, strerror(-err));
 	return err;
 }
 
-static int attach_tcx(int prog_fd, struct attachment *a)
+static int attach_tcx(int prog_fd, struct attachment *a, enum hook_dir dir)
 {
-	int fd = bpf_link_create(prog_fd, a->ifindex, XFFW_BPF_TCX_INGRESS, NULL);
+	int fd = bpf_link_create(prog_fd, a->ifindex, tcx_type[dir], NULL);
 
 	if (fd < 0)
 		return -errno;
-	a->link_fd = fd;
-	a->kind = ATTACH_TCX;
+	a->hooks[dir] = (struct hook){ .used = true, .kind = ATTACH_TCX, .link_fd = fd };
 	return 0;
 }
 
-static int attach_tc(int prog_fd, struct attachment *a)
+static int attach_tc(int prog_fd, struct attachment *a, enum hook_dir dir)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = tc_point[dir]);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XFFW_TC_HANDLE, .priority = XFFW_TC_PRIORITY,
 		    .prog_fd = prog_fd);
 	int err;
@@ -210,60 +227,25 @@ static int attach_tc(int prog_fd, struct attachment *a)
 	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		log_error("%s: cannot attach the tc filter: %s", a->ifname, strerror(-err));
+		log_error("%s: cannot attach the tc filter on %s: %s", a->ifname,
+			  hook_dir_name(dir), strerror(-err));
 		return err;
 	}
-	a->kind = ATTACH_TC;
+	a->hooks[dir] = (struct hook){ .used = true, .kind = ATTACH_TC, .link_fd = -1 };
 	return 0;
 }
 
-int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a)
+static void release_hook(struct attachment *a, enum hook_dir dir)
 {
-	int err;
+	struct hook *h = &a->hooks[dir];
 
-	memset(a, 0, sizeof(*a));
-	a->link_fd = -1;
-	a->lock_fd = -1;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	a->ifindex = (int)if_nametoindex(ifname);
-	if (!a->ifindex) {
-		log_error("%s: no such interface", ifname);
-		return -ENODEV;
-	}
-	err = take_lock(a);
-	if (!err)
-		err = remove_stale(a);
-	if (err)
-		goto fail;
-
-	if (mode != ATTACH_TC) {
-		err = attach_tcx(prog_fd, a);
-		if (!err)
-			return 0;
-		if (mode == ATTACH_TCX || err != -EINVAL) {
-			log_error("%s: cannot create a TCX link: %s", ifname, strerror(-err));
-			goto fail;
-		}
-		log_info("%s: no TCX in this kernel, using a clsact filter", ifname);
-	}
-	err = attach_tc(prog_fd, a);
-	if (!err)
-		return 0;
-fail:
-	if (a->lock_fd >= 0)
-		close(a->lock_fd);
-	a->lock_fd = -1;
-	return err;
-}
-
-void attach_release(struct attachment *a)
-{
-	if (a->kind == ATTACH_TCX && a->link_fd >= 0) {
-		close(a->link_fd);
-		a->link_fd = -1;
-	} else if (a->kind == ATTACH_TC) {
+	if (!h->used)
+		return;
+	if (h->kind == ATTACH_TCX && h->link_fd >= 0) {
+		close(h->link_fd);
+	} else if (h->kind == ATTACH_TC) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-			    .attach_point = BPF_TC_INGRESS);
+			    .attach_point = tc_point[dir]);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XFFW_TC_HANDLE,
 			    .priority = XFFW_TC_PRIORITY);
 		int err = bpf_tc_detach(&hook, &opts);
@@ -273,8 +255,81 @@ void attach_release(struct attachment *a)
 		 * it: destroying it would take any filter added since with it.
 		 */
 		if (err && err != -ENOENT)
-			log_warn("%s: cannot detach the tc filter: %s", a->ifname, strerror(-err));
+			log_warn("%s: cannot detach the tc filter on %s: %s", a->ifname,
+				 hook_dir_name(dir), strerror(-err));
 	}
+	*h = (struct hook){ .link_fd = -1 };
+}
+
+static bool is_loopback(const char *ifname)
+{
+	char path[64], flags[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/flags", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return !strcmp(ifname, "lo");
+	if (!fgets(flags, sizeof(flags), f))
+		flags[0] = '\0';
+	fclose(f);
+	return strtoul(flags, NULL, 16) & 0x8 /* IFF_LOOPBACK */;
+}
+
+int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a)
+{
+	int ndirs, err;
+
+	memset(a, 0, sizeof(*a));
+	a->lock_fd = -1;
+	for (int dir = 0; dir < HOOK__MAX; dir++)
+		a->hooks[dir].link_fd = -1;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	a->ifindex = (int)if_nametoindex(ifname);
+	if (!a->ifindex) {
+		log_error("%s: no such interface", ifname);
+		return -ENODEV;
+	}
+	/* On loopback every packet passes ingress once, whichever way it goes. */
+	ndirs = is_loopback(ifname) ? 1 : HOOK__MAX;
+	err = take_lock(a);
+	for (int dir = 0; !err && dir < HOOK__MAX; dir++)
+		err = remove_stale(a, (enum hook_dir)dir);
+	if (err)
+		goto fail;
+
+	a->kind = mode == ATTACH_TC ? ATTACH_TC : ATTACH_TCX;
+	for (int dir = 0; dir < ndirs; dir++) {
+		if (a->kind == ATTACH_TCX) {
+			err = attach_tcx(prog_fd, a, (enum hook_dir)dir);
+			if (!err)
+				continue;
+			if (mode == ATTACH_TCX || err != -EINVAL || dir > 0) {
+				log_error("%s: cannot create a TCX link on %s: %s", ifname,
+					  hook_dir_name((enum hook_dir)dir), strerror(-err));
+				goto fail;
+			}
+			log_info("%s: no TCX in this kernel, using clsact filters", ifname);
+			a->kind = ATTACH_TC;
+		}
+		err = attach_tc(prog_fd, a, (enum hook_dir)dir);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (int dir = 0; dir < HOOK__MAX; dir++)
+		release_hook(a, (enum hook_dir)dir);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
+	return err;
+}
+
+void attach_release(struct attachment *a)
+{
+	for (int dir = 0; dir < HOOK__MAX; dir++)
+		release_hook(a, (enum hook_dir)dir);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
 	a->lock_fd = -1;

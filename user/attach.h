@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Putting the TC program on an interface's ingress hook, and taking it off.
+ * Putting the TC program on an interface's hooks, and taking it off: ingress
+ * and egress, so that both directions of a connection are seen; loopback
+ * only on ingress, where every packet passes once.
  * TCX links (kernel 6.6+) vanish with the daemon's last fd, so a killed run
  * leaves nothing behind; clsact filters are the fallback, at a fixed handle
  * and priority of our own. One daemon per interface and network namespace:
@@ -25,18 +27,34 @@
 /* Lock files, one per namespace and interface ("net-INODE-if-INDEX.lock"). */
 #define XFFW_RUN_DIR	 "/run/xffwatch"
 
+enum hook_dir {
+	HOOK_INGRESS,
+	HOOK_EGRESS,
+	HOOK__MAX,
+};
+
+struct hook {
+	bool used;
+	enum attach_mode kind; /* ATTACH_TCX or ATTACH_TC once attached */
+	int link_fd;	       /* TCX */
+};
+
 struct attachment {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	enum attach_mode kind; /* ATTACH_TCX or ATTACH_TC once attached */
-	int link_fd;	       /* TCX */
-	int lock_fd;	       /* our claim on the interface */
+	struct hook hooks[HOOK__MAX];
+	int lock_fd; /* our claim on the interface */
 };
 
+/* "ingress" or "egress". */
+const char *hook_dir_name(enum hook_dir dir);
+
 /*
- * Attaches @prog_fd to the ingress of @ifname as @mode asks. Refuses when a
- * live xffwatch is attached there already; replaces a stale one. Returns 0 or
- * a negative errno, after logging why.
+ * Attaches @prog_fd to @ifname (ingress, and egress unless it is a loopback
+ * device) as @mode asks. Refuses when a live xffwatch is attached there
+ * already; replaces a stale one. Returns 0 or a negative errno, after
+ * logging why.
  */
 int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a);
 
@@ -45,13 +63,14 @@ void attach_release(struct attachment *a);
 
 struct attach_entry {
 	int ifindex;
+	enum hook_dir dir;
 	enum attach_mode kind;
 	__u32 link_id; /* TCX only */
 	__u32 prog_id;
 };
 
 /*
- * Lists xffwatch programs on the ingress of @ifindex in this network
+ * Lists xffwatch programs on the hooks of @ifindex in this network
  * namespace: TCX links and our clsact filter. Returns the number found (at
  * most @max stored).
  */

@@ -218,9 +218,12 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
 
 	/* Constant members, written whole. */
-	jsonw_member(j, "event");
-	jsonw_literal(j, "{\"dataset\":\"xffwatch.audit\",\"kind\":\"event\","
-			 "\"category\":[\"web\"],\"type\":[\"access\"]}");
+	jsonw_object_begin(j, "event");
+	jsonw_members_literal(j, "\"dataset\":\"xffwatch.audit\",\"kind\":\"event\","
+				 "\"category\":[\"web\"],\"type\":[\"access\"]");
+	if (meta->status)
+		jsonw_uint(j, "duration", meta->duration_ns);
+	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "client");
 	address(j, "ip", &res->client);
@@ -238,6 +241,11 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_object_begin(j, "request");
 	jsonw_string(j, "method", req->method.p, req->method.len);
 	jsonw_object_end(j);
+	if (meta->status) {
+		jsonw_object_begin(j, "response");
+		jsonw_uint(j, "status_code", meta->status);
+		jsonw_object_end(j);
+	}
 	if (req->version.len)
 		jsonw_string(j, "version", req->version.p, req->version.len);
 	jsonw_object_end(j);
@@ -252,7 +260,7 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 
 	if (meta->ifname) {
 		jsonw_object_begin(j, "observer");
-		jsonw_object_begin(j, "ingress");
+		jsonw_object_begin(j, meta->egress ? "egress" : "ingress");
 		jsonw_object_begin(j, "interface");
 		jsonw_cstring(j, "name", meta->ifname);
 		jsonw_object_end(j);
@@ -261,6 +269,8 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	}
 
 	jsonw_object_begin(j, "xffwatch");
+	if (meta->no_response)
+		jsonw_cstring(j, "no_response", meta->no_response);
 	trust(j, res);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)

@@ -3,6 +3,8 @@
 #ifndef XFFW_AUDIT_H
 #define XFFW_AUDIT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "jsonw.h"
@@ -10,8 +12,12 @@
 #include "trust.h"
 
 struct audit_meta {
-	struct timespec when; /* CLOCK_REALTIME of the request */
-	const char *ifname;   /* NULL when unknown */
+	struct timespec when;	 /* CLOCK_REALTIME of the request's first byte */
+	const char *ifname;	 /* NULL when unknown */
+	bool egress;		 /* the request was seen leaving by @ifname, not coming in */
+	uint16_t status;	 /* the response's status code, 0 when none was seen */
+	uint64_t duration_ns;	 /* request's first byte to response's first byte (with status) */
+	const char *no_response; /* why no response was seen ("timeout", ...), or NULL */
 };
 
 /* Appends the event for @req and @res to @j, newline included. */

@@ -29,6 +29,15 @@ static const char usage_daemon[] =
 	"      --attach auto|tcx|tc\n"
 	"                          TCX link (kernel 6.6+), clsact filter, or the first\n"
 	"                          that works (default auto)\n"
+	"      --response-timeout SECONDS\n"
+	"                          write a request with finding no-response when no\n"
+	"                          response has begun this long after it (default 60)\n"
+	"      --head-budget BYTES bytes of a request head whose fields are kept; past\n"
+	"                          them, finding truncated (default 16384, 1024-65536)\n"
+	"      --flows N           connections the kernel follows at once (flow table\n"
+	"                          size; default 65536)\n"
+	"      --stats FILE        keep the counters in FILE as JSON (replaced every 10 s,\n"
+	"                          on SIGUSR1 and at exit)\n"
 	"Whom to trust (docs/trust.md):\n"
 	"  -t, --trust CIDR[,CIDR...]\n"
 	"                          trusted proxy addresses (repeatable; default\n"
@@ -104,6 +113,10 @@ enum {
 	OPT_DESTINATION,
 	OPT_EXPLAIN,
 	OPT_EXTERNAL,
+	OPT_RESPONSE_TIMEOUT,
+	OPT_HEAD_BUDGET,
+	OPT_FLOWS,
+	OPT_STATS,
 };
 
 static const struct option long_options[] = {
@@ -111,6 +124,10 @@ static const struct option long_options[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "response-timeout", required_argument, NULL, OPT_RESPONSE_TIMEOUT },
+	{ "head-budget", required_argument, NULL, OPT_HEAD_BUDGET },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "trust", required_argument, NULL, 't' },
 	{ "external-proxy", required_argument, NULL, OPT_EXTERNAL },
 	{ "header", required_argument, NULL, 'H' },
@@ -159,6 +176,9 @@ static bool allowed(enum cli_command cmd, int c)
 	switch (c) {
 	case 'o':
 	case OPT_ATTACH:
+	case OPT_RESPONSE_TIMEOUT:
+	case OPT_FLOWS:
+	case OPT_STATS:
 		return cmd != CMD_RESOLVE;
 	case OPT_PEER:
 	case OPT_DESTINATION:
@@ -233,6 +253,26 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 	case OPT_ATTACH:
 		if (parse_attach(optarg, &o->attach, why, sizeof(why)))
 			return usage_error("--attach: %s", why);
+		break;
+	case OPT_RESPONSE_TIMEOUT:
+		if (parse_seconds(optarg, &o->response_timeout_ms, OPT_RESPONSE_TIMEOUT_MS_MAX, why,
+				  sizeof(why)))
+			return usage_error("--response-timeout: %s", why);
+		break;
+	case OPT_HEAD_BUDGET:
+		if (parse_uint_range(optarg, OPT_HEAD_BUDGET_MIN, XFFW_HEAD_HARD_MAX,
+				     &o->head_budget, why, sizeof(why)))
+			return usage_error("--head-budget: %s", why);
+		break;
+	case OPT_FLOWS:
+		if (parse_uint_range(optarg, OPT_FLOWS_MIN, OPT_FLOWS_MAX, &o->flows, why,
+				     sizeof(why)))
+			return usage_error("--flows: %s", why);
+		break;
+	case OPT_STATS:
+		if (!optarg[0] || strlen(optarg) >= sizeof(o->stats))
+			return usage_error("--stats: '%s' is not a file name", optarg);
+		strcpy(o->stats, optarg);
 		break;
 	case 't':
 		if (!st->seen_trust)
@@ -323,7 +363,7 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 	struct cli_state st = { 0 };
 	struct resolve_args unused;
 	char err[768];
-	int c, index = 0, positional = cmd == CMD_CHECK_CONFIG ? 1 : 0;
+	int c, index, positional = cmd == CMD_CHECK_CONFIG ? 1 : 0;
 
 	if (!r)
 		r = &unused;
@@ -341,12 +381,17 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
+	while ((index = -1, c = getopt_long(argc, argv, short_options, long_options, &index)) !=
+	       -1) {
 		enum cli_result res;
 
-		if (c != '?' && c != ':' && !allowed(cmd, c))
-			return usage_error("%s is not an option of this command",
-					   spelled(argv, optind - 1));
+		if (c != '?' && c != ':' && !allowed(cmd, c)) {
+			/* (optind may have moved past the option's value already.) */
+			if (index >= 0)
+				return usage_error("--%s is not an option of this command",
+						   long_options[index].name);
+			return usage_error("-%c is not an option of this command", c);
+		}
 		res = apply(cmd, c, argv, o, r, &st);
 		if (res != CLI_RUN)
 			return res;

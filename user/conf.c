@@ -341,11 +341,48 @@ static int top_level(struct loader *l, const config_setting_t *s)
 			return bad(l, s, "expected \"auto\", \"tcx\" or \"tc\"");
 		return parse_attach(v, &o->attach, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
 	}
+	if (!strcmp(name, "response_timeout")) {
+		char text[32];
+
+		if (config_setting_type(s) == CONFIG_TYPE_INT)
+			snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
+		else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
+			snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
+		else
+			return bad(l, s, "is %s; expected a number of seconds", type_name(s));
+		return parse_seconds(text, &o->response_timeout_ms, OPT_RESPONSE_TIMEOUT_MS_MAX,
+				     why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
+	}
+	if (!strcmp(name, "head_budget") || !strcmp(name, "flows")) {
+		bool budget = name[0] == 'h';
+		char text[32];
+
+		if (config_setting_type(s) != CONFIG_TYPE_INT)
+			return bad(l, s, "is %s; expected a number", type_name(s));
+		snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
+		return parse_uint_range(text, budget ? OPT_HEAD_BUDGET_MIN : OPT_FLOWS_MIN,
+					budget ? XFFW_HEAD_HARD_MAX : OPT_FLOWS_MAX,
+					budget ? &o->head_budget : &o->flows, why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
+	}
+	if (!strcmp(name, "stats")) {
+		const char *v = config_setting_get_string(s);
+
+		if (!v || strlen(v) >= sizeof(o->stats))
+			return bad(l, s, "expected a file name, or \"\" for none");
+		strcpy(o->stats, v);
+		return 0;
+	}
 	if (!strcmp(name, "trust"))
 		return trust_group(l, s);
 	if (!strcmp(name, "listeners"))
 		return listeners(l, s);
-	return bad(l, s, "unknown setting (interfaces, ports, output, attach, trust, listeners)");
+	return bad(l, s,
+		   "unknown setting (interfaces, ports, output, attach, response_timeout, "
+		   "head_budget, flows, stats, trust, listeners)");
 }
 
 int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
@@ -488,7 +525,15 @@ void conf_print(FILE *f, const struct options *o)
 	}
 	fputs(" );\noutput = ", f);
 	print_str(f, o->output);
-	fprintf(f, ";\nattach = \"%s\";\ntrust = {\n", attach[o->attach]);
+	fputs(";\nstats = ", f);
+	print_str(f, o->stats);
+	fprintf(f, ";\nattach = \"%s\";\n", attach[o->attach]);
+	if (o->response_timeout_ms % 1000)
+		fprintf(f, "response_timeout = %u.%03u;\n", o->response_timeout_ms / 1000,
+			o->response_timeout_ms % 1000);
+	else
+		fprintf(f, "response_timeout = %u;\n", o->response_timeout_ms / 1000);
+	fprintf(f, "head_budget = %u;\nflows = %u;\ntrust = {\n", o->head_budget, o->flows);
 	print_rule_body(f, g, "  ");
 	fputs("};\n", f);
 	if (!o->nlisteners)

@@ -9,14 +9,26 @@
 
 static const char *const names[XFFW_CNT__MAX] = {
 	[XFFW_CNT_SEGMENTS] = "segments",
-	[XFFW_CNT_REQUESTS] = "requests",
+	[XFFW_CNT_REQUESTS] = "request_heads",
+	[XFFW_CNT_RESPONSES] = "responses",
 	[XFFW_CNT_RINGBUF_LOSS] = "ringbuf_lost",
-	[XFFW_CNT_NOT_HTTP] = "not_http",
-	[XFFW_CNT_HEAD_INCOMPLETE] = "head_incomplete",
-	[XFFW_CNT_TRUNCATED] = "truncated",
+	[XFFW_CNT_DUP_SEGMENTS] = "duplicate_segments",
+	[XFFW_CNT_GAPS] = "gaps",
+	[XFFW_CNT_DESYNC] = "desyncs",
+	[XFFW_CNT_FLOWS] = "flows_created",
+	[XFFW_CNT_FLOWS_FULL] = "flows_refused",
+	[XFFW_CNT_NOT_HTTP_TLS] = "not_http_tls",
+	[XFFW_CNT_NOT_HTTP_H2] = "not_http_h2",
+	[XFFW_CNT_NOT_HTTP_OTHER] = "not_http_other",
+	[XFFW_CNT_NOT_HTTP_UNSYNCED] = "not_http_unsynced",
+	[XFFW_CNT_ORPHAN_RESPONSES] = "orphan_responses",
+	[XFFW_CNT_OVER_BUDGET] = "heads_over_budget",
+	[XFFW_CNT_STEP_LIMIT] = "step_limit",
 	[XFFW_CNT_FRAGMENTS] = "ip_fragments",
 	[XFFW_CNT_MALFORMED] = "malformed",
 	[XFFW_CNT_LOAD_FAILED] = "load_failed",
+	[XFFW_CNT_FLOWS_ADOPTED] = "flows_adopted",
+	[XFFW_CNT_FLOW_ENDS] = "flows_removed",
 };
 
 const char *counter_name(unsigned int idx)
@@ -43,4 +55,21 @@ int counters_read(int map_fd, uint64_t out[XFFW_CNT__MAX])
 	}
 	free(values);
 	return 0;
+}
+
+long counters_live_flows(int map_fd, size_t key_size)
+{
+	unsigned char key[64], next[64];
+	long n = 0;
+	void *prev = NULL;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	/* Keys may vanish while we walk: an approximate count, good for a gauge. */
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
 }

@@ -4,6 +4,7 @@
 #define XFFW_COUNTERS_H
 
 #include <linux/types.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xffwatch_abi.h"
@@ -13,5 +14,8 @@ const char *counter_name(unsigned int idx);
 
 /* Sums the per-CPU values of map @map_fd into @out[XFFW_CNT__MAX]. 0 or -errno. */
 int counters_read(int map_fd, uint64_t out[XFFW_CNT__MAX]);
+
+/* Entries in the flow table (a walk over its keys), or -errno. */
+long counters_live_flows(int map_fd, size_t key_size);
 
 #endif

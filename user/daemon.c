@@ -2,6 +2,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +20,18 @@
 #include "log.h"
 #include "output.h"
 #include "request.h"
+#include "stats.h"
+#include "tracker.h"
 #include "trust.h"
 #include "xffwatch.skel.h"
+
+/* How long records of a flow that ended may still come from other CPUs. */
+#define END_GRACE_NS  (1000ULL * 1000 * 1000)
+/* Requests waiting for their responses, all flows, and on one flow. */
+#define MAX_PENDING   262144
+#define MAX_PER_FLOW  64
+#define STATS_EVERY_S 10
+#define TICKS_PER_S   (1000 / XFFW_POLL_MS)
 
 struct daemon {
 	const struct options *opts;
@@ -32,8 +44,8 @@ struct daemon {
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
 	bool stop;
-	uint64_t decode_errors;
-	struct http_request req; /* reused: too big for the stack of a callback */
+	unsigned int ticks;
+	struct tracker *tracker;
 	struct resolution res;
 };
 
@@ -45,49 +57,117 @@ static const char *ifname_of(const struct daemon *d, uint32_t ifindex)
 	return NULL;
 }
 
-/* Ring-buffer callback: one record in, one JSON line out. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A request with its response, or given up on: one JSON line. */
+static void on_exchange(void *ctx, const struct exchange *x)
+{
+	struct daemon *d = ctx;
+	const struct http_request *req = x->req;
+	struct audit_meta meta = { 0 };
+
+	meta.when = clock_to_real(req->ts_ns, d->mono_to_real);
+	meta.ifname = ifname_of(d, req->ifindex);
+	meta.egress = req->rec_flags & XFFW_REC_F_EGRESS;
+	meta.status = x->status;
+	if (x->status && x->response_ns > req->ts_ns)
+		meta.duration_ns = x->response_ns - req->ts_ns;
+	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, req->dport, meta.ifname), req,
+		      &d->res, NULL);
+	if (!x->status) {
+		d->res.findings |= 1U << FINDING_NO_RESPONSE;
+		meta.no_response = no_response_reason_name(x->no_response);
+	}
+	jsonw_reset(&d->json);
+	audit_format(&d->json, req, &d->res, &meta);
+	if (d->json.failed) {
+		d->out.dropped++;
+		return;
+	}
+	output_line(&d->out, d->json.buf, d->json.len);
+}
+
+static void log_not_http(const struct xffw_record_hdr *h)
+{
+	static const char *const what[] = { "?", "TLS", "HTTP/2 (prior knowledge)", "not HTTP/1.x",
+					    "never at a message start" };
+	struct ip_addr s, a;
+	char st[IP_STR_MAX], at[IP_STR_MAX];
+
+	if (log_get_level() < LL_DEBUG)
+		return;
+	ip_from_bytes(&s, h->family, h->saddr);
+	ip_from_bytes(&a, h->family, h->daddr);
+	ip_format(&s, st);
+	ip_format(&a, at);
+	log_debug("flow %s port %u -> %s port %u ignored: %s", st, h->sport, at, h->dport,
+		  what[h->reason < 5 ? h->reason : 0]);
+}
+
+/* Ring-buffer callback: records go to the tracker, which calls on_exchange. */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
-	struct audit_meta meta;
+	int type = tracker_record(d->tracker, data, size, now_ns());
 
-	if (record_decode(data, size, &d->req)) {
-		if (!d->decode_errors++)
-			log_warn("dropping a malformed record from the kernel (%zu bytes)", size);
-		return 0;
-	}
-	meta.when = clock_to_real(d->req.ts_ns, d->mono_to_real);
-	meta.ifname = ifname_of(d, d->req.ifindex);
-	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, d->req.dport, meta.ifname),
-		      &d->req, &d->res, NULL);
-	jsonw_reset(&d->json);
-	audit_format(&d->json, &d->req, &d->res, &meta);
-	if (d->json.failed) {
-		d->out.dropped++;
-		return 0;
-	}
-	output_line(&d->out, d->json.buf, d->json.len);
+	if (type == -EBADMSG && tracker_stats(d->tracker)->bad_records == 1)
+		log_warn("dropping a malformed record from the kernel (%zu bytes)", size);
+	if (type == XFFW_REC_NOT_HTTP)
+		log_not_http(data);
 	return 0;
+}
+
+static void collect_stats(struct daemon *d, struct stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (counters_read(bpf_map__fd(d->skel->maps.counters), s->kernel))
+		log_warn("cannot read the kernel counters");
+	s->tracker = *tracker_stats(d->tracker);
+	s->events_written = d->out.lines;
+	s->events_dropped = d->out.dropped;
+	s->flows_live =
+		counters_live_flows(bpf_map__fd(d->skel->maps.flows), sizeof(struct xffw_flow_key));
+}
+
+/* The counters as JSON into the --stats file, replaced whole. */
+static void write_stats_file(struct daemon *d, const struct stats *s)
+{
+	char tmp[PATH_MAX + 8];
+	struct jsonw j;
+	FILE *f;
+
+	if (!d->opts->stats[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts->stats);
+	jsonw_init(&j);
+	stats_json(&j, s);
+	jsonw_newline(&j);
+	f = fopen(tmp, "w");
+	if (!f || fwrite(j.buf, 1, j.len, f) != j.len || fclose(f) || rename(tmp, d->opts->stats)) {
+		log_warn("cannot write %s: %s", d->opts->stats, strerror(errno));
+		if (f)
+			unlink(tmp);
+	}
+	jsonw_free(&j);
 }
 
 static void print_counters(struct daemon *d)
 {
-	uint64_t k[XFFW_CNT__MAX];
-	char line[512];
-	size_t n = 0;
+	struct stats s;
+	struct jsonw j;
 
-	if (counters_read(bpf_map__fd(d->skel->maps.counters), k)) {
-		log_warn("cannot read the kernel counters");
-		return;
-	}
-	for (unsigned int i = 0; i < XFFW_CNT__MAX; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s=%llu ", counter_name(i),
-				      (unsigned long long)k[i]);
-	snprintf(line + n, sizeof(line) - n,
-		 "events_written=%llu events_dropped=%llu decode_errors=%llu",
-		 (unsigned long long)d->out.lines, (unsigned long long)d->out.dropped,
-		 (unsigned long long)d->decode_errors);
-	log_msg(LL_INFO, "counters: %s", line);
+	collect_stats(d, &s);
+	jsonw_init(&j);
+	stats_json(&j, &s);
+	log_msg(LL_INFO, "counters: %.*s", (int)j.len, j.buf);
+	jsonw_free(&j);
+	write_stats_file(d, &s);
 }
 
 /* What the daemon is doing, in a few log lines. */
@@ -110,8 +190,12 @@ static void describe(const struct daemon *d)
 		p = q;
 	}
 	for (size_t i = 0; i < d->natt; i++)
-		log_info("watching %s ingress (%s)", d->att[i].ifname,
-			 d->att[i].kind == ATTACH_TCX ? "tcx link" : "clsact filter");
+		log_info("watching %s %s (%s)", d->att[i].ifname,
+			 d->att[i].hooks[HOOK_EGRESS].used ? "ingress and egress" : "ingress",
+			 d->att[i].kind == ATTACH_TCX ? "tcx links" : "clsact filters");
+	log_info("responses awaited %u.%03u s; head budget %u bytes; flow table %u entries",
+		 o->response_timeout_ms / 1000, o->response_timeout_ms % 1000, o->head_budget,
+		 o->flows);
 	for (size_t i = 0; i < o->nrules; i++) {
 		const struct trust_rule *r = &o->rules[i];
 		char where[64] = "default rule";
@@ -142,6 +226,12 @@ static int load(struct daemon *d)
 		return -errno;
 	}
 	d->skel->rodata->field_mask = ~0U;
+	d->skel->rodata->head_budget = d->opts->head_budget;
+	err = bpf_map__set_max_entries(d->skel->maps.flows, d->opts->flows);
+	if (err) {
+		log_error("cannot size the flow table: %s", strerror(-err));
+		return err;
+	}
 	err = xffwatch_bpf__load(d->skel);
 	if (err) {
 		log_error("cannot load the BPF program: %s%s", strerror(-err),
@@ -161,7 +251,9 @@ static int load(struct daemon *d)
 
 static int setup_fds(struct daemon *d)
 {
-	struct itimerspec every_second = { { 1, 0 }, { 1, 0 } };
+	/* The kernel does not wake us for every record: we look this often. */
+	struct itimerspec every_tick = { { 0, XFFW_POLL_MS * 1000000L },
+					 { 0, XFFW_POLL_MS * 1000000L } };
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
 
@@ -178,7 +270,7 @@ static int setup_fds(struct daemon *d)
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->sigfd < 0 || d->timerfd < 0 || d->epfd < 0)
 		return -errno;
-	if (timerfd_settime(d->timerfd, 0, &every_second, NULL))
+	if (timerfd_settime(d->timerfd, 0, &every_tick, NULL))
 		return -errno;
 
 	ev.data.fd = ring_buffer__epoll_fd(d->rb);
@@ -213,25 +305,35 @@ static void on_signal(struct daemon *d)
 	}
 }
 
-static void on_timer(struct daemon *d)
-{
-	uint64_t ticks;
-
-	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0)
-		return;
-	d->mono_to_real = clock_mono_to_real_offset();
-}
-
 static int consume(struct daemon *d)
 {
 	int n = ring_buffer__consume(d->rb);
 
+	tracker_expire(d->tracker, now_ns());
 	output_flush(&d->out);
 	if (d->out.broken) {
 		log_error("output closed by its reader; stopping");
 		d->stop = true;
 	}
 	return n;
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t ticks;
+
+	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0)
+		return;
+	consume(d);
+	if (++d->ticks % TICKS_PER_S)
+		return;
+	d->mono_to_real = clock_mono_to_real_offset();
+	if (d->opts->stats[0] && d->ticks % (TICKS_PER_S * STATS_EVERY_S) == 0) {
+		struct stats s;
+
+		collect_stats(d, &s);
+		write_stats_file(d, &s);
+	}
 }
 
 static int loop(struct daemon *d)
@@ -263,6 +365,12 @@ static int loop(struct daemon *d)
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct tracker_config tc = {
+		.response_timeout_ns = (uint64_t)o->response_timeout_ms * 1000000ULL,
+		.end_grace_ns = END_GRACE_NS,
+		.max_pending = MAX_PENDING,
+		.max_per_flow = MAX_PER_FLOW,
+	};
 	int err, status = 1;
 
 	jsonw_init(&d.json);
@@ -272,6 +380,11 @@ int daemon_run(const struct options *o)
 	err = output_open(&d.out, o->output);
 	if (err) {
 		log_error("cannot open %s: %s", o->output, strerror(-err));
+		goto cleanup;
+	}
+	d.tracker = tracker_new(&tc, on_exchange, &d);
+	if (!d.tracker) {
+		log_error("out of memory");
 		goto cleanup;
 	}
 	if (load(&d))
@@ -302,11 +415,15 @@ cleanup:
 		attach_release(&d.att[--d.natt]);
 	if (d.rb) {
 		consume(&d);
+		/* What still waits for a response is written now, not lost. */
+		tracker_flush(d.tracker);
+		output_flush(&d.out);
 		print_counters(&d);
 	}
 	output_close(&d.out);
 	ring_buffer__free(d.rb);
 	xffwatch_bpf__destroy(d.skel);
+	tracker_free(d.tracker);
 	jsonw_free(&d.json);
 	if (d.epfd >= 0)
 		close(d.epfd);

@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "head_extract.h"
+#include "request.h"
 
 #define MIN_REQUEST_LINE 14
 
@@ -29,10 +31,17 @@ static const struct {
 };
 
 struct extract {
-	const uint8_t *buf;
-	struct xffw_record *rec;
+	const uint8_t *buf; /* the current window */
+	uint32_t field_mask, budget;
+	head_record_fn emit;
+	void *ctx;
+	struct xffw_record rec;
 	uint32_t data_len;
-	uint16_t rec_flags;
+	uint16_t hflags; /* XFFW_HF_* the twin needs */
+	uint16_t part;
+	uint8_t cont;
+	bool line_done, bad;
+	size_t head_bytes, carried;
 };
 
 const char *head_status_str(enum head_status status)
@@ -44,6 +53,8 @@ const char *head_status_str(enum head_status status)
 		return "does not start with a method token followed by a space";
 	case HEAD_NOT_HTTP1_LINE:
 		return "request line does not end in \" HTTP/1.x\"";
+	case HEAD_TOO_LONG:
+		return "the head is longer than the kernel follows";
 	}
 	return "unknown";
 }
@@ -62,65 +73,40 @@ static size_t method_space(const uint8_t *b, size_t len)
 	return 0;
 }
 
-/* Mirrors plausible_target() in the kernel: what may follow "METHOD " on a cut line. */
-static bool plausible_target(const uint8_t *b, size_t sp, size_t len)
+/* Mirrors request_prefix_ok(): nothing in the first bytes says "not a request". */
+static bool request_prefix_ok(const uint8_t *b, size_t n)
 {
-	if (sp + 1 >= len)
-		return false; /* nothing after the method */
+	for (size_t i = 0; i < 16; i++) {
+		if (i >= n)
+			return true;
+		if (b[i] == ' ')
+			return i >= 3;
+		if (!((b[i] >= 'A' && b[i] <= 'Z') || b[i] == '-' || b[i] == '_'))
+			return false;
+	}
+	return false;
+}
+
+/* Mirrors request_start_ok(): "METHOD SP" and a plausible target start. */
+static bool request_start_ok(const uint8_t *b, size_t n)
+{
+	size_t sp = method_space(b, n < 16 ? n : 16);
+
+	if (!sp || sp + 1 >= n)
+		return false;
 	if (sp == 7 && !memcmp(b, "CONNECT", 7))
 		return true;
 	return b[sp + 1] == '/' || b[sp + 1] == '*' || b[sp + 1] == 'h' || b[sp + 1] == 'H';
 }
 
-static bool is_chain_field(unsigned int id)
-{
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
-	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
-	       id == XFFW_F_TRUE_CLIENT_IP;
-}
-
-static void emit_field(struct extract *x, unsigned int id, size_t from, size_t to)
-{
-	size_t off = x->data_len, len = to > from ? to - from : 0, room;
-	struct xffw_field_hdr fh = { .id = (uint8_t)id };
-
-	if (len > XFFW_VALUE_MAX) {
-		if (is_chain_field(id)) {
-			from = to - XFFW_VALUE_MAX;
-			fh.flags |= XFFW_FIELD_F_TRUNC_HEAD;
-		} else {
-			fh.flags |= XFFW_FIELD_F_TRUNC_TAIL;
-		}
-		len = XFFW_VALUE_MAX;
-	}
-	if (off + sizeof(fh) >= XFFW_DATA_MAX) {
-		x->rec_flags |= XFFW_REC_F_DATA_FULL;
-		return;
-	}
-	room = XFFW_DATA_MAX - off - sizeof(fh);
-	if (len > room) {
-		if (is_chain_field(id)) {
-			from += len - room;
-			fh.flags |= XFFW_FIELD_F_TRUNC_HEAD;
-		} else {
-			fh.flags |= XFFW_FIELD_F_TRUNC_TAIL;
-		}
-		len = room;
-	}
-	fh.len = (uint16_t)len;
-	memcpy(x->rec->data + off, &fh, sizeof(fh));
-	memcpy(x->rec->data + off + sizeof(fh), x->buf + from, len);
-	x->data_len = (uint32_t)(off + sizeof(fh) + len);
-}
-
 /* "METHOD SP target SP HTTP/1.x": the method's space must not be the version's. */
-static bool is_request_line(const uint8_t *buf, size_t from, size_t to)
+static bool is_request_line(const uint8_t *buf, size_t to)
 {
 	const uint8_t *sp;
 
-	if (to - from < MIN_REQUEST_LINE)
+	if (to < MIN_REQUEST_LINE || !method_space(buf, to < 16 ? to : 16))
 		return false;
-	sp = memchr(buf + from, ' ', to - from);
+	sp = memchr(buf, ' ', to);
 	return !memcmp(buf + to - 9, " HTTP/1.", 8) && buf[to - 1] >= '0' && buf[to - 1] <= '9' &&
 	       sp && sp + 1 < buf + to - 9;
 }
@@ -138,70 +124,184 @@ static unsigned int match_header(const uint8_t *line, size_t len, size_t *name_l
 	return 0;
 }
 
-enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field_mask,
-			      struct xffw_record *rec)
+static uint16_t rec_flags_of(uint16_t hflags)
 {
-	size_t n = len < XFFW_SCAN_MAX ? len : XFFW_SCAN_MAX;
-	struct extract x = { .buf = payload, .rec = rec };
-	size_t line_start = 0, head_end = 0, nlines = 0, sp;
-	size_t ends[XFFW_MAX_LINES] = { 0 };
+	return (uint16_t)((hflags & XFFW_HF_BUDGET ? XFFW_REC_F_BUDGET : 0) |
+			  (hflags & XFFW_HF_OBS_FOLD ? XFFW_REC_F_OBS_FOLD : 0));
+}
 
-	if (len < 4 || !(sp = method_space(payload, len < 16 ? len : 16)))
-		return HEAD_NOT_METHOD;
+static void emit_part(struct extract *x, uint16_t flags)
+{
+	x->rec.hdr.abi_version = XFFW_ABI_VERSION;
+	x->rec.hdr.type = XFFW_REC_REQUEST;
+	x->rec.hdr.flags = (uint16_t)(flags | rec_flags_of(x->hflags));
+	x->rec.hdr.data_len = (uint16_t)x->data_len;
+	x->rec.hdr.msg = 0;
+	x->rec.hdr.part = x->part++;
+	x->emit(x->ctx, &x->rec, sizeof(x->rec.hdr) + x->data_len);
+	x->data_len = 0;
+}
 
-	for (size_t pos = 0; pos < n; pos++) {
-		if (payload[pos] != '\n')
-			continue;
-		if (pos == line_start || (pos == line_start + 1 && payload[pos - 1] == '\r')) {
-			head_end = pos + 1;
-			break;
+static void emit_piece(struct extract *x, unsigned int id, size_t from, size_t to, uint8_t flags)
+{
+	size_t len = to - from;
+	struct xffw_field_hdr fh;
+
+	if (len > XFFW_VALUE_MAX) {
+		if (field_keeps_tail(id)) {
+			from = to - XFFW_VALUE_MAX;
+			flags |= XFFW_FIELD_F_TRUNC_HEAD;
+		} else {
+			flags |= XFFW_FIELD_F_TRUNC_TAIL;
 		}
-		if (nlines >= XFFW_MAX_LINES) {
-			x.rec_flags |= XFFW_REC_F_LINES_LIMIT;
-			break;
-		}
-		ends[nlines++] = pos;
-		line_start = pos + 1;
+		len = XFFW_VALUE_MAX;
 	}
-	if (!head_end) {
-		x.rec_flags |= XFFW_REC_F_HEAD_INCOMPLETE;
-		if (len > XFFW_SCAN_MAX)
-			x.rec_flags |= XFFW_REC_F_SCAN_LIMIT;
-	}
+	if (x->data_len + sizeof(fh) + len > XFFW_DATA_MAX)
+		emit_part(x, 0);
+	fh = (struct xffw_field_hdr){ .id = (uint8_t)id, .flags = flags, .len = (uint16_t)len };
+	memcpy(x->rec.data + x->data_len, &fh, sizeof(fh));
+	memcpy(x->rec.data + x->data_len + sizeof(fh), x->buf + from, len);
+	x->data_len += (uint32_t)(sizeof(fh) + len);
+}
 
-	for (size_t i = 0; i < nlines; i++) {
-		size_t from = i ? ends[i - 1] + 1 : 0, to = ends[i], name_len = 0;
-		unsigned int id;
-
-		if (to > from && payload[to - 1] == '\r')
-			to--;
-		if (i == 0) {
-			if (!is_request_line(payload, from, to))
-				return HEAD_NOT_HTTP1_LINE;
-			emit_field(&x, XFFW_F_REQUEST_LINE, from, to);
-			continue;
-		}
-		if (payload[from] == ' ' || payload[from] == '\t') {
-			x.rec_flags |= XFFW_REC_F_OBS_FOLD;
-			continue;
-		}
-		id = match_header(payload + from, to - from, &name_len);
-		if (id && (field_mask & (1U << id)))
-			emit_field(&x, id, from + name_len, to);
+/* Mirrors first_line(). */
+static void first_line(struct extract *x, size_t to, bool cut)
+{
+	x->line_done = true;
+	if (cut ? !request_start_ok(x->buf, 16) : !is_request_line(x->buf, to)) {
+		x->bad = true;
+		return;
 	}
-	if (!nlines) {
-		if (!plausible_target(payload, sp, n))
-			return HEAD_NOT_HTTP1_LINE;
-		emit_field(&x, XFFW_F_REQUEST_LINE, 0, n);
-	}
+	emit_piece(x, XFFW_F_REQUEST_LINE, 0, to, cut ? XFFW_FIELD_F_CONT : 0);
+	if (cut)
+		x->cont = XFFW_F_REQUEST_LINE;
+}
 
-	rec->hdr.abi_version = XFFW_ABI_VERSION;
-	rec->hdr.type = XFFW_REC_REQUEST;
-	rec->hdr.flags = x.rec_flags;
-	rec->hdr.data_len = (uint16_t)x.data_len;
-	rec->hdr.payload_len = (uint32_t)len;
-	rec->hdr.head_len = (uint16_t)(head_end ? head_end : n);
-	return HEAD_OK;
+/* Mirrors header_line(): framing headers are not copied, so only the wanted ones matter. */
+static void header_line(struct extract *x, size_t from, size_t to, bool cut)
+{
+	size_t name_len = 0;
+	unsigned int id;
+
+	if (cut)
+		x->cont = XFFW_CONT_SKIP;
+	if (x->buf[from] == ' ' || x->buf[from] == '\t') {
+		x->hflags |= XFFW_HF_OBS_FOLD;
+		return;
+	}
+	id = match_header(x->buf + from, to - from, &name_len);
+	if (!id || !(x->field_mask & (1U << id)))
+		return;
+	if (x->head_bytes + (to - x->carried) > x->budget) {
+		x->hflags |= XFFW_HF_BUDGET;
+		return;
+	}
+	emit_piece(x, id, from + name_len, to, cut ? XFFW_FIELD_F_CONT : 0);
+	if (cut)
+		x->cont = (uint8_t)id;
+}
+
+/* Mirrors xffw_line(). */
+static void one_line(struct extract *x, size_t from, size_t to, bool cut)
+{
+	if (to > from && x->buf[to - 1] == '\r')
+		to--;
+	if (from == 0 && x->cont) {
+		unsigned int id = x->cont;
+
+		if (!cut)
+			x->cont = XFFW_CONT_NONE;
+		if (id < XFFW_F__MAX && to > from)
+			emit_piece(x, id, from, to,
+				   XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
+		return;
+	}
+	if (!x->line_done) {
+		if (from == 0)
+			first_line(x, to, cut);
+		return;
+	}
+	header_line(x, from, to, cut);
+}
+
+enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field_mask,
+			      uint32_t budget, head_record_fn emit, void *ctx)
+{
+	struct extract *x = calloc(1, sizeof(*x));
+	enum head_status status = HEAD_OK;
+	size_t pos = 0;
+
+	if (!x)
+		return HEAD_TOO_LONG;
+	x->field_mask = field_mask;
+	x->budget = budget;
+	x->emit = emit;
+	x->ctx = ctx;
+	/* step_idle(): empty lines before a message are passed over. */
+	while (pos < len && (payload[pos] == '\r' || payload[pos] == '\n'))
+		pos++;
+	while (pos < len) {
+		size_t take = len - pos < XFFW_SCAN_MAX ? len - pos : XFFW_SCAN_MAX;
+		size_t ends[XFFW_MAX_LINES], nlines = 0, head_end = 0, last, used;
+		size_t line_start = x->cont ? SIZE_MAX : 0;
+		bool seg_end = pos + take == len, lines_full = false;
+
+		x->buf = payload + pos;
+		if (!x->line_done && !x->cont && !request_prefix_ok(x->buf, take)) {
+			status = HEAD_NOT_METHOD;
+			goto out;
+		}
+		for (size_t i = 0; i < take; i++) {
+			if (x->buf[i] != '\n')
+				continue;
+			if (i == line_start || (line_start != SIZE_MAX && i == line_start + 1 &&
+						x->buf[i - 1] == '\r')) {
+				head_end = i + 1;
+				break;
+			}
+			if (nlines == XFFW_MAX_LINES) {
+				lines_full = true;
+				break;
+			}
+			ends[nlines++] = i;
+			line_start = i + 1;
+		}
+		for (size_t i = 0; i < nlines && !x->bad; i++)
+			one_line(x, i ? ends[i - 1] + 1 : 0, ends[i], false);
+		if (x->bad) {
+			status = HEAD_NOT_HTTP1_LINE;
+			goto out;
+		}
+		if (head_end) {
+			x->head_bytes += head_end;
+			emit_part(x, XFFW_REC_F_HEAD_END);
+			goto out;
+		}
+		last = nlines ? ends[nlines - 1] + 1 : 0;
+		if (nlines && (!seg_end || lines_full)) {
+			used = last;
+		} else if (seg_end && take - last <= XFFW_CARRY_MAX && (nlines || !x->cont)) {
+			used = take; /* the kernel carries it to the next segment */
+		} else {
+			one_line(x, last, take, true);
+			if (x->bad) {
+				status = HEAD_NOT_HTTP1_LINE;
+				goto out;
+			}
+			used = take;
+		}
+		pos += used;
+		x->head_bytes += used;
+		if (x->head_bytes > XFFW_HEAD_HARD_MAX) {
+			status = HEAD_TOO_LONG;
+			goto out;
+		}
+	}
+	if (x->data_len)
+		emit_part(x, 0);
+out:
+	free(x);
+	return status;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -18,18 +18,24 @@ enum head_status {
 	HEAD_OK = 0,
 	HEAD_NOT_METHOD,     /* does not start with a method token and a space */
 	HEAD_NOT_HTTP1_LINE, /* the request line does not end in " HTTP/1.x" */
+	HEAD_TOO_LONG,	     /* no blank line within XFFW_HEAD_HARD_MAX bytes */
 };
+
+/* Receives each record the extractor writes (@size bytes at @rec). */
+typedef void (*head_record_fn)(void *ctx, const struct xffw_record *rec, size_t size);
 
 /* Why @status was returned, as a short phrase for error messages. */
 const char *head_status_str(enum head_status status);
 
 /*
- * Fills the data area and the head-related header fields (flags, data_len,
- * head_len, payload_len) of @rec from @len payload bytes, keeping the fields
- * whose bit is set in @field_mask. The tuple and timestamp are left alone.
+ * The REQUEST records the kernel writes for @len payload bytes that are the
+ * first segment of a new connection, keeping the fields whose bit is set in
+ * @field_mask and @budget bytes of head: each goes to @emit. Only the record
+ * header's abi_version, type, flags, data_len, msg and part are set; the rest
+ * (tuple, times, flow) is zero.
  */
 enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field_mask,
-			      struct xffw_record *rec);
+			      uint32_t budget, head_record_fn emit, void *ctx);
 
 /*
  * Checks a request head given as text (`xffwatch resolve`): a request line

@@ -156,6 +156,16 @@ static inline __attribute__((always_inline)) void jsonw_bool(struct jsonw *j, co
 		jsonw_raw(j, "false", 5);
 }
 
+/* Raw "key":value members (a program literal) in the open object. */
+static inline __attribute__((always_inline)) void jsonw_members_literal(struct jsonw *j,
+									const char *s)
+{
+	if (!j->first[j->depth])
+		jsonw_char(j, ',');
+	j->first[j->depth] = false;
+	jsonw_raw(j, s, strlen(s));
+}
+
 /* Appends a raw newline: the end of a JSON-lines record. */
 static inline __attribute__((always_inline)) void jsonw_newline(struct jsonw *j)
 {

@@ -37,6 +37,9 @@ void options_defaults(struct options *o)
 	o->global.hops = -1;
 	strcpy(o->output, "-");
 	o->attach = ATTACH_AUTO;
+	o->response_timeout_ms = OPT_RESPONSE_TIMEOUT_MS_DEFAULT;
+	o->head_budget = XFFW_HEAD_BUDGET;
+	o->flows = XFFW_FLOWS_DEFAULT;
 }
 
 size_t options_port_count(const struct options *o)
@@ -188,6 +191,55 @@ int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen
 		*mode = ATTACH_TC;
 	else
 		return fail(why, whylen, -EINVAL, "'%s' is not one of auto, tcx, tc", s);
+	return 0;
+}
+
+int parse_seconds(const char *s, unsigned int *ms, unsigned int max_ms, char *why, size_t whylen)
+{
+	unsigned long long v = 0;
+	int decimals = -1;
+	const char *p = s;
+
+	for (; *p; p++) {
+		if (*p == '.' && decimals < 0 && p != s) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || decimals >= 3 || v > 1000000000ULL)
+			return fail(why, whylen, -EINVAL,
+				    "'%s' is not a number of seconds (up to three decimals)", s);
+		v = v * 10 + (unsigned long long)(*p - '0');
+		if (decimals >= 0)
+			decimals++;
+	}
+	if (p == s || (decimals == 0))
+		return fail(why, whylen, -EINVAL,
+			    "'%s' is not a number of seconds (up to three decimals)", s);
+	for (int d = decimals < 0 ? 0 : decimals; d < 3; d++)
+		v *= 10;
+	if (v == 0 || v > max_ms)
+		return fail(why, whylen, -EINVAL, "'%s' is out of range (0.001 to %u seconds)", s,
+			    max_ms / 1000);
+	*ms = (unsigned int)v;
+	return 0;
+}
+
+int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned int *v, char *why,
+		     size_t whylen)
+{
+	unsigned long long n = 0;
+	const char *p = s;
+
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 0xffffffffULL)
+			return fail(why, whylen, -EINVAL, "'%s' is not a whole number", s);
+		n = n * 10 + (unsigned long long)(*p - '0');
+	}
+	if (p == s)
+		return fail(why, whylen, -EINVAL, "'%s' is not a whole number", s);
+	if (n < min || n > max)
+		return fail(why, whylen, -EINVAL, "'%s' is out of range (%u to %u)", s, min, max);
+	*v = (unsigned int)n;
 	return 0;
 }
 

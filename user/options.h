@@ -23,6 +23,13 @@
 #define OPT_MAX_HOPS	    CHAIN_MAX
 #define DEFAULT_CONFIG_PATH "/etc/xffwatch/xffwatch.conf"
 
+/* How long a request waits for its response (nginx's proxy_read_timeout default). */
+#define OPT_RESPONSE_TIMEOUT_MS_DEFAULT 60000
+#define OPT_RESPONSE_TIMEOUT_MS_MAX	(24U * 3600 * 1000)
+#define OPT_HEAD_BUDGET_MIN		1024
+#define OPT_FLOWS_MIN			1024
+#define OPT_FLOWS_MAX			(1U << 24)
+
 enum attach_mode {
 	ATTACH_AUTO, /* TCX link, clsact filter where the kernel has no TCX */
 	ATTACH_TCX,
@@ -50,8 +57,12 @@ struct options {
 	size_t nifaces;
 	struct xffw_port_set ports;
 	char output[PATH_MAX]; /* "-" for standard output */
+	char stats[PATH_MAX];  /* counters as JSON, "" for none */
 	enum attach_mode attach;
-	int verbosity; /* 0 info, 1 debug, 2 debug with libbpf */
+	int verbosity;			  /* 0 info, 1 debug, 2 debug with libbpf */
+	unsigned int response_timeout_ms; /* then a request is written with no-response */
+	unsigned int head_budget;	  /* bytes of a request head whose fields are kept */
+	unsigned int flows;		  /* size of the kernel's flow table */
 
 	struct rule_opts global;
 	struct rule_opts listeners[OPT_MAX_LISTENERS];
@@ -86,6 +97,11 @@ int parse_header_list(const char *s, struct rule_opts *r, char *why, size_t whyl
 int parse_hops(const char *s, int *hops, char *why, size_t whylen);
 int parse_bool(const char *s, bool *v, char *why, size_t whylen);
 int parse_attach(const char *s, enum attach_mode *mode, char *why, size_t whylen);
+/* Seconds, with up to three decimals ("2.5"), into milliseconds. */
+int parse_seconds(const char *s, unsigned int *ms, unsigned int max_ms, char *why, size_t whylen);
+/* A decimal number in [@min, @max]. */
+int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned int *v, char *why,
+		     size_t whylen);
 int add_iface(struct options *o, const char *name, char *why, size_t whylen);
 int check_iface_name(const char *name, char *why, size_t whylen);
 /* "port=8000 iface=docker0 trust=... external=... header=... recursive=off hops=1" */

@@ -84,22 +84,30 @@ static int split_request_line(struct http_request *req, struct str line, bool cu
 	return 0;
 }
 
-int record_decode(const void *data, size_t size, struct http_request *req)
+int record_check(const void *data, size_t size)
 {
 	const struct xffw_record_hdr *h = data;
-	const uint8_t *p, *end;
-	bool have_line = false;
 
-	if (size < sizeof(*h) || h->abi_version != XFFW_ABI_VERSION || h->type != XFFW_REC_REQUEST)
+	if (size < sizeof(*h) || h->abi_version != XFFW_ABI_VERSION)
+		return -EBADMSG;
+	if (h->type < XFFW_REC_REQUEST || h->type > XFFW_REC_NOT_HTTP)
 		return -EBADMSG;
 	if (h->data_len > size - sizeof(*h) || h->data_len > XFFW_DATA_MAX)
 		return -EBADMSG;
+	if (h->type != XFFW_REC_REQUEST && h->data_len)
+		return -EBADMSG;
 	if (h->family != XFFW_FAMILY_IPV4 && h->family != XFFW_FAMILY_IPV6)
 		return -EBADMSG;
+	return h->type;
+}
 
+void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h)
+{
 	memset(req, 0, offsetof(struct http_request, fields));
 	/* (count[] and first[] are zeroed with the rest of the head of the struct.) */
 	req->ts_ns = h->ts_ns;
+	req->flow_id = h->flow_id;
+	req->msg = h->msg;
 	req->ifindex = h->ifindex;
 	req->seq = h->seq;
 	req->rec_flags = h->flags;
@@ -107,10 +115,16 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 	ip_from_bytes(&req->daddr, h->family, h->daddr);
 	req->sport = h->sport;
 	req->dport = h->dport;
+}
 
-	p = (const uint8_t *)data + sizeof(*h);
-	end = p + h->data_len;
-	while (p < end) {
+int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool line_optional)
+{
+	const uint8_t *end = len ? p + len : p;
+	bool have_line = false;
+
+	req->nfields = 0;
+	memset(req->count, 0, sizeof(req->count));
+	while (len && p < end) {
 		struct xffw_field_hdr fh;
 		struct str value;
 
@@ -124,10 +138,10 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 		p += fh.len;
 
 		if (fh.id == XFFW_F_REQUEST_LINE) {
-			if (have_line ||
-			    split_request_line(req, value,
-					       fh.flags & XFFW_FIELD_F_TRUNC_TAIL ||
-						       h->flags & XFFW_REC_F_HEAD_INCOMPLETE))
+			bool cut = fh.flags & (XFFW_FIELD_F_TRUNC_TAIL | XFFW_FIELD_F_CONT) ||
+				   !(req->rec_flags & XFFW_REC_F_HEAD_END);
+
+			if (have_line || split_request_line(req, value, cut))
 				return -EBADMSG;
 			have_line = true;
 			continue;
@@ -140,7 +154,24 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 			req->first[fh.id] = (uint16_t)req->nfields;
 		req->fields[req->nfields++] = (struct req_field){ fh.id, fh.flags, value };
 	}
-	return have_line ? 0 : -EBADMSG;
+	return have_line || line_optional ? 0 : -EBADMSG;
+}
+
+int record_decode(const void *data, size_t size, struct http_request *req)
+{
+	const struct xffw_record_hdr *h = data;
+
+	if (record_check(data, size) != XFFW_REC_REQUEST)
+		return -EBADMSG;
+	request_from_hdr(req, h);
+	return fields_decode((const uint8_t *)data + sizeof(*h), h->data_len, req, false);
+}
+
+bool field_keeps_tail(unsigned int id)
+{
+	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
+	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
+	       id == XFFW_F_TRUE_CLIENT_IP;
 }
 
 bool req_field_truncated(const struct http_request *req, unsigned int id)
@@ -153,7 +184,6 @@ bool req_field_truncated(const struct http_request *req, unsigned int id)
 
 bool req_head_incomplete(const struct http_request *req)
 {
-	return (req->rec_flags &
-		(XFFW_REC_F_HEAD_INCOMPLETE | XFFW_REC_F_LINES_LIMIT | XFFW_REC_F_DATA_FULL)) ||
-	       (req->flags & REQ_F_TOO_MANY_FIELDS);
+	return !(req->rec_flags & XFFW_REC_F_HEAD_END) || (req->rec_flags & XFFW_REC_F_BUDGET) ||
+	       (req->flags & (REQ_F_TOO_MANY_FIELDS | REQ_F_PARTS_LOST | REQ_F_CAPPED));
 }

@@ -26,14 +26,18 @@ struct req_field {
 };
 
 enum {
-	REQ_F_TOO_MANY_FIELDS = 1 << 0,
+	REQ_F_TOO_MANY_FIELDS = 1 << 0, /* more field lines than REQ_MAX_FIELDS */
+	REQ_F_PARTS_LOST = 1 << 1,	/* a part of the head never arrived (ring buffer full) */
+	REQ_F_CAPPED = 1 << 2,		/* the daemon's size caps cut a value or dropped fields */
 };
 
 struct http_request {
-	uint64_t ts_ns; /* CLOCK_MONOTONIC, 0 when not from the wire */
+	uint64_t ts_ns; /* CLOCK_MONOTONIC of the first byte, 0 when not from the wire */
+	uint64_t flow_id;
+	uint32_t msg; /* request number on the flow */
 	uint32_t ifindex;
 	uint32_t seq;
-	uint16_t rec_flags; /* XFFW_REC_F_* */
+	uint16_t rec_flags; /* XFFW_REC_F_* of all its parts */
 	uint16_t flags;	    /* REQ_F_* */
 	struct ip_addr saddr, daddr;
 	uint16_t sport, dport;
@@ -56,9 +60,24 @@ const char *field_key(unsigned int id);
 unsigned int field_by_key(const char *key);
 
 /*
- * Decodes a kernel record of @size bytes into @req, whose views point into
- * @data. Returns 0, or -EBADMSG when the record is malformed (wrong ABI
- * version, type, lengths or request line).
+ * Checks the header of a kernel record of @size bytes: ABI version, type,
+ * family, data length. Returns the record type, or -EBADMSG.
+ */
+int record_check(const void *data, size_t size);
+
+/* Fills the tuple and the header-derived members of @req (fields untouched). */
+void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h);
+
+/*
+ * Decodes a field area (field headers and values, as in a REQUEST record)
+ * into @req's request line and fields, whose views point into @data. The
+ * request line may be missing only when @line_optional. Returns 0 or -EBADMSG.
+ */
+int fields_decode(const uint8_t *data, size_t len, struct http_request *req, bool line_optional);
+
+/*
+ * Decodes one complete REQUEST record (the whole head in one part) of @size
+ * bytes into @req. Returns 0, or -EBADMSG when the record is malformed.
  */
 int record_decode(const void *data, size_t size, struct http_request *req);
 
@@ -72,6 +91,9 @@ static inline size_t req_field_count(const struct http_request *req, unsigned in
 		*first = n ? &req->fields[req->first[id]] : NULL;
 	return n;
 }
+
+/* Is a cut value of field @id kept by its end? (Chains and single-IP headers: the trust walk starts there.) */
+bool field_keeps_tail(unsigned int id);
 
 /* Does any line of @id carry a truncation flag? */
 bool req_field_truncated(const struct http_request *req, unsigned int id);

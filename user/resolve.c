@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "head_extract.h"
 #include "resolve.h"
+#include "tracker.h"
 
 /* Input beyond this is refused: a head the kernel would cut long before. */
 #define RESOLVE_INPUT_MAX (64 * 1024)
@@ -63,6 +64,52 @@ static void loopback(struct ip_addr *a, int family)
 	ip_from_bytes(a, family, family == 4 ? v4 : v6);
 }
 
+struct resolve_run {
+	const struct options *o;
+	const struct resolve_args *r;
+	struct tracker *tracker;
+	struct xffw_record_hdr tuple; /* what the kernel would have filled in */
+	int printed;
+};
+
+/* The extractor's records, completed with the tuple, go through the daemon's tracker. */
+static void on_head_record(void *ctx, const struct xffw_record *rec, size_t size)
+{
+	static struct xffw_record copy;
+	struct resolve_run *run = ctx;
+
+	memcpy(&copy, rec, size);
+	copy.hdr.family = run->tuple.family;
+	memcpy(copy.hdr.saddr, run->tuple.saddr, 16);
+	memcpy(copy.hdr.daddr, run->tuple.daddr, 16);
+	copy.hdr.sport = run->tuple.sport;
+	copy.hdr.dport = run->tuple.dport;
+	copy.hdr.flow_id = 1;
+	tracker_record(run->tracker, &copy, size, 0);
+}
+
+static void on_resolved(void *ctx, const struct exchange *x)
+{
+	static struct resolution res;
+	static struct trust_trace trace;
+	struct resolve_run *run = ctx;
+	const struct trust_rule *rule;
+	struct audit_meta meta = { 0 };
+	struct jsonw j;
+
+	meta.ifname = run->r->iface[0] ? run->r->iface : run->o->ifaces[0];
+	clock_gettime(CLOCK_REALTIME, &meta.when);
+	rule = trust_pick(run->o->rules, run->o->nrules, x->req->dport, meta.ifname);
+	trust_resolve(rule, x->req, &res, run->r->explain ? &trace : NULL);
+	jsonw_init(&j);
+	audit_format(&j, x->req, &res, &meta);
+	if (run->r->explain)
+		fputs(trace.text, stderr);
+	fwrite(j.buf, 1, j.len, stdout);
+	jsonw_free(&j);
+	run->printed++;
+}
+
 static unsigned int first_port(const struct options *o)
 {
 	for (unsigned int p = 1; p <= 65535; p++)
@@ -75,14 +122,11 @@ int resolve_main(int argc, char **argv)
 {
 	static struct options o;
 	static struct resolve_args r;
-	static struct xffw_record rec;
-	static struct http_request req;
-	static struct resolution res;
-	static struct trust_trace trace;
 	static char buf[RESOLVE_INPUT_MAX + 2];
-	const struct trust_rule *rule;
-	struct audit_meta meta = { 0 };
-	struct jsonw j;
+	struct tracker_config tc = { .max_pending = 1, .max_per_flow = 1 };
+	struct resolve_run run = { .o = &o, .r = &r };
+	struct ip_addr dest;
+	enum head_status hs;
 	char err[160];
 	size_t len;
 	ssize_t n;
@@ -108,29 +152,25 @@ int resolve_main(int argc, char **argv)
 	len = (size_t)n;
 	if (head_validate(buf, &len, sizeof(buf), err, sizeof(err)))
 		return head_error("%s", err), 2;
-	if (head_extract((const uint8_t *)buf, len, ~0U, &rec) != HEAD_OK)
-		return head_error("line 1: not an HTTP/1.x request line"), 2;
 
-	rec.hdr.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
-	memcpy(rec.hdr.saddr, r.peer.b, 16);
+	dest = r.destination;
 	if (!r.have_destination)
-		loopback(&r.destination, family);
-	memcpy(rec.hdr.daddr, r.destination.b, 16);
-	rec.hdr.sport = r.peer_port;
-	rec.hdr.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
-	if (record_decode(&rec, sizeof(rec.hdr) + rec.hdr.data_len, &req))
+		loopback(&dest, family);
+	run.tuple.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
+	memcpy(run.tuple.saddr, r.peer.b, 16);
+	memcpy(run.tuple.daddr, dest.b, 16);
+	run.tuple.sport = r.peer_port;
+	run.tuple.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
+
+	run.tracker = tracker_new(&tc, on_resolved, &run);
+	if (!run.tracker)
+		return head_error("out of memory"), 1;
+	hs = head_extract((const uint8_t *)buf, len, ~0U, o.head_budget, on_head_record, &run);
+	/* No response will come: the request is written as it stands. */
+	if (hs == HEAD_OK)
+		tracker_flush(run.tracker);
+	tracker_free(run.tracker);
+	if (hs != HEAD_OK || run.printed != 1)
 		return head_error("line 1: not an HTTP/1.x request line"), 2;
-
-	meta.ifname = r.iface[0] ? r.iface : o.ifaces[0];
-	clock_gettime(CLOCK_REALTIME, &meta.when);
-	rule = trust_pick(o.rules, o.nrules, req.dport, meta.ifname);
-	trust_resolve(rule, &req, &res, r.explain ? &trace : NULL);
-
-	jsonw_init(&j);
-	audit_format(&j, &req, &res, &meta);
-	if (r.explain)
-		fputs(trace.text, stderr);
-	fwrite(j.buf, 1, j.len, stdout);
-	jsonw_free(&j);
 	return fflush(stdout) ? 1 : 0;
 }

@@ -9,8 +9,8 @@
 static const char usage[] =
 	"Usage: xffwatch status [--iface IF]...\n"
 	"List the xffwatch programs attached to interfaces, one line each:\n"
-	"  IFACE ingress tcx link LINK_ID prog PROG_ID\n"
-	"  IFACE ingress tc handle HANDLE prio PRIO prog PROG_ID\n"
+	"  IFACE ingress|egress tcx link LINK_ID prog PROG_ID\n"
+	"  IFACE ingress|egress tc handle HANDLE prio PRIO prog PROG_ID\n"
 	"Without --iface, every interface of this network namespace is looked at.\n"
 	"Exit status: 0 when something is attached, 1 when nothing is, 2 on bad usage.\n";
 
@@ -24,11 +24,12 @@ static int show(int ifindex)
 
 		if_indextoname((unsigned int)e[i].ifindex, name);
 		if (e[i].kind == ATTACH_TCX)
-			printf("%s ingress tcx link %u prog %u\n", name, e[i].link_id,
-			       e[i].prog_id);
+			printf("%s %s tcx link %u prog %u\n", name, hook_dir_name(e[i].dir),
+			       e[i].link_id, e[i].prog_id);
 		else
-			printf("%s ingress tc handle %#x prio %#x prog %u\n", name, XFFW_TC_HANDLE,
-			       XFFW_TC_PRIORITY, e[i].prog_id);
+			printf("%s %s tc handle %#x prio %#x prog %u\n", name,
+			       hook_dir_name(e[i].dir), XFFW_TC_HANDLE, XFFW_TC_PRIORITY,
+			       e[i].prog_id);
 	}
 	return n;
 }

@@ -22,6 +22,7 @@ static const char *const finding_names[FINDING__MAX] = {
 	[FINDING_MISSING_FORWARDED_HEADER] = "missing-forwarded-header",
 	[FINDING_MULTIPLE_HEADER_LINES] = "multiple-header-lines",
 	[FINDING_TRUNCATED] = "truncated",
+	[FINDING_NO_RESPONSE] = "no-response",
 };
 
 const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = {

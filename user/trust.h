@@ -22,6 +22,7 @@ enum finding {
 	FINDING_MISSING_FORWARDED_HEADER,
 	FINDING_MULTIPLE_HEADER_LINES,
 	FINDING_TRUNCATED,
+	FINDING_NO_RESPONSE, /* set by the daemon: no response was seen */
 	FINDING__MAX,
 };
 

@@ -101,14 +101,23 @@ size_t pkt_build(const struct pkt_spec *s, const void *payload, size_t len, uint
 		tcp.dest = htons(s->dport);
 		tcp.seq = htonl(s->seq);
 		tcp.doff = (unsigned)(s->doff_words ? s->doff_words : (int)(tcp_len / 4)) & 0xf;
-		tcp.ack = 1;
-		tcp.psh = len > 0;
+		if (s->tcp_flags) {
+			tcp.fin = !!(s->tcp_flags & PKT_FIN);
+			tcp.syn = !!(s->tcp_flags & PKT_SYN);
+			tcp.rst = !!(s->tcp_flags & PKT_RST);
+			tcp.psh = !!(s->tcp_flags & PKT_PSH);
+			tcp.ack = !!(s->tcp_flags & PKT_ACK);
+		} else {
+			tcp.ack = 1;
+			tcp.psh = len > 0;
+		}
 		tcp.window = htons(512);
 		memcpy(p, &tcp, sizeof(tcp));
 		memset(p + sizeof(tcp), 1 /* NOP */, tcp_len - sizeof(tcp));
 		p += tcp_len;
 	}
-	memcpy(p, payload, len);
+	if (len)
+		memcpy(p, payload, len);
 	*payload_off = (size_t)(p - buf);
 	return total;
 }

@@ -22,6 +22,15 @@ struct pkt_spec {
 	int ip_len_delta;      /* added to the IP length field (lie about it) */
 	int ihl_words;	       /* IPv4 header words; 0 means 5 */
 	int doff_words;	       /* TCP data offset; 0 means the real one */
+	uint8_t tcp_flags;     /* PKT_* flags; 0 means ACK (and PSH with a payload) */
+};
+
+enum {
+	PKT_FIN = 1 << 0,
+	PKT_SYN = 1 << 1,
+	PKT_RST = 1 << 2,
+	PKT_PSH = 1 << 3,
+	PKT_ACK = 1 << 4,
 };
 
 /*

@@ -16,8 +16,9 @@ e2e_init
 e2e_textbook "$OFFLOAD"
 
 events="$E2E_TMP/events.json"
+stats="$E2E_TMP/stats.json"
 # The defaults (lo, ports 5000/8000/8080, loopback trusted), plus eth0 to see bypassers.
-e2e_xffwatch "$srv" "$events" --iface lo --iface eth0
+e2e_xffwatch "$srv" "$events" --iface lo --iface eth0 --stats "$stats"
 
 client() { ip netns exec "$cli" curl -s -g -o /dev/null -w '%{http_code}' "$@"; }
 
@@ -41,19 +42,23 @@ client -X POST -H 'Cookie: session=SECRET-COOKIE' -H 'Authorization: Bearer SECR
 
 total=$((N + 6))
 e2e_wait_lines "$events" "$total" || true
-# SIGUSR1: the counters on stderr while running; nothing lost.
+# SIGUSR1: the counters on stderr and in the stats file while running; nothing lost.
 kill -USR1 "$XFFW_PID"
 for _ in $(seq 1 50); do
-	grep -q "counters:" "$E2E_TMP/xffwatch.log" && break
+	grep -q "counters:" "$E2E_TMP/xffwatch.log" && [ -s "$stats" ] && break
 	sleep 0.05
 done
-grep -q "counters: .*requests=$total ringbuf_lost=0 " "$E2E_TMP/xffwatch.log" ||
-	{ cat "$E2E_TMP/xffwatch.log" >&2; e2e_fail "SIGUSR1 did not print the expected counters"; }
+grep -q 'counters: {"requests":' "$E2E_TMP/xffwatch.log" ||
+	{ cat "$E2E_TMP/xffwatch.log" >&2; e2e_fail "SIGUSR1 did not print the counters"; }
+jq -e ".requests == $total and .responses == $total and .paired == $total
+	and .ringbuf_lost == 0 and .no_response == 0 and .events_written == $total
+	and .kernel.gaps == 0 and .kernel.desyncs == 0" "$stats" >/dev/null ||
+	{ cat "$stats" >&2; e2e_fail "SIGUSR1 counters are not as expected"; }
 kill -0 "$XFFW_PID" || e2e_fail "SIGUSR1 stopped the daemon"
 e2e_stop "$XFFW_PID" INT
 [ "$(grep -c "counters:" "$E2E_TMP/xffwatch.log")" -eq 2 ] || e2e_fail "no counters printed at exit"
-grep -q "events_written=$total events_dropped=0 decode_errors=0" "$E2E_TMP/xffwatch.log" ||
-	e2e_fail "exit counters do not show $total events written"
+jq -e ".events_written == $total and .events_dropped == 0 and .tracker.bad_records == 0" \
+	"$stats" >/dev/null || { cat "$stats" >&2; e2e_fail "exit counters do not show $total events"; }
 
 lines=$(wc -l <"$events")
 [ "$lines" -eq "$total" ] || { cat "$events" >&2; e2e_fail "$lines events, expected $total"; }
@@ -64,6 +69,7 @@ e2e_expect_count "$events" '(.url.path | startswith("/plain/")) and .client.ip =
 	and .source.ip == "127.0.0.1" and .destination.ip == "127.0.0.1"
 	and .destination.port == 5000 and .http.request.method == "GET" and .http.version == "1.0"
 	and .url.domain == "198.18.0.2" and (.user_agent.original | startswith("e2e-agent/"))
+	and .http.response.status_code == 200 and .event.duration > 0
 	and .xffwatch.trust.header == "x-forwarded-for" and .xffwatch.findings == []
 	and .event.dataset == "xffwatch.audit" and .observer.ingress.interface.name == "lo"
 	and (."@timestamp" | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z$"))' \
@@ -79,7 +85,7 @@ e2e_expect_count "$events" '.url.path == "/forged" and .client.ip == "198.18.0.1
 
 e2e_expect_count "$events" '.url.path == "/bypass" and .client.ip == "198.18.0.1"
 	and .source.ip == "198.18.0.1" and .xffwatch.trust.header == "peer"
-	and .observer.ingress.interface.name == "eth0"
+	and .observer.ingress.interface.name == "eth0" and .http.response.status_code == 200
 	and (.xffwatch.findings | index("spoofed-header-from-untrusted-peer"))' 1 "bypass over IPv4"
 
 e2e_expect_count "$events" '.url.path == "/v6" and .client.ip == "fd00::1"

@@ -8,28 +8,111 @@
 
 #include "head_extract.h"
 #include "request.h"
+#include "tracker.h"
+
+struct head_run {
+	struct xffw_record_hdr tuple;
+	struct tracker *t;
+	struct http_request *out;
+	char *arena; /* where the request's text is copied */
+	size_t used;
+	int got;
+};
+
+static inline struct str helper_keep(struct head_run *r, struct str s)
+{
+	struct str k = { r->arena + r->used, s.len };
+
+	if (s.len)
+		memcpy(r->arena + r->used, s.p, s.len);
+	r->used += s.len;
+	return k;
+}
+
+/* The exchange's request, copied out of the tracker (which frees its own). */
+static inline void helper_exchange(void *ctx, const struct exchange *x)
+{
+	struct head_run *r = ctx;
+	struct http_request *q = r->out;
+
+	memcpy(q, x->req, sizeof(*q));
+	r->used = 0;
+	q->method = helper_keep(r, q->method);
+	q->target = helper_keep(r, q->target);
+	if (q->version.p)
+		q->version = helper_keep(r, q->version);
+	for (size_t i = 0; i < q->nfields; i++)
+		q->fields[i].value = helper_keep(r, q->fields[i].value);
+	r->got++;
+}
+
+static inline void helper_record(void *ctx, const struct xffw_record *rec, size_t size)
+{
+	static struct xffw_record copy;
+	struct head_run *r = ctx;
+
+	memcpy(&copy, rec, size);
+	copy.hdr.family = r->tuple.family;
+	memcpy(copy.hdr.saddr, r->tuple.saddr, 16);
+	memcpy(copy.hdr.daddr, r->tuple.daddr, 16);
+	copy.hdr.sport = 40000;
+	copy.hdr.dport = 5000;
+	copy.hdr.ts_ns = 1;
+	copy.hdr.flow_id = 1;
+	tracker_record(r->t, &copy, size, 0);
+}
 
 /*
- * Builds the kernel record for @head from @peer (IPv4 or IPv6 text) to the
- * app, then decodes it into @req (whose views point into @rec).
- * Returns 0, or -1 if the head is not a request or the record does not decode.
+ * The request the daemon would see for @head, sent by @peer (IPv4 or IPv6
+ * text) to the app: the kernel twin's records joined by the tracker. @rec is
+ * scratch space for the request's text, which @req points into.
+ * Returns 0, or -1 if the head is not a request.
  */
 static inline int req_from_head(const char *head, size_t len, const char *peer,
 				struct xffw_record *rec, struct http_request *req)
 {
+	static char arena[1 << 17];
+	struct tracker_config cfg = { .max_pending = 1, .max_per_flow = 1 };
+	struct head_run r = { .out = req, .arena = arena };
 	int v6 = strchr(peer, ':') != NULL;
+	enum head_status hs;
 
+	(void)rec;
+	r.tuple.family = v6 ? XFFW_FAMILY_IPV6 : XFFW_FAMILY_IPV4;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, peer, r.tuple.saddr) != 1)
+		return -1;
+	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "::1" : "127.0.0.1", r.tuple.daddr);
+	r.t = tracker_new(&cfg, helper_exchange, &r);
+	if (!r.t)
+		return -1;
+	hs = head_extract((const unsigned char *)head, len, ~0U, XFFW_HEAD_BUDGET, helper_record,
+			  &r);
+	if (hs == HEAD_OK)
+		tracker_flush(r.t);
+	tracker_free(r.t);
+	return hs == HEAD_OK && r.got == 1 ? 0 : -1;
+}
+
+static inline void helper_one_record(void *ctx, const struct xffw_record *rec, size_t size)
+{
+	struct xffw_record *out = ctx;
+
+	if (!out->hdr.abi_version)
+		memcpy(out, rec, size);
+}
+
+/* The first record the twin writes for @head, with an IPv4 loopback tuple. 0 or -1. */
+static inline int record_from_head(const char *head, size_t len, struct xffw_record *rec)
+{
 	memset(rec, 0, sizeof(*rec));
-	if (head_extract((const unsigned char *)head, len, ~0U, rec) != HEAD_OK)
+	if (head_extract((const unsigned char *)head, len, ~0U, XFFW_HEAD_BUDGET, helper_one_record,
+			 rec) != HEAD_OK)
 		return -1;
-	rec->hdr.family = v6 ? XFFW_FAMILY_IPV6 : XFFW_FAMILY_IPV4;
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, peer, rec->hdr.saddr) != 1)
-		return -1;
-	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "::1" : "127.0.0.1", rec->hdr.daddr);
-	rec->hdr.sport = 40000;
-	rec->hdr.dport = 5000;
-	rec->hdr.ts_ns = 1;
-	return record_decode(rec, sizeof(rec->hdr) + rec->hdr.data_len, req) ? -1 : 0;
+	rec->hdr.family = XFFW_FAMILY_IPV4;
+	rec->hdr.saddr[0] = rec->hdr.daddr[0] = 127;
+	rec->hdr.saddr[3] = rec->hdr.daddr[3] = 1;
+	rec->hdr.flow_id = 1;
+	return 0;
 }
 
 #endif

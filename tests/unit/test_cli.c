@@ -77,6 +77,28 @@ static void test_defaults(void **state)
 	assert_int_equal(g->headers[0], XFFW_F_X_FORWARDED_FOR);
 	assert_true(g->recursive);
 	assert_int_equal(g->hops, -1);
+	assert_int_equal(opts.response_timeout_ms, 60000);
+	assert_int_equal(opts.head_budget, 16384);
+	assert_int_equal(opts.flows, 65536);
+	assert_string_equal(opts.stats, "");
+}
+
+static void test_stream_options(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--response-timeout", "2.5", "--head-budget", "1024", "--flows",
+			       "4096", "--stats", "/run/x.json", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.response_timeout_ms, 2500);
+	assert_int_equal(opts.head_budget, 1024);
+	assert_int_equal(opts.flows, 4096);
+	assert_string_equal(opts.stats, "/run/x.json");
+	assert_int_equal(parse("--response-timeout", "0.001", NULL), CLI_RUN);
+	assert_int_equal(opts.response_timeout_ms, 1);
+	assert_int_equal(parse("--response-timeout", "86400", "--head-budget", "65536", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.response_timeout_ms, 86400000);
+	assert_int_equal(opts.head_budget, 65536);
 }
 
 static void test_values(void **state)
@@ -201,6 +223,20 @@ static void test_errors(void **state)
 		{ "--port" },
 		{ "stray" },
 		{ "--output", "" },
+		{ "--response-timeout", "0" },
+		{ "--response-timeout", "-1" },
+		{ "--response-timeout", "1.2345" },
+		{ "--response-timeout", "86401" },
+		{ "--response-timeout", "1." },
+		{ "--response-timeout", ".5" },
+		{ "--response-timeout", "10s" },
+		{ "--head-budget", "1023" },
+		{ "--head-budget", "65537" },
+		{ "--head-budget", "16k" },
+		{ "--flows", "1023" },
+		{ "--flows", "99999999999" },
+		{ "--flows", "" },
+		{ "--stats", "" },
 		{ "--config", "/nonexistent/xffwatch.conf" },
 	};
 	int saved = dup(STDERR_FILENO);
@@ -219,6 +255,7 @@ static void test_errors(void **state)
 	/* resolve: --peer is needed, --output is not one of its options. */
 	if (parse_resolve(NULL) != CLI_USAGE_ERROR ||
 	    parse_resolve("--peer", "1.2.3.4", "--output", "x", NULL) != CLI_USAGE_ERROR ||
+	    parse_resolve("--peer", "1.2.3.4", "--flows", "4096", NULL) != CLI_USAGE_ERROR ||
 	    parse_resolve("--peer", "1.2.3.4.5", NULL) != CLI_USAGE_ERROR) {
 		dup2(saved, STDERR_FILENO);
 		fail_msg("resolve accepted a bad command line");
@@ -233,7 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_values),
 		cmocka_unit_test(test_listeners), cmocka_unit_test(test_resolve_args),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors),	  cmocka_unit_test(test_stream_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -43,6 +43,10 @@ static const char full[] =
 	"ports = ( 5000, \"8000-8002\" );\n"
 	"output = \"/var/log/xffwatch.json\";\n"
 	"attach = \"tc\";\n"
+	"response_timeout = 2.5;\n"
+	"head_budget = 4096;\n"
+	"flows = 2048;\n"
+	"stats = \"/run/xffwatch/stats.json\";\n"
 	"trust = {\n"
 	"  proxies = [ \"127.0.0.1\", \"::1\" ];\n"
 	"  headers = [ \"x-forwarded-for\", \"x-real-ip\" ];\n"
@@ -68,6 +72,10 @@ static void test_full(void **state)
 			 5); /* 5000, 8000-8002, and 8080 of a listener */
 	assert_string_equal(opts.output, "/var/log/xffwatch.json");
 	assert_int_equal(opts.attach, ATTACH_TC);
+	assert_int_equal(opts.response_timeout_ms, 2500);
+	assert_int_equal(opts.head_budget, 4096);
+	assert_int_equal(opts.flows, 2048);
+	assert_string_equal(opts.stats, "/run/xffwatch/stats.json");
 	assert_int_equal(opts.nrules, 4);
 	r = &opts.rules[3];
 	assert_int_equal(r->ntrusted, 2);
@@ -127,6 +135,12 @@ static void test_errors(void **state)
 	expect_error("interfaces = [ ];\n", "1: interfaces: needs at least one interface");
 	expect_error("listeners = (\n { port = 1;\n   interface = \"a b\"; } );\n",
 		     "3: listeners[0].interface: 'a b' is not an interface name");
+	expect_error("response_timeout = 0;\n", "1: response_timeout: '0' is out of range");
+	expect_error("response_timeout = \"60\";\n", "1: response_timeout: is a string");
+	expect_error("head_budget = 100;\n", "1: head_budget: '100' is out of range");
+	expect_error("flows = 1.5;\n", "1: flows: is a decimal number");
+	expect_error("flows = -5;\n", "1: flows: '-5' is not a whole number");
+	expect_error("stats = 5;\n", "1: stats: expected a file name");
 	expect_error("trust = { proxies = \"10.0.0.0/8,10.1.0.0/16\"; };\n",
 		     "1: trust.proxies: '10.0.0.0/8,10.1.0.0/16': one CIDR per string");
 }
@@ -158,6 +172,10 @@ static void test_print_round_trip(void **state)
 	assert_int_equal(again.nrules, opts.nrules);
 	assert_memory_equal(&again.ports, &opts.ports, sizeof(opts.ports));
 	assert_int_equal(again.nifaces, opts.nifaces);
+	assert_int_equal(again.response_timeout_ms, opts.response_timeout_ms);
+	assert_int_equal(again.head_budget, opts.head_budget);
+	assert_int_equal(again.flows, opts.flows);
+	assert_string_equal(again.stats, opts.stats);
 	for (size_t i = 0; i < opts.nrules; i++) {
 		const struct trust_rule *a = &opts.rules[i], *b = &again.rules[i];
 

@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Kernel-program tests: crafted frames through BPF_PROG_TEST_RUN, and heads
+ * Kernel-program tests, one segment at a time: crafted frames through
+ * BPF_PROG_TEST_RUN, each the first segment of a new connection, and heads
  * too big for it (the kernel caps test input at PKT_TEST_RUN_MAX bytes) over a
  * real TCP connection on loopback in a private network namespace. Every
- * record the kernel writes is compared byte for byte with the user-space
- * twin of the extractor (user/head_extract.c).
+ * request record the kernel writes is compared byte for byte with the
+ * user-space twin of the extractor (user/head_extract.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/types.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,88 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "counters.h"
+#include "harness.h"
 #include "head_extract.h"
-#include "packet.h"
-#include "xffwatch.skel.h"
-
-#define WATCHED_PORT	   5000
-#define MAX_GOT		   64
-#define TC_ACT_UNSPEC	   (-1)
-#define BPF_TCX_INGRESS_NR 46
-
-static struct xffwatch_bpf *skel;
-static struct ring_buffer *rb;
-static struct {
-	uint8_t data[sizeof(struct xffw_record)];
-	size_t size;
-} got[MAX_GOT];
-static int ngot;
-
-static int collect(void *ctx, void *data, size_t size)
-{
-	(void)ctx;
-	if (ngot < MAX_GOT && size <= sizeof(got[0].data)) {
-		memcpy(got[ngot].data, data, size);
-		got[ngot].size = size;
-	}
-	ngot++;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct xffw_port_set ports = { 0 };
-	__u32 zero = 0;
-
-	(void)state;
-	skel = xffwatch_bpf__open_and_load();
-	if (!skel)
-		return -1;
-	ports.bits[WATCHED_PORT / 64] |= 1ULL << (WATCHED_PORT % 64);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.watched_ports), &zero, &ports, BPF_ANY))
-		return -1;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), collect, NULL, NULL);
-	return rb ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	ring_buffer__free(rb);
-	xffwatch_bpf__destroy(skel);
-	return 0;
-}
-
-static uint64_t counter(unsigned int idx)
-{
-	uint64_t c[XFFW_CNT__MAX];
-
-	assert_int_equal(counters_read(bpf_map__fd(skel->maps.counters), c), 0);
-	return c[idx];
-}
-
-/* Runs one frame; asserts it passed unchanged; returns the number of records. */
-static int run_frame(const uint8_t *frame, size_t len)
-{
-	static uint8_t out[PKT_TEST_RUN_MAX + 256];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-
-	ngot = 0;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts),
-			 0);
-	assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
-	assert_int_equal(opts.data_size_out, len);
-	assert_memory_equal(out, frame, len);
-	ring_buffer__consume(rb);
-	return ngot;
-}
+#include "tests.h"
 
 static const struct pkt_spec v4 = {
 	.family = 4,
@@ -123,49 +43,95 @@ static const struct pkt_spec v6 = {
 	.seq = 0xfffffff0,
 };
 
-static int run_payload(const struct pkt_spec *spec, const char *payload, size_t len)
+/* A SYN for @spec's tuple just before its sequence number: the payload starts a new flow. */
+static void fresh_flow(const struct pkt_spec *spec)
 {
-	static uint8_t frame[PKT_TEST_RUN_MAX];
-	size_t off, n = pkt_build(spec, payload, len, frame, sizeof(frame), &off);
+	struct pkt_spec syn = *spec;
 
-	assert_true(n > 0);
-	return run_frame(frame, n);
+	syn.seq = spec->seq - 1;
+	syn.tcp_flags = PKT_SYN;
+	syn.ip_len_delta = 0;
+	syn.doff_words = 0;
+	syn.ip_fragment = 0;
+	syn.ihl_words = 0;
+	run_spec(&syn, NULL, 0);
+	got_reset();
 }
 
-/* The kernel's record @idx equals the twin's for @payload, and carries @spec's tuple. */
-static void expect_twin(int idx, const struct pkt_spec *spec, const void *payload, size_t len)
+/* The payload as the first segment of a new connection; returns the records written. */
+static int run_payload(const struct pkt_spec *spec, const void *payload, size_t len)
 {
-	static struct xffw_record want;
-	const struct xffw_record *rec = (const struct xffw_record *)got[idx].data;
-	uint8_t addr[16] = { 0 };
+	fresh_flow(spec);
+	return run_spec(spec, payload, len);
+}
 
-	memset(&want, 0, sizeof(want));
-	assert_int_equal(head_extract(payload, len, ~0U, &want), HEAD_OK);
-	assert_int_equal(got[idx].size, sizeof(rec->hdr) + rec->hdr.data_len);
-	assert_int_equal(rec->hdr.abi_version, XFFW_ABI_VERSION);
-	assert_int_equal(rec->hdr.type, XFFW_REC_REQUEST);
-	assert_int_equal(rec->hdr.flags, want.hdr.flags);
-	assert_int_equal(rec->hdr.head_len, want.hdr.head_len);
-	assert_int_equal(rec->hdr.payload_len, want.hdr.payload_len);
-	assert_int_equal(rec->hdr.data_len, want.hdr.data_len);
-	assert_memory_equal(rec->data, want.data, want.hdr.data_len);
-	assert_true(rec->hdr.ts_ns > 0);
-	if (!spec)
-		return;
-	assert_int_equal(rec->hdr.family, spec->family);
-	assert_int_equal(rec->hdr.sport, spec->sport);
-	assert_int_equal(rec->hdr.dport, spec->dport);
-	assert_int_equal(rec->hdr.seq, spec->seq);
-	inet_pton(spec->family == 4 ? AF_INET : AF_INET6, spec->saddr, addr);
-	assert_memory_equal(rec->hdr.saddr, addr, 16);
-	inet_pton(spec->family == 4 ? AF_INET : AF_INET6, spec->daddr, addr);
-	assert_memory_equal(rec->hdr.daddr, addr, 16);
+struct twin {
+	struct xffw_record rec[8];
+	size_t size[8];
+	int n;
+};
+
+static void on_twin(void *ctx, const struct xffw_record *rec, size_t size)
+{
+	struct twin *t = ctx;
+
+	assert_true(t->n < 8);
+	memcpy(&t->rec[t->n], rec, size);
+	t->size[t->n++] = size;
+}
+
+static enum head_status twin_of(const void *payload, size_t len, struct twin *t)
+{
+	memset(t, 0, sizeof(*t));
+	return head_extract(payload, len, ~0U, XFFW_HEAD_BUDGET, on_twin, t);
+}
+
+/*
+ * The kernel's records from @idx on are the twin's for @payload, and carry
+ * @spec's tuple. Returns the number of records compared.
+ */
+static int expect_twin(int idx, const struct pkt_spec *spec, const void *payload, size_t len)
+{
+	static struct twin want;
+	size_t skip = 0;
+
+	assert_int_equal(twin_of(payload, len, &want), HEAD_OK);
+	assert_int_equal(ngot - idx, want.n);
+	while (skip < len &&
+	       (((const char *)payload)[skip] == '\r' || ((const char *)payload)[skip] == '\n'))
+		skip++;
+	for (int i = 0; i < want.n; i++) {
+		const struct xffw_record *rec = got_rec(idx + i), *w = &want.rec[i];
+		uint8_t addr[16] = { 0 };
+
+		assert_int_equal(got[idx + i].size, want.size[i]);
+		assert_int_equal(rec->hdr.abi_version, XFFW_ABI_VERSION);
+		assert_int_equal(rec->hdr.type, XFFW_REC_REQUEST);
+		assert_int_equal(rec->hdr.flags, w->hdr.flags);
+		assert_int_equal(rec->hdr.msg, 0);
+		assert_int_equal(rec->hdr.part, w->hdr.part);
+		assert_int_equal(rec->hdr.data_len, w->hdr.data_len);
+		assert_memory_equal(rec->data, w->data, w->hdr.data_len);
+		assert_true(rec->hdr.ts_ns > 0);
+		assert_true(rec->hdr.flow_id > 0);
+		if (!spec)
+			continue;
+		assert_int_equal(rec->hdr.family, spec->family);
+		assert_int_equal(rec->hdr.sport, spec->sport);
+		assert_int_equal(rec->hdr.dport, spec->dport);
+		assert_int_equal(rec->hdr.seq, spec->seq + (uint32_t)skip);
+		inet_pton(spec->family == 4 ? AF_INET : AF_INET6, spec->saddr, addr);
+		assert_memory_equal(rec->hdr.saddr, addr, 16);
+		inet_pton(spec->family == 4 ? AF_INET : AF_INET6, spec->daddr, addr);
+		assert_memory_equal(rec->hdr.daddr, addr, 16);
+	}
+	return want.n;
 }
 
 /* Value of the @nth line of field @id in record @idx, or NULL. */
 static const char *field(int idx, unsigned int id, int nth, size_t *len, uint8_t *flags)
 {
-	const struct xffw_record *rec = (const struct xffw_record *)got[idx].data;
+	const struct xffw_record *rec = got_rec(idx);
 	const uint8_t *p = rec->data, *end = p + rec->hdr.data_len;
 
 	while (p + sizeof(struct xffw_field_hdr) <= end) {
@@ -195,7 +161,7 @@ static void expect_field(int idx, unsigned int id, int nth, const char *value)
 
 #define HEAD(s) s, sizeof(s) - 1
 
-static void test_ipv4_request(void **state)
+void test_ipv4_request(void **state)
 {
 	static const char head[] = "GET /hello?x=1 HTTP/1.1\r\n"
 				   "Host: app.example\r\n"
@@ -217,10 +183,10 @@ static void test_ipv4_request(void **state)
 	assert_int_equal(counter(XFFW_CNT_REQUESTS), before + 1);
 }
 
-static void test_ipv6_request(void **state)
+void test_ipv6_request(void **state)
 {
 	static const char head[] = "POST /api HTTP/1.0\nHost: [fd00::2]:5000\n"
-				   "Forwarded: for=\"[2001:db8::7]\"\n\nbody";
+				   "Forwarded: for=\"[2001:db8::7]\"\nContent-Length: 4\n\nbody";
 	struct pkt_spec hbh = v6;
 
 	(void)state;
@@ -233,7 +199,7 @@ static void test_ipv6_request(void **state)
 	expect_twin(0, &hbh, HEAD(head));
 }
 
-static void test_vlan_tags(void **state)
+void test_vlan_tags(void **state)
 {
 	static const char head[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	struct pkt_spec s = v4;
@@ -248,38 +214,59 @@ static void test_vlan_tags(void **state)
 	assert_int_equal(run_payload(&s, HEAD(head)), 0);
 }
 
-static void test_non_http_payloads(void **state)
+void test_non_http_payloads(void **state)
 {
-	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
-	static const char *const payloads[] = {
-		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", /* HTTP/2 prior knowledge */
-		"GET /\r\n",			    /* HTTP/0.9 */
-		"get / HTTP/1.1\r\n\r\n",	    /* methods are case-sensitive */
-		"GET / HTTP/2.0\r\n\r\n",
-		"GET /HTTP/1.1\r\n\r\n",
-		"HTTP/1.1 200 OK\r\n\r\n", /* a response, on a request port */
-		"GE",
-		"\r\nGET / HTTP/1.1\r\n\r\n",
-		"VERYLONGMETHODNAME / HTTP/1.1\r\n\r\n",
-		"GETGET HTTP/1.1\r\n\r\n", /* no target */
+	static const struct {
+		const char *payload;
+		size_t len;
+		unsigned int reason;
+	} cases[] = {
+		{ "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11, XFFW_NOT_HTTP_TLS },
+		{ HEAD("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), XFFW_NOT_HTTP_H2 },
+		{ HEAD("GET /\r\n"), XFFW_NOT_HTTP_OTHER }, /* HTTP/0.9 */
+		{ HEAD("get / HTTP/1.1\r\n\r\n"), XFFW_NOT_HTTP_OTHER },
+		{ HEAD("GET / HTTP/2.0\r\n\r\n"), XFFW_NOT_HTTP_OTHER },
+		{ HEAD("GET /HTTP/1.1\r\n\r\n"), XFFW_NOT_HTTP_OTHER },
+		{ HEAD("HTTP/1.1 200 OK\r\n\r\n"),
+		  XFFW_NOT_HTTP_OTHER }, /* a response, sent to the app */
+		{ HEAD("VERYLONGMETHODNAME / HTTP/1.1\r\n\r\n"), XFFW_NOT_HTTP_OTHER },
+		{ HEAD("GETGET HTTP/1.1\r\n\r\n"), XFFW_NOT_HTTP_OTHER }, /* no target */
+		{ HEAD("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"), XFFW_NOT_HTTP_OTHER },
+		{ "\x00\x01\x02\x03", 4, XFFW_NOT_HTTP_OTHER },
 	};
-	uint64_t before = counter(XFFW_CNT_NOT_HTTP);
+	static const char more[] = "GET / HTTP/1.1\r\n\r\n";
 
 	(void)state;
-	assert_int_equal(run_payload(&v4, tls, sizeof(tls) - 1), 0);
-	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
-		struct xffw_record twin;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct twin twin;
+		unsigned int cnt = XFFW_CNT_NOT_HTTP_TLS + cases[i].reason - XFFW_NOT_HTTP_TLS;
+		uint64_t before = counter(cnt);
+		struct pkt_spec s = v4;
 
-		assert_int_equal(run_payload(&v4, payloads[i], strlen(payloads[i])), 0);
-		assert_int_not_equal(
-			head_extract((const uint8_t *)payloads[i], strlen(payloads[i]), ~0U, &twin),
-			HEAD_OK);
+		assert_int_not_equal(twin_of(cases[i].payload, cases[i].len, &twin), HEAD_OK);
+		/* One verdict for the flow, no request. */
+		assert_int_equal(run_payload(&s, cases[i].payload, cases[i].len), 1);
+		assert_int_equal(got_rec(0)->hdr.type, XFFW_REC_NOT_HTTP);
+		assert_int_equal(got_rec(0)->hdr.reason, cases[i].reason);
+		assert_int_equal(counter(cnt), before + 1);
+		/* Later segments of the flow are not looked at, even if they look like HTTP. */
+		s.seq += (uint32_t)cases[i].len;
+		assert_int_equal(run_spec(&s, HEAD(more)), 0);
+		assert_int_equal(counter(cnt), before + 1);
 	}
-	assert_int_equal(counter(XFFW_CNT_NOT_HTTP),
-			 before + 1 + sizeof(payloads) / sizeof(payloads[0]));
 }
 
-static void test_unwatched_port_and_pure_ack(void **state)
+/* Empty lines before a request are passed over, as nginx and RFC 9112 do. */
+void test_leading_empty_lines(void **state)
+{
+	static const char head[] = "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
+	(void)state;
+	assert_int_equal(run_payload(&v4, HEAD(head)), 1);
+	expect_twin(0, &v4, HEAD(head));
+}
+
+void test_unwatched_port_and_pure_ack(void **state)
 {
 	static const char head[] = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t segments = counter(XFFW_CNT_SEGMENTS);
@@ -295,7 +282,7 @@ static void test_unwatched_port_and_pure_ack(void **state)
 }
 
 /* Every prefix of a frame: passes unchanged, never a record that disagrees with the twin. */
-static void test_truncated_frames(void **state)
+void test_truncated_frames(void **state)
 {
 	static const char head[] = "GET /cut HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\n\r\n";
 	const struct pkt_spec *specs[] = { &v4, &v6 };
@@ -307,19 +294,20 @@ static void test_truncated_frames(void **state)
 
 		/* BPF_PROG_TEST_RUN refuses frames shorter than Ethernet + IP header. */
 		for (size_t cut = 14 + (specs[k]->family == 4 ? 20 : 40); cut <= n; cut++) {
-			int records = run_frame(frame, cut);
+			int records;
 
-			if (cut <= off) {
+			fresh_flow(specs[k]);
+			records = run_frame(frame, cut);
+			if (cut <= off)
 				assert_int_equal(records, 0);
-			} else if (records) {
-				assert_int_equal(records, 1);
-				expect_twin(0, specs[k], head, cut - off);
-			}
+			else
+				assert_int_equal(expect_twin(0, specs[k], head, cut - off),
+						 records);
 		}
 	}
 }
 
-static void test_lying_lengths(void **state)
+void test_lying_lengths(void **state)
 {
 	static const char head[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 	uint64_t malformed = counter(XFFW_CNT_MALFORMED);
@@ -354,7 +342,7 @@ static void test_lying_lengths(void **state)
 	expect_twin(0, &s, HEAD(head));
 }
 
-static void test_fragments_skipped(void **state)
+void test_fragments_skipped(void **state)
 {
 	static const char head[] = "GET / HTTP/1.1\r\n\r\n";
 	uint64_t frags = counter(XFFW_CNT_FRAGMENTS);
@@ -367,7 +355,7 @@ static void test_fragments_skipped(void **state)
 	assert_int_equal(counter(XFFW_CNT_FRAGMENTS), frags + 2);
 }
 
-static void test_mixed_case_and_repeated_lines(void **state)
+void test_mixed_case_and_repeated_lines(void **state)
 {
 	static const char head[] = "GET / HTTP/1.1\r\n"
 				   "hOST: a\r\n"
@@ -406,7 +394,7 @@ static void test_mixed_case_and_repeated_lines(void **state)
 	assert_null(field(0, XFFW_F_HOST, 1, &len, NULL));
 }
 
-static void test_forbidden_headers_stay_in_kernel(void **state)
+void test_forbidden_headers_stay_in_kernel(void **state)
 {
 	static const char head[] = "POST /login HTTP/1.1\r\n"
 				   "Host: a\r\n"
@@ -424,46 +412,58 @@ static void test_forbidden_headers_stay_in_kernel(void **state)
 	(void)state;
 	assert_int_equal(run_payload(&v4, HEAD(head)), 1);
 	expect_twin(0, &v4, HEAD(head));
-	rec = (const struct xffw_record *)got[0].data;
+	rec = got_rec(0);
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
 		assert_null(memmem(got[0].data, got[0].size, secrets[i], strlen(secrets[i])));
 	/* Only the request line, Host and X-Forwarded-For: nothing else was copied. */
 	assert_int_equal(rec->hdr.data_len, 4 + strlen("POST /login HTTP/1.1") + 4 + 2 + 4 + 10);
 }
 
-/* Segments without a line end: only a plausible request-line start is a request. */
-static void test_cut_request_lines(void **state)
+/*
+ * Segments that end inside a long first line: only a plausible request-line
+ * start is a request; short ones wait for the next segment.
+ */
+void test_cut_request_lines(void **state)
 {
 	static const char *const not_requests[] = {
 		"SECRET password=hunter2&card=4111111111111111",
-		"UPDATE users SET x=1",
-		"GET ",
-		"POST =body",
+		"UPDATE users SET x=1 WHERE name = 'someone'",
+		"POST =body&more=body&even=more=body&and=more",
 	};
 	static const char *const requests[] = {
-		"GET /very/long/path/that/continues",
-		"OPTIONS *",
-		"GET http://example.test/x",
-		"CONNECT example.test:443",
+		"GET /very/long/path/that/continues/and/continues",
+		"OPTIONS * and then some more bytes than a carry",
+		"GET http://example.test/x/y/z/and/some/more/path",
+		"CONNECT example.test:443 and then some more bytes",
 	};
+	static const char *const short_starts[] = { "GET ", "POST =body", "GE", "UPDATE users" };
 	struct pkt_spec ah = v6;
+	uint8_t flags;
+	size_t len;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(not_requests) / sizeof(not_requests[0]); i++)
-		assert_int_equal(run_payload(&v4, not_requests[i], strlen(not_requests[i])), 0);
+	for (size_t i = 0; i < sizeof(not_requests) / sizeof(not_requests[0]); i++) {
+		assert_int_equal(run_payload(&v4, not_requests[i], strlen(not_requests[i])), 1);
+		assert_int_equal(got_rec(0)->hdr.type, XFFW_REC_NOT_HTTP);
+	}
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
 		assert_int_equal(run_payload(&v4, requests[i], strlen(requests[i])), 1);
 		expect_twin(0, &v4, requests[i], strlen(requests[i]));
-		assert_true(((struct xffw_record *)got[0].data)->hdr.flags &
-			    XFFW_REC_F_HEAD_INCOMPLETE);
+		assert_false(got_rec(0)->hdr.flags & XFFW_REC_F_HEAD_END);
+		assert_non_null(field(0, XFFW_F_REQUEST_LINE, 0, &len, &flags));
+		assert_int_equal(flags, XFFW_FIELD_F_CONT);
+		assert_int_equal(len, strlen(requests[i]));
 	}
+	/* Up to XFFW_CARRY_MAX bytes are kept for the next segment: no verdict yet. */
+	for (size_t i = 0; i < sizeof(short_starts) / sizeof(short_starts[0]); i++)
+		assert_int_equal(run_payload(&v4, short_starts[i], strlen(short_starts[i])), 0);
 	/* IPv6 with an authentication header before TCP. */
 	ah.ipv6_ah = 1;
 	assert_int_equal(run_payload(&ah, HEAD("GET / HTTP/1.1\r\n\r\n")), 1);
 	expect_twin(0, &ah, HEAD("GET / HTTP/1.1\r\n\r\n"));
 }
 
-static void test_big_head_in_one_frame(void **state)
+void test_big_head_in_one_frame(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 	size_t n = 0, len;
@@ -483,7 +483,7 @@ static void test_big_head_in_one_frame(void **state)
 	assert_int_equal(flags, 0);
 }
 
-static void test_long_values_are_cut_and_flagged(void **state)
+void test_long_values_are_cut_and_flagged(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 	size_t n = 0, len;
@@ -518,20 +518,20 @@ static void test_long_values_are_cut_and_flagged(void **state)
 	assert_memory_equal(v, " uuu", 4);
 }
 
-static void test_head_flags(void **state)
+void test_head_flags(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 	static const char no_blank[] = "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n";
 	static const char fold[] =
 		"GET / HTTP/1.1\r\nX-Forwarded-For: 1.2.3.4,\r\n 5.6.7.8\r\n\r\n";
 	static const char bare_lf_cr[] = "GET / HTTP/1.1\nHost: a\r\rb\n\n";
-	const struct xffw_record *rec = (const struct xffw_record *)got[0].data;
+	const struct xffw_record *rec = got_rec(0);
 	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(run_payload(&v4, HEAD(no_blank)), 1);
 	expect_twin(0, &v4, HEAD(no_blank));
-	assert_true(rec->hdr.flags & XFFW_REC_F_HEAD_INCOMPLETE);
+	assert_false(rec->hdr.flags & XFFW_REC_F_HEAD_END);
 
 	assert_int_equal(run_payload(&v4, HEAD(fold)), 1);
 	expect_twin(0, &v4, HEAD(fold));
@@ -544,9 +544,11 @@ static void test_head_flags(void **state)
 	for (int i = 0; i < XFFW_MAX_LINES + 5; i++)
 		n += (size_t)sprintf(head + n, "a:\r\n");
 	n += (size_t)sprintf(head + n, "X-Forwarded-For: 9.9.9.9\r\n\r\n");
+	/* More lines than one pass indexes: the next pass goes on from the last. */
 	assert_int_equal(run_payload(&v4, head, n), 1);
 	expect_twin(0, &v4, head, n);
-	assert_true(rec->hdr.flags & XFFW_REC_F_LINES_LIMIT);
+	assert_true(rec->hdr.flags & XFFW_REC_F_HEAD_END);
+	expect_field(0, XFFW_F_X_FORWARDED_FOR, 0, " 9.9.9.9");
 }
 
 /* Small deterministic generator: the same heads on every run. */
@@ -612,7 +614,7 @@ static size_t random_head(char *buf, size_t cap)
 	return n;
 }
 
-static void test_random_heads_match_twin(void **state)
+void test_random_heads_match_twin(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 
@@ -620,14 +622,14 @@ static void test_random_heads_match_twin(void **state)
 	for (int i = 0; i < 2000; i++) {
 		const struct pkt_spec *spec = rnd(2) ? &v4 : &v6;
 		size_t n = random_head(head, PKT_TEST_RUN_MAX - 200);
-		struct xffw_record twin;
+		static struct twin twin;
 		int records = run_payload(spec, head, n);
 
-		if (head_extract((const uint8_t *)head, n, ~0U, &twin) == HEAD_OK) {
-			assert_int_equal(records, 1);
-			expect_twin(0, spec, head, n);
+		if (twin_of(head, n, &twin) == HEAD_OK) {
+			assert_int_equal(expect_twin(0, spec, head, n), records);
 		} else {
-			assert_int_equal(records, 0);
+			assert_int_equal(records, 1);
+			assert_int_equal(got_rec(0)->hdr.type, XFFW_REC_NOT_HTTP);
 		}
 	}
 }
@@ -647,37 +649,67 @@ static int lo_up(void)
 	return err;
 }
 
-/* Sends @head over a new connection to 127.0.0.1:WATCHED_PORT; returns the records seen. */
-static int send_live(int listener, const char *head, size_t len)
+/*
+ * Sends @head over a new connection to 127.0.0.1:WATCHED_PORT, in one write
+ * (@chunk 0: one GSO segment on loopback) or in writes of @chunk bytes with
+ * TCP_NODELAY (a segment each). Returns the exchanges assembled.
+ */
+static int send_live(int listener, const char *head, size_t len, size_t chunk)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(WATCHED_PORT) };
 	static char sink[65536];
-	size_t done = 0;
-	int c, s;
+	size_t done = 0, sent = 0;
+	int c, s, one = 1;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	got_reset();
 	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
 	s = accept(listener, NULL, NULL);
 	assert_true(s >= 0);
-	assert_int_equal(send(c, head, len, 0), (ssize_t)len);
+	while (sent < len) {
+		size_t n = chunk && len - sent > chunk ? chunk : len - sent;
+
+		assert_int_equal(send(c, head + sent, n, 0), (ssize_t)n);
+		sent += n;
+		/* Let each write leave as its own segment. */
+		while (chunk && done < sent) {
+			ssize_t r = recv(s, sink, sizeof(sink), 0);
+
+			assert_true(r > 0);
+			done += (size_t)r;
+		}
+	}
 	while (done < len) {
 		ssize_t n = recv(s, sink, sizeof(sink), 0);
 
 		assert_true(n > 0);
 		done += (size_t)n;
 	}
+	assert_int_equal(send(s, "HTTP/1.1 204 No Content\r\n\r\n", 27, 0), 27);
+	assert_true(recv(c, sink, sizeof(sink), 0) > 0);
 	close(c);
 	close(s);
-	ngot = 0;
-	ring_buffer__consume(rb);
-	return ngot;
+	got_collect();
+	return assemble();
 }
 
-static void test_live_loopback_large_heads(void **state)
+static size_t big_head(char *head, size_t size, const char *xff)
+{
+	size_t n = (size_t)sprintf(head, "GET /live HTTP/1.1\r\nHost: a\r\nCookie: ");
+
+	while (n < size - 40)
+		head[n++] = 'k';
+	n += (size_t)sprintf(head + n, "\r\nX-Forwarded-For: %s\r\n\r\n", xff);
+	return n;
+}
+
+void test_live_loopback_large_heads(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(WATCHED_PORT) };
-	static char head[16384];
+	static char head[32768];
+	static const size_t chunks[] = { 0, 1448, 100 };
 	int listener, link_fd, one = 1;
 	size_t n;
 
@@ -701,112 +733,72 @@ static void test_live_loopback_large_heads(void **state)
 	assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(listener, 4), 0);
 
-	/* 4 KiB and 7 KiB heads, forwarded header at the end: found. */
-	for (size_t size = 4096; size <= 7168; size += 3072) {
-		n = (size_t)sprintf(head, "GET /live HTTP/1.1\r\nHost: a\r\nCookie: ");
-		while (n < size - 40)
-			head[n++] = 'k';
-		n += (size_t)sprintf(head + n, "\r\nX-Forwarded-For: 198.51.100.4\r\n\r\n");
-		assert_int_equal(send_live(listener, head, n), 1);
-		expect_twin(0, NULL, head, n);
-		expect_field(0, XFFW_F_X_FORWARDED_FOR, 0, " 198.51.100.4");
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		/* 4, 7 and 12 KiB heads, the forwarded header at the end: found. */
+		for (size_t size = 4096; size <= 12288; size += size < 7168 ? 3072 : 5120) {
+			n = big_head(head, size, "198.51.100.4");
+			assert_int_equal(send_live(listener, head, n, chunks[k]), 1);
+			assert_string_equal(seen[0].method, "GET");
+			assert_string_equal(seen[0].target, "/live");
+			assert_string_equal(seen[0].xff, "198.51.100.4");
+			assert_int_equal(seen[0].status, 204);
+			assert_false(seen[0].truncated);
+		}
+		/* Past the head budget: flagged, never a made-up value. */
+		n = big_head(head, XFFW_HEAD_BUDGET + 2000, "198.51.100.5");
+		assert_int_equal(send_live(listener, head, n, chunks[k]), 1);
+		assert_string_equal(seen[0].xff, "");
+		assert_true(seen[0].rec_flags & XFFW_REC_F_BUDGET);
+		assert_true(seen[0].truncated);
+		assert_int_equal(seen[0].status, 204);
 	}
 
-	/* Past the scan window: flagged, never a made-up value. */
-	n = (size_t)sprintf(head, "GET /huge HTTP/1.1\r\nCookie: ");
-	while (n < XFFW_SCAN_MAX + 1000)
-		head[n++] = 'k';
-	n += (size_t)sprintf(head + n, "\r\nX-Forwarded-For: 198.51.100.5\r\n\r\n");
-	assert_int_equal(send_live(listener, head, n), 1);
-	expect_twin(0, NULL, head, n);
-	assert_int_equal(((struct xffw_record *)got[0].data)->hdr.flags,
-			 XFFW_REC_F_HEAD_INCOMPLETE | XFFW_REC_F_SCAN_LIMIT);
-
-	/* More chain data than a record holds: the field area fills and says so. */
+	/* More chain data than a record holds: it goes on in further parts. */
 	n = (size_t)sprintf(head, "GET /full HTTP/1.1\r\n");
 	for (int line = 0; line < 5; line++) {
 		n += (size_t)sprintf(head + n, "X-Forwarded-For: ");
-		for (int k = 0; k < 1600; k++)
+		for (int k = 0; k < 1599; k++)
 			head[n++] = k % 12 == 11 ? ',' : '7';
+		head[n++] = (char)('0' + line);
 		n += (size_t)sprintf(head + n, "\r\n");
 	}
 	n += (size_t)sprintf(head + n, "\r\n");
-	assert_int_equal(send_live(listener, head, n), 1);
-	expect_twin(0, NULL, head, n);
-	assert_true(((struct xffw_record *)got[0].data)->hdr.flags & XFFW_REC_F_DATA_FULL);
+	assert_int_equal(send_live(listener, head, n, 0), 1);
+	assert_true(got_count(XFFW_REC_REQUEST) > 1);
+	assert_int_equal(strlen(seen[0].xff), 5 * 1600 + 4 * 2);
+	assert_int_equal(seen[0].xff[strlen(seen[0].xff) - 1], '4');
+	assert_false(seen[0].truncated);
 
 	close(listener);
 	if (link_fd >= 0)
 		close(link_fd);
 }
 
-/* A full ring buffer: the record is counted as lost and the packet still passes unchanged. */
-static void test_ring_buffer_full_counts_loss(void **state)
+/* A full ring buffer: records are counted as lost and the packets still pass unchanged. */
+void test_ring_buffer_full_counts_loss(void **state)
 {
 	static char head[1200];
-	static uint8_t frame[PKT_TEST_RUN_MAX], out[PKT_TEST_RUN_MAX];
-	const __u32 runs = 20000; /* far more 1 KiB records than 4 MiB hold */
-	uint64_t req0 = counter(XFFW_CNT_REQUESTS), lost0 = counter(XFFW_CNT_RINGBUF_LOSS);
-	uint64_t written, lost;
+	const int runs = 8000; /* far more 1 KiB records than 4 MiB hold */
+	uint64_t heads0 = counter(XFFW_CNT_REQUESTS), lost0 = counter(XFFW_CNT_RINGBUF_LOSS);
+	uint64_t heads, lost;
 	size_t n = (size_t)sprintf(
 		head, "GET /flood HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\nUser-Agent: ");
-	size_t off, len;
+	struct pkt_spec s = v4;
 
 	(void)state;
 	while (n < 1100)
 		head[n++] = 'u';
 	n += (size_t)sprintf(head + n, "\r\n\r\n");
-	len = pkt_build(&v4, head, n, frame, sizeof(frame), &off);
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
-			    .data_out = out, .data_size_out = sizeof(out), .repeat = runs);
-
-		assert_int_equal(
-			bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts), 0);
-		assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
-		assert_memory_equal(out, frame, len);
+	got_reset();
+	/* Each from its own port: flows picked up mid-stream, each starting with a request. */
+	for (int i = 0; i < runs; i++) {
+		s.sport = (uint16_t)(20000 + i);
+		run_spec_no_consume(&s, head, n);
 	}
-	written = counter(XFFW_CNT_REQUESTS) - req0;
+	heads = counter(XFFW_CNT_REQUESTS) - heads0;
 	lost = counter(XFFW_CNT_RINGBUF_LOSS) - lost0;
+	assert_int_equal(heads, (uint64_t)runs);
 	assert_true(lost > 0);
-	assert_int_equal(written + lost, runs);
-	/* Every record counted as written is in the buffer. */
-	ngot = 0;
-	ring_buffer__consume(rb);
-	assert_int_equal(ngot, written);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_request),
-		cmocka_unit_test(test_ipv6_request),
-		cmocka_unit_test(test_vlan_tags),
-		cmocka_unit_test(test_non_http_payloads),
-		cmocka_unit_test(test_unwatched_port_and_pure_ack),
-		cmocka_unit_test(test_truncated_frames),
-		cmocka_unit_test(test_lying_lengths),
-		cmocka_unit_test(test_fragments_skipped),
-		cmocka_unit_test(test_mixed_case_and_repeated_lines),
-		cmocka_unit_test(test_forbidden_headers_stay_in_kernel),
-		cmocka_unit_test(test_cut_request_lines),
-		cmocka_unit_test(test_big_head_in_one_frame),
-		cmocka_unit_test(test_long_values_are_cut_and_flagged),
-		cmocka_unit_test(test_head_flags),
-		cmocka_unit_test(test_random_heads_match_twin),
-		cmocka_unit_test(test_live_loopback_large_heads),
-		cmocka_unit_test(test_ring_buffer_full_counts_loss),
-	};
-
-	if (geteuid() != 0) {
-		fprintf(stderr,
-			"bpf_prog_test: needs root (BPF_PROG_TEST_RUN, network namespaces)\n");
-		return 77;
-	}
-	/* A private network namespace: the live tests own its loopback. */
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return 1;
-	}
-	return cmocka_run_group_tests_name("bpf_prog", tests, setup, teardown);
+	/* Every record not counted as lost is in the buffer. */
+	assert_int_equal(consume_count(), runs - (int)lost);
 }
