@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the observer (root)
 #   make test       install what is missing, build, run every test (root)
 #   make check      formatter and static analysers
+#   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -59,7 +60,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test vmlinux clean install \
-	bench fuzz
+	bench bench-saturation fuzz
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -108,6 +109,10 @@ $(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/main.o,$(USER
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson $(LDLIBS) -o $@
 
 # Timings live here, never in the pass/fail tests.
+# Completeness at saturation: 60 s of wrk through nginx on loopback (root).
+bench-saturation: $(OUT)/xffwatch
+	$(Q)bench/saturation.sh 60
+
 bench: $(OUT)/bench/kernel_cost $(OUT)/bench/json_cost
 	$(Q)$(OUT)/bench/kernel_cost
 	$(Q)echo

@@ -164,7 +164,7 @@ int main(void)
 	spec.saddr = spec.daddr = "127.0.0.1";
 	spec.sport = 5000;
 	spec.dport = 40000;
-	measure(skel, rb, "response status line (orphan)", spec,
+	measure(skel, rb, "response, no request seen (orphan)", spec,
 		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, NEXT_SEQ);
 
 	ring_buffer__free(rb);

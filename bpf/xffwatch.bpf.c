@@ -1264,7 +1264,7 @@ static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 d
 		if (!c.flow)
 			return;
 	}
-	c.flow->last_ns = w->ps.now;
+	c.flow->last_ns = w->ps.now; /* (bare ACKs do not get this far) */
 	if (p->payload_len)
 		on_payload(&c, p);
 	if (p->tcp_flags & TCP_RST) {
@@ -1282,6 +1282,9 @@ int xffwatch_tc(struct __sk_buff *skb)
 	struct pkt p = {};
 
 	if (parse_packet(skb, &p))
+		return TC_ACT_UNSPEC;
+	/* Most packets of a connection are bare ACKs: nothing to follow in them. */
+	if (!p.payload_len && !(p.tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST)))
 		return TC_ACT_UNSPEC;
 	if (port_watched(p.dport))
 		handle(skb, &p, XFFW_DIR_REQUEST);

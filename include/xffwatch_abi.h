@@ -260,7 +260,7 @@ struct xffw_dir_state {
 /* The flow table's value (key: struct xffw_flow_key). */
 struct xffw_flow {
 	__u64 flow_id;
-	__u64 last_ns;	   /* when a segment was last seen: the daemon expires idle flows */
+	__u64 last_ns;	   /* when a segment with data or SYN/FIN/RST was last seen */
 	__u64 head_mask;   /* bit (request number % 64): that request was HEAD */
 	__u64 tunnel_mask; /* bit (request number % 64): that request was CONNECT */
 	__u8 not_http;	   /* enum xffw_not_http, once known */

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Completeness at saturation: wrk through nginx on loopback for DURATION
+# seconds (default 60), xffwatch watching the proxy-to-app link, then the
+# requests in nginx's log against the events written, ring-buffer losses and
+# flow-table evictions. The app is a second nginx server (return 200): fast
+# enough that the proxy path, not the app, is the bottleneck. Upstream
+# keep-alive is on. Bounded: one wrk run of DURATION seconds; everything runs
+# in its own network namespaces, removed at the end.
+#
+#   bench/saturation.sh [DURATION] [CONNECTIONS]
+set -eu
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+E2E_NAME=saturation
+
+duration=${1:-60}
+conns=${2:-64}
+
+e2e_init
+e2e_netns cli cli
+e2e_netns srv srv
+e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
+e2e_nginx "$srv" '
+    upstream app {
+        server 127.0.0.1:8080;
+        keepalive 64;
+    }
+    server {
+        listen 198.18.0.2:80 backlog=4096;
+        access_log logs/proxy.log;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }
+    }
+    server {
+        listen 127.0.0.1:8080;
+        access_log off;
+        keepalive_requests 1000000;
+        location / { default_type text/plain; return 200 "ok\n"; }
+    }'
+sed -i 's/^worker_processes 1;/worker_processes 2;/; s/^master_process off;/master_process on;/' \
+	"$E2E_TMP/nginx/nginx.conf"
+e2e_stop "$E2E_LAST_PID"
+e2e_bg "$srv" "$E2E_TMP/nginx.log" nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf"
+e2e_wait_http "$cli" http://198.18.0.2/warm
+: >"$E2E_TMP/nginx/logs/proxy.log"
+
+events="$E2E_TMP/events.json"
+stats="$E2E_TMP/stats.json"
+e2e_xffwatch "$srv" "$events" --iface lo --port 8080 --stats "$stats"
+pid=$(pgrep -f "$XFFWATCH --output $events" | head -1)
+cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+
+ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2/sat \
+	>"$E2E_TMP/wrk.log" 2>&1
+cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+sleep 1
+kill -USR1 "$XFFW_PID"
+sleep 0.5
+e2e_stop "$XFFW_PID" INT
+
+served=$(wc -l <"$E2E_TMP/nginx/logs/proxy.log")
+written=$(wc -l <"$events")
+hz=$(getconf CLK_TCK)
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
+echo "wrk: $(grep -E 'Requests/sec' "$E2E_TMP/wrk.log" | tr -s ' ') over ${duration} s, $conns connections"
+grep -E '^ +(50|99)%' "$E2E_TMP/wrk.log" | sed 's/^ */wrk latency p/'
+echo "requests in nginx's log: $served"
+echo "events written:          $written"
+jq -r '"paired: \(.paired)  no_response: \(.no_response)  ringbuf_lost: \(.ringbuf_lost)  flow_evictions: \(.flow_evictions)  kernel desyncs: \(.kernel.desyncs)  gaps: \(.kernel.gaps)"' "$stats"
+echo "daemon CPU: $(( (cpu1 - cpu0) * 100 / hz / duration ))% of one core; peak RSS $((rss / 1024)) MiB"
+[ "$served" -eq "$written" ] && [ "$(jq .ringbuf_lost "$stats")" -eq 0 ] || {
+	echo "saturation: requests and events differ, or records were lost" >&2
+	exit 1
+}
