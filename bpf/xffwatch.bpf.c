@@ -28,8 +28,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SMALL_MAX	 64
 /* Shortest request line we accept: "GET / HTTP/1.1". */
 #define MIN_REQUEST_LINE 14
-/* Segments looked at on a flow picked up mid-stream before giving up on it. */
-#define SYNC_MISSES_MAX	 8
+/*
+ * Segments looked at on a flow picked up mid-stream before giving up on it: a
+ * real HTTP flow picked up inside a long body needs as many to reach its next
+ * message.
+ */
+#define SYNC_MISSES_MAX	 64
 /* A line start no newline can be at: the window begins inside a line. */
 #define NO_LINE_START	 (1U << 20)
 
@@ -466,22 +470,23 @@ static __always_inline void on_status(struct flow_ctx *c, struct xffw_dir_state 
 	struct xffw_flow *f = c->flow;
 	struct xffw_record_hdr *h = &c->w->ctl;
 	__u32 code = ds->status;
-	__u64 bit;
+	bool orphan = f->dir[XFFW_DIR_REQUEST].msg <= ds->msg;
+	__u64 bit = 1ULL << (ds->msg & 63);
 
 	if (code < 200 && code != 101) {
 		ds->hflags |= XFFW_HF_INTERIM;
 		return;
 	}
-	if (f->dir[XFFW_DIR_REQUEST].msg <= ds->msg) {
+	/* Framing first: an orphan's body must be passed over as well. */
+	if (code == 101 || (!orphan && (f->tunnel_mask & bit) && code < 300))
+		ds->hflags |= XFFW_HF_UPGRADE;
+	else if (code == 204 || code == 304 || (!orphan && (f->head_mask & bit)))
+		ds->hflags |= XFFW_HF_NO_BODY;
+	if (orphan) {
 		ds->hflags |= XFFW_HF_ORPHAN;
 		count(XFFW_CNT_ORPHAN_RESPONSES);
 		return;
 	}
-	bit = 1ULL << (ds->msg & 63);
-	if (code == 101 || ((f->tunnel_mask & bit) && code < 300))
-		ds->hflags |= XFFW_HF_UPGRADE;
-	else if ((f->head_mask & bit) || code == 204 || code == 304)
-		ds->hflags |= XFFW_HF_NO_BODY;
 	count(XFFW_CNT_RESPONSES);
 	fill_hdr(h, c, XFFW_REC_RESPONSE, ds->start_ns);
 	h->flags |= rec_flags_of(ds->hflags) & XFFW_REC_F_RESYNC;
@@ -695,9 +700,17 @@ __noinline int xffw_line(struct work *w, struct xffw_flow *f, __u32 from, __u32 
 		id = ds->cont;
 		if (!cut)
 			ds->cont = XFFW_CONT_NONE;
-		if (id < XFFW_F__MAX && to > from)
-			emit_piece(&c, ds, id, from, to,
-				   XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
+		if (id >= XFFW_F__MAX || to <= from)
+			return 0;
+		if (ds->head_bytes + (to - w->ps.carried) > head_budget) {
+			/* A value that runs past the budget is cut there like any other. */
+			ds->hflags |= XFFW_HF_BUDGET;
+			if (cut)
+				ds->cont = XFFW_CONT_SKIP;
+			return 0;
+		}
+		emit_piece(&c, ds, id, from, to,
+			   XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
 		return 0;
 	}
 	if (!(ds->hflags & XFFW_HF_LINE_DONE)) {
@@ -848,8 +861,14 @@ static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state 
 		used = last - carry;
 	} else if (seg_end && wlen - last <= XFFW_CARRY_MAX && (ps->nlines || !ds->cont)) {
 		/* A short line start: keep it for the next segment. */
+		__u64 n = wlen - last;
+
 		__builtin_memcpy(ds->carry, w->buf + (last & (XFFW_SCAN_MAX - 1)), XFFW_CARRY_MAX);
-		ds->carry_len = wlen - last;
+		/* Only the line's own bytes stay in the flow table. */
+		for (int i = 0; i < XFFW_CARRY_MAX; i++)
+			if (i >= (int)n)
+				ds->carry[i] = 0;
+		ds->carry_len = n;
 		used = take;
 	} else {
 		xffw_line(w, c->flow, last, wlen, 1);
@@ -1160,37 +1179,42 @@ static __always_inline struct xffw_flow *fresh_flow(struct work *w)
 	return f;
 }
 
-static __always_inline void on_syn(struct flow_ctx *c, struct pkt *p)
+/* A SYN or SYN-ACK. Returns true when it started a new flow. */
+static __always_inline bool on_syn(struct flow_ctx *c, struct pkt *p)
 {
 	struct work *w = c->w;
 	struct xffw_flow *f = c->flow, *n;
 
 	if (w->ps.dir == XFFW_DIR_RESPONSE) {
-		/* SYN-ACK: the response direction starts at the next byte. */
-		if (f && (p->tcp_flags & TCP_ACK)) {
+		/* SYN-ACK: the response direction starts at the next byte (once). */
+		if (f && (p->tcp_flags & TCP_ACK) && !f->dir[1].synced) {
 			f->dir[1].next_seq = p->seq + 1;
 			f->dir[1].synced = 1;
 			if (f->dir[1].state == XFFW_PS_SYNC)
 				f->dir[1].state = XFFW_PS_IDLE;
 		}
-		return;
+		return false;
 	}
 	if (p->tcp_flags & TCP_ACK)
-		return;
+		return false;
 	if (f) {
-		if (f->dir[0].synced && f->dir[0].next_seq == p->seq + 1)
-			return; /* a retransmitted SYN */
+		if ((f->flags & XFFW_FLOW_ISN) && f->isn == p->seq)
+			return false; /* a retransmitted SYN, however late */
 		count(XFFW_CNT_FLOW_ENDS);
 		emit_ctl(c, XFFW_REC_FLOW_END, XFFW_END_REUSED);
 	}
 	n = fresh_flow(w);
+	n->isn = p->seq;
+	n->flags = XFFW_FLOW_ISN;
 	n->dir[0].next_seq = p->seq + 1;
 	n->dir[0].synced = 1;
 	n->dir[0].state = XFFW_PS_IDLE;
-	if (bpf_map_update_elem(&flows, &w->key, n, BPF_ANY))
+	if (bpf_map_update_elem(&flows, &w->key, n, BPF_ANY)) {
 		count(XFFW_CNT_FLOWS_FULL);
-	else
-		count(XFFW_CNT_FLOWS);
+		return false;
+	}
+	count(XFFW_CNT_FLOWS);
+	return true;
 }
 
 /* Data on a flow we do not know: picked up mid-stream. */
@@ -1254,7 +1278,14 @@ static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 d
 
 	c.flow = bpf_map_lookup_elem(&flows, &w->key);
 	if (p->tcp_flags & TCP_SYN) {
-		on_syn(&c, p);
+		if (!on_syn(&c, p) || !p->payload_len)
+			return;
+		/* TCP Fast Open: data on the SYN, from the byte after it. */
+		c.flow = bpf_map_lookup_elem(&flows, &w->key);
+		if (!c.flow)
+			return;
+		p->seq += 1;
+		on_payload(&c, p);
 		return;
 	}
 	if (!c.flow) {
@@ -1270,8 +1301,10 @@ static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 d
 	if (p->tcp_flags & TCP_RST) {
 		end_flow(&c, XFFW_END_RST);
 	} else if (p->tcp_flags & TCP_FIN) {
-		c.flow->fin |= 1 << dir;
-		if (c.flow->fin == 3)
+		c.flow->flags |=
+			dir == XFFW_DIR_REQUEST ? XFFW_FLOW_FIN_REQUEST : XFFW_FLOW_FIN_RESPONSE;
+		if ((c.flow->flags & (XFFW_FLOW_FIN_REQUEST | XFFW_FLOW_FIN_RESPONSE)) ==
+		    (XFFW_FLOW_FIN_REQUEST | XFFW_FLOW_FIN_RESPONSE))
 			end_flow(&c, XFFW_END_FIN);
 	}
 }

@@ -34,7 +34,7 @@
 /* A head longer than this is not HTTP as we know it: the flow is dropped. */
 #define XFFW_HEAD_HARD_MAX 65536
 /* Parser steps per segment (a head window, a body skip, a chunk line...). */
-#define XFFW_MAX_STEPS	   2048
+#define XFFW_MAX_STEPS	   8192
 /* The reader polls the ring buffer this often; it is woken early past this backlog. */
 #define XFFW_POLL_MS	   100
 #define XFFW_WAKEUP_BYTES  (256 * 1024)
@@ -89,7 +89,6 @@ enum xffw_flow_end {
 	XFFW_END_RST = 2,    /* a reset */
 	XFFW_END_REUSED = 3, /* a SYN reused the tuple: a new connection */
 	XFFW_END_DESYNC = 4, /* lost bytes or unparsable framing: the flow starts over */
-	XFFW_END_OPAQUE = 5, /* upgrade or CONNECT: what follows is not HTTP/1.x */
 };
 
 /* Why a flow is not HTTP (xffw_record_hdr.reason of NOT_HTTP, and the counters). */
@@ -97,7 +96,7 @@ enum xffw_not_http {
 	XFFW_NOT_HTTP_TLS = 1,	    /* a TLS record */
 	XFFW_NOT_HTTP_H2 = 2,	    /* the HTTP/2 connection preface */
 	XFFW_NOT_HTTP_OTHER = 3,    /* something else */
-	XFFW_NOT_HTTP_UNSYNCED = 4, /* picked up mid-stream, and no message start in 8 segments */
+	XFFW_NOT_HTTP_UNSYNCED = 4, /* picked up mid-stream, and no message start in 64 segments */
 };
 
 /*
@@ -257,6 +256,13 @@ struct xffw_dir_state {
 	__u8 carry[XFFW_CARRY_MAX];
 };
 
+/* Flow flags (xffw_flow.flags). */
+enum {
+	XFFW_FLOW_FIN_REQUEST = 1 << 0,	 /* the client sent FIN */
+	XFFW_FLOW_FIN_RESPONSE = 1 << 1, /* the app sent FIN */
+	XFFW_FLOW_ISN = 1 << 2,		 /* isn is known (the SYN was seen) */
+};
+
 /* The flow table's value (key: struct xffw_flow_key). */
 struct xffw_flow {
 	__u64 flow_id;
@@ -264,10 +270,10 @@ struct xffw_flow {
 	__u64 head_mask;   /* bit (request number % 64): that request was HEAD */
 	__u64 tunnel_mask; /* bit (request number % 64): that request was CONNECT */
 	__u8 not_http;	   /* enum xffw_not_http, once known */
-	__u8 fin;	   /* bit per direction: FIN seen */
+	__u8 flags;	   /* XFFW_FLOW_* */
 	__u8 sync_misses;  /* segments seen while lost, before any message */
 	__u8 seen_msg;	   /* a request or status line was recognised */
-	__u8 pad[4];
+	__u32 isn;	   /* the client's initial sequence number (XFFW_FLOW_ISN) */
 	struct xffw_dir_state dir[2];
 };
 

@@ -138,8 +138,10 @@ int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool l
 		p += fh.len;
 
 		if (fh.id == XFFW_F_REQUEST_LINE) {
+			/* (A lost part may have held the line's end.) */
 			bool cut = fh.flags & (XFFW_FIELD_F_TRUNC_TAIL | XFFW_FIELD_F_CONT) ||
-				   !(req->rec_flags & XFFW_REC_F_HEAD_END);
+				   !(req->rec_flags & XFFW_REC_F_HEAD_END) ||
+				   (req->flags & REQ_F_PARTS_LOST);
 
 			if (have_line || split_request_line(req, value, cut))
 				return -EBADMSG;
@@ -184,6 +186,11 @@ bool req_field_truncated(const struct http_request *req, unsigned int id)
 
 bool req_head_incomplete(const struct http_request *req)
 {
-	return !(req->rec_flags & XFFW_REC_F_HEAD_END) || (req->rec_flags & XFFW_REC_F_BUDGET) ||
+	/*
+	 * An obsolete folded line was skipped: it may have continued a forwarding
+	 * header (RFC 9112 §5.2 has proxies unfold or refuse them; not all do).
+	 */
+	return !(req->rec_flags & XFFW_REC_F_HEAD_END) ||
+	       (req->rec_flags & (XFFW_REC_F_BUDGET | XFFW_REC_F_OBS_FOLD)) ||
 	       (req->flags & (REQ_F_TOO_MANY_FIELDS | REQ_F_PARTS_LOST | REQ_F_CAPPED));
 }

@@ -149,6 +149,8 @@ void conn_open(struct conn *c, int family, uint16_t cport)
 	opens++;
 	c->cseq = 0x10000000u + cport * 7919u + opens * 1000003u;
 	c->sseq = 0xfffff000u - cport * 104729u - opens * 7u;
+	c->cisn = c->cseq;
+	c->sisn = c->sseq;
 
 	s = c->c2s;
 	s.seq = c->cseq++;

@@ -69,6 +69,7 @@ void run_spec_no_consume(const struct pkt_spec *spec, const void *payload, size_
 struct conn {
 	struct pkt_spec c2s, s2c;
 	uint32_t cseq, sseq; /* the next sequence number of each side */
+	uint32_t cisn, sisn; /* their initial sequence numbers */
 };
 
 enum side { CLIENT, SERVER };

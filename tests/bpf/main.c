@@ -39,6 +39,9 @@ int main(void)
 		cmocka_unit_test(test_garbage_after_request_resyncs),
 		cmocka_unit_test(test_random_conversations),
 		cmocka_unit_test(test_hook_direction),
+		cmocka_unit_test(test_orphans_keep_framing),
+		cmocka_unit_test(test_budget_bounds_long_values),
+		cmocka_unit_test(test_handshake_edges),
 		cmocka_unit_test(test_live_loopback_large_heads),
 		cmocka_unit_test(test_ring_buffer_full_counts_loss),
 	};

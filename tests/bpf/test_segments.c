@@ -43,17 +43,22 @@ static const struct pkt_spec v6 = {
 	.seq = 0xfffffff0,
 };
 
-/* A SYN for @spec's tuple just before its sequence number: the payload starts a new flow. */
+/*
+ * A reset, then a SYN for @spec's tuple just before its sequence number: the
+ * payload starts a new flow. (The same SYN again would be a retransmission.)
+ */
 static void fresh_flow(const struct pkt_spec *spec)
 {
 	struct pkt_spec syn = *spec;
 
 	syn.seq = spec->seq - 1;
-	syn.tcp_flags = PKT_SYN;
 	syn.ip_len_delta = 0;
 	syn.doff_words = 0;
 	syn.ip_fragment = 0;
 	syn.ihl_words = 0;
+	syn.tcp_flags = PKT_RST;
+	run_spec(&syn, NULL, 0);
+	syn.tcp_flags = PKT_SYN;
 	run_spec(&syn, NULL, 0);
 	got_reset();
 }

@@ -367,7 +367,7 @@ void test_mid_stream_pickup(void **state)
 	/* One that never shows a message start is given up after a bounded look. */
 	s.sport = 43001;
 	got_reset();
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 70; i++) {
 		run_spec(&s, S(body));
 		s.seq += sizeof(body) - 1;
 	}
@@ -581,4 +581,103 @@ void test_hook_direction(void **state)
 	assert_true(got_rec(1)->hdr.flags & XFFW_REC_F_EGRESS);
 	assert_true(got_rec(2)->hdr.flags & XFFW_REC_F_EGRESS);
 	assert_int_equal(got_rec(2)->hdr.type, XFFW_REC_RESPONSE);
+}
+
+/* A response to no request seen still has its body passed over by its status. */
+void test_orphans_keep_framing(void **state)
+{
+	static const char get_a[] = "GET /a HTTP/1.1\r\n\r\n", get_b[] = "GET /b HTTP/1.1\r\n\r\n";
+	static const char ok_body[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+	static const char *const orphans[] = {
+		"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n12345",
+	};
+	struct conn c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(orphans) / sizeof(orphans[0]); i++) {
+		conn_open(&c, 4, 42011);
+		conn_send(&c, SERVER, orphans[i], strlen(orphans[i]));
+		conn_send(&c, CLIENT, S(get_a));
+		conn_send(&c, SERVER, S(ok_body));
+		conn_send(&c, CLIENT, S(get_b));
+		conn_send(&c, SERVER, S(ok_empty));
+		assert_int_equal(assemble(), 2);
+		assert_int_equal(seen[0].status, 200);
+		assert_int_equal(seen[1].status, 200);
+	}
+}
+
+/* A value that runs on past the head budget stops there: the budget bounds what leaves. */
+void test_budget_bounds_long_values(void **state)
+{
+	static char head[60000];
+	size_t n = (size_t)sprintf(head, "GET /ua HTTP/1.1\r\nUser-Agent: ");
+	size_t pos = 0, data = 0;
+	struct conn c;
+
+	(void)state;
+	while (n < 50000)
+		head[n++] = 'u';
+	n += (size_t)sprintf(head + n, "\r\nX-Forwarded-For: 192.0.2.77\r\n\r\n");
+	conn_open(&c, 4, 42012);
+	while (pos < n) {
+		size_t k = n - pos < 1400 ? n - pos : 1400;
+
+		conn_send(&c, CLIENT, head + pos, k);
+		pos += k;
+	}
+	for (int i = 0; i < ngot; i++)
+		data += got_rec(i)->hdr.data_len;
+	assert_true(data <= XFFW_HEAD_BUDGET);
+	conn_send(&c, SERVER, S(ok_empty));
+	assert_int_equal(assemble(), 1);
+	assert_string_equal(seen[0].xff, "");
+	assert_true(seen[0].truncated);
+	assert_true(seen[0].rec_flags & XFFW_REC_F_BUDGET);
+	assert_int_equal(seen[0].status, 200);
+}
+
+/* Data on the SYN (TCP Fast Open), and late duplicates of the handshake. */
+void test_handshake_edges(void **state)
+{
+	static const char head[] = "GET /tfo HTTP/1.1\r\nX-Forwarded-For: 192.0.2.80\r\n\r\n";
+	static const char next[] = "GET /next HTTP/1.1\r\n\r\n";
+	uint64_t desyncs = counter(XFFW_CNT_DESYNC), gaps = counter(XFFW_CNT_GAPS);
+	struct pkt_spec s;
+	struct conn c;
+
+	(void)state;
+	/* A SYN that carries the request. */
+	conn_open(&c, 4, 42013);
+	s = c.c2s;
+	s.seq = c.cseq + 100000;
+	s.tcp_flags = PKT_SYN;
+	got_reset();
+	assert_int_equal(run_spec(&s, S(head)), 2); /* the old flow's end, the request */
+	assert_int_equal(got_rec(1)->hdr.type, XFFW_REC_REQUEST);
+	c.cseq = s.seq + 1 + (uint32_t)sizeof(head) - 1;
+	conn_send(&c, SERVER, S(ok_empty));
+
+	/* Late copies of the SYN-ACK and of the SYN change nothing. */
+	s = c.s2c;
+	s.seq = c.sisn;
+	s.tcp_flags = PKT_SYN | PKT_ACK;
+	assert_int_equal(run_spec(&s, NULL, 0), 0);
+	conn_send(&c, CLIENT, S(next));
+	conn_send(&c, SERVER, S(ok_empty));
+	s = c.c2s;
+	s.seq = c.cseq - (uint32_t)sizeof(next) + 1 - (uint32_t)sizeof(head) + 1 - 1;
+	s.tcp_flags = PKT_SYN;
+	assert_int_equal(run_spec(&s, NULL, 0), 0);
+	conn_send(&c, CLIENT, S(next));
+	conn_send(&c, SERVER, S(ok_empty));
+	assert_int_equal(assemble(), 3);
+	assert_string_equal(seen[0].target, "/tfo");
+	assert_string_equal(seen[0].xff, "192.0.2.80");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(seen[i].status, 200);
+	assert_int_equal(counter(XFFW_CNT_DESYNC), desyncs);
+	assert_int_equal(counter(XFFW_CNT_GAPS), gaps);
 }

@@ -205,13 +205,26 @@ static void test_lost_parts(void **state)
 	assert_true(got[0].incomplete);
 	assert_int_equal(tracker_stats(t)->parts_lost, 1);
 
+	/* A long request line whose end was in the lost part: written, cut. */
+	begin(XFFW_REC_REQUEST, 5, 0, 0, MS);
+	field(XFFW_F_REQUEST_LINE, XFFW_FIELD_F_CONT, "GET /very/long/pa", 17);
+	send_rec(MS);
+	begin(XFFW_REC_REQUEST, 5, 0, 2, MS);
+	rec.hdr.flags = XFFW_REC_F_HEAD_END;
+	field(XFFW_F_X_FORWARDED_FOR, 0, " 192.0.2.1", 10);
+	send_rec(MS);
+	response(5, 0, 200, 2 * MS);
+	assert_int_equal(ngot, 2);
+	assert_string_equal(got[1].target, "/very/long/pa");
+	assert_true(got[1].incomplete);
+
 	/* The first part lost: no request line, the request cannot be written. */
 	begin(XFFW_REC_REQUEST, 4, 0, 1, MS);
 	rec.hdr.flags = XFFW_REC_F_HEAD_END;
 	field(XFFW_F_X_FORWARDED_FOR, XFFW_FIELD_F_CONTINUED, "8.18.0.1", 8);
 	send_rec(MS);
 	response(4, 0, 200, 2 * MS);
-	assert_int_equal(ngot, 1);
+	assert_int_equal(ngot, 2);
 	assert_int_equal(tracker_stats(t)->unusable_heads, 1);
 }
 
