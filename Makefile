@@ -52,7 +52,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 # Fuzz targets (libFuzzer, clang): the parsers and the trust engine only.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB   := ipaddr record head_extract chain trust jsonw audit tracker
+FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit tracker
 FUZZ_OBJS  := $(patsubst %,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))

@@ -287,16 +287,23 @@ static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state
 /* ------------------------------------------------------------------------ */
 /* Losing and giving up */
 
-static __always_inline void reset_dir(struct xffw_dir_state *ds)
+/* Forgets the message being parsed. */
+static __always_inline void clear_message(struct xffw_dir_state *ds)
 {
-	ds->state = XFFW_PS_SYNC;
-	ds->msg = 0;
 	ds->hflags = 0;
 	ds->part = 0;
 	ds->cont = XFFW_CONT_NONE;
 	ds->carry_len = 0;
 	ds->remaining = 0;
 	ds->head_bytes = 0;
+	ds->status = 0;
+}
+
+static __always_inline void reset_dir(struct xffw_dir_state *ds)
+{
+	clear_message(ds);
+	ds->state = XFFW_PS_SYNC;
+	ds->msg = 0;
 }
 
 /*
@@ -939,15 +946,10 @@ static __always_inline void step_idle(struct flow_ctx *c, struct xffw_dir_state 
 	ps->pos += k;
 	if (k == n)
 		return;
+	clear_message(ds);
 	ds->state = XFFW_PS_HEAD;
 	ds->hflags = ps->resync ? XFFW_HF_RESYNC : 0;
 	ps->resync = 0;
-	ds->head_bytes = 0;
-	ds->part = 0;
-	ds->cont = XFFW_CONT_NONE;
-	ds->carry_len = 0;
-	ds->status = 0;
-	ds->remaining = 0;
 	ds->start_ns = ps->now;
 	ds->start_seq = ps->seq + ps->pos;
 	ps->data_len = 0;

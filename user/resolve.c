@@ -14,9 +14,8 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "head_extract.h"
+#include "head_exchange.h"
 #include "resolve.h"
-#include "tracker.h"
 
 /* Input beyond this is refused: a head the kernel would cut long before. */
 #define RESOLVE_INPUT_MAX (64 * 1024)
@@ -67,26 +66,8 @@ static void loopback(struct ip_addr *a, int family)
 struct resolve_run {
 	const struct options *o;
 	const struct resolve_args *r;
-	struct tracker *tracker;
-	struct xffw_record_hdr tuple; /* what the kernel would have filled in */
 	int printed;
 };
-
-/* The extractor's records, completed with the tuple, go through the daemon's tracker. */
-static void on_head_record(void *ctx, const struct xffw_record *rec, size_t size)
-{
-	static struct xffw_record copy;
-	struct resolve_run *run = ctx;
-
-	memcpy(&copy, rec, size);
-	copy.hdr.family = run->tuple.family;
-	memcpy(copy.hdr.saddr, run->tuple.saddr, 16);
-	memcpy(copy.hdr.daddr, run->tuple.daddr, 16);
-	copy.hdr.sport = run->tuple.sport;
-	copy.hdr.dport = run->tuple.dport;
-	copy.hdr.flow_id = 1;
-	tracker_record(run->tracker, &copy, size, 0);
-}
 
 static void on_resolved(void *ctx, const struct exchange *x)
 {
@@ -123,8 +104,8 @@ int resolve_main(int argc, char **argv)
 	static struct options o;
 	static struct resolve_args r;
 	static char buf[RESOLVE_INPUT_MAX + 2];
-	struct tracker_config tc = { .max_pending = 1, .max_per_flow = 1 };
 	struct resolve_run run = { .o = &o, .r = &r };
+	struct xffw_record_hdr tuple = { 0 };
 	struct ip_addr dest;
 	enum head_status hs;
 	char err[160];
@@ -156,20 +137,13 @@ int resolve_main(int argc, char **argv)
 	dest = r.destination;
 	if (!r.have_destination)
 		loopback(&dest, family);
-	run.tuple.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
-	memcpy(run.tuple.saddr, r.peer.b, 16);
-	memcpy(run.tuple.daddr, dest.b, 16);
-	run.tuple.sport = r.peer_port;
-	run.tuple.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
+	tuple.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
+	memcpy(tuple.saddr, r.peer.b, 16);
+	memcpy(tuple.daddr, dest.b, 16);
+	tuple.sport = r.peer_port;
+	tuple.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
 
-	run.tracker = tracker_new(&tc, on_resolved, &run);
-	if (!run.tracker)
-		return head_error("out of memory"), 1;
-	hs = head_extract((const uint8_t *)buf, len, ~0U, o.head_budget, on_head_record, &run);
-	/* No response will come: the request is written as it stands. */
-	if (hs == HEAD_OK)
-		tracker_flush(run.tracker);
-	tracker_free(run.tracker);
+	hs = head_exchange((const uint8_t *)buf, len, o.head_budget, &tuple, on_resolved, &run);
 	if (hs != HEAD_OK || run.printed != 1)
 		return head_error("line 1: not an HTTP/1.x request line"), 2;
 	return fflush(stdout) ? 1 : 0;

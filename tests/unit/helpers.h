@@ -6,20 +6,17 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "head_extract.h"
+#include "head_exchange.h"
 #include "request.h"
-#include "tracker.h"
 
-struct head_run {
-	struct xffw_record_hdr tuple;
-	struct tracker *t;
+struct head_copy {
 	struct http_request *out;
 	char *arena; /* where the request's text is copied */
 	size_t used;
 	int got;
 };
 
-static inline struct str helper_keep(struct head_run *r, struct str s)
+static inline struct str helper_keep(struct head_copy *r, struct str s)
 {
 	struct str k = { r->arena + r->used, s.len };
 
@@ -32,7 +29,7 @@ static inline struct str helper_keep(struct head_run *r, struct str s)
 /* The exchange's request, copied out of the tracker (which frees its own). */
 static inline void helper_exchange(void *ctx, const struct exchange *x)
 {
-	struct head_run *r = ctx;
+	struct head_copy *r = ctx;
 	struct http_request *q = r->out;
 
 	memcpy(q, x->req, sizeof(*q));
@@ -46,22 +43,6 @@ static inline void helper_exchange(void *ctx, const struct exchange *x)
 	r->got++;
 }
 
-static inline void helper_record(void *ctx, const struct xffw_record *rec, size_t size)
-{
-	static struct xffw_record copy;
-	struct head_run *r = ctx;
-
-	memcpy(&copy, rec, size);
-	copy.hdr.family = r->tuple.family;
-	memcpy(copy.hdr.saddr, r->tuple.saddr, 16);
-	memcpy(copy.hdr.daddr, r->tuple.daddr, 16);
-	copy.hdr.sport = 40000;
-	copy.hdr.dport = 5000;
-	copy.hdr.ts_ns = 1;
-	copy.hdr.flow_id = 1;
-	tracker_record(r->t, &copy, size, 0);
-}
-
 /*
  * The request the daemon would see for @head, sent by @peer (IPv4 or IPv6
  * text) to the app: the kernel twin's records joined by the tracker. @rec is
@@ -72,25 +53,19 @@ static inline int req_from_head(const char *head, size_t len, const char *peer,
 				struct xffw_record *rec, struct http_request *req)
 {
 	static char arena[1 << 17];
-	struct tracker_config cfg = { .max_pending = 1, .max_per_flow = 1 };
-	struct head_run r = { .out = req, .arena = arena };
+	struct head_copy r = { .out = req, .arena = arena };
+	struct xffw_record_hdr tuple = { .sport = 40000, .dport = 5000, .ts_ns = 1 };
 	int v6 = strchr(peer, ':') != NULL;
-	enum head_status hs;
 
 	(void)rec;
-	r.tuple.family = v6 ? XFFW_FAMILY_IPV6 : XFFW_FAMILY_IPV4;
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, peer, r.tuple.saddr) != 1)
+	tuple.family = v6 ? XFFW_FAMILY_IPV6 : XFFW_FAMILY_IPV4;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, peer, tuple.saddr) != 1)
 		return -1;
-	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "::1" : "127.0.0.1", r.tuple.daddr);
-	r.t = tracker_new(&cfg, helper_exchange, &r);
-	if (!r.t)
+	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "::1" : "127.0.0.1", tuple.daddr);
+	if (head_exchange((const unsigned char *)head, len, XFFW_HEAD_BUDGET, &tuple,
+			  helper_exchange, &r) != HEAD_OK)
 		return -1;
-	hs = head_extract((const unsigned char *)head, len, ~0U, XFFW_HEAD_BUDGET, helper_record,
-			  &r);
-	if (hs == HEAD_OK)
-		tracker_flush(r.t);
-	tracker_free(r.t);
-	return hs == HEAD_OK && r.got == 1 ? 0 : -1;
+	return r.got == 1 ? 0 : -1;
 }
 
 static inline void helper_one_record(void *ctx, const struct xffw_record *rec, size_t size)
