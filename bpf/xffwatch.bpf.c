@@ -84,8 +84,8 @@ struct parse {
 	__u32 wlen;	  /* bytes in the head window buf[] */
 	__u32 carried;	  /* of which were carried from the previous segment */
 	__u32 line_start; /* find_lines: where the current line starts */
-	__u32 nlines;	  /* find_lines: line ends recorded */
-	__u32 lines_full; /* find_lines: stopped at XFFW_MAX_LINES */
+	__u32 nlines;	  /* find_lines: line ends found */
+	__u32 pad;
 	__u32 head_end;	  /* find_lines: offset after the blank line, 0 until found */
 	__u32 data_len;	  /* bytes used in rec.data */
 	__u32 done;	  /* nothing more to do in this segment */
@@ -104,7 +104,6 @@ struct parse {
 struct work {
 	__u8 buf[XFFW_SCAN_MAX + SCAN_SLACK];
 	__u8 small[SMALL_MAX + 8];
-	__u16 line_end[XFFW_MAX_LINES];
 	struct parse ps;
 	struct xffw_flow_key key;
 	struct xffw_flow fresh;	    /* a new flow, before it goes into the table */
@@ -245,7 +244,7 @@ static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state
 				       __u64 from, __u64 to, __u8 flags)
 {
 	struct work *w = c->w;
-	__u64 len = to - from, off;
+	__u64 len = to - from, off, carried = 0, rest;
 	__u8 *dst;
 
 	if (to < from)
@@ -277,7 +276,26 @@ static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state
 	dst[1] = flags;
 	dst[2] = len & 0xff;
 	dst[3] = len >> 8;
-	if (len && bpf_probe_read_kernel(dst + 4, len, w->buf + (from & (XFFW_SCAN_MAX - 1)))) {
+	/* Bytes carried from the previous segment are in the window only. */
+	if (from < w->ps.carried) {
+		carried = w->ps.carried - from;
+		if (carried > len)
+			carried = len;
+		for (int i = 0; i < XFFW_CARRY_MAX; i++) {
+			if (i >= (int)carried)
+				break;
+			dst[4 + i] = w->buf[(from + i) & (XFFW_SCAN_MAX - 1)];
+		}
+	}
+	/* The rest straight from the packet. */
+	rest = len - carried;
+	barrier_var(carried);
+	carried &= 2 * XFFW_CARRY_MAX - 1;
+	barrier_var(rest);
+	rest &= XFFW_DATA_LEN_MASK;
+	if (rest && bpf_skb_load_bytes(
+			    c->skb, w->ps.payload_off + w->ps.pos + from + carried - w->ps.carried,
+			    dst + 4 + carried, rest)) {
 		count(XFFW_CNT_LOAD_FAILED);
 		return;
 	}
@@ -641,27 +659,28 @@ static __always_inline void first_line(struct flow_ctx *c, struct xffw_dir_state
 	c->flow->seen_msg = 1;
 }
 
-/* Pass 1 over a window, one 8-byte word per call: line ends up to the blank line. */
-static long find_lines(__u32 i, struct flow_ctx *c)
+__noinline int xffw_line(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span);
+
+/* xffw_line()'s fifth argument: BPF functions take at most five. */
+#define LINE_SPAN(from, to, cut) ((__u64)(from) | (__u64)(to) << 16 | (__u64)(cut) << 32)
+
+/*
+ * Handles the lines that end at the bytes marked in @m (from newline_mask())
+ * in the word at window offset @off, up to the blank line. Returns 1 when the
+ * window is done (blank line, or the message turned out bad). Global:
+ * verified once.
+ */
+__noinline int xffw_newlines(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 off,
+			     __u64 m)
 {
-	struct work *w = c->w;
-	struct parse *ps = &w->ps;
-	__u64 off = (__u64)i * 8, wlen = ps->wlen;
-	__u64 word, m;
+	struct parse *ps;
 
-	/* One register for check and use: the verifier bounds only the checked copy. */
-	barrier_var(off);
-	if (off >= XFFW_SCAN_MAX || off >= wlen)
+	if (!w || !f)
 		return 1;
-	word = *(__u64 *)(w->buf + off);
-	m = newline_mask(word);
-	if (wlen - off < 8)
-		m &= (1ULL << ((wlen - off) * 8)) - 1;
-
+	ps = &w->ps;
 #pragma unroll
 	for (int k = 0; k < 8; k++) {
 		__u64 start = ps->line_start, pos;
-		__u32 n = ps->nlines;
 
 		if (!m)
 			break;
@@ -673,15 +692,55 @@ static long find_lines(__u32 i, struct flow_ctx *c)
 			ps->head_end = pos + 1;
 			return 1;
 		}
-		if (n >= XFFW_MAX_LINES) {
-			ps->lines_full = 1;
+		/* (The window may begin inside a line: then the first one starts at 0.) */
+		xffw_line(skb, w, f, LINE_SPAN(start == NO_LINE_START ? 0 : start, pos, 0));
+		if (ps->done)
 			return 1;
-		}
-		w->line_end[n] = pos;
-		ps->nlines = n + 1;
+		ps->nlines++;
 		ps->line_start = pos + 1;
 	}
 	return 0;
+}
+
+/*
+ * One pass over a window, SCAN_STRIDE bytes per call: each line as its end is
+ * found, up to the blank line. A word without a line end costs a handful of
+ * instructions; only the window's last stride needs its tail masked.
+ */
+#define SCAN_STRIDE 64
+static long find_lines(__u32 i, struct flow_ctx *c)
+{
+	struct work *w = c->w;
+	__u64 off = (__u64)i * SCAN_STRIDE, wlen = w->ps.wlen, m;
+	const __u64 *p;
+
+	/* One register for check and use: the verifier bounds only the checked copy. */
+	barrier_var(off);
+	if (off >= XFFW_SCAN_MAX || off >= wlen)
+		return 1;
+	p = (const __u64 *)(w->buf + off);
+	if (off + SCAN_STRIDE <= wlen) {
+#pragma unroll
+		for (int k = 0; k < SCAN_STRIDE / 8; k++) {
+			m = newline_mask(p[k]);
+			if (m && xffw_newlines(c->skb, w, c->flow, off + k * 8, m))
+				return 1;
+		}
+		return 0;
+	}
+	/* The last stride: a bounded loop, its tail masked. */
+	for (int k = 0; k < SCAN_STRIDE / 8; k++) {
+		__u64 at = off + k * 8;
+
+		if (at >= wlen)
+			return 1;
+		m = newline_mask(p[k]);
+		if (wlen - at < 8)
+			m &= (1ULL << ((wlen - at) * 8)) - 1;
+		if (m && xffw_newlines(c->skb, w, c->flow, at, m))
+			return 1;
+	}
+	return 1;
 }
 
 /*
@@ -690,9 +749,10 @@ static long find_lines(__u32 i, struct flow_ctx *c)
  * once, with nothing known about its arguments, instead of once per path
  * that leads to it.
  */
-__noinline int xffw_line(struct work *w, struct xffw_flow *f, __u32 from, __u32 to, __u32 cut)
+__noinline int xffw_line(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span)
 {
-	struct flow_ctx c = { .w = w, .flow = f };
+	struct flow_ctx c = { .skb = skb, .w = w, .flow = f };
+	__u32 from = span & 0xffff, to = (span >> 16) & 0xffff, cut = span >> 32;
 	struct xffw_dir_state *ds;
 	__u32 id;
 
@@ -726,23 +786,6 @@ __noinline int xffw_line(struct work *w, struct xffw_flow *f, __u32 from, __u32 
 		return 0;
 	}
 	header_line(&c, ds, from, to, cut);
-	return 0;
-}
-
-/* Pass 2 over a window, one line per call. */
-static long copy_line(__u32 index, struct flow_ctx *c)
-{
-	struct work *w = c->w;
-	__u64 i = index;
-	__u32 from, to;
-
-	/* One register for check and use: the verifier bounds only the checked copy. */
-	barrier_var(i);
-	if (i >= XFFW_MAX_LINES || w->ps.done)
-		return 1;
-	from = i ? w->line_end[(i - 1) & (XFFW_MAX_LINES - 1)] + 1U : 0;
-	to = w->line_end[i];
-	xffw_line(w, c->flow, from, to, 0);
 	return 0;
 }
 
@@ -836,7 +879,6 @@ static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state 
 	ds->carry_len = 0;
 	ps->line_start = ds->cont ? NO_LINE_START : 0;
 	ps->nlines = 0;
-	ps->lines_full = 0;
 	ps->head_end = 0;
 
 	/* Garbage is turned away before its first newline. */
@@ -846,8 +888,7 @@ static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state 
 		bad_message(c);
 		return;
 	}
-	bpf_loop((wlen + 7) / 8, find_lines, c, 0);
-	bpf_loop(ps->nlines, copy_line, c, 0);
+	bpf_loop((wlen + SCAN_STRIDE - 1) / SCAN_STRIDE, find_lines, c, 0);
 	if (ps->done)
 		return;
 
@@ -858,8 +899,8 @@ static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state 
 		finish_head(c, ds);
 		return;
 	}
-	last = ps->nlines ? w->line_end[(ps->nlines - 1) & (XFFW_MAX_LINES - 1)] + 1U : 0;
-	if (ps->nlines && (!seg_end || ps->lines_full)) {
+	last = ps->nlines ? ps->line_start : 0;
+	if (ps->nlines && !seg_end) {
 		/* The window is full: the next one starts with the line it cut. */
 		if (last <= carry || last > wlen) {
 			desync(c, XFFW_CNT_DESYNC);
@@ -878,7 +919,7 @@ static __always_inline void step_head(struct flow_ctx *c, struct xffw_dir_state 
 		ds->carry_len = n;
 		used = take;
 	} else {
-		xffw_line(w, c->flow, last, wlen, 1);
+		xffw_line(c->skb, w, c->flow, LINE_SPAN(last, wlen, 1));
 		if (ps->done)
 			return;
 		used = take;

@@ -13,22 +13,21 @@
 
 /* Bytes of payload scanned per step: one window of a head. */
 #define XFFW_SCAN_MAX	   8192
-/* Header lines indexed per window; more go to the next window. */
-#define XFFW_MAX_LINES	   256
 /* Longest piece of a value per record; longer ones are cut and flagged. */
 #define XFFW_VALUE_MAX	   2048
 /* Capacity of the field area of one record (field headers included). */
 #define XFFW_DATA_MAX	   6144
+/* A line cut by a segment end is carried to the next one when this short. */
+#define XFFW_CARRY_MAX	   32
 /*
  * Physical size of the field area. The program never fills more than
- * DATA_MAX, but the verifier bounds a write by masks on its offset and length
- * taken separately, so the buffer covers the largest masked sum.
+ * DATA_MAX, but the verifier bounds a write by masks on its offset, on the
+ * carried bytes and on the length taken separately, so the buffer covers the
+ * largest masked sum.
  */
 #define XFFW_DATA_OFF_MASK 0x1fff
 #define XFFW_DATA_LEN_MASK 0xfff
-#define XFFW_DATA_BUF	   (XFFW_DATA_OFF_MASK + 4 + XFFW_DATA_LEN_MASK + 1)
-/* A line cut by a segment end is carried to the next one when this short. */
-#define XFFW_CARRY_MAX	   32
+#define XFFW_DATA_BUF	   (XFFW_DATA_OFF_MASK + 4 + 2 * XFFW_CARRY_MAX + XFFW_DATA_LEN_MASK + 1)
 /* Default head budget: bytes of a head whose fields are copied (at least 16 KiB). */
 #define XFFW_HEAD_BUDGET   16384
 /* A head longer than this is not HTTP as we know it: the flow is dropped. */

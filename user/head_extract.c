@@ -242,15 +242,16 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 		pos++;
 	while (pos < len) {
 		size_t take = len - pos < XFFW_SCAN_MAX ? len - pos : XFFW_SCAN_MAX;
-		size_t ends[XFFW_MAX_LINES], nlines = 0, head_end = 0, last, used;
+		size_t nlines = 0, head_end = 0, last, used;
 		size_t line_start = x->cont ? SIZE_MAX : 0;
-		bool seg_end = pos + take == len, lines_full = false;
+		bool seg_end = pos + take == len;
 
 		x->buf = payload + pos;
 		if (!x->line_done && !x->cont && !request_prefix_ok(x->buf, take)) {
 			status = HEAD_NOT_METHOD;
 			goto out;
 		}
+		/* Each line as its end is found, up to the blank line (xffw_newlines()). */
 		for (size_t i = 0; i < take; i++) {
 			if (x->buf[i] != '\n')
 				continue;
@@ -259,15 +260,12 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 				head_end = i + 1;
 				break;
 			}
-			if (nlines == XFFW_MAX_LINES) {
-				lines_full = true;
+			one_line(x, line_start == SIZE_MAX ? 0 : line_start, i, false);
+			if (x->bad)
 				break;
-			}
-			ends[nlines++] = i;
+			nlines++;
 			line_start = i + 1;
 		}
-		for (size_t i = 0; i < nlines && !x->bad; i++)
-			one_line(x, i ? ends[i - 1] + 1 : 0, ends[i], false);
 		if (x->bad) {
 			status = HEAD_NOT_HTTP1_LINE;
 			goto out;
@@ -277,8 +275,8 @@ enum head_status head_extract(const uint8_t *payload, size_t len, uint32_t field
 			emit_part(x, XFFW_REC_F_HEAD_END);
 			goto out;
 		}
-		last = nlines ? ends[nlines - 1] + 1 : 0;
-		if (nlines && (!seg_end || lines_full)) {
+		last = nlines ? line_start : 0;
+		if (nlines && !seg_end) {
 			used = last;
 		} else if (seg_end && take - last <= XFFW_CARRY_MAX && (nlines || !x->cont)) {
 			used = take; /* the kernel carries it to the next segment */

@@ -546,7 +546,7 @@ void test_head_flags(void **state)
 	expect_twin(0, &v4, HEAD(bare_lf_cr));
 
 	n += (size_t)sprintf(head, "GET / HTTP/1.1\r\n");
-	for (int i = 0; i < XFFW_MAX_LINES + 5; i++)
+	for (int i = 0; i < 600; i++)
 		n += (size_t)sprintf(head + n, "a:\r\n");
 	n += (size_t)sprintf(head + n, "X-Forwarded-For: 9.9.9.9\r\n\r\n");
 	/* More lines than one pass indexes: the next pass goes on from the last. */
@@ -756,6 +756,17 @@ void test_live_loopback_large_heads(void **state)
 		assert_true(seen[0].rec_flags & XFFW_REC_F_BUDGET);
 		assert_true(seen[0].truncated);
 		assert_int_equal(seen[0].status, 204);
+	}
+
+	/* Many short lines over several windows: each window goes on from the last line end. */
+	n = (size_t)sprintf(head, "GET /lines HTTP/1.1\r\n");
+	for (int line = 0; n < 14000; line++)
+		n += (size_t)sprintf(head + n, "X-Pad-%d: %d\r\n", line, line);
+	n += (size_t)sprintf(head + n, "X-Forwarded-For: 198.51.100.6\r\n\r\n");
+	for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+		assert_int_equal(send_live(listener, head, n, chunks[k]), 1);
+		assert_string_equal(seen[0].xff, "198.51.100.6");
+		assert_false(seen[0].truncated);
 	}
 
 	/* More chain data than a record holds: it goes on in further parts. */
