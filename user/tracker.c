@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 
 #include "tracker.h"
 
-#define NO_FIELD SIZE_MAX
+#define NO_FIELD       SIZE_MAX
+/* Field bytes a request holds without an allocation of its own (most heads). */
+#define PENDING_INLINE 768
+/* Freed requests and flows kept for reuse: no malloc per request. */
+#define POOL_MAX       1024
 
 /* A request waiting for the rest of its head or for its response. */
 struct pending {
@@ -20,7 +25,9 @@ struct pending {
 	bool head_done;
 	size_t last; /* offset of the last field's header in data[], or NO_FIELD */
 	size_t len, cap;
-	uint8_t *data; /* field area, continued pieces joined */
+	uint8_t *data; /* field area, continued pieces joined: inline, or allocated */
+	struct pending *next_free;
+	uint8_t inline_data[PENDING_INLINE];
 };
 
 struct tflow {
@@ -31,6 +38,7 @@ struct tflow {
 	uint64_t end_ns; /* when its FLOW_END came; 0 while open */
 	enum no_response_reason end_reason;
 	TAILQ_ENTRY(tflow) ended;
+	struct tflow *next_free;
 };
 
 struct tracker {
@@ -42,6 +50,9 @@ struct tracker {
 	TAILQ_HEAD(age_list, pending) by_age;
 	TAILQ_HEAD(ended_list, tflow) ended;
 	struct tracker_stats st;
+	struct pending *free_pending;
+	struct tflow *free_flows;
+	size_t nfree_pending, nfree_flows;
 	struct http_request req; /* decoded for the exchange function */
 };
 
@@ -99,10 +110,15 @@ static struct tflow *flow_find(struct tracker *t, uint64_t flow_id)
 
 static struct tflow *flow_add(struct tracker *t, uint64_t flow_id)
 {
-	struct tflow **b = bucket(t, flow_id), *f = calloc(1, sizeof(*f));
+	struct tflow **b = bucket(t, flow_id), *f = t->free_flows;
 
-	if (!f)
+	if (f) {
+		t->free_flows = f->next_free;
+		t->nfree_flows--;
+		memset(f, 0, sizeof(*f));
+	} else if (!(f = calloc(1, sizeof(*f)))) {
 		return NULL;
+	}
 	f->flow_id = flow_id;
 	TAILQ_INIT(&f->pending);
 	f->next = *b;
@@ -125,7 +141,13 @@ static void flow_release(struct tracker *t, struct tflow *f)
 	}
 	if (f->end_ns)
 		TAILQ_REMOVE(&t->ended, f, ended);
-	free(f);
+	if (t->nfree_flows < POOL_MAX) {
+		f->next_free = t->free_flows;
+		t->free_flows = f;
+		t->nfree_flows++;
+	} else {
+		free(f);
+	}
 }
 
 static struct xffw_field_hdr *field_at(struct pending *p, size_t off)
@@ -147,7 +169,7 @@ static void close_last(struct pending *p)
 
 static bool reserve(struct pending *p, size_t more)
 {
-	size_t cap = p->cap ? p->cap : 512;
+	size_t cap = p->cap;
 	uint8_t *d;
 
 	if (p->len + more <= p->cap)
@@ -160,11 +182,13 @@ static bool reserve(struct pending *p, size_t more)
 		cap *= 2;
 	if (cap > TRACKER_DATA_MAX)
 		cap = TRACKER_DATA_MAX;
-	d = realloc(p->data, cap);
+	d = realloc(p->data == p->inline_data ? NULL : p->data, cap);
 	if (!d) {
 		p->req_flags |= REQ_F_CAPPED;
 		return false;
 	}
+	if (p->data == p->inline_data)
+		memcpy(d, p->inline_data, p->len);
 	p->data = d;
 	p->cap = cap;
 	return true;
@@ -287,8 +311,15 @@ static void pending_free(struct tracker *t, struct pending *p)
 	TAILQ_REMOVE(&t->by_age, p, by_age);
 	f->npending--;
 	t->st.pending--;
-	free(p->data);
-	free(p);
+	if (p->data != p->inline_data)
+		free(p->data);
+	if (t->nfree_pending < POOL_MAX) {
+		p->next_free = t->free_pending;
+		t->free_pending = p;
+		t->nfree_pending++;
+	} else {
+		free(p);
+	}
 }
 
 /* Hands the request to the exchange function and forgets it. */
@@ -336,9 +367,17 @@ static struct pending *pending_new(struct tracker *t, struct tflow *f,
 		if (of != f)
 			flow_release(t, of);
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	p = t->free_pending;
+	if (p) {
+		t->free_pending = p->next_free;
+		t->nfree_pending--;
+		/* (The inline bytes need no clearing: len says what is used.) */
+		memset(p, 0, offsetof(struct pending, inline_data));
+	} else if (!(p = calloc(1, sizeof(*p)))) {
 		return NULL;
+	}
+	p->data = p->inline_data;
+	p->cap = PENDING_INLINE;
 	p->flow = f;
 	p->hdr = *h;
 	p->last = NO_FIELD;
@@ -514,11 +553,24 @@ void tracker_free(struct tracker *t)
 			t->buckets[i] = f->next;
 			while ((p = TAILQ_FIRST(&f->pending))) {
 				TAILQ_REMOVE(&f->pending, p, in_flow);
-				free(p->data);
+				if (p->data != p->inline_data)
+					free(p->data);
 				free(p);
 			}
 			free(f);
 		}
+	}
+	while (t->free_pending) {
+		struct pending *p = t->free_pending;
+
+		t->free_pending = p->next_free;
+		free(p);
+	}
+	while (t->free_flows) {
+		struct tflow *f = t->free_flows;
+
+		t->free_flows = f->next_free;
+		free(f);
 	}
 	free(t->buckets);
 	free(t);
