@@ -8,13 +8,18 @@
 # keep-alive is on. Bounded: one wrk run of DURATION seconds; everything runs
 # in its own network namespaces, removed at the end.
 #
-#   bench/saturation.sh [DURATION] [CONNECTIONS]
+# With "direct", wrk talks to the app itself on loopback (no proxy in
+# between): this machine's highest request rate, to show the observer keeps
+# up beyond what nginx reaches as a proxy here.
+#
+#   bench/saturation.sh [DURATION] [CONNECTIONS] [direct]
 set -eu
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 E2E_NAME=saturation
 
 duration=${1:-60}
 conns=${2:-64}
+direct=${3:-}
 
 e2e_init
 e2e_netns cli cli
@@ -37,8 +42,8 @@ e2e_nginx "$srv" '
         }
     }
     server {
-        listen 127.0.0.1:8080;
-        access_log off;
+        listen 127.0.0.1:8080 backlog=4096;
+        access_log logs/app.log;
         keepalive_requests 1000000;
         location / { default_type text/plain; return 200 "ok\n"; }
     }'
@@ -48,6 +53,7 @@ e2e_stop "$E2E_LAST_PID"
 e2e_bg "$srv" "$E2E_TMP/nginx.log" nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf"
 e2e_wait_http "$cli" http://198.18.0.2/warm
 : >"$E2E_TMP/nginx/logs/proxy.log"
+: >"$E2E_TMP/nginx/logs/app.log"
 
 events="$E2E_TMP/events.json"
 stats="$E2E_TMP/stats.json"
@@ -55,8 +61,15 @@ e2e_xffwatch "$srv" "$events" --iface lo --port 8080 --stats "$stats"
 pid=$(pgrep -f "$XFFWATCH --output $events" | head -1)
 cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 
-ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2/sat \
-	>"$E2E_TMP/wrk.log" 2>&1
+if [ "$direct" = direct ]; then
+	ip netns exec "$srv" wrk -t2 -c"$conns" -d"${duration}s" --latency \
+		-H 'X-Forwarded-For: 203.0.113.7' http://127.0.0.1:8080/sat >"$E2E_TMP/wrk.log" 2>&1
+	served_log="$E2E_TMP/nginx/logs/app.log"
+else
+	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2/sat \
+		>"$E2E_TMP/wrk.log" 2>&1
+	served_log="$E2E_TMP/nginx/logs/proxy.log"
+fi
 cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 sleep 1
@@ -64,13 +77,13 @@ kill -USR1 "$XFFW_PID"
 sleep 0.5
 e2e_stop "$XFFW_PID" INT
 
-served=$(wc -l <"$E2E_TMP/nginx/logs/proxy.log")
+served=$(wc -l <"$served_log")
 written=$(wc -l <"$events")
 hz=$(getconf CLK_TCK)
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
 echo "wrk: $(grep -E 'Requests/sec' "$E2E_TMP/wrk.log" | tr -s ' ') over ${duration} s, $conns connections"
 grep -E '^ +(50|99)%' "$E2E_TMP/wrk.log" | sed 's/^ */wrk latency p/'
-echo "requests in nginx's log: $served"
+echo "requests in nginx's log: $served${direct:+ (the app log: direct)}"
 echo "events written:          $written"
 jq -r '"paired: \(.paired)  no_response: \(.no_response)  ringbuf_lost: \(.ringbuf_lost)  flow_evictions: \(.flow_evictions)  kernel desyncs: \(.kernel.desyncs)  gaps: \(.kernel.gaps)"' "$stats"
 echo "daemon CPU: $(( (cpu1 - cpu0) * 100 / hz / duration ))% of one core; peak RSS $((rss / 1024)) MiB"

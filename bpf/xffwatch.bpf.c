@@ -44,7 +44,7 @@ const volatile __u32 head_budget = XFFW_HEAD_BUDGET;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, XFFW_RINGBUF_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -186,16 +186,12 @@ static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx 
 
 /*
  * Waking the reader costs an interrupt per record (a VM exit under a
- * hypervisor): the reader polls every XFFW_POLL_MS instead, and is woken only
- * when a backlog builds up.
+ * hypervisor), and even asking how full the buffer is touches the reader's
+ * cache line: the reader polls every XFFW_POLL_MS instead.
  */
 static __always_inline void output(void *data, __u64 size)
 {
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= XFFW_WAKEUP_BYTES
-			      ? BPF_RB_FORCE_WAKEUP
-			      : BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_output(&events, data, size, flags))
+	if (bpf_ringbuf_output(&events, data, size, BPF_RB_NO_WAKEUP))
 		count(XFFW_CNT_RINGBUF_LOSS);
 }
 

@@ -34,9 +34,12 @@
 #define XFFW_HEAD_HARD_MAX 65536
 /* Parser steps per segment (a head window, a body skip, a chunk line...). */
 #define XFFW_MAX_STEPS	   8192
-/* The reader polls the ring buffer this often; it is woken early past this backlog. */
-#define XFFW_POLL_MS	   100
-#define XFFW_WAKEUP_BYTES  (256 * 1024)
+/*
+ * The reader polls the ring buffer this often and is never woken by the
+ * program; the buffer holds far more than arrives between two polls.
+ */
+#define XFFW_POLL_MS	   20
+#define XFFW_RINGBUF_SIZE  (8 << 20)
 /* Default size of the flow table. */
 #define XFFW_FLOWS_DEFAULT 65536
 

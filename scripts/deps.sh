@@ -4,17 +4,20 @@
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
 #   scripts/deps.sh --test   also everything the test suite starts
+#   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark)
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev iproute2"
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck"
+bench="nginx wrk curl jq procps tcpdump tshark"
 
 pkgs=$build
 for arg in "$@"; do
 	case $arg in
 	--test) pkgs="$pkgs $test" ;;
-	*) echo "usage: $0 [--test]" >&2; exit 2 ;;
+	--bench) pkgs="$pkgs $bench" ;;
+	*) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
 	esac
 done
 

@@ -45,6 +45,7 @@ struct daemon {
 	int epfd, sigfd, timerfd;
 	bool stop;
 	unsigned int ticks;
+	uint64_t batch; /* events formatted in json, not written yet */
 	struct tracker *tracker;
 	struct resolution res;
 };
@@ -65,12 +66,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Events are formatted one after another into d->json and written from there. */
+static void write_batch(struct daemon *d)
+{
+	if (d->batch)
+		output_write(&d->out, d->json.buf, d->json.len, d->batch);
+	d->batch = 0;
+	jsonw_reset(&d->json);
+}
+
 /* A request with its response, or given up on: one JSON line. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	struct daemon *d = ctx;
 	const struct http_request *req = x->req;
 	struct audit_meta meta = { 0 };
+	size_t start;
 
 	meta.when = clock_to_real(req->ts_ns, d->mono_to_real);
 	meta.ifname = ifname_of(d, req->ifindex);
@@ -84,13 +95,17 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		d->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
 	}
-	jsonw_reset(&d->json);
+	start = d->json.len;
 	audit_format(&d->json, req, &d->res, &meta);
 	if (d->json.failed) {
+		/* Only this event is lost; the ones before it in the batch stay. */
+		jsonw_rewind(&d->json, start);
 		d->out.dropped++;
 		return;
 	}
-	output_line(&d->out, d->json.buf, d->json.len);
+	d->batch++;
+	if (d->json.len >= OUTPUT_FLUSH_AT)
+		write_batch(d);
 }
 
 static void log_not_http(const struct xffw_record_hdr *h)
@@ -310,7 +325,7 @@ static int consume(struct daemon *d)
 	int n = ring_buffer__consume(d->rb);
 
 	tracker_expire(d->tracker, now_ns());
-	output_flush(&d->out);
+	write_batch(d);
 	if (d->out.broken) {
 		log_error("output closed by its reader; stopping");
 		d->stop = true;
@@ -417,7 +432,7 @@ cleanup:
 		consume(&d);
 		/* What still waits for a response is written now, not lost. */
 		tracker_flush(d.tracker);
-		output_flush(&d.out);
+		write_batch(&d);
 		print_counters(&d);
 	}
 	output_close(&d.out);

@@ -18,7 +18,13 @@ void jsonw_free(struct jsonw *j)
 
 void jsonw_reset(struct jsonw *j)
 {
-	j->len = 0;
+	jsonw_rewind(j, 0);
+}
+
+void jsonw_rewind(struct jsonw *j, size_t len)
+{
+	if (len < j->len)
+		j->len = len;
 	j->failed = false;
 	j->depth = 0;
 	j->first[0] = true;

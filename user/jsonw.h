@@ -30,6 +30,8 @@ void jsonw_init(struct jsonw *j);
 void jsonw_free(struct jsonw *j);
 /* Empties the buffer for the next document, keeping its memory. */
 void jsonw_reset(struct jsonw *j);
+/* Drops what was written after @len (an event that failed) and starts a new value. */
+void jsonw_rewind(struct jsonw *j, size_t len);
 /* Makes room for @more bytes (the slow path of the writers below); false if out of memory. */
 bool jsonw_grow(struct jsonw *j, size_t more);
 /* Appends @len bytes escaped as the inside of a JSON string (no quotes). */

@@ -55,13 +55,14 @@ static uint64_t count_lines(const char *p, size_t n)
 	return lines;
 }
 
-int output_flush(struct output *o)
+/* Writes @len bytes of @lines lines; counts them written or lost. */
+static int write_lines(struct output *o, const char *buf, size_t len, uint64_t lines)
 {
 	size_t done = 0;
 	int err = 0;
 
-	while (done < o->len) {
-		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+	while (done < len) {
+		ssize_t n = write(o->fd, buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -73,21 +74,37 @@ int output_flush(struct output *o)
 	}
 	if (err) {
 		/* A partial line on disk cannot be undone; count what did not reach it. */
-		uint64_t lost = count_lines(o->buf + done, o->len - done);
+		uint64_t lost = count_lines(buf + done, len - done);
 
 		o->errors++;
 		o->dropped += lost;
-		o->queued -= lost;
+		lines -= lost;
 		if (err == -EPIPE)
 			o->broken = true;
 		if (o->errors == 1 || !(o->errors & (o->errors - 1)))
 			log_error("output: write failed (%s); %llu events lost so far",
 				  strerror(-err), (unsigned long long)o->dropped);
 	}
-	o->lines += o->queued;
+	o->lines += lines;
+	return err;
+}
+
+int output_flush(struct output *o)
+{
+	int err = o->len ? write_lines(o, o->buf, o->len, o->queued) : 0;
+
 	o->queued = 0;
 	o->len = 0;
 	return err;
+}
+
+int output_write(struct output *o, const char *buf, size_t len, uint64_t lines)
+{
+	int err = output_flush(o);
+
+	if (o->broken)
+		return err;
+	return write_lines(o, buf, len, lines) ?: err;
 }
 
 void output_close(struct output *o)

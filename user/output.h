@@ -31,6 +31,13 @@ int output_open(struct output *o, const char *path);
 /* Queues one complete line (it must end in '\n'). 0 or -ENOMEM. */
 int output_line(struct output *o, const char *line, size_t len);
 
+/*
+ * Writes @len bytes holding @lines complete lines straight from @buf (after
+ * anything queued): for a caller that formats lines in a buffer of its own,
+ * to save a copy. 0, or a negative errno after counting the loss.
+ */
+int output_write(struct output *o, const char *buf, size_t len, uint64_t lines);
+
 /* Writes out what is queued. 0, or a negative errno after counting the loss. */
 int output_flush(struct output *o);
 

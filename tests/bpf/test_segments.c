@@ -794,7 +794,7 @@ void test_live_loopback_large_heads(void **state)
 void test_ring_buffer_full_counts_loss(void **state)
 {
 	static char head[1200];
-	const int runs = 8000; /* far more 1 KiB records than 4 MiB hold */
+	const int runs = 20000; /* far more 1 KiB records than the ring buffer holds */
 	uint64_t heads0 = counter(XFFW_CNT_REQUESTS), lost0 = counter(XFFW_CNT_RINGBUF_LOSS);
 	uint64_t heads, lost;
 	size_t n = (size_t)sprintf(
