@@ -28,6 +28,7 @@ enum mode {
 	SAME_FRAME, /* stateless: one frame, repeated */
 	NEXT_SEQ,   /* the next request on the same connection */
 	NEW_FLOW,   /* the first segment of a new connection */
+	ANSWER,	    /* a response, each to a request sent (untimed) just before it */
 };
 
 static int discard(void *ctx, void *data, size_t size)
@@ -89,13 +90,26 @@ static void measure(struct xffwatch_bpf *skel, struct ring_buffer *rb, const cha
 	/* Each case on its own connection. */
 	static uint16_t next_port = 20000;
 
+	static const char request[] = "GET /r HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct pkt_spec req = spec;
+
 	if (mode != SAME_FRAME)
 		*(spec.dport == 5000 ? &spec.sport : &spec.dport) = next_port += 2500;
+	/* The request side of the same connection: app port and client swapped. */
+	req.sport = spec.dport;
+	req.dport = spec.sport;
+	req.seq = 7;
 	counters_read(bpf_map__fd(skel->maps.counters), before);
 	for (int i = 0; i < samples; i++) {
+		if (mode == ANSWER) {
+			n = pkt_build(&req, request, sizeof(request) - 1, frame, sizeof(frame),
+				      &off);
+			run_once(skel, frame, n, 1);
+			req.seq += sizeof(request) - 1;
+		}
 		if (!n || mode != SAME_FRAME) {
 			n = pkt_build(&spec, payload, len, frame, sizeof(frame), &off);
-			spec.seq += mode == NEXT_SEQ ? (uint32_t)len : 0;
+			spec.seq += mode == NEXT_SEQ || mode == ANSWER ? (uint32_t)len : 0;
 			spec.sport += mode == NEW_FLOW ? 1 : 0;
 		}
 		ns[i] = run_once(skel, frame, n, mode == SAME_FRAME ? REPEAT : 1);
@@ -164,8 +178,10 @@ int main(void)
 	spec.saddr = spec.daddr = "127.0.0.1";
 	spec.sport = 5000;
 	spec.dport = 40000;
-	measure(skel, rb, "response, no request seen (orphan)", spec,
+	measure(skel, rb, "response status line, no request seen", spec,
 		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, NEXT_SEQ);
+	measure(skel, rb, "response status line, to its request", spec,
+		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, ANSWER);
 
 	ring_buffer__free(rb);
 	xffwatch_bpf__destroy(skel);
