@@ -7,7 +7,8 @@
 #   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark)
 set -eu
 
-build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev iproute2"
+build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
+       libmnl-dev libjansson-dev iproute2"
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck"
 bench="nginx wrk curl jq procps tcpdump tshark"

@@ -163,6 +163,7 @@ static int take_lock(struct attachment *a)
 	if (ftruncate(fd, 0) || pwrite(fd, pid, strlen(pid), 0) < 0)
 		log_warn("cannot write %s: %s", path, strerror(errno));
 	a->lock_fd = fd;
+	snprintf(a->lock_path, sizeof(a->lock_path), "%s", path);
 	return 0;
 }
 
@@ -254,44 +255,24 @@ static void release_hook(struct attachment *a, enum hook_dir dir)
 		 * Only our filter goes. The clsact qdisc stays even if this run made
 		 * it: destroying it would take any filter added since with it.
 		 */
-		if (err && err != -ENOENT)
+		if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
 			log_warn("%s: cannot detach the tc filter on %s: %s", a->ifname,
 				 hook_dir_name(dir), strerror(-err));
 	}
 	*h = (struct hook){ .link_fd = -1 };
 }
 
-static bool is_loopback(const char *ifname)
+int attach_prog(int prog_fd, const char *ifname, int ifindex, unsigned int hooks,
+		enum attach_mode mode, struct attachment *a)
 {
-	char path[64], flags[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/flags", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return !strcmp(ifname, "lo");
-	if (!fgets(flags, sizeof(flags), f))
-		flags[0] = '\0';
-	fclose(f);
-	return strtoul(flags, NULL, 16) & 0x8 /* IFF_LOOPBACK */;
-}
-
-int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a)
-{
-	int ndirs, err;
+	int err;
 
 	memset(a, 0, sizeof(*a));
 	a->lock_fd = -1;
 	for (int dir = 0; dir < HOOK__MAX; dir++)
 		a->hooks[dir].link_fd = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	a->ifindex = (int)if_nametoindex(ifname);
-	if (!a->ifindex) {
-		log_error("%s: no such interface", ifname);
-		return -ENODEV;
-	}
-	/* On loopback every packet passes ingress once, whichever way it goes. */
-	ndirs = is_loopback(ifname) ? 1 : HOOK__MAX;
+	a->ifindex = ifindex;
 	err = take_lock(a);
 	for (int dir = 0; !err && dir < HOOK__MAX; dir++)
 		err = remove_stale(a, (enum hook_dir)dir);
@@ -299,12 +280,14 @@ int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct a
 		goto fail;
 
 	a->kind = mode == ATTACH_TC ? ATTACH_TC : ATTACH_TCX;
-	for (int dir = 0; dir < ndirs; dir++) {
+	for (int dir = 0; dir < HOOK__MAX; dir++) {
+		if (!(hooks & (1U << dir)))
+			continue;
 		if (a->kind == ATTACH_TCX) {
 			err = attach_tcx(prog_fd, a, (enum hook_dir)dir);
 			if (!err)
 				continue;
-			if (mode == ATTACH_TCX || err != -EINVAL || dir > 0) {
+			if (mode == ATTACH_TCX || err != -EINVAL || attach_hooks(a)) {
 				log_error("%s: cannot create a TCX link on %s: %s", ifname,
 					  hook_dir_name((enum hook_dir)dir), strerror(-err));
 				goto fail;
@@ -318,20 +301,31 @@ int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct a
 	}
 	return 0;
 fail:
-	for (int dir = 0; dir < HOOK__MAX; dir++)
-		release_hook(a, (enum hook_dir)dir);
-	if (a->lock_fd >= 0)
-		close(a->lock_fd);
-	a->lock_fd = -1;
+	attach_release(a);
 	return err;
+}
+
+unsigned int attach_hooks(const struct attachment *a)
+{
+	unsigned int hooks = 0;
+
+	for (int dir = 0; dir < HOOK__MAX; dir++)
+		if (a->hooks[dir].used)
+			hooks |= 1U << dir;
+	return hooks;
 }
 
 void attach_release(struct attachment *a)
 {
 	for (int dir = 0; dir < HOOK__MAX; dir++)
 		release_hook(a, (enum hook_dir)dir);
-	if (a->lock_fd >= 0)
+	if (a->lock_fd >= 0) {
+		/* Ours while we hold it: no one else can be using this file now. */
+		if (a->lock_path[0])
+			unlink(a->lock_path);
 		close(a->lock_fd);
+	}
 	a->lock_fd = -1;
+	a->lock_path[0] = '\0';
 	a->kind = ATTACH_AUTO;
 }

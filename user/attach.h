@@ -45,20 +45,32 @@ struct attachment {
 	enum attach_mode kind; /* ATTACH_TCX or ATTACH_TC once attached */
 	struct hook hooks[HOOK__MAX];
 	int lock_fd; /* our claim on the interface */
+	char lock_path[128];
 };
 
 /* "ingress" or "egress". */
 const char *hook_dir_name(enum hook_dir dir);
 
-/*
- * Attaches @prog_fd to @ifname (ingress, and egress unless it is a loopback
- * device) as @mode asks. Refuses when a live xffwatch is attached there
- * already; replaces a stale one. Returns 0 or a negative errno, after
- * logging why.
- */
-int attach_prog(int prog_fd, const char *ifname, enum attach_mode mode, struct attachment *a);
+/* Hook sets for attach_prog(): bits (1 << enum hook_dir). */
+#define HOOKS_INGRESS (1U << HOOK_INGRESS)
+#define HOOKS_EGRESS  (1U << HOOK_EGRESS)
+#define HOOKS_BOTH    (HOOKS_INGRESS | HOOKS_EGRESS)
 
-/* Detaches our program (and only it: a clsact qdisc stays) and drops the claim. */
+/*
+ * Attaches @prog_fd to the @hooks of interface @ifindex (named @ifname) as
+ * @mode asks. Refuses when a live xffwatch is attached there already;
+ * replaces a stale one. Returns 0 or a negative errno, after logging why.
+ */
+int attach_prog(int prog_fd, const char *ifname, int ifindex, unsigned int hooks,
+		enum attach_mode mode, struct attachment *a);
+
+/* Which hooks @a holds (HOOKS_*). */
+unsigned int attach_hooks(const struct attachment *a);
+
+/*
+ * Detaches our program (and only it: a clsact qdisc stays), drops the claim
+ * and removes its lock file. Quiet when the interface is gone already.
+ */
 void attach_release(struct attachment *a);
 
 struct attach_entry {

@@ -267,10 +267,29 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 		jsonw_object_end(j);
 		jsonw_object_end(j);
 	}
+	if (meta->peer && meta->peer->container_id[0]) {
+		jsonw_object_begin(j, "container");
+		jsonw_cstring(j, "id", meta->peer->container_id);
+		if (meta->peer->container_name[0])
+			jsonw_cstring(j, "name", meta->peer->container_name);
+		if (meta->peer->runtime)
+			jsonw_cstring(j, "runtime", meta->peer->runtime);
+		jsonw_object_end(j);
+	}
 
 	jsonw_object_begin(j, "xffwatch");
 	if (meta->no_response)
 		jsonw_cstring(j, "no_response", meta->no_response);
+	if (meta->bridge)
+		jsonw_cstring(j, "bridge", meta->bridge);
+	if (meta->peer && (meta->peer->netns[0] || meta->peer->peer_ifname[0])) {
+		jsonw_object_begin(j, "peer");
+		if (meta->peer->netns[0])
+			jsonw_cstring(j, "netns", meta->peer->netns);
+		if (meta->peer->peer_ifname[0])
+			jsonw_cstring(j, "interface", meta->peer->peer_ifname);
+		jsonw_object_end(j);
+	}
 	trust(j, res);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)

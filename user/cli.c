@@ -22,7 +22,11 @@ static const char usage_daemon[] =
 	"an app on 127.0.0.1.\n"
 	"\n"
 	"What to watch:\n"
-	"  -i, --iface IF          interface to watch (repeat for more; default lo)\n"
+	"  -i, --iface IF          interface to watch (repeat for more; default lo): a\n"
+	"                          name or a glob ('veth*'); a bridge means its ports\n"
+	"                          too, followed as containers come and go\n"
+	"      --netns NAME|PATH   watch inside this network namespace (`ip netns`\n"
+	"                          name, or a path such as /proc/PID/ns/net)\n"
 	"  -p, --port N[,N|N-M...] app ports to watch (repeatable; default 5000,8000,8080)\n"
 	"  -o, --output -|FILE     where events go: - is standard output (default);\n"
 	"                          a FILE is appended to, created with mode 0640\n"
@@ -117,6 +121,7 @@ enum {
 	OPT_HEAD_BUDGET,
 	OPT_FLOWS,
 	OPT_STATS,
+	OPT_NETNS,
 };
 
 static const struct option long_options[] = {
@@ -128,6 +133,7 @@ static const struct option long_options[] = {
 	{ "head-budget", required_argument, NULL, OPT_HEAD_BUDGET },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "trust", required_argument, NULL, 't' },
 	{ "external-proxy", required_argument, NULL, OPT_EXTERNAL },
 	{ "header", required_argument, NULL, 'H' },
@@ -179,6 +185,7 @@ static bool allowed(enum cli_command cmd, int c)
 	case OPT_RESPONSE_TIMEOUT:
 	case OPT_FLOWS:
 	case OPT_STATS:
+	case OPT_NETNS:
 		return cmd != CMD_RESOLVE;
 	case OPT_PEER:
 	case OPT_DESTINATION:
@@ -273,6 +280,10 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 		if (!optarg[0] || strlen(optarg) >= sizeof(o->stats))
 			return usage_error("--stats: '%s' is not a file name", optarg);
 		strcpy(o->stats, optarg);
+		break;
+	case OPT_NETNS:
+		if (parse_netns(optarg, o->netns, sizeof(o->netns), why, sizeof(why)))
+			return usage_error("--netns: %s", why);
 		break;
 	case 't':
 		if (!st->seen_trust)

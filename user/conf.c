@@ -368,6 +368,19 @@ static int top_level(struct loader *l, const config_setting_t *s)
 			       ? bad(l, s, "%s", why)
 			       : 0;
 	}
+	if (!strcmp(name, "netns")) {
+		const char *v = config_setting_get_string(s);
+
+		if (!v)
+			return bad(l, s, "expected a namespace name or path, or \"\"");
+		if (!v[0]) {
+			o->netns[0] = '\0';
+			return 0;
+		}
+		return parse_netns(v, o->netns, sizeof(o->netns), why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
+	}
 	if (!strcmp(name, "stats")) {
 		const char *v = config_setting_get_string(s);
 
@@ -381,8 +394,8 @@ static int top_level(struct loader *l, const config_setting_t *s)
 	if (!strcmp(name, "listeners"))
 		return listeners(l, s);
 	return bad(l, s,
-		   "unknown setting (interfaces, ports, output, attach, response_timeout, "
-		   "head_budget, flows, stats, trust, listeners)");
+		   "unknown setting (interfaces, netns, ports, output, attach, "
+		   "response_timeout, head_budget, flows, stats, trust, listeners)");
 }
 
 int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
@@ -527,6 +540,8 @@ void conf_print(FILE *f, const struct options *o)
 	print_str(f, o->output);
 	fputs(";\nstats = ", f);
 	print_str(f, o->stats);
+	fputs(";\nnetns = ", f);
+	print_str(f, o->netns);
 	fprintf(f, ";\nattach = \"%s\";\n", attach[o->attach]);
 	if (o->response_timeout_ms % 1000)
 		fprintf(f, "response_timeout = %u.%03u;\n", o->response_timeout_ms / 1000,

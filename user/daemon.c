@@ -2,6 +2,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <time.h>
 #include <signal.h>
@@ -12,7 +14,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "attach.h"
 #include "audit.h"
 #include "clock.h"
 #include "counters.h"
@@ -23,6 +24,7 @@
 #include "stats.h"
 #include "tracker.h"
 #include "trust.h"
+#include "watch.h"
 #include "xffwatch.skel.h"
 
 /* How long records of a flow that ended may still come from other CPUs. */
@@ -37,8 +39,8 @@ struct daemon {
 	const struct options *opts;
 	struct xffwatch_bpf *skel;
 	struct ring_buffer *rb;
-	struct attachment att[OPT_MAX_IFACES];
-	size_t natt;
+	struct watcher watch;
+	bool watching;
 	struct output out;
 	struct jsonw json;
 	int64_t mono_to_real;
@@ -49,14 +51,6 @@ struct daemon {
 	struct tracker *tracker;
 	struct resolution res;
 };
-
-static const char *ifname_of(const struct daemon *d, uint32_t ifindex)
-{
-	for (size_t i = 0; i < d->natt; i++)
-		if ((uint32_t)d->att[i].ifindex == ifindex)
-			return d->att[i].ifname;
-	return NULL;
-}
 
 static uint64_t now_ns(void)
 {
@@ -83,14 +77,21 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	struct audit_meta meta = { 0 };
 	size_t start;
 
+	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);
+	const struct watch_link *bridge = watch_bridge_of(&d->watch, link);
+
 	meta.when = clock_to_real(req->ts_ns, d->mono_to_real);
-	meta.ifname = ifname_of(d, req->ifindex);
+	meta.ifname = link ? link->info.name : NULL;
+	meta.bridge = bridge ? bridge->info.name : NULL;
+	meta.peer = link ? &link->meta : NULL;
 	meta.egress = req->rec_flags & XFFW_REC_F_EGRESS;
 	meta.status = x->status;
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
-	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, req->dport, meta.ifname), req,
-		      &d->res, NULL);
+	/* A rule for a bridge covers its ports. */
+	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, req->dport,
+				 meta.bridge ? meta.bridge : meta.ifname),
+		      req, &d->res, NULL);
 	if (!x->status) {
 		d->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
@@ -204,10 +205,6 @@ static void describe(const struct daemon *d)
 				      n ? "," : "", p, q);
 		p = q;
 	}
-	for (size_t i = 0; i < d->natt; i++)
-		log_info("watching %s %s (%s)", d->att[i].ifname,
-			 d->att[i].hooks[HOOK_EGRESS].used ? "ingress and egress" : "ingress",
-			 d->att[i].kind == ATTACH_TCX ? "tcx links" : "clsact filters");
 	log_info("responses awaited %u.%03u s; head budget %u bytes; flow table %u entries",
 		 o->response_timeout_ms / 1000, o->response_timeout_ms % 1000, o->head_budget,
 		 o->flows);
@@ -372,14 +369,34 @@ static int loop(struct daemon *d)
 				on_signal(d);
 			else if (evs[i].data.fd == d->timerfd)
 				on_timer(d);
+			else if (evs[i].data.fd == watch_fd(&d->watch))
+				watch_update(&d->watch);
 		}
 	}
 	return 0;
 }
 
+/* Moves this process into the network namespace @spec (a name or a path). */
+static int enter_netns(const char *spec)
+{
+	char path[PATH_MAX + 32];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s%s", spec[0] == '/' ? "" : "/var/run/netns/", spec);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		err = -errno;
+		log_error("--netns %s: %s", path, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct tracker_config tc = {
 		.response_timeout_ns = (uint64_t)o->response_timeout_ms * 1000000ULL,
 		.end_grace_ns = END_GRACE_NS,
@@ -392,6 +409,8 @@ int daemon_run(const struct options *o)
 	d.out.fd = -1;
 	d.mono_to_real = clock_mono_to_real_offset();
 
+	if (o->netns[0] && enter_netns(o->netns))
+		goto cleanup;
 	err = output_open(&d.out, o->output);
 	if (err) {
 		log_error("cannot open %s: %s", o->output, strerror(-err));
@@ -413,11 +432,13 @@ int daemon_run(const struct options *o)
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		goto cleanup;
 	}
-	for (size_t i = 0; i < o->nifaces; i++) {
-		if (attach_prog(bpf_program__fd(d.skel->progs.xffwatch_tc), o->ifaces[i], o->attach,
-				&d.att[d.natt]))
-			goto cleanup;
-		d.natt++;
+	d.watching = true;
+	if (watch_start(&d.watch, o, bpf_program__fd(d.skel->progs.xffwatch_tc)))
+		goto cleanup;
+	ev.data.fd = watch_fd(&d.watch);
+	if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		goto cleanup;
 	}
 	describe(&d);
 
@@ -426,8 +447,8 @@ int daemon_run(const struct options *o)
 
 cleanup:
 	/* Detach first, then drain: nothing new arrives while the rest is written. */
-	while (d.natt)
-		attach_release(&d.att[--d.natt]);
+	if (d.watching)
+		watch_stop(&d.watch);
 	if (d.rb) {
 		consume(&d);
 		/* What still waits for a response is written now, not lost. */

@@ -243,6 +243,16 @@ int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned
 	return 0;
 }
 
+int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen)
+{
+	if (!s[0] || strlen(s) >= outlen ||
+	    (s[0] != '/' && (strchr(s, '/') || !strcmp(s, ".") || !strcmp(s, ".."))))
+		return fail(why, whylen, -EINVAL,
+			    "'%s' is not a namespace name (ip netns) or an absolute path", s);
+	strcpy(out, s);
+	return 0;
+}
+
 int check_iface_name(const char *name, char *why, size_t whylen)
 {
 	if (!name[0] || strlen(name) >= IF_NAMESIZE || strpbrk(name, " /\t\n"))

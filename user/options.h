@@ -58,6 +58,7 @@ struct options {
 	struct xffw_port_set ports;
 	char output[PATH_MAX]; /* "-" for standard output */
 	char stats[PATH_MAX];  /* counters as JSON, "" for none */
+	char netns[PATH_MAX];  /* network namespace to watch in ("" for ours): name or path */
 	enum attach_mode attach;
 	int verbosity;			  /* 0 info, 1 debug, 2 debug with libbpf */
 	unsigned int response_timeout_ms; /* then a request is written with no-response */
@@ -103,6 +104,8 @@ int parse_seconds(const char *s, unsigned int *ms, unsigned int max_ms, char *wh
 int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned int *v, char *why,
 		     size_t whylen);
 int add_iface(struct options *o, const char *name, char *why, size_t whylen);
+/* A network namespace: an `ip netns` name or an absolute path, into @out. */
+int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen);
 int check_iface_name(const char *name, char *why, size_t whylen);
 /* "port=8000 iface=docker0 trust=... external=... header=... recursive=off hops=1" */
 int parse_listener(const char *s, struct rule_opts *r, char *why, size_t whylen);

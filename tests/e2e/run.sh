@@ -16,6 +16,7 @@ run test_cli
 run test_nginx_loopback OFFLOAD=on
 run test_nginx_loopback OFFLOAD=off
 run test_keepalive
+run test_bridge
 run test_fail_open
 run test_attach
 run test_differential

@@ -99,6 +99,11 @@ static void test_stream_options(void **state)
 			 CLI_RUN);
 	assert_int_equal(opts.response_timeout_ms, 86400000);
 	assert_int_equal(opts.head_budget, 65536);
+	assert_int_equal(parse("--netns", "app", "--iface", "veth*", NULL), CLI_RUN);
+	assert_string_equal(opts.netns, "app");
+	assert_string_equal(opts.ifaces[0], "veth*");
+	assert_int_equal(parse("--netns", "/proc/1/ns/net", NULL), CLI_RUN);
+	assert_string_equal(opts.netns, "/proc/1/ns/net");
 }
 
 static void test_values(void **state)
@@ -237,6 +242,9 @@ static void test_errors(void **state)
 		{ "--flows", "99999999999" },
 		{ "--flows", "" },
 		{ "--stats", "" },
+		{ "--netns", "a/b" },
+		{ "--netns", "" },
+		{ "--netns", ".." },
 		{ "--config", "/nonexistent/xffwatch.conf" },
 	};
 	int saved = dup(STDERR_FILENO);
