@@ -115,7 +115,8 @@ struct links *links_open(void)
 		return NULL;
 	l->events = mnl_socket_open(NETLINK_ROUTE);
 	l->request = mnl_socket_open(NETLINK_ROUTE);
-	if (!l->events || !l->request || mnl_socket_bind(l->events, RTMGRP_LINK, MNL_SOCKET_AUTOPID) ||
+	if (!l->events || !l->request ||
+	    mnl_socket_bind(l->events, RTMGRP_LINK, MNL_SOCKET_AUTOPID) ||
 	    mnl_socket_bind(l->request, 0, MNL_SOCKET_AUTOPID))
 		goto fail;
 	fd = mnl_socket_get_fd(l->events);

@@ -22,8 +22,8 @@ struct link_meta {
 
 /* Where the runtimes keep their state (tests point these elsewhere). */
 struct peer_paths {
-	const char *ip_netns;	      /* /var/run/netns */
-	const char *docker_netns;     /* /var/run/docker/netns */
+	const char *ip_netns;	       /* /var/run/netns */
+	const char *docker_netns;      /* /var/run/docker/netns */
 	const char *docker_containers; /* /var/lib/docker/containers */
 };
 

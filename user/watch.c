@@ -84,7 +84,8 @@ static void reconcile(struct watcher *w)
 		slot = free_slot(w);
 		if (slot < 0) {
 			if (!w->refused++)
-				log_warn("more than %d interfaces to attach to: %s and later ones are "
+				log_warn("more than %d interfaces to attach to: %s and later ones "
+					 "are "
 					 "not watched",
 					 WATCH_MAX_ATTACH, l->info.name);
 			continue;
@@ -99,7 +100,7 @@ static void reconcile(struct watcher *w)
 		w->attaches++;
 		peers_resolve(w->links, w->paths, &l->info, &l->meta);
 		log_info("watching %s %s%s%s%s%s", l->info.name,
-			 want == HOOKS_BOTH	 ? "ingress and egress"
+			 want == HOOKS_BOTH    ? "ingress and egress"
 			 : want & HOOKS_EGRESS ? "egress"
 					       : "ingress",
 			 l->meta.container_name[0] || l->meta.netns[0] ? " (peer: " : "",
