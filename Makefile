@@ -14,11 +14,11 @@ CC       ?= gcc
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS     := libbpf libelf zlib libconfig libmnl jansson
+PKGS     := libbpf libelf zlib libconfig libmnl jansson libcrypto
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lconfig -lmnl -ljansson)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lconfig -lmnl -ljansson -lcrypto)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Iinclude -I.
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -112,7 +112,7 @@ $(OUT)/bench/conn_flood: bench/conn_flood.c
 $(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson -lpthread $(LDLIBS) -o $@
 
 # Timings live here, never in the pass/fail tests.
 # Timings live here, never in the pass/fail tests (root; bounded; bench/run.sh).

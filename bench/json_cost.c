@@ -4,11 +4,20 @@
  *  - resolutions per second (decode + resolve + JSON) over a mixed corpus of
  *    records: nginx-style heads with 1 to 3 hop chains, IPv4 and IPv6 peers,
  *    X-Forwarded-For, X-Real-IP, Forwarded, a forged chain, an untrusted peer;
+ *  - whole exchanges (request and response records through the tracker) with
+ *    no output, and written by each output as the daemon writes them: a file
+ *    on tmpfs, a file in /var/tmp (a disk, fdatasync every second, the
+ *    default), syslog over UDP and over TCP to a receiver thread on loopback
+ *    that reads and counts (what arrives is checked, not assumed);
  *  - why the event has its own JSON writer: the same event built with jansson
  *    (a json_t tree, then json_dumpb) against user/jsonw.c.
  */
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +25,8 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "output.h"
 #include "head_extract.h"
+#include "sink.h"
 #include "tracker.h"
 #include "trust.h"
 
@@ -60,6 +69,9 @@ static const struct {
 };
 
 #define NCORPUS (sizeof(corpus) / sizeof(corpus[0]))
+
+/* The outputs measured: none, a file, syslog over UDP, syslog over TCP. */
+enum { K_NONE, K_FILE, K_DISK, K_UDP, K_TCP, NKINDS };
 
 static struct xffw_record recs[NCORPUS];
 static size_t sizes[NCORPUS];
@@ -105,45 +117,113 @@ static void build_corpus(void)
 	}
 }
 
-/* The daemon's path for a whole exchange: tracker, then resolve and JSON. */
+/* The daemon's path for a whole exchange: tracker, then resolve, JSON and outputs. */
 struct exchange_bench {
-	struct output *out; /* NULL: the JSON is not written anywhere */
-	uint64_t batch;	    /* events in j, as the daemon batches them */
+	struct sinks *out; /* NULL: the JSON is not written anywhere */
 	struct trust_rule *rule;
 	struct resolution *res;
 	struct audit_meta *meta;
 	struct jsonw *j;
-	size_t bytes;
+	size_t bytes, unflushed;
 };
+
+static void flush(struct exchange_bench *b)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sinks_flush(b->out, &ts);
+	b->unflushed = 0;
+}
 
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	struct exchange_bench *b = ctx;
-	size_t start = b->j->len;
+	char client[IP_STR_MAX], source[IP_STR_MAX];
+	struct str path = url_path(x->req->target);
+	struct sink_event e;
 
 	b->meta->status = x->status;
 	b->meta->duration_ns = x->response_ns - x->req->ts_ns;
 	trust_resolve(b->rule, x->req, b->res, NULL);
-	if (!b->out)
-		jsonw_reset(b->j);
-	start = b->j->len;
+	jsonw_reset(b->j);
 	audit_format(b->j, x->req, b->res, b->meta);
-	b->bytes += b->j->len - start;
-	b->batch++;
-	/* The daemon's way: events one after another, written when the buffer is large. */
-	if (b->out && b->j->len >= OUTPUT_FLUSH_AT) {
-		output_write(b->out, b->j->buf, b->j->len, b->batch);
-		b->batch = 0;
-		jsonw_reset(b->j);
-	}
+	b->bytes += b->j->len;
+	if (!b->out)
+		return;
+	/* As the daemon does: the summary syslog's structured data carries, then every output. */
+	ip_format(&b->res->client, client);
+	ip_format(&x->req->saddr, source);
+	e = (struct sink_event){ b->j->buf,	   b->j->len, b->meta->when,
+				 client,	   source,    x->req->dport,
+				 x->req->method.p, path.p,    x->req->method.len,
+				 path.len,	   x->status, "" };
+	sinks_put(b->out, &e);
+	b->unflushed += e.len;
+	if (b->unflushed >= 256 * 1024)
+		flush(b);
 }
 
-static void write_batch(struct exchange_bench *b)
+/* A syslog receiver on loopback: reads until told to stop, counting bytes and messages. */
+struct receiver {
+	int fd, type;
+	unsigned short port;
+	volatile int stop;
+	uint64_t bytes, dgrams;
+	pthread_t thread;
+};
+
+static void *receive(void *arg)
 {
-	if (b->batch)
-		output_write(b->out, b->j->buf, b->j->len, b->batch);
-	b->batch = 0;
-	jsonw_reset(b->j);
+	static char buf[1 << 16];
+	struct receiver *r = arg;
+	int fd = r->fd;
+
+	if (r->type == SOCK_STREAM)
+		fd = accept(r->fd, NULL, NULL);
+	while (fd >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 50) == 0) {
+			if (r->stop)
+				break;
+			continue;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		r->bytes += (uint64_t)n;
+		r->dgrams++;
+	}
+	if (fd != r->fd && fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int receiver_start(struct receiver *r, int type)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int big = 16 << 20;
+
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->fd = socket(AF_INET, type, 0);
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    (type == SOCK_STREAM && listen(r->fd, 1)) ||
+	    getsockname(r->fd, (struct sockaddr *)&a, &len))
+		return -1;
+	r->port = ntohs(a.sin_port);
+	return pthread_create(&r->thread, NULL, receive, r);
+}
+
+static void receiver_stop(struct receiver *r)
+{
+	r->stop = 1;
+	pthread_join(r->thread, NULL);
+	close(r->fd);
 }
 
 static json_t *str(const struct str *s)
@@ -228,7 +308,8 @@ int main(void)
 
 	(void)events;
 	struct jsonw j;
-	double t0, t_json, t_jansson, rate[TRIALS], xrate[TRIALS], frate[TRIALS];
+	double t0, t_json, t_jansson, rate[TRIALS], xrate[NKINDS][TRIALS];
+	uint64_t dropped[NKINDS] = { 0 }, written[NKINDS] = { 0 }, received[NKINDS] = { 0 };
 
 	ip_cidr_parse("127.0.0.0/8", 11, &trusted[0], NULL);
 	ip_cidr_parse("::1", 3, &trusted[1], NULL);
@@ -259,31 +340,42 @@ int main(void)
 
 	/*
 	 * Whole exchanges: a request record and its response record through the
-	 * tracker, resolved, formatted; then the same written to a file as the
-	 * daemon writes them (a batch written per 64 exchanges, as the daemon does
-	 * per ring-buffer poll).
+	 * tracker, resolved, formatted; with no output, then written by each
+	 * output as the daemon writes them (queued, then written per 64
+	 * exchanges, as the daemon does per ring-buffer poll).
 	 */
-	for (int to_file = 0; to_file < 2; to_file++) {
+	for (int kind = 0; kind < NKINDS; kind++) {
 		struct tracker_config cfg = { .response_timeout_ns = 1000000000,
 					      .max_pending = 1024,
 					      .max_per_flow = 64 };
-		struct output out = { .fd = -1 };
-		struct exchange_bench b = { to_file ? &out : NULL, 0, &rule, &res, &meta, &j, 0 };
+		struct sinks out;
+		struct exchange_bench b = { kind ? &out : NULL, &rule, &res, &meta, &j, 0, 0 };
 		struct tracker *t = tracker_new(&cfg, on_exchange, &b);
-		double *rates = to_file ? frate : xrate;
-		char path[] = "/dev/shm/xffwatch-bench-XXXXXX";
+		char path[64];
 		struct xffw_record_hdr resp;
-		uint64_t flow = 1;
-		int fd = -1;
+		struct receiver rcv = { .fd = -1 };
+		static struct options o;
+		uint64_t flow = 1, sent = 0;
 
-		if (to_file) {
-			fd = mkstemp(path);
-			close(fd);
-			if (output_open(&out, path)) {
-				perror(path);
+		options_defaults(&o);
+		o.noutputs = 0;
+		o.files.fsync_ms = 0;
+		snprintf(path, sizeof(path), "%s/xffwatch-bench-XXXXXX",
+			 kind == K_DISK ? "/var/tmp" : "/dev/shm");
+		if (kind == K_FILE || kind == K_DISK) {
+			o.files.fsync_ms = kind == K_DISK ? 1000 : 0;
+			close(mkstemp(path));
+			strcpy(o.outputs[o.noutputs++], path);
+		} else if (kind == K_UDP || kind == K_TCP) {
+			if (receiver_start(&rcv, kind == K_UDP ? SOCK_DGRAM : SOCK_STREAM)) {
+				perror("receiver");
 				return 1;
 			}
+			snprintf(o.syslogs[o.nsyslogs++], sizeof(o.syslogs[0]), "%s://127.0.0.1:%u",
+				 kind == K_UDP ? "udp" : "tcp", rcv.port);
 		}
+		if (kind && sinks_open(&out, &o, (uid_t)-1, (gid_t)-1, &file_ops_local))
+			return 1;
 		for (int trial = 0; trial < TRIALS; trial++) {
 			t0 = now();
 			for (int r = 0; r < ROUNDS / TRIALS; r++) {
@@ -298,20 +390,34 @@ int main(void)
 					resp.ts_ns = 5000;
 					tracker_record(t, &resp, sizeof(resp), 10);
 				}
-				if (to_file && r % 8 == 0)
-					write_batch(&b);
+				if (kind && r % 8 == 0)
+					flush(&b);
 			}
-			if (to_file)
-				write_batch(&b);
-			rates[trial] = (double)(ROUNDS / TRIALS * NCORPUS) / (now() - t0);
+			if (kind)
+				flush(&b);
+			xrate[kind][trial] = (double)(ROUNDS / TRIALS * NCORPUS) / (now() - t0);
+			sent += ROUNDS / TRIALS * NCORPUS;
 		}
-		qsort(rates, TRIALS, sizeof(rates[0]), cmp_double);
+		qsort(xrate[kind], TRIALS, sizeof(xrate[kind][0]), cmp_double);
 		total += b.bytes;
 		tracker_free(t);
-		if (to_file) {
-			output_close(&out);
-			unlink(path);
+		if (kind) {
+			struct sink_stats st;
+
+			sinks_drain(&out, 5000);
+			sink_stats(&out, 0, &st);
+			dropped[kind] = st.dropped;
+			written[kind] = st.events;
+			sinks_close(&out, 0);
 		}
+		if (kind == K_FILE || kind == K_DISK)
+			unlink(path);
+		if (kind == K_UDP || kind == K_TCP) {
+			usleep(200000);
+			receiver_stop(&rcv);
+			received[kind] = kind == K_UDP ? rcv.dgrams : rcv.bytes;
+		}
+		(void)sent;
 	}
 
 	/* JSON alone, the writer against jansson, on the first record. */
@@ -336,17 +442,33 @@ int main(void)
 	       rate[TRIALS / 2], 1e9 / rate[TRIALS / 2]);
 	printf("| %-52s | %12.0f | %9.0f |\n", "resolutions: decode + resolve + JSON (best run)",
 	       rate[TRIALS - 1], 1e9 / rate[TRIALS - 1]);
-	printf("| %-52s | %12.0f | %9.0f |\n",
-	       "exchanges: request + response records, tracker (median)", xrate[TRIALS / 2],
-	       1e9 / xrate[TRIALS / 2]);
-	printf("| %-52s | %12.0f | %9.0f |\n", "exchanges written to a file (median)",
-	       frate[TRIALS / 2], 1e9 / frate[TRIALS / 2]);
-	printf("| %-52s | %12.0f | %9.0f |\n", "exchanges written to a file (best run)",
-	       frate[TRIALS - 1], 1e9 / frate[TRIALS - 1]);
+	{
+		static const char *const what[NKINDS] = {
+			"exchanges: records, tracker, no output (median)",
+			"exchanges written to a file on tmpfs (median)",
+			"exchanges written to a file on disk (median)",
+			"exchanges to syslog, UDP on loopback (median)",
+			"exchanges to syslog, TCP on loopback (median)",
+		};
+
+		for (int k = 0; k < NKINDS; k++)
+			printf("| %-52s | %12.0f | %9.0f |\n", what[k], xrate[k][TRIALS / 2],
+			       1e9 / xrate[k][TRIALS / 2]);
+	}
 	printf("| %-52s | %12.0f | %9.0f |\n", "JSON event with user/jsonw.c", ROUNDS * 4 / t_json,
 	       t_json * 1e9 / (ROUNDS * 4));
 	printf("| %-52s | %12.0f | %9.0f |\n", "JSON event with jansson (tree + json_dumpb)",
 	       ROUNDS / t_jansson, t_jansson * 1e9 / ROUNDS);
+	printf("\nOutputs: events written whole, dropped (queue full or unsendable), and what the\n"
+	       "receiver got: file %llu written, %llu dropped; disk %llu written, %llu dropped;\n"
+	       "UDP %llu sent, %llu dropped, %llu datagrams received; TCP %llu sent, %llu "
+	       "dropped,\n"
+	       "%llu bytes received.\n",
+	       (unsigned long long)written[K_FILE], (unsigned long long)dropped[K_FILE],
+	       (unsigned long long)written[K_DISK], (unsigned long long)dropped[K_DISK],
+	       (unsigned long long)written[K_UDP], (unsigned long long)dropped[K_UDP],
+	       (unsigned long long)received[K_UDP], (unsigned long long)written[K_TCP],
+	       (unsigned long long)dropped[K_TCP], (unsigned long long)received[K_TCP]);
 	jsonw_free(&j);
 	return total == 0;
 }

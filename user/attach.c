@@ -125,6 +125,14 @@ int attach_list(int ifindex, struct attach_entry *out, size_t max)
 	return found;
 }
 
+/* The daemon the lock files name: this process, or the one a helper works for. */
+static pid_t owner_pid;
+
+void attach_set_owner(pid_t pid)
+{
+	owner_pid = pid;
+}
+
 /*
  * One daemon per interface: an exclusive lock on a file named after this
  * network namespace and the ifindex, held as long as the daemon runs. A
@@ -159,7 +167,7 @@ static int take_lock(struct attachment *a)
 		close(fd);
 		return -EBUSY;
 	}
-	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	snprintf(pid, sizeof(pid), "%d\n", owner_pid ? owner_pid : getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, pid, strlen(pid), 0) < 0)
 		log_warn("cannot write %s: %s", path, strerror(errno));
 	a->lock_fd = fd;

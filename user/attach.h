@@ -61,6 +61,9 @@ const char *hook_dir_name(enum hook_dir dir);
  * @mode asks. Refuses when a live xffwatch is attached there already;
  * replaces a stale one. Returns 0 or a negative errno, after logging why.
  */
+/* The pid the lock files name, when not this process's (the privileged helper's daemon). */
+void attach_set_owner(pid_t pid);
+
 int attach_prog(int prog_fd, const char *ifname, int ifindex, unsigned int hooks,
 		enum attach_mode mode, struct attachment *a);
 

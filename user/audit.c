@@ -122,12 +122,47 @@ static void address(struct jsonw *j, const char *key, const struct ip_addr *a)
 	jsonw_raw(j, text, n + 2);
 }
 
-static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port)
+/* A client's address, as the privacy settings want it written. */
+static void client_address(struct jsonw *j, const char *key, const struct ip_addr *a,
+			   const struct pseudo *p)
+{
+	char text[PSEUDO_TEXT_MAX];
+
+	if (!p || p->mode == PSEUDO_NONE) {
+		address(j, key, a);
+		return;
+	}
+	jsonw_string(j, key, text, pseudo_addr(p, a, text));
+}
+
+static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port,
+		     const struct pseudo *p)
 {
 	jsonw_object_begin(j, key);
-	address(j, "ip", a);
+	client_address(j, "ip", a, p);
 	jsonw_uint(j, "port", port);
 	jsonw_object_end(j);
+}
+
+/*
+ * Hop @i of a chain, pseudonymised: an address becomes its token; "unknown"
+ * and obfuscated identifiers ("_hidden") stay; anything else is "invalid".
+ */
+static void hop_text(struct jsonw *j, const char *key, const struct chain *c, size_t i,
+		     const struct pseudo *p)
+{
+	const struct str *t = &c->hop[i].text;
+	struct ip_addr a;
+
+	if (!p || p->mode == PSEUDO_NONE) {
+		jsonw_string(j, key, t->p, t->len);
+	} else if (!chain_address(c, i, &a)) {
+		client_address(j, key, &a, p);
+	} else if ((t->len == 7 && !memcmp(t->p, "unknown", 7)) || (t->len && t->p[0] == '_')) {
+		jsonw_string(j, key, t->p, t->len);
+	} else {
+		jsonw_cstring(j, key, "invalid");
+	}
 }
 
 static void field_value(struct jsonw *j, const char *key, const struct req_field *f)
@@ -137,13 +172,23 @@ static void field_value(struct jsonw *j, const char *key, const struct req_field
 	jsonw_string(j, key, v.p, v.len);
 }
 
-static void url(struct jsonw *j, const struct http_request *req)
+static void url(struct jsonw *j, const struct http_request *req, bool keep_query)
 {
 	const struct req_field *host;
 	struct str path = url_path(req->target);
 
 	jsonw_object_begin(j, "url");
 	jsonw_string(j, "path", path.p, path.len);
+	if (keep_query) {
+		const char *q = memchr(req->target.p, '?', req->target.len), *end;
+
+		if (q) {
+			end = memchr(q, '#', req->target.len - (size_t)(q - req->target.p));
+			if (!end)
+				end = req->target.p + req->target.len;
+			jsonw_string(j, "query", q + 1, (size_t)(end - q - 1));
+		}
+	}
 	if (req_field_count(req, XFFW_F_HOST, &host)) {
 		unsigned int port;
 		struct str domain = host_domain(str_trim_ows(host->value), &port);
@@ -155,14 +200,14 @@ static void url(struct jsonw *j, const struct http_request *req)
 	jsonw_object_end(j);
 }
 
-static void trust(struct jsonw *j, const struct resolution *res)
+static void trust(struct jsonw *j, const struct resolution *res, const struct pseudo *p)
 {
 	jsonw_object_begin(j, "trust");
 	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	jsonw_array_begin(j, "chain");
 	for (size_t i = 0; i < res->chain.n; i++)
-		jsonw_string(j, NULL, res->chain.hop[i].text.p, res->chain.hop[i].text.len);
+		hop_text(j, NULL, &res->chain, i, p);
 	jsonw_array_end(j);
 	if (res->chain.id == XFFW_F_FORWARDED && res->chain.n) {
 		/* The other parameters of each Forwarded element, in the same order. */
@@ -172,7 +217,7 @@ static void trust(struct jsonw *j, const struct resolution *res)
 
 			jsonw_object_begin(j, NULL);
 			if (!(h->flags & HOP_F_BAD))
-				jsonw_string(j, "for", h->text.p, h->text.len);
+				hop_text(j, "for", &res->chain, i, p);
 			if (h->by.p)
 				jsonw_string(j, "by", h->by.p, h->by.len);
 			if (h->host.p)
@@ -226,10 +271,11 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "client");
-	address(j, "ip", &res->client);
+	client_address(j, "ip", &res->client, meta->pseudo);
 	jsonw_object_end(j);
-	endpoint(j, "source", &req->saddr, req->sport);
-	endpoint(j, "destination", &req->daddr, req->dport);
+	/* An untrusted peer is a client itself. */
+	endpoint(j, "source", &req->saddr, req->sport, res->peer_trusted ? NULL : meta->pseudo);
+	endpoint(j, "destination", &req->daddr, req->dport, NULL);
 
 	jsonw_member(j, "network");
 	if (req->saddr.family == 4)
@@ -250,9 +296,9 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 		jsonw_string(j, "version", req->version.p, req->version.len);
 	jsonw_object_end(j);
 
-	url(j, req);
+	url(j, req, meta->keep_query);
 
-	if (req_field_count(req, XFFW_F_USER_AGENT, &ua)) {
+	if (!meta->hide_user_agent && req_field_count(req, XFFW_F_USER_AGENT, &ua)) {
 		jsonw_object_begin(j, "user_agent");
 		field_value(j, "original", ua);
 		jsonw_object_end(j);
@@ -272,7 +318,7 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 		jsonw_cstring(j, "id", meta->peer->container_id);
 		if (meta->peer->container_name[0])
 			jsonw_cstring(j, "name", meta->peer->container_name);
-		if (meta->peer->runtime)
+		if (meta->peer->runtime[0])
 			jsonw_cstring(j, "runtime", meta->peer->runtime);
 		jsonw_object_end(j);
 	}
@@ -290,13 +336,25 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 			jsonw_cstring(j, "interface", meta->peer->peer_ifname);
 		jsonw_object_end(j);
 	}
-	trust(j, res);
+	trust(j, res, meta->pseudo);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)
 		if (res->findings & (1U << f))
 			jsonw_cstring(j, NULL, finding_name(f));
 	jsonw_array_end(j);
-	forwarded(j, req);
+	/* The raw header values hold the very addresses pseudonymisation hides. */
+	if (!meta->pseudo || meta->pseudo->mode == PSEUDO_NONE) {
+		forwarded(j, req);
+	} else {
+		jsonw_object_begin(j, "pseudonymized");
+		if (meta->pseudo->mode == PSEUDO_TRUNCATE) {
+			jsonw_cstring(j, "method", "truncate");
+		} else {
+			jsonw_cstring(j, "method", "hmac-sha256");
+			jsonw_cstring(j, "key_id", meta->pseudo->key_id);
+		}
+		jsonw_object_end(j);
+	}
 	jsonw_object_end(j);
 
 	jsonw_object_end(j);

@@ -9,6 +9,7 @@
 
 #include "jsonw.h"
 #include "peers.h"
+#include "pseudo.h"
 #include "request.h"
 #include "trust.h"
 
@@ -21,6 +22,9 @@ struct audit_meta {
 	uint16_t status;	      /* the response's status code, 0 when none was seen */
 	uint64_t duration_ns;	 /* request's first byte to response's first byte (with status) */
 	const char *no_response; /* why no response was seen ("timeout", ...), or NULL */
+	const struct pseudo *pseudo; /* client addresses pseudonymised, or NULL */
+	bool keep_query;	     /* url.query written */
+	bool hide_user_agent;	     /* user_agent.original left out */
 };
 
 /* Appends the event for @req and @res to @j, newline included. */

@@ -29,7 +29,23 @@ static const char usage_daemon[] =
 	"                          name, or a path such as /proc/PID/ns/net)\n"
 	"  -p, --port N[,N|N-M...] app ports to watch (repeatable; default 5000,8000,8080)\n"
 	"  -o, --output -|FILE     where events go: - is standard output (default);\n"
-	"                          a FILE is appended to, created with mode 0640\n"
+	"                          a FILE is appended to, created with mode 0640;\n"
+	"                          repeat for several\n"
+	"      --syslog local|udp://HOST:PORT|tcp://HOST:PORT\n"
+	"                          send events as RFC 5424 syslog (repeatable); with no\n"
+	"                          --output too, not to standard output\n"
+	"      --syslog-facility NAME\n"
+	"                          local0-local7, auth, authpriv, ... (default local0)\n"
+	"      --file-mode OCTAL, --file-owner USER[:GROUP]\n"
+	"                          of new event files (default 0640, root's)\n"
+	"      --rotate-size SIZE  rotate event files past SIZE (K, M, G; default never)\n"
+	"      --rotate-daily      rotate event files when the day (UTC) changes\n"
+	"      --retain-days N     delete rotated files older than N days (default 30;\n"
+	"                          0 keeps them)\n"
+	"      --fsync-interval S  fdatasync files at most every S seconds (default 1;\n"
+	"                          0: only at rotation and exit)\n"
+	"      --queue SIZE        events waiting per output before they are dropped\n"
+	"                          and counted (default 8M)\n"
 	"      --attach auto|tcx|tc\n"
 	"                          TCX link (kernel 6.6+), clsact filter, or the first\n"
 	"                          that works (default auto)\n"
@@ -69,14 +85,25 @@ static const char usage_daemon[] =
 	"  -c, --config FILE       configuration file (default " DEFAULT_CONFIG_PATH ",\n"
 	"                          if it exists); flags override it\n"
 	"      --no-config         do not read the default configuration file\n"
+	"Privacy (docs/privacy.md):\n"
+	"      --pseudonymize none|truncate|hmac\n"
+	"                          write client addresses as they are (default), cut\n"
+	"                          to /24 (IPv4) and /48 (IPv6), or as HMAC-SHA256 tokens\n"
+	"      --hmac-key FILE     the secret for hmac (a file of mode 0600)\n"
+	"      --keep-query        write url.query (dropped by default)\n"
+	"      --no-user-agent     do not write user_agent.original\n"
 	"Other:\n"
+	"      --user USER         run as USER once attached (default nobody; root keeps\n"
+	"                          privileges); a privileged helper attaches new ports\n"
 	"  -v, --verbose           debug messages (twice: libbpf's too)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
-	"Signals: SIGUSR1 prints the counters to stderr; SIGINT/SIGTERM detach and exit\n"
-	"(the counters are printed then too). Exit status: 0 on a clean stop, 1 when\n"
-	"the observer cannot run, 2 for a bad option, value or configuration file.\n"
+	"Signals: SIGUSR1 prints the counters to stderr; SIGHUP reopens the event files\n"
+	"(after logrotate renamed them); SIGINT/SIGTERM detach, write what is queued\n"
+	"(at most 5 s for slow outputs) and exit, printing the counters.\n"
+	"Exit status: 0 on a clean stop, 1 when the observer cannot run, 2 for a bad\n"
+	"option, value or configuration file.\n"
 	"Events are described in docs/audit-event.md.\n";
 
 static const char usage_resolve[] =
@@ -122,6 +149,20 @@ enum {
 	OPT_FLOWS,
 	OPT_STATS,
 	OPT_NETNS,
+	OPT_SYSLOG,
+	OPT_FACILITY,
+	OPT_FILE_MODE,
+	OPT_FILE_OWNER,
+	OPT_ROTATE_SIZE,
+	OPT_ROTATE_DAILY,
+	OPT_RETAIN_DAYS,
+	OPT_FSYNC,
+	OPT_QUEUE,
+	OPT_PSEUDONYMIZE,
+	OPT_HMAC_KEY,
+	OPT_KEEP_QUERY,
+	OPT_NO_USER_AGENT,
+	OPT_USER,
 };
 
 static const struct option long_options[] = {
@@ -134,6 +175,20 @@ static const struct option long_options[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "syslog", required_argument, NULL, OPT_SYSLOG },
+	{ "syslog-facility", required_argument, NULL, OPT_FACILITY },
+	{ "file-mode", required_argument, NULL, OPT_FILE_MODE },
+	{ "file-owner", required_argument, NULL, OPT_FILE_OWNER },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "rotate-daily", no_argument, NULL, OPT_ROTATE_DAILY },
+	{ "retain-days", required_argument, NULL, OPT_RETAIN_DAYS },
+	{ "fsync-interval", required_argument, NULL, OPT_FSYNC },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "pseudonymize", required_argument, NULL, OPT_PSEUDONYMIZE },
+	{ "hmac-key", required_argument, NULL, OPT_HMAC_KEY },
+	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
+	{ "no-user-agent", no_argument, NULL, OPT_NO_USER_AGENT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "trust", required_argument, NULL, 't' },
 	{ "external-proxy", required_argument, NULL, OPT_EXTERNAL },
 	{ "header", required_argument, NULL, 'H' },
@@ -186,6 +241,16 @@ static bool allowed(enum cli_command cmd, int c)
 	case OPT_FLOWS:
 	case OPT_STATS:
 	case OPT_NETNS:
+	case OPT_SYSLOG:
+	case OPT_FACILITY:
+	case OPT_FILE_MODE:
+	case OPT_FILE_OWNER:
+	case OPT_ROTATE_SIZE:
+	case OPT_ROTATE_DAILY:
+	case OPT_RETAIN_DAYS:
+	case OPT_FSYNC:
+	case OPT_QUEUE:
+	case OPT_USER:
 		return cmd != CMD_RESOLVE;
 	case OPT_PEER:
 	case OPT_DESTINATION:
@@ -200,6 +265,7 @@ struct cli_state {
 	const char *config;
 	bool no_config;
 	bool seen_iface, seen_port, seen_trust, seen_external, seen_header, seen_listener;
+	bool seen_output, seen_syslog;
 };
 
 /* Pass 1: only where the configuration comes from. */
@@ -253,9 +319,67 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 			return usage_error("--port: %s", why);
 		break;
 	case 'o':
-		if (!optarg[0] || strlen(optarg) >= sizeof(o->output))
-			return usage_error("--output: '%s' is not a file name", optarg);
-		strcpy(o->output, optarg);
+		if (add_output(o, optarg, &st->seen_output, why, sizeof(why)))
+			return usage_error("--output: %s", why);
+		break;
+	case OPT_SYSLOG:
+		if (add_syslog(o, optarg, &st->seen_syslog, why, sizeof(why)))
+			return usage_error("--syslog: %s", why);
+		break;
+	case OPT_FACILITY:
+		if (parse_facility(optarg, &o->syslog_facility, why, sizeof(why)))
+			return usage_error("--syslog-facility: %s", why);
+		break;
+	case OPT_FILE_MODE:
+		if (parse_mode(optarg, &o->files.mode, why, sizeof(why)))
+			return usage_error("--file-mode: %s", why);
+		break;
+	case OPT_FILE_OWNER:
+		o->files.group[0] = '\0';
+		if (parse_owner(optarg, o->files.owner, sizeof(o->files.owner), o->files.group,
+				sizeof(o->files.group), why, sizeof(why)))
+			return usage_error("--file-owner: %s", why);
+		break;
+	case OPT_ROTATE_SIZE:
+		if (parse_size(optarg, 4096, 1ULL << 40, &o->files.rotate_size, why, sizeof(why)))
+			return usage_error("--rotate-size: %s", why);
+		break;
+	case OPT_ROTATE_DAILY:
+		o->files.rotate_daily = true;
+		break;
+	case OPT_RETAIN_DAYS:
+		if (parse_uint_range(optarg, 0, 36500, &o->files.retain_days, why, sizeof(why)))
+			return usage_error("--retain-days: %s", why);
+		break;
+	case OPT_FSYNC:
+		if (!strcmp(optarg, "0"))
+			o->files.fsync_ms = 0;
+		else if (parse_seconds(optarg, &o->files.fsync_ms, 3600000, why, sizeof(why)))
+			return usage_error("--fsync-interval: %s", why);
+		break;
+	case OPT_QUEUE:
+		if (parse_size(optarg, 65536, 1ULL << 32, &o->queue_bytes, why, sizeof(why)))
+			return usage_error("--queue: %s", why);
+		break;
+	case OPT_PSEUDONYMIZE:
+		if (parse_pseudonymize(optarg, &o->privacy.pseudonymize, why, sizeof(why)))
+			return usage_error("--pseudonymize: %s", why);
+		break;
+	case OPT_HMAC_KEY:
+		if (!optarg[0] || strlen(optarg) >= sizeof(o->privacy.hmac_key))
+			return usage_error("--hmac-key: '%s' is not a file name", optarg);
+		strcpy(o->privacy.hmac_key, optarg);
+		break;
+	case OPT_KEEP_QUERY:
+		o->privacy.keep_query = true;
+		break;
+	case OPT_NO_USER_AGENT:
+		o->privacy.user_agent = false;
+		break;
+	case OPT_USER:
+		if (!optarg[0] || strlen(optarg) >= sizeof(o->user) || strpbrk(optarg, " /:"))
+			return usage_error("--user: '%s' is not a user name", optarg);
+		strcpy(o->user, optarg);
 		break;
 	case OPT_ATTACH:
 		if (parse_attach(optarg, &o->attach, why, sizeof(why)))

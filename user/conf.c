@@ -158,6 +158,132 @@ static int ports(struct loader *l, const config_setting_t *s)
 	return 0;
 }
 
+static int one_output(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+{
+	char why[256];
+
+	return add_output(l->o, v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+static int one_syslog(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+{
+	char why[256];
+
+	return add_syslog(l->o, v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+}
+
+/* A string setting's value, or an error naming what was expected. */
+static const char *string_of(struct loader *l, const config_setting_t *s, const char *what)
+{
+	const char *v = config_setting_get_string(s);
+
+	if (!v)
+		bad(l, s, "is %s; expected %s", type_name(s), what);
+	return v;
+}
+
+static int boolean(struct loader *l, const config_setting_t *s, bool *v);
+
+static int files_group(struct loader *l, const config_setting_t *g)
+{
+	struct file_opts *f = &l->o->files;
+	char why[256], text[32];
+	int n;
+
+	if (!config_setting_is_group(g))
+		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
+	n = config_setting_length(g);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+		const char *name = config_setting_name(s), *v;
+		int err = 0;
+
+		if (!strcmp(name, "rotate_daily")) {
+			err = boolean(l, s, &f->rotate_daily);
+		} else if (!strcmp(name, "retain_days") || !strcmp(name, "fsync_interval")) {
+			if (config_setting_type(s) != CONFIG_TYPE_INT &&
+			    config_setting_type(s) != CONFIG_TYPE_FLOAT)
+				return bad(l, s, "is %s; expected a number", type_name(s));
+			if (config_setting_type(s) == CONFIG_TYPE_INT)
+				snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
+			else
+				snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
+			if (name[0] == 'r')
+				err = parse_uint_range(text, 0, 36500, &f->retain_days, why,
+						       sizeof(why));
+			else if (!strcmp(text, "0"))
+				f->fsync_ms = 0;
+			else
+				err = parse_seconds(text, &f->fsync_ms, 3600000, why, sizeof(why));
+			if (err)
+				return bad(l, s, "%s", why);
+		} else if (!strcmp(name, "mode") || !strcmp(name, "owner") ||
+			   !strcmp(name, "group") || !strcmp(name, "rotate_size")) {
+			if (!(v = string_of(l, s, "a string")))
+				return -EINVAL;
+			if (name[0] == 'm')
+				err = parse_mode(v, &f->mode, why, sizeof(why));
+			else if (name[0] == 'r')
+				err = parse_size(v, 4096, 1ULL << 40, &f->rotate_size, why,
+						 sizeof(why));
+			else if (!v[0] || strlen(v) >= sizeof(f->owner) || strpbrk(v, " /:"))
+				return bad(l, s, "'%s' is not a user or group name", v);
+			else
+				strcpy(name[0] == 'o' ? f->owner : f->group, v);
+			if (err)
+				return bad(l, s, "%s", why);
+		} else {
+			return bad(
+				l, s,
+				"unknown setting (mode, owner, group, rotate_size, rotate_daily, "
+				"retain_days, fsync_interval)");
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int privacy_group(struct loader *l, const config_setting_t *g)
+{
+	struct privacy_opts *p = &l->o->privacy;
+	char why[256];
+	int n;
+
+	if (!config_setting_is_group(g))
+		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
+	n = config_setting_length(g);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+		const char *name = config_setting_name(s), *v;
+		int err = 0;
+
+		if (!strcmp(name, "keep_query")) {
+			err = boolean(l, s, &p->keep_query);
+		} else if (!strcmp(name, "user_agent")) {
+			err = boolean(l, s, &p->user_agent);
+		} else if (!strcmp(name, "pseudonymize")) {
+			if (!(v = string_of(l, s, "none, truncate or hmac")))
+				return -EINVAL;
+			if (parse_pseudonymize(v, &p->pseudonymize, why, sizeof(why)))
+				return bad(l, s, "%s", why);
+		} else if (!strcmp(name, "hmac_key")) {
+			if (!(v = string_of(l, s, "a file name")))
+				return -EINVAL;
+			if (!v[0] || strlen(v) >= sizeof(p->hmac_key))
+				return bad(l, s, "expected a file name");
+			strcpy(p->hmac_key, v);
+		} else {
+			return bad(l, s,
+				   "unknown setting (pseudonymize, hmac_key, keep_query, "
+				   "user_agent)");
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int boolean(struct loader *l, const config_setting_t *s, bool *v)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -327,13 +453,52 @@ static int top_level(struct loader *l, const config_setting_t *s)
 		return ports(l, s);
 	}
 	if (!strcmp(name, "output")) {
-		const char *v = config_setting_get_string(s);
+		bool replaced = true;
 
-		if (!v || !v[0] || strlen(v) >= sizeof(o->output))
-			return bad(l, s, "expected a file name or \"-\"");
-		strcpy(o->output, v);
+		/* An empty list means no file and no standard output (syslog only). */
+		o->noutputs = 0;
+		o->outputs_default = false;
+		return each_string(l, s, one_output, &replaced);
+	}
+	if (!strcmp(name, "syslog")) {
+		bool replaced = false;
+
+		o->nsyslogs = 0;
+		replaced = true;
+		return each_string(l, s, one_syslog, &replaced);
+	}
+	if (!strcmp(name, "syslog_facility")) {
+		const char *v = string_of(l, s, "a facility name");
+
+		if (!v)
+			return -EINVAL;
+		return parse_facility(v, &o->syslog_facility, why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
+	}
+	if (!strcmp(name, "queue")) {
+		const char *v = string_of(l, s, "a size (\"8M\")");
+
+		if (!v)
+			return -EINVAL;
+		return parse_size(v, 65536, 1ULL << 32, &o->queue_bytes, why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
+	}
+	if (!strcmp(name, "user")) {
+		const char *v = string_of(l, s, "a user name");
+
+		if (!v)
+			return -EINVAL;
+		if (!v[0] || strlen(v) >= sizeof(o->user) || strpbrk(v, " /:"))
+			return bad(l, s, "'%s' is not a user name", v);
+		strcpy(o->user, v);
 		return 0;
 	}
+	if (!strcmp(name, "files"))
+		return files_group(l, s);
+	if (!strcmp(name, "privacy"))
+		return privacy_group(l, s);
 	if (!strcmp(name, "attach")) {
 		const char *v = config_setting_get_string(s);
 
@@ -394,8 +559,9 @@ static int top_level(struct loader *l, const config_setting_t *s)
 	if (!strcmp(name, "listeners"))
 		return listeners(l, s);
 	return bad(l, s,
-		   "unknown setting (interfaces, netns, ports, output, attach, "
-		   "response_timeout, head_budget, flows, stats, trust, listeners)");
+		   "unknown setting (interfaces, netns, ports, output, syslog, syslog_facility, "
+		   "files, queue, privacy, user, attach, response_timeout, head_budget, flows, "
+		   "stats, trust, listeners)");
 }
 
 int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
@@ -431,6 +597,22 @@ cleanup:
 }
 
 /* A string in libconfig syntax: quoted, with '"' and '\\' escaped. */
+/* A size as parse_size() reads it: with the largest suffix that divides it. */
+static void print_size(char out[32], uint64_t v)
+{
+	static const char suffix[] = "GMK";
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t unit = 1ULL << (10 * (3 - i));
+
+		if (v && v % unit == 0) {
+			snprintf(out, 32, "%llu%c", (unsigned long long)(v / unit), suffix[i]);
+			return;
+		}
+	}
+	snprintf(out, 32, "%llu", (unsigned long long)v);
+}
+
 static void print_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -507,6 +689,7 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 
 void conf_print(FILE *f, const struct options *o)
 {
+	char size[32];
 	static const char *const attach[] = { "auto", "tcx", "tc" };
 	const struct trust_rule *g = &o->rules[o->nrules - 1];
 	bool first = true;
@@ -536,8 +719,48 @@ void conf_print(FILE *f, const struct options *o)
 		first = false;
 		p = q;
 	}
-	fputs(" );\noutput = ", f);
-	print_str(f, o->output);
+	fputs(" );\noutput = [", f);
+	for (size_t i = 0; i < o->noutputs; i++) {
+		fputs(i ? ", " : " ", f);
+		print_str(f, o->outputs[i]);
+	}
+	fputs(" ];\nsyslog = [", f);
+	for (size_t i = 0; i < o->nsyslogs; i++) {
+		fputs(i ? ", " : " ", f);
+		print_str(f, o->syslogs[i]);
+	}
+	fprintf(f, " ];\nsyslog_facility = \"%s\";\nfiles = {\n  mode = \"%04o\";\n",
+		facility_name(o->syslog_facility), o->files.mode);
+	if (o->files.owner[0]) {
+		fputs("  owner = ", f);
+		print_str(f, o->files.owner);
+		fputs(";\n", f);
+	}
+	if (o->files.group[0]) {
+		fputs("  group = ", f);
+		print_str(f, o->files.group);
+		fputs(";\n", f);
+	}
+	if (o->files.rotate_size) {
+		print_size(size, o->files.rotate_size);
+		fprintf(f, "  rotate_size = \"%s\";\n", size);
+	}
+	fprintf(f, "  rotate_daily = %s;\n  retain_days = %u;\n  fsync_interval = %u.%03u;\n};\n",
+		o->files.rotate_daily ? "true" : "false", o->files.retain_days,
+		o->files.fsync_ms / 1000, o->files.fsync_ms % 1000);
+	print_size(size, o->queue_bytes);
+	fprintf(f, "queue = \"%s\";\nprivacy = {\n  pseudonymize = \"%s\";\n", size,
+		o->privacy.pseudonymize == PSEUDO_HMAC	     ? "hmac"
+		: o->privacy.pseudonymize == PSEUDO_TRUNCATE ? "truncate"
+							     : "none");
+	if (o->privacy.hmac_key[0]) {
+		fputs("  hmac_key = ", f);
+		print_str(f, o->privacy.hmac_key);
+		fputs(";\n", f);
+	}
+	fprintf(f, "  keep_query = %s;\n  user_agent = %s;\n};\nuser = ",
+		o->privacy.keep_query ? "true" : "false", o->privacy.user_agent ? "true" : "false");
+	print_str(f, o->user);
 	fputs(";\nstats = ", f);
 	print_str(f, o->stats);
 	fputs(";\nnetns = ", f);

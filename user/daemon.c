@@ -19,8 +19,10 @@
 #include "counters.h"
 #include "daemon.h"
 #include "log.h"
-#include "output.h"
+#include "privsep.h"
+#include "pseudo.h"
 #include "request.h"
+#include "sink.h"
 #include "stats.h"
 #include "tracker.h"
 #include "trust.h"
@@ -34,6 +36,10 @@
 #define MAX_PER_FLOW  64
 #define STATS_EVERY_S 10
 #define TICKS_PER_S   (1000 / XFFW_POLL_MS)
+/* Bytes queued since the last write that trigger one before the batch ends. */
+#define FLUSH_AT      (256 * 1024)
+/* How long slow outputs get at exit. */
+#define DRAIN_MS      5000
 
 struct daemon {
 	const struct options *opts;
@@ -41,13 +47,17 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct watcher watch;
 	bool watching;
-	struct output out;
-	struct jsonw json;
+	struct attacher *attacher; /* privileged operations: here, or in the helper */
+	struct sinks sinks;
+	struct pseudo pseudo;
+	struct jsonw json; /* the event being formatted */
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
 	bool stop;
 	unsigned int ticks;
-	uint64_t batch; /* events formatted in json, not written yet */
+	uint64_t events;	  /* formatted and handed to the outputs */
+	uint64_t format_failures; /* events that could not be formatted */
+	size_t unflushed;	  /* bytes queued since the outputs last wrote */
 	struct tracker *tracker;
 	struct resolution res;
 };
@@ -60,22 +70,60 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Events are formatted one after another into d->json and written from there. */
-static void write_batch(struct daemon *d)
+static void flush_sinks(struct daemon *d)
 {
-	if (d->batch)
-		output_write(&d->out, d->json.buf, d->json.len, d->batch);
-	d->batch = 0;
-	jsonw_reset(&d->json);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	sinks_flush(&d->sinks, &now);
+	d->unflushed = 0;
 }
 
-/* A request with its response, or given up on: one JSON line. */
+/* The findings' names, space-separated, for syslog's structured data. */
+static void findings_text(uint32_t findings, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int f = 0; f < 32 && n < len; f++)
+		if (findings & (1U << f))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "",
+					      finding_name(f));
+}
+
+/* What syslog's structured data says about the event, next to the JSON. */
+static void summarize(struct daemon *d, const struct http_request *req,
+		      const struct audit_meta *meta, struct sink_event *e, char *client,
+		      char *source, char *findings, size_t findings_len)
+{
+	const struct pseudo *p = meta->pseudo;
+	struct str path = url_path(req->target);
+
+	pseudo_addr(p, &d->res.client, client);
+	pseudo_addr(d->res.peer_trusted ? NULL : p, &req->saddr, source);
+	findings_text(d->res.findings, findings, findings_len);
+	e->line = d->json.buf;
+	e->len = d->json.len;
+	e->when = meta->when;
+	e->client = client;
+	e->source = source;
+	e->dport = req->dport;
+	e->method = req->method.p;
+	e->method_len = req->method.len;
+	e->path = path.p;
+	e->path_len = path.len;
+	e->status = meta->status;
+	e->findings = findings;
+}
+
+/* A request with its response, or given up on: one event on every output. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	struct daemon *d = ctx;
 	const struct http_request *req = x->req;
 	struct audit_meta meta = { 0 };
-	size_t start;
+	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[512];
+	struct sink_event e;
 
 	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);
 	const struct watch_link *bridge = watch_bridge_of(&d->watch, link);
@@ -86,6 +134,9 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.peer = link ? &link->meta : NULL;
 	meta.egress = req->rec_flags & XFFW_REC_F_EGRESS;
 	meta.status = x->status;
+	meta.pseudo = &d->pseudo;
+	meta.keep_query = d->opts->privacy.keep_query;
+	meta.hide_user_agent = !d->opts->privacy.user_agent;
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
 	/* A rule for a bridge covers its ports. */
@@ -96,17 +147,18 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		d->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
 	}
-	start = d->json.len;
+	jsonw_reset(&d->json);
 	audit_format(&d->json, req, &d->res, &meta);
 	if (d->json.failed) {
-		/* Only this event is lost; the ones before it in the batch stay. */
-		jsonw_rewind(&d->json, start);
-		d->out.dropped++;
+		d->format_failures++;
 		return;
 	}
-	d->batch++;
-	if (d->json.len >= OUTPUT_FLUSH_AT)
-		write_batch(d);
+	d->events++;
+	summarize(d, req, &meta, &e, client, source, findings, sizeof(findings));
+	sinks_put(&d->sinks, &e);
+	d->unflushed += e.len;
+	if (d->unflushed >= FLUSH_AT)
+		flush_sinks(d);
 }
 
 static void log_not_http(const struct xffw_record_hdr *h)
@@ -142,34 +194,36 @@ static int on_record(void *ctx, void *data, size_t size)
 static void collect_stats(struct daemon *d, struct stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (counters_read(bpf_map__fd(d->skel->maps.counters), s->kernel))
+	s->flows_live = -1;
+	if (!d->attacher || d->attacher->counters(d->attacher, s->kernel, &s->flows_live))
 		log_warn("cannot read the kernel counters");
 	s->tracker = *tracker_stats(d->tracker);
-	s->events_written = d->out.lines;
-	s->events_dropped = d->out.dropped;
-	s->flows_live =
-		counters_live_flows(bpf_map__fd(d->skel->maps.flows), sizeof(struct xffw_flow_key));
+	s->events_dropped = d->format_failures;
+	for (size_t i = 0; i < d->sinks.n && i < STATS_MAX_OUTPUTS; i++) {
+		struct stats_output *out = &s->outputs[s->noutputs++];
+
+		out->name = sink_name(&d->sinks, i);
+		sink_stats(&d->sinks, i, &out->st);
+		s->events_written += out->st.events;
+		s->events_dropped += out->st.dropped;
+	}
 }
 
 /* The counters as JSON into the --stats file, replaced whole. */
 static void write_stats_file(struct daemon *d, const struct stats *s)
 {
-	char tmp[PATH_MAX + 8];
 	struct jsonw j;
-	FILE *f;
+	int err;
 
-	if (!d->opts->stats[0])
+	if (!d->opts->stats[0] || !d->attacher)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts->stats);
 	jsonw_init(&j);
 	stats_json(&j, s);
 	jsonw_newline(&j);
-	f = fopen(tmp, "w");
-	if (!f || fwrite(j.buf, 1, j.len, f) != j.len || fclose(f) || rename(tmp, d->opts->stats)) {
-		log_warn("cannot write %s: %s", d->opts->stats, strerror(errno));
-		if (f)
-			unlink(tmp);
-	}
+	err = j.failed ? -ENOMEM
+		       : d->attacher->write_stats(d->attacher, d->opts->stats, j.buf, j.len);
+	if (err)
+		log_warn("cannot write %s: %s", d->opts->stats, strerror(-err));
 	jsonw_free(&j);
 }
 
@@ -223,8 +277,16 @@ static void describe(const struct daemon *d)
 				 field_key(r->headers[0]), r->ntrusted,
 				 r->recursive ? "recursive" : "rightmost hop");
 	}
-	log_info("ports %s; events to %s", ports,
-		 strcmp(o->output, "-") ? o->output : "standard output");
+	{
+		char to[1024];
+		size_t m = 0;
+
+		to[0] = '\0';
+		for (size_t i = 0; i < d->sinks.n && m < sizeof(to); i++)
+			m += (size_t)snprintf(to + m, sizeof(to) - m, "%s%s", i ? ", " : "",
+					      sink_name(&d->sinks, i));
+		log_info("ports %s; events to %s", ports, to);
+	}
 }
 
 static int load(struct daemon *d)
@@ -311,6 +373,11 @@ static void on_signal(struct daemon *d)
 		case SIGUSR1:
 			print_counters(d);
 			break;
+		case SIGHUP:
+			log_info("SIGHUP: reopening the output files");
+			sinks_reopen(&d->sinks);
+			flush_sinks(d);
+			break;
 		default:
 			break;
 		}
@@ -322,9 +389,9 @@ static int consume(struct daemon *d)
 	int n = ring_buffer__consume(d->rb);
 
 	tracker_expire(d->tracker, now_ns());
-	write_batch(d);
-	if (d->out.broken) {
-		log_error("output closed by its reader; stopping");
+	flush_sinks(d);
+	if (sinks_broken(&d->sinks)) {
+		log_error("every output is gone; stopping");
 		d->stop = true;
 	}
 	return n;
@@ -393,6 +460,41 @@ static int enter_netns(const char *spec)
 	return err;
 }
 
+/*
+ * The privileged operations: here when running as root, else in a helper
+ * forked now, before anything else is opened. 0 or -1 after logging.
+ */
+static int start_privileged(struct daemon *d, bool drop)
+{
+	struct attacher_fds fds = {
+		.prog = bpf_program__fd(d->skel->progs.xffwatch_tc),
+		.counters = bpf_map__fd(d->skel->maps.counters),
+		.flows = bpf_map__fd(d->skel->maps.flows),
+	};
+
+	d->attacher = drop ? privsep_start(&fds, d->opts->attach, d->opts)
+			   : attacher_local(&fds, d->opts->attach);
+	if (!d->attacher) {
+		log_error("cannot start the privileged helper: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int open_sinks(struct daemon *d)
+{
+	const struct file_opts *f = &d->opts->files;
+	char err[256];
+	uid_t uid;
+	gid_t gid;
+
+	if (privsep_owner(f->owner, f->group, &uid, &gid, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	return sinks_open(&d->sinks, d->opts, uid, gid, &d->attacher->files) ? -1 : 0;
+}
+
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1 };
@@ -403,17 +505,24 @@ int daemon_run(const struct options *o)
 		.max_pending = MAX_PENDING,
 		.max_per_flow = MAX_PER_FLOW,
 	};
-	int err, status = 1;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	char err[PATH_MAX + 128];
+	bool drop;
+	int status = 1;
 
 	jsonw_init(&d.json);
-	d.out.fd = -1;
 	d.mono_to_real = clock_mono_to_real_offset();
 
 	if (o->netns[0] && enter_netns(o->netns))
 		goto cleanup;
-	err = output_open(&d.out, o->output);
-	if (err) {
-		log_error("cannot open %s: %s", o->output, strerror(-err));
+	if (privsep_lookup(o->user, &uid, &gid, err, sizeof(err))) {
+		log_error("%s", err);
+		goto cleanup;
+	}
+	drop = uid != 0;
+	if (pseudo_init(&d.pseudo, &o->privacy, err, sizeof(err))) {
+		log_error("%s", err);
 		goto cleanup;
 	}
 	d.tracker = tracker_new(&tc, on_exchange, &d);
@@ -421,7 +530,7 @@ int daemon_run(const struct options *o)
 		log_error("out of memory");
 		goto cleanup;
 	}
-	if (load(&d))
+	if (load(&d) || start_privileged(&d, drop) || open_sinks(&d))
 		goto cleanup;
 	d.rb = ring_buffer__new(bpf_map__fd(d.skel->maps.events), on_record, &d, NULL);
 	if (!d.rb) {
@@ -432,8 +541,19 @@ int daemon_run(const struct options *o)
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		goto cleanup;
 	}
+	if (drop) {
+		int e = privsep_drop(uid, gid);
+
+		if (e) {
+			log_error("cannot become user %s: %s (--user root keeps the privileges)",
+				  o->user, strerror(-e));
+			goto cleanup;
+		}
+		log_info("running as %s (uid %u), no capabilities; attaching through a helper",
+			 o->user, (unsigned int)uid);
+	}
 	d.watching = true;
-	if (watch_start(&d.watch, o, bpf_program__fd(d.skel->progs.xffwatch_tc)))
+	if (watch_start(&d.watch, o, d.attacher))
 		goto cleanup;
 	ev.data.fd = watch_fd(&d.watch);
 	if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
@@ -453,10 +573,12 @@ cleanup:
 		consume(&d);
 		/* What still waits for a response is written now, not lost. */
 		tracker_flush(d.tracker);
-		write_batch(&d);
+		sinks_drain(&d.sinks, DRAIN_MS);
 		print_counters(&d);
 	}
-	output_close(&d.out);
+	if (d.attacher)
+		d.attacher->close(d.attacher);
+	sinks_close(&d.sinks, 0);
 	ring_buffer__free(d.rb);
 	xffwatch_bpf__destroy(d.skel);
 	tracker_free(d.tracker);

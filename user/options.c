@@ -35,7 +35,15 @@ void options_defaults(struct options *o)
 	o->global.headers[o->global.nheaders++] = XFFW_F_X_FORWARDED_FOR;
 	o->global.recursive = true;
 	o->global.hops = -1;
-	strcpy(o->output, "-");
+	strcpy(o->outputs[o->noutputs++], "-");
+	o->outputs_default = true;
+	o->syslog_facility = 16; /* local0 */
+	o->files.mode = 0640;
+	o->files.retain_days = OPT_RETAIN_DAYS_DEFAULT;
+	o->files.fsync_ms = 1000;
+	o->queue_bytes = OPT_QUEUE_DEFAULT;
+	o->privacy.user_agent = true;
+	strcpy(o->user, "nobody");
 	o->attach = ATTACH_AUTO;
 	o->response_timeout_ms = OPT_RESPONSE_TIMEOUT_MS_DEFAULT;
 	o->head_budget = XFFW_HEAD_BUDGET;
@@ -243,6 +251,150 @@ int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned
 	return 0;
 }
 
+int add_output(struct options *o, const char *s, bool *replaced, char *why, size_t whylen)
+{
+	if (!s[0] || strlen(s) >= sizeof(o->outputs[0]))
+		return fail(why, whylen, -EINVAL, "'%s' is not a file name or \"-\"", s);
+	if (!*replaced)
+		o->noutputs = 0;
+	*replaced = true;
+	o->outputs_default = false;
+	for (size_t i = 0; i < o->noutputs; i++)
+		if (!strcmp(o->outputs[i], s))
+			return fail(why, whylen, -EINVAL, "'%s' is named twice", s);
+	if (o->noutputs == OPT_MAX_OUTPUTS)
+		return fail(why, whylen, -ENOSPC, "at most %d outputs", OPT_MAX_OUTPUTS);
+	strcpy(o->outputs[o->noutputs++], s);
+	return 0;
+}
+
+int add_syslog(struct options *o, const char *s, bool *replaced, char *why, size_t whylen)
+{
+	const char *hp = NULL, *colon;
+
+	if (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6))
+		hp = s + 6;
+	if (strcmp(s, "local") && !hp)
+		return fail(why, whylen, -EINVAL,
+			    "'%s' is not \"local\", udp://HOST:PORT or tcp://HOST:PORT", s);
+	if (hp) {
+		unsigned int port;
+
+		colon = strrchr(hp, ':');
+		if (!colon || colon == hp ||
+		    parse_uint_range(colon + 1, 1, 65535, &port, why, whylen))
+			return fail(why, whylen, -EINVAL, "'%s': expected HOST:PORT after %.6s", s,
+				    s);
+	}
+	if (strlen(s) >= sizeof(o->syslogs[0]))
+		return fail(why, whylen, -EINVAL, "'%s' is too long", s);
+	if (!*replaced)
+		o->nsyslogs = 0;
+	*replaced = true;
+	/* Events go where they are sent: standard output only when asked for too. */
+	if (o->outputs_default)
+		o->noutputs = 0;
+	o->outputs_default = false;
+	if (o->nsyslogs == OPT_MAX_OUTPUTS)
+		return fail(why, whylen, -ENOSPC, "at most %d syslog targets", OPT_MAX_OUTPUTS);
+	strcpy(o->syslogs[o->nsyslogs++], s);
+	return 0;
+}
+
+static const char *const facilities[24] = {
+	"kern",	  "user",   "mail",	"daemon", "auth",   "syslog", "lpr",	"news",
+	"uucp",	  "cron",   "authpriv", "ftp",	  "ntp",    "audit",  "alert",	"clock",
+	"local0", "local1", "local2",	"local3", "local4", "local5", "local6", "local7",
+};
+
+int parse_facility(const char *s, int *facility, char *why, size_t whylen)
+{
+	for (int i = 0; i < 24; i++) {
+		if (!strcmp(s, facilities[i])) {
+			*facility = i;
+			return 0;
+		}
+	}
+	return fail(why, whylen, -EINVAL,
+		    "'%s' is not a syslog facility (local0-local7, auth, ...)", s);
+}
+
+const char *facility_name(int facility)
+{
+	return facility >= 0 && facility < 24 ? facilities[facility] : "?";
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *v, char *why, size_t whylen)
+{
+	uint64_t n = 0, unit = 1;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (1ULL << 50))
+			return fail(why, whylen, -EINVAL, "'%s' is too large", s);
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s)
+		return fail(why, whylen, -EINVAL, "'%s' is not a size (bytes, or with K, M, G)", s);
+	if (*p) {
+		unit = *p == 'K' || *p == 'k'	? 1ULL << 10
+		       : *p == 'M' || *p == 'm' ? 1ULL << 20
+		       : *p == 'G' || *p == 'g' ? 1ULL << 30
+						: 0;
+		if (!unit || p[1])
+			return fail(why, whylen, -EINVAL,
+				    "'%s' is not a size (bytes, or with K, M, G)", s);
+	}
+	n *= unit;
+	if (n < min || n > max)
+		return fail(why, whylen, -EINVAL, "'%s' is out of range (%llu to %llu bytes)", s,
+			    (unsigned long long)min, (unsigned long long)max);
+	*v = n;
+	return 0;
+}
+
+int parse_mode(const char *s, unsigned int *mode, char *why, size_t whylen)
+{
+	unsigned int m = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '7' && p - s < 4; p++)
+		m = m * 8 + (unsigned int)(*p - '0');
+	if (p == s || *p || m > 0777)
+		return fail(why, whylen, -EINVAL, "'%s' is not a file mode (octal, like 0640)", s);
+	*mode = m;
+	return 0;
+}
+
+int parse_pseudonymize(const char *s, enum pseudonymize *p, char *why, size_t whylen)
+{
+	if (!strcmp(s, "none"))
+		*p = PSEUDO_NONE;
+	else if (!strcmp(s, "truncate"))
+		*p = PSEUDO_TRUNCATE;
+	else if (!strcmp(s, "hmac"))
+		*p = PSEUDO_HMAC;
+	else
+		return fail(why, whylen, -EINVAL, "'%s' is not one of none, truncate, hmac", s);
+	return 0;
+}
+
+int parse_owner(const char *s, char *owner, size_t olen, char *group, size_t glen, char *why,
+		size_t whylen)
+{
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+
+	if (!n || n >= olen || (colon && (!colon[1] || strlen(colon + 1) >= glen)) ||
+	    strpbrk(s, " /\t\n"))
+		return fail(why, whylen, -EINVAL, "'%s' is not USER or USER:GROUP", s);
+	memcpy(owner, s, n);
+	owner[n] = '\0';
+	if (colon)
+		strcpy(group, colon + 1);
+	return 0;
+}
+
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen)
 {
 	if (!s[0] || strlen(s) >= outlen ||
@@ -387,6 +539,11 @@ int options_finish(struct options *o, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "no port to watch");
 	if (!o->nifaces)
 		return fail(err, errlen, -EINVAL, "no interface to watch");
+	if (o->privacy.pseudonymize == PSEUDO_HMAC && !o->privacy.hmac_key[0])
+		return fail(err, errlen, -EINVAL,
+			    "pseudonymize hmac needs a key file (--hmac-key, privacy.hmac_key)");
+	if (!o->noutputs && !o->nsyslogs)
+		return fail(err, errlen, -EINVAL, "no output for the events");
 	build_rule(&o->rules[o->nrules++], &o->global);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "xffwatch_abi.h"
 #include "ipaddr.h"
@@ -29,6 +30,35 @@
 #define OPT_HEAD_BUDGET_MIN		1024
 #define OPT_FLOWS_MIN			1024
 #define OPT_FLOWS_MAX			(1U << 24)
+#define OPT_MAX_OUTPUTS			8
+#define OPT_TARGET_MAX			280
+#define OPT_QUEUE_DEFAULT		(8U << 20)
+#define OPT_RETAIN_DAYS_DEFAULT		30
+
+/* How client addresses are written (docs/privacy.md). */
+enum pseudonymize {
+	PSEUDO_NONE,
+	PSEUDO_TRUNCATE, /* IPv4 to its /24, IPv6 to its /48 */
+	PSEUDO_HMAC,	 /* HMAC-SHA256 under a secret key, as a hex token */
+};
+
+/* Settings of the file outputs. */
+struct file_opts {
+	unsigned int mode;	  /* permissions of new files (0640) */
+	char owner[64];		  /* user name or number, "" for the daemon's */
+	char group[64];		  /* group name or number, "" for the daemon's */
+	uint64_t rotate_size;	  /* rotate past this many bytes, 0 for never */
+	bool rotate_daily;	  /* rotate when the day (UTC) changes */
+	unsigned int retain_days; /* rotated files older than this are deleted; 0 keeps all */
+	unsigned int fsync_ms;	  /* fdatasync at most this often when written to; 0 never */
+};
+
+struct privacy_opts {
+	enum pseudonymize pseudonymize;
+	char hmac_key[PATH_MAX]; /* file holding the key (mode 0600 or stricter) */
+	bool keep_query;	 /* url.query in events */
+	bool user_agent;	 /* user_agent.original in events */
+};
 
 enum attach_mode {
 	ATTACH_AUTO, /* TCX link, clsact filter where the kernel has no TCX */
@@ -56,9 +86,18 @@ struct options {
 	char ifaces[OPT_MAX_IFACES][IF_NAMESIZE];
 	size_t nifaces;
 	struct xffw_port_set ports;
-	char output[PATH_MAX]; /* "-" for standard output */
-	char stats[PATH_MAX];  /* counters as JSON, "" for none */
-	char netns[PATH_MAX];  /* network namespace to watch in ("" for ours): name or path */
+	char outputs[OPT_MAX_OUTPUTS][PATH_MAX]; /* files; "-" for standard output */
+	size_t noutputs;
+	bool outputs_default; /* still the default "-": a syslog target replaces it */
+	char syslogs[OPT_MAX_OUTPUTS][OPT_TARGET_MAX]; /* "local", "udp://H:P", "tcp://H:P" */
+	size_t nsyslogs;
+	int syslog_facility; /* 0-23 (RFC 5424) */
+	struct file_opts files;
+	uint64_t queue_bytes; /* per output: events waiting beyond this are dropped */
+	struct privacy_opts privacy;
+	char user[64];	      /* the user to run as once attached; "root" keeps privileges */
+	char stats[PATH_MAX]; /* counters as JSON, "" for none */
+	char netns[PATH_MAX]; /* network namespace to watch in ("" for ours): name or path */
 	enum attach_mode attach;
 	int verbosity;			  /* 0 info, 1 debug, 2 debug with libbpf */
 	unsigned int response_timeout_ms; /* then a request is written with no-response */
@@ -104,6 +143,26 @@ int parse_seconds(const char *s, unsigned int *ms, unsigned int max_ms, char *wh
 int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned int *v, char *why,
 		     size_t whylen);
 int add_iface(struct options *o, const char *name, char *why, size_t whylen);
+/* "-" or a file name, appended to the outputs (the first call replaces the default). */
+int add_output(struct options *o, const char *s, bool *replaced, char *why, size_t whylen);
+/*
+ * A syslog target ("local", "udp://HOST:PORT", "tcp://HOST:PORT"), appended
+ * likewise; the default output (standard output) goes unless named too.
+ */
+int add_syslog(struct options *o, const char *s, bool *replaced, char *why, size_t whylen);
+/* A syslog facility name ("local0", "auth", ...) into its number. */
+int parse_facility(const char *s, int *facility, char *why, size_t whylen);
+/* A size: bytes, or with K, M or G (powers of 1024). */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *v, char *why, size_t whylen);
+/* An octal file mode, 0 to 0777. */
+int parse_mode(const char *s, unsigned int *mode, char *why, size_t whylen);
+int parse_pseudonymize(const char *s, enum pseudonymize *p, char *why, size_t whylen);
+/* "USER" or "USER:GROUP" (names or numbers) into @owner and @group. */
+int parse_owner(const char *s, char *owner, size_t olen, char *group, size_t glen, char *why,
+		size_t whylen);
+/* A facility's name. */
+const char *facility_name(int facility);
+
 /* A network namespace: an `ip netns` name or an absolute path, into @out. */
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen);
 int check_iface_name(const char *name, char *why, size_t whylen);

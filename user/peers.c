@@ -49,7 +49,7 @@ int peers_docker_container(const char *containers, const char *sandbox_key, stru
 			snprintf(m->container_id, sizeof(m->container_id), "%.71s", e->d_name);
 			snprintf(m->container_name, sizeof(m->container_name), "%s",
 				 n ? (n[0] == '/' ? n + 1 : n) : "");
-			m->runtime = "docker";
+			snprintf(m->runtime, sizeof(m->runtime), "docker");
 			found = 0;
 		}
 		json_decref(doc);

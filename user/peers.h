@@ -17,7 +17,7 @@ struct link_meta {
 	char netns[64];		       /* the peer namespace's name, "" when it has none */
 	char container_id[72];	       /* "" when no runtime knows it */
 	char container_name[128];
-	const char *runtime; /* "docker", or NULL */
+	char runtime[16]; /* "docker", or "" */
 };
 
 /* Where the runtimes keep their state (tests point these elsewhere). */

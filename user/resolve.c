@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "head_exchange.h"
+#include "pseudo.h"
 #include "resolve.h"
 
 /* Input beyond this is refused: a head the kernel would cut long before. */
@@ -66,6 +67,7 @@ static void loopback(struct ip_addr *a, int family)
 struct resolve_run {
 	const struct options *o;
 	const struct resolve_args *r;
+	const struct pseudo *pseudo;
 	int printed;
 };
 
@@ -80,6 +82,9 @@ static void on_resolved(void *ctx, const struct exchange *x)
 
 	meta.ifname = run->r->iface[0] ? run->r->iface : run->o->ifaces[0];
 	clock_gettime(CLOCK_REALTIME, &meta.when);
+	meta.pseudo = run->pseudo;
+	meta.keep_query = run->o->privacy.keep_query;
+	meta.hide_user_agent = !run->o->privacy.user_agent;
 	rule = trust_pick(run->o->rules, run->o->nrules, x->req->dport, meta.ifname);
 	trust_resolve(rule, x->req, &res, run->r->explain ? &trace : NULL);
 	jsonw_init(&j);
@@ -104,7 +109,8 @@ int resolve_main(int argc, char **argv)
 	static struct options o;
 	static struct resolve_args r;
 	static char buf[RESOLVE_INPUT_MAX + 2];
-	struct resolve_run run = { .o = &o, .r = &r };
+	static struct pseudo pseudo;
+	struct resolve_run run = { .o = &o, .r = &r, .pseudo = &pseudo };
 	struct xffw_record_hdr tuple = { 0 };
 	struct ip_addr dest;
 	enum head_status hs;
@@ -121,6 +127,9 @@ int resolve_main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	/* The event as the daemon would write it, pseudonymised the same way. */
+	if (pseudo_init(&pseudo, &o.privacy, err, sizeof(err)))
+		return head_error("%s", err), 1;
 	family = r.peer.family;
 	if (r.have_destination && r.destination.family != family)
 		return head_error("--peer and --destination are not the same address family"), 2;

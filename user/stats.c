@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include "stats.h"
 
 uint64_t stats_flow_evictions(const struct stats *s)
@@ -59,5 +65,41 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	if (s->flows_live >= 0)
 		jsonw_uint(j, "flows_live", (uint64_t)s->flows_live);
 	jsonw_object_end(j);
+
+	jsonw_array_begin(j, "outputs");
+	for (size_t i = 0; i < s->noutputs; i++) {
+		const struct sink_stats *st = &s->outputs[i].st;
+
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "name", s->outputs[i].name);
+		jsonw_uint(j, "events", st->events);
+		jsonw_uint(j, "dropped", st->dropped);
+		jsonw_uint(j, "errors", st->errors);
+		jsonw_uint(j, "queued", st->queued_events);
+		jsonw_uint(j, "queued_bytes", st->queued);
+		jsonw_uint(j, "rotations", st->rotations);
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
 	jsonw_object_end(j);
+}
+
+int stats_file_write(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }

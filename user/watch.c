@@ -51,20 +51,12 @@ unsigned int watch_hooks_for(const struct options *o, const struct watch_link *t
 
 static void release(struct watcher *w, struct watch_link *l)
 {
-	if (l->att < 0)
+	if (!l->hooks)
 		return;
-	attach_release(&w->att[l->att]);
-	w->att_used[l->att] = false;
-	l->att = -1;
+	w->attacher->release(w->attacher, l->info.ifindex);
+	l->hooks = 0;
+	w->nattached--;
 	w->detaches++;
-}
-
-static int free_slot(struct watcher *w)
-{
-	for (int i = 0; i < WATCH_MAX_ATTACH; i++)
-		if (!w->att_used[i])
-			return i;
-	return -1;
 }
 
 /* Makes the attachments match what the options say of the interfaces known now. */
@@ -73,16 +65,14 @@ static void reconcile(struct watcher *w)
 	for (size_t i = 0; i < w->ntab; i++) {
 		struct watch_link *l = &w->tab[i];
 		unsigned int want = watch_hooks_for(w->opts, w->tab, w->ntab, &l->info);
-		unsigned int have = l->att >= 0 ? attach_hooks(&w->att[l->att]) : 0;
-		int slot;
 
-		if (want == have)
+		if (want == l->hooks || (want && want == l->failed))
 			continue;
 		release(w, l);
+		l->failed = 0;
 		if (!want)
 			continue;
-		slot = free_slot(w);
-		if (slot < 0) {
+		if (w->nattached >= WATCH_MAX_ATTACH) {
 			if (!w->refused++)
 				log_warn("more than %d interfaces to attach to: %s and later ones "
 					 "are "
@@ -90,23 +80,21 @@ static void reconcile(struct watcher *w)
 					 WATCH_MAX_ATTACH, l->info.name);
 			continue;
 		}
-		if (attach_prog(w->prog_fd, l->info.name, l->info.ifindex, want, w->opts->attach,
-				&w->att[slot])) {
+		if (w->attacher->attach(w->attacher, &l->info, want, &l->meta)) {
+			l->failed = want;
 			w->failures++;
 			continue;
 		}
-		w->att_used[slot] = true;
-		l->att = slot;
+		l->hooks = want;
+		w->nattached++;
 		w->attaches++;
-		peers_resolve(w->links, w->paths, &l->info, &l->meta);
-		log_info("watching %s %s%s%s%s%s", l->info.name,
+		log_info("watching %s %s%s%s%s", l->info.name,
 			 want == HOOKS_BOTH    ? "ingress and egress"
 			 : want & HOOKS_EGRESS ? "egress"
 					       : "ingress",
 			 l->meta.container_name[0] || l->meta.netns[0] ? " (peer: " : "",
 			 l->meta.container_name[0] ? l->meta.container_name : l->meta.netns,
-			 l->meta.container_name[0] || l->meta.netns[0] ? ")" : "",
-			 w->att[slot].kind == ATTACH_TCX ? "" : " with clsact filters");
+			 l->meta.container_name[0] || l->meta.netns[0] ? ")" : "");
 	}
 }
 
@@ -118,7 +106,7 @@ static void on_link(void *ctx, const struct link_info *info, bool gone)
 	if (gone) {
 		if (!l)
 			return;
-		if (l->att >= 0)
+		if (l->hooks)
 			log_info("%s is gone: detached", l->info.name);
 		release(w, l);
 		*l = w->tab[--w->ntab];
@@ -132,11 +120,13 @@ static void on_link(void *ctx, const struct link_info *info, bool gone)
 			return;
 		}
 		l = &w->tab[w->ntab++];
-		l->att = -1;
-	} else if (strcmp(l->info.name, info->name) && l->att >= 0) {
+		memset(l, 0, sizeof(*l));
+	} else if (strcmp(l->info.name, info->name) && l->hooks) {
 		/* Renamed: attachments and their messages go by name; start over. */
 		release(w, l);
 	}
+	if (memcmp(&l->info, info, sizeof(*info)))
+		l->failed = 0; /* changed: worth another try */
 	l->info = *info;
 	l->gen = w->gen;
 }
@@ -154,19 +144,16 @@ static void sweep(struct watcher *w)
 	}
 }
 
-int watch_start(struct watcher *w, const struct options *o, int prog_fd)
+int watch_start(struct watcher *w, const struct options *o, struct attacher *attacher)
 {
 	int err;
 
 	memset(w, 0, sizeof(*w));
 	w->opts = o;
-	w->prog_fd = prog_fd;
-	w->paths = &peer_paths_default;
+	w->attacher = attacher;
 	w->tab = calloc(WATCH_MAX_LINKS, sizeof(*w->tab));
-	w->att = calloc(WATCH_MAX_ATTACH, sizeof(*w->att));
-	w->att_used = calloc(WATCH_MAX_ATTACH, sizeof(*w->att_used));
 	w->links = links_open();
-	if (!w->tab || !w->att || !w->att_used || !w->links) {
+	if (!w->tab || !w->links) {
 		err = -errno;
 		log_error("cannot follow the interfaces (rtnetlink): %s", strerror(errno));
 		return err ? err : -ENOMEM;
@@ -241,11 +228,7 @@ const struct watch_link *watch_bridge_of(struct watcher *w, const struct watch_l
 
 size_t watch_attached(const struct watcher *w)
 {
-	size_t n = 0;
-
-	for (int i = 0; i < WATCH_MAX_ATTACH; i++)
-		n += w->att_used && w->att_used[i];
-	return n;
+	return w->nattached;
 }
 
 void watch_stop(struct watcher *w)
@@ -254,7 +237,5 @@ void watch_stop(struct watcher *w)
 		release(w, &w->tab[i]);
 	links_close(w->links);
 	free(w->tab);
-	free(w->att);
-	free(w->att_used);
 	memset(w, 0, sizeof(*w));
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "attach.h"
+#include "attacher.h"
 #include "links.h"
 #include "options.h"
 #include "peers.h"
@@ -28,19 +29,18 @@
 struct watch_link {
 	struct link_info info;
 	struct link_meta meta; /* who is behind it, read when it was attached */
-	int att;	       /* index in the watcher's attachments, -1 for none */
+	unsigned int hooks;    /* attached: HOOKS_*, 0 for none */
+	unsigned int failed;   /* hooks that could not be attached (not retried until changed) */
 	unsigned int gen;      /* the listing it was last seen in */
 };
 
 struct watcher {
 	const struct options *opts;
-	int prog_fd;
+	struct attacher *attacher;
 	struct links *links;
-	const struct peer_paths *paths;
 	struct watch_link *tab;
 	size_t ntab;
-	struct attachment *att;
-	bool *att_used;
+	size_t nattached;
 	unsigned int gen;
 	size_t last; /* the entry watch_link() found last: events come in runs */
 	uint64_t attaches, detaches, refused, failures;
@@ -57,10 +57,11 @@ unsigned int watch_hooks_for(const struct options *o, const struct watch_link *t
 			     const struct link_info *link);
 
 /*
- * Reads the interfaces and attaches where the options say. An interface named
- * exactly (no glob) must exist. Returns 0 or a negative errno after logging.
+ * Reads the interfaces and attaches, through @attacher, where the options
+ * say. An interface named exactly (no glob) must exist. Returns 0 or a
+ * negative errno after logging.
  */
-int watch_start(struct watcher *w, const struct options *o, int prog_fd);
+int watch_start(struct watcher *w, const struct options *o, struct attacher *attacher);
 
 /* The descriptor that becomes readable when interfaces change. */
 int watch_fd(const struct watcher *w);
@@ -77,7 +78,7 @@ const struct watch_link *watch_bridge_of(struct watcher *w, const struct watch_l
 /* Attachments held now. */
 size_t watch_attached(const struct watcher *w);
 
-/* Detaches everything. */
+/* Detaches everything (the attacher stays the caller's). */
 void watch_stop(struct watcher *w);
 
 #endif

@@ -18,6 +18,7 @@ E2E_PY=/usr/bin/python3
 E2E_ID="$$"
 E2E_NETNS=()
 E2E_PIDS=()
+E2E_MOUNTS=()
 E2E_TMP=""
 E2E_NAME=$(basename "$0" .sh)
 E2E_FAILED=0
@@ -31,7 +32,7 @@ e2e_fail() {
 }
 
 e2e_cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid ns m
 	set +e
 	for pid in "${E2E_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -43,6 +44,9 @@ e2e_cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+	done
+	for m in "${E2E_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
 	for ns in "${E2E_NETNS[@]}"; do
 		# Anything still running in the namespace goes with it.
@@ -66,6 +70,13 @@ e2e_init() {
 	chmod 755 "$E2E_TMP"
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+
+# e2e_tmpfs DIR SIZE: a small tmpfs at DIR (a disk that fills), unmounted at exit.
+e2e_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2,mode=0755" xffw-e2e "$1"
+	E2E_MOUNTS+=("$1")
 }
 
 # e2e_netns VAR NAME: a namespace with loopback up, its name stored in VAR.
@@ -174,6 +185,11 @@ e2e_xffwatch() {
 	done
 	cat "$E2E_TMP/xffwatch.log" >&2
 	e2e_fail "xffwatch did not start"
+}
+
+# e2e_helper_pid PID: the privileged helper of the daemon PID (empty if none).
+e2e_helper_pid() {
+	pgrep -P "$1" -x xffwatch-priv || true
 }
 
 # e2e_stop PID [SIGNAL]: stops a process and waits for it.

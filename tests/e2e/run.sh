@@ -19,6 +19,7 @@ run test_keepalive
 run test_bridge
 run test_fail_open
 run test_attach
+run test_sinks
 run test_differential
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2

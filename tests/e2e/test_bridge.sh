@@ -182,7 +182,7 @@ grep -q "watching vapp1 ingress and egress" "$E2E_TMP/xffwatch.log" ||
 e2e_wait_lines "$E2E_TMP/events-3.json" 1 || e2e_fail "no event under --netns"
 e2e_stop "$XFFW_PID" INT
 
-if grep -E "error|warning" "$E2E_TMP/xffwatch.log"; then
+if grep -E "(error|warning): " "$E2E_TMP/xffwatch.log"; then
 	e2e_fail "the daemon logged errors"
 fi
 all="$E2E_TMP/all.json"

@@ -77,6 +77,34 @@ printf 'GET /r HTTP/1.1\nX-Forwarded-For: 203.0.113.7\n' |
 jq -e '.client.ip == "203.0.113.7" and .url.path == "/r"' "$out" >/dev/null || e2e_fail "resolve event"
 grep -q "client 203.0.113.7 (x-forwarded-for)" "$err" || e2e_fail "--explain says nothing"
 
+# resolve writes what the daemon would: pseudonymised, without the query or UA.
+key="$E2E_TMP/hmac.key"
+printf '0123456789abcdef-test-key' >"$key"
+chmod 600 "$key"
+head='GET /p?secret=1 HTTP/1.1\nUser-Agent: ua\nX-Forwarded-For: 203.0.113.7\n\n'
+printf '%b' "$head" | "$XFFWATCH" resolve --no-config --peer 127.0.0.1 --pseudonymize hmac \
+	--hmac-key "$key" --no-user-agent >"$out" 2>"$err" || { cat "$err" >&2; e2e_fail "resolve hmac"; }
+jq -e '.client.ip == "5b1c3af33baf13b99a9099f06b88db75" and .url.query == null and
+	.user_agent == null and .xffwatch.forwarded == null and
+	.xffwatch.pseudonymized == {"method":"hmac-sha256","key_id":"fcca81b2"}' "$out" >/dev/null ||
+	{ cat "$out" >&2; e2e_fail "resolve does not pseudonymise as the daemon does"; }
+printf '%b' "$head" | "$XFFWATCH" resolve --no-config --peer 127.0.0.1 --pseudonymize truncate \
+	--keep-query >"$out" 2>"$err" || e2e_fail "resolve truncate"
+jq -e '.client.ip == "203.0.113.0" and .url.query == "secret=1"' "$out" >/dev/null ||
+	{ cat "$out" >&2; e2e_fail "resolve truncate/keep-query"; }
+chmod 644 "$key"
+rc=0
+printf '%b' "$head" | "$XFFWATCH" resolve --no-config --peer 127.0.0.1 --pseudonymize hmac \
+	--hmac-key "$key" >"$out" 2>"$err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "mode 0600" "$err" && [ ! -s "$out" ] ||
+	{ cat "$err" >&2; e2e_fail "a readable key file was accepted (rc $rc)"; }
+expect_usage_error --pseudonymize hmac
+expect_usage_error --pseudonymize md5
+expect_usage_error --output ""
+expect_usage_error --syslog udp://127.0.0.1
+expect_usage_error --rotate-size 10Q
+expect_usage_error --file-mode 0999
+
 # check-config: a bad file is FILE:LINE and status 2; a good one prints settings that read back.
 conf="$E2E_TMP/x.conf"
 printf 'trust = {\n  proxies = [ "10.0.0.0/8", "10.0.0.0/99" ];\n};\n' >"$conf"
@@ -85,7 +113,7 @@ rc=0
 [ "$rc" -eq 2 ] || e2e_fail "check-config of a bad file exited $rc"
 grep -q "$conf:2: trust.proxies\[1\]: '10.0.0.0/99' is not an IP address or CIDR" "$err" ||
 	{ cat "$err" >&2; e2e_fail "check-config error is not precise"; }
-printf 'ports = [ 5000 ];\nlisteners = ( { port = 8000; headers = [ "x-real-ip" ]; } );\n' >"$conf"
+printf 'ports = [ 5000 ];\noutput = [ "-", "/tmp/x.json" ];\nsyslog = [ "tcp://127.0.0.1:514" ];\nfiles = { rotate_size = "1G"; retain_days = 7; };\nprivacy = { pseudonymize = "truncate"; keep_query = true; };\nlisteners = ( { port = 8000; headers = [ "x-real-ip" ]; } );\n' >"$conf"
 "$XFFWATCH" check-config "$conf" >"$out" 2>"$err" || e2e_fail "check-config of a good file failed"
 cp "$out" "$conf.effective"
 "$XFFWATCH" check-config "$conf.effective" >"$out.2" || e2e_fail "check-config output does not read back"
@@ -97,5 +125,19 @@ grep -q "/nonexistent.conf: No such file" "$err" || e2e_fail "missing --config n
 "$XFFWATCH" check-config "$E2E_ROOT/deploy/xffwatch.conf" >"$out" 2>"$err" ||
 	{ cat "$err" >&2; e2e_fail "deploy/xffwatch.conf does not check"; }
 [ ! -s "$err" ] || { cat "$err" >&2; e2e_fail "deploy/xffwatch.conf gives warnings"; }
+
+# The configuration inside the Kubernetes manifest is valid too.
+awk '/xffwatch.conf: \|/ { on = 1; next } on && /^    / { print substr($0, 5); next } on { exit }' \
+	"$E2E_ROOT/deploy/kubernetes/daemonset.yaml" >"$E2E_TMP/k8s.conf"
+grep -q '^output = "-";' "$E2E_TMP/k8s.conf" || e2e_fail "no configuration found in the DaemonSet"
+"$XFFWATCH" check-config "$E2E_TMP/k8s.conf" >"$out" 2>"$err" ||
+	{ cat "$err" >&2; e2e_fail "the DaemonSet's configuration does not check"; }
+# The DaemonSet adds the capabilities the systemd unit bounds the daemon to.
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$E2E_ROOT/deploy/systemd/xffwatch.service" |
+	tr ' ' '\n' | sed 's/^CAP_//' | sort | paste -sd, -)
+k8s_caps=$(sed -n 's/^ *add: \[\(.*\)\]$/\1/p' "$E2E_ROOT/deploy/kubernetes/daemonset.yaml" |
+	tr -d '" ' | tr , '\n' | sort | paste -sd, -)
+[ -n "$unit_caps" ] && [ "$unit_caps" = "$k8s_caps" ] ||
+	e2e_fail "capabilities differ: unit $unit_caps, DaemonSet $k8s_caps"
 
 e2e_pass

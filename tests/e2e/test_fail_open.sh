@@ -40,9 +40,15 @@ expect_events() {
 	[ "$(wc -l <"$1")" -eq "$2" ] || e2e_fail "$3: $(wc -l <"$1") events for $2 requests"
 }
 
-# With TCX a killed daemon takes its program with it; a clsact filter stays.
-after_kill=0
-e2e_have_tcx || after_kill=1
+# A killed daemon's privileged helper sees it go and detaches, TCX link or
+# clsact filter alike; only when the helper dies too does a clsact filter stay.
+kill_all() {
+	local helper
+	helper=$(e2e_helper_pid "$1")
+	[ -n "$helper" ] || e2e_fail "no privileged helper under $1"
+	kill -KILL "$helper" "$1"
+	e2e_stop "$1" KILL
+}
 
 # 1. kill -9 in the middle of traffic.
 e2e_xffwatch "$srv" "$E2E_TMP/ev1.json"
@@ -53,7 +59,8 @@ e2e_wait_lines "$E2E_TMP/ev1.json" 40 || e2e_fail "no events before the kill"
 e2e_stop "$XFFW_PID" KILL
 wait "$loop"
 expect_all_ok 300 "kill -9 during traffic"
-expect_attached $after_kill "after kill -9"
+sleep 0.2
+expect_attached 0 "after kill -9 (the helper detaches)"
 
 # 2. A restart attaches once and sees the next requests.
 e2e_xffwatch "$srv" "$E2E_TMP/ev2.json"
@@ -66,12 +73,17 @@ e2e_stop "$XFFW_PID" TERM
 expect_attached 0 "after SIGTERM"
 grep -q "counters:" "$E2E_TMP/xffwatch.log" || e2e_fail "no counters at exit"
 
-# 4. clsact mode: a killed run leaves its filter; traffic still flows; the next
+# 4. clsact mode: the helper removes the filter when the daemon is killed;
+#    when both are killed the filter stays, traffic still flows, and the next
 #    run replaces it rather than stacking a second one.
 e2e_xffwatch "$srv" "$E2E_TMP/ev3.json" --attach tc
 expect_attached 1 "tc mode"
 e2e_stop "$XFFW_PID" KILL
-expect_attached 1 "stale tc filter after kill -9"
+sleep 0.2
+expect_attached 0 "tc mode, after kill -9 (the helper detaches)"
+e2e_xffwatch "$srv" "$E2E_TMP/ev3.json" --attach tc
+kill_all "$XFFW_PID"
+expect_attached 1 "stale tc filter after kill -9 of daemon and helper"
 client_loop 20
 expect_all_ok 20 "requests with a stale filter and no daemon"
 e2e_xffwatch "$srv" "$E2E_TMP/ev4.json" --attach tc
@@ -79,7 +91,7 @@ expect_attached 1 "tc restart replaces the stale filter"
 grep -q "stale" "$E2E_TMP/xffwatch.log" || e2e_fail "the stale filter was not reported"
 client_loop 5
 expect_events "$E2E_TMP/ev4.json" 5 "tc-mode daemon"
-e2e_stop "$XFFW_PID" KILL
+kill_all "$XFFW_PID"
 
 # 5. ...and a default run removes a stale filter instead of adding a second program.
 e2e_xffwatch "$srv" "$E2E_TMP/ev5.json"

@@ -17,6 +17,9 @@
 static struct xffw_record rec;
 static struct http_request req;
 static struct resolution res;
+/* Privacy settings for the next event() */
+static struct audit_meta privacy;
+
 static const struct ip_cidr *loopback(size_t *n)
 {
 	static struct ip_cidr c[2];
@@ -34,6 +37,10 @@ static json_t *event(const char *head, const char *peer)
 		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
 	};
 	struct audit_meta meta = { .when = { 1795779600, 123456789 }, .ifname = "lo" };
+
+	meta.pseudo = privacy.pseudo;
+	meta.keep_query = privacy.keep_query;
+	meta.hide_user_agent = privacy.hide_user_agent;
 	struct jsonw j;
 	json_error_t err;
 	json_t *doc;
@@ -220,6 +227,66 @@ static void test_host_domain(void **state)
 	}
 }
 
+static const char proxied[] = "GET /login?user=alice&token=secret HTTP/1.1\r\n"
+			      "Host: shop.example\r\n"
+			      "X-Forwarded-For: 203.0.113.9, unknown, _hidden, 2001:db8:1:2::5\r\n"
+			      "Forwarded: for=203.0.113.9\r\n"
+			      "User-Agent: Mozilla/5.0 (X11)\r\n\r\n";
+
+/* Truncation reaches every place a client address is written, and nothing raw is left. */
+static void test_truncated_addresses(void **state)
+{
+	struct pseudo p = { .mode = PSEUDO_TRUNCATE };
+	json_t *doc, *chain;
+	char *dump;
+
+	(void)state;
+	privacy = (struct audit_meta){ .pseudo = &p };
+	doc = event(proxied, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "2001:db8:1::");
+	chain = at(doc, "xffwatch.trust.chain");
+	assert_int_equal(json_array_size(chain), 4);
+	assert_string_equal(json_string_value(json_array_get(chain, 0)), "203.0.113.0");
+	assert_string_equal(json_string_value(json_array_get(chain, 1)), "unknown");
+	assert_string_equal(json_string_value(json_array_get(chain, 2)), "_hidden");
+	assert_string_equal(json_string_value(json_array_get(chain, 3)), "2001:db8:1::");
+	/* The trusted proxy is not a client: it stays as it is. */
+	assert_string_equal(str_at(doc, "source.ip"), "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.pseudonymized.method"), "truncate");
+	assert_null(at(doc, "xffwatch.forwarded"));
+	dump = json_dumps(doc, 0);
+	assert_null(strstr(dump, "203.0.113.9"));
+	assert_null(strstr(dump, "2::5"));
+	assert_null(strstr(dump, "secret"));
+	free(dump);
+	json_decref(doc);
+
+	/* An untrusted peer is the client: its address is cut too. */
+	doc = event(proxied, "198.18.7.7");
+	assert_string_equal(str_at(doc, "client.ip"), "198.18.7.0");
+	assert_string_equal(str_at(doc, "source.ip"), "198.18.7.0");
+	json_decref(doc);
+	privacy = (struct audit_meta){ 0 };
+}
+
+static void test_query_and_user_agent(void **state)
+{
+	json_t *doc;
+
+	(void)state;
+	doc = event(proxied, "127.0.0.1");
+	assert_null(at(doc, "url.query"));
+	assert_string_equal(str_at(doc, "user_agent.original"), "Mozilla/5.0 (X11)");
+	json_decref(doc);
+	privacy = (struct audit_meta){ .keep_query = true, .hide_user_agent = true };
+	doc = event(proxied, "127.0.0.1");
+	assert_string_equal(str_at(doc, "url.query"), "user=alice&token=secret");
+	assert_string_equal(str_at(doc, "url.path"), "/login");
+	assert_null(at(doc, "user_agent"));
+	json_decref(doc);
+	privacy = (struct audit_meta){ 0 };
+}
+
 static void test_timestamp(void **state)
 {
 	char buf[32];
@@ -239,6 +306,8 @@ int main(void)
 		cmocka_unit_test(test_url_path),
 		cmocka_unit_test(test_host_domain),
 		cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_truncated_addresses),
+		cmocka_unit_test(test_query_and_user_agent),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -67,7 +67,15 @@ static void test_defaults(void **state)
 	assert_true(port_set_has(&opts.ports, 5000));
 	assert_true(port_set_has(&opts.ports, 8000));
 	assert_true(port_set_has(&opts.ports, 8080));
-	assert_string_equal(opts.output, "-");
+	assert_int_equal(opts.noutputs, 1);
+	assert_string_equal(opts.outputs[0], "-");
+	assert_int_equal(opts.nsyslogs, 0);
+	assert_string_equal(opts.user, "nobody");
+	assert_int_equal(opts.files.mode, 0640);
+	assert_int_equal(opts.files.retain_days, 30);
+	assert_int_equal(opts.privacy.pseudonymize, PSEUDO_NONE);
+	assert_false(opts.privacy.keep_query);
+	assert_true(opts.privacy.user_agent);
 	assert_int_equal(opts.nrules, 1);
 	g = &opts.rules[0];
 	assert_int_equal(g->ntrusted, 2);
@@ -129,7 +137,8 @@ static void test_values(void **state)
 	assert_int_equal(g->headers[1], XFFW_F_CF_CONNECTING_IP);
 	assert_int_equal(g->headers[2], XFFW_F_FORWARDED);
 	assert_false(g->recursive);
-	assert_string_equal(opts.output, "/tmp/x");
+	assert_int_equal(opts.noutputs, 1);
+	assert_string_equal(opts.outputs[0], "/tmp/x");
 	assert_int_equal(opts.attach, ATTACH_TC);
 	assert_int_equal(opts.verbosity, 2);
 	assert_int_equal(parse("--hops", "2", NULL), CLI_RUN);
@@ -198,6 +207,47 @@ static void test_resolve_args(void **state)
 	assert_int_equal(rargs.peer_port, 80);
 }
 
+static void test_sink_options(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("-o", "/var/log/a.json", "--output", "-", "--syslog", "local",
+			       "--syslog", "udp://127.0.0.1:514", "--syslog", "tcp://[::1]:6514",
+			       "--syslog-facility", "auth", "--file-mode", "0600", "--file-owner",
+			       "root:adm", "--rotate-size", "100M", "--rotate-daily",
+			       "--retain-days", "7", "--fsync-interval", "0", "--queue", "1M",
+			       "--user", "root", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.noutputs, 2);
+	assert_string_equal(opts.outputs[0], "/var/log/a.json");
+	assert_string_equal(opts.outputs[1], "-");
+	assert_int_equal(opts.nsyslogs, 3);
+	assert_string_equal(opts.syslogs[2], "tcp://[::1]:6514");
+	assert_int_equal(opts.syslog_facility, 4);
+	assert_int_equal(opts.files.mode, 0600);
+	assert_string_equal(opts.files.owner, "root");
+	assert_string_equal(opts.files.group, "adm");
+	assert_int_equal(opts.files.rotate_size, 100ULL << 20);
+	assert_true(opts.files.rotate_daily);
+	assert_int_equal(opts.files.retain_days, 7);
+	assert_int_equal(opts.files.fsync_ms, 0);
+	assert_int_equal(opts.queue_bytes, 1U << 20);
+	assert_string_equal(opts.user, "root");
+	/* Syslog only: no standard output. */
+	assert_int_equal(parse("--syslog", "local", NULL), CLI_RUN);
+	assert_int_equal(opts.noutputs, 0);
+	assert_int_equal(opts.nsyslogs, 1);
+
+	assert_int_equal(
+		parse("--pseudonymize", "truncate", "--keep-query", "--no-user-agent", NULL),
+		CLI_RUN);
+	assert_int_equal(opts.privacy.pseudonymize, PSEUDO_TRUNCATE);
+	assert_true(opts.privacy.keep_query);
+	assert_false(opts.privacy.user_agent);
+	assert_int_equal(parse("--pseudonymize", "hmac", "--hmac-key", "/etc/k", NULL), CLI_RUN);
+	assert_int_equal(opts.privacy.pseudonymize, PSEUDO_HMAC);
+	assert_string_equal(opts.privacy.hmac_key, "/etc/k");
+}
+
 static void test_errors(void **state)
 {
 	static const char *const bad[][3] = {
@@ -246,6 +296,22 @@ static void test_errors(void **state)
 		{ "--netns", "" },
 		{ "--netns", ".." },
 		{ "--config", "/nonexistent/xffwatch.conf" },
+		{ "--syslog", "remote" },
+		{ "--syslog", "udp://127.0.0.1" },
+		{ "--syslog", "tcp://:514" },
+		{ "--syslog", "udp://127.0.0.1:0" },
+		{ "--syslog", "udp://127.0.0.1:70000" },
+		{ "--syslog-facility", "local8" },
+		{ "--file-mode", "0800" },
+		{ "--file-mode", "rw" },
+		{ "--file-owner", "a:" },
+		{ "--rotate-size", "1X" },
+		{ "--rotate-size", "-5" },
+		{ "--retain-days", "x" },
+		{ "--queue", "0" },
+		{ "--pseudonymize", "hash" },
+		{ "--pseudonymize", "hmac" }, /* no key */
+		{ "--user", "" },
 	};
 	int saved = dup(STDERR_FILENO);
 	FILE *null = fopen("/dev/null", "w");
@@ -276,9 +342,10 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_values),
-		cmocka_unit_test(test_listeners), cmocka_unit_test(test_resolve_args),
-		cmocka_unit_test(test_errors),	  cmocka_unit_test(test_stream_options),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
+		cmocka_unit_test(test_listeners),    cmocka_unit_test(test_resolve_args),
+		cmocka_unit_test(test_errors),	     cmocka_unit_test(test_stream_options),
+		cmocka_unit_test(test_sink_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

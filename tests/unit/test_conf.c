@@ -70,7 +70,8 @@ static void test_full(void **state)
 	assert_string_equal(opts.ifaces[1], "docker0");
 	assert_int_equal(options_port_count(&opts),
 			 5); /* 5000, 8000-8002, and 8080 of a listener */
-	assert_string_equal(opts.output, "/var/log/xffwatch.json");
+	assert_int_equal(opts.noutputs, 1);
+	assert_string_equal(opts.outputs[0], "/var/log/xffwatch.json");
 	assert_int_equal(opts.attach, ATTACH_TC);
 	assert_int_equal(opts.response_timeout_ms, 2500);
 	assert_int_equal(opts.head_budget, 4096);

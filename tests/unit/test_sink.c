@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Outputs: RFC 5424 framing, files (mode, rotation, retention, reopening),
+ * bounded queues that drop and count rather than grow, and TCP syslog's
+ * octet counting read back from a socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "logfile.h"
+#include "sink.h"
+
+static char dir[64];
+static struct options opts;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/xffw-sink.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	options_defaults(&opts);
+	opts.noutputs = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static void path_of(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", dir, name);
+}
+
+static struct sink_event event_n(char *line, size_t cap, int n)
+{
+	struct sink_event e = {
+		.when = { 1795779600, 5000 },
+		.client = "203.0.113.9",
+		.source = "127.0.0.1",
+		.dport = 8000,
+		.method = "GET",
+		.method_len = 3,
+		.path = "/",
+		.path_len = 1,
+		.status = 200,
+		.findings = "",
+	};
+
+	e.len = (size_t)snprintf(line, cap, "{\"n\":%d,\"pad\":\"%040d\"}\n", n, n);
+	e.line = line;
+	return e;
+}
+
+static void flush_now(struct sinks *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	sinks_flush(s, &now);
+}
+
+/* Lines of @path; each must be whole. */
+static int count_lines(const char *path)
+{
+	char line[4096];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strlen(line);
+
+		if (!l || line[l - 1] != '\n')
+			fail_msg("%s: partial line \"%s\"", path, line);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_syslog_format(void **state)
+{
+	const char line[] = "{\"a\":1}\n";
+	struct sink_event e = {
+		.line = line,
+		.len = sizeof(line) - 1,
+		.when = { 1795779600, 123456789 },
+		.client = "203.0.113.9",
+		.source = "127.0.0.1",
+		.dport = 8000,
+		.method = "GET",
+		.method_len = 3,
+		.path = "/a\"b]c\\d\xc3\xa9",
+		.path_len = 10,
+		.status = 404,
+		.findings = "spoofed-header leftmost-differs",
+	};
+	char buf[1024];
+	size_t n;
+
+	(void)state;
+	n = syslog_format(buf, sizeof(buf), &e, 16, "host1", 42);
+	buf[n] = '\0';
+	/* local0.info = 16 * 8 + 6; SD values with '"', ']' and '\' escaped; UTF-8 as '?'. */
+	assert_string_equal(buf, "<134>1 2026-11-27T11:40:00.123456Z host1 xffwatch 42 audit "
+				 "[xffwatch@32473 client=\"203.0.113.9\" source=\"127.0.0.1\" "
+				 "dport=\"8000\" method=\"GET\" path=\"/a\\\"b\\]c\\\\d??\" "
+				 "status=\"404\" findings=\"spoofed-header leftmost-differs\"] "
+				 "{\"a\":1}");
+	/* No status, no findings: those parameters are left out. */
+	e.status = 0;
+	e.findings = "";
+	n = syslog_format(buf, sizeof(buf), &e, 4, NULL, 1);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "<38>1 "));
+	assert_non_null(strstr(buf, " - xffwatch 1 audit "));
+	assert_null(strstr(buf, "status="));
+	assert_null(strstr(buf, "findings="));
+	/* Too small: nothing, never a cut message. */
+	assert_int_equal(syslog_format(buf, 40, &e, 16, "h", 1), 0);
+}
+
+static void test_rotated_names(void **state)
+{
+	char name[256], to[256], p[128];
+	int fd;
+
+	(void)state;
+	rotated_name(name, sizeof(name), "/var/log/x.json", 1795779600);
+	assert_string_equal(name, "/var/log/x.json.20261127-114000");
+	assert_true(is_rotated_name("x.json.20261127-114000", "x.json"));
+	assert_true(is_rotated_name("x.json.20261127-114000-3", "x.json"));
+	assert_false(is_rotated_name("x.json.20261127-114000-", "x.json"));
+	assert_false(is_rotated_name("x.json.2026112-114000", "x.json"));
+	assert_false(is_rotated_name("x.json.20261127-114000.gz", "x.json"));
+	assert_false(is_rotated_name("y.json.20261127-114000", "x.json"));
+	assert_false(is_rotated_name("x.json", "x.json"));
+
+	/* Two rotations in one second: the second does not replace the first. */
+	path_of(p, sizeof(p), "r.json");
+	for (int i = 0; i < 2; i++) {
+		fd = logfile_open(p, 0640, (uid_t)-1, (gid_t)-1);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(logfile_rotate(p, 1795779600, to, sizeof(to)), 0);
+	}
+	assert_non_null(strstr(to, "r.json.20261127-114000-1"));
+	assert_int_equal(access(to, F_OK), 0);
+	to[strlen(to) - 2] = '\0';
+	assert_int_equal(access(to, F_OK), 0);
+}
+
+static void test_retention(void **state)
+{
+	const char *names[] = { "k.json.20261101-000000", "k.json.20261126-000000",
+				"k.json.20261001-000000-2", "k.json.old", "other.20261001-000000" };
+	const time_t now = 1795779600;
+	char p[128];
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		/* The first, third and last are 40 days old; the others a day. */
+		time_t age = (i == 0 || i == 2 || i == 4) ? 40 * 86400 : 86400;
+		struct timeval tv[2] = { { now - age, 0 }, { now - age, 0 } };
+		FILE *f;
+
+		path_of(p, sizeof(p), names[i]);
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		assert_int_equal(utimes(p, tv), 0);
+	}
+	path_of(p, sizeof(p), "k.json");
+	assert_int_equal(logfile_sweep(p, 30, now), 2);
+	assert_int_equal(logfile_sweep(p, 0, now), 0); /* 0 keeps everything */
+	for (int i = 0; i < 5; i++) {
+		path_of(p, sizeof(p), names[i]);
+		/* Only old rotated files of k.json went; "other" is not ours. */
+		assert_int_equal(access(p, F_OK) == 0, !(i == 0 || i == 2));
+	}
+
+	/* A relative output name: its rotated files are found in the working directory. */
+	{
+		struct timeval tv[2] = { { now - 40 * 86400, 0 }, { now - 40 * 86400, 0 } };
+		char cwd[PATH_MAX];
+		FILE *f;
+
+		path_of(p, sizeof(p), "k.json.20261002-000000");
+		f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		assert_int_equal(utimes(p, tv), 0);
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		assert_int_equal(chdir(dir), 0);
+		assert_int_equal(logfile_sweep("k.json", 30, now), 1);
+		assert_int_equal(chdir(cwd), 0);
+		assert_int_equal(access(p, F_OK), -1);
+	}
+}
+
+static void test_file_mode_and_size_rotation(void **state)
+{
+	char p[128], line[256], cmd[256];
+	struct sink_stats st;
+	struct sinks s;
+	struct stat sb;
+	mode_t old = umask(077);
+	int total = 0;
+	FILE *ls;
+
+	(void)state;
+	path_of(p, sizeof(p), "events.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	opts.files.rotate_size = 1000;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	umask(old);
+	/* 0640 whatever the umask. */
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	for (int i = 0; i < 100; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+		if (i % 10 == 9)
+			flush_now(&s);
+	}
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 100);
+	assert_int_equal(st.dropped, 0);
+	assert_true(st.rotations >= 4);
+	sinks_close(&s, 1000);
+	/* Every line once, in whole, across the files. */
+	snprintf(cmd, sizeof(cmd), "ls %s", dir);
+	ls = popen(cmd, "r");
+	while (fgets(line, sizeof(line), ls)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "events.json", 11))
+			continue;
+		path_of(p, sizeof(p), line);
+		assert_int_equal(stat(p, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0640);
+		total += count_lines(p);
+	}
+	pclose(ls);
+	assert_int_equal(total, 100);
+	opts.files.rotate_size = 0;
+}
+
+static void test_reopen(void **state)
+{
+	char p[128], moved[128], line[256];
+	struct sinks s;
+
+	(void)state;
+	path_of(p, sizeof(p), "h.json");
+	path_of(moved, sizeof(moved), "h.json.1");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	for (int i = 0; i < 10; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+	}
+	flush_now(&s);
+	/* logrotate's way: rename, then SIGHUP. */
+	assert_int_equal(rename(p, moved), 0);
+	for (int i = 10; i < 15; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+	}
+	flush_now(&s); /* still the old file: no SIGHUP yet */
+	sinks_reopen(&s);
+	for (int i = 15; i < 20; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+	}
+	flush_now(&s);
+	sinks_close(&s, 1000);
+	assert_int_equal(count_lines(moved), 15);
+	assert_int_equal(count_lines(p), 5);
+}
+
+/* A file that cannot take anything: the queue stays within its bound and counts the rest. */
+static void test_full_queue_drops(void **state)
+{
+	char line[256];
+	struct sink_stats st;
+	struct sinks s;
+
+	(void)state;
+	strcpy(opts.outputs[0], "/dev/full");
+	opts.noutputs = 1;
+	opts.queue_bytes = 4096;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	for (int i = 0; i < 100; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+		flush_now(&s);
+	}
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 0);
+	assert_true(st.queued <= 4096);
+	assert_true(st.errors >= 1);
+	/* Each event is written or dropped: none vanishes. */
+	assert_int_equal(st.dropped + st.queued_events, 100);
+	sinks_close(&s, 0);
+	opts.queue_bytes = OPT_QUEUE_DEFAULT;
+}
+
+/* A batch far larger than the queue, to a healthy file: nothing is dropped. */
+static void test_batch_larger_than_queue(void **state)
+{
+	char line[256], p[128];
+	struct sink_stats st;
+	struct sinks s;
+
+	(void)state;
+	path_of(p, sizeof(p), "batch.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	opts.queue_bytes = 4096;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	for (int i = 0; i < 1000; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e); /* no flush in between: one ring-buffer batch */
+	}
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.events, 1000);
+	sinks_close(&s, 0);
+	assert_int_equal(count_lines(p), 1000);
+	opts.queue_bytes = OPT_QUEUE_DEFAULT;
+}
+
+/* A file that takes part of a record (its disk fills): the part is cut off, the record waits. */
+static void test_short_write_keeps_lines_whole(void **state)
+{
+	struct rlimit old, lim;
+	char p[128], line[256];
+	struct sink_stats st;
+	struct sinks s;
+	struct stat sb;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	path_of(p, sizeof(p), "short.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	lim = old;
+	lim.rlim_cur = 1000; /* writes past 1000 bytes are cut short, then fail */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (int i = 0; i < 30; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(&s, &e);
+	}
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_true(st.events > 0 && st.events < 30);
+	assert_int_equal(st.queued_events, 30 - st.events);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(count_lines(p), (int)st.events);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_true(sb.st_size <= 1000);
+	/* Room again: everything, in order, whole. */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 30);
+	assert_int_equal(count_lines(p), 30);
+	sinks_close(&s, 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
+static void test_tcp_octet_counting(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	static char big[20100], buf[65536];
+	char line[256];
+	struct sink_stats st;
+	struct sinks s;
+	size_t got = 0, longest = 0;
+	int lfd, cfd = -1, frames = 0;
+	char *p;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(opts.syslogs[0], sizeof(opts.syslogs[0]), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+	opts.nsyslogs = 1;
+	opts.noutputs = 0;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	for (int i = 0; i < 3; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		if (i == 1) {
+			/* An event far over a datagram's 8 KiB still goes whole over TCP. */
+			memset(big, 'x', sizeof(big));
+			memcpy(big, "{\"pad\":\"", 8);
+			memcpy(big + sizeof(big) - 3, "\"}\n", 3);
+			e.line = big;
+			e.len = sizeof(big);
+		}
+		sinks_put(&s, &e);
+	}
+	for (int i = 0; i < 400 && got < sizeof(buf) - 1; i++) {
+		struct pollfd pf;
+		ssize_t n;
+
+		flush_now(&s);
+		if (cfd < 0) {
+			pf = (struct pollfd){ .fd = lfd, .events = POLLIN };
+			if (poll(&pf, 1, 10) == 1)
+				cfd = accept(lfd, NULL, NULL);
+			continue;
+		}
+		pf = (struct pollfd){ .fd = cfd, .events = POLLIN };
+		if (poll(&pf, 1, 10) != 1)
+			continue;
+		n = read(cfd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		sink_stats(&s, 0, &st);
+		if (st.events == 3 && !st.queued) {
+			/* All sent: whatever is left in flight arrives soon. */
+			usleep(20000);
+			n = recv(cfd, buf + got, sizeof(buf) - 1 - got, MSG_DONTWAIT);
+			if (n > 0)
+				got += (size_t)n;
+			break;
+		}
+	}
+	buf[got] = '\0';
+	/* "LEN SP MSG", LEN the message's bytes exactly, no trailer. */
+	for (p = buf; *p; frames++) {
+		char *end;
+		unsigned long len = strtoul(p, &end, 10);
+
+		assert_true(end > p && *end == ' ');
+		assert_true(len > 0 && (size_t)(end + 1 - buf) + len <= got);
+		assert_memory_equal(end + 1, "<134>1 ", 7);
+		assert_true(end[len] == '}'); /* the event's end, no newline, no cut */
+		if (len > longest)
+			longest = len;
+		p = end + 1 + len;
+	}
+	assert_int_equal(frames, 3);
+	assert_true(longest > sizeof(big));
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.dropped, 0);
+	sinks_close(&s, 0);
+	close(cfd);
+	close(lfd);
+	opts.nsyslogs = 0;
+}
+
+/* Over UDP an event past 8 KiB is not sent cut: it is dropped, and counted. */
+static void test_udp_oversized_counted(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	static char big[9000], buf[16384];
+	char line[256];
+	struct sink_stats st;
+	struct sinks s;
+	int rfd, got = 0;
+
+	(void)state;
+	rfd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(bind(rfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(rfd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(opts.syslogs[0], sizeof(opts.syslogs[0]), "udp://127.0.0.1:%u", ntohs(a.sin_port));
+	opts.nsyslogs = 1;
+	opts.noutputs = 0;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	for (int i = 0; i < 3; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		if (i == 1) {
+			memset(big, 'x', sizeof(big));
+			e.line = big;
+			e.len = sizeof(big);
+		}
+		sinks_put(&s, &e);
+	}
+	flush_now(&s);
+	for (int i = 0; i < 50 && got < 2; i++) {
+		struct pollfd pf = { .fd = rfd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pf, 1, 10) != 1) {
+			flush_now(&s);
+			continue;
+		}
+		n = recv(rfd, buf, sizeof(buf), 0);
+		assert_true(n > 0 && n < 8192);
+		assert_memory_equal(buf, "<134>1 ", 7);
+		got++;
+	}
+	assert_int_equal(got, 2);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.dropped, 1);
+	sinks_close(&s, 0);
+	close(rfd);
+	opts.nsyslogs = 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_syslog_format),
+		cmocka_unit_test(test_rotated_names),
+		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_file_mode_and_size_rotation),
+		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_full_queue_drops),
+		cmocka_unit_test(test_batch_larger_than_queue),
+		cmocka_unit_test(test_short_write_keeps_lines_whole),
+		cmocka_unit_test(test_tcp_octet_counting),
+		cmocka_unit_test(test_udp_oversized_counted),
+	};
+
+	return cmocka_run_group_tests_name("sink", tests, setup, teardown);
+}

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "sink.h"
+
+/* Records written per system call (writev, sendmmsg). */
+#define BATCH		     64
+/* A failing output says so at most this often. */
+#define ERROR_LOG_INTERVAL_S 60
+/* Reconnection back-off bounds, seconds. */
+#define RECONNECT_MIN_S	     1
+#define RECONNECT_MAX_S	     30
+/* Datagrams larger than this are not sent (UDP receivers take 2-8 KiB). */
+#define DGRAM_MAX	     8192
+/* Where local syslog listens. */
+#define SYSLOG_SOCKET	     "/dev/log"
+
+/* Queue records: a length, then the bytes. */
+struct rec {
+	uint32_t len;
+};
+
+struct sink {
+	enum sink_kind kind;
+	char name[PATH_MAX + 16];
+	char path[PATH_MAX]; /* files */
+	char host[256], port[8];
+	int facility;
+	const struct file_opts *files;
+	const struct file_ops *ops;
+	uid_t uid;
+	gid_t gid;
+	int fd;
+	bool connecting; /* TCP: connect() in progress */
+	int saved_flags; /* standard output's flags, restored at close */
+	char *q;
+	size_t head, len, cap, max;
+	size_t nrecs;	/* records queued */
+	size_t partial; /* bytes of the head record already written */
+	struct sink_stats st;
+	bool failing, reopen, broken;
+	bool full_tried; /* written to make room since the last flush, and still full */
+	int last_errno;
+	time_t last_err_log;
+	uint64_t file_size;
+	long day;
+	time_t next_sweep; /* retention is enforced hourly too: rotation may be rare */
+	uint64_t fsync_due_ms;
+	bool dirty;
+	time_t next_connect;
+	unsigned int backoff;
+};
+
+static char hostname[256];
+
+static uint64_t ms_of(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000 + (uint64_t)t->tv_nsec / 1000000;
+}
+
+/* A failure, logged once a minute at most; what was lost is in the counters. */
+static void failed(struct sink *s, int err, const char *what)
+{
+	time_t now = time(NULL);
+
+	s->st.errors++;
+	if (!s->failing || err != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
+		log_error("output %s: %s: %s (%llu events dropped so far); retrying", s->name, what,
+			  strerror(err), (unsigned long long)s->st.dropped);
+		s->last_err_log = now;
+	}
+	s->failing = true;
+	s->last_errno = err;
+}
+
+static void recovered(struct sink *s)
+{
+	if (s->failing)
+		log_info("output %s: writing again", s->name);
+	s->failing = false;
+}
+
+/* ---- the queue ---- */
+
+static struct rec *rec_at(struct sink *s, size_t off)
+{
+	return (struct rec *)(s->q + off);
+}
+
+static bool queue_put(struct sink *s, const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t need = sizeof(struct rec) + na + nb;
+	struct rec r = { (uint32_t)(na + nb) };
+
+	if (s->len - s->head + need > s->max) {
+		s->st.dropped++;
+		return false;
+	}
+	if (s->len + need > s->cap) {
+		/* Compact first; grow only when that is not enough. */
+		if (s->head) {
+			memmove(s->q, s->q + s->head, s->len - s->head);
+			s->len -= s->head;
+			s->head = 0;
+		}
+		if (s->len + need > s->cap) {
+			size_t cap = s->cap ? s->cap : 65536;
+			char *q;
+
+			while (cap < s->len + need)
+				cap *= 2;
+			q = realloc(s->q, cap);
+			if (!q) {
+				s->st.dropped++;
+				return false;
+			}
+			s->q = q;
+			s->cap = cap;
+		}
+	}
+	s->nrecs++;
+	memcpy(s->q + s->len, &r, sizeof(r));
+	memcpy(s->q + s->len + sizeof(r), a, na);
+	if (nb)
+		memcpy(s->q + s->len + sizeof(r) + na, b, nb);
+	s->len += need;
+	return true;
+}
+
+/* Drops the head record: written (@done) or not. */
+static void queue_pop(struct sink *s, bool done)
+{
+	struct rec r;
+
+	memcpy(&r, rec_at(s, s->head), sizeof(r));
+	s->head += sizeof(r) + r.len;
+	s->partial = 0;
+	s->nrecs--;
+	if (done)
+		s->st.events++;
+	else
+		s->st.dropped++;
+	if (s->head == s->len)
+		s->head = s->len = 0;
+}
+
+/* ---- files ---- */
+
+static long day_of(time_t t);
+
+static int open_file(struct sink *s)
+{
+	struct stat st;
+	int fd = s->ops->open(s->ops->ctx, s->path, s->files->mode, s->uid, s->gid);
+
+	if (fd < 0)
+		return fd;
+	s->fd = fd;
+	s->file_size = 0;
+	s->day = day_of(time(NULL));
+	if (!fstat(fd, &st) && st.st_size > 0) {
+		s->file_size = (uint64_t)st.st_size;
+		/* A file written on an earlier day is rotated before today's events. */
+		s->day = day_of(st.st_mtime);
+	}
+	return 0;
+}
+
+static void close_fd(struct sink *s)
+{
+	if (s->fd >= 0 && s->kind != SINK_STDOUT)
+		close(s->fd);
+	s->fd = -1;
+	s->connecting = false;
+}
+
+static long day_of(time_t t)
+{
+	return (long)(t / 86400);
+}
+
+#define SWEEP_INTERVAL_S 3600
+
+static void sweep(struct sink *s, time_t now)
+{
+	if (s->files->retain_days) {
+		int n = s->ops->sweep(s->ops->ctx, s->path, s->files->retain_days, now);
+
+		if (n > 0)
+			log_info("output %s: deleted %d rotated file%s older than %u days", s->name,
+				 n, n == 1 ? "" : "s", s->files->retain_days);
+	}
+	s->next_sweep = now + SWEEP_INTERVAL_S;
+}
+
+static void rotate(struct sink *s, time_t now)
+{
+	char to[PATH_MAX + 32];
+	int err;
+
+	if (s->fd >= 0 && s->files->fsync_ms)
+		fdatasync(s->fd);
+	close_fd(s);
+	err = s->ops->rotate(s->ops->ctx, s->path, now, to, sizeof(to));
+	if (err)
+		log_warn("output %s: cannot rotate: %s", s->name, strerror(-err));
+	else
+		s->st.rotations++;
+	err = open_file(s);
+	if (err)
+		failed(s, -err, "cannot reopen after rotating");
+	s->day = day_of(now);
+	sweep(s, now);
+}
+
+/* ---- connections ---- */
+
+static int connect_remote(struct sink *s, time_t now)
+{
+	struct addrinfo hints = { .ai_socktype =
+					  s->kind == SINK_SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM };
+	struct addrinfo *ai = NULL;
+	int fd, err;
+
+	if (now < s->next_connect)
+		return -EAGAIN;
+	if (s->kind == SINK_SYSLOG_UNIX) {
+		struct sockaddr_un un = { .sun_family = AF_UNIX };
+
+		strcpy(un.sun_path, SYSLOG_SOCKET);
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&un, sizeof(un))) {
+			err = -errno;
+			close(fd);
+			goto retry;
+		}
+		s->fd = fd;
+		return 0;
+	}
+	err = getaddrinfo(s->host, s->port, &hints, &ai);
+	if (err) {
+		err = -EHOSTUNREACH;
+		goto retry;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		freeaddrinfo(ai);
+		goto retry;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS) {
+		err = -errno;
+		close(fd);
+		freeaddrinfo(ai);
+		goto retry;
+	}
+	freeaddrinfo(ai);
+	s->fd = fd;
+	s->connecting = s->kind == SINK_SYSLOG_TCP;
+	return 0;
+retry:
+	s->backoff = s->backoff ? s->backoff * 2 : RECONNECT_MIN_S;
+	if (s->backoff > RECONNECT_MAX_S)
+		s->backoff = RECONNECT_MAX_S;
+	s->next_connect = now + s->backoff;
+	failed(s, -err, "cannot connect");
+	return err;
+}
+
+/* A TCP connection in progress: 0 once up, -EAGAIN while waiting, else the error. */
+static int connect_done(struct sink *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (poll(&p, 1, 0) == 0)
+		return -EAGAIN;
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return -(err ? err : errno);
+	s->connecting = false;
+	s->backoff = 0;
+	return 0;
+}
+
+static void disconnect(struct sink *s, int err, time_t now)
+{
+	close_fd(s);
+	/* A record cut off in the middle goes again whole on the next connection. */
+	s->partial = 0;
+	s->backoff = s->backoff ? s->backoff * 2 : RECONNECT_MIN_S;
+	if (s->backoff > RECONNECT_MAX_S)
+		s->backoff = RECONNECT_MAX_S;
+	s->next_connect = now + s->backoff;
+	failed(s, err, "connection lost");
+}
+
+/* ---- writing ---- */
+
+/*
+ * A file took only part of a record (its disk is full): the part is cut off
+ * again, so no half line stays in the file, and the record goes whole later.
+ */
+static bool cut_partial(struct sink *s)
+{
+	struct stat st;
+
+	if (fstat(s->fd, &st) || (uint64_t)st.st_size < s->partial ||
+	    ftruncate(s->fd, st.st_size - (off_t)s->partial))
+		return false;
+	s->file_size = (uint64_t)st.st_size - s->partial;
+	s->partial = 0;
+	return true;
+}
+
+/* Stream outputs (stdout, files, TCP): up to BATCH records per writev. */
+static int write_stream(struct sink *s)
+{
+	while (s->head < s->len) {
+		struct iovec iov[BATCH];
+		size_t off = s->head, total = 0;
+		int n = 0;
+		ssize_t w;
+
+		while (n < BATCH && off < s->len && total < 1024 * 1024) {
+			struct rec r;
+			size_t skip = n ? 0 : s->partial;
+
+			memcpy(&r, rec_at(s, off), sizeof(r));
+			iov[n].iov_base = s->q + off + sizeof(r) + skip;
+			iov[n].iov_len = r.len - skip;
+			total += iov[n].iov_len;
+			off += sizeof(r) + r.len;
+			n++;
+		}
+		w = writev(s->fd, iov, n);
+		if (w < 0)
+			return errno == EINTR ? 0 : -errno;
+		s->dirty = true;
+		if (s->kind == SINK_FILE)
+			s->file_size += (uint64_t)w;
+		/* Pop what was written whole; note how far into the next it got. */
+		for (int i = 0; i < n && w > 0; i++) {
+			if ((size_t)w >= iov[i].iov_len) {
+				w -= (ssize_t)iov[i].iov_len;
+				queue_pop(s, true);
+			} else {
+				s->partial += (size_t)w;
+				w = 0;
+			}
+		}
+		if (s->partial) {
+			/* A short write: a file has no room; anything else takes the rest later. */
+			if (s->kind == SINK_FILE && cut_partial(s))
+				return -ENOSPC;
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+/* Datagram outputs (local socket, UDP): up to BATCH records per sendmmsg. */
+static int write_dgram(struct sink *s)
+{
+	while (s->head < s->len) {
+		struct mmsghdr msgs[BATCH];
+		struct iovec iov[BATCH];
+		size_t off = s->head;
+		int n = 0, sent;
+
+		memset(msgs, 0, sizeof(msgs));
+		while (n < BATCH && off < s->len) {
+			struct rec r;
+
+			memcpy(&r, rec_at(s, off), sizeof(r));
+			iov[n].iov_base = s->q + off + sizeof(r);
+			iov[n].iov_len = r.len;
+			msgs[n].msg_hdr.msg_iov = &iov[n];
+			msgs[n].msg_hdr.msg_iovlen = 1;
+			off += sizeof(r) + r.len;
+			n++;
+		}
+		sent = sendmmsg(s->fd, msgs, (unsigned int)n, MSG_DONTWAIT);
+		if (sent < 0) {
+			if (errno == EMSGSIZE) {
+				queue_pop(s, false);
+				continue;
+			}
+			return errno == EINTR ? 0 : -errno;
+		}
+		for (int i = 0; i < sent; i++)
+			queue_pop(s, true);
+		if (sent < n)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+static void flush_one(struct sink *s, const struct timespec *now)
+{
+	int err;
+
+	if (s->broken) {
+		while (s->head < s->len)
+			queue_pop(s, false);
+		return;
+	}
+	if (s->kind == SINK_FILE) {
+		if (s->reopen && !s->partial) {
+			s->reopen = false;
+			close_fd(s);
+		}
+		if (s->fd < 0) {
+			err = open_file(s);
+			if (err) {
+				failed(s, -err, "cannot open");
+				return;
+			}
+		}
+		if (now->tv_sec >= s->next_sweep)
+			sweep(s, now->tv_sec);
+		if (!s->partial && s->head < s->len &&
+		    ((s->files->rotate_size && s->file_size >= s->files->rotate_size) ||
+		     (s->files->rotate_daily && day_of(now->tv_sec) != s->day)))
+			rotate(s, now->tv_sec);
+		if (s->fd < 0)
+			return;
+	} else if (s->kind != SINK_STDOUT) {
+		if (s->fd < 0 && connect_remote(s, now->tv_sec))
+			return;
+		if (s->connecting) {
+			err = connect_done(s);
+			if (err == -EAGAIN)
+				return;
+			if (err) {
+				disconnect(s, -err, now->tv_sec);
+				return;
+			}
+		}
+	}
+	if (s->head == s->len)
+		goto sync;
+	err = s->kind == SINK_SYSLOG_UNIX || s->kind == SINK_SYSLOG_UDP ? write_dgram(s)
+									: write_stream(s);
+	if (!err) {
+		recovered(s);
+	} else if (err != -EAGAIN && err != -EWOULDBLOCK) {
+		if (err == -EPIPE && s->kind == SINK_STDOUT) {
+			log_error("output %s: closed by its reader", s->name);
+			s->broken = true;
+		} else if (s->kind == SINK_SYSLOG_TCP || s->kind == SINK_SYSLOG_UNIX ||
+			   s->kind == SINK_SYSLOG_UDP) {
+			disconnect(s, -err, now->tv_sec);
+		} else {
+			failed(s, -err, "write failed");
+		}
+	}
+sync:
+	if (s->kind == SINK_FILE && s->dirty && s->files->fsync_ms &&
+	    ms_of(now) >= s->fsync_due_ms && s->fd >= 0) {
+		fdatasync(s->fd);
+		s->dirty = false;
+		s->fsync_due_ms = ms_of(now) + s->files->fsync_ms;
+	}
+}
+
+/* ---- the set of outputs ---- */
+
+static struct sink *sink_new(enum sink_kind kind, const char *target, const struct options *o)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->kind = kind;
+	s->fd = -1;
+	s->max = o->queue_bytes;
+	s->facility = o->syslog_facility;
+	s->files = &o->files;
+	s->uid = (uid_t)-1;
+	s->gid = (gid_t)-1;
+	switch (kind) {
+	case SINK_STDOUT:
+		snprintf(s->name, sizeof(s->name), "standard output");
+		break;
+	case SINK_FILE:
+		snprintf(s->path, sizeof(s->path), "%s", target);
+		snprintf(s->name, sizeof(s->name), "%s", target);
+		break;
+	default:
+		snprintf(s->name, sizeof(s->name), "syslog %s", target);
+		if (kind != SINK_SYSLOG_UNIX) {
+			const char *hp = target + 6, *colon = strrchr(hp, ':');
+			size_t n = (size_t)(colon - hp);
+
+			if (n && hp[0] == '[' && hp[n - 1] == ']') {
+				hp++;
+				n -= 2;
+			}
+			snprintf(s->host, sizeof(s->host), "%.*s", (int)n, hp);
+			snprintf(s->port, sizeof(s->port), "%s", colon + 1);
+		}
+		break;
+	}
+	return s;
+}
+
+int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
+	       const struct file_ops *ops)
+{
+	size_t n = o->noutputs + o->nsyslogs;
+	int err;
+
+	memset(all, 0, sizeof(*all));
+	all->s = calloc(n ? n : 1, sizeof(*all->s));
+	if (!all->s)
+		return -ENOMEM;
+	if (!hostname[0] && gethostname(hostname, sizeof(hostname) - 1))
+		strcpy(hostname, "-");
+	for (size_t i = 0; i < o->noutputs; i++) {
+		bool out = !strcmp(o->outputs[i], "-");
+		struct sink *s = sink_new(out ? SINK_STDOUT : SINK_FILE, o->outputs[i], o);
+
+		if (!s)
+			goto fail;
+		all->s[all->n++] = s;
+		if (out) {
+			struct stat st;
+
+			s->fd = STDOUT_FILENO;
+			s->saved_flags = fcntl(s->fd, F_GETFL);
+			/* A pipe's reader must not block us; a terminal or file is left alone. */
+			if (!fstat(s->fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+				fcntl(s->fd, F_SETFL, s->saved_flags | O_NONBLOCK);
+			continue;
+		}
+		s->uid = uid;
+		s->gid = gid;
+		s->ops = ops;
+		err = open_file(s);
+		if (err) {
+			log_error("cannot open %s: %s", o->outputs[i], strerror(-err));
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < o->nsyslogs; i++) {
+		const char *t = o->syslogs[i];
+		enum sink_kind kind = !strcmp(t, "local")	 ? SINK_SYSLOG_UNIX
+				      : !strncmp(t, "tcp://", 6) ? SINK_SYSLOG_TCP
+								 : SINK_SYSLOG_UDP;
+		struct sink *s = sink_new(kind, t, o);
+
+		if (!s)
+			goto fail;
+		all->s[all->n++] = s;
+	}
+	return 0;
+fail:
+	sinks_close(all, 0);
+	return -EINVAL;
+}
+
+/*
+ * A full queue is written out before an event is dropped: a batch larger than
+ * the queue must not lose events to a healthy output, nor one that has just
+ * recovered. An output that stays full is tried once per flush, not per event.
+ */
+static void enqueue(struct sink *s, const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t need = sizeof(struct rec) + na + nb;
+
+	if (s->len - s->head + need > s->max && !s->full_tried) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		flush_one(s, &now);
+		s->full_tried = s->len - s->head + need > s->max;
+	}
+	queue_put(s, a, na, b, nb);
+}
+
+void sinks_put(struct sinks *all, const struct sink_event *e)
+{
+	char dgram[DGRAM_MAX], prefix[16];
+
+	for (size_t i = 0; i < all->n; i++) {
+		struct sink *s = all->s[i];
+		char *frame = dgram;
+		size_t n, cap = sizeof(dgram);
+
+		if (s->kind == SINK_STDOUT || s->kind == SINK_FILE) {
+			enqueue(s, e->line, e->len, NULL, 0);
+			continue;
+		}
+		if (s->kind == SINK_SYSLOG_TCP) {
+			/* Room for the event, and the SD params (a path escaped at most twice over). */
+			cap = e->len + 2 * e->path_len + 2048;
+			if (cap > all->frame_cap) {
+				char *f = realloc(all->frame, cap);
+
+				if (!f) {
+					s->st.dropped++;
+					continue;
+				}
+				all->frame = f;
+				all->frame_cap = cap;
+			}
+			frame = all->frame;
+		}
+		n = syslog_format(frame, cap, e, s->facility, hostname, getpid());
+		if (!n) {
+			s->st.dropped++; /* over 8 KiB: larger than a datagram should be */
+			continue;
+		}
+		if (s->kind == SINK_SYSLOG_TCP) {
+			/* RFC 6587 octet counting: "LEN SP MSG". */
+			int k = snprintf(prefix, sizeof(prefix), "%zu ", n);
+
+			enqueue(s, prefix, (size_t)k, frame, n);
+		} else {
+			enqueue(s, frame, n, NULL, 0);
+		}
+	}
+}
+
+void sinks_flush(struct sinks *all, const struct timespec *now)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		all->s[i]->full_tried = false;
+		flush_one(all->s[i], now);
+	}
+}
+
+void sinks_reopen(struct sinks *all)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (all->s[i]->kind == SINK_FILE)
+			all->s[i]->reopen = true;
+}
+
+size_t sinks_backlog(const struct sinks *all)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < all->n; i++)
+		n += all->s[i]->len - all->s[i]->head;
+	return n;
+}
+
+bool sinks_broken(const struct sinks *all)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (!all->s[i]->broken)
+			return false;
+	return all->n > 0;
+}
+
+void sinks_drain(struct sinks *all, unsigned int deadline_ms)
+{
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += deadline_ms / 1000;
+	end.tv_nsec += (long)(deadline_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		bool pending = false;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		sinks_flush(all, &now);
+		for (size_t i = 0; i < all->n; i++)
+			pending |= all->s[i]->head < all->s[i]->len && !all->s[i]->broken;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!pending || now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		usleep(10000);
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		struct sink *s = all->s[i];
+
+		/* What could not be written in time is lost, and counted. */
+		if (s->head < s->len)
+			log_warn("output %s: %zu bytes not written in time", s->name,
+				 s->len - s->head);
+		while (s->head < s->len)
+			queue_pop(s, false);
+		if (s->kind == SINK_FILE && s->fd >= 0)
+			fdatasync(s->fd);
+	}
+}
+
+void sinks_close(struct sinks *all, unsigned int deadline_ms)
+{
+	sinks_drain(all, deadline_ms);
+	for (size_t i = 0; i < all->n; i++) {
+		struct sink *s = all->s[i];
+
+		if (s->kind == SINK_STDOUT && s->saved_flags >= 0)
+			fcntl(s->fd, F_SETFL, s->saved_flags);
+		close_fd(s);
+		free(s->q);
+		free(s);
+	}
+	free(all->s);
+	free(all->frame);
+	memset(all, 0, sizeof(*all));
+}
+
+const char *sink_name(const struct sinks *all, size_t i)
+{
+	return i < all->n ? all->s[i]->name : NULL;
+}
+
+void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (i >= all->n)
+		return;
+	*st = all->s[i]->st;
+	st->queued = all->s[i]->len - all->s[i]->head;
+	st->queued_events = all->s[i]->nrecs;
+}

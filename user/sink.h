@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Where events go: standard output, files, syslog (RFC 5424 over the local
+ * socket, UDP or TCP). Each output has its own bounded queue: the consumer
+ * of the ring buffer only ever appends to queues, and each output writes
+ * what it can when it can, without blocking. An output that cannot keep up,
+ * or fails, drops what does not fit its queue and counts it; it resumes by
+ * itself. Files are appended to whole lines at a time, reopened on SIGHUP,
+ * rotated by size or day with old ones deleted after a number of days.
+ */
+#ifndef XFFW_SINK_H
+#define XFFW_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "logfile.h"
+#include "options.h"
+
+enum sink_kind {
+	SINK_STDOUT,
+	SINK_FILE,
+	SINK_SYSLOG_UNIX,
+	SINK_SYSLOG_UDP,
+	SINK_SYSLOG_TCP,
+};
+
+/* What syslog's structured data carries besides the JSON message. */
+struct sink_event {
+	const char *line; /* the JSON event and its newline */
+	size_t len;
+	struct timespec when;
+	const char *client, *source; /* address text */
+	unsigned int dport;
+	const char *method, *path; /* not NUL-terminated: lengths below */
+	size_t method_len, path_len;
+	unsigned int status;  /* 0: none */
+	const char *findings; /* space-separated */
+};
+
+struct sink_stats {
+	uint64_t events;  /* written whole */
+	uint64_t dropped; /* did not fit the queue, or could never be written */
+	uint64_t errors;  /* failed writes or connections */
+	uint64_t queued;  /* bytes waiting */
+	uint64_t queued_events;
+	uint64_t rotations;
+};
+
+struct sink;
+
+/* The outputs the options ask for; they open or connect when first written. */
+struct sinks {
+	struct sink **s;
+	size_t n;
+	char *frame; /* a syslog message over TCP, which may be as long as the event */
+	size_t frame_cap;
+};
+
+/*
+ * Opens every output of @o: files now, through @ops (kept for reopening and
+ * rotating), owned by @uid/@gid when those are not -1; connections when first
+ * written. Returns 0 or a negative errno after logging; nothing is open then.
+ */
+int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
+	       const struct file_ops *ops);
+
+/* Queues one event on every output. */
+void sinks_put(struct sinks *all, const struct sink_event *e);
+
+/* Writes what can be written now, rotates, syncs and reconnects as due. */
+void sinks_flush(struct sinks *all, const struct timespec *now);
+
+/* Reopens the files (after an external rotation): SIGHUP. */
+void sinks_reopen(struct sinks *all);
+
+/* Bytes waiting, all outputs: for the caller to flush early. */
+size_t sinks_backlog(const struct sinks *all);
+
+/*
+ * Writes everything queued, waiting at most @deadline_ms for slow outputs;
+ * what is left then is dropped and counted. Files are synced.
+ */
+void sinks_drain(struct sinks *all, unsigned int deadline_ms);
+
+/* Drains (as above) and closes. */
+void sinks_close(struct sinks *all, unsigned int deadline_ms);
+
+/* "file /var/log/x.json", "syslog tcp://...": for logs and counters. */
+const char *sink_name(const struct sinks *all, size_t i);
+void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
+
+/* Did the reader of standard output go away (EPIPE)? */
+bool sinks_broken(const struct sinks *all);
+
+/*
+ * RFC 5424 for @e into @buf (at most @cap bytes, no trailer): the length, or
+ * 0 when it does not fit. @hostname and @pid as in the header.
+ */
+size_t syslog_format(char *buf, size_t cap, const struct sink_event *e, int facility,
+		     const char *hostname, int pid);
+
+#endif
