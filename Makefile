@@ -52,7 +52,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 # Fuzz targets (libFuzzer, clang): the parsers and the trust engine only.
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit tracker
+FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit pseudo tracker
 FUZZ_OBJS  := $(patsubst %,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
@@ -138,7 +138,7 @@ $(OUT)/fuzz/%.o: user/%.c | $(SKELS) $(OUT)/fuzz
 $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 $< \
-		$(FUZZ_OBJS) -ljansson -o $@
+		$(FUZZ_OBJS) -ljansson -lcrypto -o $@
 
 # Each target for FUZZ_SECONDS, from the committed seeds; a crash, leak or hang fails.
 fuzz: $(FUZZ_BINS)

@@ -184,100 +184,115 @@ static const char *string_of(struct loader *l, const config_setting_t *s, const 
 
 static int boolean(struct loader *l, const config_setting_t *s, bool *v);
 
-static int files_group(struct loader *l, const config_setting_t *g)
+/* One setting of the files group; -ENOENT when @s is not one. */
+static int files_member(struct loader *l, const config_setting_t *s)
 {
 	struct file_opts *f = &l->o->files;
+	const char *name = config_setting_name(s), *v;
 	char why[256], text[32];
-	int n;
+	int err = 0;
+
+	if (!strcmp(name, "rotate_daily"))
+		return boolean(l, s, &f->rotate_daily);
+	if (!strcmp(name, "retain_days") || !strcmp(name, "fsync_interval")) {
+		if (config_setting_type(s) != CONFIG_TYPE_INT &&
+		    config_setting_type(s) != CONFIG_TYPE_FLOAT)
+			return bad(l, s, "is %s; expected a number", type_name(s));
+		if (config_setting_type(s) == CONFIG_TYPE_INT)
+			snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
+		else
+			snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
+		if (name[0] == 'r')
+			err = parse_uint_range(text, 0, 36500, &f->retain_days, why, sizeof(why));
+		else if (!strcmp(text, "0"))
+			f->fsync_ms = 0;
+		else
+			err = parse_seconds(text, &f->fsync_ms, 3600000, why, sizeof(why));
+		return err ? bad(l, s, "%s", why) : 0;
+	}
+	if (!strcmp(name, "mode") || !strcmp(name, "owner") || !strcmp(name, "group") ||
+	    !strcmp(name, "rotate_size")) {
+		if (!(v = string_of(l, s, "a string")))
+			return -EINVAL;
+		if (name[0] == 'm')
+			err = parse_mode(v, &f->mode, why, sizeof(why));
+		else if (name[0] == 'r')
+			err = parse_size(v, 4096, 1ULL << 40, &f->rotate_size, why, sizeof(why));
+		else if (!v[0] || strlen(v) >= sizeof(f->owner) || strpbrk(v, " /:"))
+			return bad(l, s, "'%s' is not a user or group name", v);
+		else
+			strcpy(name[0] == 'o' ? f->owner : f->group, v);
+		return err ? bad(l, s, "%s", why) : 0;
+	}
+	return -ENOENT;
+}
+
+static int files_group(struct loader *l, const config_setting_t *g)
+{
+	int n, err;
 
 	if (!config_setting_is_group(g))
 		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
 	n = config_setting_length(g);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-		const char *name = config_setting_name(s), *v;
-		int err = 0;
 
-		if (!strcmp(name, "rotate_daily")) {
-			err = boolean(l, s, &f->rotate_daily);
-		} else if (!strcmp(name, "retain_days") || !strcmp(name, "fsync_interval")) {
-			if (config_setting_type(s) != CONFIG_TYPE_INT &&
-			    config_setting_type(s) != CONFIG_TYPE_FLOAT)
-				return bad(l, s, "is %s; expected a number", type_name(s));
-			if (config_setting_type(s) == CONFIG_TYPE_INT)
-				snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
-			else
-				snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
-			if (name[0] == 'r')
-				err = parse_uint_range(text, 0, 36500, &f->retain_days, why,
-						       sizeof(why));
-			else if (!strcmp(text, "0"))
-				f->fsync_ms = 0;
-			else
-				err = parse_seconds(text, &f->fsync_ms, 3600000, why, sizeof(why));
-			if (err)
-				return bad(l, s, "%s", why);
-		} else if (!strcmp(name, "mode") || !strcmp(name, "owner") ||
-			   !strcmp(name, "group") || !strcmp(name, "rotate_size")) {
-			if (!(v = string_of(l, s, "a string")))
-				return -EINVAL;
-			if (name[0] == 'm')
-				err = parse_mode(v, &f->mode, why, sizeof(why));
-			else if (name[0] == 'r')
-				err = parse_size(v, 4096, 1ULL << 40, &f->rotate_size, why,
-						 sizeof(why));
-			else if (!v[0] || strlen(v) >= sizeof(f->owner) || strpbrk(v, " /:"))
-				return bad(l, s, "'%s' is not a user or group name", v);
-			else
-				strcpy(name[0] == 'o' ? f->owner : f->group, v);
-			if (err)
-				return bad(l, s, "%s", why);
-		} else {
+		err = files_member(l, s);
+		if (err == -ENOENT)
 			return bad(
 				l, s,
 				"unknown setting (mode, owner, group, rotate_size, rotate_daily, "
 				"retain_days, fsync_interval)");
-		}
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int privacy_group(struct loader *l, const config_setting_t *g)
+/* One setting of the privacy group; -ENOENT when @s is not one. */
+static int privacy_member(struct loader *l, const config_setting_t *s)
 {
 	struct privacy_opts *p = &l->o->privacy;
+	const char *name = config_setting_name(s), *v;
 	char why[256];
-	int n;
+
+	if (!strcmp(name, "keep_query"))
+		return boolean(l, s, &p->keep_query);
+	if (!strcmp(name, "user_agent"))
+		return boolean(l, s, &p->user_agent);
+	if (!strcmp(name, "pseudonymize")) {
+		if (!(v = string_of(l, s, "none, truncate or hmac")))
+			return -EINVAL;
+		if (parse_pseudonymize(v, &p->pseudonymize, why, sizeof(why)))
+			return bad(l, s, "%s", why);
+		return 0;
+	}
+	if (!strcmp(name, "hmac_key")) {
+		if (!(v = string_of(l, s, "a file name")))
+			return -EINVAL;
+		if (!v[0] || strlen(v) >= sizeof(p->hmac_key))
+			return bad(l, s, "expected a file name");
+		strcpy(p->hmac_key, v);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int privacy_group(struct loader *l, const config_setting_t *g)
+{
+	int n, err;
 
 	if (!config_setting_is_group(g))
 		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
 	n = config_setting_length(g);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-		const char *name = config_setting_name(s), *v;
-		int err = 0;
 
-		if (!strcmp(name, "keep_query")) {
-			err = boolean(l, s, &p->keep_query);
-		} else if (!strcmp(name, "user_agent")) {
-			err = boolean(l, s, &p->user_agent);
-		} else if (!strcmp(name, "pseudonymize")) {
-			if (!(v = string_of(l, s, "none, truncate or hmac")))
-				return -EINVAL;
-			if (parse_pseudonymize(v, &p->pseudonymize, why, sizeof(why)))
-				return bad(l, s, "%s", why);
-		} else if (!strcmp(name, "hmac_key")) {
-			if (!(v = string_of(l, s, "a file name")))
-				return -EINVAL;
-			if (!v[0] || strlen(v) >= sizeof(p->hmac_key))
-				return bad(l, s, "expected a file name");
-			strcpy(p->hmac_key, v);
-		} else {
+		err = privacy_member(l, s);
+		if (err == -ENOENT)
 			return bad(l, s,
 				   "unknown setting (pseudonymize, hmac_key, keep_query, "
 				   "user_agent)");
-		}
 		if (err)
 			return err;
 	}
@@ -495,6 +510,13 @@ static int top_level(struct loader *l, const config_setting_t *s)
 		strcpy(o->user, v);
 		return 0;
 	}
+	/* The names the audit-trail settings were specified with also work at the top. */
+	if (!strcmp(name, "pseudonymize") || !strcmp(name, "hmac_key") ||
+	    !strcmp(name, "keep_query") || !strcmp(name, "user_agent"))
+		return privacy_member(l, s);
+	if (!strcmp(name, "retain_days") || !strcmp(name, "rotate_size") ||
+	    !strcmp(name, "rotate_daily") || !strcmp(name, "fsync_interval"))
+		return files_member(l, s);
 	if (!strcmp(name, "files"))
 		return files_group(l, s);
 	if (!strcmp(name, "privacy"))

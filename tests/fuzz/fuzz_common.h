@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "pseudo.h"
 #include "trust.h"
 
 static struct trust_rule fuzz_rules[4];
@@ -55,6 +56,12 @@ static void fuzz_resolve_all(const struct http_request *req)
 {
 	static struct resolution res;
 	static struct trust_trace trace;
+	/* Rules 2 and 3 write pseudonymised events: truncated, and HMAC tokens. */
+	static const struct pseudo truncate = { .mode = PSEUDO_TRUNCATE };
+	static struct pseudo hmac = { .mode = PSEUDO_HMAC,
+				      .key = "fuzz-key-0123456789",
+				      .keylen = 19,
+				      .key_id = "00000000" };
 	struct audit_meta meta = { .when = { 1795779600, 0 }, .ifname = "lo" };
 	struct jsonw j;
 
@@ -66,6 +73,9 @@ static void fuzz_resolve_all(const struct http_request *req)
 
 		trace.len = 0;
 		trust_resolve(&fuzz_rules[i], req, &res, i == 0 ? &trace : NULL);
+		meta.pseudo = i == 2 ? &truncate : i == 3 ? &hmac : NULL;
+		meta.keep_query = i == 1;
+		meta.hide_user_agent = i == 3;
 		jsonw_reset(&j);
 		audit_format(&j, req, &res, &meta);
 		if (j.failed)
@@ -75,6 +85,9 @@ static void fuzz_resolve_all(const struct http_request *req)
 			abort();
 		doc = json_loadb(j.buf, j.len, JSON_ALLOW_NUL, &err);
 		if (!doc)
+			abort();
+		/* Pseudonymised: the raw headers, which hold the addresses, are not written. */
+		if (meta.pseudo && json_object_get(json_object_get(doc, "xffwatch"), "forwarded"))
 			abort();
 		json_decref(doc);
 	}

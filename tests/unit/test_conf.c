@@ -156,6 +156,26 @@ static void test_missing_file(void **state)
 }
 
 /* What check-config prints is a configuration that gives the same settings. */
+/* The audit-trail settings also by their bare names, at the top level. */
+static void test_top_level_names(void **state)
+{
+	(void)state;
+	if (load_text(&opts, "pseudonymize = \"truncate\";\nkeep_query = true;\n"
+			     "user_agent = false;\nretain_days = 7;\nrotate_size = \"10M\";\n"
+			     "rotate_daily = true;\nfsync_interval = 0;\n"))
+		fail_msg("%s", err);
+	assert_int_equal(opts.privacy.pseudonymize, PSEUDO_TRUNCATE);
+	assert_true(opts.privacy.keep_query);
+	assert_false(opts.privacy.user_agent);
+	assert_int_equal(opts.files.retain_days, 7);
+	assert_int_equal(opts.files.rotate_size, 10 << 20);
+	assert_true(opts.files.rotate_daily);
+	assert_int_equal(opts.files.fsync_ms, 0);
+	expect_error("retain_days = -1;\n", "1: retain_days: ");
+	expect_error("pseudonymize = \"sha1\";\n", "1: pseudonymize: ");
+	expect_error("keep_query = \"yes\";\n", "1: keep_query: ");
+}
+
 static void test_print_round_trip(void **state)
 {
 	char *text = NULL;
@@ -198,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_top_level_names),
 		cmocka_unit_test(test_print_round_trip),
 	};
 
