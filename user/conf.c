@@ -227,7 +227,10 @@ static int files_member(struct loader *l, const config_setting_t *s)
 	return -ENOENT;
 }
 
-static int files_group(struct loader *l, const config_setting_t *g)
+/* Each member of group @g through @member; @names lists them for an unknown one. */
+static int group_members(struct loader *l, const config_setting_t *g,
+			 int (*member)(struct loader *, const config_setting_t *),
+			 const char *names)
 {
 	int n, err;
 
@@ -237,16 +240,20 @@ static int files_group(struct loader *l, const config_setting_t *g)
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
 
-		err = files_member(l, s);
+		err = member(l, s);
 		if (err == -ENOENT)
-			return bad(
-				l, s,
-				"unknown setting (mode, owner, group, rotate_size, rotate_daily, "
-				"retain_days, fsync_interval)");
+			return bad(l, s, "unknown setting (%s)", names);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int files_group(struct loader *l, const config_setting_t *g)
+{
+	return group_members(l, g, files_member,
+			     "mode, owner, group, rotate_size, rotate_daily, retain_days, "
+			     "fsync_interval");
 }
 
 /* One setting of the privacy group; -ENOENT when @s is not one. */
@@ -280,23 +287,8 @@ static int privacy_member(struct loader *l, const config_setting_t *s)
 
 static int privacy_group(struct loader *l, const config_setting_t *g)
 {
-	int n, err;
-
-	if (!config_setting_is_group(g))
-		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
-	n = config_setting_length(g);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-
-		err = privacy_member(l, s);
-		if (err == -ENOENT)
-			return bad(l, s,
-				   "unknown setting (pseudonymize, hmac_key, keep_query, "
-				   "user_agent)");
-		if (err)
-			return err;
-	}
-	return 0;
+	return group_members(l, g, privacy_member,
+			     "pseudonymize, hmac_key, keep_query, user_agent");
 }
 
 static int boolean(struct loader *l, const config_setting_t *s, bool *v)

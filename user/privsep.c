@@ -106,33 +106,37 @@ static int id_of(const char *s, bool group, unsigned int *id)
 	}
 }
 
-int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, char *err,
-		  size_t errlen)
+/* @name's id into @out (left alone for ""), or -errno with the reason in @err. */
+static int owner_id(const char *name, bool group, unsigned int *out, char *err, size_t errlen)
 {
 	unsigned int id;
 	int e;
 
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (owner[0]) {
-		e = id_of(owner, false, &id);
-		if (e) {
-			snprintf(err, errlen, "file owner %s: %s", owner,
-				 e == -ENOENT ? "no such user" : strerror(-e));
-			return e;
-		}
-		*uid = id;
+	if (!name[0])
+		return 0;
+	e = id_of(name, group, &id);
+	if (e) {
+		snprintf(err, errlen, "file %s %s: %s", group ? "group" : "owner", name,
+			 e != -ENOENT ? strerror(-e)
+			 : group      ? "no such group"
+				      : "no such user");
+		return e;
 	}
-	if (group[0]) {
-		e = id_of(group, true, &id);
-		if (e) {
-			snprintf(err, errlen, "file group %s: %s", group,
-				 e == -ENOENT ? "no such group" : strerror(-e));
-			return e;
-		}
-		*gid = id;
-	}
+	*out = id;
 	return 0;
+}
+
+int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, char *err,
+		  size_t errlen)
+{
+	unsigned int u = (unsigned int)-1, g = (unsigned int)-1;
+	int e = owner_id(owner, false, &u, err, errlen);
+
+	if (!e)
+		e = owner_id(group, true, &g, err, errlen);
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return e;
 }
 
 /* The helper: answers requests until the daemon's end of the socket closes. */
@@ -194,6 +198,38 @@ static int send_reply(int sock, struct reply *rp, int fd)
 	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)sizeof(*rp) ? 0 : -1;
 }
 
+/*
+ * The helper keeps what its requests need and sheds the rest (changing
+ * users, setting capabilities, killing, tracing...), also from its bounding set.
+ */
+static const int helper_caps[] = {
+	CAP_BPF,	  CAP_PERFMON,	       CAP_NET_ADMIN, CAP_SYS_ADMIN,   CAP_CHOWN,
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,    CAP_SYS_RESOURCE
+};
+
+static void helper_shed_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	uint32_t keep[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &h, d))
+		return;
+	for (size_t i = 0; i < sizeof(helper_caps) / sizeof(helper_caps[0]); i++)
+		keep[helper_caps[i] / 32] |= 1U << (helper_caps[i] % 32);
+	for (int cap = 0; cap <= 63; cap++)
+		if (!(keep[cap / 32] & (1U << (cap % 32))) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno == EINVAL)
+			break;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		d[i].effective &= keep[i];
+		d[i].permitted &= keep[i];
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d))
+		log_warn("the helper could not shed capabilities: %s", strerror(errno));
+}
+
 static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mode mode,
 			const struct options *o)
 {
@@ -202,6 +238,7 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 	sigset_t all;
 	int null;
 
+	helper_shed_capabilities();
 	/* Signals are for the daemon; this one ends when the daemon does. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);

@@ -89,6 +89,10 @@ grep -Eq '^NoNewPrivs:\s+1$' "$status" || e2e_fail "no_new_privs not set"
 helper=$(e2e_helper_pid "$XFFW_PID")
 [ -n "$helper" ] || e2e_fail "no privileged helper"
 [ "$(stat -c %u "/proc/$helper")" = 0 ] || e2e_fail "the helper is not root"
+# The helper keeps what attaching needs, not what changing users needs.
+hcap=$((16#$(sed -n 's/^CapEff:\s*//p' "/proc/$helper/status")))
+(((hcap >> 39) & 1 && (hcap >> 12) & 1)) || e2e_fail "the helper lost CAP_BPF or CAP_NET_ADMIN"
+(((hcap >> 6) & 7)) && e2e_fail "the helper kept CAP_SETGID, CAP_SETUID or CAP_SETPCAP"
 wait "$load"
 
 wait_for "lines $ev" 200 "events in the file"
