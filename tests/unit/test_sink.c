@@ -407,12 +407,44 @@ static void test_short_write_keeps_lines_whole(void **state)
 	signal(SIGXFSZ, SIG_DFL);
 }
 
-static void test_tcp_octet_counting(void **state)
+/*
+ * A receiver on loopback (SOCK_STREAM listening, or SOCK_DGRAM), and @s
+ * sending syslog to it; then three events, the second @big_len bytes long.
+ */
+static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
-	static char big[20100], buf[65536];
 	char line[256];
+	int fd = socket(AF_INET, type, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (type == SOCK_STREAM)
+		assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(opts.syslogs[0], sizeof(opts.syslogs[0]), "%s://127.0.0.1:%u",
+		 type == SOCK_STREAM ? "tcp" : "udp", ntohs(a.sin_port));
+	opts.nsyslogs = 1;
+	opts.noutputs = 0;
+	assert_int_equal(sinks_open(s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	memset(big, 'x', big_len);
+	memcpy(big, "{\"pad\":\"", 8);
+	memcpy(big + big_len - 3, "\"}\n", 3);
+	for (int i = 0; i < 3; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		if (i == 1) {
+			e.line = big;
+			e.len = big_len;
+		}
+		sinks_put(s, &e);
+	}
+	return fd;
+}
+
+static void test_tcp_octet_counting(void **state)
+{
+	static char big[20100], buf[65536];
 	struct sink_stats st;
 	struct sinks s;
 	size_t got = 0, longest = 0;
@@ -420,27 +452,8 @@ static void test_tcp_octet_counting(void **state)
 	char *p;
 
 	(void)state;
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
-	snprintf(opts.syslogs[0], sizeof(opts.syslogs[0]), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
-	opts.nsyslogs = 1;
-	opts.noutputs = 0;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
-	for (int i = 0; i < 3; i++) {
-		struct sink_event e = event_n(line, sizeof(line), i);
-
-		if (i == 1) {
-			/* An event far over a datagram's 8 KiB still goes whole over TCP. */
-			memset(big, 'x', sizeof(big));
-			memcpy(big, "{\"pad\":\"", 8);
-			memcpy(big + sizeof(big) - 3, "\"}\n", 3);
-			e.line = big;
-			e.len = sizeof(big);
-		}
-		sinks_put(&s, &e);
-	}
+	/* The second event, far over a datagram's 8 KiB, still goes whole over TCP. */
+	lfd = syslog_to_loopback(&s, SOCK_STREAM, big, sizeof(big));
 	for (int i = 0; i < 400 && got < sizeof(buf) - 1; i++) {
 		struct pollfd pf;
 		ssize_t n;
@@ -496,32 +509,13 @@ static void test_tcp_octet_counting(void **state)
 /* Over UDP an event past 8 KiB is not sent cut: it is dropped, and counted. */
 static void test_udp_oversized_counted(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
 	static char big[9000], buf[16384];
-	char line[256];
 	struct sink_stats st;
 	struct sinks s;
 	int rfd, got = 0;
 
 	(void)state;
-	rfd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_int_equal(bind(rfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(rfd, (struct sockaddr *)&a, &alen), 0);
-	snprintf(opts.syslogs[0], sizeof(opts.syslogs[0]), "udp://127.0.0.1:%u", ntohs(a.sin_port));
-	opts.nsyslogs = 1;
-	opts.noutputs = 0;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
-	for (int i = 0; i < 3; i++) {
-		struct sink_event e = event_n(line, sizeof(line), i);
-
-		if (i == 1) {
-			memset(big, 'x', sizeof(big));
-			e.line = big;
-			e.len = sizeof(big);
-		}
-		sinks_put(&s, &e);
-	}
+	rfd = syslog_to_loopback(&s, SOCK_DGRAM, big, sizeof(big));
 	flush_now(&s);
 	for (int i = 0; i < 50 && got < 2; i++) {
 		struct pollfd pf = { .fd = rfd, .events = POLLIN };
