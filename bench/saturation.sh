@@ -10,9 +10,11 @@
 #
 # With "direct", wrk talks to the app itself on loopback (no proxy in
 # between): this machine's highest request rate, to show the observer keeps
-# up beyond what nginx reaches as a proxy here.
+# up beyond what nginx reaches as a proxy here. With "syslog", the events also
+# go to Debian's rsyslogd over TCP (octet counting) on the server's loopback,
+# and what rsyslog wrote is counted too.
 #
-#   bench/saturation.sh [DURATION] [CONNECTIONS] [direct]
+#   bench/saturation.sh [DURATION] [CONNECTIONS] [direct|syslog]
 set -eu
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 E2E_NAME=saturation
@@ -20,6 +22,11 @@ E2E_NAME=saturation
 duration=${1:-60}
 conns=${2:-64}
 direct=${3:-}
+syslog=()
+if [ "$direct" = syslog ]; then
+	direct=
+	syslog=(--syslog tcp://127.0.0.1:5514)
+fi
 
 e2e_init
 e2e_netns cli cli
@@ -57,7 +64,8 @@ e2e_wait_http "$cli" http://198.18.0.2/warm
 
 events="$E2E_TMP/events.json"
 stats="$E2E_TMP/stats.json"
-e2e_xffwatch "$srv" "$events" --iface lo --port 8080 --stats "$stats"
+[ ${#syslog[@]} -eq 0 ] || e2e_rsyslog "$srv" "$E2E_TMP/rsyslog"
+e2e_xffwatch "$srv" "$events" --iface lo --port 8080 --stats "$stats" "${syslog[@]}"
 pid=$(pgrep -f "$XFFWATCH --output $events" | head -1)
 cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 
@@ -85,6 +93,19 @@ echo "wrk: $(grep -E 'Requests/sec' "$E2E_TMP/wrk.log" | tr -s ' ') over ${durat
 grep -E '^ +(50|99)%' "$E2E_TMP/wrk.log" | sed 's/^ */wrk latency p/'
 echo "requests in nginx's log: $served${direct:+ (the app log: direct)}"
 echo "events written:          $written"
+if [ ${#syslog[@]} -gt 0 ]; then
+	for _ in $(seq 1 100); do
+		[ "$(wc -l <"$E2E_TMP/rsyslog/tcp.log")" -ge "$served" ] && break
+		sleep 0.1
+	done
+	received=$(wc -l <"$E2E_TMP/rsyslog/tcp.log")
+	echo "received by rsyslog:     $received (over TCP)"
+	jq -r '.outputs[] | "output \(.name): \(.events) written, \(.dropped) dropped"' "$stats"
+	[ "$received" -eq "$served" ] || {
+		echo "saturation: rsyslog received $received of $served" >&2
+		exit 1
+	}
+fi
 jq -r '"paired: \(.paired)  no_response: \(.no_response)  ringbuf_lost: \(.ringbuf_lost)  flow_evictions: \(.flow_evictions)  kernel desyncs: \(.kernel.desyncs)  gaps: \(.kernel.gaps)"' "$stats"
 echo "daemon CPU: $(( (cpu1 - cpu0) * 100 / hz / duration ))% of one core; peak RSS $((rss / 1024)) MiB"
 [ "$served" -eq "$written" ] && [ "$(jq .ringbuf_lost "$stats")" -eq 0 ] || {

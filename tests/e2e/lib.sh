@@ -121,6 +121,30 @@ e2e_bg() {
 	E2E_PIDS+=("$E2E_LAST_PID")
 }
 
+# e2e_rsyslog NS DIR: Debian's rsyslogd, an instance of its own in NS,
+# receiving syslog on 127.0.0.1:5514 over UDP and TCP (octet counting) into
+# DIR/udp.log and DIR/tcp.log, one line per message: MSGID, structured data, MSG.
+e2e_rsyslog() {
+	local ns=$1 dir=$2 i
+	mkdir -p "$dir/work"
+	cat >"$dir/rsyslog.conf" <<EOF
+global(workDirectory="$dir/work" maxMessageSize="64k")
+module(load="imudp")
+module(load="imtcp")
+template(name="sd" type="string" string="%msgid% %structured-data% %msg%\n")
+ruleset(name="udp") { action(type="omfile" file="$dir/udp.log" template="sd") }
+ruleset(name="tcp") { action(type="omfile" file="$dir/tcp.log" template="sd") }
+input(type="imudp" address="127.0.0.1" port="5514" ruleset="udp")
+input(type="imtcp" address="127.0.0.1" port="5514" ruleset="tcp")
+EOF
+	e2e_bg "$ns" "$dir/rsyslogd.log" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"
+	for i in $(seq 1 100); do
+		ip netns exec "$ns" ss -Hltn 'sport = :5514' | grep -q . && return 0
+		sleep 0.05
+	done
+	e2e_fail "rsyslogd did not start"
+}
+
 # e2e_wait_http NS URL: until URL answers (any status), at most 10 s.
 e2e_wait_http() {
 	local i

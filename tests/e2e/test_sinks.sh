@@ -17,26 +17,9 @@
 e2e_init
 e2e_textbook
 
-# rsyslog on the server's loopback: UDP and TCP (octet counting) on 5514,
-# each into its own file with the structured data and the message.
+# rsyslog on the server's loopback: UDP and TCP (octet counting) on 5514.
 rs="$E2E_TMP/rsyslog"
-mkdir -p "$rs/work"
-cat >"$rs/rsyslog.conf" <<EOF
-global(workDirectory="$rs/work" maxMessageSize="64k")
-module(load="imudp")
-module(load="imtcp")
-template(name="sd" type="string" string="%msgid% %structured-data% %msg%\n")
-ruleset(name="udp") { action(type="omfile" file="$rs/udp.log" template="sd") }
-ruleset(name="tcp") { action(type="omfile" file="$rs/tcp.log" template="sd") }
-input(type="imudp" address="127.0.0.1" port="5514" ruleset="udp")
-input(type="imtcp" address="127.0.0.1" port="5514" ruleset="tcp")
-EOF
-e2e_bg "$srv" "$rs/rsyslogd.log" rsyslogd -n -f "$rs/rsyslog.conf" -i "$rs/rsyslogd.pid"
-for _ in $(seq 1 100); do
-	ip netns exec "$srv" ss -Hltn 'sport = :5514' | grep -q . && break
-	sleep 0.05
-done
-ip netns exec "$srv" ss -Hltn 'sport = :5514' | grep -q . || e2e_fail "rsyslogd did not start"
+e2e_rsyslog "$srv" "$rs"
 
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
