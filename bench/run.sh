@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# `make bench`: every benchmark in one run (root; bounded, about 7 minutes),
+# `make bench`: every benchmark in one run (root; bounded, about 8 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
 #   kernel cost:   build/bench/kernel_cost (BPF_PROG_TEST_RUN)
 #   user space:    build/bench/json_cost
 #   end to end:    bench/overhead.sh (nothing / xffwatch / tcpdump / tshark, interleaved)
-#   saturation:    bench/saturation.sh direct (the highest rate this machine reaches)
+#   saturation:    bench/saturation.sh direct (the highest rate this machine reaches),
+#                  and through nginx with events to a file and to rsyslog over TCP
 #   scale:         bench/scale.sh (10k keep-alive connections, 100k client addresses)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +31,12 @@ mkdir -p "$here/results"
 	echo
 	echo '```'
 	"$here/saturation.sh" 20 64 direct
+	echo '```'
+	echo
+	echo "## Outputs at saturation: through nginx, events to a file and to rsyslog over TCP, 20 s"
+	echo
+	echo '```'
+	"$here/saturation.sh" 20 64 syslog
 	echo '```'
 	echo
 	echo "## Kernel: cost per packet (BPF_PROG_TEST_RUN)"

@@ -4,14 +4,14 @@
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
 #   scripts/deps.sh --test   also everything the test suite starts
-#   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark)
+#   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog)
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
        libmnl-dev libjansson-dev libssl-dev iproute2"
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck rsyslog logrotate"
-bench="nginx wrk curl jq procps tcpdump tshark"
+bench="nginx wrk curl jq procps tcpdump tshark rsyslog"
 
 pkgs=$build
 for arg in "$@"; do
