@@ -145,24 +145,46 @@ static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, 
 }
 
 /*
- * Hop @i of a chain, pseudonymised: an address becomes its token; "unknown"
- * and obfuscated identifiers ("_hidden") stay; anything else is "invalid".
+ * A hop or node that is not an address, pseudonymised: "unknown" stays; an
+ * obfuscated identifier becomes "_obfuscated" (a client may forge one with
+ * anything in it); anything else "invalid".
  */
+static void non_address(struct jsonw *j, const char *key, struct str t)
+{
+	if (t.len == 7 && !memcmp(t.p, "unknown", 7))
+		jsonw_cstring(j, key, "unknown");
+	else if (forwarded_obfnode(t))
+		jsonw_cstring(j, key, "_obfuscated");
+	else
+		jsonw_cstring(j, key, "invalid");
+}
+
+/* Hop @i of a chain, as the privacy settings want it written. */
 static void hop_text(struct jsonw *j, const char *key, const struct chain *c, size_t i,
 		     const struct pseudo *p)
 {
 	const struct str *t = &c->hop[i].text;
 	struct ip_addr a;
 
-	if (!p || p->mode == PSEUDO_NONE) {
+	if (!p || p->mode == PSEUDO_NONE)
 		jsonw_string(j, key, t->p, t->len);
-	} else if (!chain_address(c, i, &a)) {
+	else if (!chain_address(c, i, &a))
 		client_address(j, key, &a, p);
-	} else if ((t->len == 7 && !memcmp(t->p, "unknown", 7)) || (t->len && t->p[0] == '_')) {
-		jsonw_string(j, key, t->p, t->len);
-	} else {
-		jsonw_cstring(j, key, "invalid");
-	}
+	else
+		non_address(j, key, *t);
+}
+
+/* A Forwarded by= node: the proxy's side, but a client can forge whole elements. */
+static void by_text(struct jsonw *j, struct str by, const struct pseudo *p)
+{
+	struct ip_addr a;
+
+	if (!p || p->mode == PSEUDO_NONE)
+		jsonw_string(j, "by", by.p, by.len);
+	else if (!forwarded_node_address(by, &a))
+		client_address(j, "by", &a, p);
+	else
+		non_address(j, "by", by);
 }
 
 static void field_value(struct jsonw *j, const char *key, const struct req_field *f)
@@ -219,7 +241,7 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct ps
 			if (!(h->flags & HOP_F_BAD))
 				hop_text(j, "for", &res->chain, i, p);
 			if (h->by.p)
-				jsonw_string(j, "by", h->by.p, h->by.len);
+				by_text(j, h->by, p);
 			if (h->host.p)
 				jsonw_string(j, "host", h->host.p, h->host.len);
 			if (h->proto.p)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -400,16 +401,10 @@ void chain_build(struct chain *c, const struct http_request *req, unsigned int i
 	linearize(c);
 }
 
-int chain_address(const struct chain *c, size_t i, struct ip_addr *out)
+int forwarded_node_address(struct str t, struct ip_addr *out)
 {
-	const struct hop *h = &c->hop[i];
-	struct str t = h->text;
 	const char *colon;
 
-	if (h->flags & HOP_F_BAD)
-		return -EINVAL;
-	if (c->id != XFFW_F_FORWARDED)
-		return ip_parse_xff_entry(t.p, t.len, out, NULL);
 	/* An obfuscated port (RFC 7239 obfport, ":_abc") says nothing about the address. */
 	colon = t.len ? memrchr(t.p, ':', t.len) : NULL;
 	if (colon && colon + 1 < t.p + t.len && colon[1] == '_' &&
@@ -417,4 +412,26 @@ int chain_address(const struct chain *c, size_t i, struct ip_addr *out)
 			   : !memchr(t.p, ':', (size_t)(colon - t.p))))
 		t.len = (size_t)(colon - t.p);
 	return ip_parse_endpoint(t.p, t.len, out, NULL);
+}
+
+bool forwarded_obfnode(struct str t)
+{
+	if (t.len < 2 || t.p[0] != '_')
+		return false;
+	for (size_t i = 1; i < t.len; i++)
+		if (!isalnum((unsigned char)t.p[i]) && t.p[i] != '.' && t.p[i] != '_' &&
+		    t.p[i] != '-')
+			return false;
+	return true;
+}
+
+int chain_address(const struct chain *c, size_t i, struct ip_addr *out)
+{
+	const struct hop *h = &c->hop[i];
+
+	if (h->flags & HOP_F_BAD)
+		return -EINVAL;
+	if (c->id != XFFW_F_FORWARDED)
+		return ip_parse_xff_entry(h->text.p, h->text.len, out, NULL);
+	return forwarded_node_address(h->text, out);
 }

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -53,7 +54,9 @@ struct daemon {
 	struct jsonw json; /* the event being formatted */
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
+	int events_fd; /* the ring buffer's map, when the program's object is closed here */
 	bool stop;
+	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
 	uint64_t events;	  /* formatted and handed to the outputs */
 	uint64_t format_failures; /* events that could not be formatted */
@@ -320,6 +323,11 @@ static int load(struct daemon *d)
 		log_error("cannot fill the port map: %s", strerror(errno));
 		return -errno;
 	}
+	/* The ports never change once running: not even a compromised daemon may widen them. */
+	if (bpf_map_freeze(bpf_map__fd(d->skel->maps.watched_ports))) {
+		log_error("cannot freeze the port map: %s", strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -336,9 +344,12 @@ static int setup_fds(struct daemon *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
+	/* Errors instead: a reader gone (EPIPE), a file size limit reached (EFBIG). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -373,6 +384,19 @@ static void on_signal(struct daemon *d)
 		case SIGUSR1:
 			print_counters(d);
 			break;
+		case SIGCHLD: {
+			int st;
+
+			/* The only child is the privileged helper: without it, new ports go unwatched. */
+			if (waitpid(-1, &st, WNOHANG) > 0) {
+				log_error("the privileged helper ended (%s %d); stopping",
+					  WIFSIGNALED(st) ? "signal" : "status",
+					  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				d->helper_died = true;
+				d->stop = true;
+			}
+			break;
+		}
 		case SIGHUP:
 			log_info("SIGHUP: reopening the output files");
 			sinks_reopen(&d->sinks);
@@ -497,7 +521,7 @@ static int open_sinks(struct daemon *d)
 
 int daemon_run(const struct options *o)
 {
-	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1 };
+	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct tracker_config tc = {
 		.response_timeout_ns = (uint64_t)o->response_timeout_ms * 1000000ULL,
@@ -532,7 +556,18 @@ int daemon_run(const struct options *o)
 	}
 	if (load(&d) || start_privileged(&d, drop) || open_sinks(&d))
 		goto cleanup;
-	d.rb = ring_buffer__new(bpf_map__fd(d.skel->maps.events), on_record, &d, NULL);
+	if (drop) {
+		/*
+		 * The helper holds the program and its maps; this process keeps only
+		 * the ring buffer, so that it can load, attach or change nothing.
+		 */
+		d.events_fd = fcntl(bpf_map__fd(d.skel->maps.events), F_DUPFD_CLOEXEC, 3);
+		xffwatch_bpf__destroy(d.skel);
+		d.skel = NULL;
+	} else {
+		d.events_fd = bpf_map__fd(d.skel->maps.events);
+	}
+	d.rb = d.events_fd >= 0 ? ring_buffer__new(d.events_fd, on_record, &d, NULL) : NULL;
 	if (!d.rb) {
 		log_error("cannot set up the ring buffer: %s", strerror(errno));
 		goto cleanup;
@@ -562,7 +597,7 @@ int daemon_run(const struct options *o)
 	}
 	describe(&d);
 
-	if (!loop(&d))
+	if (!loop(&d) && !d.helper_died)
 		status = 0;
 
 cleanup:
@@ -576,10 +611,13 @@ cleanup:
 		sinks_drain(&d.sinks, DRAIN_MS);
 		print_counters(&d);
 	}
+	/* The outputs may still reopen a file through the helper: they go first. */
+	sinks_close(&d.sinks, 0);
 	if (d.attacher)
 		d.attacher->close(d.attacher);
-	sinks_close(&d.sinks, 0);
 	ring_buffer__free(d.rb);
+	if (!d.skel && d.events_fd >= 0)
+		close(d.events_fd);
 	xffwatch_bpf__destroy(d.skel);
 	tracker_free(d.tracker);
 	jsonw_free(&d.json);

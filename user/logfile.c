@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,13 +15,26 @@
 /* Rotations within one second that get a "-N" suffix before giving up. */
 #define ROTATE_SAME_SECOND_MAX 100
 
+static bool is_regular(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
 int logfile_open(const char *path, unsigned int mode, uid_t uid, gid_t gid)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	/* Never through a symbolic link: whoever may write to the directory cannot redirect us. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0 && errno == EEXIST) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
+		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		/* A FIFO or terminal stays non-blocking: a slow reader must not hold us up. */
+		if (is_regular(fd))
+			fcntl(fd, F_SETFL, O_APPEND);
+		return fd;
 	}
 	if (fd < 0)
 		return -errno;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,18 +33,16 @@ enum {
 };
 
 /* Room for the counters as JSON. */
-#define STATS_JSON_MAX 16384
+#define STATS_JSON_MAX	 16384
+/* How long the daemon waits for the helper's answer. */
+#define HELPER_TIMEOUT_S 5
 
 struct request {
 	int op;
 	unsigned int hooks;
 	struct link_info link;
-	/* Files: one of the configured outputs. */
+	/* Files: one of the configured outputs; owner, mode, clock and retention are the helper's. */
 	char path[PATH_MAX];
-	uid_t uid;
-	gid_t gid;
-	unsigned int days;
-	time_t now;
 	size_t len;
 	char data[STATS_JSON_MAX];
 };
@@ -149,9 +148,17 @@ static bool is_output(const struct options *o, const char *path)
 	return false;
 }
 
-/* A file operation for the daemon: the descriptor opened, or -1. */
+/*
+ * A file operation for the daemon: the descriptor opened, or -1. Only the
+ * path comes from the request, and only a configured one is accepted: the
+ * owner, mode, time and retention are the helper's own, so that a daemon
+ * that is not to be trusted any more cannot widen what it may do to files.
+ */
 static int file_op(const struct options *o, struct request *rq, struct reply *rp)
 {
+	char err[256];
+	uid_t uid;
+	gid_t gid;
 	int fd;
 
 	rq->path[sizeof(rq->path) - 1] = '\0';
@@ -161,14 +168,18 @@ static int file_op(const struct options *o, struct request *rq, struct reply *rp
 	}
 	switch (rq->op) {
 	case OP_OPEN:
-		fd = logfile_open(rq->path, o->files.mode, rq->uid, rq->gid);
+		rp->err =
+			privsep_owner(o->files.owner, o->files.group, &uid, &gid, err, sizeof(err));
+		if (rp->err)
+			return -1;
+		fd = logfile_open(rq->path, o->files.mode, uid, gid);
 		rp->err = fd < 0 ? fd : 0;
 		return fd < 0 ? -1 : fd;
 	case OP_ROTATE:
-		rp->err = logfile_rotate(rq->path, rq->now, rp->to, sizeof(rp->to));
+		rp->err = logfile_rotate(rq->path, time(NULL), rp->to, sizeof(rp->to));
 		return -1;
 	default:
-		rp->err = logfile_sweep(rq->path, rq->days, rq->now);
+		rp->err = logfile_sweep(rq->path, o->files.retain_days, time(NULL));
 		return -1;
 	}
 }
@@ -371,11 +382,14 @@ static int remote_counters(struct attacher *a, uint64_t out[XFFW_CNT__MAX], long
 
 static int remote_open(void *ctx, const char *path, unsigned int mode, uid_t uid, gid_t gid)
 {
-	struct request rq = { .op = OP_OPEN, .uid = uid, .gid = gid };
+	struct request rq = { .op = OP_OPEN };
 	struct reply rp = { 0 };
 	int fd, err;
 
-	(void)mode; /* the helper's own setting applies */
+	/* The helper's own settings apply. */
+	(void)mode;
+	(void)uid;
+	(void)gid;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	err = ask_fd(ctx, &rq, &rp, &fd);
 	if (err)
@@ -387,10 +401,11 @@ static int remote_open(void *ctx, const char *path, unsigned int mode, uid_t uid
 
 static int remote_rotate(void *ctx, const char *path, time_t now, char *to, size_t tolen)
 {
-	struct request rq = { .op = OP_ROTATE, .now = now };
+	struct request rq = { .op = OP_ROTATE };
 	struct reply rp = { 0 };
 	int err;
 
+	(void)now;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	err = ask(ctx, &rq, &rp);
 	if (err)
@@ -401,9 +416,11 @@ static int remote_rotate(void *ctx, const char *path, time_t now, char *to, size
 
 static int remote_sweep(void *ctx, const char *path, unsigned int days, time_t now)
 {
-	struct request rq = { .op = OP_SWEEP, .days = days, .now = now };
+	struct request rq = { .op = OP_SWEEP };
 	struct reply rp = { 0 };
 
+	(void)days;
+	(void)now;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	return ask(ctx, &rq, &rp) ? 0 : rp.err;
 }
@@ -464,6 +481,13 @@ struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode 
 	}
 	close(sv[1]);
 	r->sock = sv[0];
+	{
+		/* A helper that hangs must not hang the daemon's event loop for long. */
+		struct timeval limit = { HELPER_TIMEOUT_S, 0 };
+
+		setsockopt(r->sock, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+		setsockopt(r->sock, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+	}
 	r->ops = (struct attacher){
 		remote_attach,	    remote_release, remote_counters,
 		remote_write_stats, remote_close,   { remote_open, remote_rotate, remote_sweep, r }

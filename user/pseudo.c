@@ -62,8 +62,12 @@ int pseudo_init(struct pseudo *p, const struct privacy_opts *o, char *err, size_
 	}
 	n = read(fd, p->key, sizeof(p->key));
 	close(fd);
-	while (n > 0 && (p->key[n - 1] == '\n' || p->key[n - 1] == '\r'))
+	/* One text line's end (LF or CRLF) is not part of the key; any other byte is. */
+	if (n > 0 && p->key[n - 1] == '\n') {
 		n--;
+		if (n > 0 && p->key[n - 1] == '\r')
+			n--;
+	}
 	if (n < PSEUDO_KEY_MIN || (size_t)n >= sizeof(p->key)) {
 		snprintf(err, errlen, "%s: a key is %d to %d bytes", o->hmac_key, PSEUDO_KEY_MIN,
 			 PSEUDO_KEY_MAX - 1);

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,14 @@
 #define DGRAM_MAX	     8192
 /* Where local syslog listens. */
 #define SYSLOG_SOCKET	     "/dev/log"
+/* Retention is enforced this often too: rotation may be rare. */
+#define SWEEP_INTERVAL_S     3600
+/* A file that could not be opened is tried again after this long. */
+#define REOPEN_RETRY_S	     1
+/* TCP: an unacknowledged send or a silent peer ends the connection after this. */
+#define TCP_TIMEOUT_S	     30
+/* At exit, a record half written to a stream gets this much more time, ms. */
+#define FINISH_RECORD_MS     1000
 
 /* Queue records: a length, then the bytes. */
 struct rec {
@@ -40,6 +50,10 @@ struct sink {
 	char name[PATH_MAX + 16];
 	char path[PATH_MAX]; /* files */
 	char host[256], port[8];
+	struct addrinfo hints, *addrs,
+		*addr;	  /* remote syslog: resolved addresses, the one in use */
+	struct gaicb gai; /* resolution in progress (getaddrinfo_a) */
+	bool resolving;
 	int facility;
 	const struct file_opts *files;
 	const struct file_ops *ops;
@@ -56,35 +70,64 @@ struct sink {
 	bool failing, reopen, broken;
 	bool full_tried; /* written to make room since the last flush, and still full */
 	int last_errno;
-	time_t last_err_log;
 	uint64_t file_size;
-	long day;
-	time_t next_sweep; /* retention is enforced hourly too: rotation may be rare */
-	uint64_t fsync_due_ms;
+	long day; /* UTC day of the file's first write, for daily rotation */
 	bool dirty;
-	time_t next_connect;
 	unsigned int backoff;
+	/* Deadlines on the monotonic clock: a clock step must not delay them. */
+	time_t last_err_log, next_sweep, next_open, next_rotate, next_connect;
+	uint64_t fsync_due_ms;
 };
 
 static char hostname[256];
 
-static uint64_t ms_of(const struct timespec *t)
+static uint64_t mono_ms(void)
 {
-	return (uint64_t)t->tv_sec * 1000 + (uint64_t)t->tv_nsec / 1000000;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* A failure, logged once a minute at most; what was lost is in the counters. */
-static void failed(struct sink *s, int err, const char *what)
+static time_t mono_s(void)
 {
-	time_t now = time(NULL);
+	return (time_t)(mono_ms() / 1000);
+}
+
+/*
+ * A failure that stops writing, logged once a minute at most (or when the
+ * reason changes); what was lost is in the counters. @key tells reasons apart.
+ */
+static void failed_because(struct sink *s, int key, const char *what, const char *why)
+{
+	time_t now = mono_s();
 
 	s->st.errors++;
-	if (!s->failing || err != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
+	if (!s->failing || key != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
 		log_error("output %s: %s: %s (%llu events dropped so far); retrying", s->name, what,
-			  strerror(err), (unsigned long long)s->st.dropped);
+			  why, (unsigned long long)s->st.dropped);
 		s->last_err_log = now;
 	}
 	s->failing = true;
+	s->last_errno = key;
+}
+
+static void failed(struct sink *s, int err, const char *what)
+{
+	failed_because(s, err, what, strerror(err));
+}
+
+/* Trouble that does not stop writing (a rotation or reopening that failed). */
+static void warned(struct sink *s, int err, const char *what)
+{
+	time_t now = mono_s();
+
+	s->st.errors++;
+	if (err != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
+		log_warn("output %s: %s: %s; still writing to the file already open", s->name, what,
+			 strerror(err));
+		s->last_err_log = now;
+	}
 	s->last_errno = err;
 }
 
@@ -163,14 +206,30 @@ static void queue_pop(struct sink *s, bool done)
 
 static long day_of(time_t t);
 
+/*
+ * Opens the file by its name (again). The descriptor in use, if any, is
+ * closed only once the new one is open: when opening fails, events keep
+ * going to the file already open. -EAGAIN while waiting to try again.
+ */
 static int open_file(struct sink *s)
 {
 	struct stat st;
-	int fd = s->ops->open(s->ops->ctx, s->path, s->files->mode, s->uid, s->gid);
+	int fd;
 
-	if (fd < 0)
+	if (mono_s() < s->next_open)
+		return -EAGAIN;
+	fd = s->ops->open(s->ops->ctx, s->path, s->files->mode, s->uid, s->gid);
+	if (fd < 0) {
+		s->next_open = mono_s() + REOPEN_RETRY_S;
 		return fd;
+	}
+	if (s->fd >= 0) {
+		if (s->dirty)
+			fdatasync(s->fd);
+		close(s->fd);
+	}
 	s->fd = fd;
+	s->dirty = false;
 	s->file_size = 0;
 	s->day = day_of(time(NULL));
 	if (!fstat(fd, &st) && st.st_size > 0) {
@@ -194,8 +253,7 @@ static long day_of(time_t t)
 	return (long)(t / 86400);
 }
 
-#define SWEEP_INTERVAL_S 3600
-
+/* Deletes this output's rotated files older than retain_days; @now is the wall clock. */
 static void sweep(struct sink *s, time_t now)
 {
 	if (s->files->retain_days) {
@@ -205,7 +263,7 @@ static void sweep(struct sink *s, time_t now)
 			log_info("output %s: deleted %d rotated file%s older than %u days", s->name,
 				 n, n == 1 ? "" : "s", s->files->retain_days);
 	}
-	s->next_sweep = now + SWEEP_INTERVAL_S;
+	s->next_sweep = mono_s() + SWEEP_INTERVAL_S;
 }
 
 static void rotate(struct sink *s, time_t now)
@@ -213,31 +271,118 @@ static void rotate(struct sink *s, time_t now)
 	char to[PATH_MAX + 32];
 	int err;
 
-	if (s->fd >= 0 && s->files->fsync_ms)
+	if (mono_s() < s->next_rotate)
+		return;
+	if (s->dirty) {
 		fdatasync(s->fd);
-	close_fd(s);
+		s->dirty = false;
+	}
 	err = s->ops->rotate(s->ops->ctx, s->path, now, to, sizeof(to));
-	if (err)
-		log_warn("output %s: cannot rotate: %s", s->name, strerror(-err));
-	else
-		s->st.rotations++;
+	if (err) {
+		/* Not every poll: the conditions that asked for it still hold. */
+		warned(s, -err, "cannot rotate");
+		s->next_rotate = mono_s() + ERROR_LOG_INTERVAL_S;
+		return;
+	}
+	s->st.rotations++;
+	/* The descriptor writes to the renamed file until the new one is open. */
 	err = open_file(s);
-	if (err)
-		failed(s, -err, "cannot reopen after rotating");
+	if (err) {
+		warned(s, -err, "cannot open after rotating");
+		s->reopen = true;
+	}
 	s->day = day_of(now);
 	sweep(s, now);
 }
 
 /* ---- connections ---- */
 
-static int connect_remote(struct sink *s, time_t now)
+static void back_off(struct sink *s)
 {
-	struct addrinfo hints = { .ai_socktype =
-					  s->kind == SINK_SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM };
-	struct addrinfo *ai = NULL;
+	s->backoff = s->backoff ? s->backoff * 2 : RECONNECT_MIN_S;
+	if (s->backoff > RECONNECT_MAX_S)
+		s->backoff = RECONNECT_MAX_S;
+	s->next_connect = mono_s() + s->backoff;
+}
+
+static void forget_addresses(struct sink *s)
+{
+	if (s->addrs)
+		freeaddrinfo(s->addrs);
+	s->addrs = s->addr = NULL;
+}
+
+/* The next address to try; after the last one, wait, then resolve the name again. */
+static void next_address(struct sink *s)
+{
+	s->addr = s->addr ? s->addr->ai_next : NULL;
+	if (s->addr)
+		return;
+	forget_addresses(s);
+	back_off(s);
+}
+
+/*
+ * The collector's addresses. The name is resolved in the background
+ * (getaddrinfo_a), so that a slow or failing DNS never holds up events:
+ * -EINPROGRESS until it is done.
+ */
+static int resolve(struct sink *s)
+{
+	int e;
+
+	if (s->addrs)
+		return 0;
+	if (!s->resolving) {
+		struct gaicb *list[1] = { &s->gai };
+
+		memset(&s->gai, 0, sizeof(s->gai));
+		s->hints =
+			(struct addrinfo){ .ai_socktype = s->kind == SINK_SYSLOG_TCP ? SOCK_STREAM
+										     : SOCK_DGRAM };
+		s->gai.ar_name = s->host;
+		s->gai.ar_service = s->port;
+		s->gai.ar_request = &s->hints;
+		e = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+		if (e) {
+			failed_because(s, -1000 + e, "cannot resolve", gai_strerror(e));
+			back_off(s);
+			return -EAGAIN;
+		}
+		s->resolving = true;
+	}
+	e = gai_error(&s->gai);
+	if (e == EAI_INPROGRESS)
+		return -EINPROGRESS;
+	s->resolving = false;
+	if (e) {
+		failed_because(s, -1000 + e, "cannot resolve", gai_strerror(e));
+		back_off(s);
+		return -EAGAIN;
+	}
+	s->addrs = s->addr = s->gai.ar_result;
+	return 0;
+}
+
+/* TCP: a collector that stops acknowledging is noticed in TCP_TIMEOUT_S, not minutes. */
+static void tcp_timeouts(int fd)
+{
+	int on = 1, idle = TCP_TIMEOUT_S / 2, intvl = TCP_TIMEOUT_S / 6, cnt = 3;
+	unsigned int user_timeout = TCP_TIMEOUT_S * 1000;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
+}
+
+/* Starts a connection: 0, or -EAGAIN (waiting, resolving) or the error. */
+static int connect_remote(struct sink *s)
+{
 	int fd, err;
 
-	if (now < s->next_connect)
+	if (mono_s() < s->next_connect)
 		return -EAGAIN;
 	if (s->kind == SINK_SYSLOG_UNIX) {
 		struct sockaddr_un un = { .sun_family = AF_UNIX };
@@ -249,38 +394,34 @@ static int connect_remote(struct sink *s, time_t now)
 		if (connect(fd, (struct sockaddr *)&un, sizeof(un))) {
 			err = -errno;
 			close(fd);
-			goto retry;
+			failed(s, -err, "cannot connect");
+			back_off(s);
+			return err;
 		}
 		s->fd = fd;
 		return 0;
 	}
-	err = getaddrinfo(s->host, s->port, &hints, &ai);
-	if (err) {
-		err = -EHOSTUNREACH;
-		goto retry;
-	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	err = resolve(s);
+	if (err)
+		return -EAGAIN;
+	fd = socket(s->addr->ai_family, s->addr->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
-		freeaddrinfo(ai);
-		goto retry;
+		goto next;
 	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS) {
+	if (s->kind == SINK_SYSLOG_TCP)
+		tcp_timeouts(fd);
+	if (connect(fd, s->addr->ai_addr, s->addr->ai_addrlen) && errno != EINPROGRESS) {
 		err = -errno;
 		close(fd);
-		freeaddrinfo(ai);
-		goto retry;
+		goto next;
 	}
-	freeaddrinfo(ai);
 	s->fd = fd;
 	s->connecting = s->kind == SINK_SYSLOG_TCP;
 	return 0;
-retry:
-	s->backoff = s->backoff ? s->backoff * 2 : RECONNECT_MIN_S;
-	if (s->backoff > RECONNECT_MAX_S)
-		s->backoff = RECONNECT_MAX_S;
-	s->next_connect = now + s->backoff;
+next:
 	failed(s, -err, "cannot connect");
+	next_address(s);
 	return err;
 }
 
@@ -300,16 +441,16 @@ static int connect_done(struct sink *s)
 	return 0;
 }
 
-static void disconnect(struct sink *s, int err, time_t now)
+static void disconnect(struct sink *s, int err, const char *what)
 {
 	close_fd(s);
-	/* A record cut off in the middle goes again whole on the next connection. */
+	/*
+	 * A record cut off in the middle goes again whole on the next connection
+	 * (the collector discards the incomplete frame of a closed connection).
+	 */
 	s->partial = 0;
-	s->backoff = s->backoff ? s->backoff * 2 : RECONNECT_MIN_S;
-	if (s->backoff > RECONNECT_MAX_S)
-		s->backoff = RECONNECT_MAX_S;
-	s->next_connect = now + s->backoff;
-	failed(s, err, "connection lost");
+	failed(s, err, what);
+	next_address(s);
 }
 
 /* ---- writing ---- */
@@ -423,34 +564,33 @@ static void flush_one(struct sink *s, const struct timespec *now)
 		return;
 	}
 	if (s->kind == SINK_FILE) {
-		if (s->reopen && !s->partial) {
-			s->reopen = false;
-			close_fd(s);
-		}
-		if (s->fd < 0) {
+		/* Never between two parts of a record. */
+		if ((s->reopen || s->fd < 0) && !s->partial) {
 			err = open_file(s);
-			if (err) {
+			if (!err)
+				s->reopen = false;
+			else if (err != -EAGAIN && s->fd < 0)
 				failed(s, -err, "cannot open");
-				return;
-			}
+			else if (err != -EAGAIN)
+				warned(s, -err, "cannot reopen");
 		}
-		if (now->tv_sec >= s->next_sweep)
+		if (s->fd < 0)
+			return;
+		if (mono_s() >= s->next_sweep)
 			sweep(s, now->tv_sec);
-		if (!s->partial && s->head < s->len &&
+		if (!s->partial && !s->reopen && s->head < s->len &&
 		    ((s->files->rotate_size && s->file_size >= s->files->rotate_size) ||
 		     (s->files->rotate_daily && day_of(now->tv_sec) != s->day)))
 			rotate(s, now->tv_sec);
-		if (s->fd < 0)
-			return;
 	} else if (s->kind != SINK_STDOUT) {
-		if (s->fd < 0 && connect_remote(s, now->tv_sec))
+		if (s->fd < 0 && connect_remote(s))
 			return;
 		if (s->connecting) {
 			err = connect_done(s);
 			if (err == -EAGAIN)
 				return;
 			if (err) {
-				disconnect(s, -err, now->tv_sec);
+				disconnect(s, -err, "cannot connect");
 				return;
 			}
 		}
@@ -467,17 +607,17 @@ static void flush_one(struct sink *s, const struct timespec *now)
 			s->broken = true;
 		} else if (s->kind == SINK_SYSLOG_TCP || s->kind == SINK_SYSLOG_UNIX ||
 			   s->kind == SINK_SYSLOG_UDP) {
-			disconnect(s, -err, now->tv_sec);
+			disconnect(s, -err, "connection lost");
 		} else {
 			failed(s, -err, "write failed");
 		}
 	}
 sync:
-	if (s->kind == SINK_FILE && s->dirty && s->files->fsync_ms &&
-	    ms_of(now) >= s->fsync_due_ms && s->fd >= 0) {
+	if (s->kind == SINK_FILE && s->dirty && s->files->fsync_ms && s->fd >= 0 &&
+	    mono_ms() >= s->fsync_due_ms) {
 		fdatasync(s->fd);
 		s->dirty = false;
-		s->fsync_due_ms = ms_of(now) + s->files->fsync_ms;
+		s->fsync_due_ms = mono_ms() + s->files->fsync_ms;
 	}
 }
 
@@ -650,9 +790,14 @@ void sinks_flush(struct sinks *all, const struct timespec *now)
 
 void sinks_reopen(struct sinks *all)
 {
-	for (size_t i = 0; i < all->n; i++)
-		if (all->s[i]->kind == SINK_FILE)
-			all->s[i]->reopen = true;
+	for (size_t i = 0; i < all->n; i++) {
+		struct sink *s = all->s[i];
+
+		if (s->kind == SINK_FILE) {
+			s->reopen = true;
+			s->next_open = 0;
+		}
+	}
 }
 
 size_t sinks_backlog(const struct sinks *all)
@@ -696,6 +841,21 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 			break;
 		usleep(10000);
 	}
+	/* A record half written to a stream is finished, if it can be soon: no cut line. */
+	for (int t = 0; t < FINISH_RECORD_MS / 10; t++) {
+		bool started = false;
+
+		for (size_t i = 0; i < all->n; i++)
+			started |= all->s[i]->partial && all->s[i]->fd >= 0 && !all->s[i]->broken &&
+				   all->s[i]->kind != SINK_FILE;
+		if (!started)
+			break;
+		usleep(10000);
+		clock_gettime(CLOCK_REALTIME, &now);
+		for (size_t i = 0; i < all->n; i++)
+			if (all->s[i]->partial && all->s[i]->kind != SINK_FILE)
+				flush_one(all->s[i], &now);
+	}
 	for (size_t i = 0; i < all->n; i++) {
 		struct sink *s = all->s[i];
 
@@ -710,6 +870,22 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 	}
 }
 
+/* A resolution in progress, cancelled or waited for (1 s at most): true once it is over. */
+static bool end_resolution(struct sink *s)
+{
+	const struct gaicb *list[1] = { &s->gai };
+	struct timespec wait = { 1, 0 };
+
+	if (gai_cancel(&s->gai) == EAI_NOTCANCELED)
+		gai_suspend(list, 1, &wait);
+	if (gai_error(&s->gai) == EAI_INPROGRESS)
+		return false;
+	if (s->gai.ar_result)
+		freeaddrinfo(s->gai.ar_result);
+	s->resolving = false;
+	return true;
+}
+
 void sinks_close(struct sinks *all, unsigned int deadline_ms)
 {
 	sinks_drain(all, deadline_ms);
@@ -719,6 +895,9 @@ void sinks_close(struct sinks *all, unsigned int deadline_ms)
 		if (s->kind == SINK_STDOUT && s->saved_flags >= 0)
 			fcntl(s->fd, F_SETFL, s->saved_flags);
 		close_fd(s);
+		if (s->resolving && !end_resolution(s))
+			continue; /* still in glibc's hands: not freed */
+		forget_addresses(s);
 		free(s->q);
 		free(s);
 	}

@@ -11,7 +11,10 @@
 #     bounded load: every request is in exactly one file, no line is cut;
 #     then the real logrotate with deploy/logrotate/xffwatch, three times;
 #  3. a disk that fills: the daemon keeps running, counts what it drops, and
-#     writes again once there is room.
+#     writes again once there is room; a file size limit is an error, not a
+#     signal that kills;
+#  4. the privileged helper killed: the daemon logs it and exits 1 (for its
+#     supervisor to restart it).
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
@@ -69,6 +72,11 @@ for set in CapPrm CapInh CapAmb CapBnd; do
 	grep -Eq "^$set:\s+0+$" "$status" || { grep Cap "$status" >&2; e2e_fail "$set not empty"; }
 done
 grep -Eq '^NoNewPrivs:\s+1$' "$status" || e2e_fail "no_new_privs not set"
+# Of the program's objects, the daemon holds only the ring buffer.
+fds=$(ls -l "/proc/$XFFW_PID/fd" 2>/dev/null)
+[ "$(grep -c 'anon_inode:bpf-prog' <<<"$fds")" -eq 0 ] || e2e_fail "the daemon holds a BPF program"
+[ "$(grep -c 'anon_inode:bpf-map' <<<"$fds")" -eq 1 ] ||
+	{ echo "$fds" >&2; e2e_fail "the daemon holds more maps than the ring buffer"; }
 helper=$(e2e_helper_pid "$XFFW_PID")
 [ -n "$helper" ] || e2e_fail "no privileged helper"
 [ "$(stat -c %u "/proc/$helper")" = 0 ] || e2e_fail "the helper is not root"
@@ -196,5 +204,38 @@ grep -q "writing again" "$E2E_TMP/xffwatch.log" || e2e_fail "resuming was not lo
 jq -e . "$ev" >/dev/null || e2e_fail "a cut line after resuming"
 e2e_stop "$XFFW_PID" TERM
 e2e_log "full disk: $(jq .outputs[0].dropped "$st") events dropped and counted, then resumed"
+
+# ---- 3b. a file size limit (RLIMIT_FSIZE): EFBIG, not SIGXFSZ ----
+ev="$E2E_TMP/fsize.json"
+printf '#!/bin/sh\nulimit -f 64\nexec %s "$@"\n' "$real_xffwatch" >"$E2E_TMP/xffwatch-fsize"
+chmod +x "$E2E_TMP/xffwatch-fsize"
+XFFWATCH=$E2E_TMP/xffwatch-fsize
+e2e_xffwatch "$srv" "$ev" --port 5000 --stats "$E2E_TMP/stats-fsize.json"
+XFFWATCH=$real_xffwatch
+requests f 1 300
+sleep 0.5
+kill -0 "$XFFW_PID" 2>/dev/null || e2e_fail "the daemon died at the file size limit"
+kill -USR1 "$XFFW_PID"
+sleep 0.5
+jq -e '.outputs[0].errors > 0' "$E2E_TMP/stats-fsize.json" >/dev/null || e2e_fail "EFBIG not counted"
+jq -e . "$ev" >/dev/null || e2e_fail "a cut line at the file size limit"
+[ "$(stat -c %s "$ev")" -le 65536 ] || e2e_fail "the file grew past the limit"
+e2e_stop "$XFFW_PID" TERM
+
+# ---- 4. the privileged helper dies: the daemon says so and exits 1 ----
+e2e_xffwatch "$srv" "$E2E_TMP/helper.json" --port 5000
+helper=$(e2e_helper_pid "$XFFW_PID")
+[ -n "$helper" ] || e2e_fail "no privileged helper"
+kill -9 "$helper"
+rc=0
+for _ in $(seq 1 100); do
+	kill -0 "$XFFW_PID" 2>/dev/null || break
+	sleep 0.05
+done
+wait "$XFFW_PID" || rc=$?
+[ "$rc" -eq 1 ] || e2e_fail "the daemon exited $rc after its helper died, expected 1"
+grep -q "the privileged helper ended (signal 9); stopping" "$E2E_TMP/xffwatch.log" ||
+	{ cat "$E2E_TMP/xffwatch.log" >&2; e2e_fail "the helper's death was not logged"; }
+e2e_log "helper killed: the daemon stopped with status 1"
 
 e2e_pass

@@ -19,6 +19,8 @@ static struct http_request req;
 static struct resolution res;
 /* Privacy settings for the next event() */
 static struct audit_meta privacy;
+/* The rule reads Forwarded instead of X-Forwarded-For. */
+static bool use_forwarded;
 
 static const struct ip_cidr *loopback(size_t *n)
 {
@@ -36,6 +38,9 @@ static json_t *event(const char *head, const char *peer)
 	struct trust_rule cfg = {
 		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
 	};
+
+	if (use_forwarded)
+		cfg.headers[0] = XFFW_F_FORWARDED;
 	struct audit_meta meta = { .when = { 1795779600, 123456789 }, .ifname = "lo" };
 
 	meta.pseudo = privacy.pseudo;
@@ -248,7 +253,8 @@ static void test_truncated_addresses(void **state)
 	assert_int_equal(json_array_size(chain), 4);
 	assert_string_equal(json_string_value(json_array_get(chain, 0)), "203.0.113.0");
 	assert_string_equal(json_string_value(json_array_get(chain, 1)), "unknown");
-	assert_string_equal(json_string_value(json_array_get(chain, 2)), "_hidden");
+	/* An obfuscated identifier may hide anything a client wrote: its value goes. */
+	assert_string_equal(json_string_value(json_array_get(chain, 2)), "_obfuscated");
 	assert_string_equal(json_string_value(json_array_get(chain, 3)), "2001:db8:1::");
 	/* The trusted proxy is not a client: it stays as it is. */
 	assert_string_equal(str_at(doc, "source.ip"), "127.0.0.1");
@@ -266,6 +272,39 @@ static void test_truncated_addresses(void **state)
 	assert_string_equal(str_at(doc, "client.ip"), "198.18.7.0");
 	assert_string_equal(str_at(doc, "source.ip"), "198.18.7.0");
 	json_decref(doc);
+	privacy = (struct audit_meta){ 0 };
+}
+
+/* Forwarded: for= and by= of every element, whatever a client forged into them. */
+static void test_truncated_forwarded(void **state)
+{
+	static const char head[] =
+		"GET / HTTP/1.1\r\n"
+		"Forwarded: for=_alice@example.com;by=203.0.113.66:80, "
+		"for=\"[2001:db8:1:2::7]:_p\";by=_203.0.113.5, for=198.51.100.1;by=unknown\r\n\r\n";
+	struct pseudo p = { .mode = PSEUDO_TRUNCATE };
+	json_t *doc, *el;
+	char *dump;
+
+	(void)state;
+	privacy = (struct audit_meta){ .pseudo = &p };
+	use_forwarded = true;
+	doc = event(head, "127.0.0.1");
+	el = at(doc, "xffwatch.trust.elements");
+	assert_int_equal(json_array_size(el), 3);
+	assert_string_equal(str_at(json_array_get(el, 0), "for"), "invalid");
+	assert_string_equal(str_at(json_array_get(el, 0), "by"), "203.0.113.0");
+	assert_string_equal(str_at(json_array_get(el, 1), "for"), "2001:db8:1::");
+	assert_string_equal(str_at(json_array_get(el, 1), "by"), "_obfuscated");
+	assert_string_equal(str_at(json_array_get(el, 2), "by"), "unknown");
+	dump = json_dumps(doc, 0);
+	assert_null(strstr(dump, "alice"));
+	assert_null(strstr(dump, "203.0.113.66"));
+	assert_null(strstr(dump, "203.0.113.5"));
+	assert_null(strstr(dump, "2::7"));
+	free(dump);
+	json_decref(doc);
+	use_forwarded = false;
 	privacy = (struct audit_meta){ 0 };
 }
 
@@ -307,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_host_domain),
 		cmocka_unit_test(test_timestamp),
 		cmocka_unit_test(test_truncated_addresses),
+		cmocka_unit_test(test_truncated_forwarded),
 		cmocka_unit_test(test_query_and_user_agent),
 	};
 

@@ -103,6 +103,12 @@ static void test_hmac_tokens(void **state)
 	/* Another key: another token, another key id. */
 	assert_string_not_equal(pseudo_of(&b, "203.0.113.7"), tok);
 	assert_string_not_equal(b.key_id, a.key_id);
+	/* Only one line end goes: a second newline (or a key's own last byte) stays key. */
+	assert_int_equal(init_hmac(&b, KEY_A "\r\n", 0600, err, sizeof(err)), 0);
+	assert_string_equal(b.key_id, a.key_id);
+	assert_int_equal(init_hmac(&b, KEY_A "\n\n", 0600, err, sizeof(err)), 0);
+	assert_string_not_equal(b.key_id, a.key_id);
+	assert_int_equal(init_hmac(&b, KEY_B, 0600, err, sizeof(err)), 0);
 	/* Another address: another token; the same address spelled differently: the same. */
 	assert_string_not_equal(pseudo_of(&a, "203.0.113.8"), tok);
 	snprintf(tok, sizeof(tok), "%s", pseudo_of(&a, "2001:db8::7"));

@@ -310,6 +310,55 @@ static void test_reopen(void **state)
 	assert_int_equal(count_lines(p), 5);
 }
 
+/* put_range(s, FIRST, LAST): events FIRST..LAST-1 into every output. */
+static void put_range(struct sinks *s, int first, int last)
+{
+	char line[256];
+
+	for (int i = first; i < last; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		sinks_put(s, &e);
+	}
+}
+
+/* A reopening that fails keeps the file already open; it is tried again later. */
+static void test_reopen_failure_keeps_writing(void **state)
+{
+	char d[128], d2[128], p[160], moved[160];
+	struct sink_stats st;
+	struct sinks s;
+
+	(void)state;
+	path_of(d, sizeof(d), "sub");
+	path_of(d2, sizeof(d2), "sub.gone");
+	assert_int_equal(mkdir(d, 0755), 0);
+	snprintf(p, sizeof(p), "%s/r.json", d);
+	snprintf(moved, sizeof(moved), "%s/r.json", d2);
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	put_range(&s, 0, 10);
+	flush_now(&s);
+	/* The directory goes away (with the open file in it): reopening cannot work. */
+	assert_int_equal(rename(d, d2), 0);
+	sinks_reopen(&s);
+	put_range(&s, 10, 20);
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_true(st.errors >= 1);
+	assert_int_equal(count_lines(moved), 20);
+	/* The directory is back: the next try (a second later) opens the file anew. */
+	assert_int_equal(mkdir(d, 0755), 0);
+	usleep(1100000);
+	put_range(&s, 20, 25);
+	flush_now(&s);
+	sinks_close(&s, 1000);
+	assert_int_equal(count_lines(moved), 20);
+	assert_int_equal(count_lines(p), 5);
+}
+
 /* A file that cannot take anything: the queue stays within its bound and counts the rest. */
 static void test_full_queue_drops(void **state)
 {
@@ -547,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_file_mode_and_size_rotation),
 		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_reopen_failure_keeps_writing),
 		cmocka_unit_test(test_full_queue_drops),
 		cmocka_unit_test(test_batch_larger_than_queue),
 		cmocka_unit_test(test_short_write_keeps_lines_whole),
