@@ -274,9 +274,15 @@ int add_syslog(struct options *o, const char *s, bool *replaced, char *why, size
 
 	if (!strncmp(s, "udp://", 6) || !strncmp(s, "tcp://", 6))
 		hp = s + 6;
-	if (strcmp(s, "local") && !hp)
+	if (!strncmp(s, "unix:", 5) && (s[5] != '/' || strlen(s + 5) >= SYSLOG_PATH_MAX))
+		return fail(
+			why, whylen, -EINVAL,
+			"'%s': expected an absolute socket path shorter than %d bytes after unix:",
+			s, SYSLOG_PATH_MAX);
+	if (strcmp(s, "local") && strncmp(s, "unix:", 5) && !hp)
 		return fail(why, whylen, -EINVAL,
-			    "'%s' is not \"local\", udp://HOST:PORT or tcp://HOST:PORT", s);
+			    "'%s' is not \"local\", unix:PATH, udp://HOST:PORT or tcp://HOST:PORT",
+			    s);
 	if (hp) {
 		unsigned int port;
 

@@ -32,6 +32,8 @@
 #define OPT_FLOWS_MAX			(1U << 24)
 #define OPT_MAX_OUTPUTS			8
 #define OPT_TARGET_MAX			280
+/* A local syslog socket's path (sockaddr_un's sun_path). */
+#define SYSLOG_PATH_MAX			108
 #define OPT_QUEUE_DEFAULT		(8U << 20)
 #define OPT_RETAIN_DAYS_DEFAULT		30
 

@@ -387,7 +387,8 @@ static int connect_remote(struct sink *s)
 	if (s->kind == SINK_SYSLOG_UNIX) {
 		struct sockaddr_un un = { .sun_family = AF_UNIX };
 
-		strcpy(un.sun_path, SYSLOG_SOCKET);
+		/* The options checked the length (SYSLOG_PATH_MAX). */
+		memcpy(un.sun_path, s->path, strnlen(s->path, sizeof(un.sun_path) - 1));
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
@@ -646,7 +647,10 @@ static struct sink *sink_new(enum sink_kind kind, const char *target, const stru
 		break;
 	default:
 		snprintf(s->name, sizeof(s->name), "syslog %s", target);
-		if (kind != SINK_SYSLOG_UNIX) {
+		if (kind == SINK_SYSLOG_UNIX)
+			snprintf(s->path, sizeof(s->path), "%s",
+				 strcmp(target, "local") ? target + 5 : SYSLOG_SOCKET);
+		else {
 			const char *hp = target + 6, *colon = strrchr(hp, ':');
 			size_t n = (size_t)(colon - hp);
 
@@ -702,7 +706,8 @@ int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
 	}
 	for (size_t i = 0; i < o->nsyslogs; i++) {
 		const char *t = o->syslogs[i];
-		enum sink_kind kind = !strcmp(t, "local")	 ? SINK_SYSLOG_UNIX
+		enum sink_kind kind = !strcmp(t, "local") || !strncmp(t, "unix:", 5)
+					      ? SINK_SYSLOG_UNIX
 				      : !strncmp(t, "tcp://", 6) ? SINK_SYSLOG_TCP
 								 : SINK_SYSLOG_UDP;
 		struct sink *s = sink_new(kind, t, o);

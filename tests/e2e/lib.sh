@@ -122,8 +122,10 @@ e2e_bg() {
 }
 
 # e2e_rsyslog NS DIR: Debian's rsyslogd, an instance of its own in NS,
-# receiving syslog on 127.0.0.1:5514 over UDP and TCP (octet counting) into
-# DIR/udp.log and DIR/tcp.log, one line per message: MSGID, structured data, MSG.
+# receiving syslog on 127.0.0.1:5514 over UDP and TCP (octet counting) and on
+# the local socket DIR/log (RFC 5424 needs imuxsock's special parser off) into
+# DIR/udp.log, DIR/tcp.log and DIR/unix.log, one line per message: MSGID,
+# structured data, MSG.
 e2e_rsyslog() {
 	local ns=$1 dir=$2 i
 	mkdir -p "$dir/work"
@@ -131,11 +133,14 @@ e2e_rsyslog() {
 global(workDirectory="$dir/work" maxMessageSize="64k")
 module(load="imudp")
 module(load="imtcp")
+module(load="imuxsock" SysSock.Use="off")
 template(name="sd" type="string" string="%msgid% %structured-data% %msg%\n")
 ruleset(name="udp") { action(type="omfile" file="$dir/udp.log" template="sd") }
 ruleset(name="tcp") { action(type="omfile" file="$dir/tcp.log" template="sd") }
+ruleset(name="unix") { action(type="omfile" file="$dir/unix.log" template="sd") }
 input(type="imudp" address="127.0.0.1" port="5514" ruleset="udp")
 input(type="imtcp" address="127.0.0.1" port="5514" ruleset="tcp")
+input(type="imuxsock" Socket="$dir/log" UseSpecialParser="off" ParseHostname="on" ruleset="unix")
 EOF
 	e2e_bg "$ns" "$dir/rsyslogd.log" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"
 	for i in $(seq 1 100); do

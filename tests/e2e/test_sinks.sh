@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Outputs, privacy and privileges, against real nginx, gunicorn and rsyslog:
-#  1. one daemon writes a file and sends syslog over UDP and TCP to rsyslog
+#  1. one daemon writes a file and sends syslog over UDP, TCP and a local
+#     socket to rsyslog
 #     (Debian's, its own instance on the server's loopback): every event
 #     arrives on each, with its structured data; started with only the
 #     systemd unit's capability bounding set, the daemon runs as nobody with
@@ -20,9 +21,11 @@
 e2e_init
 e2e_textbook
 
-# rsyslog on the server's loopback: UDP and TCP (octet counting) on 5514.
+# rsyslog on the server's loopback: UDP and TCP (octet counting) on 5514, and a local socket.
 rs="$E2E_TMP/rsyslog"
 e2e_rsyslog "$srv" "$rs"
+# The daemon connects to the local socket as nobody: the way there must be open to it.
+chmod 711 "$E2E_TMP" "$rs"
 
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
@@ -44,7 +47,7 @@ requests() {
 		"http://198.18.0.2/$1/[$2-$3]?token=SECRETQUERY" >/dev/null
 }
 
-# ---- 1. syslog over UDP and TCP, privileges, secrets ----
+# ---- 1. syslog over UDP, TCP and a local socket; privileges, secrets ----
 # Run with no more capabilities than the systemd unit's bounding set allows.
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$E2E_ROOT/deploy/systemd/xffwatch.service" |
 	tr ' ' '\n' | sed 's/^CAP_/+/' | tr 'A-Z' 'a-z' | paste -sd, -)
@@ -56,7 +59,8 @@ real_xffwatch=$XFFWATCH
 XFFWATCH=$E2E_TMP/xffwatch-capped
 ev="$E2E_TMP/events.json"
 e2e_xffwatch "$srv" "$ev" --port 5000 --syslog udp://127.0.0.1:5514 \
-	--syslog tcp://127.0.0.1:5514 --stats "$E2E_TMP/stats.json" --file-owner root:adm
+	--syslog tcp://127.0.0.1:5514 --syslog "unix:$rs/log" --stats "$E2E_TMP/stats.json" \
+	--file-owner root:adm
 XFFWATCH=$real_xffwatch
 requests a 1 100
 e2e_wait_lines "$ev" 100 || e2e_fail "no events in the file"
@@ -89,8 +93,9 @@ wait "$load"
 wait_for "lines $ev" 200 "events in the file"
 wait_for "lines $rs/udp.log" 200 "syslog over UDP"
 wait_for "lines $rs/tcp.log" 200 "syslog over TCP"
+wait_for "lines $rs/unix.log" 200 "syslog on a local socket"
 [ "$(lines "$ev")" -eq 200 ] || e2e_fail "$(lines "$ev") events in the file, expected 200"
-for t in udp tcp; do
+for t in udp tcp unix; do
 	f="$rs/$t.log"
 	[ "$(lines "$f")" -eq 200 ] || e2e_fail "$t: $(lines "$f") messages, expected 200"
 	# MSGID, then the structured data, then the JSON event.
@@ -103,7 +108,7 @@ for t in udp tcp; do
 		e2e_fail "$t: an event with the wrong client"
 done
 e2e_stop "$XFFW_PID" TERM
-for f in "$ev" "$rs/udp.log" "$rs/tcp.log" "$E2E_TMP/stats.json" "$E2E_TMP/xffwatch.log"; do
+for f in "$ev" "$rs/udp.log" "$rs/tcp.log" "$rs/unix.log" "$E2E_TMP/stats.json" "$E2E_TMP/xffwatch.log"; do
 	if grep -l -E 'SECRET(COOKIE|BEARER|QUERY)' "$f"; then
 		e2e_fail "a secret reached $f"
 	fi

@@ -233,6 +233,9 @@ static void test_sink_options(void **state)
 	assert_int_equal(opts.queue_bytes, 1U << 20);
 	assert_string_equal(opts.user, "root");
 	/* Syslog only: no standard output. */
+	assert_int_equal(parse("--syslog", "unix:/run/rsyslog/xffwatch.sock", NULL), CLI_RUN);
+	assert_int_equal(opts.nsyslogs, 1);
+	assert_string_equal(opts.syslogs[0], "unix:/run/rsyslog/xffwatch.sock");
 	assert_int_equal(parse("--syslog", "local", NULL), CLI_RUN);
 	assert_int_equal(opts.noutputs, 0);
 	assert_int_equal(opts.nsyslogs, 1);
@@ -301,6 +304,12 @@ static void test_errors(void **state)
 		{ "--syslog", "tcp://:514" },
 		{ "--syslog", "udp://127.0.0.1:0" },
 		{ "--syslog", "udp://127.0.0.1:70000" },
+		{ "--syslog", "unix:relative/path" },
+		{ "--syslog", "unix:" },
+		{ "--syslog",
+		  "unix:/"
+		  "0123456789012345678901234567890123456789012345678901234567890123456789"
+		  "0123456789012345678901234567890123456789" },
 		{ "--syslog-facility", "local8" },
 		{ "--file-mode", "0800" },
 		{ "--file-mode", "rw" },
