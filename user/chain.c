@@ -414,15 +414,30 @@ int forwarded_node_address(struct str t, struct ip_addr *out)
 	return ip_parse_endpoint(t.p, t.len, out, NULL);
 }
 
-bool forwarded_obfnode(struct str t)
+/* "_" 1*(ALPHA / DIGIT / "." / "_" / "-"): an obfnode or obfport. */
+static bool obfuscated(const char *p, size_t n)
 {
-	if (t.len < 2 || t.p[0] != '_')
+	if (n < 2 || p[0] != '_')
 		return false;
-	for (size_t i = 1; i < t.len; i++)
-		if (!isalnum((unsigned char)t.p[i]) && t.p[i] != '.' && t.p[i] != '_' &&
-		    t.p[i] != '-')
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)p[i]) && p[i] != '.' && p[i] != '_' && p[i] != '-')
 			return false;
 	return true;
+}
+
+bool forwarded_obfnode(struct str t)
+{
+	const char *colon = t.len ? memchr(t.p, ':', t.len) : NULL;
+	size_t n, digits = 0;
+
+	if (!colon)
+		return obfuscated(t.p, t.len);
+	/* node ":" port, the port a number of at most 5 digits or obfuscated too */
+	n = (size_t)(colon - t.p);
+	while (n + 1 + digits < t.len && isdigit((unsigned char)colon[1 + digits]))
+		digits++;
+	return obfuscated(t.p, n) && ((digits && digits <= 5 && n + 1 + digits == t.len) ||
+				      obfuscated(colon + 1, t.len - n - 1));
 }
 
 int chain_address(const struct chain *c, size_t i, struct ip_addr *out)

@@ -82,7 +82,10 @@ int chain_address(const struct chain *c, size_t i, struct ip_addr *out);
 /* The address of an RFC 7239 node ("192.0.2.1:80", "[2001:db8::1]", obfuscated port allowed): 0 or -errno. */
 int forwarded_node_address(struct str t, struct ip_addr *out);
 
-/* Is @t an RFC 7239 obfuscated identifier ("_" 1*(ALPHA / DIGIT / "." / "_" / "-"))? */
+/*
+ * Is @t an RFC 7239 obfuscated node ("_" 1*(ALPHA / DIGIT / "." / "_" / "-")),
+ * with an optional port (digits, or obfuscated too)?
+ */
 bool forwarded_obfnode(struct str t);
 
 #endif

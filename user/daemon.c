@@ -56,6 +56,7 @@ struct daemon {
 	int epfd, sigfd, timerfd;
 	int events_fd; /* the ring buffer's map, when the program's object is closed here */
 	bool stop;
+	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
 	uint64_t events;	  /* formatted and handed to the outputs */
@@ -385,10 +386,14 @@ static void on_signal(struct daemon *d)
 			print_counters(d);
 			break;
 		case SIGCHLD: {
+			pid_t pid;
 			int st;
 
-			/* The only child is the privileged helper: without it, new ports go unwatched. */
-			if (waitpid(-1, &st, WNOHANG) > 0) {
+			/* Children we did not start (inherited across exec) are only reaped. */
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				if (!d->helper_pid || pid != d->helper_pid)
+					continue;
+				/* Its links went with it, and no file can be reopened. */
 				log_error("the privileged helper ended (%s %d); stopping",
 					  WIFSIGNALED(st) ? "signal" : "status",
 					  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
@@ -532,6 +537,7 @@ int daemon_run(const struct options *o)
 	uid_t uid = 0;
 	gid_t gid = 0;
 	char err[PATH_MAX + 128];
+	sigset_t chld;
 	bool drop;
 	int status = 1;
 
@@ -554,8 +560,14 @@ int daemon_run(const struct options *o)
 		log_error("out of memory");
 		goto cleanup;
 	}
+	/* A helper that dies early is still noticed: SIGCHLD waits for the signalfd. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (load(&d) || start_privileged(&d, drop) || open_sinks(&d))
 		goto cleanup;
+	if (drop)
+		d.helper_pid = privsep_helper_pid(d.attacher);
 	if (drop) {
 		/*
 		 * The helper holds the program and its maps; this process keeps only

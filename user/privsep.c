@@ -38,6 +38,7 @@ enum {
 #define HELPER_TIMEOUT_S 5
 
 struct request {
+	uint64_t seq; /* echoed in the reply: a late answer is never taken for the next one */
 	int op;
 	unsigned int hooks;
 	struct link_info link;
@@ -48,6 +49,7 @@ struct request {
 };
 
 struct reply {
+	uint64_t seq;
 	int err;
 	struct link_meta meta;
 	uint64_t counters[XFFW_CNT__MAX];
@@ -59,6 +61,7 @@ struct remote {
 	struct attacher ops;
 	int sock;
 	pid_t helper;
+	uint64_t seq;
 };
 
 int privsep_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen)
@@ -273,6 +276,7 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 			break;
 		if (n != sizeof(rq))
 			continue;
+		rp.seq = rq.seq;
 		if (rq.op == OP_ATTACH) {
 			rq.link.name[sizeof(rq.link.name) - 1] = '\0';
 			rp.err = local->attach(local, &rq.link, rq.hooks, &rp.meta);
@@ -297,45 +301,55 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 	_exit(0);
 }
 
-/* One request, its reply, and the descriptor that came with it into @fd (if not NULL). */
-static int ask_fd(struct remote *r, const struct request *rq, struct reply *rp, int *fd)
+/*
+ * One request, its reply, and the descriptor that came with it into @fd (if
+ * not NULL). A reply that comes after its request gave up (HELPER_TIMEOUT_S)
+ * is recognised by its sequence number and thrown away, descriptor and all.
+ */
+static int ask_fd(struct remote *r, struct request *rq, struct reply *rp, int *fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { rp, sizeof(*rp) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-	ssize_t n;
-
 	if (fd)
 		*fd = -1;
+	rq->seq = ++r->seq;
 	if (send(r->sock, rq, sizeof(*rq), MSG_NOSIGNAL) != sizeof(*rq))
-		return -errno;
-	do {
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		n = recvmsg(r->sock, &m, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n != sizeof(*rp))
-		return n < 0 ? -errno : -EPIPE;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		if (fd)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-		else {
-			int unwanted;
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { rp, sizeof(*rp) };
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = u.buf,
+				    .msg_controllen = sizeof(u.buf) };
+		int got = -1;
+		ssize_t n = recvmsg(r->sock, &m, MSG_CMSG_CLOEXEC);
 
-			memcpy(&unwanted, CMSG_DATA(c), sizeof(int));
-			close(unwanted);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			log_error("the privileged helper did not answer within %d s",
+				  HELPER_TIMEOUT_S);
+			return -ETIMEDOUT;
 		}
+		if (n != sizeof(*rp))
+			return n < 0 ? -errno : -EPIPE;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(&got, CMSG_DATA(c), sizeof(int));
+		if (rp->seq == rq->seq && fd) {
+			*fd = got;
+			return 0;
+		}
+		if (got >= 0)
+			close(got);
+		if (rp->seq == rq->seq)
+			return 0;
 	}
-	return 0;
 }
 
-static int ask(struct remote *r, const struct request *rq, struct reply *rp)
+static int ask(struct remote *r, struct request *rq, struct reply *rp)
 {
 	return ask_fd(r, rq, rp, NULL);
 }
@@ -454,6 +468,11 @@ static void remote_close(struct attacher *a)
 	close(r->sock);
 	waitpid(r->helper, NULL, 0);
 	free(r);
+}
+
+pid_t privsep_helper_pid(const struct attacher *a)
+{
+	return ((const struct remote *)a)->helper;
 }
 
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,

@@ -36,6 +36,9 @@ int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, 
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,
 			       const struct options *o);
 
+/* The helper's pid (of an attacher privsep_start() returned). */
+pid_t privsep_helper_pid(const struct attacher *a);
+
 /*
  * Becomes @uid/@gid with no supplementary groups and no capabilities, for
  * good (no_new_privs). 0 or -errno.

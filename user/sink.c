@@ -35,8 +35,8 @@
 #define SWEEP_INTERVAL_S     3600
 /* A file that could not be opened is tried again after this long. */
 #define REOPEN_RETRY_S	     1
-/* TCP: an unacknowledged send or a silent peer ends the connection after this. */
-#define TCP_TIMEOUT_S	     30
+/* TCP: data unacknowledged this long, or a silent idle peer, ends the connection. */
+#define TCP_TIMEOUT_S	     120
 /* At exit, a record half written to a stream gets this much more time, ms. */
 #define FINISH_RECORD_MS     1000
 
@@ -69,13 +69,13 @@ struct sink {
 	struct sink_stats st;
 	bool failing, reopen, broken;
 	bool full_tried; /* written to make room since the last flush, and still full */
-	int last_errno;
+	int last_errno, last_warn_errno;
 	uint64_t file_size;
 	long day; /* UTC day of the file's first write, for daily rotation */
 	bool dirty;
 	unsigned int backoff;
 	/* Deadlines on the monotonic clock: a clock step must not delay them. */
-	time_t last_err_log, next_sweep, next_open, next_rotate, next_connect;
+	time_t last_err_log, last_warn_log, next_sweep, next_open, next_rotate, next_connect;
 	uint64_t fsync_due_ms;
 };
 
@@ -123,12 +123,12 @@ static void warned(struct sink *s, int err, const char *what)
 	time_t now = mono_s();
 
 	s->st.errors++;
-	if (err != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
+	if (err != s->last_warn_errno || now - s->last_warn_log >= ERROR_LOG_INTERVAL_S) {
 		log_warn("output %s: %s: %s; still writing to the file already open", s->name, what,
 			 strerror(err));
-		s->last_err_log = now;
+		s->last_warn_log = now;
 	}
-	s->last_errno = err;
+	s->last_warn_errno = err;
 }
 
 static void recovered(struct sink *s)
@@ -278,6 +278,12 @@ static void rotate(struct sink *s, time_t now)
 		s->dirty = false;
 	}
 	err = s->ops->rotate(s->ops->ctx, s->path, now, to, sizeof(to));
+	if (err == -ENOENT) {
+		/* The file was deleted or moved away without a SIGHUP: start it again. */
+		warned(s, -err, "nothing to rotate, creating the file again");
+		s->reopen = true;
+		return;
+	}
 	if (err) {
 		/* Not every poll: the conditions that asked for it still hold. */
 		warned(s, -err, "cannot rotate");
@@ -390,8 +396,12 @@ static int connect_remote(struct sink *s)
 		/* The options checked the length (SYSLOG_PATH_MAX). */
 		memcpy(un.sun_path, s->path, strnlen(s->path, sizeof(un.sun_path) - 1));
 		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
+		if (fd < 0) {
+			err = -errno;
+			failed(s, -err, "cannot create a socket");
+			back_off(s);
+			return err;
+		}
 		if (connect(fd, (struct sockaddr *)&un, sizeof(un))) {
 			err = -errno;
 			close(fd);
@@ -602,6 +612,7 @@ static void flush_one(struct sink *s, const struct timespec *now)
 									: write_stream(s);
 	if (!err) {
 		recovered(s);
+		s->backoff = 0; /* a receiver that restarts later is tried again at once */
 	} else if (err != -EAGAIN && err != -EWOULDBLOCK) {
 		if (err == -EPIPE && s->kind == SINK_STDOUT) {
 			log_error("output %s: closed by its reader", s->name);
@@ -822,6 +833,25 @@ bool sinks_broken(const struct sinks *all)
 	return all->n > 0;
 }
 
+/* The rest of the record a stream output has begun, and nothing after it: 0 or -errno. */
+static int finish_record(struct sink *s)
+{
+	struct rec r;
+	ssize_t w;
+
+	memcpy(&r, rec_at(s, s->head), sizeof(r));
+	w = s->kind == SINK_SYSLOG_TCP
+		    ? send(s->fd, s->q + s->head + sizeof(r) + s->partial, r.len - s->partial,
+			   MSG_NOSIGNAL | MSG_DONTWAIT)
+		    : write(s->fd, s->q + s->head + sizeof(r) + s->partial, r.len - s->partial);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	s->partial += (size_t)w;
+	if (s->partial == r.len)
+		queue_pop(s, true);
+	return 0;
+}
+
 void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 {
 	struct timespec now, end;
@@ -850,16 +880,16 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 	for (int t = 0; t < FINISH_RECORD_MS / 10; t++) {
 		bool started = false;
 
-		for (size_t i = 0; i < all->n; i++)
-			started |= all->s[i]->partial && all->s[i]->fd >= 0 && !all->s[i]->broken &&
-				   all->s[i]->kind != SINK_FILE;
+		for (size_t i = 0; i < all->n; i++) {
+			struct sink *s = all->s[i];
+
+			if (s->partial && s->fd >= 0 && !s->broken && s->kind != SINK_FILE &&
+			    !finish_record(s))
+				started |= s->partial > 0;
+		}
 		if (!started)
 			break;
 		usleep(10000);
-		clock_gettime(CLOCK_REALTIME, &now);
-		for (size_t i = 0; i < all->n; i++)
-			if (all->s[i]->partial && all->s[i]->kind != SINK_FILE)
-				flush_one(all->s[i], &now);
 	}
 	for (size_t i = 0; i < all->n; i++) {
 		struct sink *s = all->s[i];
@@ -875,14 +905,9 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 	}
 }
 
-/* A resolution in progress, cancelled or waited for (1 s at most): true once it is over. */
+/* A resolution that was cancelled or waited for: true once it is over, its result freed. */
 static bool end_resolution(struct sink *s)
 {
-	const struct gaicb *list[1] = { &s->gai };
-	struct timespec wait = { 1, 0 };
-
-	if (gai_cancel(&s->gai) == EAI_NOTCANCELED)
-		gai_suspend(list, 1, &wait);
 	if (gai_error(&s->gai) == EAI_INPROGRESS)
 		return false;
 	if (s->gai.ar_result)
@@ -893,7 +918,18 @@ static bool end_resolution(struct sink *s)
 
 void sinks_close(struct sinks *all, unsigned int deadline_ms)
 {
+	const struct gaicb *pending[OPT_MAX_OUTPUTS * 2];
+	struct timespec wait = { 1, 0 };
+	int npending = 0;
+
 	sinks_drain(all, deadline_ms);
+	/* Resolutions still running: all cancelled, then waited for together (1 s at most). */
+	for (size_t i = 0; i < all->n; i++)
+		if (all->s[i]->resolving && gai_cancel(&all->s[i]->gai) == EAI_NOTCANCELED &&
+		    npending < (int)(sizeof(pending) / sizeof(pending[0])))
+			pending[npending++] = &all->s[i]->gai;
+	if (npending)
+		gai_suspend(pending, npending, &wait);
 	for (size_t i = 0; i < all->n; i++) {
 		struct sink *s = all->s[i];
 

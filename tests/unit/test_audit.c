@@ -281,7 +281,8 @@ static void test_truncated_forwarded(void **state)
 	static const char head[] =
 		"GET / HTTP/1.1\r\n"
 		"Forwarded: for=_alice@example.com;by=203.0.113.66:80, "
-		"for=\"[2001:db8:1:2::7]:_p\";by=_203.0.113.5, for=198.51.100.1;by=unknown\r\n\r\n";
+		"for=\"[2001:db8:1:2::7]:_p\";by=_203.0.113.5, for=198.51.100.1;by=unknown, "
+		"for=\"_hidden:_p\";by=\"_h:8080\"\r\n\r\n";
 	struct pseudo p = { .mode = PSEUDO_TRUNCATE };
 	json_t *doc, *el;
 	char *dump;
@@ -291,7 +292,10 @@ static void test_truncated_forwarded(void **state)
 	use_forwarded = true;
 	doc = event(head, "127.0.0.1");
 	el = at(doc, "xffwatch.trust.elements");
-	assert_int_equal(json_array_size(el), 3);
+	assert_int_equal(json_array_size(el), 4);
+	/* Obfuscated nodes with a port (RFC 7239 allows both) are still that. */
+	assert_string_equal(str_at(json_array_get(el, 3), "for"), "_obfuscated");
+	assert_string_equal(str_at(json_array_get(el, 3), "by"), "_obfuscated");
 	assert_string_equal(str_at(json_array_get(el, 0), "for"), "invalid");
 	assert_string_equal(str_at(json_array_get(el, 0), "by"), "203.0.113.0");
 	assert_string_equal(str_at(json_array_get(el, 1), "for"), "2001:db8:1::");
