@@ -14,6 +14,7 @@ struct local {
 	struct attacher_fds fds;
 	enum attach_mode mode;
 	struct links *links; /* namespace ids, for the peers */
+	struct file_settings files;
 	struct attachment att[LOCAL_MAX];
 	bool used[LOCAL_MAX];
 };
@@ -77,14 +78,16 @@ static void local_close(struct attacher *a)
 	free(l);
 }
 
-struct attacher *attacher_local(const struct attacher_fds *fds, enum attach_mode mode)
+struct attacher *attacher_local(const struct attacher_fds *fds, enum attach_mode mode,
+				const struct file_settings *files)
 {
 	struct local *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
+	l->files = *files;
 	l->ops = (struct attacher){ local_attach,      local_release, local_counters,
-				    local_write_stats, local_close,   file_ops_local };
+				    local_write_stats, local_close,   file_ops_local(&l->files) };
 	l->fds = *fds;
 	l->mode = mode;
 	l->links = links_open();

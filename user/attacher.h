@@ -41,7 +41,8 @@ struct attacher_fds {
 	int flows;
 };
 
-/* An attacher in this process (which must be privileged). */
-struct attacher *attacher_local(const struct attacher_fds *fds, enum attach_mode mode);
+/* An attacher in this process (which must be privileged); files made as @files says. */
+struct attacher *attacher_local(const struct attacher_fds *fds, enum attach_mode mode,
+				const struct file_settings *files);
 
 #endif

@@ -110,36 +110,38 @@ struct str host_domain(struct str host, unsigned int *port)
 	return name;
 }
 
-/* An address: its text is digits, hex letters, ':' and '.', nothing to escape. */
-static void address(struct jsonw *j, const char *key, const struct ip_addr *a)
-{
-	char text[IP_STR_MAX + 2];
-	size_t n = ip_format(a, text + 1);
-
-	text[0] = '"';
-	text[n + 1] = '"';
-	jsonw_member(j, key);
-	jsonw_raw(j, text, n + 2);
-}
-
-/* A client's address, as the privacy settings want it written. */
+/*
+ * A client's address, as the privacy settings want it written; its text
+ * also into @out (PSEUDO_TEXT_MAX bytes) when not NULL.
+ */
 static void client_address(struct jsonw *j, const char *key, const struct ip_addr *a,
-			   const struct pseudo *p)
+			   const struct pseudo *p, char *out)
 {
-	char text[PSEUDO_TEXT_MAX];
+	char text[PSEUDO_TEXT_MAX + 2];
+	size_t n;
 
 	if (!p || p->mode == PSEUDO_NONE) {
-		address(j, key, a);
-		return;
+		/* Digits, hex letters, ':' and '.': nothing to escape. */
+		n = ip_format(a, text + 1);
+		text[0] = '"';
+		text[n + 1] = '"';
+		jsonw_member(j, key);
+		jsonw_raw(j, text, n + 2);
+	} else {
+		n = pseudo_addr(p, a, text + 1);
+		jsonw_string(j, key, text + 1, n);
 	}
-	jsonw_string(j, key, text, pseudo_addr(p, a, text));
+	if (out) {
+		memcpy(out, text + 1, n);
+		out[n] = '\0';
+	}
 }
 
 static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port,
-		     const struct pseudo *p)
+		     const struct pseudo *p, char *out)
 {
 	jsonw_object_begin(j, key);
-	client_address(j, "ip", a, p);
+	client_address(j, "ip", a, p, out);
 	jsonw_uint(j, "port", port);
 	jsonw_object_end(j);
 }
@@ -169,7 +171,7 @@ static void hop_text(struct jsonw *j, const char *key, const struct chain *c, si
 	if (!p || p->mode == PSEUDO_NONE)
 		jsonw_string(j, key, t->p, t->len);
 	else if (!chain_address(c, i, &a))
-		client_address(j, key, &a, p);
+		client_address(j, key, &a, p, NULL);
 	else
 		non_address(j, key, *t);
 }
@@ -182,7 +184,7 @@ static void by_text(struct jsonw *j, struct str by, const struct pseudo *p)
 	if (!p || p->mode == PSEUDO_NONE)
 		jsonw_string(j, "by", by.p, by.len);
 	else if (!forwarded_node_address(by, &a))
-		client_address(j, "by", &a, p);
+		client_address(j, "by", &a, p, NULL);
 	else
 		non_address(j, "by", by);
 }
@@ -275,6 +277,37 @@ static void forwarded(struct jsonw *j, const struct http_request *req)
 		jsonw_object_end(j);
 }
 
+/* The findings' names, space-separated. */
+static void findings_text(uint32_t findings, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int f = 0; f < 32 && n < len; f++)
+		if (findings & (1U << f))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "",
+					      finding_name(f));
+}
+
+void audit_summary(struct sink_event *e, const struct http_request *req,
+		   const struct resolution *res, const struct audit_meta *meta, char *findings,
+		   size_t findings_len)
+{
+	struct str path = url_path(req->target);
+
+	findings_text(res->findings, findings, findings_len);
+	e->when = meta->when;
+	e->client = meta->client_text;
+	e->source = meta->source_text;
+	e->dport = req->dport;
+	e->method = req->method.p;
+	e->method_len = req->method.len;
+	e->path = path.p;
+	e->path_len = path.len;
+	e->status = meta->status;
+	e->findings = findings;
+}
+
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
 		  const struct audit_meta *meta)
 {
@@ -293,11 +326,12 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "client");
-	client_address(j, "ip", &res->client, meta->pseudo);
+	client_address(j, "ip", &res->client, meta->pseudo, meta->client_text);
 	jsonw_object_end(j);
 	/* An untrusted peer is a client itself. */
-	endpoint(j, "source", &req->saddr, req->sport, res->peer_trusted ? NULL : meta->pseudo);
-	endpoint(j, "destination", &req->daddr, req->dport, NULL);
+	endpoint(j, "source", &req->saddr, req->sport, res->peer_trusted ? NULL : meta->pseudo,
+		 meta->source_text);
+	endpoint(j, "destination", &req->daddr, req->dport, NULL, NULL);
 
 	jsonw_member(j, "network");
 	if (req->saddr.family == 4)

@@ -11,6 +11,7 @@
 #include "peers.h"
 #include "pseudo.h"
 #include "request.h"
+#include "sink.h"
 #include "trust.h"
 
 struct audit_meta {
@@ -25,11 +26,22 @@ struct audit_meta {
 	const struct pseudo *pseudo; /* client addresses pseudonymised, or NULL */
 	bool keep_query;	     /* url.query written */
 	bool hide_user_agent;	     /* user_agent.original left out */
+	/* If not NULL: client.ip's and source.ip's text as written (PSEUDO_TEXT_MAX bytes each). */
+	char *client_text, *source_text;
 };
 
 /* Appends the event for @req and @res to @j, newline included. */
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
 		  const struct audit_meta *meta);
+
+/*
+ * What syslog's structured data carries next to the event, into @e (the
+ * line itself is the caller's): the addresses as audit_format() wrote them
+ * into @meta's client_text and source_text, the findings' names into @findings.
+ */
+void audit_summary(struct sink_event *e, const struct http_request *req,
+		   const struct resolution *res, const struct audit_meta *meta, char *findings,
+		   size_t findings_len);
 
 /* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */
 size_t audit_timestamp(const struct timespec *ts, char *buf);

@@ -342,24 +342,22 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 			return usage_error("--file-owner: %s", why);
 		break;
 	case OPT_ROTATE_SIZE:
-		if (parse_size(optarg, 4096, 1ULL << 40, &o->files.rotate_size, why, sizeof(why)))
+		if (parse_rotate_size(optarg, &o->files.rotate_size, why, sizeof(why)))
 			return usage_error("--rotate-size: %s", why);
 		break;
 	case OPT_ROTATE_DAILY:
 		o->files.rotate_daily = true;
 		break;
 	case OPT_RETAIN_DAYS:
-		if (parse_uint_range(optarg, 0, 36500, &o->files.retain_days, why, sizeof(why)))
+		if (parse_retain_days(optarg, &o->files.retain_days, why, sizeof(why)))
 			return usage_error("--retain-days: %s", why);
 		break;
 	case OPT_FSYNC:
-		if (!strcmp(optarg, "0"))
-			o->files.fsync_ms = 0;
-		else if (parse_seconds(optarg, &o->files.fsync_ms, 3600000, why, sizeof(why)))
+		if (parse_fsync_interval(optarg, &o->files.fsync_ms, why, sizeof(why)))
 			return usage_error("--fsync-interval: %s", why);
 		break;
 	case OPT_QUEUE:
-		if (parse_size(optarg, 65536, 1ULL << 32, &o->queue_bytes, why, sizeof(why)))
+		if (parse_queue_size(optarg, &o->queue_bytes, why, sizeof(why)))
 			return usage_error("--queue: %s", why);
 		break;
 	case OPT_PSEUDONYMIZE:
@@ -378,9 +376,8 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 		o->privacy.user_agent = false;
 		break;
 	case OPT_USER:
-		if (!optarg[0] || strlen(optarg) >= sizeof(o->user) || strpbrk(optarg, " /:"))
-			return usage_error("--user: '%s' is not a user name", optarg);
-		strcpy(o->user, optarg);
+		if (parse_account(optarg, o->user, sizeof(o->user), "user", why, sizeof(why)))
+			return usage_error("--user: %s", why);
 		break;
 	case OPT_ATTACH:
 		if (parse_attach(optarg, &o->attach, why, sizeof(why)))

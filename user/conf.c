@@ -203,11 +203,9 @@ static int files_member(struct loader *l, const config_setting_t *s)
 		else
 			snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
 		if (name[0] == 'r')
-			err = parse_uint_range(text, 0, 36500, &f->retain_days, why, sizeof(why));
-		else if (!strcmp(text, "0"))
-			f->fsync_ms = 0;
+			err = parse_retain_days(text, &f->retain_days, why, sizeof(why));
 		else
-			err = parse_seconds(text, &f->fsync_ms, 3600000, why, sizeof(why));
+			err = parse_fsync_interval(text, &f->fsync_ms, why, sizeof(why));
 		return err ? bad(l, s, "%s", why) : 0;
 	}
 	if (!strcmp(name, "mode") || !strcmp(name, "owner") || !strcmp(name, "group") ||
@@ -217,11 +215,10 @@ static int files_member(struct loader *l, const config_setting_t *s)
 		if (name[0] == 'm')
 			err = parse_mode(v, &f->mode, why, sizeof(why));
 		else if (name[0] == 'r')
-			err = parse_size(v, 4096, 1ULL << 40, &f->rotate_size, why, sizeof(why));
-		else if (!v[0] || strlen(v) >= sizeof(f->owner) || strpbrk(v, " /:"))
-			return bad(l, s, "'%s' is not a user or group name", v);
+			err = parse_rotate_size(v, &f->rotate_size, why, sizeof(why));
 		else
-			strcpy(name[0] == 'o' ? f->owner : f->group, v);
+			err = parse_account(v, name[0] == 'o' ? f->owner : f->group,
+					    sizeof(f->owner), "user or group", why, sizeof(why));
 		return err ? bad(l, s, "%s", why) : 0;
 	}
 	return -ENOENT;
@@ -318,7 +315,7 @@ static int hops(struct loader *l, const config_setting_t *s, int *v)
 	return 0;
 }
 
-/* The trust settings shared by `trust` and each listener. 1: @s is not one of them. */
+/* The trust settings shared by `trust` and each listener. -ENOENT: @s is not one of them. */
 static int rule_member(struct loader *l, const config_setting_t *s, struct rule_opts *r)
 {
 	const char *name = config_setting_name(s);
@@ -352,28 +349,18 @@ static int rule_member(struct loader *l, const config_setting_t *s, struct rule_
 		r->set_hops = true;
 		return hops(l, s, &r->hops);
 	}
-	return 1;
+	return -ENOENT;
+}
+
+static int global_rule_member(struct loader *l, const config_setting_t *s)
+{
+	return rule_member(l, s, &l->o->global);
 }
 
 static int trust_group(struct loader *l, const config_setting_t *g)
 {
-	int n, err;
-
-	if (!config_setting_is_group(g))
-		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
-	n = config_setting_length(g);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-
-		err = rule_member(l, s, &l->o->global);
-		if (err == 1)
-			return bad(l, s,
-				   "unknown setting (proxies, external_proxies, headers, "
-				   "recursive, hops)");
-		if (err)
-			return err;
-	}
-	return 0;
+	return group_members(l, g, global_rule_member,
+			     "proxies, external_proxies, headers, recursive, hops");
 }
 
 static int listener(struct loader *l, const config_setting_t *g, struct rule_opts *r)
@@ -406,7 +393,7 @@ static int listener(struct loader *l, const config_setting_t *g, struct rule_opt
 			strcpy(r->iface, v);
 		} else {
 			err = rule_member(l, s, r);
-			if (err == 1)
+			if (err == -ENOENT)
 				return bad(l, s,
 					   "unknown setting (port, interface, proxies, "
 					   "external_proxies, headers, "
@@ -488,19 +475,17 @@ static int top_level(struct loader *l, const config_setting_t *s)
 
 		if (!v)
 			return -EINVAL;
-		return parse_size(v, 65536, 1ULL << 32, &o->queue_bytes, why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
+		return parse_queue_size(v, &o->queue_bytes, why, sizeof(why)) ? bad(l, s, "%s", why)
+									      : 0;
 	}
 	if (!strcmp(name, "user")) {
 		const char *v = string_of(l, s, "a user name");
 
 		if (!v)
 			return -EINVAL;
-		if (!v[0] || strlen(v) >= sizeof(o->user) || strpbrk(v, " /:"))
-			return bad(l, s, "'%s' is not a user name", v);
-		strcpy(o->user, v);
-		return 0;
+		return parse_account(v, o->user, sizeof(o->user), "user", why, sizeof(why))
+			       ? bad(l, s, "%s", why)
+			       : 0;
 	}
 	/* The names the audit-trail settings were specified with also work at the top. */
 	if (!strcmp(name, "pseudonymize") || !strcmp(name, "hmac_key") ||

@@ -48,7 +48,8 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct watcher watch;
 	bool watching;
-	struct attacher *attacher; /* privileged operations: here, or in the helper */
+	struct attacher *attacher;  /* privileged operations: here, or in the helper */
+	struct file_settings files; /* of event files, for whoever makes them */
 	struct sinks sinks;
 	struct pseudo pseudo;
 	struct jsonw json; /* the event being formatted */
@@ -59,7 +60,6 @@ struct daemon {
 	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
-	uint64_t events;	  /* formatted and handed to the outputs */
 	uint64_t format_failures; /* events that could not be formatted */
 	size_t unflushed;	  /* bytes queued since the outputs last wrote */
 	struct tracker *tracker;
@@ -83,43 +83,6 @@ static void flush_sinks(struct daemon *d)
 	d->unflushed = 0;
 }
 
-/* The findings' names, space-separated, for syslog's structured data. */
-static void findings_text(uint32_t findings, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (unsigned int f = 0; f < 32 && n < len; f++)
-		if (findings & (1U << f))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "",
-					      finding_name(f));
-}
-
-/* What syslog's structured data says about the event, next to the JSON. */
-static void summarize(struct daemon *d, const struct http_request *req,
-		      const struct audit_meta *meta, struct sink_event *e, char *client,
-		      char *source, char *findings, size_t findings_len)
-{
-	const struct pseudo *p = meta->pseudo;
-	struct str path = url_path(req->target);
-
-	pseudo_addr(p, &d->res.client, client);
-	pseudo_addr(d->res.peer_trusted ? NULL : p, &req->saddr, source);
-	findings_text(d->res.findings, findings, findings_len);
-	e->line = d->json.buf;
-	e->len = d->json.len;
-	e->when = meta->when;
-	e->client = client;
-	e->source = source;
-	e->dport = req->dport;
-	e->method = req->method.p;
-	e->method_len = req->method.len;
-	e->path = path.p;
-	e->path_len = path.len;
-	e->status = meta->status;
-	e->findings = findings;
-}
-
 /* A request with its response, or given up on: one event on every output. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
@@ -127,7 +90,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	const struct http_request *req = x->req;
 	struct audit_meta meta = { 0 };
 	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[512];
-	struct sink_event e;
+	struct sink_event e = { 0 };
 
 	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);
 	const struct watch_link *bridge = watch_bridge_of(&d->watch, link);
@@ -141,6 +104,10 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.pseudo = &d->pseudo;
 	meta.keep_query = d->opts->privacy.keep_query;
 	meta.hide_user_agent = !d->opts->privacy.user_agent;
+	if (d->sinks.structured) {
+		meta.client_text = client;
+		meta.source_text = source;
+	}
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
 	/* A rule for a bridge covers its ports. */
@@ -157,8 +124,11 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		d->format_failures++;
 		return;
 	}
-	d->events++;
-	summarize(d, req, &meta, &e, client, source, findings, sizeof(findings));
+	e.line = d->json.buf;
+	e.len = d->json.len;
+	/* Structured data only for syslog outputs: files and stdout take the line alone. */
+	if (d->sinks.structured)
+		audit_summary(&e, req, &d->res, &meta, findings, sizeof(findings));
 	sinks_put(&d->sinks, &e);
 	d->unflushed += e.len;
 	if (d->unflushed >= FLUSH_AT)
@@ -501,8 +471,8 @@ static int start_privileged(struct daemon *d, bool drop)
 		.flows = bpf_map__fd(d->skel->maps.flows),
 	};
 
-	d->attacher = drop ? privsep_start(&fds, d->opts->attach, d->opts)
-			   : attacher_local(&fds, d->opts->attach);
+	d->attacher = drop ? privsep_start(&fds, d->opts->attach, d->opts, &d->files)
+			   : attacher_local(&fds, d->opts->attach, &d->files);
 	if (!d->attacher) {
 		log_error("cannot start the privileged helper: %s", strerror(errno));
 		return -1;
@@ -510,18 +480,18 @@ static int start_privileged(struct daemon *d, bool drop)
 	return 0;
 }
 
-static int open_sinks(struct daemon *d)
+/* How event files are made and kept, whoever makes them. 0 or -1 after logging. */
+static int file_settings(struct daemon *d)
 {
 	const struct file_opts *f = &d->opts->files;
 	char err[256];
-	uid_t uid;
-	gid_t gid;
 
-	if (privsep_owner(f->owner, f->group, &uid, &gid, err, sizeof(err))) {
+	d->files = (struct file_settings){ .mode = f->mode, .retain_days = f->retain_days };
+	if (privsep_owner(f->owner, f->group, &d->files.uid, &d->files.gid, err, sizeof(err))) {
 		log_error("%s", err);
 		return -1;
 	}
-	return sinks_open(&d->sinks, d->opts, uid, gid, &d->attacher->files) ? -1 : 0;
+	return 0;
 }
 
 int daemon_run(const struct options *o)
@@ -564,7 +534,8 @@ int daemon_run(const struct options *o)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	if (load(&d) || start_privileged(&d, drop) || open_sinks(&d))
+	if (file_settings(&d) || load(&d) || start_privileged(&d, drop) ||
+	    sinks_open(&d.sinks, o, &d.attacher->files))
 		goto cleanup;
 	if (drop)
 		d.helper_pid = privsep_helper_pid(d.attacher);

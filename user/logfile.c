@@ -136,22 +136,27 @@ int logfile_sweep(const char *path, unsigned int days, time_t now)
 	return removed;
 }
 
-static int local_open(void *ctx, const char *path, unsigned int mode, uid_t uid, gid_t gid)
+static int local_open(void *ctx, const char *path)
 {
-	(void)ctx;
-	return logfile_open(path, mode, uid, gid);
+	const struct file_settings *set = ctx;
+
+	return logfile_open(path, set->mode, set->uid, set->gid);
 }
 
-static int local_rotate(void *ctx, const char *path, time_t now, char *to, size_t tolen)
+static int local_rotate(void *ctx, const char *path, char *to, size_t tolen)
 {
 	(void)ctx;
-	return logfile_rotate(path, now, to, tolen);
+	return logfile_rotate(path, time(NULL), to, tolen);
 }
 
-static int local_sweep(void *ctx, const char *path, unsigned int days, time_t now)
+static int local_sweep(void *ctx, const char *path)
 {
-	(void)ctx;
-	return logfile_sweep(path, days, now);
+	const struct file_settings *set = ctx;
+
+	return logfile_sweep(path, set->retain_days, time(NULL));
 }
 
-const struct file_ops file_ops_local = { local_open, local_rotate, local_sweep, NULL };
+struct file_ops file_ops_local(const struct file_settings *set)
+{
+	return (struct file_ops){ local_open, local_rotate, local_sweep, (void *)set };
+}

@@ -13,22 +13,26 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* How output files are made and kept: whoever does the operations holds these. */
+struct file_settings {
+	unsigned int mode;	  /* of new files, whatever the umask */
+	unsigned int retain_days; /* rotated files older than this are deleted; 0 keeps them */
+	uid_t uid;		  /* owner of new files, -1: unchanged */
+	gid_t gid;
+};
+
 struct file_ops {
-	/*
-	 * Opens @path for appending; when it does not exist, creates it with
-	 * @mode (whatever the umask) and owner @uid/@gid (-1: unchanged).
-	 * A descriptor, or -errno.
-	 */
-	int (*open)(void *ctx, const char *path, unsigned int mode, uid_t uid, gid_t gid);
-	/* Renames @path to its rotated name for @now, never over another file: 0 or -errno. */
-	int (*rotate)(void *ctx, const char *path, time_t now, char *to, size_t tolen);
-	/* Deletes rotated files of @path last written more than @days before @now: how many. */
-	int (*sweep)(void *ctx, const char *path, unsigned int days, time_t now);
+	/* Opens @path for appending, creating it as the settings say: a descriptor, or -errno. */
+	int (*open)(void *ctx, const char *path);
+	/* Renames @path to its rotated name for now, never over another file: 0 or -errno. */
+	int (*rotate)(void *ctx, const char *path, char *to, size_t tolen);
+	/* Deletes rotated files of @path older than the retention: how many. */
+	int (*sweep)(void *ctx, const char *path);
 	void *ctx;
 };
 
-/* The operations done here, with this process's permissions. */
-extern const struct file_ops file_ops_local;
+/* The operations done here, with this process's permissions and @set (which must outlive them). */
+struct file_ops file_ops_local(const struct file_settings *set);
 
 int logfile_open(const char *path, unsigned int mode, uid_t uid, gid_t gid);
 int logfile_rotate(const char *path, time_t now, char *to, size_t tolen);

@@ -401,6 +401,39 @@ int parse_owner(const char *s, char *owner, size_t olen, char *group, size_t gle
 	return 0;
 }
 
+int parse_rotate_size(const char *s, uint64_t *v, char *why, size_t whylen)
+{
+	return parse_size(s, 4096, 1ULL << 40, v, why, whylen);
+}
+
+int parse_queue_size(const char *s, uint64_t *v, char *why, size_t whylen)
+{
+	return parse_size(s, 65536, 1ULL << 32, v, why, whylen);
+}
+
+int parse_retain_days(const char *s, unsigned int *days, char *why, size_t whylen)
+{
+	return parse_uint_range(s, 0, 36500, days, why, whylen);
+}
+
+int parse_fsync_interval(const char *s, unsigned int *ms, char *why, size_t whylen)
+{
+	if (!strcmp(s, "0")) {
+		*ms = 0;
+		return 0;
+	}
+	return parse_seconds(s, ms, 3600000, why, whylen);
+}
+
+int parse_account(const char *s, char *out, size_t outlen, const char *what, char *why,
+		  size_t whylen)
+{
+	if (!s[0] || strlen(s) >= outlen || strpbrk(s, " /:"))
+		return fail(why, whylen, -EINVAL, "'%s' is not a %s name", s, what);
+	strcpy(out, s);
+	return 0;
+}
+
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen)
 {
 	if (!s[0] || strlen(s) >= outlen ||

@@ -164,6 +164,15 @@ int parse_owner(const char *s, char *owner, size_t olen, char *group, size_t gle
 		size_t whylen);
 /* A facility's name. */
 const char *facility_name(int facility);
+/* The settings that flags and the configuration file share, with their bounds. */
+int parse_rotate_size(const char *s, uint64_t *v, char *why, size_t whylen);
+int parse_queue_size(const char *s, uint64_t *v, char *why, size_t whylen);
+int parse_retain_days(const char *s, unsigned int *days, char *why, size_t whylen);
+/* Seconds between fdatasyncs; "0": at rotation and exit only. */
+int parse_fsync_interval(const char *s, unsigned int *ms, char *why, size_t whylen);
+/* A user or group name (or number) into @out; @what says which in the error. */
+int parse_account(const char *s, char *out, size_t outlen, const char *what, char *why,
+		  size_t whylen);
 
 /* A network namespace: an `ip netns` name or an absolute path, into @out. */
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen);

@@ -157,11 +157,9 @@ static bool is_output(const struct options *o, const char *path)
  * owner, mode, time and retention are the helper's own, so that a daemon
  * that is not to be trusted any more cannot widen what it may do to files.
  */
-static int file_op(const struct options *o, struct request *rq, struct reply *rp)
+static int file_op(const struct options *o, const struct file_ops *files, struct request *rq,
+		   struct reply *rp)
 {
-	char err[256];
-	uid_t uid;
-	gid_t gid;
 	int fd;
 
 	rq->path[sizeof(rq->path) - 1] = '\0';
@@ -171,18 +169,14 @@ static int file_op(const struct options *o, struct request *rq, struct reply *rp
 	}
 	switch (rq->op) {
 	case OP_OPEN:
-		rp->err =
-			privsep_owner(o->files.owner, o->files.group, &uid, &gid, err, sizeof(err));
-		if (rp->err)
-			return -1;
-		fd = logfile_open(rq->path, o->files.mode, uid, gid);
+		fd = files->open(files->ctx, rq->path);
 		rp->err = fd < 0 ? fd : 0;
 		return fd < 0 ? -1 : fd;
 	case OP_ROTATE:
-		rp->err = logfile_rotate(rq->path, time(NULL), rp->to, sizeof(rp->to));
+		rp->err = files->rotate(files->ctx, rq->path, rp->to, sizeof(rp->to));
 		return -1;
 	default:
-		rp->err = logfile_sweep(rq->path, o->files.retain_days, time(NULL));
+		rp->err = files->sweep(files->ctx, rq->path);
 		return -1;
 	}
 }
@@ -245,9 +239,9 @@ static void helper_shed_capabilities(void)
 }
 
 static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mode mode,
-			const struct options *o)
+			const struct options *o, const struct file_settings *files)
 {
-	struct attacher *local = attacher_local(fds, mode);
+	struct attacher *local = attacher_local(fds, mode, files);
 	struct request rq;
 	sigset_t all;
 	int null;
@@ -285,7 +279,7 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 		} else if (rq.op == OP_COUNTERS) {
 			rp.err = local->counters(local, rp.counters, &rp.flows_live);
 		} else if (rq.op >= OP_OPEN && rq.op <= OP_SWEEP) {
-			fd = file_op(o, &rq, &rp);
+			fd = file_op(o, &local->files, &rq, &rp);
 		} else if (rq.op == OP_STATS) {
 			/* Only the file the options name. */
 			rp.err = o->stats[0] && rq.len <= sizeof(rq.data)
@@ -394,16 +388,13 @@ static int remote_counters(struct attacher *a, uint64_t out[XFFW_CNT__MAX], long
 	return rp.err;
 }
 
-static int remote_open(void *ctx, const char *path, unsigned int mode, uid_t uid, gid_t gid)
+/* The file operations ask the helper, which applies its own settings. */
+static int remote_open(void *ctx, const char *path)
 {
 	struct request rq = { .op = OP_OPEN };
 	struct reply rp = { 0 };
 	int fd, err;
 
-	/* The helper's own settings apply. */
-	(void)mode;
-	(void)uid;
-	(void)gid;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	err = ask_fd(ctx, &rq, &rp, &fd);
 	if (err)
@@ -413,13 +404,12 @@ static int remote_open(void *ctx, const char *path, unsigned int mode, uid_t uid
 	return fd >= 0 ? fd : -EBADF;
 }
 
-static int remote_rotate(void *ctx, const char *path, time_t now, char *to, size_t tolen)
+static int remote_rotate(void *ctx, const char *path, char *to, size_t tolen)
 {
 	struct request rq = { .op = OP_ROTATE };
 	struct reply rp = { 0 };
 	int err;
 
-	(void)now;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	err = ask(ctx, &rq, &rp);
 	if (err)
@@ -428,13 +418,11 @@ static int remote_rotate(void *ctx, const char *path, time_t now, char *to, size
 	return rp.err;
 }
 
-static int remote_sweep(void *ctx, const char *path, unsigned int days, time_t now)
+static int remote_sweep(void *ctx, const char *path)
 {
 	struct request rq = { .op = OP_SWEEP };
 	struct reply rp = { 0 };
 
-	(void)days;
-	(void)now;
 	snprintf(rq.path, sizeof(rq.path), "%s", path);
 	return ask(ctx, &rq, &rp) ? 0 : rp.err;
 }
@@ -476,7 +464,7 @@ pid_t privsep_helper_pid(const struct attacher *a)
 }
 
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,
-			       const struct options *o)
+			       const struct options *o, const struct file_settings *files)
 {
 	struct remote *r = calloc(1, sizeof(*r));
 	int sv[2];
@@ -496,7 +484,7 @@ struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode 
 	}
 	if (r->helper == 0) {
 		close(sv[0]);
-		helper_main(sv[1], fds, mode, o);
+		helper_main(sv[1], fds, mode, o, files);
 	}
 	close(sv[1]);
 	r->sock = sv[0];

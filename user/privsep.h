@@ -31,10 +31,10 @@ int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, 
 /*
  * Forks the helper with @fds; returns an attacher that asks it, or NULL
  * (errno set). The helper opens, rotates and deletes only the output files
- * that @o names. The caller should drop its privileges next.
+ * that @o names, as @files says. The caller should drop its privileges next.
  */
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,
-			       const struct options *o);
+			       const struct options *o, const struct file_settings *files);
 
 /* The helper's pid (of an attacher privsep_start() returned). */
 pid_t privsep_helper_pid(const struct attacher *a);

@@ -57,8 +57,6 @@ struct sink {
 	int facility;
 	const struct file_opts *files;
 	const struct file_ops *ops;
-	uid_t uid;
-	gid_t gid;
 	int fd;
 	bool connecting; /* TCP: connect() in progress */
 	int saved_flags; /* standard output's flags, restored at close */
@@ -218,7 +216,7 @@ static int open_file(struct sink *s)
 
 	if (mono_s() < s->next_open)
 		return -EAGAIN;
-	fd = s->ops->open(s->ops->ctx, s->path, s->files->mode, s->uid, s->gid);
+	fd = s->ops->open(s->ops->ctx, s->path);
 	if (fd < 0) {
 		s->next_open = mono_s() + REOPEN_RETRY_S;
 		return fd;
@@ -253,11 +251,11 @@ static long day_of(time_t t)
 	return (long)(t / 86400);
 }
 
-/* Deletes this output's rotated files older than retain_days; @now is the wall clock. */
-static void sweep(struct sink *s, time_t now)
+/* Deletes this output's rotated files older than retain_days. */
+static void sweep(struct sink *s)
 {
 	if (s->files->retain_days) {
-		int n = s->ops->sweep(s->ops->ctx, s->path, s->files->retain_days, now);
+		int n = s->ops->sweep(s->ops->ctx, s->path);
 
 		if (n > 0)
 			log_info("output %s: deleted %d rotated file%s older than %u days", s->name,
@@ -277,7 +275,7 @@ static void rotate(struct sink *s, time_t now)
 		fdatasync(s->fd);
 		s->dirty = false;
 	}
-	err = s->ops->rotate(s->ops->ctx, s->path, now, to, sizeof(to));
+	err = s->ops->rotate(s->ops->ctx, s->path, to, sizeof(to));
 	if (err == -ENOENT) {
 		/* The file was deleted or moved away without a SIGHUP: start it again. */
 		warned(s, -err, "nothing to rotate, creating the file again");
@@ -298,7 +296,7 @@ static void rotate(struct sink *s, time_t now)
 		s->reopen = true;
 	}
 	s->day = day_of(now);
-	sweep(s, now);
+	sweep(s);
 }
 
 /* ---- connections ---- */
@@ -588,7 +586,7 @@ static void flush_one(struct sink *s, const struct timespec *now)
 		if (s->fd < 0)
 			return;
 		if (mono_s() >= s->next_sweep)
-			sweep(s, now->tv_sec);
+			sweep(s);
 		if (!s->partial && !s->reopen && s->head < s->len &&
 		    ((s->files->rotate_size && s->file_size >= s->files->rotate_size) ||
 		     (s->files->rotate_daily && day_of(now->tv_sec) != s->day)))
@@ -646,8 +644,6 @@ static struct sink *sink_new(enum sink_kind kind, const char *target, const stru
 	s->max = o->queue_bytes;
 	s->facility = o->syslog_facility;
 	s->files = &o->files;
-	s->uid = (uid_t)-1;
-	s->gid = (gid_t)-1;
 	switch (kind) {
 	case SINK_STDOUT:
 		snprintf(s->name, sizeof(s->name), "standard output");
@@ -677,8 +673,7 @@ static struct sink *sink_new(enum sink_kind kind, const char *target, const stru
 	return s;
 }
 
-int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
-	       const struct file_ops *ops)
+int sinks_open(struct sinks *all, const struct options *o, const struct file_ops *ops)
 {
 	size_t n = o->noutputs + o->nsyslogs;
 	int err;
@@ -706,8 +701,6 @@ int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
 				fcntl(s->fd, F_SETFL, s->saved_flags | O_NONBLOCK);
 			continue;
 		}
-		s->uid = uid;
-		s->gid = gid;
 		s->ops = ops;
 		err = open_file(s);
 		if (err) {
@@ -726,6 +719,7 @@ int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
 		if (!s)
 			goto fail;
 		all->s[all->n++] = s;
+		all->structured = true;
 	}
 	return 0;
 fail:
@@ -814,15 +808,6 @@ void sinks_reopen(struct sinks *all)
 			s->next_open = 0;
 		}
 	}
-}
-
-size_t sinks_backlog(const struct sinks *all)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < all->n; i++)
-		n += all->s[i]->len - all->s[i]->head;
-	return n;
 }
 
 bool sinks_broken(const struct sinks *all)

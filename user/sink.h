@@ -56,17 +56,16 @@ struct sink;
 struct sinks {
 	struct sink **s;
 	size_t n;
-	char *frame; /* a syslog message over TCP, which may be as long as the event */
+	bool structured; /* some outputs are syslog: events need their structured data */
+	char *frame;	 /* a syslog message over TCP, which may be as long as the event */
 	size_t frame_cap;
 };
 
 /*
- * Opens every output of @o: files now, through @ops (kept for reopening and
- * rotating), owned by @uid/@gid when those are not -1; connections when first
- * written. Returns 0 or a negative errno after logging; nothing is open then.
+ * Opens every output of @o: files now, through @ops (kept for reopening,
+ * rotating and deleting old files); connections when first written. Returns 0 or a negative errno after logging; nothing is open then.
  */
-int sinks_open(struct sinks *all, const struct options *o, uid_t uid, gid_t gid,
-	       const struct file_ops *ops);
+int sinks_open(struct sinks *all, const struct options *o, const struct file_ops *ops);
 
 /* Queues one event on every output. */
 void sinks_put(struct sinks *all, const struct sink_event *e);
@@ -76,9 +75,6 @@ void sinks_flush(struct sinks *all, const struct timespec *now);
 
 /* Reopens the files (after an external rotation): SIGHUP. */
 void sinks_reopen(struct sinks *all);
-
-/* Bytes waiting, all outputs: for the caller to flush early. */
-size_t sinks_backlog(const struct sinks *all);
 
 /*
  * Writes everything queued, waiting at most @deadline_ms for slow outputs;

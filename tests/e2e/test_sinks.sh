@@ -10,7 +10,7 @@
 #     string reaches any output; the file is 0640 root:adm;
 #  2. logrotate's way (rename, SIGHUP) five times and size rotation, under a
 #     bounded load: every request is in exactly one file, no line is cut;
-#     then the real logrotate with deploy/logrotate/xffwatch, three times;
+#     then the real logrotate with deploy/logrotate/xffwatch.conf, three times;
 #  3. a disk that fills: the daemon keeps running, counts what it drops, and
 #     writes again once there is room; a file size limit is an error, not a
 #     signal that kills;
@@ -149,7 +149,7 @@ e2e_log "$total events in $(ls "$E2E_TMP"/rot | wc -l) files after 5 renames and
 # ---- 2b. the shipped logrotate stanza, run by the real logrotate, under load ----
 mkdir -p "$E2E_TMP/lr"
 ev="$E2E_TMP/lr/audit.json"
-sed "s|^/var/log/xffwatch/|$E2E_TMP/lr/|" "$E2E_ROOT/deploy/logrotate/xffwatch" >"$E2E_TMP/logrotate.conf"
+sed "s|^/var/log/xffwatch/|$E2E_TMP/lr/|" "$E2E_ROOT/deploy/logrotate/xffwatch.conf" >"$E2E_TMP/logrotate.conf"
 grep -q "^$E2E_TMP/lr/\*.json {" "$E2E_TMP/logrotate.conf" || e2e_fail "the stanza's path was not found"
 e2e_xffwatch "$srv" "$ev" --port 5000
 # Batches of 100 requests until the rotations are done (at most 200 batches).

@@ -51,6 +51,20 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+/* File operations in this process, with the options' mode and retention as they are now. */
+static const struct file_ops *files_here(void)
+{
+	static struct file_settings set;
+	static struct file_ops ops;
+
+	set = (struct file_settings){ .mode = opts.files.mode,
+				      .retain_days = opts.files.retain_days,
+				      .uid = (uid_t)-1,
+				      .gid = (gid_t)-1 };
+	ops = file_ops_local(&set);
+	return &ops;
+}
+
 static void path_of(char *out, size_t len, const char *name)
 {
 	snprintf(out, len, "%s/%s", dir, name);
@@ -239,7 +253,7 @@ static void test_file_mode_and_size_rotation(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.files.rotate_size = 1000;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	umask(old);
 	/* 0640 whatever the umask. */
 	assert_int_equal(stat(p, &sb), 0);
@@ -283,7 +297,7 @@ static void test_reopen(void **state)
 	path_of(moved, sizeof(moved), "h.json.1");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	for (int i = 0; i < 10; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -337,7 +351,7 @@ static void test_reopen_failure_keeps_writing(void **state)
 	snprintf(moved, sizeof(moved), "%s/r.json", d2);
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	put_range(&s, 0, 10);
 	flush_now(&s);
 	/* The directory goes away (with the open file in it): reopening cannot work. */
@@ -370,7 +384,7 @@ static void test_full_queue_drops(void **state)
 	strcpy(opts.outputs[0], "/dev/full");
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	for (int i = 0; i < 100; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -399,7 +413,7 @@ static void test_batch_larger_than_queue(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	for (int i = 0; i < 1000; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -429,7 +443,7 @@ static void test_short_write_keeps_lines_whole(void **state)
 	path_of(p, sizeof(p), "short.json");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
 	lim = old;
 	lim.rlim_cur = 1000; /* writes past 1000 bytes are cut short, then fail */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
@@ -475,7 +489,7 @@ static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_l
 		 type == SOCK_STREAM ? "tcp" : "udp", ntohs(a.sin_port));
 	opts.nsyslogs = 1;
 	opts.noutputs = 0;
-	assert_int_equal(sinks_open(s, &opts, (uid_t)-1, (gid_t)-1, &file_ops_local), 0);
+	assert_int_equal(sinks_open(s, &opts, files_here()), 0);
 	memset(big, 'x', big_len);
 	memcpy(big, "{\"pad\":\"", 8);
 	memcpy(big + big_len - 3, "\"}\n", 3);
