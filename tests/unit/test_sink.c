@@ -336,6 +336,57 @@ static void put_range(struct sinks *s, int first, int last)
 	}
 }
 
+/* Daily rotation: a file last written on an earlier (UTC) day is rotated before today's events. */
+static void test_daily_rotation(void **state)
+{
+	time_t yesterday = time(NULL) - 86400;
+	struct timeval tv[2] = { { yesterday, 0 }, { yesterday, 0 } };
+	char p[128], rotated[160];
+	struct sink_stats st;
+	struct sinks s;
+	FILE *f;
+
+	(void)state;
+	path_of(p, sizeof(p), "daily.json");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("{\"old\":1}\n", f);
+	fclose(f);
+	assert_int_equal(utimes(p, tv), 0);
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	opts.files.rotate_daily = true;
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	put_range(&s, 0, 5);
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.rotations, 1);
+	/* A second flush the same day does not rotate again. */
+	put_range(&s, 5, 10);
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.rotations, 1);
+	sinks_close(&s, 1000);
+	opts.files.rotate_daily = false;
+	assert_int_equal(count_lines(p), 10);
+	/* Yesterday's line is in the rotated file, named after today's rotation time. */
+	rotated_name(rotated, sizeof(rotated), p, time(NULL));
+	rotated[strlen(rotated) - 6] =
+		'\0'; /* the date and hour suffice: HHMMSS may have moved on */
+	{
+		char cmd[320], got[320];
+		FILE *ls;
+
+		snprintf(cmd, sizeof(cmd), "ls %s.* 2>/dev/null", p);
+		ls = popen(cmd, "r");
+		assert_non_null(fgets(got, sizeof(got), ls));
+		pclose(ls);
+		got[strcspn(got, "\n")] = '\0';
+		assert_int_equal(strncmp(got, rotated, strlen(rotated)), 0);
+		assert_int_equal(count_lines(got), 1);
+	}
+}
+
 /* A reopening that fails keeps the file already open; it is tried again later. */
 static void test_reopen_failure_keeps_writing(void **state)
 {
@@ -610,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_file_mode_and_size_rotation),
 		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_daily_rotation),
 		cmocka_unit_test(test_reopen_failure_keeps_writing),
 		cmocka_unit_test(test_full_queue_drops),
 		cmocka_unit_test(test_batch_larger_than_queue),
