@@ -604,6 +604,7 @@ cleanup:
 	xffwatch_bpf__destroy(d.skel);
 	tracker_free(d.tracker);
 	jsonw_free(&d.json);
+	resolution_free(&d.res);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	if (d.sigfd >= 0)

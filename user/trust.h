@@ -75,6 +75,9 @@ struct trust_trace {
 
 bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a);
 
+/* Releases what resolutions grew to hold long chains; @res may be reused after. */
+void resolution_free(struct resolution *res);
+
 /*
  * Decides the client of @req under @rule. Never fails: the TCP peer is the
  * fallback. With @trace, appends one line per step to it.
