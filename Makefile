@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the observer (root)
 #   make test       install what is missing, build, run every test (root)
 #   make check      formatter and static analysers
+#   make san        build/san/xffwatch with ASan and UBSan (the hostile end-to-end test)
 #   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
@@ -88,6 +89,14 @@ $(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
 $(OUT)/san/%.o: user/%.c | $(SKELS) $(OUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
+
+# The daemon itself with ASan and UBSan, for the hostile end-to-end test.
+.PHONY: san
+san: $(OUT)/san/xffwatch
+
+$(OUT)/san/xffwatch: $(SAN_OBJS) $(OUT)/san/main.o
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -174,7 +183,7 @@ test-unit: $(UNIT_BINS)
 test-bpf: $(BPFTEST_BIN)
 	$(Q)$(BPFTEST_BIN)
 
-test-e2e: $(OUT)/xffwatch $(TOOL_BINS)
+test-e2e: $(OUT)/xffwatch $(OUT)/san/xffwatch $(TOOL_BINS)
 	$(Q)tests/e2e/run.sh
 
 check:
