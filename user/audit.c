@@ -226,17 +226,24 @@ static void url(struct jsonw *j, const struct http_request *req, bool keep_query
 
 static void trust(struct jsonw *j, const struct resolution *res, const struct pseudo *p)
 {
+	/* The rightmost hops only: the walk starts there, and the raw values are echoed whole. */
+	size_t from = res->chain.n > CHAIN_EVENT_MAX ? res->chain.n - CHAIN_EVENT_MAX : 0;
+
 	jsonw_object_begin(j, "trust");
 	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	jsonw_array_begin(j, "chain");
-	for (size_t i = 0; i < res->chain.n; i++)
+	for (size_t i = from; i < res->chain.n; i++)
 		hop_text(j, NULL, &res->chain, i, p);
 	jsonw_array_end(j);
+	if (from) {
+		jsonw_bool(j, "chain_shortened", true);
+		jsonw_uint(j, "chain_length", res->chain.n);
+	}
 	if (res->chain.id == XFFW_F_FORWARDED && res->chain.n) {
 		/* The other parameters of each Forwarded element, in the same order. */
 		jsonw_array_begin(j, "elements");
-		for (size_t i = 0; i < res->chain.n; i++) {
+		for (size_t i = from; i < res->chain.n; i++) {
 			const struct hop *h = &res->chain.hop[i];
 
 			jsonw_object_begin(j, NULL);

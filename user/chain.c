@@ -6,14 +6,20 @@
 
 #include "chain.h"
 
+#include <stdlib.h>
+
 /*
- * Appends a hop, keeping the rightmost CHAIN_MAX: hop[] is used as a ring
- * while collecting (c->n counts all pushed) and put in order at the end.
+ * Appends a hop. The storage was sized by chain_bounds, so it cannot be full;
+ * should the bound ever be wrong, the hop is refused and the chain marked
+ * failed (reported as truncated) rather than written out of bounds.
  */
 static void push(struct chain *c, const struct hop *h)
 {
-	c->hop[c->n % CHAIN_MAX] = *h;
-	c->n++;
+	if (c->n >= c->hop_cap) {
+		c->failed = true;
+		return;
+	}
+	c->hop[c->n++] = *h;
 }
 
 static void push_text(struct chain *c, const char *p, size_t len)
@@ -23,25 +29,14 @@ static void push_text(struct chain *c, const char *p, size_t len)
 	push(c, &h);
 }
 
-static void linearize(struct chain *c)
-{
-	struct hop tmp[CHAIN_MAX];
-	size_t start;
-
-	if (c->n <= CHAIN_MAX)
-		return;
-	start = c->n % CHAIN_MAX;
-	for (size_t i = 0; i < CHAIN_MAX; i++)
-		tmp[i] = c->hop[(start + i) % CHAIN_MAX];
-	memcpy(c->hop, tmp, sizeof(tmp));
-	c->n = CHAIN_MAX;
-	c->cut_left = true;
-}
-
-/* Room for @n more bytes of text; never short (text[] holds two records). */
+/* Room for @n more bytes of text: sized by chain_bounds, NULL (and failed) past it. */
 static char *text_room(struct chain *c, size_t n)
 {
-	return c->text_used + n <= sizeof(c->text) ? c->text + c->text_used : NULL;
+	if (c->text_used + n > c->text_cap) {
+		c->failed = true;
+		return NULL;
+	}
+	return c->text + c->text_used;
 }
 
 static bool is_ows(char ch)
@@ -141,6 +136,25 @@ static void proxyfix_item(struct chain *c, char *p, size_t len)
 	push_text(c, p, len);
 }
 
+/* One more byte of the part being read, which lives at the end of the chain's text. */
+static bool part_put(struct chain *c, size_t *len, char ch)
+{
+	if (c->text_used + *len >= c->text_cap) {
+		c->failed = true; /* cannot happen: chain_bounds counts every byte */
+		return false;
+	}
+	c->text[c->text_used + (*len)++] = ch;
+	return true;
+}
+
+/* The part read so far is an item: strip, unquote, push; the next part starts after it. */
+static void part_end(struct chain *c, size_t *len)
+{
+	proxyfix_item(c, c->text + c->text_used, *len);
+	c->text_used += *len;
+	*len = 0;
+}
+
 /*
  * urllib.request.parse_http_list over the lines as gunicorn joins them
  * ("line1,line2": values left-stripped, a bare comma between), written into
@@ -150,10 +164,9 @@ static void proxyfix_split(struct chain *c, const struct http_request *req, unsi
 			   size_t first, const char *from)
 {
 	bool quote = false, escape = false, any = false;
-	char *part = text_room(c, 0);
 	size_t len = 0;
 
-	for (size_t i = first; i < req->nfields; i++) {
+	for (size_t i = first; i < req->nfields && !c->failed; i++) {
 		const struct req_field *f = &req->fields[i];
 		const char *p = f->value.p, *end = p + f->value.len;
 
@@ -162,13 +175,11 @@ static void proxyfix_split(struct chain *c, const struct http_request *req, unsi
 		if (any) {
 			/* The comma gunicorn puts between two lines. */
 			if (quote || escape) {
-				part[len++] = ',';
+				if (!part_put(c, &len, ','))
+					return;
 				escape = false;
 			} else {
-				proxyfix_item(c, part, len);
-				c->text_used += len;
-				part = text_room(c, 0);
-				len = 0;
+				part_end(c, &len);
 			}
 		}
 		any = true;
@@ -189,22 +200,18 @@ static void proxyfix_split(struct chain *c, const struct http_request *req, unsi
 				if (ch == '"')
 					quote = false;
 			} else if (ch == ',') {
-				proxyfix_item(c, part, len);
-				c->text_used += len;
-				part = text_room(c, 0);
-				len = 0;
+				part_end(c, &len);
 				continue;
 			} else if (ch == '"') {
 				quote = true;
 			}
-			part[len++] = ch;
+			if (!part_put(c, &len, ch))
+				return;
 		}
 	}
 	/* The last part counts only if it is not empty before stripping. */
-	if (len) {
-		proxyfix_item(c, part, len);
-		c->text_used += len;
-	}
+	if (len)
+		part_end(c, &len);
 }
 
 /* --- Forwarded (RFC 7239) --- */
@@ -277,37 +284,66 @@ static int pair_value(struct chain *c, struct str v, struct str *out)
 	return 0;
 }
 
-static void forwarded_pair(struct chain *c, struct str pair, struct hop *h, int *fors)
+enum { PARAM_FOR = 1 << 0, PARAM_BY = 1 << 1, PARAM_HOST = 1 << 2, PARAM_PROTO = 1 << 3 };
+
+/* The registered parameter @name is (PARAM_*), or 0 for an extension. */
+static unsigned int param_of(struct str name)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		unsigned int bit;
+	} params[] = {
+		{ "for", 3, PARAM_FOR },
+		{ "by", 2, PARAM_BY },
+		{ "host", 4, PARAM_HOST },
+		{ "proto", 5, PARAM_PROTO },
+	};
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (name.len == params[i].len && !strncasecmp(name.p, params[i].name, name.len))
+			return params[i].bit;
+	return 0;
+}
+
+/*
+ * One name=value pair into @h. A registered parameter seen twice in one
+ * element makes it bad (RFC 7239 §4: "MUST NOT occur more than once");
+ * extension parameters are not checked, which would need a list of names.
+ */
+static void forwarded_pair(struct chain *c, struct str pair, struct hop *h, unsigned int *seen)
 {
 	const char *eq = memchr(pair.p, '=', pair.len);
-	struct str name, value;
+	struct str value;
+	unsigned int param;
 
 	if (!eq || eq == pair.p) {
 		h->flags |= HOP_F_BAD;
 		return;
 	}
-	name = trim(pair.p, eq);
+	param = param_of(trim(pair.p, eq));
 	if (pair_value(c, trim(eq + 1, pair.p + pair.len), &value)) {
 		h->flags |= HOP_F_BAD;
 		return;
 	}
-	if (name.len == 3 && !strncasecmp(name.p, "for", 3)) {
-		(*fors)++;
+	if (*seen & param)
+		h->flags |= HOP_F_BAD;
+	*seen |= param;
+	if (param == PARAM_FOR && !h->text.p)
 		h->text = value;
-	} else if (name.len == 2 && !strncasecmp(name.p, "by", 2)) {
+	else if (param == PARAM_BY && !h->by.p)
 		h->by = value;
-	} else if (name.len == 4 && !strncasecmp(name.p, "host", 4)) {
+	else if (param == PARAM_HOST && !h->host.p)
 		h->host = value;
-	} else if (name.len == 5 && !strncasecmp(name.p, "proto", 5)) {
+	else if (param == PARAM_PROTO && !h->proto.p)
 		h->proto = value;
-	}
 }
 
 static void forwarded_element(struct chain *c, const char *p, const char *end, bool quotes)
 {
 	struct str elem = trim(p, end);
 	struct hop h = { 0 };
-	int fors = 0;
+	unsigned int seen = 0;
 
 	if (!elem.len)
 		return; /* an empty list element (",,"), allowed by the list syntax */
@@ -317,15 +353,14 @@ static void forwarded_element(struct chain *c, const char *p, const char *end, b
 		struct str pair = trim(p, pe);
 
 		if (pair.len)
-			forwarded_pair(c, pair, &h, &fors);
+			forwarded_pair(c, pair, &h, &seen);
 		p = pe;
 		if (p == end)
 			break;
 	}
-	if (fors != 1) {
+	if (!(seen & PARAM_FOR)) {
 		h.flags |= HOP_F_BAD;
-		if (!fors)
-			h.text = elem;
+		h.text = elem;
 	}
 	push(c, &h);
 }
@@ -358,16 +393,74 @@ static bool is_comma(char ch)
 	return ch == ',';
 }
 
+void chain_bounds(const struct http_request *req, unsigned int id, size_t *hops, size_t *text)
+{
+	size_t bytes = 0, lines = 0;
+
+	for (size_t i = 0; i < req->nfields; i++) {
+		if (req->fields[i].id == id) {
+			bytes += req->fields[i].value.len;
+			lines++;
+		}
+	}
+	/*
+	 * Hops: each takes a byte of its own or is an empty line's (nginx) or the
+	 * empty item before a comma gunicorn adds between lines (ProxyFix).
+	 * Text: at most every byte, and gunicorn's commas between lines.
+	 */
+	*hops = bytes + lines;
+	*text = bytes + lines;
+}
+
+/* Storage for @hops hops and @text bytes (at least one of each): 0 or -ENOMEM. */
+static int reserve(struct chain *c, size_t hops, size_t text)
+{
+	hops = hops ? hops : 1;
+	text = text ? text : 1;
+	if (hops > c->hop_cap) {
+		struct hop *h = realloc(c->hop, hops * sizeof(*h));
+
+		if (!h)
+			return -ENOMEM;
+		c->hop = h;
+		c->hop_cap = hops;
+	}
+	if (text > c->text_cap) {
+		char *t = realloc(c->text, text);
+
+		if (!t)
+			return -ENOMEM;
+		c->text = t;
+		c->text_cap = text;
+	}
+	return 0;
+}
+
+void chain_free(struct chain *c)
+{
+	free(c->hop);
+	free(c->text);
+	c->hop = NULL;
+	c->text = NULL;
+	c->n = c->hop_cap = c->text_used = c->text_cap = 0;
+}
+
 void chain_build(struct chain *c, const struct http_request *req, unsigned int id,
 		 enum chain_split split)
 {
-	size_t first = 0;
+	size_t first = 0, max_hops, max_text;
 	const char *from = NULL;
 
 	c->id = id;
 	c->n = 0;
 	c->cut_left = false;
+	c->failed = false;
 	c->text_used = 0;
+	chain_bounds(req, id, &max_hops, &max_text);
+	if (reserve(c, max_hops, max_text)) {
+		c->failed = true;
+		return;
+	}
 	for (size_t i = 0; i < req->nfields; i++) {
 		const struct req_field *f = &req->fields[i];
 		const char *p = f->value.p, *end = p + f->value.len;
@@ -398,7 +491,8 @@ void chain_build(struct chain *c, const struct http_request *req, unsigned int i
 	}
 	if (id != XFFW_F_FORWARDED && split == SPLIT_PROXYFIX)
 		proxyfix_split(c, req, id, first, from);
-	linearize(c);
+	if (c->failed)
+		c->n = 0; /* never a partial chain: the walk would start from a wrong hop */
 }
 
 int forwarded_node_address(struct str t, struct ip_addr *out)

@@ -8,8 +8,12 @@
 
 #include "request.h"
 
-/* Hops kept per chain: the rightmost ones, since the trust walk starts there. */
-#define CHAIN_MAX 64
+/*
+ * Hops an event's chain field shows: the rightmost ones (the trust walk itself
+ * always covers every hop). Also the largest --hops.
+ */
+#define CHAIN_EVENT_MAX 64
+#define CHAIN_MAX	CHAIN_EVENT_MAX
 
 /* How a list header is split into hops: the anchor whose rules are followed. */
 enum chain_split {
@@ -41,16 +45,31 @@ struct hop {
 	struct str by, host, proto;
 };
 
+/*
+ * Every hop of a header, in storage sized from the request before parsing:
+ * a hop takes at least one byte of value or one line, and the text written
+ * (unquoted values, joined lines) is never longer than the values plus one
+ * comma per line, so neither can run out (chain_bounds). The storage grows
+ * to the largest request seen and is kept: no allocation per request.
+ */
 struct chain {
 	unsigned int id; /* the header */
-	struct hop hop[CHAIN_MAX];
-	size_t n;
-	/* Hops left of hop[0] exist but were not kept (cut by the kernel or CHAIN_MAX). */
+	struct hop *hop;
+	size_t n, hop_cap;
+	/* Hops left of hop[0] exist but were not seen (the kernel cut the value's start). */
 	bool cut_left;
+	/* Out of memory: no hops were collected (reported as truncated). */
+	bool failed;
 	/* Unquoted values and joined lines live here. */
-	char text[2 * XFFW_DATA_MAX];
-	size_t text_used;
+	char *text;
+	size_t text_used, text_cap;
 };
+
+/* Releases a chain's storage; it may be built again after. */
+void chain_free(struct chain *c);
+
+/* The most hops and text bytes chain_build can produce for header @id of @req. */
+void chain_bounds(const struct http_request *req, unsigned int id, size_t *hops, size_t *text);
 
 /*
  * Collects the hops of header @id from every line of it, in wire order.
@@ -62,10 +81,12 @@ struct chain {
  * that ends inside an open quote is split at every comma instead, so that a
  * client's stray quote cannot swallow what proxies appended), pairs at ';',
  * parameter names case-insensitive, quoted-strings unescaped; an element
- * without exactly one for= is a bad hop.
+ * without exactly one for=, or with by, host or proto twice (RFC 7239 §4),
+ * is a bad hop.
  *
  * A line the kernel cut at its start loses its first, partial hop and every
- * hop left of it (cut_left).
+ * hop left of it (cut_left). Nothing else limits the hops: a chain is as long
+ * as the head the tracker kept (TRACKER_DATA_MAX).
  */
 void chain_build(struct chain *c, const struct http_request *req, unsigned int id,
 		 enum chain_split split);

@@ -69,23 +69,31 @@ int ip_parse(const char *s, size_t len, struct ip_addr *out)
 	return 0;
 }
 
-/* Decimal port 1..65535; leading zeros allowed ("080"), as ngx_atoi reads them. */
-static int parse_port(const char *s, size_t len, uint16_t *port)
+/*
+ * Decimal port 1..65535 of at most @max_digits digits (0: any number, leading
+ * zeros allowed as ngx_atoi reads them: "00000000080" is 80).
+ */
+static int parse_port(const char *s, size_t len, size_t max_digits, uint16_t *port)
 {
 	unsigned long v = 0;
 
-	if (len == 0 || len > 10)
+	if (len == 0 || (max_digits && len > max_digits))
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
 		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > 65535)
+			return -EINVAL; /* and stays so: no overflow on long digit runs */
 	}
-	if (v == 0 || v > 65535)
+	if (v == 0)
 		return -EINVAL;
 	*port = (uint16_t)v;
 	return 0;
 }
+
+/* RFC 7239's port and the command line's: 1*5DIGIT. */
+#define ENDPOINT_PORT_DIGITS 5
 
 int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *port)
 {
@@ -99,7 +107,8 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
 		if (!close)
 			return -EINVAL;
 		rest = len - (size_t)(close + 1 - s);
-		if (rest > 0 && (close[1] != ':' || parse_port(close + 2, rest - 1, &p)))
+		if (rest > 0 &&
+		    (close[1] != ':' || parse_port(close + 2, rest - 1, ENDPOINT_PORT_DIGITS, &p)))
 			return -EINVAL;
 		if (parse_v6(s + 1, (size_t)(close - s - 1), out->b))
 			return -EINVAL;
@@ -108,7 +117,8 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
 		colon = memchr(s, ':', len);
 		/* One colon: IPv4 with a port. More: a bare IPv6 address. */
 		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - s))) {
-			if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), &p) ||
+			if (parse_port(colon + 1, len - (size_t)(colon + 1 - s),
+				       ENDPOINT_PORT_DIGITS, &p) ||
 			    parse_v4(s, (size_t)(colon - s), out->b))
 				return -EINVAL;
 			out->family = 4;
@@ -180,7 +190,7 @@ int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t 
 			return -EINVAL;
 		out->family = 4;
 	}
-	if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), &p))
+	if (parse_port(colon + 1, len - (size_t)(colon + 1 - s), 0, &p))
 		return -EINVAL;
 	if (out->family == 4 && !memcmp(out->b, none, 4))
 		return -EINVAL;

@@ -29,7 +29,8 @@ int ip_parse(const char *s, size_t len, struct ip_addr *out);
 
 /*
  * Parses an address with an optional port: a.b.c.d, a.b.c.d:port, v6, [v6],
- * [v6]:port; port is 1..65535. *@port (may be NULL) is 0 when absent.
+ * [v6]:port; port is 1..65535 in at most five digits (RFC 7239 port,
+ * 1*5DIGIT). *@port (may be NULL) is 0 when absent.
  * Returns 0 or -EINVAL.
  */
 int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *port);
@@ -38,8 +39,8 @@ int ip_parse_endpoint(const char *s, size_t len, struct ip_addr *out, uint16_t *
  * Parses an X-Forwarded-For entry as nginx's ngx_parse_addr_port does: the
  * whole entry as an address first; else "[v4 or v6]:port" or "a.b.c.d:port"
  * split at the first colon. Unlike ip_parse_endpoint(), "[v6]" without a
- * port is refused, and so is 255.255.255.255 (INADDR_NONE to nginx); ports
- * may have leading zeros. Returns 0 or -EINVAL.
+ * port is refused, and so is 255.255.255.255 (INADDR_NONE to nginx); a port
+ * may have any number of leading zeros, as ngx_atoi reads it. Returns 0 or -EINVAL.
  */
 int ip_parse_xff_entry(const char *s, size_t len, struct ip_addr *out, uint16_t *port);
 

@@ -23,6 +23,7 @@ static const char *const finding_names[FINDING__MAX] = {
 	[FINDING_MULTIPLE_HEADER_LINES] = "multiple-header-lines",
 	[FINDING_TRUNCATED] = "truncated",
 	[FINDING_NO_RESPONSE] = "no-response",
+	[FINDING_HOPS_FROM_UNTRUSTED_PEER] = "hops-from-untrusted-peer",
 };
 
 const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = {
@@ -313,6 +314,8 @@ static bool headers_conflict(const struct trust_rule *rule, const struct http_re
 		if (id == res->header || !req_field_count(req, id, NULL))
 			continue;
 		chain_build(&res->other, req, id, split_of(rule));
+		if (res->other.failed)
+			continue; /* no hops to compare; the chain read is what counts */
 		walk(rule, &res->other, &req->saddr, res->peer_external, &w, NULL);
 		if (w.moved && !ip_equal(&w.addr, &res->client)) {
 			note(t, "%s names %s instead (header-conflict)", field_key(id),
@@ -354,6 +357,10 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		note(t, "reading %s: %zu hop%s%s", field_key(res->header), res->chain.n,
 		     res->chain.n == 1 ? "" : "s",
 		     res->chain.cut_left ? " (more were cut on the left)" : "");
+	if (res->chain.failed) {
+		res->findings |= 1U << FINDING_TRUNCATED;
+		note(t, "no memory for the hops of %s (truncated)", field_key(res->header));
+	}
 
 	if (req_head_incomplete(req) && present && (rule->hops >= 0 || res->peer_trusted)) {
 		/*
@@ -366,6 +373,14 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 	} else if (rule->hops >= 0) {
 		walk(rule, &res->chain, &req->saddr, false, &w, t);
 		res->findings |= w.findings;
+		if (w.moved && !res->peer_trusted) {
+			/* ProxyFix checks no peer: whoever reaches the port picks the address. */
+			res->findings |= 1U << FINDING_HOPS_FROM_UNTRUSTED_PEER;
+			note(t,
+			     "peer %s is not in the trusted proxies, yet hop counting took %s "
+			     "from its header (hops-from-untrusted-peer)",
+			     addr_text(&req->saddr), addr_text(&w.addr));
+		}
 	} else if (!res->peer_trusted) {
 		if (any_client_header(req)) {
 			res->findings |= 1U << FINDING_SPOOFED_HEADER;
@@ -404,7 +419,8 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 
 void resolution_free(struct resolution *res)
 {
-	(void)res;
+	chain_free(&res->chain);
+	chain_free(&res->other);
 }
 
 const struct trust_rule *trust_pick(const struct trust_rule *rules, size_t n, unsigned int port,

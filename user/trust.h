@@ -23,6 +23,7 @@ enum finding {
 	FINDING_MULTIPLE_HEADER_LINES,
 	FINDING_TRUNCATED,
 	FINDING_NO_RESPONSE, /* set by the daemon: no response was seen */
+	FINDING_HOPS_FROM_UNTRUSTED_PEER,
 	FINDING__MAX,
 };
 

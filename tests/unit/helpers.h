@@ -49,23 +49,30 @@ static inline void helper_exchange(void *ctx, const struct exchange *x)
  * scratch space for the request's text, which @req points into.
  * Returns 0, or -1 if the head is not a request.
  */
-static inline int req_from_head(const char *head, size_t len, const char *peer,
-				struct xffw_record *rec, struct http_request *req)
+static inline int req_from_head_budget(const char *head, size_t len, const char *peer,
+				       size_t budget, struct http_request *req)
 {
 	static char arena[1 << 17];
 	struct head_copy r = { .out = req, .arena = arena };
 	struct xffw_record_hdr tuple = { .sport = 40000, .dport = 5000, .ts_ns = 1 };
 	int v6 = strchr(peer, ':') != NULL;
 
-	(void)rec;
 	tuple.family = v6 ? XFFW_FAMILY_IPV6 : XFFW_FAMILY_IPV4;
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, peer, tuple.saddr) != 1)
 		return -1;
 	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "::1" : "127.0.0.1", tuple.daddr);
-	if (head_exchange((const unsigned char *)head, len, XFFW_HEAD_BUDGET, &tuple,
-			  helper_exchange, &r) != HEAD_OK)
+	if (head_exchange((const unsigned char *)head, len, budget, &tuple, helper_exchange, &r) !=
+	    HEAD_OK)
 		return -1;
 	return r.got == 1 ? 0 : -1;
+}
+
+/* As above, within the default head budget. */
+static inline int req_from_head(const char *head, size_t len, const char *peer,
+				struct xffw_record *rec, struct http_request *req)
+{
+	(void)rec;
+	return req_from_head_budget(head, len, peer, XFFW_HEAD_BUDGET, req);
 }
 
 static inline void helper_one_record(void *ctx, const struct xffw_record *rec, size_t size)

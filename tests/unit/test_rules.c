@@ -81,7 +81,18 @@ static void test_forwarded(void **state)
 		{ "for=\"[2001:db8::7]:_p1\"", "2001:db8::7" },
 		{ "for=\"\\1\\9\\2.0.2.9\"", "192.0.2.9" },
 		{ "for=203.0.113.7;for=6.6.6.6", "127.0.0.1" }, /* for= twice: bad element */
-		{ "proto=https;by=10.0.0.1", "127.0.0.1" },	/* no for= */
+		/* RFC 7239 §4: any parameter twice in an element makes it bad. */
+		{ "for=203.0.113.7;proto=http;proto=https", "127.0.0.1" },
+		{ "for=203.0.113.7;by=_a;BY=_b", "127.0.0.1" },
+		{ "for=203.0.113.7;host=a;Host=b", "127.0.0.1" },
+		{ "for=203.0.113.7;ext=1;ext=2", "203.0.113.7" }, /* extensions: not checked */
+		{ "for=6.6.6.6, for=203.0.113.7;proto=http;proto=https", "127.0.0.1" },
+		/* Ports: 1*5DIGIT. */
+		{ "for=\"203.0.113.7:08080\"", "203.0.113.7" },
+		{ "for=\"203.0.113.7:000080\"", "127.0.0.1" },
+		{ "for=\"[2001:db8::1]:123456\"", "127.0.0.1" },
+		{ "for=\"[2001:db8::1]:65535\"", "2001:db8::1" },
+		{ "proto=https;by=10.0.0.1", "127.0.0.1" }, /* no for= */
 		{ "for=unknown", "127.0.0.1" },
 		{ "for=_hidden", "127.0.0.1" },
 		{ "for=\"203.0.113.7", "127.0.0.1" }, /* unclosed: bad */

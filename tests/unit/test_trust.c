@@ -20,6 +20,9 @@
 
 #define DEFAULT_VECTORS "../shared/conformance/trust-vectors.jsonl"
 
+/* A resolution on the stack, its chains released when it goes out of scope. */
+#define AUTO_RESOLUTION struct resolution __attribute__((cleanup(resolution_free)))
+
 static struct xffw_record rec;
 static struct http_request req;
 
@@ -53,7 +56,7 @@ static void resolve(const struct tcase *t, struct resolution *res)
 
 static void expect(const struct tcase *t, const char *client, uint32_t findings)
 {
-	struct resolution res;
+	AUTO_RESOLUTION res = { 0 };
 	struct ip_addr want;
 	char got[IP_STR_MAX];
 
@@ -125,26 +128,73 @@ static void test_walk(void **state)
 	expect(&(struct tcase){ "198.51.100.1",
 				"X-Forwarded-For: 6.6.6.6, 203.0.113.7, 10.0.0.2\r\n", "", 0, true,
 				2 },
-	       "203.0.113.7", F(LEFTMOST_DIFFERS));
+	       "203.0.113.7", F(LEFTMOST_DIFFERS) | F(HOPS_FROM_UNTRUSTED_PEER));
 	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 2 },
 	       "127.0.0.1", F(CHAIN_SHORTER_THAN_HOPS) | F(LEFTMOST_DIFFERS));
 	expect(&(struct tcase){ "127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "", 0, true, 0 },
 	       "127.0.0.1", F(LEFTMOST_DIFFERS));
 }
 
+/* Resolves a head of any size (up to the hard budget) under @cfg. */
+static void resolve_head(const char *head, size_t len, const char *peer,
+			 const struct trust_rule *cfg, struct resolution *res)
+{
+	assert_int_equal(req_from_head_budget(head, len, peer, XFFW_HEAD_HARD_MAX, &req), 0);
+	trust_resolve(cfg, &req, res, NULL);
+}
+
+static struct ip_cidr priv[6];
+static size_t npriv;
+
+static struct trust_rule rule_of(unsigned int header, bool recursive, int hops)
+{
+	if (!npriv) {
+		static const char *const list[] = { "127.0.0.0/8",   "::1/128",	       "10.0.0.0/8",
+						    "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" };
+
+		for (; npriv < 6; npriv++)
+			assert_int_equal(
+				ip_cidr_parse(list[npriv], strlen(list[npriv]), &priv[npriv], NULL),
+				0);
+	}
+	return (struct trust_rule){ .trusted = priv,
+				    .ntrusted = npriv,
+				    .headers = { header },
+				    .nheaders = 1,
+				    .recursive = recursive,
+				    .hops = hops };
+}
+
+static void assert_client(const struct resolution *res, const char *client)
+{
+	struct ip_addr want;
+	char got[IP_STR_MAX];
+
+	assert_int_equal(ip_parse(client, strlen(client), &want), 0);
+	ip_format(&res->client, got);
+	if (!ip_equal(&want, &res->client))
+		fail_msg("client %s, expected %s", got, client);
+}
+
 static void test_long_chains(void **state)
 {
-	static char headers[4096];
+	static char headers[8192];
 	size_t n = 0;
 
 	(void)state;
-	/* More hops than CHAIN_MAX: the walk reaches the cut and says so. */
-	n += (size_t)sprintf(headers, "X-Forwarded-For: ");
+	/* The walk covers every hop, as nginx's does: 100 trusted hops, then the client. */
+	n += (size_t)sprintf(headers, "X-Forwarded-For: 203.0.113.9, ");
 	for (int i = 0; i < 100; i++)
 		n += (size_t)sprintf(headers + n, "10.0.%d.%d, ", i / 200, i % 200 + 1);
 	sprintf(headers + n - 2, "\r\n");
-	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.37",
-	       F(TRUNCATED));
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "203.0.113.9", 0);
+	/* All of them trusted: the leftmost, as nginx. */
+	n = (size_t)sprintf(headers, "X-Forwarded-For: ");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)sprintf(headers + n, "10.0.%d.%d, ", i / 200, i % 200 + 1);
+	sprintf(headers + n - 2, "\r\n");
+	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.1",
+	       F(ALL_HOPS_TRUSTED));
 	/* A kernel-cut chain still resolves when the walk stops early. */
 	n = (size_t)sprintf(headers, "X-Forwarded-For: ");
 	for (int i = 0; n < 3000; i++)
@@ -154,9 +204,149 @@ static void test_long_chains(void **state)
 	       F(TRUNCATED));
 }
 
+/*
+ * The crash of issue 13: eight lines of 120 entries each (about 13 KiB) in hop
+ * counting mode overran the chain's fixed text buffer. Every mode, every
+ * single-IP header, and the chain is whole.
+ */
+static void test_many_long_lines(void **state)
+{
+	static const unsigned int headers[] = { XFFW_F_X_FORWARDED_FOR, XFFW_F_X_REAL_IP,
+						XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP };
+	static char head[20000];
+
+	(void)state;
+	for (size_t h = 0; h < sizeof(headers) / sizeof(headers[0]); h++) {
+		size_t n = (size_t)sprintf(head, "GET / HTTP/1.1\r\n");
+
+		for (int line = 0; line < 8; line++) {
+			n += (size_t)sprintf(head + n, "%s: ", field_wire_name(headers[h]));
+			for (int i = 0; i < 120; i++)
+				n += (size_t)sprintf(head + n, "%s198.51.100.%d", i ? ", " : "",
+						     i % 250);
+			n += (size_t)sprintf(head + n, "\r\n");
+		}
+		n += (size_t)sprintf(head + n, "\r\n");
+		for (int hops = 1; hops <= 2; hops++) {
+			struct trust_rule cfg = rule_of(headers[h], true, hops);
+			AUTO_RESOLUTION res = { 0 };
+
+			resolve_head(head, n, "127.0.0.1", &cfg, &res);
+			assert_int_equal(res.chain.n, 960);
+			assert_false(res.chain.failed);
+			assert_client(&res, hops == 1 ? "198.51.100.119" : "198.51.100.118");
+			assert_false(res.findings & F(TRUNCATED));
+		}
+		for (int recursive = 0; recursive <= 1; recursive++) {
+			struct trust_rule cfg = rule_of(headers[h], recursive, -1);
+			AUTO_RESOLUTION res = { 0 };
+
+			resolve_head(head, n, "127.0.0.1", &cfg, &res);
+			assert_int_equal(res.chain.n, 960);
+			assert_client(&res, "198.51.100.119");
+		}
+	}
+}
+
+/*
+ * A client that pads its own quoted Forwarded values cannot hide the
+ * element the proxy appends: it is parsed and reached first from the right.
+ */
+static void test_forwarded_padding(void **state)
+{
+	static char head[XFFW_HEAD_HARD_MAX];
+	struct trust_rule cfg = rule_of(XFFW_F_FORWARDED, true, -1);
+	size_t n;
+
+	(void)state;
+	/* Seven padded lines of the client's, then the proxy's. */
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\n");
+	for (int line = 0; line < 7; line++) {
+		n += (size_t)sprintf(head + n, "Forwarded: for=\"..\";host=\"");
+		memset(head + n, 'a', 1900);
+		n += 1900;
+		n += (size_t)sprintf(head + n, "\"\r\n");
+	}
+	n += (size_t)sprintf(head + n, "Forwarded: for=\"198.18.0.1:4711\"\r\n\r\n");
+	{
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "198.18.0.1");
+		assert_false(res.findings & (F(INVALID_ENTRY) | F(TRUNCATED)));
+		assert_int_equal(res.chain.n, 8);
+	}
+	/* The same on one line: the value is cut at its start, its end is whole. */
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nForwarded: ");
+	for (int e = 0; e < 7; e++) {
+		n += (size_t)sprintf(head + n, "for=\"..\";host=\"");
+		memset(head + n, 'a', 1900);
+		n += 1900;
+		n += (size_t)sprintf(head + n, "\", ");
+	}
+	n += (size_t)sprintf(head + n, "for=\"198.18.0.1:4711\"\r\n\r\n");
+	{
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "198.18.0.1");
+		assert_false(res.findings & F(INVALID_ENTRY));
+	}
+}
+
+/*
+ * The largest chains a head can make, in every split: one hop per byte or
+ * line, and text up to every byte plus gunicorn's commas. The storage is
+ * sized by chain_bounds; these fill it to (or next to) the bound.
+ */
+static void test_chain_bounds(void **state)
+{
+	static char head[XFFW_HEAD_HARD_MAX];
+	static const struct {
+		unsigned int header;
+		int hops;
+		const char *line; /* repeated to fill the head */
+	} shapes[] = {
+		{ XFFW_F_X_FORWARDED_FOR, -1, "X-Forwarded-For:\r\n" }, /* a hop per empty line */
+		{ XFFW_F_X_FORWARDED_FOR, -1, "X-Forwarded-For: ,a,a,a,a,a,a,a\r\n" },
+		{ XFFW_F_X_FORWARDED_FOR, 1, "X-Forwarded-For: ,,,,,,,,,,,,,,,,\r\n" },
+		{ XFFW_F_X_FORWARDED_FOR, 1, "X-Forwarded-For: \",,,,,,,,,,,,,,,\r\n" },
+		{ XFFW_F_X_FORWARDED_FOR, 1, "X-Forwarded-For: \"\\\"\\,\\\\\"\"\r\n" },
+		{ XFFW_F_FORWARDED, -1, "Forwarded: for=\"\\a\\b\";by=\"\\c\",for=1,for=2\r\n" },
+		{ XFFW_F_FORWARDED, -1, "Forwarded: a,b,c,d,e,f,g,h,i,j,k\r\n" },
+	};
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		struct trust_rule cfg = rule_of(shapes[s].header, true, shapes[s].hops);
+		AUTO_RESOLUTION res = { 0 };
+		size_t n = (size_t)sprintf(head, "GET / HTTP/1.1\r\n"), len, max_hops, max_text;
+
+		len = strlen(shapes[s].line);
+		while (n + len + 2 <= sizeof(head) - 64) {
+			memcpy(head + n, shapes[s].line, len);
+			n += len;
+		}
+		memcpy(head + n, "\r\n", 2);
+		resolve_head(head, n + 2, "127.0.0.1", &cfg, &res);
+		chain_bounds(&req, shapes[s].header, &max_hops, &max_text);
+		assert_false(res.chain.failed);
+		/* Each shape is long: many hops, or one that holds most of the text. */
+		if (res.chain.n <= 1000 && res.chain.text_used <= 10000)
+			fail_msg("shape %zu: only %zu hops, %zu bytes", s, res.chain.n,
+				 res.chain.text_used);
+		assert_true(res.chain.n <= max_hops);
+		assert_true(res.chain.text_used <= max_text);
+		assert_true(res.chain.hop_cap == max_hops);
+		/* Empty lines make exactly one hop each: the hop bound is reached. */
+		if (s == 0)
+			assert_int_equal(res.chain.n, max_hops);
+	}
+}
+
 static void test_chain_output(void **state)
 {
-	struct resolution res;
+	AUTO_RESOLUTION res = { 0 };
 
 	(void)state;
 	resolve(&(struct tcase){ "127.0.0.1",
@@ -240,7 +430,7 @@ static void test_nginx_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct tcase t = { "127.0.0.1", rows[i].headers, PRIV, 0, rows[i].recursive, -1 };
-		struct resolution res;
+		AUTO_RESOLUTION res = { 0 };
 		struct ip_addr want;
 		char got[IP_STR_MAX];
 
@@ -272,7 +462,7 @@ static void test_nginx_deviations(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct tcase t = { "127.0.0.1", rows[i].headers, PRIV, 0, true, -1 };
-		struct resolution res;
+		AUTO_RESOLUTION res = { 0 };
 		struct ip_addr want;
 
 		resolve(&t, &res);
@@ -289,7 +479,7 @@ static void test_incomplete_head_falls_back_to_peer(void **state)
 	static char head[XFFW_HEAD_BUDGET + 1000];
 	struct trust_rule cfg;
 	struct ip_cidr lo;
-	struct resolution res;
+	AUTO_RESOLUTION res = { 0 };
 	int n;
 
 	(void)state;
@@ -331,7 +521,7 @@ static void run_vector(json_t *v, int *ran, int *skipped)
 	char headers[8192] = "", trusted[1024] = "";
 	uint32_t want = 0;
 	struct tcase t = { .peer = peer, .headers = headers, .trusted = trusted };
-	struct resolution res;
+	AUTO_RESOLUTION res = { 0 };
 	struct ip_addr client;
 	size_t i, n = 0, tn = 0;
 	char got[IP_STR_MAX];
@@ -412,6 +602,9 @@ int main(void)
 		cmocka_unit_test(test_textbook_nginx),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_long_chains),
+		cmocka_unit_test(test_many_long_lines),
+		cmocka_unit_test(test_chain_bounds),
+		cmocka_unit_test(test_forwarded_padding),
 		cmocka_unit_test(test_chain_output),
 		cmocka_unit_test(test_nginx_table),
 		cmocka_unit_test(test_nginx_deviations),
