@@ -110,6 +110,22 @@ struct str host_domain(struct str host, unsigned int *port)
 	return name;
 }
 
+/* @s, cut to @max bytes in the short form. */
+static struct str cut(const struct audit_meta *m, struct str s, size_t max)
+{
+	if (m->shorten && s.len > max)
+		s.len = max;
+	return s;
+}
+
+/* A string of the host's (an interface's, a container's name), cut in the short form. */
+static void host_string(struct jsonw *j, const char *key, const char *v, const struct audit_meta *m)
+{
+	struct str t = cut(m, (struct str){ v, strlen(v) }, AUDIT_SHORT_TEXT);
+
+	jsonw_string(j, key, t.p, t.len);
+}
+
 /*
  * A client's address, as the privacy settings want it written; its text
  * also into @out (PSEUDO_TEXT_MAX bytes) when not NULL.
@@ -163,14 +179,17 @@ static void non_address(struct jsonw *j, const char *key, struct str t)
 
 /* Hop @i of a chain, as the privacy settings want it written. */
 static void hop_text(struct jsonw *j, const char *key, const struct chain *c, size_t i,
-		     const struct pseudo *p)
+		     const struct audit_meta *m)
 {
+	const struct pseudo *p = m->pseudo;
 	const struct str *t = &c->hop[i].text;
 	struct ip_addr a;
 
-	if (!p || p->mode == PSEUDO_NONE)
-		jsonw_string(j, key, t->p, t->len);
-	else if (!chain_address(c, i, &a))
+	if (!p || p->mode == PSEUDO_NONE) {
+		struct str v = cut(m, *t, AUDIT_SHORT_HOP);
+
+		jsonw_string(j, key, v.p, v.len);
+	} else if (!chain_address(c, i, &a))
 		client_address(j, key, &a, p, NULL);
 	else
 		non_address(j, key, *t);
@@ -189,21 +208,22 @@ static void by_text(struct jsonw *j, struct str by, const struct pseudo *p)
 		non_address(j, "by", by);
 }
 
-static void field_value(struct jsonw *j, const char *key, const struct req_field *f)
+static void field_value(struct jsonw *j, const char *key, const struct req_field *f,
+			const struct audit_meta *m)
 {
-	struct str v = str_trim_ows(f->value);
+	struct str v = cut(m, str_trim_ows(f->value), AUDIT_SHORT_TEXT);
 
 	jsonw_string(j, key, v.p, v.len);
 }
 
-static void url(struct jsonw *j, const struct http_request *req, bool keep_query)
+static void url(struct jsonw *j, const struct http_request *req, const struct audit_meta *m)
 {
 	const struct req_field *host;
-	struct str path = url_path(req->target);
+	struct str path = cut(m, url_path(req->target), AUDIT_SHORT_TEXT);
 
 	jsonw_object_begin(j, "url");
 	jsonw_string(j, "path", path.p, path.len);
-	if (keep_query) {
+	if (m->keep_query && !m->shorten) {
 		const char *q = memchr(req->target.p, '?', req->target.len), *end;
 
 		if (q) {
@@ -217,6 +237,7 @@ static void url(struct jsonw *j, const struct http_request *req, bool keep_query
 		unsigned int port;
 		struct str domain = host_domain(str_trim_ows(host->value), &port);
 
+		domain = cut(m, domain, AUDIT_SHORT_TEXT);
 		jsonw_string(j, "domain", domain.p, domain.len);
 		if (port)
 			jsonw_uint(j, "port", port);
@@ -224,23 +245,24 @@ static void url(struct jsonw *j, const struct http_request *req, bool keep_query
 	jsonw_object_end(j);
 }
 
-static void trust(struct jsonw *j, const struct resolution *res, const struct pseudo *p)
+static void trust(struct jsonw *j, const struct resolution *res, const struct audit_meta *m)
 {
 	/* The rightmost hops only: the walk starts there, and the raw values are echoed whole. */
-	size_t from = res->chain.n > CHAIN_EVENT_MAX ? res->chain.n - CHAIN_EVENT_MAX : 0;
+	size_t keep = m->shorten ? AUDIT_SHORT_HOPS : CHAIN_EVENT_MAX;
+	size_t from = res->chain.n > keep ? res->chain.n - keep : 0;
 
 	jsonw_object_begin(j, "trust");
 	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	jsonw_array_begin(j, "chain");
 	for (size_t i = from; i < res->chain.n; i++)
-		hop_text(j, NULL, &res->chain, i, p);
+		hop_text(j, NULL, &res->chain, i, m);
 	jsonw_array_end(j);
 	if (from) {
 		jsonw_bool(j, "chain_shortened", true);
 		jsonw_uint(j, "chain_length", res->chain.n);
 	}
-	if (res->chain.id == XFFW_F_FORWARDED && res->chain.n) {
+	if (res->chain.id == XFFW_F_FORWARDED && res->chain.n && !m->shorten) {
 		/* The other parameters of each Forwarded element, in the same order. */
 		jsonw_array_begin(j, "elements");
 		for (size_t i = from; i < res->chain.n; i++) {
@@ -248,9 +270,9 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct ps
 
 			jsonw_object_begin(j, NULL);
 			if (!(h->flags & HOP_F_BAD))
-				hop_text(j, "for", &res->chain, i, p);
+				hop_text(j, "for", &res->chain, i, m);
 			if (h->by.p)
-				by_text(j, h->by, p);
+				by_text(j, h->by, m->pseudo);
 			if (h->host.p)
 				jsonw_string(j, "host", h->host.p, h->host.len);
 			if (h->proto.p)
@@ -262,7 +284,7 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct ps
 	jsonw_object_end(j);
 }
 
-static void forwarded(struct jsonw *j, const struct http_request *req)
+static void forwarded(struct jsonw *j, const struct http_request *req, const struct audit_meta *m)
 {
 	bool any = false;
 
@@ -277,7 +299,7 @@ static void forwarded(struct jsonw *j, const struct http_request *req)
 		jsonw_array_begin(j, field_key(id));
 		for (size_t i = 0; i < req->nfields; i++)
 			if (req->fields[i].id == id)
-				field_value(j, NULL, &req->fields[i]);
+				field_value(j, NULL, &req->fields[i], m);
 		jsonw_array_end(j);
 	}
 	if (any)
@@ -348,22 +370,29 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 
 	jsonw_object_begin(j, "http");
 	jsonw_object_begin(j, "request");
-	jsonw_string(j, "method", req->method.p, req->method.len);
+	{
+		struct str method = cut(meta, req->method, AUDIT_SHORT_TEXT);
+
+		jsonw_string(j, "method", method.p, method.len);
+	}
 	jsonw_object_end(j);
 	if (meta->status) {
 		jsonw_object_begin(j, "response");
 		jsonw_uint(j, "status_code", meta->status);
 		jsonw_object_end(j);
 	}
-	if (req->version.len)
-		jsonw_string(j, "version", req->version.p, req->version.len);
+	if (req->version.len) {
+		struct str version = cut(meta, req->version, AUDIT_SHORT_HOP);
+
+		jsonw_string(j, "version", version.p, version.len);
+	}
 	jsonw_object_end(j);
 
-	url(j, req, meta->keep_query);
+	url(j, req, meta);
 
 	if (!meta->hide_user_agent && req_field_count(req, XFFW_F_USER_AGENT, &ua)) {
 		jsonw_object_begin(j, "user_agent");
-		field_value(j, "original", ua);
+		field_value(j, "original", ua, meta);
 		jsonw_object_end(j);
 	}
 
@@ -371,18 +400,18 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 		jsonw_object_begin(j, "observer");
 		jsonw_object_begin(j, meta->egress ? "egress" : "ingress");
 		jsonw_object_begin(j, "interface");
-		jsonw_cstring(j, "name", meta->ifname);
+		host_string(j, "name", meta->ifname, meta);
 		jsonw_object_end(j);
 		jsonw_object_end(j);
 		jsonw_object_end(j);
 	}
 	if (meta->peer && meta->peer->container_id[0]) {
 		jsonw_object_begin(j, "container");
-		jsonw_cstring(j, "id", meta->peer->container_id);
+		host_string(j, "id", meta->peer->container_id, meta);
 		if (meta->peer->container_name[0])
-			jsonw_cstring(j, "name", meta->peer->container_name);
+			host_string(j, "name", meta->peer->container_name, meta);
 		if (meta->peer->runtime[0])
-			jsonw_cstring(j, "runtime", meta->peer->runtime);
+			host_string(j, "runtime", meta->peer->runtime, meta);
 		jsonw_object_end(j);
 	}
 
@@ -390,24 +419,27 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	if (meta->no_response)
 		jsonw_cstring(j, "no_response", meta->no_response);
 	if (meta->bridge)
-		jsonw_cstring(j, "bridge", meta->bridge);
+		host_string(j, "bridge", meta->bridge, meta);
 	if (meta->peer && (meta->peer->netns[0] || meta->peer->peer_ifname[0])) {
 		jsonw_object_begin(j, "peer");
 		if (meta->peer->netns[0])
-			jsonw_cstring(j, "netns", meta->peer->netns);
+			host_string(j, "netns", meta->peer->netns, meta);
 		if (meta->peer->peer_ifname[0])
-			jsonw_cstring(j, "interface", meta->peer->peer_ifname);
+			host_string(j, "interface", meta->peer->peer_ifname, meta);
 		jsonw_object_end(j);
 	}
-	trust(j, res, meta->pseudo);
+	if (meta->shorten)
+		jsonw_bool(j, "shortened", true);
+	trust(j, res, meta);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)
-		if (res->findings & (1U << f))
+		if ((res->findings | (meta->shorten ? 1U << FINDING_TRUNCATED : 0)) & (1U << f))
 			jsonw_cstring(j, NULL, finding_name(f));
 	jsonw_array_end(j);
 	/* The raw header values hold the very addresses pseudonymisation hides. */
 	if (!meta->pseudo || meta->pseudo->mode == PSEUDO_NONE) {
-		forwarded(j, req);
+		if (!meta->shorten)
+			forwarded(j, req, meta);
 	} else {
 		jsonw_object_begin(j, "pseudonymized");
 		if (meta->pseudo->mode == PSEUDO_TRUNCATE) {

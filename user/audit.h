@@ -28,7 +28,30 @@ struct audit_meta {
 	bool hide_user_agent;	     /* user_agent.original left out */
 	/* If not NULL: client.ip's and source.ip's text as written (PSEUDO_TEXT_MAX bytes each). */
 	char *client_text, *source_text;
+	/*
+	 * The short form, for an event too large for its output: no raw header
+	 * values, the rightmost AUDIT_SHORT_HOPS hops, every text cut to
+	 * AUDIT_SHORT_TEXT bytes (AUDIT_SHORT_HOP for a hop), finding truncated
+	 * and xffwatch.shortened. It is never longer than AUDIT_SHORT_MAX.
+	 */
+	bool shorten;
 };
+
+/*
+ * Over this, an event is written in its short form (to every output), so
+ * that it always fits the smallest output queue (--queue 64k) with its
+ * syslog framing.
+ */
+#define AUDIT_EVENT_MAX	 49152
+#define AUDIT_SHORT_TEXT 64
+#define AUDIT_SHORT_HOPS 4
+#define AUDIT_SHORT_HOP	 48
+/*
+ * The longest short event: its fixed members, and each text at the worst
+ * escaping (6 bytes a byte, "\u0001"). tests/unit/test_audit.c fills every
+ * text to its cut with such bytes and checks the bound holds.
+ */
+#define AUDIT_SHORT_MAX	 5120
 
 /* Appends the event for @req and @res to @j, newline included. */
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,

@@ -60,8 +60,15 @@ struct daemon {
 	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
-	uint64_t format_failures; /* events that could not be formatted */
-	size_t unflushed;	  /* bytes queued since the outputs last wrote */
+	uint64_t format_failures;  /* events that could not be formatted */
+	uint64_t events_truncated; /* events with finding truncated */
+	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
+	/* The exchange being written, for its short form if an output asks for one. */
+	const struct http_request *cur_req;
+	struct audit_meta cur_meta;
+	struct jsonw json_short;
+	bool short_made;
+	size_t unflushed; /* bytes queued since the outputs last wrote */
 	struct tracker *tracker;
 	struct resolution res;
 };
@@ -81,6 +88,29 @@ static void flush_sinks(struct daemon *d)
 	clock_gettime(CLOCK_REALTIME, &now);
 	sinks_flush(&d->sinks, &now);
 	d->unflushed = 0;
+}
+
+/* The smallest --queue takes the longest event and its syslog framing. */
+_Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= 65536,
+	       "an event fits the smallest output queue");
+_Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
+	       "a short event fits a datagram");
+
+/* The short form of the event being written (sink_event.shorten). */
+static const char *short_event(void *ctx, size_t *len)
+{
+	struct daemon *d = ctx;
+
+	if (!d->short_made) {
+		d->cur_meta.shorten = true;
+		jsonw_reset(&d->json_short);
+		audit_format(&d->json_short, d->cur_req, &d->res, &d->cur_meta);
+		d->short_made = true;
+	}
+	if (d->json_short.failed)
+		return NULL;
+	*len = d->json_short.len;
+	return d->json_short.buf;
 }
 
 /* A request with its response, or given up on: one event on every output. */
@@ -118,14 +148,28 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		d->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
 	}
+	d->cur_req = req;
+	d->cur_meta = meta;
+	d->short_made = false;
 	jsonw_reset(&d->json);
 	audit_format(&d->json, req, &d->res, &meta);
-	if (d->json.failed) {
-		d->format_failures++;
-		return;
+	if (d->json.failed || d->json.len > AUDIT_EVENT_MAX) {
+		/* Too long for some queue (or no memory for it): the short form, everywhere. */
+		if (!short_event(d, &e.len)) {
+			d->format_failures++;
+			return;
+		}
+		e.line = d->json_short.buf;
+		d->events_shortened++;
+		d->res.findings |= 1U << FINDING_TRUNCATED; /* for syslog's structured data */
+	} else {
+		e.line = d->json.buf;
+		e.len = d->json.len;
+		e.shorten = short_event;
+		e.shorten_ctx = d;
 	}
-	e.line = d->json.buf;
-	e.len = d->json.len;
+	if (d->short_made || (d->res.findings & (1U << FINDING_TRUNCATED)))
+		d->events_truncated++;
 	/* Structured data only for syslog outputs: files and stdout take the line alone. */
 	if (d->sinks.structured)
 		audit_summary(&e, req, &d->res, &meta, findings, sizeof(findings));
@@ -173,6 +217,8 @@ static void collect_stats(struct daemon *d, struct stats *s)
 		log_warn("cannot read the kernel counters");
 	s->tracker = *tracker_stats(d->tracker);
 	s->events_dropped = d->format_failures;
+	s->events_truncated = d->events_truncated;
+	s->events_shortened = d->events_shortened;
 	for (size_t i = 0; i < d->sinks.n && i < STATS_MAX_OUTPUTS; i++) {
 		struct stats_output *out = &s->outputs[s->noutputs++];
 
@@ -512,6 +558,7 @@ int daemon_run(const struct options *o)
 	int status = 1;
 
 	jsonw_init(&d.json);
+	jsonw_init(&d.json_short);
 	d.mono_to_real = clock_mono_to_real_offset();
 
 	if (o->netns[0] && enter_netns(o->netns))
@@ -604,6 +651,7 @@ cleanup:
 	xffwatch_bpf__destroy(d.skel);
 	tracker_free(d.tracker);
 	jsonw_free(&d.json);
+	jsonw_free(&d.json_short);
 	resolution_free(&d.res);
 	if (d.epfd >= 0)
 		close(d.epfd);

@@ -28,7 +28,6 @@
 #define RECONNECT_MIN_S	     1
 #define RECONNECT_MAX_S	     30
 /* Datagrams larger than this are not sent (UDP receivers take 2-8 KiB). */
-#define DGRAM_MAX	     8192
 /* Where local syslog listens. */
 #define SYSLOG_SOCKET	     "/dev/log"
 /* Retention is enforced this often too: rotation may be rare. */
@@ -746,47 +745,64 @@ static void enqueue(struct sink *s, const char *a, size_t na, const char *b, siz
 	queue_put(s, a, na, b, nb);
 }
 
+/* The event as one datagram: its short form if the whole one does not fit. 0 if neither does. */
+static size_t dgram_format(struct sink *s, char *frame, const struct sink_event *e)
+{
+	struct sink_event brief = *e;
+	size_t n = syslog_format(frame, SYSLOG_DGRAM_MAX, e, s->facility, hostname, getpid());
+
+	if (n || !e->shorten)
+		return n;
+	brief.line = e->shorten(e->shorten_ctx, &brief.len);
+	if (!brief.line)
+		return 0;
+	/* Short enough by construction (AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX < a datagram). */
+	n = syslog_format(frame, SYSLOG_DGRAM_MAX, &brief, s->facility, hostname, getpid());
+	if (n)
+		s->st.shortened++;
+	return n;
+}
+
 void sinks_put(struct sinks *all, const struct sink_event *e)
 {
-	char dgram[DGRAM_MAX], prefix[16];
+	char dgram[SYSLOG_DGRAM_MAX], prefix[24];
 
 	for (size_t i = 0; i < all->n; i++) {
 		struct sink *s = all->s[i];
-		char *frame = dgram;
-		size_t n, cap = sizeof(dgram);
+		size_t n;
+		int k;
 
 		if (s->kind == SINK_STDOUT || s->kind == SINK_FILE) {
 			enqueue(s, e->line, e->len, NULL, 0);
 			continue;
 		}
-		if (s->kind == SINK_SYSLOG_TCP) {
-			/* Room for the event, and the SD params (a path escaped at most twice over). */
-			cap = e->len + 2 * e->path_len + 2048;
-			if (cap > all->frame_cap) {
-				char *f = realloc(all->frame, cap);
-
-				if (!f) {
-					s->st.dropped++;
-					continue;
-				}
-				all->frame = f;
-				all->frame_cap = cap;
-			}
-			frame = all->frame;
-		}
-		n = syslog_format(frame, cap, e, s->facility, hostname, getpid());
-		if (!n) {
-			s->st.dropped++; /* over 8 KiB: larger than a datagram should be */
+		if (s->kind != SINK_SYSLOG_TCP) {
+			n = dgram_format(s, dgram, e);
+			if (!n)
+				s->st.dropped++; /* no short form to fall back on */
+			else
+				enqueue(s, dgram, n, NULL, 0);
 			continue;
 		}
-		if (s->kind == SINK_SYSLOG_TCP) {
-			/* RFC 6587 octet counting: "LEN SP MSG". */
-			int k = snprintf(prefix, sizeof(prefix), "%zu ", n);
+		/* A stream takes any length: room for the event and all a message adds to it. */
+		if (e->len + SYSLOG_OVERHEAD_MAX > all->frame_cap) {
+			char *f = realloc(all->frame, e->len + SYSLOG_OVERHEAD_MAX);
 
-			enqueue(s, prefix, (size_t)k, frame, n);
-		} else {
-			enqueue(s, frame, n, NULL, 0);
+			if (!f) {
+				s->st.dropped++;
+				continue;
+			}
+			all->frame = f;
+			all->frame_cap = e->len + SYSLOG_OVERHEAD_MAX;
 		}
+		n = syslog_format(all->frame, all->frame_cap, e, s->facility, hostname, getpid());
+		if (!n) {
+			s->st.dropped++; /* cannot happen: the overhead is bounded */
+			continue;
+		}
+		/* RFC 6587 octet counting: "LEN SP MSG". */
+		k = snprintf(prefix, sizeof(prefix), "%zu ", n);
+		enqueue(s, prefix, (size_t)k, all->frame, n);
 	}
 }
 

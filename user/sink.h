@@ -39,6 +39,13 @@ struct sink_event {
 	size_t method_len, path_len;
 	unsigned int status;  /* 0: none */
 	const char *findings; /* space-separated */
+	/*
+	 * The event's short form (audit.h, at most AUDIT_SHORT_MAX bytes and its
+	 * newline), for an output that cannot take the line: a syslog datagram.
+	 * Made on first call; NULL when there is none.
+	 */
+	const char *(*shorten)(void *ctx, size_t *len);
+	void *shorten_ctx;
 };
 
 struct sink_stats {
@@ -48,6 +55,7 @@ struct sink_stats {
 	uint64_t queued;  /* bytes waiting */
 	uint64_t queued_events;
 	uint64_t rotations;
+	uint64_t shortened; /* events this output took in their short form */
 };
 
 struct sink;
@@ -93,8 +101,23 @@ void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
 bool sinks_broken(const struct sinks *all);
 
 /*
+ * Largest datagram written (UDP, the local socket): rsyslog's default
+ * maxMessageSize. A longer event goes in its short form.
+ */
+#define SYSLOG_DGRAM_MAX    8192
+/* The most an SD-PARAM value takes of the request's text (method, path): cut past it. */
+#define SYSLOG_SD_TEXT	    128
+/*
+ * The most a message adds to its JSON event: header (hostname at most 255
+ * bytes) and structured data, every value escaped at worst. Checked by
+ * tests/unit/test_sink.c at the bound.
+ */
+#define SYSLOG_OVERHEAD_MAX 2048
+
+/*
  * RFC 5424 for @e into @buf (at most @cap bytes, no trailer): the length, or
- * 0 when it does not fit. @hostname and @pid as in the header.
+ * 0 when it does not fit, which cannot happen with @cap of at least
+ * e->len + SYSLOG_OVERHEAD_MAX. @hostname and @pid as in the header.
  */
 size_t syslog_format(char *buf, size_t cap, const struct sink_event *e, int facility,
 		     const char *hostname, int pid);

@@ -43,6 +43,8 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	jsonw_uint(j, "flow_evictions", stats_flow_evictions(s));
 	jsonw_uint(j, "events_written", s->events_written);
 	jsonw_uint(j, "events_dropped", s->events_dropped);
+	jsonw_uint(j, "events_truncated", s->events_truncated);
+	jsonw_uint(j, "events_shortened", s->events_shortened);
 	jsonw_uint(j, "pending", t->pending);
 
 	jsonw_object_begin(j, "no_response_by_reason");
@@ -78,6 +80,7 @@ void stats_json(struct jsonw *j, const struct stats *s)
 		jsonw_uint(j, "queued", st->queued_events);
 		jsonw_uint(j, "queued_bytes", st->queued);
 		jsonw_uint(j, "rotations", st->rotations);
+		jsonw_uint(j, "shortened", st->shortened);
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);

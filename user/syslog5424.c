@@ -66,15 +66,19 @@ size_t syslog_format(char *buf, size_t cap, const struct sink_event *e, int faci
 	/* Severity 6 (informational). */
 	snprintf(head, sizeof(head), "<%d>1 %s ", facility * 8 + 6, ts);
 	puts_(&o, head);
-	puts_(&o, hostname && hostname[0] ? hostname : "-");
+	/* RFC 5424 HOSTNAME is at most 255 printable bytes. */
+	put(&o, hostname && hostname[0] ? hostname : "-",
+	    hostname && hostname[0] ? strnlen(hostname, 255) : 1);
 	snprintf(head, sizeof(head), " xffwatch %d audit [" SD_ID, pid);
 	puts_(&o, head);
 	param(&o, "client", e->client, strlen(e->client));
 	param(&o, "source", e->source, strlen(e->source));
 	snprintf(num, sizeof(num), "%u", e->dport);
 	param(&o, "dport", num, strlen(num));
-	param(&o, "method", e->method, e->method_len);
-	param(&o, "path", e->path, e->path_len);
+	/* The request's own text is cut: the whole of it is in the JSON message. */
+	param(&o, "method", e->method,
+	      e->method_len < SYSLOG_SD_TEXT ? e->method_len : SYSLOG_SD_TEXT);
+	param(&o, "path", e->path, e->path_len < SYSLOG_SD_TEXT ? e->path_len : SYSLOG_SD_TEXT);
 	if (e->status) {
 		snprintf(num, sizeof(num), "%u", e->status);
 		param(&o, "status", num, strlen(num));

@@ -340,6 +340,77 @@ static void test_timestamp(void **state)
 	assert_string_equal(buf, "1970-01-01T00:00:00.999999Z");
 }
 
+/*
+ * The short form (meta.shorten) stays within AUDIT_SHORT_MAX whatever the
+ * request and its interface hold: every text at its cut and past it, made of
+ * bytes that escape to six ("\u007f"), many hops, every finding.
+ */
+static void test_short_form_bound(void **state)
+{
+	static char head[XFFW_HEAD_HARD_MAX], junk[4096];
+	static struct link_meta peer;
+	struct trust_rule cfg = {
+		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
+	};
+	struct audit_meta meta = { .when = { 1795779600, 123456789 },
+				   .ifname = "ifname-15-chars",
+				   .bridge = "bridge-15-chars",
+				   .peer = &peer,
+				   .status = 599,
+				   .duration_ns = INT64_MAX,
+				   .no_response = "shutdown",
+				   .keep_query = true,
+				   .shorten = true };
+	struct jsonw j;
+	json_error_t err;
+	json_t *doc;
+	size_t n;
+
+	(void)state;
+	memset(junk, 0x7f, sizeof(junk));
+	memset(peer.peer_ifname, 0x7f, sizeof(peer.peer_ifname) - 1);
+	memset(peer.netns, 0x7f, sizeof(peer.netns) - 1);
+	memset(peer.container_id, 0x7f, sizeof(peer.container_id) - 1);
+	memset(peer.container_name, 0x7f, sizeof(peer.container_name) - 1);
+	memset(peer.runtime, 0x7f, sizeof(peer.runtime) - 1);
+	n = (size_t)sprintf(head,
+			    "GET /%.3000s?%.500s HTTP/1.1\r\nHost: %.2000s\r\n"
+			    "User-Agent: %.2000s\r\nX-Forwarded-For: ",
+			    junk, junk, junk, junk);
+	for (int i = 0; i < 200; i++)
+		n += (size_t)sprintf(head + n, "%.60s, ", junk);
+	n += (size_t)sprintf(head + n,
+			     "127.0.0.2\r\nForwarded: for=x\r\nX-Real-IP: %.1000s\r\n\r\n", junk);
+	cfg.trusted = loopback(&cfg.ntrusted);
+	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
+	trust_resolve(&cfg, &req, &res, NULL);
+	res.findings = (1U << FINDING__MAX) - 1;
+	jsonw_init(&j);
+	audit_format(&j, &req, &res, &meta);
+	assert_false(j.failed);
+	if (j.len > AUDIT_SHORT_MAX)
+		fail_msg("short event of %zu bytes", j.len);
+	assert_ptr_equal(memchr(j.buf, '\n', j.len), j.buf + j.len - 1);
+	doc = json_loadb(j.buf, j.len, 0, &err);
+	if (!doc)
+		fail_msg("invalid event (%s): %.*s", err.text, (int)j.len, j.buf);
+	assert_true(json_is_true(at(doc, "xffwatch.shortened")));
+	assert_null(at(doc, "xffwatch.forwarded"));
+	assert_null(at(doc, "url.query"));
+	assert_int_equal(json_array_size(at(doc, "xffwatch.trust.chain")), AUDIT_SHORT_HOPS);
+	assert_true(json_is_true(at(doc, "xffwatch.trust.chain_shortened")));
+	assert_true(json_integer_value(at(doc, "xffwatch.trust.chain_length")) > AUDIT_SHORT_HOPS);
+	assert_int_equal(json_array_size(at(doc, "xffwatch.findings")), FINDING__MAX);
+	assert_string_equal(str_at(doc, "client.ip"), "127.0.0.2");
+	json_decref(doc);
+	/* The whole event of the same request is far longer. */
+	meta.shorten = false;
+	jsonw_reset(&j);
+	audit_format(&j, &req, &res, &meta);
+	assert_true(j.len > 4 * AUDIT_SHORT_MAX);
+	jsonw_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_addresses),
 		cmocka_unit_test(test_truncated_forwarded),
 		cmocka_unit_test(test_query_and_user_agent),
+		cmocka_unit_test(test_short_form_bound),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -27,6 +27,7 @@
 
 #include "logfile.h"
 #include "sink.h"
+#include "trust.h"
 
 static char dir[64];
 static struct options opts;
@@ -525,6 +526,15 @@ static void test_short_write_keeps_lines_whole(void **state)
  * A receiver on loopback (SOCK_STREAM listening, or SOCK_DGRAM), and @s
  * sending syslog to it; then three events, the second @big_len bytes long.
  */
+static const char *short_form(void *ctx, size_t *len)
+{
+	*len = strlen(ctx);
+	return ctx;
+}
+
+/* With a short form to fall back on (sink_event.shorten), when @with_short. */
+static bool with_short;
+
 static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -550,6 +560,10 @@ static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_l
 		if (i == 1) {
 			e.line = big;
 			e.len = big_len;
+			if (with_short) {
+				e.shorten = short_form;
+				e.shorten_ctx = "{\"short\":true}\n";
+			}
 		}
 		sinks_put(s, &e);
 	}
@@ -653,10 +667,96 @@ static void test_udp_oversized_counted(void **state)
 	opts.nsyslogs = 0;
 }
 
+/* With a short form, the oversized event goes as that: nothing is dropped. */
+static void test_udp_oversized_shortened(void **state)
+{
+	static char big[9000], buf[16384];
+	struct sink_stats st;
+	struct sinks s;
+	int rfd, got = 0, shorts = 0;
+
+	(void)state;
+	with_short = true;
+	rfd = syslog_to_loopback(&s, SOCK_DGRAM, big, sizeof(big));
+	with_short = false;
+	flush_now(&s);
+	for (int i = 0; i < 50 && got < 3; i++) {
+		struct pollfd pf = { .fd = rfd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pf, 1, 10) != 1) {
+			flush_now(&s);
+			continue;
+		}
+		n = recv(rfd, buf, sizeof(buf) - 1, 0);
+		assert_true(n > 0 && n <= SYSLOG_DGRAM_MAX);
+		buf[n] = '\0';
+		shorts += strstr(buf, "] {\"short\":true}") != NULL;
+		got++;
+	}
+	assert_int_equal(got, 3);
+	assert_int_equal(shorts, 1);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 3);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.shortened, 1);
+	sinks_close(&s, 0);
+	close(rfd);
+	opts.nsyslogs = 0;
+}
+
+/*
+ * SYSLOG_OVERHEAD_MAX holds for the longest header and structured data: a
+ * 255-byte host name, the longest addresses, every finding, and a method and
+ * path of bytes that each take two (cut at SYSLOG_SD_TEXT), one byte past it too.
+ */
+static void test_syslog_overhead_bound(void **state)
+{
+	static char method[SYSLOG_SD_TEXT + 1], path[4096], host[300], findings[1024],
+		buf[SYSLOG_OVERHEAD_MAX + 16];
+	const char line[] = "{}\n";
+	struct sink_event e = {
+		.line = line,
+		.len = sizeof(line) - 1,
+		.when = { 1795779600, 123456789 },
+		.client = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+		.source = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+		.dport = 65535,
+		.method = method,
+		.path = path,
+		.status = 599,
+		.findings = findings,
+	};
+	size_t n = 0, len;
+
+	(void)state;
+	memset(method, '"', sizeof(method));
+	memset(path, ']', sizeof(path));
+	memset(host, 'h', sizeof(host) - 1);
+	for (unsigned int f = 0; f < FINDING__MAX; f++)
+		n += (size_t)snprintf(findings + n, sizeof(findings) - n, "%s%s", f ? " " : "",
+				      finding_name(f));
+	for (size_t m = SYSLOG_SD_TEXT; m <= SYSLOG_SD_TEXT + 1; m++) {
+		e.method_len = m;
+		e.path_len = sizeof(path);
+		len = syslog_format(buf, e.len + SYSLOG_OVERHEAD_MAX, &e, 23, host,
+				    -2147483647 - 1);
+		assert_true(len > 0);
+		/* the method and path cut at the bound, escaped */
+		assert_non_null(memmem(buf, len, "method=\"\\\"", 10));
+		assert_true(len - (e.len - 1) <= SYSLOG_OVERHEAD_MAX);
+		/* and the host name at 255 bytes */
+		assert_non_null(memmem(buf, len, host, 255));
+		assert_null(memmem(buf, len, host, 256));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syslog_format),
+		cmocka_unit_test(test_syslog_overhead_bound),
+		cmocka_unit_test(test_udp_oversized_shortened),
 		cmocka_unit_test(test_rotated_names),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_file_mode_and_size_rotation),
