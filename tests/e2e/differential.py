@@ -21,6 +21,8 @@ import sys
 
 TRUST = "198.18.0.1/32,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 LONG = ", ".join(["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(30)])
+# More hops than an event shows (64): the walk still covers them all.
+LONGER = ", ".join(["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(100)])
 
 # Header lines per case: (name, value) pairs in wire order.
 CASES = {
@@ -67,6 +69,15 @@ CASES = {
     "zero": [("X-Forwarded-For", "0.0.0.0")],
     "tab": [("X-Forwarded-For", "203.0.113.7,\t10.0.0.2")],
     "long-trusted": [("X-Forwarded-For", "203.0.113.7, " + LONG)],
+    "hundred-trusted": [("X-Forwarded-For", "203.0.113.7, " + LONGER)],
+    "hundred-all-trusted": [("X-Forwarded-For", LONGER)],
+    "trailing-space-after-comma": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1, ")],
+    "trailing-tab-after-comma": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1,\t")],
+    "trailing-spaces": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1  ")],
+    "port-leading-zeros": [("X-Forwarded-For", "203.0.113.7:00000000080")],
+    "port-six-digits": [("X-Forwarded-For", "203.0.113.7:000080")],
+    "port-overflow": [("X-Forwarded-For", "203.0.113.7:99999999999999999999999")],
+    "port-65536": [("X-Forwarded-For", "203.0.113.7:65536")],
     "many-trusted": [("X-Forwarded-For", "203.0.113.7, 10.0.0.2, 10.0.0.3, 10.0.0.4")],
     "no-header": [],
     "xri": [("X-Forwarded-For", "6.6.6.6"), ("X-Real-IP", "203.0.113.7")],
