@@ -57,6 +57,9 @@ struct audit_meta {
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
 		  const struct audit_meta *meta);
 
+/* Room for every finding's name, space-separated (test_audit: all of them fit). */
+#define AUDIT_FINDINGS_TEXT_MAX 512
+
 /*
  * What syslog's structured data carries next to the event, into @e (the
  * line itself is the caller's): the addresses as audit_format() wrote them

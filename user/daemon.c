@@ -119,7 +119,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	struct daemon *d = ctx;
 	const struct http_request *req = x->req;
 	struct audit_meta meta = { 0 };
-	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[512];
+	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[AUDIT_FINDINGS_TEXT_MAX];
 	struct sink_event e = { 0 };
 
 	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);

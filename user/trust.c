@@ -54,20 +54,27 @@ static void note_(struct trust_trace *t, const char *fmt, ...)
 			note_(t, __VA_ARGS__); \
 	} while (0)
 
+#define TRACE_CUT "(the rest of the trace is cut)\n"
+
 static void note_(struct trust_trace *t, const char *fmt, ...)
 {
+	/* Room kept at the end for the line that says the trace was cut. */
+	size_t room = sizeof(t->text) - sizeof(TRACE_CUT);
 	va_list ap;
 	int n;
 
-	if (t->len + 2 >= sizeof(t->text))
+	if (t->cut)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(t->text + t->len, sizeof(t->text) - t->len - 1, fmt, ap);
+	n = t->len < room ? vsnprintf(t->text + t->len, room - t->len, fmt, ap) : -1;
 	va_end(ap);
-	if (n < 0)
+	if (n < 0 || t->len + (size_t)n + 1 >= room) {
+		memcpy(t->text + t->len, TRACE_CUT, sizeof(TRACE_CUT));
+		t->len += sizeof(TRACE_CUT) - 1;
+		t->cut = true;
 		return;
-	t->len +=
-		(size_t)n < sizeof(t->text) - t->len - 1 ? (size_t)n : sizeof(t->text) - t->len - 2;
+	}
+	t->len += (size_t)n;
 	t->text[t->len++] = '\n';
 	t->text[t->len] = '\0';
 }

@@ -72,6 +72,7 @@ struct resolution {
 struct trust_trace {
 	char text[8192];
 	size_t len;
+	bool cut; /* full: the last line says so, later steps are left out */
 };
 
 bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a);

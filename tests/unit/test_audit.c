@@ -403,6 +403,17 @@ static void test_short_form_bound(void **state)
 	assert_int_equal(json_array_size(at(doc, "xffwatch.findings")), FINDING__MAX);
 	assert_string_equal(str_at(doc, "client.ip"), "127.0.0.2");
 	json_decref(doc);
+	/* Every finding's name fits the summary's buffer, uncut. */
+	{
+		char findings[AUDIT_FINDINGS_TEXT_MAX], want[1024] = "";
+		struct sink_event e = { 0 };
+
+		for (unsigned int f = 0; f < FINDING__MAX; f++)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+				 f ? " " : "", finding_name(f));
+		audit_summary(&e, &req, &res, &meta, findings, sizeof(findings));
+		assert_string_equal(findings, want);
+	}
 	/* The whole event of the same request is far longer. */
 	meta.shorten = false;
 	jsonw_reset(&j);

@@ -248,6 +248,33 @@ static void test_many_long_lines(void **state)
 	}
 }
 
+/* The --explain trace of a walk longer than its buffer ends with a line saying it was cut. */
+static void test_trace_bound(void **state)
+{
+	static char head[XFFW_HEAD_HARD_MAX];
+	static struct trust_trace trace;
+	struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+	AUTO_RESOLUTION res = { 0 };
+	size_t n = (size_t)sprintf(head, "GET / HTTP/1.1\r\n");
+
+	(void)state;
+	for (int line = 0; line < 8; line++) {
+		n += (size_t)sprintf(head + n, "X-Forwarded-For: ");
+		for (int i = 0; i < 100; i++)
+			n += (size_t)sprintf(head + n, "%s10.1.%d.%d", i ? ", " : "", line, i);
+		n += (size_t)sprintf(head + n, "\r\n");
+	}
+	n += (size_t)sprintf(head + n, "\r\n");
+	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
+	trust_resolve(&cfg, &req, &res, &trace);
+	assert_client(&res, "10.1.0.0");
+	assert_true(res.findings & F(ALL_HOPS_TRUSTED));
+	assert_true(trace.cut);
+	assert_int_equal(strlen(trace.text), trace.len);
+	assert_true(trace.len < sizeof(trace.text));
+	assert_string_equal(trace.text + trace.len - 31, "(the rest of the trace is cut)\n");
+}
+
 /*
  * A client that pads its own quoted Forwarded values cannot hide the
  * element the proxy appends: it is parsed and reached first from the right.
@@ -605,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_many_long_lines),
 		cmocka_unit_test(test_chain_bounds),
 		cmocka_unit_test(test_forwarded_padding),
+		cmocka_unit_test(test_trace_bound),
 		cmocka_unit_test(test_chain_output),
 		cmocka_unit_test(test_nginx_table),
 		cmocka_unit_test(test_nginx_deviations),
