@@ -138,6 +138,10 @@ static void test_proxyfix_table(void **state)
 		{ 2, "X-Forwarded-For: 203.0.113.7,,10.0.0.2\r\n", "127.0.0.1" },
 		{ 1, "X-Forwarded-For: 203.0.113.7,\r\n", "203.0.113.7" },
 		{ 1, "X-Forwarded-For: 203.0.113.7, \r\n", "127.0.0.1" },
+		/* gunicorn 20.1.0 does not right-strip a value: the empty last item counts. */
+		{ 2, "X-Forwarded-For: 6.6.6.6, 198.51.100.1, \r\n", "198.51.100.1" },
+		{ 2, "X-Forwarded-For: 6.6.6.6, 198.51.100.1,\t\r\n", "198.51.100.1" },
+		{ 2, "X-Forwarded-For: 6.6.6.6, 198.51.100.1,\r\n", "6.6.6.6" },
 		{ 1, "X-Forwarded-For:\r\n", "127.0.0.1" },
 		{ 1, "X-Forwarded-For: , ,\r\n", "127.0.0.1" },
 		{ 1, "X-Forwarded-For: 6.6.6.6,\t203.0.113.7\t\r\n", "203.0.113.7" },
