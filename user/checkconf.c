@@ -5,6 +5,7 @@
 #include "checkconf.h"
 #include "cli.h"
 #include "conf.h"
+#include "log.h"
 
 /* Settings that are valid but almost certainly not what was meant. */
 static void warn(const struct options *o)
@@ -13,15 +14,16 @@ static void warn(const struct options *o)
 		const struct trust_rule *r = &o->rules[i];
 
 		if (r->hops < 0 && !r->ntrusted && !r->nexternal)
-			fprintf(stderr, "xffwatch: warning: a rule trusts no proxy: its forwarding "
-					"headers never count\n");
+			log_line(stderr,
+				 "xffwatch: warning: a rule trusts no proxy: its forwarding "
+				 "headers never count");
 		for (size_t k = 0; k < r->ntrusted; k++) {
 			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 			const struct ip_cidr *c = &r->trusted[k];
 
 			if (c->net.family == 6 && c->prefix >= 96 && !memcmp(c->net.b, mapped, 12))
-				fprintf(stderr, "xffwatch: warning: an IPv4-mapped CIDR never "
-						"matches (as in nginx): write it as IPv4\n");
+				log_line(stderr, "xffwatch: warning: an IPv4-mapped CIDR never "
+						 "matches (as in nginx): write it as IPv4");
 		}
 	}
 }
@@ -40,5 +42,5 @@ int check_config_main(int argc, char **argv)
 	}
 	warn(&o);
 	conf_print(stdout, &o);
-	return fflush(stdout) ? 1 : 0;
+	return 0; /* main() closes standard output and says if the settings were not written */
 }

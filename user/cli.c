@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "conf.h"
+#include "log.h"
 #include "version.h"
 
 static const char usage_daemon[] =
@@ -212,15 +216,16 @@ static const char short_options[] = ":i:p:o:t:H:c:vhV";
 
 static enum cli_result usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* One line on stderr, the argument in it escaped (log_escape), and CLI_USAGE_ERROR. */
 static enum cli_result usage_error(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
-	fputs("xffwatch: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs(" (see --help)\n", stderr);
+	log_line(stderr, "xffwatch: %s (see --help)", msg);
 	return CLI_USAGE_ERROR;
 }
 
@@ -490,12 +495,37 @@ static enum cli_result apply(enum cli_command cmd, int c, char **argv, struct op
 	return CLI_RUN;
 }
 
+/*
+ * The key file of hmac must not be a FIFO or device: reading it would hang or
+ * never end. Opened without blocking and checked here, where a bad setting is
+ * a usage error; what cannot be opened is left to pseudo_init() to report.
+ * Returns false, with the one-line error printed, when it is not a regular file.
+ */
+static bool key_file_ok(const struct privacy_opts *p)
+{
+	struct stat st;
+	bool ok = true;
+	int fd;
+
+	if (p->pseudonymize != PSEUDO_HMAC || !p->hmac_key[0])
+		return true;
+	fd = open(p->hmac_key, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return true;
+	if (!fstat(fd, &st) && !S_ISREG(st.st_mode)) {
+		log_line(stderr, "xffwatch: %s: not a regular file", p->hmac_key);
+		ok = false;
+	}
+	close(fd);
+	return ok;
+}
+
 enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct options *o,
 			  struct resolve_args *r)
 {
 	struct cli_state st = { 0 };
 	struct resolve_args unused;
-	char err[768];
+	char err[PATH_MAX + 768]; /* a message may quote the whole path of the file */
 	int c, index, positional = cmd == CMD_CHECK_CONFIG ? 1 : 0;
 
 	if (!r)
@@ -507,7 +537,7 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 		c = conf_load(o, st.config ? st.config : DEFAULT_CONFIG_PATH, st.config != NULL,
 			      err, sizeof(err));
 		if (c) {
-			fprintf(stderr, "xffwatch: %s\n", err);
+			log_line(stderr, "xffwatch: %s", err);
 			return CLI_USAGE_ERROR;
 		}
 	}
@@ -534,8 +564,8 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 	if (cmd == CMD_RESOLVE && !r->have_peer)
 		return usage_error("resolve needs --peer IP[:PORT]");
 	if (options_finish(o, err, sizeof(err))) {
-		fprintf(stderr, "xffwatch: %s\n", err);
+		log_line(stderr, "xffwatch: %s", err);
 		return CLI_USAGE_ERROR;
 	}
-	return CLI_RUN;
+	return key_file_ok(&o->privacy) ? CLI_RUN : CLI_USAGE_ERROR;
 }

@@ -35,8 +35,10 @@ struct resolve_args {
  * @o: the embedded defaults, then the configuration file (--config FILE, the
  * FILE argument of check-config, or DEFAULT_CONFIG_PATH if it exists), then
  * the flags. @r is filled for CMD_RESOLVE. On CLI_RUN the settings are
- * finished (options_finish). A bad flag, value or configuration file gets a
- * one-line error on stderr and CLI_USAGE_ERROR.
+ * finished (options_finish). A bad flag, value or configuration file (one
+ * that is not a regular file too, or an hmac key file that is not) gets a
+ * one-line error on stderr, its outside bytes escaped (log_escape), and
+ * CLI_USAGE_ERROR.
  */
 enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct options *o,
 			  struct resolve_args *r);

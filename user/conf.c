@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
+
+/* A configuration file is a few KiB; this bounds what a wrong path makes us read. */
+#define CONF_SIZE_MAX (1 << 20)
 
 struct loader {
 	const char *path;
@@ -70,6 +79,37 @@ static const char *type_name(const config_setting_t *s)
 	return "something else";
 }
 
+/*
+ * An integer setting's value. Every integer literal is read as 64 bits (see
+ * widen_integers), so a value past 32 bits is itself, not modulo 2^32, and
+ * the same bounds as the flag's apply. Returns false for another type.
+ */
+static bool integer_of(const config_setting_t *s, long long *v)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return false;
+	*v = config_setting_get_int64(s);
+	return true;
+}
+
+/*
+ * A number setting as the text its flag takes, for the flag's own parser and
+ * bounds; decimals only when @decimals. Returns false for another type.
+ */
+static bool number_text(const config_setting_t *s, bool decimals, char text[32])
+{
+	long long v;
+
+	if (integer_of(s, &v))
+		snprintf(text, 32, "%lld", v);
+	else if (decimals && config_setting_type(s) == CONFIG_TYPE_FLOAT)
+		snprintf(text, 32, "%.3f", config_setting_get_float(s));
+	else
+		return false;
+	return true;
+}
+
 /* A string, or an array/list of strings: calls @fn on each (the setting of each for errors). */
 static int each_string(struct loader *l, const config_setting_t *s,
 		       int (*fn)(struct loader *, const config_setting_t *, const char *, void *),
@@ -130,8 +170,8 @@ static int one_port(struct loader *l, const config_setting_t *s)
 {
 	char why[256], buf[32];
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
+	if (number_text(s, false, buf)) {
+		/* the flag's parser: 1-65535 */
 	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		snprintf(buf, sizeof(buf), "%s", config_setting_get_string(s));
 		if (strchr(buf, ','))
@@ -195,13 +235,8 @@ static int files_member(struct loader *l, const config_setting_t *s)
 	if (!strcmp(name, "rotate_daily"))
 		return boolean(l, s, &f->rotate_daily);
 	if (!strcmp(name, "retain_days") || !strcmp(name, "fsync_interval")) {
-		if (config_setting_type(s) != CONFIG_TYPE_INT &&
-		    config_setting_type(s) != CONFIG_TYPE_FLOAT)
+		if (!number_text(s, true, text))
 			return bad(l, s, "is %s; expected a number", type_name(s));
-		if (config_setting_type(s) == CONFIG_TYPE_INT)
-			snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
-		else
-			snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
 		if (name[0] == 'r')
 			err = parse_retain_days(text, &f->retain_days, why, sizeof(why));
 		else
@@ -298,20 +333,19 @@ static int boolean(struct loader *l, const config_setting_t *s, bool *v)
 
 static int hops(struct loader *l, const config_setting_t *s, int *v)
 {
-	int n;
+	long long n;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
 	    !strcmp(config_setting_get_string(s), "off")) {
 		*v = -1;
 		return 0;
 	}
-	if (config_setting_type(s) != CONFIG_TYPE_INT)
+	if (!integer_of(s, &n))
 		return bad(l, s, "is %s; expected a hop count (0-%d) or \"off\"", type_name(s),
 			   OPT_MAX_HOPS);
-	n = config_setting_get_int(s);
 	if (n < 0 || n > OPT_MAX_HOPS)
-		return bad(l, s, "%d is not a hop count (0-%d)", n, OPT_MAX_HOPS);
-	*v = n;
+		return bad(l, s, "%lld is not a hop count (0-%d)", n, OPT_MAX_HOPS);
+	*v = (int)n;
 	return 0;
 }
 
@@ -378,10 +412,13 @@ static int listener(struct loader *l, const config_setting_t *g, struct rule_opt
 		char why[256];
 
 		if (!strcmp(name, "port")) {
-			int p = config_setting_get_int(s);
+			long long p;
 
-			if (config_setting_type(s) != CONFIG_TYPE_INT || p < 1 || p > 65535)
-				return bad(l, s, "expected a port number (1-65535)");
+			if (!integer_of(s, &p))
+				return bad(l, s, "is %s; expected a port number (1-65535)",
+					   type_name(s));
+			if (p < 1 || p > 65535)
+				return bad(l, s, "'%lld' is not a port number (1-65535)", p);
 			r->port = (unsigned int)p;
 		} else if (!strcmp(name, "interface")) {
 			const char *v = config_setting_get_string(s);
@@ -508,11 +545,7 @@ static int top_level(struct loader *l, const config_setting_t *s)
 	if (!strcmp(name, "response_timeout")) {
 		char text[32];
 
-		if (config_setting_type(s) == CONFIG_TYPE_INT)
-			snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
-		else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
-			snprintf(text, sizeof(text), "%.3f", config_setting_get_float(s));
-		else
+		if (!number_text(s, true, text))
 			return bad(l, s, "is %s; expected a number of seconds", type_name(s));
 		return parse_seconds(text, &o->response_timeout_ms, OPT_RESPONSE_TIMEOUT_MS_MAX,
 				     why, sizeof(why))
@@ -523,9 +556,8 @@ static int top_level(struct loader *l, const config_setting_t *s)
 		bool budget = name[0] == 'h';
 		char text[32];
 
-		if (config_setting_type(s) != CONFIG_TYPE_INT)
+		if (!number_text(s, false, text))
 			return bad(l, s, "is %s; expected a number", type_name(s));
-		snprintf(text, sizeof(text), "%d", config_setting_get_int(s));
 		return parse_uint_range(text, budget ? OPT_HEAD_BUDGET_MIN : OPT_FLOWS_MIN,
 					budget ? XFFW_HEAD_HARD_MAX : OPT_FLOWS_MAX,
 					budget ? &o->head_budget : &o->flows, why, sizeof(why))
@@ -563,23 +595,264 @@ static int top_level(struct loader *l, const config_setting_t *s)
 		   "stats, trust, listeners)");
 }
 
+static size_t count_digits(const char *t, size_t len, size_t i, bool hex)
+{
+	size_t j = i;
+
+	while (j < len && ((t[j] >= '0' && t[j] <= '9') ||
+			   (hex && ((t[j] >= 'a' && t[j] <= 'f') || (t[j] >= 'A' && t[j] <= 'F')))))
+		j++;
+	return j - i;
+}
+
+/* Length of libconfig's [eE][-+]?[0-9]+ at @i, or 0. */
+static size_t exponent_len(const char *t, size_t len, size_t i)
+{
+	size_t j = i + 1, d;
+
+	if (i >= len || (t[i] != 'e' && t[i] != 'E'))
+		return 0;
+	if (j < len && (t[j] == '-' || t[j] == '+'))
+		j++;
+	d = count_digits(t, len, j, false);
+	return d ? j + d - i : 0;
+}
+
+/* Length of libconfig's float at @i ("1.5", "-.5", "2e3", "7."), or 0. */
+static size_t float_len(const char *t, size_t len, size_t i)
+{
+	size_t j = i, d, e;
+
+	if (j < len && (t[j] == '-' || t[j] == '+'))
+		j++;
+	d = count_digits(t, len, j, false);
+	j += d;
+	if (j < len && t[j] == '.') {
+		j++;
+		j += count_digits(t, len, j, false);
+		return j + exponent_len(t, len, j) - i;
+	}
+	e = d ? exponent_len(t, len, j) : 0;
+	return e ? j + e - i : 0;
+}
+
+/*
+ * libconfig's integer at @i: [-+]?[0-9]+ or 0[Xx][0-9A-Fa-f]+, then L or LL.
+ * Returns its length (0: none), the length without the suffix in @core, and
+ * whether its value fits in 64 bits in @fits.
+ */
+static size_t integer_len(const char *t, size_t len, size_t i, size_t *core, bool *fits)
+{
+	bool hex = i + 2 < len && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'X') &&
+		   count_digits(t, len, i + 2, true);
+	unsigned long long v = 0, limit = (unsigned long long)LLONG_MAX;
+	size_t j = i, d, n;
+
+	if (hex) {
+		j += 2;
+	} else if (j < len && (t[j] == '-' || t[j] == '+')) {
+		if (t[j] == '-')
+			limit++; /* -2^63 */
+		j++;
+	}
+	d = count_digits(t, len, j, hex);
+	if (!d)
+		return 0;
+	*fits = true;
+	for (size_t k = j; k < j + d; k++) {
+		unsigned int digit = t[k] <= '9' ? (unsigned int)(t[k] - '0')
+						 : (unsigned int)((t[k] | 0x20) - 'a' + 10);
+
+		if (v > (limit - digit) / (hex ? 16 : 10)) {
+			*fits = false;
+			break;
+		}
+		v = v * (hex ? 16 : 10) + digit;
+	}
+	n = *core = j + d - i;
+	if (i + n < len && t[i + n] == 'L')
+		n++;
+	if (n > *core && i + n < len && t[i + n] == 'L')
+		n++;
+	return n;
+}
+
+/*
+ * The text of a configuration file with every integer literal marked 64-bit
+ * ("L"): Debian's libconfig 1.5 reads a plain one into 32 bits, modulo 2^32
+ * (hops = 4294967297 would be 1), and an array may not mix the two widths.
+ * The scan follows libconfig's scanner: strings, comments and names are
+ * copied as they are; of two readings the longer one wins, as in flex. Also
+ * refuses what the scan cannot vouch for: NUL bytes, literals beyond 64 bits,
+ * and @include (a file libconfig would open itself, unchecked). Writes the
+ * new text, NUL-terminated, to @out (2 * @len + 1 bytes). Returns 0, or
+ * -EINVAL with "LINE: what" in @why.
+ */
+static int widen_integers(const char *t, size_t len, char *out, char *why, size_t whylen)
+{
+	const char *nul = memchr(t, '\0', len);
+	unsigned int line = 1;
+	char *w = out;
+	size_t i = 0;
+
+	if (nul) {
+		for (const char *c = t; c < nul; c++)
+			line += *c == '\n';
+		snprintf(why, whylen, "%u: a NUL byte", line);
+		return -EINVAL;
+	}
+	while (i < len) {
+		size_t from = i, n = 1, core = 0, fl, il;
+		bool fits = true;
+		char c = t[i];
+
+		if (c == '"') {
+			for (n = 1; i + n < len && t[i + n] != '"'; n++)
+				if (t[i + n] == '\\' && i + n + 1 < len)
+					n++;
+			n = i + n < len ? n + 1 : n;
+		} else if (c == '#' || (c == '/' && i + 1 < len && t[i + 1] == '/')) {
+			while (i + n < len && t[i + n] != '\n')
+				n++;
+		} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
+			const char *end = memmem(t + i + 2, len - i - 2, "*/", 2);
+
+			n = end ? (size_t)(end + 2 - (t + i)) : len - i;
+		} else if (isalpha((unsigned char)c) || c == '*') {
+			while (i + n < len &&
+			       (isalnum((unsigned char)t[i + n]) || t[i + n] == '-' ||
+				t[i + n] == '_' || t[i + n] == '*'))
+				n++;
+		} else if (c == '@' && len - i >= 8 && !memcmp(t + i, "@include", 8)) {
+			snprintf(why, whylen, "%u: @include is not supported", line);
+			return -EINVAL;
+		} else if ((il = integer_len(t, len, i, &core, &fits)) &&
+			   il >= (fl = float_len(t, len, i))) {
+			if (!fits) {
+				snprintf(why, whylen,
+					 "%u: %.*s%s: a number out of the 64-bit range", line,
+					 (int)(core > 40 ? 40 : core), t + i,
+					 core > 40 ? "..." : "");
+				return -EINVAL;
+			}
+			n = il;
+			memcpy(w, t + i, n);
+			w += n;
+			if (n == core)
+				*w++ = 'L';
+			i += n;
+			continue;
+		} else if ((fl = float_len(t, len, i))) {
+			n = fl;
+		}
+		for (i = from; i < from + n; i++)
+			if (t[i] == '\n')
+				line++;
+		memcpy(w, t + from, n);
+		w += n;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/*
+ * Opens @path without blocking (a FIFO would wait for a writer forever) and
+ * reads it whole, if it is a regular file: libconfig's scanner exits the
+ * process on a directory. Returns 0 with the text in *@text (to free), or
+ * -errno with "PATH: what" in @err.
+ */
+static int read_regular(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t have = 0;
+	char *buf = NULL;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (st.st_size > CONF_SIZE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, CONF_SIZE_MAX);
+		rc = -EFBIG;
+		goto out;
+	}
+	/* One byte more than the limit: a file that grew since fstat is caught too. */
+	buf = malloc(CONF_SIZE_MAX + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + have, CONF_SIZE_MAX + 1 - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (have > CONF_SIZE_MAX) {
+			snprintf(err, errlen, "%s: larger than %d bytes", path, CONF_SIZE_MAX);
+			rc = -EFBIG;
+			goto out;
+		}
+	}
+	*text = buf;
+	*len = have;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
 int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
 {
 	struct loader l = { .path = path, .o = o, .err = err, .errlen = errlen };
 	const config_setting_t *root;
+	char *text = NULL, *wide = NULL, why[160];
 	config_t cfg;
-	FILE *f;
-	int rc = 0;
+	size_t len = 0;
+	int rc;
 
-	f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? -ENOENT : -EINVAL;
+	rc = read_regular(path, &text, &len, err, errlen);
+	if (rc == -ENOENT && !must_exist)
+		return 0;
+	if (rc)
+		return rc == -ENOENT ? -ENOENT : -EINVAL;
+	wide = malloc(2 * len + 1);
+	if (!wide) {
+		free(text);
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -EINVAL;
+	}
+	rc = widen_integers(text, len, wide, why, sizeof(why));
+	free(text);
+	if (rc) {
+		free(wide);
+		snprintf(err, errlen, "%s:%s", path, why);
+		return rc;
 	}
 	config_init(&cfg);
-	if (!config_read(&cfg, f)) {
+	if (!config_read_string(&cfg, wide)) {
 		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
 			 config_error_text(&cfg));
 		rc = -EINVAL;
@@ -591,11 +864,10 @@ int conf_load(struct options *o, const char *path, bool must_exist, char *err, s
 
 cleanup:
 	config_destroy(&cfg);
-	fclose(f);
+	free(wide);
 	return rc;
 }
 
-/* A string in libconfig syntax: quoted, with '"' and '\\' escaped. */
 /* A size as parse_size() reads it: with the largest suffix that divides it. */
 static void print_size(char out[32], uint64_t v)
 {
@@ -612,13 +884,32 @@ static void print_size(char out[32], uint64_t v)
 	snprintf(out, 32, "%llu", (unsigned long long)v);
 }
 
+/* @len bytes of @s as log_escape() writes them: no control byte reaches the terminal. */
+static void print_escaped(FILE *f, const char *s, size_t len)
+{
+	char buf[4 * PATH_MAX + 1]; /* the longest setting, every byte escaped */
+
+	log_escape(buf, sizeof(buf), s, len, false);
+	fputs(buf, f);
+}
+
+/*
+ * A string in libconfig syntax: quoted, '"' and '\\' escaped with a backslash,
+ * the rest as print_escaped() writes it (libconfig reads \n, \t, \r and \xNN
+ * back).
+ */
 static void print_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
+	for (;;) {
+		size_t n = strcspn(s, "\"\\");
+
+		print_escaped(f, s, n);
+		if (!s[n])
+			break;
+		fputc('\\', f);
+		fputc(s[n], f);
+		s += n + 1;
 	}
 	fputc('"', f);
 }
@@ -665,8 +956,10 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 	if (r->port || r->iface[0]) {
 		if (r->port)
 			fprintf(f, "port %u", r->port);
-		if (r->iface[0])
-			fprintf(f, "%son %s", r->port ? " " : "", r->iface);
+		if (r->iface[0]) {
+			fputs(r->port ? " on " : "on ", f);
+			print_escaped(f, r->iface, strlen(r->iface));
+		}
 	} else {
 		fputs("everything else", f);
 	}

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -24,17 +27,176 @@ enum log_level log_get_level(void)
 	return current;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at @s (of @n bytes) for a code point
+ * from U+00A0 on, or 0: invalid, overlong, a surrogate, past U+10FFFF, cut
+ * short, or a C1 control (which some terminals obey).
+ */
+static size_t utf8_printable(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		if (c == 0xc2)
+			lo = 0xa0;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep_newlines)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t need = 0, at = 0;
+	bool full = false;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		char piece[4];
+		const char *src = piece;
+		size_t n = 2;
+
+		if ((c >= 0x20 && c < 0x7f) || (c == '\n' && keep_newlines)) {
+			piece[0] = (char)c;
+			n = 1;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			piece[0] = '\\';
+			piece[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		} else if (c >= 0x80 && (n = utf8_printable(p + i, len - i))) {
+			src = s + i;
+		} else {
+			piece[0] = '\\';
+			piece[1] = 'x';
+			piece[2] = hex[c >> 4];
+			piece[3] = hex[c & 15];
+			n = 4;
+		}
+		i += src == piece ? 1 : n;
+		/* Whole escapes only, and nothing after the first one that did not fit. */
+		if (!full && at + n < outlen) {
+			memcpy(out + at, src, n);
+			at += n;
+		} else {
+			full = true;
+		}
+		need += n;
+	}
+	if (outlen)
+		out[at] = '\0';
+	return need;
+}
+
+/* Writes @s escaped, then a newline if @newline, in one fwrite. */
+static void emit(FILE *f, const char *s, size_t len, bool keep_newlines, bool newline)
+{
+	char stack[1024], *buf = stack;
+	size_t n = log_escape(stack, sizeof(stack) - 1, s, len, keep_newlines);
+
+	if (n + 1 >= sizeof(stack) - 1) {
+		buf = malloc(n + 2);
+		if (buf) {
+			log_escape(buf, n + 1, s, len, keep_newlines);
+		} else {
+			buf = stack;
+			n = strlen(stack); /* what fitted, in whole escapes */
+		}
+	}
+	if (newline || !n || buf[n - 1] != '\n')
+		buf[n++] = '\n';
+	fwrite(buf, 1, n, f);
+	if (buf != stack)
+		free(buf);
+}
+
+/* Formats into @stack, or into the heap when it is too small (*@heap to free). */
+static const char *vformat(char *stack, size_t len, char **heap, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	*heap = NULL;
+	va_copy(again, ap);
+	n = vsnprintf(stack, len, fmt, ap);
+	if (n >= 0 && (size_t)n >= len && (*heap = malloc((size_t)n + 1)))
+		vsnprintf(*heap, (size_t)n + 1, fmt, again);
+	va_end(again);
+	if (n < 0)
+		stack[0] = '\0';
+	return *heap ? *heap : stack;
+}
+
+void log_line(FILE *f, const char *fmt, ...)
+{
+	char stack[1024], *heap;
+	const char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = vformat(stack, sizeof(stack), &heap, fmt, ap);
+	va_end(ap);
+	emit(f, msg, strlen(msg), false, true);
+	free(heap);
+}
+
+void log_lines(FILE *f, const char *text, size_t len)
+{
+	if (len)
+		emit(f, text, len, true, false);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
+	char stack[1024], *heap;
+	const char *msg;
 	va_list ap;
 
 	if (level > current)
 		return;
-	fprintf(stderr, "xffwatch: %s", prefix[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = vformat(stack, sizeof(stack), &heap, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_line(stderr, "xffwatch: %s%s", prefix[level], msg);
+	free(heap);
+}
+
+int log_close_stdout(const char *what)
+{
+	/* A write that failed before (more than a buffer's worth) left its errno. */
+	int early = ferror(stdout) ? (errno ? errno : EIO) : 0, err = 0;
+
+	errno = 0;
+	if (fflush(stdout))
+		err = errno ? errno : EIO;
+	else if (early)
+		err = early;
+	errno = 0;
+	if (fclose(stdout) && !err)
+		err = errno ? errno : EIO;
+	if (!err)
+		return 0;
+	log_line(stderr, "xffwatch: writing %s: %s", what, strerror(err));
+	return -err;
 }
 
 /* libbpf's lines end in '\n' already; its warnings carry the verifier log. */

@@ -239,9 +239,10 @@ int parse_uint_range(const char *s, unsigned int min, unsigned int max, unsigned
 	const char *p = s;
 
 	for (; *p; p++) {
-		if (*p < '0' || *p > '9' || n > 0xffffffffULL)
+		if (*p < '0' || *p > '9')
 			return fail(why, whylen, -EINVAL, "'%s' is not a whole number", s);
-		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n <= 0xffffffffULL) /* past it, out of range whatever follows */
+			n = n * 10 + (unsigned long long)(*p - '0');
 	}
 	if (p == s)
 		return fail(why, whylen, -EINVAL, "'%s' is not a whole number", s);
@@ -351,8 +352,8 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *v, char *why
 			return fail(why, whylen, -EINVAL,
 				    "'%s' is not a size (bytes, or with K, M, G)", s);
 	}
-	n *= unit;
-	if (n < min || n > max)
+	/* Checked before multiplying: 17179869185G is 2^64 + 1G, not 1G. */
+	if (n > max / unit || (n *= unit) < min || n > max)
 		return fail(why, whylen, -EINVAL, "'%s' is out of range (%llu to %llu bytes)", s,
 			    (unsigned long long)min, (unsigned long long)max);
 	*v = n;

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "head_exchange.h"
+#include "log.h"
 #include "pseudo.h"
 #include "resolve.h"
 
@@ -23,15 +24,16 @@
 
 static int head_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* One line on stderr, whatever bytes of the head it quotes escaped (log_escape). */
 static int head_error(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("xffwatch resolve: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_line(stderr, "xffwatch resolve: %s", msg);
 	return -EINVAL;
 }
 
@@ -89,8 +91,9 @@ static void on_resolved(void *ctx, const struct exchange *x)
 	trust_resolve(rule, x->req, &res, run->r->explain ? &trace : NULL);
 	jsonw_init(&j);
 	audit_format(&j, x->req, &res, &meta);
+	/* One line per step; header values in it are the sender's bytes. */
 	if (run->r->explain)
-		fputs(trace.text, stderr);
+		log_lines(stderr, trace.text, strlen(trace.text));
 	fwrite(j.buf, 1, j.len, stdout);
 	jsonw_free(&j);
 	run->printed++;
@@ -155,5 +158,5 @@ int resolve_main(int argc, char **argv)
 	hs = head_exchange((const uint8_t *)buf, len, o.head_budget, &tuple, on_resolved, &run);
 	if (hs != HEAD_OK || run.printed != 1)
 		return head_error("line 1: not an HTTP/1.x request line"), 2;
-	return fflush(stdout) ? 1 : 0;
+	return 0; /* main() closes standard output and says if the event was not written */
 }

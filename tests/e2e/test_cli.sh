@@ -121,6 +121,77 @@ cmp -s "$out" "$out.2" || e2e_fail "check-config output changes when read back"
 "$XFFWATCH" --config /nonexistent.conf >"$out" 2>"$err" && e2e_fail "a missing --config was accepted"
 grep -q "/nonexistent.conf: No such file" "$err" || e2e_fail "missing --config not named"
 
+# Integers past 32 bits in the file are errors, not their value modulo 2^32.
+for setting in 'trust = { hops = 4294967297; };' 'ports = [ 4294975376 ];' 'flows = 4294968320;' \
+	'listeners = ( { port = 4294975376; } );' 'files = { retain_days = 4294967296; };'; do
+	printf '%s\n' "$setting" >"$conf"
+	rc=0
+	"$XFFWATCH" check-config "$conf" >"$out" 2>"$err" || rc=$?
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -q "^xffwatch: $conf:1: " "$err" ||
+		{ cat "$err" >&2; e2e_fail "check-config accepted '$setting' (rc $rc)"; }
+done
+
+# A file of settings that is not a regular file (a directory, a FIFO, a device)
+# is exactly one line and status 2: libconfig's scanner exits on a directory,
+# and a FIFO must not be waited on. Daemon command lines run in the namespace.
+fifo="$E2E_TMP/settings.fifo"
+mkfifo "$fifo"
+mkdir "$E2E_TMP/settings.d"
+expect_not_regular() { # PATH ARGS...
+	local rc=0 path=$1
+	shift
+	ip netns exec "$ns" timeout 5 "$XFFWATCH" "$@" </dev/null >"$out" 2>"$err" || rc=$?
+	[ "$rc" -eq 2 ] || { cat "$err" >&2; e2e_fail "'$*' exited $rc, expected 2 (124: it hung)"; }
+	[ "$(cat "$err")" = "xffwatch: $path: not a regular file" ] ||
+		{ cat "$err" >&2; e2e_fail "'$*' did not say '$path: not a regular file'"; }
+	[ ! -s "$out" ] || e2e_fail "'$*' wrote to stdout"
+}
+for f in "$E2E_TMP/settings.d" "$fifo" /dev/null; do
+	expect_not_regular "$f" --config "$f" --output /dev/null
+	expect_not_regular "$f" check-config "$f"
+	expect_not_regular "$f" resolve --peer 127.0.0.1 --config "$f"
+	expect_not_regular "$f" --no-config --output /dev/null --pseudonymize hmac --hmac-key "$f"
+	expect_not_regular "$f" resolve --no-config --peer 127.0.0.1 --pseudonymize hmac --hmac-key "$f"
+done
+
+# Output that cannot be written is a one-line error and a failure, not silence.
+expect_write_error() { # WHAT ARGS...
+	local rc=0 what=$1
+	shift
+	printf 'GET / HTTP/1.1\nX-Forwarded-For: 203.0.113.7\n\n' |
+		"$XFFWATCH" "$@" >/dev/full 2>"$err" || rc=$?
+	[ "$rc" -ne 0 ] || e2e_fail "'$*' >/dev/full exited 0"
+	[ "$(wc -l <"$err")" -eq 1 ] && grep -qx "xffwatch: writing $what: No space left on device" "$err" ||
+		{ cat "$err" >&2; e2e_fail "'$*' >/dev/full did not say it could not write"; }
+}
+expect_write_error events resolve --no-config --peer 127.0.0.1
+expect_write_error settings check-config --no-config
+expect_write_error "standard output" --help
+
+# Bytes from outside (an argument, a configuration value, a header) never reach
+# the terminal raw: control characters are escaped and an error is one line.
+has_control() { LC_ALL=C grep -q '[[:cntrl:]]' "$1"; }
+expect_usage_error --port $'80\e]0;owned\a\nxffwatch: fake\r'
+grep -qF "'80\x1b]0;owned\x07\nxffwatch: fake\r'" "$err" && ! has_control "$err" ||
+	{ cat -A "$err" >&2; e2e_fail "an argument with control bytes was not escaped"; }
+expect_usage_error --trust $'10.0.0.0/8\xff\xc2\x9b2J'
+grep -qF "'10.0.0.0/8\xff\xc2\x9b2J'" "$err" ||
+	{ cat -A "$err" >&2; e2e_fail "bytes that are not printable UTF-8 were not escaped"; }
+printf 'attach = "t\\x1b[2J\\nc";\n' >"$conf"
+rc=0
+"$XFFWATCH" check-config "$conf" >"$out" 2>"$err" || rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$err")" -eq 1 ] && ! has_control "$err" &&
+	grep -qF "attach: 't\x1b[2J\nc' is not one of" "$err" ||
+	{ cat -A "$err" >&2; e2e_fail "a configuration value with control bytes was not escaped"; }
+# --explain: one line per step, the sender's bytes escaped, the event unchanged.
+printf 'GET / HTTP/1.1\r\nX-Forwarded-For: 198.51.100.7, 203.0.113.9\033[2J\001\177\377\r\n\r\n' |
+	"$XFFWATCH" resolve --no-config --peer 127.0.0.1 --explain >"$out" 2>"$err" ||
+	{ cat -A "$err" >&2; e2e_fail "resolve --explain of a header with control bytes failed"; }
+grep -qF '203.0.113.9\x1b[2J\x01\x7f\xff' "$err" && ! has_control "$err" &&
+	[ "$(wc -l <"$err")" -ge 3 ] ||
+	{ cat -A "$err" >&2; e2e_fail "--explain printed the header's control bytes raw"; }
+jq -e '.client.ip == "127.0.0.1"' "$out" >/dev/null || { cat "$out" >&2; e2e_fail "resolve event"; }
+
 # The shipped example configuration is valid.
 "$XFFWATCH" check-config "$E2E_ROOT/deploy/xffwatch.conf" >"$out" 2>"$err" ||
 	{ cat "$err" >&2; e2e_fail "deploy/xffwatch.conf does not check"; }

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Flags: defaults, values, rules, and a one-line error with exit code 2. */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cli.h"
+#include "log.h"
 
 static struct options opts;
 static struct resolve_args rargs;
@@ -44,6 +50,33 @@ static enum cli_result parse_resolve(const char *first, ...)
 	va_start(ap, first);
 	r = parse_cmd(CMD_RESOLVE, first, ap);
 	va_end(ap);
+	return r;
+}
+
+/* What the last parse_captured() wrote to stderr. */
+static char captured[8192];
+
+static enum cli_result parse_captured(enum cli_command cmd, const char *first, ...)
+{
+	int saved = dup(STDERR_FILENO);
+	FILE *tmp = tmpfile();
+	enum cli_result r;
+	va_list ap;
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	va_start(ap, first);
+	r = parse_cmd(cmd, first, ap);
+	va_end(ap);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(captured, 1, sizeof(captured) - 1, tmp);
+	captured[n] = '\0';
+	fclose(tmp);
 	return r;
 }
 
@@ -348,13 +381,247 @@ static void test_errors(void **state)
 	fclose(null);
 }
 
+/* One rule for untrusted bytes on a terminal: the cases, and whole escapes only when cut. */
+static void test_escape(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len; /* 0: strlen */
+		bool keep_newlines;
+		const char *out;
+	} cases[] = {
+		{ "plain text, 100%", 0, false, "plain text, 100%" },
+		{ "a\x1b[31mred\x1b[0m", 0, false, "a\\x1b[31mred\\x1b[0m" },
+		{ "one\ntwo", 0, false, "one\\ntwo" },
+		{ "one\ntwo\x1b\n", 0, true, "one\ntwo\\x1b\n" },
+		{ "\t\r\b\a\v\f", 0, true, "\\t\\r\\x08\\x07\\x0b\\x0c" },
+		{ "back\\slash \\x1b", 0, false, "back\\slash \\x1b" }, /* kept: JSON stays JSON */
+		{ "nul\0!", 5, false, "nul\\x00!" },
+		{ "del\x7f", 0, false, "del\\x7f" },
+		{ "caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac \xf0\x9f\x98\x80", 0, false,
+		  "caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "csi\xc2\x9b"
+		  "2J",
+		  0, false, "csi\\xc2\\x9b2J" }, /* C1 control */
+		{ "raw\x9b"
+		  "2J",
+		  0, false, "raw\\x9b2J" },				  /* lone byte */
+		{ "latin1 \xe9t\xe9", 0, false, "latin1 \\xe9t\\xe9" },	  /* not UTF-8 */
+		{ "\xc0\xaf", 0, false, "\\xc0\\xaf" },			  /* overlong */
+		{ "\xed\xa0\x80", 0, false, "\\xed\\xa0\\x80" },	  /* surrogate */
+		{ "\xf4\x90\x80\x80", 0, false, "\\xf4\\x90\\x80\\x80" }, /* past U+10FFFF */
+		{ "cut \xe2\x82", 0, false, "cut \\xe2\\x82" },
+		{ "\xff\xfe", 0, false, "\\xff\\xfe" },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+		size_t n = log_escape(out, sizeof(out), cases[i].in, len, cases[i].keep_newlines);
+
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+	}
+	/* Cut: no half escape, and nothing after what did not fit. */
+	assert_int_equal(log_escape(out, 5,
+				    "ab\x1b"
+				    "c",
+				    4, false),
+			 7);
+	assert_string_equal(out, "ab");
+	assert_int_equal(log_escape(out, 7,
+				    "ab\x1b"
+				    "c",
+				    4, false),
+			 7);
+	assert_string_equal(out, "ab\\x1b");
+	assert_int_equal(log_escape(out, 8,
+				    "ab\x1b"
+				    "c",
+				    4, false),
+			 7);
+	assert_string_equal(out, "ab\\x1bc");
+	assert_int_equal(log_escape(NULL, 0, "\x1b", 1, false), 4);
+}
+
+/* A configuration file whose name and value hold ESC: both escaped in the one line. */
+static void error_from_file(void)
+{
+	static const char text[] = "attach = \"t\\x1b[2Jc\";\n";
+	char conf[64] = "/tmp/xffwatch-cli-\x1b[1m-XXXXXX", want[256];
+	int fd = mkstemp(conf);
+
+	assert_true(fd >= 0);
+	assert_true(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(parse_captured(CMD_DAEMON, "--config", conf, NULL), CLI_USAGE_ERROR);
+	unlink(conf);
+	snprintf(want, sizeof(want),
+		 "xffwatch: /tmp/xffwatch-cli-\\x1b[1m-%s:1: attach: 't\\x1b[2Jc' is not one of "
+		 "auto, tcx, tc\n",
+		 conf + strlen(conf) - 6);
+	assert_string_equal(captured, want);
+}
+
+/* An error quoting a hostile argument is one line, its bytes escaped. */
+static void test_error_escaped(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		parse_captured(CMD_DAEMON, "--port", "80\x1b]0;owned\x07\nxffwatch: ok", NULL),
+		CLI_USAGE_ERROR);
+	assert_string_equal(captured, "xffwatch: --port: '80\\x1b]0;owned\\x07\\nxffwatch: ok' is "
+				      "not a port number (1-65535) (see --help)\n");
+	assert_int_equal(parse_captured(CMD_DAEMON, "--bogus\x1b[2J", NULL), CLI_USAGE_ERROR);
+	assert_string_equal(captured, "xffwatch: unknown option '--bogus\\x1b[2J' (see --help)\n");
+	assert_int_equal(parse_captured(CMD_RESOLVE, "--peer", "\xff\r1.2.3.4", NULL),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "'\\xff\\r1.2.3.4' is not an IP address"));
+	assert_int_equal(strchr(captured, '\n') - captured, (long)strlen(captured) - 1);
+	/* A bad value from the configuration file, and the file's name, alike. */
+	error_from_file();
+}
+
+/*
+ * Files of settings that are not regular files: a directory, a FIFO (which
+ * must not be waited on) and a device, as --config, as check-config's FILE,
+ * and as the hmac key.
+ */
+static void test_not_regular(void **state)
+{
+	char dir[64] = "/tmp/xffwatch-cli-XXXXXX", fifo[96], want[160];
+	const char *paths[] = { dir, fifo, "/dev/null" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a hang fails the test */
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(want, sizeof(want), "xffwatch: %s: not a regular file\n", paths[i]);
+		assert_int_equal(parse_captured(CMD_DAEMON, "--config", paths[i], NULL),
+				 CLI_USAGE_ERROR);
+		assert_string_equal(captured, want);
+		assert_int_equal(parse_captured(CMD_CHECK_CONFIG, paths[i], NULL), CLI_USAGE_ERROR);
+		assert_string_equal(captured, want);
+		assert_int_equal(
+			parse_captured(CMD_RESOLVE, "--peer", "127.0.0.1", "-c", paths[i], NULL),
+			CLI_USAGE_ERROR);
+		assert_string_equal(captured, want);
+		assert_int_equal(parse_captured(CMD_DAEMON, "--pseudonymize", "hmac", "--hmac-key",
+						paths[i], NULL),
+				 CLI_USAGE_ERROR);
+		assert_string_equal(captured, want);
+	}
+	alarm(0);
+	/* A key that is not there is left to the daemon to report (exit status 1). */
+	assert_int_equal(parse_captured(CMD_DAEMON, "--pseudonymize", "hmac", "--hmac-key", fifo,
+					"--pseudonymize", "none", NULL),
+			 CLI_RUN);
+	unlink(fifo);
+	assert_int_equal(
+		parse_captured(CMD_DAEMON, "--pseudonymize", "hmac", "--hmac-key", fifo, NULL),
+		CLI_RUN);
+	rmdir(dir);
+}
+
+/* Runs log_close_stdout("events") in a child writing @bytes to @target; returns its stderr. */
+static int close_stdout_child(const char *target, size_t bytes, char *msg, size_t msglen)
+{
+	int pipefd[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(pipefd), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int fd = open(target, O_WRONLY);
+
+		dup2(fd, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		for (size_t i = 0; i < bytes; i++)
+			putchar('x');
+		_exit(-log_close_stdout("events"));
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, msglen - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Output that could not be written is one line with the reason, not silence. */
+static void test_close_stdout(void **state)
+{
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(close_stdout_child("/dev/null", 100, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	/* Caught at the flush, and (more than a buffer) at an earlier write. */
+	assert_int_equal(close_stdout_child("/dev/full", 100, msg, sizeof(msg)), ENOSPC);
+	assert_string_equal(msg, "xffwatch: writing events: No space left on device\n");
+	assert_int_equal(close_stdout_child("/dev/full", 100000, msg, sizeof(msg)), ENOSPC);
+	assert_string_equal(msg, "xffwatch: writing events: No space left on device\n");
+}
+
+/* Sizes that overflowed 64 bits when multiplied by their unit, and numbers past 32 bits. */
+static void test_no_wrap(void **state)
+{
+	int saved = dup(STDERR_FILENO);
+	FILE *null = fopen("/dev/null", "w");
+	static const char *const bad[][2] = {
+		{ "--queue", "17179869185G" },
+		{ "--rotate-size", "17179869185G" },
+		{ "--queue", "18014398509481985K" },
+		{ "--rotate-size", "1025G" },
+		{ "--queue", "4294967297" },
+		{ "--flows", "4294968320" },
+		{ "--head-budget", "4294968320" },
+		{ "--retain-days", "4294967296" },
+		{ "--response-timeout", "4294967297" },
+		{ "--fsync-interval", "4294967297" },
+		{ "--hops", "4294967297" },
+		{ "--port", "4294975376" },
+		{ "--listener", "port=4294975376" },
+		{ "--syslog", "udp://h:4294967810" },
+		{ "--flows", "9223372036854775807" },
+	};
+
+	(void)state;
+	dup2(fileno(null), STDERR_FILENO);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i][0], bad[i][1], NULL) != CLI_USAGE_ERROR) {
+			dup2(saved, STDERR_FILENO);
+			fail_msg("accepted: %s %s", bad[i][0], bad[i][1]);
+		}
+	}
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(null);
+	assert_int_equal(parse("--queue", "4G", "--rotate-size", "1024G", NULL), CLI_RUN);
+	assert_int_equal(opts.queue_bytes, 4ULL << 30);
+	assert_int_equal(opts.files.rotate_size, 1ULL << 40);
+	assert_int_equal(parse_captured(CMD_DAEMON, "--flows", "99999999999", NULL),
+			 CLI_USAGE_ERROR);
+	assert_string_equal(captured, "xffwatch: --flows: '99999999999' is out of range (1024 to "
+				      "16777216) (see --help)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
-		cmocka_unit_test(test_listeners),    cmocka_unit_test(test_resolve_args),
-		cmocka_unit_test(test_errors),	     cmocka_unit_test(test_stream_options),
-		cmocka_unit_test(test_sink_options),
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_values),
+		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_resolve_args),
+		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_stream_options),
+		cmocka_unit_test(test_sink_options),  cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_error_escaped), cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_close_stdout),  cmocka_unit_test(test_no_wrap),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

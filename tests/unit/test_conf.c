@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The configuration file: every setting, precise errors, and a round trip of check-config's output. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -129,7 +131,7 @@ static void test_errors(void **state)
 	expect_error("listeners = ( { proxies = \"10.0.0.1\"; } );\n",
 		     "1: listeners[0]: a listener needs a port or an interface");
 	expect_error("listeners = ( { port = 99999; } );\n",
-		     "1: listeners[0].port: expected a port");
+		     "1: listeners[0].port: '99999' is not a port number");
 	expect_error("listeners = { port = 1; };\n", "1: listeners: is a group");
 	expect_error("attach = \"xdp\";\n", "1: attach: 'xdp' is not one of auto, tcx, tc");
 	expect_error("ports = [ ];\n", "1: ports: needs at least one port");
@@ -144,6 +146,207 @@ static void test_errors(void **state)
 	expect_error("stats = 5;\n", "1: stats: expected a file name");
 	expect_error("trust = { proxies = \"10.0.0.0/8,10.1.0.0/16\"; };\n",
 		     "1: trust.proxies: '10.0.0.0/8,10.1.0.0/16': one CIDR per string");
+}
+
+static void expect_ok(const char *text)
+{
+	if (load_text(&opts, text))
+		fail_msg("refused:\n%s\n%s", text, err);
+}
+
+/*
+ * Integers are read as 64 bits and held to their flags' bounds: at the
+ * bound, one past it, and the values that used to wrap modulo 2^32.
+ */
+static void test_integer_ranges(void **state)
+{
+	(void)state;
+	expect_ok("trust = { hops = 64; };\n");
+	assert_int_equal(opts.rules[0].hops, 64);
+	expect_ok("trust = { hops = 0; };\n");
+	expect_error("trust = { hops = 65; };\n", "1: trust.hops: 65 is not a hop count (0-64)");
+	expect_error("trust = { hops = -1; };\n", "1: trust.hops: -1 is not a hop count");
+	expect_error("trust = { hops = 4294967297; };\n",
+		     "1: trust.hops: 4294967297 is not a hop count");
+	expect_error("trust = { hops = -4294967295; };\n",
+		     "1: trust.hops: -4294967295 is not a hop count");
+	expect_error("listeners = ( { port = 1; hops = 4294967297; } );\n",
+		     "1: listeners[0].hops: 4294967297 is not a hop count");
+
+	expect_ok("ports = [ 65535, 1 ];\n");
+	assert_true(port_set_has(&opts.ports, 65535));
+	assert_int_equal(options_port_count(&opts), 2);
+	expect_error("ports = [ 65536 ];\n", "1: ports[0]: '65536' is not a port number (1-65535)");
+	expect_error("ports = [ 0 ];\n", "1: ports[0]: '0' is not a port number");
+	expect_error("ports = [ -8080 ];\n", "1: ports[0]: '-8080' is not a port");
+	expect_error("ports = 4294975376;\n", "1: ports: '4294975376' is not a port number");
+	/* 32- and 64-bit numbers in one array: the second is the bad one, not the array. */
+	expect_error("ports = [ 5000,\n 4294975376 ];\n",
+		     "2: ports[1]: '4294975376' is not a port number");
+	expect_ok("listeners = ( { port = 65535; } );\n");
+	assert_int_equal(opts.rules[0].port, 65535);
+	expect_error("listeners = ( { port = 65536; } );\n",
+		     "1: listeners[0].port: '65536' is not a port number (1-65535)");
+	expect_error("listeners = ( { port = 4294975376; } );\n",
+		     "1: listeners[0].port: '4294975376' is not a port number");
+	expect_error("listeners = ( { port = 0; } );\n",
+		     "1: listeners[0].port: '0' is not a port number");
+	expect_error("listeners = ( { port = -1; } );\n",
+		     "1: listeners[0].port: '-1' is not a port number");
+	expect_error("listeners = ( { port = \"80\"; } );\n",
+		     "1: listeners[0].port: is a string; expected a port number");
+
+	expect_ok("flows = 16777216;\n");
+	assert_int_equal(opts.flows, 16777216);
+	expect_ok("flows = 1024;\n");
+	expect_error("flows = 16777217;\n",
+		     "1: flows: '16777217' is out of range (1024 to 16777216)");
+	expect_error("flows = 1023;\n", "1: flows: '1023' is out of range");
+	expect_error("flows = 4294968320;\n", "1: flows: '4294968320' is out of range");
+	expect_error("flows = 0x100000400;\n", "1: flows: '4294968320' is out of range");
+	expect_error("flows = -4294967295;\n", "1: flows: '-4294967295' is not a whole number");
+	expect_ok("head_budget = 65536;\n");
+	assert_int_equal(opts.head_budget, 65536);
+	expect_error("head_budget = 65537;\n", "1: head_budget: '65537' is out of range");
+	expect_error("head_budget = 4294968320;\n", "1: head_budget: '4294968320' is out of range");
+
+	expect_ok("response_timeout = 86400;\n");
+	assert_int_equal(opts.response_timeout_ms, 86400000);
+	expect_error("response_timeout = 86401;\n", "1: response_timeout: '86401' is out of range");
+	expect_error("response_timeout = 4294967297;\n",
+		     "1: response_timeout: '4294967297' is out of range");
+	expect_error("response_timeout = -1;\n", "1: response_timeout: '-1' is not a number");
+
+	expect_ok("files = { retain_days = 36500; fsync_interval = 3600; };\n");
+	assert_int_equal(opts.files.retain_days, 36500);
+	assert_int_equal(opts.files.fsync_ms, 3600000);
+	expect_error("files = { retain_days = 36501; };\n", "1: files.retain_days: '36501' is out");
+	expect_error("files = { retain_days = 4294967296; };\n",
+		     "1: files.retain_days: '4294967296' is out of range");
+	expect_error("retain_days = -1;\n", "1: retain_days: '-1' is not a whole number");
+	expect_error("files = { fsync_interval = 3601; };\n",
+		     "1: files.fsync_interval: '3601' is out of range");
+	expect_error("fsync_interval = 4294967297;\n",
+		     "1: fsync_interval: '4294967297' is out of range");
+	/* Sizes are strings: the same parser as the flags, which no longer wraps either. */
+	expect_ok("queue = \"4G\";\nfiles = { rotate_size = \"1024G\"; };\n");
+	assert_int_equal(opts.queue_bytes, 4ULL << 30);
+	expect_error("queue = \"17179869185G\";\n", "1: queue: '17179869185G' is out of range");
+	expect_error("files = { rotate_size = \"17179869185G\"; };\n",
+		     "1: files.rotate_size: '17179869185G' is out of range");
+	expect_error("syslog = \"udp://127.0.0.1:4294967810\";\n", "1: syslog: ");
+
+	/* 64-bit literals as written, and numbers beyond 64 bits. */
+	expect_ok("flows = 2048L;\nports = [ 80L, 443 ];\n");
+	assert_int_equal(opts.flows, 2048);
+	assert_true(port_set_has(&opts.ports, 443));
+	expect_error("trust = { hops = 4294967297L; };\n", "1: trust.hops: 4294967297 is not");
+	expect_error("\nflows = 99999999999999999999;\n",
+		     "2: 99999999999999999999: a number out of the 64-bit range");
+	expect_error("flows = -9223372036854775809;\n", "1: -9223372036854775809: a number out of");
+	expect_error("flows = 0x8000000000000000;\n", "1: 0x8000000000000000: a number out of");
+	expect_error("flows = 123456789012345678901234567890123456789012345678901234567890;\n",
+		     "1: 1234567890123456789012345678901234567890...: a number out of");
+	/* libconfig 1.5 reads 0xFFFFFFFF as -1: here it is its value. */
+	expect_error("flows = 0xFFFFFFFF;\n", "1: flows: '4294967295' is out of range");
+	expect_error("trust = { hops = 0x80000000; };\n", "1: trust.hops: 2147483648 is not");
+	expect_error("flows = -9223372036854775808;\n", "1: flows: '-9223372036854775808' is not");
+	expect_error("flows = 9223372036854775807;\n", "1: flows: '9223372036854775807' is out");
+}
+
+/* Only numbers are widened: strings, comments, names and decimals are read as written. */
+static void test_literals_kept(void **state)
+{
+	(void)state;
+	expect_ok("# flows = 4294967297;\n"
+		  "// 99999999999999999999999\n"
+		  "/* 4294967297\n 99999999999999999999999 */ stats = \"/tmp/a\\\"4294967297\";\n"
+		  "netns = \"ns-8080\"; response_timeout = 1.5; head_budget = 2048;\n"
+		  "listeners = ( { port = 8081; interface = \"eth1\"; } );\n");
+	assert_string_equal(opts.stats, "/tmp/a\"4294967297");
+	assert_string_equal(opts.netns, "ns-8080");
+	assert_int_equal(opts.response_timeout_ms, 1500);
+	assert_int_equal(opts.head_budget, 2048);
+	assert_int_equal(opts.rules[0].port, 8081);
+	expect_ok("response_timeout = 2e1;\n");
+	assert_int_equal(opts.response_timeout_ms, 20000);
+	/* Lines still count after a comment or string over several lines. */
+	expect_error("/* a\n b */ stats = \"x\ny\";\n\nflows = 5;\n", "5: flows: '5' is out");
+	expect_error("@include \"/etc/passwd\"\n", "1: @include is not supported");
+	expect_error("stats = \"x\";\n\n  @include \"/dev/zero\"\n",
+		     "3: @include is not supported");
+}
+
+/* A file with a NUL byte: libconfig would stop reading at it. */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "flows = 2048;\n#\0\nflows = 1;\n";
+	char needle[128];
+	FILE *f;
+	int fd;
+
+	(void)state;
+	strcpy(path, "/tmp/xffwatch-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fwrite(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	options_defaults(&opts);
+	assert_int_equal(conf_load(&opts, path, true, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	snprintf(needle, sizeof(needle), "%s:2: a NUL byte", path);
+	assert_string_equal(err, needle);
+}
+
+/*
+ * Only a regular file is read as a configuration: a directory (libconfig's
+ * scanner would exit the process), a FIFO (it would wait for a writer for
+ * ever) and a device get exactly "FILE: not a regular file", also as the
+ * optional default file. The alarm fails the test rather than hang it.
+ */
+static void test_not_regular(void **state)
+{
+	char dir[64] = "/tmp/xffwatch-conf-XXXXXX", fifo[96], want[160];
+	const char *paths[] = { dir, fifo, "/dev/null", "/dev/zero" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		for (int must = 0; must < 2; must++) {
+			options_defaults(&opts);
+			err[0] = '\0';
+			assert_int_equal(conf_load(&opts, paths[i], must, err, sizeof(err)),
+					 -EINVAL);
+			snprintf(want, sizeof(want), "%s: not a regular file", paths[i]);
+			assert_string_equal(err, want);
+		}
+	}
+	alarm(0);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* Past 1 MiB a file is refused before it is read. */
+static void test_too_large(void **state)
+{
+	char needle[128];
+	int fd;
+
+	(void)state;
+	strcpy(path, "/tmp/xffwatch-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (1 << 20) + 1), 0);
+	close(fd);
+	options_defaults(&opts);
+	assert_int_equal(conf_load(&opts, path, true, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	snprintf(needle, sizeof(needle), "%s: larger than", path);
+	assert_non_null(strstr(err, needle));
 }
 
 static void test_missing_file(void **state)
@@ -212,14 +415,49 @@ static void test_print_round_trip(void **state)
 	free(text);
 }
 
+/* check-config prints strings escaped: nothing raw for the terminal, and it reads back. */
+static void test_print_escaped(void **state)
+{
+	static const char text[] = "stats = \"/tmp/a\\x1b[2J\\\"b\\\\c\\td\\xff\\xc3\\xa9\";\n"
+				   "listeners = ( { port = 8000; interface = \"e\\x1bx\"; } );\n";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	if (load_text(&opts, text))
+		fail_msg("%s", err);
+	assert_string_equal(opts.stats, "/tmp/a\x1b[2J\"b\\c\td\xff\xc3\xa9");
+	assert_string_equal(opts.rules[0].iface, "e\x1bx");
+	f = open_memstream(&out, &len);
+	conf_print(f, &opts);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)out[i] < 0x20 && out[i] != '\n') || out[i] == 0x7f)
+			fail_msg("byte %#x at %zu of:\n%s", (unsigned char)out[i], i, out);
+	assert_non_null(strstr(out, "stats = \"/tmp/a\\x1b[2J\\\"b\\\\c\\td\\xff\xc3\xa9\";"));
+	assert_non_null(strstr(out, "#   port 8000 on e\\x1bx: "));
+	if (load_text(&again, out))
+		fail_msg("%s in:\n%s", err, out);
+	assert_string_equal(again.stats, opts.stats);
+	assert_string_equal(again.rules[0].iface, opts.rules[0].iface);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_integer_ranges),
+		cmocka_unit_test(test_literals_kept),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_top_level_names),
 		cmocka_unit_test(test_print_round_trip),
+		cmocka_unit_test(test_print_escaped),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
