@@ -8,12 +8,8 @@
 
 #include "request.h"
 
-/*
- * Hops an event's chain field shows: the rightmost ones (the trust walk itself
- * always covers every hop). Also the largest --hops.
- */
+/* Hops an event's chain field shows: the rightmost ones (the trust walk covers every hop). */
 #define CHAIN_EVENT_MAX 64
-#define CHAIN_MAX	CHAIN_EVENT_MAX
 
 /* How a list header is split into hops: the anchor whose rules are followed. */
 enum chain_split {

@@ -91,7 +91,7 @@ static void flush_sinks(struct daemon *d)
 }
 
 /* The smallest --queue takes the longest event and its syslog framing. */
-_Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= 65536,
+_Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= OPT_QUEUE_MIN,
 	       "an event fits the smallest output queue");
 _Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
 	       "a short event fits a datagram");

@@ -409,7 +409,7 @@ int parse_rotate_size(const char *s, uint64_t *v, char *why, size_t whylen)
 
 int parse_queue_size(const char *s, uint64_t *v, char *why, size_t whylen)
 {
-	return parse_size(s, 65536, 1ULL << 32, v, why, whylen);
+	return parse_size(s, OPT_QUEUE_MIN, 1ULL << 32, v, why, whylen);
 }
 
 int parse_retain_days(const char *s, unsigned int *days, char *why, size_t whylen)

@@ -21,7 +21,8 @@
 #define OPT_MAX_IFACES	    64
 #define OPT_MAX_TRUSTED	    256
 #define OPT_MAX_LISTENERS   32
-#define OPT_MAX_HOPS	    CHAIN_MAX
+/* --hops: a bound on configuration only; the walk itself takes any chain. */
+#define OPT_MAX_HOPS	    64
 #define DEFAULT_CONFIG_PATH "/etc/xffwatch/xffwatch.conf"
 
 /* How long a request waits for its response (nginx's proxy_read_timeout default). */
@@ -35,6 +36,7 @@
 /* A local syslog socket's path (sockaddr_un's sun_path). */
 #define SYSLOG_PATH_MAX			108
 #define OPT_QUEUE_DEFAULT		(8U << 20)
+#define OPT_QUEUE_MIN			65536
 #define OPT_RETAIN_DAYS_DEFAULT		30
 
 /* How client addresses are written (docs/privacy.md). */

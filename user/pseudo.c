@@ -46,7 +46,8 @@ int pseudo_init(struct pseudo *p, const struct privacy_opts *o, char *err, size_
 		snprintf(err, errlen, "pseudonymize = hmac needs a key file (--hmac-key)");
 		return -EINVAL;
 	}
-	fd = open(o->hmac_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put there after the options were checked must not hang us. */
+	fd = open(o->hmac_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(err, errlen, "%s: %s", o->hmac_key, strerror(errno));
 		if (fd >= 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "log.h"
 #include "status.h"
 
 static const char usage[] =
@@ -46,13 +47,13 @@ int status_main(int argc, char **argv)
 			return 0;
 		}
 		if ((strcmp(argv[i], "--iface") && strcmp(argv[i], "-i")) || i + 1 == argc) {
-			fprintf(stderr, "xffwatch status: unexpected argument '%s' (see --help)\n",
-				argv[i]);
+			log_line(stderr, "xffwatch status: unexpected argument '%s' (see --help)",
+				 argv[i]);
 			return 2;
 		}
 		ifindex = if_nametoindex(argv[++i]);
 		if (!ifindex) {
-			fprintf(stderr, "xffwatch status: %s: no such interface\n", argv[i]);
+			log_line(stderr, "xffwatch status: %s: no such interface", argv[i]);
 			return 2;
 		}
 		ifaces++;
