@@ -192,6 +192,52 @@ grep -qF '203.0.113.9\x1b[2J\x01\x7f\xff' "$err" && ! has_control "$err" &&
 	{ cat -A "$err" >&2; e2e_fail "--explain printed the header's control bytes raw"; }
 jq -e '.client.ip == "127.0.0.1"' "$out" >/dev/null || { cat "$out" >&2; e2e_fail "resolve event"; }
 
+# Issue 13's regressions through the command line: one valid event, exit 0.
+resolve_json() { # JQ-TEST WHAT ARGS... (the request on stdin)
+	local test=$1 what=$2 rc=0
+	shift 2
+	"$XFFWATCH" resolve --no-config "$@" >"$out" 2>"$err" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$err" >&2; e2e_fail "$what: resolve exited $rc"; }
+	[ "$(wc -l <"$out")" -eq 1 ] && jq -e "$test" "$out" >/dev/null ||
+		{ head -c 2000 "$out" >&2; e2e_fail "$what: unexpected event"; }
+}
+# Eight lines of 120 X-Forwarded-For entries in hop counting mode (a SIGSEGV once).
+xff_lines() { # HEADER
+	python3 -c "import sys;l=b'$1: '+b', '.join(b'198.51.100.%d'%(i%250) for i in range(120))+b'\r\n';sys.stdout.buffer.write(b'GET / HTTP/1.1\r\n'+l*8+b'\r\n')"
+}
+for h in X-Forwarded-For True-Client-IP CF-Connecting-IP X-Real-IP; do
+	header=$(echo "$h" | tr 'A-Z' 'a-z')
+	xff_lines "$h" | resolve_json '.client.ip == "198.51.100.119" and .xffwatch.trust.chain_length == 960' \
+		"8 KiB of $h, --hops 1" --peer 127.0.0.1 --hops 1 --header "$header"
+	xff_lines "$h" | resolve_json '.client.ip == "198.51.100.119"' "8 KiB of $h, CIDR trust" \
+		--peer 127.0.0.1 --header "$header"
+done
+# A client's padded Forwarded values cannot hide the proxy's element.
+python3 -c "import sys;p=b'Forwarded: for=\"..\";host=\"'+b'a'*1900+b'\"\r\n';sys.stdout.buffer.write(b'GET / HTTP/1.1\r\n'+p*7+b'Forwarded: for=\"198.18.0.1:4711\"\r\n\r\n')" |
+	resolve_json '.client.ip == "198.18.0.1" and (.xffwatch.findings | index("invalid-entry") | not)' \
+		"Forwarded padding" --peer 127.0.0.1 --header forwarded
+# 100 trusted hops, then the client: the walk covers them all, as nginx's.
+python3 -c "import sys;sys.stdout.buffer.write(b'GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9, '+b', '.join(b'10.0.0.%d'%(i+1) for i in range(100))+b'\r\n\r\n')" |
+	resolve_json '.client.ip == "203.0.113.9" and .xffwatch.trust.chain_shortened and (.xffwatch.trust.chain | length) == 64' \
+		"100 hops" --peer 127.0.0.1 --trust 127.0.0.0/8,10.0.0.0/8
+# Ports: any number of leading zeros in X-Forwarded-For (ngx_atoi), 1*5DIGIT in Forwarded.
+printf 'GET / HTTP/1.1\r\nX-Forwarded-For: 198.51.100.1:00000000080\r\n\r\n' |
+	resolve_json '.client.ip == "198.51.100.1"' "leading zeros" --peer 127.0.0.1
+printf 'GET / HTTP/1.1\r\nForwarded: for="198.51.100.1:000080"\r\n\r\n' |
+	resolve_json '.client.ip == "127.0.0.1" and (.xffwatch.findings | index("invalid-entry"))' \
+		"six-digit Forwarded port" --peer 127.0.0.1 --header forwarded
+# RFC 7239: a parameter twice in one element makes it invalid.
+printf 'GET / HTTP/1.1\r\nForwarded: for=198.51.100.1;proto=http;proto=https\r\n\r\n' |
+	resolve_json '.client.ip == "127.0.0.1" and (.xffwatch.findings | index("invalid-entry"))' \
+		"repeated parameter" --peer 127.0.0.1 --header forwarded
+# Hop counting believes whoever connects: the event says so.
+printf 'GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n' |
+	resolve_json '.client.ip == "203.0.113.9" and (.xffwatch.findings | index("hops-from-untrusted-peer"))' \
+		"hops from an untrusted peer" --peer 198.51.100.9 --hops 1
+printf 'GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n' |
+	resolve_json '.client.ip == "203.0.113.9" and (.xffwatch.findings | index("hops-from-untrusted-peer") | not)' \
+		"hops from a trusted peer" --peer 127.0.0.1 --hops 1
+
 # The shipped example configuration is valid.
 "$XFFWATCH" check-config "$E2E_ROOT/deploy/xffwatch.conf" >"$out" 2>"$err" ||
 	{ cat "$err" >&2; e2e_fail "deploy/xffwatch.conf does not check"; }
