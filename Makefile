@@ -94,9 +94,14 @@ $(OUT)/san/%.o: user/%.c | $(SKELS) $(OUT)/san
 .PHONY: san
 san: $(OUT)/san/xffwatch
 
-$(OUT)/san/xffwatch: $(SAN_OBJS) $(OUT)/san/main.o
+$(OUT)/san/xffwatch: $(SAN_OBJS) $(OUT)/san/main.o $(OUT)/san/san_options.o
 	$(call msg,LINK-SAN,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+# UBSAN_OPTIONS for a daemon that is no longer root when it reports (see the file).
+$(OUT)/san/san_options.o: tests/e2e/san_options.c | $(OUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) | $(OUT)/tests
 	$(call msg,CC-TEST,$@)
