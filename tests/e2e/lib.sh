@@ -10,7 +10,8 @@
 set -eu
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-XFFWATCH="$E2E_ROOT/build/xffwatch"
+# The daemon under test; a test (or the caller) may name another build.
+XFFWATCH=${XFFWATCH:-$E2E_ROOT/build/xffwatch}
 E2E_APP_DIR="$E2E_ROOT/tests/app"
 # Debian's interpreter, with Debian's Flask and Werkzeug (not a user's pyenv).
 E2E_PY=/usr/bin/python3
@@ -214,6 +215,48 @@ e2e_xffwatch() {
 	done
 	cat "$E2E_TMP/xffwatch.log" >&2
 	e2e_fail "xffwatch did not start"
+}
+
+# e2e_sanitize DIR: makes a sanitizer build (make san) report to DIR/asan.PID
+# and abort at the first error; leaks are checked at exit. DIR is open to the
+# daemon once it runs as nobody. (GCC's UBSan, linked next to ASan, ignores
+# log_path: its reports go to the daemon's standard error.)
+e2e_sanitize() {
+	mkdir -p "$1"
+	chmod 1777 "$1"
+	export ASAN_OPTIONS="log_path=$1/asan:halt_on_error=1:abort_on_error=1:detect_leaks=1:disable_coredump=1"
+	export UBSAN_OPTIONS="log_path=$1/ubsan:halt_on_error=1:abort_on_error=1:print_stacktrace=1"
+}
+
+# e2e_sanitizer_reports DIR LOG...: prints the reports in DIR and in the
+# daemon's logs; fails (status 1) if there are any.
+e2e_sanitizer_reports() {
+	local dir=$1 f found=0
+	shift
+	for f in "$dir"/asan.* "$dir"/ubsan.*; do
+		[ -s "$f" ] || continue
+		found=1
+		printf '  --- %s\n' "$f" >&2
+		head -n 40 "$f" >&2
+	done
+	for f in "$@"; do
+		if grep -q -E 'runtime error:|Sanitizer' "$f" 2>/dev/null; then
+			found=1
+			printf '  --- %s\n' "$f" >&2
+			sed -n -E '/runtime error:|Sanitizer/,+40p' "$f" | head -n 40 >&2
+		fi
+	done
+	[ "$found" -eq 0 ]
+}
+
+# e2e_wait_listen NS PORT: until something listens on TCP PORT in NS, at most 10 s.
+e2e_wait_listen() {
+	local i
+	for i in $(seq 1 200); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+	e2e_fail "nothing listens on port $2 in $1"
 }
 
 # e2e_helper_pid PID: the privileged helper of the daemon PID (empty if none).

@@ -21,6 +21,7 @@ run test_fail_open
 run test_attach
 run test_sinks
 run test_differential
+run test_hostile
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1
