@@ -50,10 +50,15 @@ BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 
-# Fuzz targets (libFuzzer, clang): the parsers and the trust engine only.
+# Fuzz targets (libFuzzer, clang): parsers, tracker, trust engine, event and syslog formatting
+# (docs/fuzzing.md). FUZZ_JOBS targets run at once.
 FUZZ_SECONDS ?= 30
+FUZZ_JOBS    ?= 2
+# make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
+FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit pseudo tracker
+FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit pseudo tracker \
+	      syslog5424
 FUZZ_OBJS  := $(patsubst %,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
@@ -62,7 +67,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 .SECONDARY:
 .PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test deps-bench vmlinux \
 	clean install \
-	bench bench-saturation fuzz
+	bench bench-saturation fuzz fuzz-long fuzz-seeds
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -151,12 +156,21 @@ $(OUT)/fuzz/%.o: user/%.c | $(SKELS) $(OUT)/fuzz
 
 $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 $< \
-		$(FUZZ_OBJS) -ljansson -lcrypto -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 \
+		-MMD -MP $< $(FUZZ_OBJS) -ljansson -lcrypto -o $@
 
-# Each target for FUZZ_SECONDS, from the committed seeds; a crash, leak or hang fails.
+# Each target for FUZZ_SECONDS from the committed seeds, FUZZ_JOBS at a time, then a table;
+# a crash, leak, sanitizer report or hang fails.
 fuzz: $(FUZZ_BINS)
-	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh -j $(FUZZ_JOBS) $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# A campaign: the same for FUZZ_SECONDS each (default 900), growing $(OUT)/fuzz/corpus/.
+fuzz-long: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh -j $(FUZZ_JOBS) $(FUZZ_LONG_SECONDS) $(FUZZ_BINS)
+
+# Adds the corpus inputs that bring new coverage to tests/fuzz/seeds/ (-merge=1).
+fuzz-seeds: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh -m $(FUZZ_BINS)
 
 $(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@

@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			chain_address(&c, i, &a);
 		}
 	}
+	chain_free(&c);
 	fuzz_resolve_all(&req);
 	free(text);
 	return 0;

@@ -71,7 +71,8 @@ static void fuzz_resolve_all(const struct http_request *req)
 		json_error_t err;
 		json_t *doc;
 
-		trace.len = 0;
+		if (i == 0)
+			memset(&trace, 0, sizeof(trace));
 		trust_resolve(&fuzz_rules[i], req, &res, i == 0 ? &trace : NULL);
 		meta.pseudo = i == 2 ? &truncate : i == 3 ? &hmac : NULL;
 		meta.keep_query = i == 1;
@@ -92,6 +93,8 @@ static void fuzz_resolve_all(const struct http_request *req)
 		json_decref(doc);
 	}
 	jsonw_free(&j);
+	/* Chains own their storage: released, so that a leak in it shows. */
+	resolution_free(&res);
 }
 
 #endif
