@@ -622,6 +622,15 @@ def check(events_file, app_log, nginx_log, stats_file, budget, pseudo, summaries
                    f"budget, {len(maybe)} at its edge, {trunc_events} events say truncated")
     if not must:
         bad.append("no head went past the budget: the mix does not test truncation")
+    # Every event that says truncated is counted, whatever cut it; and none is
+    # written short here (one output, a file: events stay under 48 KiB).
+    shortened = sum(1 for e in events if e["xffwatch"].get("shortened"))
+    if stats["events_truncated"] != trunc_events:
+        bad.append(f"counter events_truncated = {stats['events_truncated']}, "
+                   f"{trunc_events} events say truncated")
+    if stats["events_shortened"] != shortened:
+        bad.append(f"counter events_shortened = {stats['events_shortened']}, "
+                   f"{shortened} events are short")
 
     # The counters agree with the events.
     n = len(events)
