@@ -29,7 +29,10 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 export UBSAN_OPTIONS
 
 # libFuzzer's default -max_len follows the seeds (a few hundred bytes): the
-# 8 KiB X-Forwarded-For that crashed the daemon was out of its reach.
+# 8 KiB X-Forwarded-For that crashed the daemon was out of its reach. And
+# with -max_len alone, -len_control still starts the length limit small and
+# raises it slowly (130 bytes after a minute of fuzz_chain): -len_control=0
+# lets mutations reach the full size from the first run.
 max_len=65536
 
 target() {
@@ -86,7 +89,8 @@ run_one() {
 	seeds="$here/seeds/$(target "$bin")"
 	corpus="$dir/corpus/$name"
 	mkdir -p "$corpus"
-	set -- -max_total_time="$seconds" -max_len=$max_len -dict="$(dict "$bin")" -timeout=10 \
+	set -- -max_total_time="$seconds" -max_len=$max_len -len_control=0 -dict="$(dict "$bin")" \
+		-timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/$name-" "$corpus"
 	if [ -d "$seeds" ]; then
 		set -- "$@" "$seeds"
