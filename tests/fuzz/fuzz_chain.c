@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
+#include "tracker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 	size_t start = 1;
 
-	if (size < 1 || size > XFFW_DATA_MAX)
+	/* As much as the tracker keeps of a request's fields. */
+	if (size < 1 || size > TRACKER_DATA_MAX)
 		return 0;
 	text = malloc(size);
 	memcpy(text, data, size);
@@ -39,11 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		start = i + 1;
 	}
 	for (int split = SPLIT_NGINX; split <= SPLIT_PROXYFIX; split++) {
+		size_t max_hops, max_text;
+
 		chain_build(&c, &req, ids[data[0] % 3], (enum chain_split)split);
+		/* The storage sized from the request is never short, nor overrun. */
+		chain_bounds(&req, ids[data[0] % 3], &max_hops, &max_text);
+		if (c.failed || c.n > max_hops || c.text_used > max_text)
+			abort();
 		for (size_t i = 0; i < c.n; i++) {
 			struct ip_addr a;
 
-			if (c.hop[i].text.len > XFFW_DATA_MAX)
+			if (c.hop[i].text.len > size)
 				abort();
 			chain_address(&c, i, &a);
 		}
