@@ -232,28 +232,19 @@ static __always_inline void emit_part(struct flow_ctx *c, struct xffw_dir_state 
 }
 
 /*
- * Appends a piece of field @id, the window bytes [@from, @to), to the record,
- * writing out the part first when it would not fit. Pieces over
- * XFFW_VALUE_MAX keep their end for chains and their beginning otherwise.
+ * Appends a chunk of field @id, the window bytes [@from, @to), at most
+ * XFFW_VALUE_MAX of them, to the record, writing out the part first when it
+ * would not fit.
  */
-static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state *ds, __u32 id,
+static __always_inline void emit_chunk(struct flow_ctx *c, struct xffw_dir_state *ds, __u32 id,
 				       __u64 from, __u64 to, __u8 flags)
 {
 	struct work *w = c->w;
 	__u64 len = to - from, off, carried = 0, rest;
 	__u8 *dst;
 
-	if (to < from)
+	if (to < from || len > XFFW_VALUE_MAX)
 		return;
-	if (len > XFFW_VALUE_MAX) {
-		if (keeps_tail(id)) {
-			from = to - XFFW_VALUE_MAX;
-			flags |= XFFW_FIELD_F_TRUNC_HEAD;
-		} else {
-			flags |= XFFW_FIELD_F_TRUNC_TAIL;
-		}
-		len = XFFW_VALUE_MAX;
-	}
 	if (w->ps.data_len + sizeof(struct xffw_field_hdr) + len > XFFW_DATA_MAX)
 		emit_part(c, ds, 0);
 
@@ -296,6 +287,47 @@ static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state
 		return;
 	}
 	w->ps.data_len = off + sizeof(struct xffw_field_hdr) + len;
+}
+
+__noinline int xffw_chunk(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span);
+
+/* xffw_chunk()'s span: window offsets, field id and flags in one argument. */
+#define CHUNK_SPAN(from, to, id, flags) \
+	((__u64)(from) | (__u64)(to) << 16 | (__u64)(id) << 32 | (__u64)(flags) << 40)
+
+/*
+ * Appends a piece of field @id, the window bytes [@from, @to). A piece over
+ * XFFW_VALUE_MAX keeps its beginning (flagged) unless it is a chain or a
+ * single-IP header: those go whole, in chunks marked to be joined, since the
+ * trust walk must see every hop (the head budget bounds them).
+ */
+static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state *ds, __u32 id,
+				       __u64 from, __u64 to, __u8 flags)
+{
+	if (to < from)
+		return;
+	if (to - from <= XFFW_VALUE_MAX) {
+		emit_chunk(c, ds, id, from, to, flags);
+		return;
+	}
+	if (!keeps_tail(id)) {
+		emit_chunk(c, ds, id, from, from + XFFW_VALUE_MAX, flags | XFFW_FIELD_F_TRUNC_TAIL);
+		return;
+	}
+	/*
+	 * A window holds at most XFFW_SCAN_MAX bytes of a line: that many chunks
+	 * at most. Each through a global function, verified once (inlined, the
+	 * chunks made the program too large to verify).
+	 */
+	for (int i = 0; i < XFFW_SCAN_MAX / XFFW_VALUE_MAX; i++) {
+		__u64 end = to - from > XFFW_VALUE_MAX ? from + XFFW_VALUE_MAX : to;
+		__u8 f = flags | (i ? XFFW_FIELD_F_CONTINUED : 0) | (end < to ? XFFW_FIELD_F_CONT : 0);
+
+		xffw_chunk(c->skb, c->w, c->flow, CHUNK_SPAN(from, end, id, f));
+		if (end == to)
+			break;
+		from = end;
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -745,6 +777,18 @@ static long find_lines(__u32 i, struct flow_ctx *c)
  * once, with nothing known about its arguments, instead of once per path
  * that leads to it.
  */
+/* One chunk of a long chain (emit_piece). Global: verified once. */
+__noinline int xffw_chunk(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span)
+{
+	struct flow_ctx c = { .skb = skb, .w = w, .flow = f };
+	__u32 from = span & 0xffff, to = (span >> 16) & 0xffff;
+
+	if (!w || !f || to > XFFW_SCAN_MAX || to < from)
+		return 0;
+	emit_chunk(&c, dir_of(&c), (span >> 32) & 0xff, from, to, (span >> 40) & 0xff);
+	return 0;
+}
+
 __noinline int xffw_line(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span)
 {
 	struct flow_ctx c = { .skb = skb, .w = w, .flow = f };

@@ -142,26 +142,36 @@ static void emit_part(struct extract *x, uint16_t flags)
 	x->data_len = 0;
 }
 
-static void emit_piece(struct extract *x, unsigned int id, size_t from, size_t to, uint8_t flags)
+static void emit_chunk(struct extract *x, unsigned int id, size_t from, size_t to, uint8_t flags)
 {
 	size_t len = to - from;
 	struct xffw_field_hdr fh;
 
-	if (len > XFFW_VALUE_MAX) {
-		if (field_keeps_tail(id)) {
-			from = to - XFFW_VALUE_MAX;
-			flags |= XFFW_FIELD_F_TRUNC_HEAD;
-		} else {
-			flags |= XFFW_FIELD_F_TRUNC_TAIL;
-		}
-		len = XFFW_VALUE_MAX;
-	}
 	if (x->data_len + sizeof(fh) + len > XFFW_DATA_MAX)
 		emit_part(x, 0);
 	fh = (struct xffw_field_hdr){ .id = (uint8_t)id, .flags = flags, .len = (uint16_t)len };
 	memcpy(x->rec.data + x->data_len, &fh, sizeof(fh));
 	memcpy(x->rec.data + x->data_len + sizeof(fh), x->buf + from, len);
 	x->data_len += (uint32_t)(sizeof(fh) + len);
+}
+
+/* Mirrors emit_piece(): chains and single-IP headers go whole, in joined chunks. */
+static void emit_piece(struct extract *x, unsigned int id, size_t from, size_t to, uint8_t flags)
+{
+	if (to - from > XFFW_VALUE_MAX && !field_keeps_tail(id)) {
+		emit_chunk(x, id, from, from + XFFW_VALUE_MAX, flags | XFFW_FIELD_F_TRUNC_TAIL);
+		return;
+	}
+	for (int i = 0;; i++) {
+		size_t end = to - from > XFFW_VALUE_MAX ? from + XFFW_VALUE_MAX : to;
+
+		emit_chunk(x, id, from, end,
+			   (uint8_t)(flags | (i ? XFFW_FIELD_F_CONTINUED : 0) |
+				     (end < to ? XFFW_FIELD_F_CONT : 0)));
+		if (end == to)
+			break;
+		from = end;
+	}
 }
 
 /* Mirrors first_line(). */

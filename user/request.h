@@ -11,8 +11,13 @@
 #include "xffwatch_abi.h"
 #include "ipaddr.h"
 
-/* Header lines kept per request: as many as a record can hold. */
-#define REQ_MAX_FIELDS (XFFW_DATA_MAX / sizeof(struct xffw_field_hdr))
+/* Field bytes (headers and values) kept per request, however many parts they came in. */
+#define REQ_DATA_MAX   65536
+/*
+ * Field lines per request: one per field header that fits in REQ_DATA_MAX,
+ * so a request kept whole can never have more (bounded by construction).
+ */
+#define REQ_MAX_FIELDS (REQ_DATA_MAX / sizeof(struct xffw_field_hdr))
 
 struct str {
 	const char *p;

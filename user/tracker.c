@@ -194,18 +194,25 @@ static bool reserve(struct pending *p, size_t more)
 	return true;
 }
 
+/* The longest value of field @id kept (TRACKER_VALUE_MAX, TRACKER_CHAIN_MAX). */
+static size_t value_cap(unsigned int id)
+{
+	return field_keeps_tail(id) ? TRACKER_CHAIN_MAX : TRACKER_VALUE_MAX;
+}
+
 static void add_field(struct pending *p, uint8_t id, uint8_t flags, const uint8_t *v, size_t n)
 {
 	struct xffw_field_hdr fh = { .id = id, .flags = flags };
+	size_t cap = value_cap(id);
 
-	if (n > TRACKER_VALUE_MAX) {
+	if (n > cap) {
 		if (field_keeps_tail(id)) {
-			v += n - TRACKER_VALUE_MAX;
+			v += n - cap;
 			fh.flags |= XFFW_FIELD_F_TRUNC_HEAD;
 		} else {
 			fh.flags |= XFFW_FIELD_F_TRUNC_TAIL;
 		}
-		n = TRACKER_VALUE_MAX;
+		n = cap;
 	}
 	if (!reserve(p, sizeof(fh) + n)) {
 		p->last = NO_FIELD;
@@ -218,14 +225,15 @@ static void add_field(struct pending *p, uint8_t id, uint8_t flags, const uint8_
 	p->len += sizeof(fh) + n;
 }
 
-/* Joins a continued piece to the last field, within TRACKER_VALUE_MAX. */
+/* Joins a continued piece to the last field, within its value_cap(). */
 static void join_piece(struct pending *p, uint8_t flags, const uint8_t *v, size_t n)
 {
 	struct xffw_field_hdr fh;
-	size_t have, keep;
+	size_t have, keep, cap;
 	uint8_t *value;
 
 	memcpy(&fh, field_at(p, p->last), sizeof(fh));
+	cap = value_cap(fh.id);
 	value = p->data + p->last + sizeof(fh);
 	have = fh.len;
 	fh.flags = (uint8_t)((fh.flags & ~XFFW_FIELD_F_CONT) | (flags & XFFW_FIELD_F_CONT));
@@ -240,20 +248,20 @@ static void join_piece(struct pending *p, uint8_t flags, const uint8_t *v, size_
 		fh.flags |= XFFW_FIELD_F_TRUNC_HEAD;
 	}
 	fh.flags |= flags & XFFW_FIELD_F_TRUNC_TAIL;
-	if (have + n > TRACKER_VALUE_MAX) {
+	if (have + n > cap) {
 		if (field_keeps_tail(fh.id)) {
-			if (n >= TRACKER_VALUE_MAX) {
-				v += n - TRACKER_VALUE_MAX;
-				n = TRACKER_VALUE_MAX;
+			if (n >= cap) {
+				v += n - cap;
+				n = cap;
 				have = 0;
 			} else {
-				keep = TRACKER_VALUE_MAX - n;
+				keep = cap - n;
 				memmove(value, value + have - keep, keep);
 				have = keep;
 			}
 			fh.flags |= XFFW_FIELD_F_TRUNC_HEAD;
 		} else {
-			n = TRACKER_VALUE_MAX - have;
+			n = cap - have;
 			fh.flags |= XFFW_FIELD_F_TRUNC_TAIL;
 		}
 	}

@@ -14,10 +14,15 @@
 
 #include "request.h"
 
-/* Longest value kept per field; longer ones keep their end (chains) or start. */
-#define TRACKER_VALUE_MAX 8192
 /* Field bytes kept per request. */
-#define TRACKER_DATA_MAX  65536
+#define TRACKER_DATA_MAX  REQ_DATA_MAX
+/* Longest value kept per field but a chain; longer ones keep their start. */
+#define TRACKER_VALUE_MAX 8192
+/*
+ * Chains and single-IP headers may take all of a request's field bytes: the
+ * trust walk needs every hop. Longer ones keep their end.
+ */
+#define TRACKER_CHAIN_MAX (TRACKER_DATA_MAX - sizeof(struct xffw_field_hdr))
 
 struct tracker_config {
 	uint64_t response_timeout_ns; /* from the request's first byte */

@@ -23,7 +23,7 @@ int main(void)
 		cmocka_unit_test(test_forbidden_headers_stay_in_kernel),
 		cmocka_unit_test(test_cut_request_lines),
 		cmocka_unit_test(test_big_head_in_one_frame),
-		cmocka_unit_test(test_long_values_are_cut_and_flagged),
+		cmocka_unit_test(test_long_values_are_chunked_or_cut),
 		cmocka_unit_test(test_head_flags),
 		cmocka_unit_test(test_random_heads_match_twin),
 		cmocka_unit_test(test_split_head_every_split),

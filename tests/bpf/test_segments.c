@@ -488,7 +488,7 @@ void test_big_head_in_one_frame(void **state)
 	assert_int_equal(flags, 0);
 }
 
-void test_long_values_are_cut_and_flagged(void **state)
+void test_long_values_are_chunked_or_cut(void **state)
 {
 	static char head[PKT_TEST_RUN_MAX];
 	size_t n = 0, len;
@@ -502,11 +502,19 @@ void test_long_values_are_cut_and_flagged(void **state)
 	n += (size_t)sprintf(head + n, "203.0.113.99\r\n\r\n");
 	assert_int_equal(run_payload(&v4, head, n), 1);
 	expect_twin(0, &v4, head, n);
-	/* Chains keep their end: the trust walk starts there. */
+	/*
+	 * Chains go whole, in chunks of XFFW_VALUE_MAX marked to be joined: the
+	 * trust walk needs every hop.
+	 */
 	v = field(0, XFFW_F_X_FORWARDED_FOR, 0, &len, &flags);
 	assert_non_null(v);
 	assert_int_equal(len, XFFW_VALUE_MAX);
-	assert_int_equal(flags, XFFW_FIELD_F_TRUNC_HEAD);
+	assert_int_equal(flags, XFFW_FIELD_F_CONT);
+	assert_memory_equal(v, head + 32, XFFW_VALUE_MAX);
+	v = field(0, XFFW_F_X_FORWARDED_FOR, 1, &len, &flags);
+	assert_non_null(v);
+	assert_int_equal(flags, XFFW_FIELD_F_CONTINUED);
+	assert_int_equal(32 + XFFW_VALUE_MAX + len, n - 4);
 	assert_memory_equal(v + len - 12, "203.0.113.99", 12);
 
 	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nUser-Agent: ");

@@ -17,7 +17,7 @@ void test_mixed_case_and_repeated_lines(void **state);
 void test_forbidden_headers_stay_in_kernel(void **state);
 void test_cut_request_lines(void **state);
 void test_big_head_in_one_frame(void **state);
-void test_long_values_are_cut_and_flagged(void **state);
+void test_long_values_are_chunked_or_cut(void **state);
 void test_head_flags(void **state);
 void test_random_heads_match_twin(void **state);
 void test_live_loopback_large_heads(void **state);

@@ -15,7 +15,7 @@
 #define MS 1000000ULL
 
 struct got {
-	char method[16], target[64], xff[TRACKER_VALUE_MAX + 64], ua[TRACKER_VALUE_MAX + 64];
+	char method[16], target[64], xff[TRACKER_CHAIN_MAX + 64], ua[TRACKER_VALUE_MAX + 64];
 	uint64_t flow_id;
 	uint32_t msg;
 	uint16_t status;
@@ -314,7 +314,10 @@ static void test_bounds(void **state)
 	assert_int_equal(tracker_stats(t)->pending, 0);
 }
 
-/* Joined values are capped: chains keep their end, others their beginning. */
+/*
+ * Joined values: chains whole (the walk needs every hop) up to the request's
+ * field bytes, others capped at TRACKER_VALUE_MAX, keeping their beginning.
+ */
 static void test_value_caps(void **state)
 {
 	static char piece[XFFW_VALUE_MAX];
@@ -348,9 +351,9 @@ static void test_value_caps(void **state)
 	response(20, 0, 200, 2 * MS);
 	assert_int_equal(ngot, 1);
 	len = strlen(got[0].xff);
-	assert_int_equal(len, TRACKER_VALUE_MAX);
+	assert_int_equal(len, 6 * XFFW_VALUE_MAX + 11);
 	assert_string_equal(got[0].xff + len - 11, ", 192.0.2.9");
-	assert_true(got[0].xff_cut);
+	assert_false(got[0].xff_cut);
 	assert_int_equal(strlen(got[0].ua), XFFW_VALUE_MAX);
 }
 

@@ -195,13 +195,75 @@ static void test_long_chains(void **state)
 	sprintf(headers + n - 2, "\r\n");
 	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "10.0.0.1",
 	       F(ALL_HOPS_TRUSTED));
-	/* A kernel-cut chain still resolves when the walk stops early. */
+	/* A line longer than a kernel piece (2 KiB) arrives whole, in chunks. */
 	n = (size_t)sprintf(headers, "X-Forwarded-For: ");
 	for (int i = 0; n < 3000; i++)
 		n += (size_t)sprintf(headers + n, "192.0.2.%d, ", i % 250 + 1);
 	sprintf(headers + n, "203.0.113.1, 10.0.0.2\r\n");
 	expect(&(struct tcase){ "127.0.0.1", headers, PRIV, 0, true, -1 }, "203.0.113.1",
-	       F(TRUNCATED));
+	       F(LEFTMOST_DIFFERS));
+}
+
+/*
+ * One long line: 100 IPv6 hops (3.8 KiB), 250 IPv4 hops, and a 15 KiB line,
+ * each walked to its end as nginx does (the kernel once kept a line's last
+ * 2 KiB only). And 1,540 other header lines before the chain do not hide it.
+ */
+static void test_long_lines(void **state)
+{
+	static char head[XFFW_HEAD_HARD_MAX];
+	size_t n;
+
+	(void)state;
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX-Forwarded-For: 2001:db8::6");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)sprintf(head + n, ", fd00:1234:5678:9abc:def0:1234:5678:%x", i + 1);
+	n += (size_t)sprintf(head + n, "\r\n\r\n");
+	{
+		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "2001:db8::6");
+		assert_int_equal(res.chain.n, 101);
+		assert_false(res.findings & F(TRUNCATED));
+	}
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6");
+	for (int i = 0; i < 250; i++)
+		n += (size_t)sprintf(head + n, ", 10.0.%d.%d", i / 200, i % 200 + 1);
+	n += (size_t)sprintf(head + n, "\r\n\r\n");
+	{
+		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "6.6.6.6");
+		assert_int_equal(res.chain.n, 251);
+	}
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6");
+	for (int i = 0; n < 15000; i++)
+		n += (size_t)sprintf(head + n, ", 10.%d.%d.%d", i / 40000, i / 200 % 200, i % 200 + 1);
+	n += (size_t)sprintf(head + n, "\r\n\r\n");
+	{
+		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "6.6.6.6");
+		assert_false(res.findings & F(TRUNCATED));
+	}
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 1540; i++)
+		n += (size_t)sprintf(head + n, "Via:\r\n");
+	n += (size_t)sprintf(head + n, "X-Forwarded-For: 6.6.6.6\r\n\r\n");
+	{
+		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+		AUTO_RESOLUTION res = { 0 };
+
+		resolve_head(head, n, "127.0.0.1", &cfg, &res);
+		assert_client(&res, "6.6.6.6");
+		assert_false(res.findings & F(TRUNCATED));
+	}
 }
 
 /*
@@ -630,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_long_chains),
 		cmocka_unit_test(test_many_long_lines),
+		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_chain_bounds),
 		cmocka_unit_test(test_forwarded_padding),
 		cmocka_unit_test(test_trace_bound),
