@@ -321,7 +321,8 @@ static __always_inline void emit_piece(struct flow_ctx *c, struct xffw_dir_state
 	 */
 	for (int i = 0; i < XFFW_SCAN_MAX / XFFW_VALUE_MAX; i++) {
 		__u64 end = to - from > XFFW_VALUE_MAX ? from + XFFW_VALUE_MAX : to;
-		__u8 f = flags | (i ? XFFW_FIELD_F_CONTINUED : 0) | (end < to ? XFFW_FIELD_F_CONT : 0);
+		__u8 f = flags | (i ? XFFW_FIELD_F_CONTINUED : 0) |
+			 (end < to ? XFFW_FIELD_F_CONT : 0);
 
 		xffw_chunk(c->skb, c->w, c->flow, CHUNK_SPAN(from, end, id, f));
 		if (end == to)

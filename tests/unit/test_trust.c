@@ -242,7 +242,8 @@ static void test_long_lines(void **state)
 	}
 	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6");
 	for (int i = 0; n < 15000; i++)
-		n += (size_t)sprintf(head + n, ", 10.%d.%d.%d", i / 40000, i / 200 % 200, i % 200 + 1);
+		n += (size_t)sprintf(head + n, ", 10.%d.%d.%d", i / 40000, i / 200 % 200,
+				     i % 200 + 1);
 	n += (size_t)sprintf(head + n, "\r\n\r\n");
 	{
 		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
