@@ -23,6 +23,9 @@ TRUST = "198.18.0.1/32,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 LONG = ", ".join(["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(30)])
 # More hops than an event shows (64): the walk still covers them all.
 LONGER = ", ".join(["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(100)])
+# One line over the kernel's 2 KiB pieces: it must arrive whole.
+LONG_V4 = ", ".join(["10.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(250)])
+LONG_V6 = ", ".join(["fd00:1234:5678:9abc:def0:1234:5678:%x" % (i + 1) for i in range(100)])
 
 # Header lines per case: (name, value) pairs in wire order.
 CASES = {
@@ -71,6 +74,8 @@ CASES = {
     "long-trusted": [("X-Forwarded-For", "203.0.113.7, " + LONG)],
     "hundred-trusted": [("X-Forwarded-For", "203.0.113.7, " + LONGER)],
     "hundred-all-trusted": [("X-Forwarded-For", LONGER)],
+    "long-line-v4": [("X-Forwarded-For", "6.6.6.6, " + LONG_V4)],
+    "long-line-v6": [("X-Forwarded-For", "2001:db8::6, " + LONG_V6)],
     "trailing-space-after-comma": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1, ")],
     "trailing-tab-after-comma": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1,\t")],
     "trailing-spaces": [("X-Forwarded-For", "6.6.6.6, 198.51.100.1  ")],
