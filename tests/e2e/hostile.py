@@ -55,7 +55,14 @@ PROBES = {
     "hops1raw": [("lines", [b"X-Forwarded-For: 203.0.113.7", b"X-Forwarded-For: 198.51.100.8"],
                   "198.51.100.8", ["multiple-header-lines", "leftmost-differs"])],
     "recursive": [("walk", [b"X-Forwarded-For: 198.51.100.9, 10.1.2.3"], "10.1.2.3",
-                   ["leftmost-differs"])],
+                   ["leftmost-differs"]),
+                  # One line far over the kernel's 2 KiB pieces, all of it trusted
+                  # but its start: the walk reaches the client, as nginx's does.
+                  ("longline", [b"X-Forwarded-For: 198.51.100.10, " + b", ".join(
+                      b"127.0.%d.%d" % (i // 200, i % 200 + 1) for i in range(250))],
+                   "198.51.100.10", []),
+                  ("longline6", [b"X-Forwarded-For: 2001:db8::6, " +
+                                 b", ".join([b"::ffff:127.0.0.1"] * 250)], "2001:db8::6", [])],
     "norecursive": [("rightmost", [b"X-Forwarded-For: 198.51.100.9"], SRC,
                      ["leftmost-differs"])],
     "forwarded": [("elements",
