@@ -324,7 +324,9 @@ void audit_summary(struct sink_event *e, const struct http_request *req,
 {
 	struct str path = url_path(req->target);
 
-	findings_text(res->findings, findings, findings_len);
+	/* As audit_format() writes them: the short form says truncated. */
+	findings_text(res->findings | (meta->shorten ? 1U << FINDING_TRUNCATED : 0), findings,
+		      findings_len);
 	e->when = meta->when;
 	e->client = meta->client_text;
 	e->source = meta->source_text;

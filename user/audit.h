@@ -63,7 +63,9 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 /*
  * What syslog's structured data carries next to the event, into @e (the
  * line itself is the caller's): the addresses as audit_format() wrote them
- * into @meta's client_text and source_text, the findings' names into @findings.
+ * into @meta's client_text and source_text, the findings' names into
+ * @findings, as the event of the same @meta lists them (truncated included
+ * when @meta asks for the short form).
  */
 void audit_summary(struct sink_event *e, const struct http_request *req,
 		   const struct resolution *res, const struct audit_meta *meta, char *findings,

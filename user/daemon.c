@@ -61,12 +61,14 @@ struct daemon {
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
 	uint64_t format_failures;  /* events that could not be formatted */
-	uint64_t events_truncated; /* events with finding truncated */
+	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */
 	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
 	/* The exchange being written, for its short form if an output asks for one. */
 	const struct http_request *cur_req;
 	struct audit_meta cur_meta;
 	struct jsonw json_short;
+	struct sink_event short_ev; /* the short form and its structured data */
+	char short_findings[AUDIT_FINDINGS_TEXT_MAX];
 	bool short_made;
 	size_t unflushed; /* bytes queued since the outputs last wrote */
 	struct tracker *tracker;
@@ -96,24 +98,38 @@ _Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= OPT_QUEUE_MIN,
 _Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
 	       "a short event fits a datagram");
 
-/* The short form of the event being written (sink_event.shorten). */
-static const char *short_event(void *ctx, size_t *len)
+/*
+ * The short form of the event being written, with its structured data
+ * (sink_event.shorten): made once, on first call. An event whose whole form
+ * does not say truncated is counted in events_truncated here, the first time
+ * it is made short; on_exchange() counts the others. Returns NULL when it
+ * cannot be formatted (no memory).
+ */
+static const struct sink_event *short_event(void *ctx)
 {
 	struct daemon *d = ctx;
 
 	if (!d->short_made) {
+		d->short_made = true;
 		d->cur_meta.shorten = true;
 		jsonw_reset(&d->json_short);
 		audit_format(&d->json_short, d->cur_req, &d->res, &d->cur_meta);
-		d->short_made = true;
+		if (d->json_short.failed)
+			return NULL;
+		d->short_ev =
+			(struct sink_event){ .line = d->json_short.buf, .len = d->json_short.len };
+		audit_summary(&d->short_ev, d->cur_req, &d->res, &d->cur_meta, d->short_findings,
+			      sizeof(d->short_findings));
+		if (!(d->res.findings & (1U << FINDING_TRUNCATED)))
+			d->events_truncated++;
 	}
-	if (d->json_short.failed)
-		return NULL;
-	*len = d->json_short.len;
-	return d->json_short.buf;
+	return d->json_short.failed ? NULL : &d->short_ev;
 }
 
-/* A request with its response, or given up on: one event on every output. */
+/*
+ * A request with its response, or given up on: one event on every output.
+ * tests/fuzz/fuzz_daemon.c repeats these steps (and short_event's) to fuzz them.
+ */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	struct daemon *d = ctx;
@@ -155,24 +171,26 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	audit_format(&d->json, req, &d->res, &meta);
 	if (d->json.failed || d->json.len > AUDIT_EVENT_MAX) {
 		/* Too long for some queue (or no memory for it): the short form, everywhere. */
-		if (!short_event(d, &e.len)) {
+		const struct sink_event *brief = short_event(d);
+
+		if (!brief) {
 			d->format_failures++;
 			return;
 		}
-		e.line = d->json_short.buf;
+		e = *brief;
 		d->events_shortened++;
-		d->res.findings |= 1U << FINDING_TRUNCATED; /* for syslog's structured data */
 	} else {
 		e.line = d->json.buf;
 		e.len = d->json.len;
 		e.shorten = short_event;
 		e.shorten_ctx = d;
+		/* Structured data only for syslog outputs: files and stdout take the line alone. */
+		if (d->sinks.structured)
+			audit_summary(&e, req, &d->res, &meta, findings, sizeof(findings));
 	}
-	if (d->short_made || (d->res.findings & (1U << FINDING_TRUNCATED)))
+	/* Whole or short, once: one made short without it was counted by short_event(). */
+	if (d->res.findings & (1U << FINDING_TRUNCATED))
 		d->events_truncated++;
-	/* Structured data only for syslog outputs: files and stdout take the line alone. */
-	if (d->sinks.structured)
-		audit_summary(&e, req, &d->res, &meta, findings, sizeof(findings));
 	sinks_put(&d->sinks, &e);
 	d->unflushed += e.len;
 	if (d->unflushed >= FLUSH_AT)

@@ -27,7 +27,6 @@
 /* Reconnection back-off bounds, seconds. */
 #define RECONNECT_MIN_S	     1
 #define RECONNECT_MAX_S	     30
-/* Datagrams larger than this are not sent (UDP receivers take 2-8 KiB). */
 /* Where local syslog listens. */
 #define SYSLOG_SOCKET	     "/dev/log"
 /* Retention is enforced this often too: rotation may be rare. */
@@ -745,19 +744,22 @@ static void enqueue(struct sink *s, const char *a, size_t na, const char *b, siz
 	queue_put(s, a, na, b, nb);
 }
 
-/* The event as one datagram: its short form if the whole one does not fit. 0 if neither does. */
+/*
+ * The event as one datagram: its short form, structured data included, if the
+ * whole one does not fit. The length, or 0 if neither fits.
+ */
 static size_t dgram_format(struct sink *s, char *frame, const struct sink_event *e)
 {
-	struct sink_event brief = *e;
+	const struct sink_event *brief;
 	size_t n = syslog_format(frame, SYSLOG_DGRAM_MAX, e, s->facility, hostname, getpid());
 
 	if (n || !e->shorten)
 		return n;
-	brief.line = e->shorten(e->shorten_ctx, &brief.len);
-	if (!brief.line)
+	brief = e->shorten(e->shorten_ctx);
+	if (!brief)
 		return 0;
 	/* Short enough by construction (AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX < a datagram). */
-	n = syslog_format(frame, SYSLOG_DGRAM_MAX, &brief, s->facility, hostname, getpid());
+	n = syslog_format(frame, SYSLOG_DGRAM_MAX, brief, s->facility, hostname, getpid());
 	if (n)
 		s->st.shortened++;
 	return n;

@@ -41,10 +41,11 @@ struct sink_event {
 	const char *findings; /* space-separated */
 	/*
 	 * The event's short form (audit.h, at most AUDIT_SHORT_MAX bytes and its
-	 * newline), for an output that cannot take the line: a syslog datagram.
-	 * Made on first call; NULL when there is none.
+	 * newline) with its own structured data (its findings include truncated),
+	 * for an output that cannot take the line: a syslog datagram. Made on
+	 * first call; NULL when there is none.
 	 */
-	const char *(*shorten)(void *ctx, size_t *len);
+	const struct sink_event *(*shorten)(void *ctx);
 	void *shorten_ctx;
 };
 

@@ -413,6 +413,13 @@ static void test_short_form_bound(void **state)
 				 f ? " " : "", finding_name(f));
 		audit_summary(&e, &req, &res, &meta, findings, sizeof(findings));
 		assert_string_equal(findings, want);
+		/* The short form's structured data says truncated, as its event does. */
+		res.findings = 1U << FINDING_LEFTMOST_DIFFERS;
+		audit_summary(&e, &req, &res, &meta, findings, sizeof(findings));
+		assert_string_equal(findings, "leftmost-differs truncated");
+		meta.shorten = false;
+		audit_summary(&e, &req, &res, &meta, findings, sizeof(findings));
+		assert_string_equal(findings, "leftmost-differs");
 	}
 	/* The whole event of the same request is far longer. */
 	meta.shorten = false;

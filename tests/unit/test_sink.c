@@ -523,18 +523,28 @@ static void test_short_write_keeps_lines_whole(void **state)
 }
 
 /*
- * A receiver on loopback (SOCK_STREAM listening, or SOCK_DGRAM), and @s
- * sending syslog to it; then three events, the second @big_len bytes long.
+ * The short form (sink_event.shorten): its own line and structured data,
+ * which the datagram must carry rather than the whole event's.
  */
-static const char *short_form(void *ctx, size_t *len)
+static const struct sink_event *short_form(void *ctx)
 {
-	*len = strlen(ctx);
-	return ctx;
+	static struct sink_event brief;
+	static const char line[] = "{\"short\":true}\n";
+
+	brief = *(const struct sink_event *)ctx;
+	brief.line = line;
+	brief.len = sizeof(line) - 1;
+	brief.findings = "leftmost-differs truncated";
+	return &brief;
 }
 
 /* With a short form to fall back on (sink_event.shorten), when @with_short. */
 static bool with_short;
 
+/*
+ * A receiver on loopback (SOCK_STREAM listening, or SOCK_DGRAM), and @s
+ * sending syslog to it; then three events, the second @big_len bytes long.
+ */
 static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -560,9 +570,10 @@ static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_l
 		if (i == 1) {
 			e.line = big;
 			e.len = big_len;
+			e.findings = "leftmost-differs";
 			if (with_short) {
 				e.shorten = short_form;
-				e.shorten_ctx = "{\"short\":true}\n";
+				e.shorten_ctx = &e;
 			}
 		}
 		sinks_put(s, &e);
@@ -670,6 +681,8 @@ static void test_udp_oversized_counted(void **state)
 /* With a short form, the oversized event goes as that: nothing is dropped. */
 static void test_udp_oversized_shortened(void **state)
 {
+	static const char short_msg[] =
+		" findings=\"leftmost-differs truncated\"] {\"short\":true}";
 	static char big[9000], buf[16384];
 	struct sink_stats st;
 	struct sinks s;
@@ -691,7 +704,8 @@ static void test_udp_oversized_shortened(void **state)
 		n = recv(rfd, buf, sizeof(buf) - 1, 0);
 		assert_true(n > 0 && n <= SYSLOG_DGRAM_MAX);
 		buf[n] = '\0';
-		shorts += strstr(buf, "] {\"short\":true}") != NULL;
+		/* The short form, with its own structured data. */
+		shorts += strstr(buf, short_msg) != NULL;
 		got++;
 	}
 	assert_int_equal(got, 3);
