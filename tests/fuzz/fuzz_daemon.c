@@ -7,8 +7,12 @@
  * parts as they are, responses, flow ends, time passing) that go to the
  * tracker as the ring-buffer callback hands them over; each exchange it gives
  * back goes the way daemon.c's on_exchange() takes it: the rule trust_pick()
- * finds, trust_resolve(), audit_format(), audit_summary(), and syslog_format()
- * into a datagram-sized buffer and into one the message always fits.
+ * finds, trust_resolve(), audit_format(), audit_summary(), the short form
+ * (short_event(): audit_format() and audit_summary() with meta.shorten) made
+ * for every exchange, the event the outputs take (the short form past
+ * AUDIT_EVENT_MAX), and syslog_format() into a buffer of the fuzzed datagram
+ * size, into one the message always fits, and the short form's into
+ * SYSLOG_DGRAM_MAX.
  *
  *   byte 0   the resolution mode (enum mode)
  *   byte 1   its parameter: hops, header, recursive or not
@@ -27,7 +31,9 @@
  *
  * Besides not crashing: each event is one line of valid JSON with client.ip
  * as audit_format() reported it, and each syslog message that fits is one
- * line with no NUL that ends in the event.
+ * line with no NUL that ends in the event. The short form is at most
+ * AUDIT_SHORT_MAX bytes, says xffwatch.shortened and truncated (in the JSON
+ * and in the structured data), and always fits a datagram.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -113,7 +119,7 @@ static const struct pseudo pseudo_hmac = {
 /* Large: kept out of the stack. resolution_free() ends each input. */
 static struct resolution res;
 static struct trust_trace trace;
-static struct jsonw json;
+static struct jsonw json, json_short;
 /* XFFW_FUZZ_PRINT=1: each event and syslog message to stderr, to see what a seed does. */
 static bool print;
 
@@ -148,6 +154,7 @@ static void init_once(void)
 		if (ip_parse(peers[i], strlen(peers[i]), &peer_addr[i]))
 			abort();
 	jsonw_init(&json);
+	jsonw_init(&json_short);
 	print = getenv("XFFW_FUZZ_PRINT");
 }
 
@@ -244,14 +251,33 @@ static bool client_text_ok(const char *t)
 	       (ip_format(&res.client, again) == n && !memcmp(again, t, n));
 }
 
-/* An event: one line, no NUL, valid JSON, and client.ip as audit_format() said. */
-static void check_event(const struct jsonw *j, const char *client, const char *source)
+/* Is @word one of the space-separated words of @list? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+/*
+ * An event: one line, no NUL, valid JSON, and client.ip as audit_format()
+ * said. The short form (@brief): at most AUDIT_SHORT_MAX bytes, with
+ * xffwatch.shortened and finding truncated; the whole one without shortened.
+ */
+static void check_event(const struct jsonw *j, const char *client, const char *source, bool brief)
 {
 	json_error_t err;
-	json_t *doc, *ip, *xw;
+	json_t *doc, *ip, *xw, *findings, *f;
+	bool truncated = false;
+	size_t i;
 
 	if (j->failed || !j->len || j->buf[j->len - 1] != '\n' ||
 	    memchr(j->buf, '\n', j->len - 1) || memchr(j->buf, '\0', j->len))
+		abort();
+	if (brief && j->len > AUDIT_SHORT_MAX)
 		abort();
 	doc = json_loadb(j->buf, j->len, JSON_ALLOW_NUL, &err);
 	if (!doc || !json_is_object(doc))
@@ -267,16 +293,29 @@ static void check_event(const struct jsonw *j, const char *client, const char *s
 	if (!json_is_object(xw) ||
 	    (F.pseudo->mode != PSEUDO_NONE && json_object_get(xw, "forwarded")))
 		abort();
+	findings = json_object_get(xw, "findings");
+	if (!json_is_array(findings))
+		abort();
+	for (i = 0; i < json_array_size(findings); i++) {
+		f = json_array_get(findings, i);
+		truncated |= json_is_string(f) && !strcmp(json_string_value(f), "truncated");
+	}
+	if (brief && (!json_is_true(json_object_get(xw, "shortened")) || !truncated ||
+		      json_object_get(xw, "forwarded")))
+		abort();
+	if (!brief && json_object_get(xw, "shortened"))
+		abort();
 	json_decref(doc);
 }
 
 /*
  * The RFC 5424 message into exactly @cap bytes (so that ASan sees a write
- * past them): if it fits, one line without NUL whose message is the event.
+ * past them): if it fits, one line without NUL whose message is the event,
+ * and whose structured data lists e->findings.
  */
 static void check_syslog(const struct sink_event *e, size_t cap, bool must_fit)
 {
-	char *buf = malloc(cap);
+	char *buf = malloc(cap), sd[AUDIT_FINDINGS_TEXT_MAX + 16];
 	size_t n = syslog_format(buf, cap, e, 16, "fuzz-host", 4242);
 	size_t msg = e->len - 1;
 
@@ -287,17 +326,21 @@ static void check_syslog(const struct sink_event *e, size_t cap, bool must_fit)
 	if (n && (n > cap || buf[0] != '<' || memchr(buf, '\n', n) || memchr(buf, '\0', n) ||
 		  n < msg || memcmp(buf + n - msg, e->line, msg)))
 		abort();
+	snprintf(sd, sizeof(sd), " findings=\"%s\"] ", e->findings);
+	if (n && e->findings[0] && !memmem(buf, n, sd, strlen(sd)))
+		abort();
 	free(buf);
 }
 
-/* What daemon.c's on_exchange() does, with every output checked. */
+/* What daemon.c's on_exchange() and short_event() do, with every output checked. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	const struct http_request *req = x->req;
 	unsigned int li = req->ifindex < NLINKS ? req->ifindex : 0;
-	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[512];
+	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[AUDIT_FINDINGS_TEXT_MAX],
+		short_findings[AUDIT_FINDINGS_TEXT_MAX];
 	struct audit_meta meta = { 0 };
-	struct sink_event e = { 0 };
+	struct sink_event e = { 0 }, brief = { 0 };
 	const struct trust_rule *r;
 
 	(void)ctx;
@@ -330,12 +373,31 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	}
 	jsonw_reset(&json);
 	audit_format(&json, req, &res, &meta);
-	check_event(&json, client, source);
-	e.line = json.buf;
-	e.len = json.len;
-	audit_summary(&e, req, &res, &meta, findings, sizeof(findings));
-	if (strlen(findings) >= sizeof(findings))
+	check_event(&json, client, source, false);
+	/* The short form, as short_event() makes it: for a datagram, or past AUDIT_EVENT_MAX. */
+	meta.shorten = true;
+	jsonw_reset(&json_short);
+	audit_format(&json_short, req, &res, &meta);
+	check_event(&json_short, client, source, true);
+	brief.line = json_short.buf;
+	brief.len = json_short.len;
+	audit_summary(&brief, req, &res, &meta, short_findings, sizeof(short_findings));
+	if (strlen(short_findings) >= sizeof(short_findings) ||
+	    !has_word(short_findings, "truncated"))
 		abort();
+	/* Whatever the whole event's size, its short form fits a datagram. */
+	check_syslog(&brief, SYSLOG_DGRAM_MAX, true);
+	meta.shorten = false;
+	/* The event every output takes: the whole one, unless it is too long for a queue. */
+	if (json.len > AUDIT_EVENT_MAX) {
+		e = brief;
+	} else {
+		e.line = json.buf;
+		e.len = json.len;
+		audit_summary(&e, req, &res, &meta, findings, sizeof(findings));
+		if (strlen(findings) >= sizeof(findings))
+			abort();
+	}
 	check_syslog(&e, F.datagram, false);
 	/* Room for the message, the parameters escaped (method and path are in it too). */
 	check_syslog(&e, 3 * e.len + 4096, true);
