@@ -28,9 +28,25 @@ enum log_level log_get_level(void)
 }
 
 /*
+ * Is the valid UTF-8 sequence of @len bytes at @s a bidirectional control
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)? Those reorder
+ * what a terminal shows ("Trojan Source"): a line would not read as it is.
+ */
+static bool bidi_control(const unsigned char *s, size_t len)
+{
+	if (len == 2)
+		return s[0] == 0xd8 && s[1] == 0x9c;
+	if (len != 3 || s[0] != 0xe2)
+		return false;
+	if (s[1] == 0x80)
+		return s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae);
+	return s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9;
+}
+
+/*
  * Length of the valid UTF-8 sequence at @s (of @n bytes) for a code point
  * from U+00A0 on, or 0: invalid, overlong, a surrogate, past U+10FFFF, cut
- * short, or a C1 control (which some terminals obey).
+ * short, a C1 control (which some terminals obey) or a bidirectional control.
  */
 static size_t utf8_printable(const unsigned char *s, size_t n)
 {
@@ -61,7 +77,7 @@ static size_t utf8_printable(const unsigned char *s, size_t n)
 	for (size_t i = 2; i < len; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
-	return len;
+	return bidi_control(s, len) ? 0 : len;
 }
 
 size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep_newlines)
