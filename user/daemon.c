@@ -116,8 +116,9 @@ static const struct sink_event *short_event(void *ctx)
 		audit_format(&d->json_short, d->cur_req, &d->res, &d->cur_meta);
 		if (d->json_short.failed)
 			return NULL;
-		d->short_ev =
-			(struct sink_event){ .line = d->json_short.buf, .len = d->json_short.len };
+		d->short_ev = (struct sink_event){ .line = d->json_short.buf,
+						   .len = d->json_short.len,
+						   .is_short = true };
 		audit_summary(&d->short_ev, d->cur_req, &d->res, &d->cur_meta, d->short_findings,
 			      sizeof(d->short_findings));
 		if (!(d->res.findings & (1U << FINDING_TRUNCATED)))

@@ -774,6 +774,8 @@ void sinks_put(struct sinks *all, const struct sink_event *e)
 		size_t n;
 		int k;
 
+		if (e->is_short)
+			s->st.shortened++;
 		if (s->kind == SINK_STDOUT || s->kind == SINK_FILE) {
 			enqueue(s, e->line, e->len, NULL, 0);
 			continue;

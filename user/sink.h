@@ -47,6 +47,7 @@ struct sink_event {
 	 */
 	const struct sink_event *(*shorten)(void *ctx);
 	void *shorten_ctx;
+	bool is_short; /* the line is the short form already: each output counts it shortened */
 };
 
 struct sink_stats {

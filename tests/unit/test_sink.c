@@ -719,6 +719,33 @@ static void test_udp_oversized_shortened(void **state)
 	opts.nsyslogs = 0;
 }
 
+/* An event short already (too long for any queue) counts in each output's shortened. */
+static void test_short_counted_everywhere(void **state)
+{
+	char p[128], line[256];
+	struct sink_stats st;
+	struct sinks s;
+
+	(void)state;
+	path_of(p, sizeof(p), "shortened.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	for (int i = 0; i < 3; i++) {
+		struct sink_event e = event_n(line, sizeof(line), i);
+
+		e.is_short = i == 1;
+		sinks_put(&s, &e);
+	}
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 3);
+	assert_int_equal(st.shortened, 1);
+	sinks_close(&s, 0);
+	assert_int_equal(count_lines(p), 3);
+	opts.noutputs = 0;
+}
+
 /*
  * SYSLOG_OVERHEAD_MAX holds for the longest header and structured data: a
  * 255-byte host name, the longest addresses, every finding, and a method and
@@ -771,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_syslog_format),
 		cmocka_unit_test(test_syslog_overhead_bound),
 		cmocka_unit_test(test_udp_oversized_shortened),
+		cmocka_unit_test(test_short_counted_everywhere),
 		cmocka_unit_test(test_rotated_names),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_file_mode_and_size_rotation),
