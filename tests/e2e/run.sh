@@ -20,6 +20,7 @@ run test_bridge
 run test_fail_open
 run test_attach
 run test_sinks
+run test_short_form
 run test_differential
 run test_hostile
 if [ ${#failed[@]} -gt 0 ]; then
