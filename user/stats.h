@@ -26,7 +26,8 @@ struct stats {
 	struct tracker_stats tracker;
 	uint64_t events_written;
 	uint64_t events_dropped;
-	uint64_t events_truncated; /* events with finding truncated, whatever the cause */
+	/* events with finding truncated, whatever the cause, a short form written anywhere included */
+	uint64_t events_truncated;
 	uint64_t events_shortened; /* events too long for the outputs, written in short form */
 	long flows_live;	   /* entries in the kernel's flow table; -1 if unknown */
 	struct stats_output outputs[STATS_MAX_OUTPUTS];
