@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static enum log_level current = LL_INFO;
 static bool libbpf_verbose;
@@ -50,34 +51,11 @@ static bool bidi_control(const unsigned char *s, size_t len)
  */
 static size_t utf8_printable(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
+	long len = utf8_next(s, n);
 
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		if (c == 0xc2)
-			lo = 0xa0;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
+	if (len <= 0 || (s[0] == 0xc2 && s[1] < 0xa0))
 		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return bidi_control(s, len) ? 0 : len;
+	return bidi_control(s, (size_t)len) ? 0 : (size_t)len;
 }
 
 size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep_newlines)
