@@ -221,9 +221,16 @@ static void one_line(struct extract *x, size_t from, size_t to, bool cut)
 
 		if (!cut)
 			x->cont = XFFW_CONT_NONE;
-		if (id < XFFW_F__MAX && to > from)
-			emit_piece(x, id, from, to,
-				   XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
+		if (id >= XFFW_F__MAX || to <= from)
+			return;
+		if (x->head_bytes + (to - x->carried) > x->budget) {
+			/* A value that runs past the budget is cut there like any other. */
+			x->hflags |= XFFW_HF_BUDGET;
+			if (cut)
+				x->cont = XFFW_CONT_SKIP;
+			return;
+		}
+		emit_piece(x, id, from, to, XFFW_FIELD_F_CONTINUED | (cut ? XFFW_FIELD_F_CONT : 0));
 		return;
 	}
 	if (!x->line_done) {

@@ -267,8 +267,8 @@ static void join_piece(struct pending *p, uint8_t flags, const uint8_t *v, size_
 	}
 	p->len = p->last + sizeof(fh) + have;
 	if (n && !reserve(p, n)) {
-		fh.flags |=
-			field_keeps_tail(fh.id) ? XFFW_FIELD_F_TRUNC_HEAD : XFFW_FIELD_F_TRUNC_TAIL;
+		/* This piece and what follows are lost: the value's end, whatever it is. */
+		fh.flags |= XFFW_FIELD_F_TRUNC_TAIL;
 		n = 0;
 	}
 	memcpy(p->data + p->len, v, n);

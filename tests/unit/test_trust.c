@@ -247,6 +247,28 @@ static void test_long_lines(void **state)
 	n += (size_t)sprintf(head + n, "\r\n\r\n");
 	expect_whole(head, n, "6.6.6.6", 0);
 
+	/*
+	 * One line that runs past the head budget (16 KiB) in a later window: cut
+	 * there, as the kernel cuts it, so the head counts as incomplete and the
+	 * peer is the client (resolve once said otherwise).
+	 */
+	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nX-Forwarded-For: 198.51.100.7");
+	for (int i = 0; i < 1800; i++)
+		n += (size_t)sprintf(head + n, ", 10.0.%d.%d", i / 200, i % 200 + 1);
+	n += (size_t)sprintf(head + n, "\r\n\r\n");
+	{
+		struct trust_rule cfg = rule_of(XFFW_F_X_FORWARDED_FOR, true, -1);
+		AUTO_RESOLUTION res = { 0 };
+
+		assert_true(n > XFFW_HEAD_BUDGET);
+		assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_BUDGET, &req),
+				 0);
+		assert_true(req_head_incomplete(&req));
+		trust_resolve(&cfg, &req, &res, NULL);
+		assert_client(&res, "127.0.0.1");
+		assert_true(res.findings & F(TRUNCATED));
+	}
+
 	n = (size_t)sprintf(head, "GET / HTTP/1.1\r\nHost: x\r\n");
 	for (int i = 0; i < 1540; i++)
 		n += (size_t)sprintf(head + n, "Via:\r\n");
