@@ -3,6 +3,7 @@
 #   make            build build/xffwatch (also linked as ./xffwatch)
 #   make run        install what is missing, build, run the observer (root)
 #   make test       install what is missing, build, run every test (root)
+#   make test-all   the same without the package check (scripts/test.sh has done it)
 #   make check      formatter and static analysers
 #   make san        build/san/xffwatch with ASan and UBSan (the hostile end-to-end test)
 #   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx
@@ -47,8 +48,6 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
 BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
-TOOL_SRCS := $(wildcard tests/tools/*.c)
-TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 
 # Fuzz targets (libFuzzer, clang): parsers, tracker, trust engine, event and syslog formatting
 # (docs/fuzzing.md). FUZZ_JOBS targets run at once.
@@ -65,7 +64,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test test-unit test-bpf test-e2e check format deps deps-test deps-bench vmlinux \
+.PHONY: all run test test-all test-unit test-bpf test-e2e check format deps deps-test deps-bench vmlinux \
 	clean install \
 	bench bench-saturation fuzz fuzz-long fuzz-seeds
 
@@ -133,7 +132,6 @@ $(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/main.o,$(USER
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson -lpthread $(LDLIBS) -o $@
 
-# Timings live here, never in the pass/fail tests.
 # Timings live here, never in the pass/fail tests (root; bounded; bench/run.sh).
 bench: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch $(OUT)/bench/kernel_cost $(OUT)/bench/json_cost \
@@ -144,10 +142,6 @@ bench: deps-bench
 bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
-
-$(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
-	$(call msg,CC-TOOL,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP $< $(LDLIBS) -o $@
 
 $(OUT)/fuzz/%.o: user/%.c | $(SKELS) $(OUT)/fuzz
 	$(call msg,CC-FUZZ,$@)
@@ -194,6 +188,10 @@ run: deps
 	$(OUT)/xffwatch $(ARGS)
 
 test: deps-test
+	$(Q)$(MAKE) test-all
+
+# The whole suite, the packages being there (scripts/test.sh installed them).
+test-all:
 	$(Q)$(MAKE) all check test-unit test-bpf test-e2e fuzz
 
 test-unit: $(UNIT_BINS)
@@ -202,7 +200,7 @@ test-unit: $(UNIT_BINS)
 test-bpf: $(BPFTEST_BIN)
 	$(Q)$(BPFTEST_BIN)
 
-test-e2e: $(OUT)/xffwatch $(OUT)/san/xffwatch $(TOOL_BINS)
+test-e2e: $(OUT)/xffwatch $(OUT)/san/xffwatch
 	$(Q)tests/e2e/run.sh
 
 check:

@@ -140,10 +140,15 @@ static const char *vformat(char *stack, size_t len, char **heap, const char *fmt
 	return *heap ? *heap : stack;
 }
 
+/*
+ * The loggers leave errno as they found it: callers write
+ * "log_error(..., strerror(errno)); return -errno;".
+ */
 void log_line(FILE *f, const char *fmt, ...)
 {
 	char stack[1024], *heap;
 	const char *msg;
+	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -151,18 +156,23 @@ void log_line(FILE *f, const char *fmt, ...)
 	va_end(ap);
 	emit(f, msg, strlen(msg), false, true);
 	free(heap);
+	errno = saved;
 }
 
 void log_lines(FILE *f, const char *text, size_t len)
 {
+	int saved = errno;
+
 	if (len)
 		emit(f, text, len, true, false);
+	errno = saved;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char stack[1024], *heap;
 	const char *msg;
+	int saved = errno;
 	va_list ap;
 
 	if (level > current)
@@ -172,6 +182,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	log_line(stderr, "xffwatch: %s%s", prefix[level], msg);
 	free(heap);
+	errno = saved;
 }
 
 int log_close_stdout(const char *what)

@@ -625,15 +625,35 @@ static void test_no_wrap(void **state)
 				      "16777216) (see --help)\n");
 }
 
+/* A logger that fails to write leaves errno as it was: callers return -errno after it. */
+static void test_log_keeps_errno(void **state)
+{
+	FILE *full = fopen("/dev/full", "w");
+
+	(void)state;
+	assert_non_null(full);
+	setvbuf(full, NULL, _IONBF, 0); /* every fwrite reaches write(2), and fails */
+	errno = EACCES;
+	log_line(full, "a line that cannot be written: %s", "ENOSPC");
+	assert_int_equal(errno, EACCES);
+	log_lines(full, "two\nlines", 9);
+	assert_int_equal(errno, EACCES);
+	errno = EPERM;
+	log_msg(LL_ERROR, "an error (%s)", "to stderr");
+	assert_int_equal(errno, EPERM);
+	fclose(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_values),
-		cmocka_unit_test(test_listeners),     cmocka_unit_test(test_resolve_args),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_stream_options),
-		cmocka_unit_test(test_sink_options),  cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_error_escaped), cmocka_unit_test(test_not_regular),
-		cmocka_unit_test(test_close_stdout),  cmocka_unit_test(test_no_wrap),
+		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_values),
+		cmocka_unit_test(test_listeners),	cmocka_unit_test(test_resolve_args),
+		cmocka_unit_test(test_errors),		cmocka_unit_test(test_stream_options),
+		cmocka_unit_test(test_sink_options),	cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_error_escaped),	cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_close_stdout),	cmocka_unit_test(test_no_wrap),
+		cmocka_unit_test(test_log_keeps_errno),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
