@@ -772,12 +772,6 @@ static long find_lines(__u32 i, struct flow_ctx *c)
 	return 1;
 }
 
-/*
- * One line of a head window, [@from, @to), @cut when it goes on past the
- * segment (or past a full window). A global function: the verifier checks it
- * once, with nothing known about its arguments, instead of once per path
- * that leads to it.
- */
 /* One chunk of a long chain (emit_piece). Global: verified once. */
 __noinline int xffw_chunk(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span)
 {
@@ -790,6 +784,12 @@ __noinline int xffw_chunk(struct __sk_buff *skb, struct work *w, struct xffw_flo
 	return 0;
 }
 
+/*
+ * One line of a head window, [@from, @to), @cut when it goes on past the
+ * segment (or past a full window). A global function: the verifier checks it
+ * once, with nothing known about its arguments, instead of once per path
+ * that leads to it.
+ */
 __noinline int xffw_line(struct __sk_buff *skb, struct work *w, struct xffw_flow *f, __u64 span)
 {
 	struct flow_ctx c = { .skb = skb, .w = w, .flow = f };

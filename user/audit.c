@@ -306,6 +306,12 @@ static void forwarded(struct jsonw *j, const struct http_request *req, const str
 		jsonw_object_end(j);
 }
 
+/* The findings an event under @meta lists: its short form says truncated too. */
+static uint32_t event_findings(const struct resolution *res, const struct audit_meta *meta)
+{
+	return res->findings | (meta->shorten ? 1U << FINDING_TRUNCATED : 0);
+}
+
 /* The findings' names, space-separated. */
 static void findings_text(uint32_t findings, char *buf, size_t len)
 {
@@ -324,9 +330,7 @@ void audit_summary(struct sink_event *e, const struct http_request *req,
 {
 	struct str path = url_path(req->target);
 
-	/* As audit_format() writes them: the short form says truncated. */
-	findings_text(res->findings | (meta->shorten ? 1U << FINDING_TRUNCATED : 0), findings,
-		      findings_len);
+	findings_text(event_findings(res, meta), findings, findings_len);
 	e->when = meta->when;
 	e->client = meta->client_text;
 	e->source = meta->source_text;
@@ -435,7 +439,7 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	trust(j, res, meta);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)
-		if ((res->findings | (meta->shorten ? 1U << FINDING_TRUNCATED : 0)) & (1U << f))
+		if (event_findings(res, meta) & (1U << f))
 			jsonw_cstring(j, NULL, finding_name(f));
 	jsonw_array_end(j);
 	/* The raw header values hold the very addresses pseudonymisation hides. */
@@ -456,4 +460,62 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 
 	jsonw_object_end(j);
 	jsonw_newline(j);
+}
+
+void audit_event_init(struct audit_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	jsonw_init(&ev->whole);
+	jsonw_init(&ev->brief);
+}
+
+void audit_event_free(struct audit_event *ev)
+{
+	jsonw_free(&ev->whole);
+	jsonw_free(&ev->brief);
+}
+
+const struct sink_event *audit_event_short(void *ctx)
+{
+	struct audit_event *ev = ctx;
+
+	if (!ev->short_made) {
+		ev->short_made = true;
+		ev->meta.shorten = true;
+		jsonw_reset(&ev->brief);
+		audit_format(&ev->brief, ev->req, ev->res, &ev->meta);
+		ev->short_e = (struct sink_event){ .line = ev->brief.buf,
+						   .len = ev->brief.len,
+						   .is_short = true };
+		audit_summary(&ev->short_e, ev->req, ev->res, &ev->meta, ev->short_findings,
+			      sizeof(ev->short_findings));
+		ev->meta.shorten = false;
+	}
+	return ev->brief.failed ? NULL : &ev->short_e;
+}
+
+const struct sink_event *audit_event_make(struct audit_event *ev, const struct http_request *req,
+					  const struct resolution *res,
+					  const struct audit_meta *meta, bool structured)
+{
+	ev->req = req;
+	ev->res = res;
+	ev->meta = *meta;
+	ev->meta.shorten = false;
+	/* Structured data only for syslog outputs: files and stdout take the line alone. */
+	ev->meta.client_text = structured ? ev->client : NULL;
+	ev->meta.source_text = structured ? ev->source : NULL;
+	ev->short_made = false;
+	jsonw_reset(&ev->whole);
+	audit_format(&ev->whole, req, res, &ev->meta);
+	/* Too long for some queue (or no memory for it): the short form, everywhere. */
+	if (ev->whole.failed || ev->whole.len > AUDIT_EVENT_MAX)
+		return audit_event_short(ev);
+	ev->e = (struct sink_event){ .line = ev->whole.buf,
+				     .len = ev->whole.len,
+				     .shorten = audit_event_short,
+				     .shorten_ctx = ev };
+	if (structured)
+		audit_summary(&ev->e, req, res, &ev->meta, ev->findings, sizeof(ev->findings));
+	return &ev->e;
 }

@@ -71,6 +71,41 @@ void audit_summary(struct sink_event *e, const struct http_request *req,
 		   const struct resolution *res, const struct audit_meta *meta, char *findings,
 		   size_t findings_len);
 
+/*
+ * One exchange's event as every output takes it: the whole event, or its
+ * short form when the whole one is longer than AUDIT_EVENT_MAX (or could not
+ * be formatted), with syslog's structured data; and, for an output that
+ * cannot take the line (a datagram), the short form on demand through
+ * sink_event.shorten. The buffers are kept from one event to the next.
+ */
+struct audit_event {
+	struct jsonw whole, brief;
+	struct sink_event e, short_e;
+	const struct http_request *req;
+	const struct resolution *res;
+	struct audit_meta meta;
+	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX];
+	char findings[AUDIT_FINDINGS_TEXT_MAX], short_findings[AUDIT_FINDINGS_TEXT_MAX];
+	bool short_made; /* the short form was made for this event, for any output */
+};
+
+void audit_event_init(struct audit_event *ev);
+void audit_event_free(struct audit_event *ev);
+
+/*
+ * Formats the event of @req and @res under @meta, with syslog's structured
+ * data when @structured (its addresses in the event's own client and source).
+ * Returns what the outputs take, or NULL when neither form could be
+ * formatted (no memory). @req and @res must stay until the outputs have
+ * taken it.
+ */
+const struct sink_event *audit_event_make(struct audit_event *ev, const struct http_request *req,
+					  const struct resolution *res,
+					  const struct audit_meta *meta, bool structured);
+
+/* The short form with its structured data, made on first call (sink_event.shorten); NULL without memory. */
+const struct sink_event *audit_event_short(void *ctx);
+
 /* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */
 size_t audit_timestamp(const struct timespec *ts, char *buf);
 

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "chain.h"
-
-#include <stdlib.h>
 
 /*
  * Appends a hop. The storage was sized by chain_bounds, so it cannot be full;

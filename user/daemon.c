@@ -52,7 +52,7 @@ struct daemon {
 	struct file_settings files; /* of event files, for whoever makes them */
 	struct sinks sinks;
 	struct pseudo pseudo;
-	struct jsonw json; /* the event being formatted */
+	struct audit_event event; /* the event being written */
 	int64_t mono_to_real;
 	int epfd, sigfd, timerfd;
 	int events_fd; /* the ring buffer's map, when the program's object is closed here */
@@ -63,14 +63,7 @@ struct daemon {
 	uint64_t format_failures;  /* events that could not be formatted */
 	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */
 	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
-	/* The exchange being written, for its short form if an output asks for one. */
-	const struct http_request *cur_req;
-	struct audit_meta cur_meta;
-	struct jsonw json_short;
-	struct sink_event short_ev; /* the short form and its structured data */
-	char short_findings[AUDIT_FINDINGS_TEXT_MAX];
-	bool short_made;
-	size_t unflushed; /* bytes queued since the outputs last wrote */
+	size_t unflushed;	   /* bytes queued since the outputs last wrote */
 	struct tracker *tracker;
 	struct resolution res;
 };
@@ -98,46 +91,13 @@ _Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= OPT_QUEUE_MIN,
 _Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
 	       "a short event fits a datagram");
 
-/*
- * The short form of the event being written, with its structured data
- * (sink_event.shorten): made once, on first call. An event whose whole form
- * does not say truncated is counted in events_truncated here, the first time
- * it is made short; on_exchange() counts the others. Returns NULL when it
- * cannot be formatted (no memory).
- */
-static const struct sink_event *short_event(void *ctx)
-{
-	struct daemon *d = ctx;
-
-	if (!d->short_made) {
-		d->short_made = true;
-		d->cur_meta.shorten = true;
-		jsonw_reset(&d->json_short);
-		audit_format(&d->json_short, d->cur_req, &d->res, &d->cur_meta);
-		if (d->json_short.failed)
-			return NULL;
-		d->short_ev = (struct sink_event){ .line = d->json_short.buf,
-						   .len = d->json_short.len,
-						   .is_short = true };
-		audit_summary(&d->short_ev, d->cur_req, &d->res, &d->cur_meta, d->short_findings,
-			      sizeof(d->short_findings));
-		if (!(d->res.findings & (1U << FINDING_TRUNCATED)))
-			d->events_truncated++;
-	}
-	return d->json_short.failed ? NULL : &d->short_ev;
-}
-
-/*
- * A request with its response, or given up on: one event on every output.
- * tests/fuzz/fuzz_daemon.c repeats these steps (and short_event's) to fuzz them.
- */
+/* A request with its response, or given up on: one event on every output. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	struct daemon *d = ctx;
 	const struct http_request *req = x->req;
 	struct audit_meta meta = { 0 };
-	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[AUDIT_FINDINGS_TEXT_MAX];
-	struct sink_event e = { 0 };
+	const struct sink_event *e;
 
 	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);
 	const struct watch_link *bridge = watch_bridge_of(&d->watch, link);
@@ -151,10 +111,6 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.pseudo = &d->pseudo;
 	meta.keep_query = d->opts->privacy.keep_query;
 	meta.hide_user_agent = !d->opts->privacy.user_agent;
-	if (d->sinks.structured) {
-		meta.client_text = client;
-		meta.source_text = source;
-	}
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
 	/* A rule for a bridge covers its ports. */
@@ -165,35 +121,17 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		d->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
 	}
-	d->cur_req = req;
-	d->cur_meta = meta;
-	d->short_made = false;
-	jsonw_reset(&d->json);
-	audit_format(&d->json, req, &d->res, &meta);
-	if (d->json.failed || d->json.len > AUDIT_EVENT_MAX) {
-		/* Too long for some queue (or no memory for it): the short form, everywhere. */
-		const struct sink_event *brief = short_event(d);
-
-		if (!brief) {
-			d->format_failures++;
-			return;
-		}
-		e = *brief;
-		d->events_shortened++;
-	} else {
-		e.line = d->json.buf;
-		e.len = d->json.len;
-		e.shorten = short_event;
-		e.shorten_ctx = d;
-		/* Structured data only for syslog outputs: files and stdout take the line alone. */
-		if (d->sinks.structured)
-			audit_summary(&e, req, &d->res, &meta, findings, sizeof(findings));
+	e = audit_event_make(&d->event, req, &d->res, &meta, d->sinks.structured);
+	if (!e) {
+		d->format_failures++;
+		return;
 	}
-	/* Whole or short, once: one made short without it was counted by short_event(). */
-	if (d->res.findings & (1U << FINDING_TRUNCATED))
+	d->events_shortened += e->is_short;
+	sinks_put(&d->sinks, e);
+	/* Whole or short, once: a short form made for any output says truncated. */
+	if ((d->res.findings & (1U << FINDING_TRUNCATED)) || d->event.short_made)
 		d->events_truncated++;
-	sinks_put(&d->sinks, &e);
-	d->unflushed += e.len;
+	d->unflushed += e->len;
 	if (d->unflushed >= FLUSH_AT)
 		flush_sinks(d);
 }
@@ -576,8 +514,7 @@ int daemon_run(const struct options *o)
 	bool drop;
 	int status = 1;
 
-	jsonw_init(&d.json);
-	jsonw_init(&d.json_short);
+	audit_event_init(&d.event);
 	d.mono_to_real = clock_mono_to_real_offset();
 
 	if (o->netns[0] && enter_netns(o->netns))
@@ -669,8 +606,7 @@ cleanup:
 		close(d.events_fd);
 	xffwatch_bpf__destroy(d.skel);
 	tracker_free(d.tracker);
-	jsonw_free(&d.json);
-	jsonw_free(&d.json_short);
+	audit_event_free(&d.event);
 	resolution_free(&d.res);
 	if (d.epfd >= 0)
 		close(d.epfd);

@@ -7,10 +7,9 @@
  * parts as they are, responses, flow ends, time passing) that go to the
  * tracker as the ring-buffer callback hands them over; each exchange it gives
  * back goes the way daemon.c's on_exchange() takes it: the rule trust_pick()
- * finds, trust_resolve(), audit_format(), audit_summary(), the short form
- * (short_event(): audit_format() and audit_summary() with meta.shorten) made
- * for every exchange, the event the outputs take (the short form past
- * AUDIT_EVENT_MAX), and syslog_format() into a buffer of the fuzzed datagram
+ * finds, trust_resolve(), audit_event_make() (the event the outputs take: the
+ * short form past AUDIT_EVENT_MAX), the short form through sink_event.shorten
+ * for every exchange, and syslog_format() into a buffer of the fuzzed datagram
  * size, into one the message always fits, and the short form's into
  * SYSLOG_DGRAM_MAX.
  *
@@ -119,7 +118,7 @@ static const struct pseudo pseudo_hmac = {
 /* Large: kept out of the stack. resolution_free() ends each input. */
 static struct resolution res;
 static struct trust_trace trace;
-static struct jsonw json, json_short;
+static struct audit_event event;
 /* XFFW_FUZZ_PRINT=1: each event and syslog message to stderr, to see what a seed does. */
 static bool print;
 
@@ -153,8 +152,7 @@ static void init_once(void)
 	for (size_t i = 0; i < NPEERS; i++)
 		if (ip_parse(peers[i], strlen(peers[i]), &peer_addr[i]))
 			abort();
-	jsonw_init(&json);
-	jsonw_init(&json_short);
+	audit_event_init(&event);
 	print = getenv("XFFW_FUZZ_PRINT");
 }
 
@@ -332,15 +330,13 @@ static void check_syslog(const struct sink_event *e, size_t cap, bool must_fit)
 	free(buf);
 }
 
-/* What daemon.c's on_exchange() and short_event() do, with every output checked. */
+/* What daemon.c's on_exchange() does (audit_event_make), with every output checked. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	const struct http_request *req = x->req;
 	unsigned int li = req->ifindex < NLINKS ? req->ifindex : 0;
-	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX], findings[AUDIT_FINDINGS_TEXT_MAX],
-		short_findings[AUDIT_FINDINGS_TEXT_MAX];
 	struct audit_meta meta = { 0 };
-	struct sink_event e = { 0 }, brief = { 0 };
+	const struct sink_event *e, *brief;
 	const struct trust_rule *r;
 
 	(void)ctx;
@@ -354,8 +350,6 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.pseudo = F.pseudo;
 	meta.keep_query = F.keep_query;
 	meta.hide_user_agent = F.hide_user_agent;
-	meta.client_text = client;
-	meta.source_text = source;
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
 	/* A rule for a bridge covers its ports; the last rule takes everything. */
@@ -371,36 +365,25 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
 	}
-	jsonw_reset(&json);
-	audit_format(&json, req, &res, &meta);
-	check_event(&json, client, source, false);
-	/* The short form, as short_event() makes it: for a datagram, or past AUDIT_EVENT_MAX. */
-	meta.shorten = true;
-	jsonw_reset(&json_short);
-	audit_format(&json_short, req, &res, &meta);
-	check_event(&json_short, client, source, true);
-	brief.line = json_short.buf;
-	brief.len = json_short.len;
-	audit_summary(&brief, req, &res, &meta, short_findings, sizeof(short_findings));
-	if (strlen(short_findings) >= sizeof(short_findings) ||
-	    !has_word(short_findings, "truncated"))
+	/* The event every output takes: the whole one, unless it is too long for a queue. */
+	e = audit_event_make(&event, req, &res, &meta, true);
+	if (!e || e->is_short != (event.whole.len > AUDIT_EVENT_MAX) ||
+	    strlen(event.findings) >= sizeof(event.findings))
+		abort();
+	check_event(&event.whole, event.client, event.source, false);
+	/* The short form, as a datagram output asks for it (or past AUDIT_EVENT_MAX). */
+	brief = e->is_short ? e : e->shorten(e->shorten_ctx);
+	if (!brief || brief != audit_event_short(&event) || !event.short_made)
+		abort();
+	check_event(&event.brief, event.client, event.source, true);
+	if (strlen(event.short_findings) >= sizeof(event.short_findings) ||
+	    !has_word(event.short_findings, "truncated"))
 		abort();
 	/* Whatever the whole event's size, its short form fits a datagram. */
-	check_syslog(&brief, SYSLOG_DGRAM_MAX, true);
-	meta.shorten = false;
-	/* The event every output takes: the whole one, unless it is too long for a queue. */
-	if (json.len > AUDIT_EVENT_MAX) {
-		e = brief;
-	} else {
-		e.line = json.buf;
-		e.len = json.len;
-		audit_summary(&e, req, &res, &meta, findings, sizeof(findings));
-		if (strlen(findings) >= sizeof(findings))
-			abort();
-	}
-	check_syslog(&e, F.datagram, false);
+	check_syslog(brief, SYSLOG_DGRAM_MAX, true);
+	check_syslog(e, F.datagram, false);
 	/* Room for the message, the parameters escaped (method and path are in it too). */
-	check_syslog(&e, 3 * e.len + 4096, true);
+	check_syslog(e, 3 * e->len + 4096, true);
 }
 
 /* A record of the flow at @f, the tuple filled in. */
