@@ -38,9 +38,10 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c)
-# Everything but main.c is also linked into the unit tests.
-LIB_SRCS  := $(filter-out user/main.c,$(USER_SRCS))
+# user/<stage>/*.c: cmd, kernel, pipeline, trust, event, output, util (docs/design.md).
+USER_SRCS := $(wildcard user/*/*.c)
+# Everything but cmd/main.c is also linked into the unit tests.
+LIB_SRCS  := $(filter-out user/cmd/main.c,$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 SAN_OBJS  := $(patsubst user/%.c,$(OUT)/san/%.o,$(LIB_SRCS))
 
@@ -56,9 +57,9 @@ FUZZ_JOBS    ?= 2
 # make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
 FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB   := ipaddr record head_extract head_exchange chain trust jsonw audit pseudo tracker \
-	      syslog5424
-FUZZ_OBJS  := $(patsubst %,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
+# The I/O-free stages: records to requests, trust, the event's forms.
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c)
+FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 
@@ -86,19 +87,21 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 # User objects may include any skeleton; generate them first.
-$(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
+$(OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
 
-$(OUT)/san/%.o: user/%.c | $(SKELS) $(OUT)/san
+$(OUT)/san/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP -c $< -o $@
 
 # The daemon itself with ASan and UBSan, for the hostile end-to-end test.
 .PHONY: san
 san: $(OUT)/san/xffwatch
 
-$(OUT)/san/xffwatch: $(SAN_OBJS) $(OUT)/san/main.o $(OUT)/san/san_options.o
+$(OUT)/san/xffwatch: $(SAN_OBJS) $(OUT)/san/cmd/main.o $(OUT)/san/san_options.o
 	$(call msg,LINK-SAN,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
@@ -117,7 +120,7 @@ $(BPFTEST_BIN): $(BPFTEST_SRCS) $(SAN_OBJS) $(SKELS) | $(OUT)/tests
 	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(SAN_FLAGS) $(WARN) -std=gnu11 -MMD -MP $(BPFTEST_SRCS) \
 		$(SAN_OBJS) -lcmocka $(LDLIBS) -o $@
 
-$(OUT)/bench/kernel_cost: bench/kernel_cost.c tests/bpf/packet.c $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) | $(SKELS)
+$(OUT)/bench/kernel_cost: bench/kernel_cost.c tests/bpf/packet.c $(filter-out $(OUT)/user/cmd/main.o,$(USER_OBJS)) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $(WARN) -std=gnu11 $^ $(LDLIBS) -o $@
@@ -127,7 +130,7 @@ $(OUT)/bench/conn_flood: bench/conn_flood.c
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $< -o $@
 
-$(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/main.o,$(USER_OBJS)) | $(SKELS)
+$(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/cmd/main.o,$(USER_OBJS)) | $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $^ -ljansson -lpthread $(LDLIBS) -o $@
@@ -143,8 +146,9 @@ bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
 
-$(OUT)/fuzz/%.o: user/%.c | $(SKELS) $(OUT)/fuzz
+$(OUT)/fuzz/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -MMD -MP \
 		-c $< -o $@
 
@@ -166,7 +170,7 @@ fuzz-long: $(FUZZ_BINS)
 fuzz-seeds: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh -m $(FUZZ_BINS)
 
-$(OUT) $(OUT)/user $(OUT)/san $(OUT)/tests $(OUT)/fuzz:
+$(OUT) $(OUT)/san $(OUT)/tests $(OUT)/fuzz:
 	$(Q)mkdir -p $@
 
 vmlinux:
@@ -216,4 +220,4 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT) xffwatch
 
--include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/san/*.d $(OUT)/tests/*.d $(OUT)/fuzz/*.d)
+-include $(wildcard $(OUT)/*.d $(OUT)/*/*.d $(OUT)/*/*/*.d)

@@ -10,7 +10,7 @@
  *    default), syslog over UDP and over TCP to a receiver thread on loopback
  *    that reads and counts (what arrives is checked, not assumed);
  *  - why the event has its own JSON writer: the same event built with jansson
- *    (a json_t tree, then json_dumpb) against user/jsonw.c.
+ *    (a json_t tree, then json_dumpb) against user/event/jsonw.c.
  */
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -24,11 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "head_extract.h"
-#include "sink.h"
-#include "tracker.h"
-#include "trust.h"
+#include "event/audit_event.h"
+#include "pipeline/extract_twin.h"
+#include "output/outputs.h"
+#include "pipeline/tracker.h"
+#include "trust/rules.h"
 
 #ifndef ROUNDS
 #define ROUNDS 180000
@@ -460,8 +460,8 @@ int main(void)
 			printf("| %-52s | %12.0f | %9.0f |\n", what[k], xrate[k][TRIALS / 2],
 			       1e9 / xrate[k][TRIALS / 2]);
 	}
-	printf("| %-52s | %12.0f | %9.0f |\n", "JSON event with user/jsonw.c", ROUNDS * 4 / t_json,
-	       t_json * 1e9 / (ROUNDS * 4));
+	printf("| %-52s | %12.0f | %9.0f |\n", "JSON event with user/event/jsonw.c",
+	       ROUNDS * 4 / t_json, t_json * 1e9 / (ROUNDS * 4));
 	printf("| %-52s | %12.0f | %9.0f |\n", "JSON event with jansson (tree + json_dumpb)",
 	       ROUNDS / t_jansson, t_jansson * 1e9 / ROUNDS);
 	printf("\nOutputs: events written whole, dropped (queue full or unsendable), and what the\n"

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counters.h"
+#include "kernel/bpf_counters.h"
 #include "packet.h"
 #include "xffwatch.skel.h"
 

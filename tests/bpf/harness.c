@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "counters.h"
+#include "kernel/bpf_counters.h"
 #include "harness.h"
 
 struct xffwatch_bpf *skel;

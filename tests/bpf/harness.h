@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "packet.h"
-#include "tracker.h"
+#include "pipeline/tracker.h"
 #include "xffwatch.skel.h"
 
 #define WATCHED_PORT	   5000

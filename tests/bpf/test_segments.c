@@ -5,7 +5,7 @@
  * too big for it (the kernel caps test input at PKT_TEST_RUN_MAX bytes) over a
  * real TCP connection on loopback in a private network namespace. Every
  * request record the kernel writes is compared byte for byte with the
- * user-space twin of the extractor (user/head_extract.c).
+ * user-space twin of the extractor (user/pipeline/extract_twin.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
-#include "head_extract.h"
+#include "pipeline/extract_twin.h"
 #include "tests.h"
 
 static const struct pkt_spec v4 = {

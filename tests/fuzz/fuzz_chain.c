@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "tracker.h"
+#include "pipeline/tracker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

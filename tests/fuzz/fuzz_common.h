@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "pseudo.h"
-#include "trust.h"
+#include "event/audit_event.h"
+#include "event/pseudonym.h"
+#include "trust/rules.h"
 
 static struct trust_rule fuzz_rules[4];
 static struct ip_cidr fuzz_cidrs[3];

@@ -6,7 +6,7 @@
  * records on a few flows (request heads through the extractor twin, request
  * parts as they are, responses, flow ends, time passing) that go to the
  * tracker as the ring-buffer callback hands them over; each exchange it gives
- * back goes the way daemon.c's on_exchange() takes it: the rule trust_pick()
+ * back goes the way cmd/daemon.c's on_exchange() takes it: the rule trust_pick()
  * finds, trust_resolve(), audit_event_make() (the event the outputs take: the
  * short form past AUDIT_EVENT_MAX), the short form through sink_event.shorten
  * for every exchange, and syslog_format() into a buffer of the fuzzed datagram
@@ -42,12 +42,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "head_extract.h"
-#include "pseudo.h"
-#include "sink.h"
-#include "tracker.h"
-#include "trust.h"
+#include "event/audit_event.h"
+#include "pipeline/extract_twin.h"
+#include "event/pseudonym.h"
+#include "output/outputs.h"
+#include "pipeline/tracker.h"
+#include "trust/rules.h"
 
 #define FLOWS	  4
 #define MS	  1000000ULL
@@ -330,7 +330,7 @@ static void check_syslog(const struct sink_event *e, size_t cap, bool must_fit)
 	free(buf);
 }
 
-/* What daemon.c's on_exchange() does (audit_event_make), with every output checked. */
+/* What cmd/daemon.c's on_exchange() does (audit_event_make), with every output checked. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
 	const struct http_request *req = x->req;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "head_exchange.h"
+#include "pipeline/head_text.h"
 
 static int exchanges;
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "fuzz_common.h"
-#include "tracker.h"
+#include "pipeline/tracker.h"
 
 static void on_exchange(void *ctx, const struct exchange *x)
 {

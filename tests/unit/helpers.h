@@ -6,8 +6,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "head_exchange.h"
-#include "request.h"
+#include "pipeline/head_text.h"
+#include "pipeline/request.h"
 
 struct head_copy {
 	struct http_request *out;

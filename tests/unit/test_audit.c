@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "audit.h"
+#include "event/audit_event.h"
 #include "helpers.h"
 
 static struct xffw_record rec;

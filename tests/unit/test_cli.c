@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
-#include "log.h"
+#include "cmd/cli.h"
+#include "util/log.h"
 
 static struct options opts;
 static struct resolve_args rargs;

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "cmd/config_file.h"
 
 static struct options opts, again;
 static char path[64];

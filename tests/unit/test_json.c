@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "jsonw.h"
+#include "event/jsonw.h"
 
 /* Writes {"v": s} and returns the decoded string (freed by the caller via json_decref). */
 static json_t *roundtrip(const char *s, size_t len, const char **out, size_t *outlen)

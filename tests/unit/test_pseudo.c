@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "pseudo.h"
+#include "event/pseudonym.h"
 
 #define KEY_A "0123456789abcdef-test-key"
 #define KEY_B "0123456789abcdef-test-kez"

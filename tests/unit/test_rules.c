@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "options.h"
-#include "trust.h"
+#include "cmd/options.h"
+#include "trust/rules.h"
 
 static struct xffw_record rec;
 static struct http_request req;

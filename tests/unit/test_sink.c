@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "logfile.h"
-#include "sink.h"
-#include "trust.h"
+#include "output/file_ops.h"
+#include "output/outputs.h"
+#include "trust/rules.h"
 
 static char dir[64];
 static struct options opts;

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "tracker.h"
+#include "pipeline/tracker.h"
 
 #define MS 1000000ULL
 

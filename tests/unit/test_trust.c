@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "helpers.h"
-#include "trust.h"
+#include "trust/rules.h"
 
 #define DEFAULT_VECTORS "../shared/conformance/trust-vectors.jsonl"
 

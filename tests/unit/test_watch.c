@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "watch.h"
+#include "kernel/iface_watch.h"
 
 static struct options opts;
 

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd_check_config.h"
+#include "cmd/cli.h"
+#include "cmd/config_file.h"
+#include "util/log.h"
+
+/* Settings that are valid but almost certainly not what was meant. */
+static void warn(const struct options *o)
+{
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct trust_rule *r = &o->rules[i];
+
+		if (r->hops < 0 && !r->ntrusted && !r->nexternal)
+			log_line(stderr,
+				 "xffwatch: warning: a rule trusts no proxy: its forwarding "
+				 "headers never count");
+		for (size_t k = 0; k < r->ntrusted; k++) {
+			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+			const struct ip_cidr *c = &r->trusted[k];
+
+			if (c->net.family == 6 && c->prefix >= 96 && !memcmp(c->net.b, mapped, 12))
+				log_line(stderr, "xffwatch: warning: an IPv4-mapped CIDR never "
+						 "matches (as in nginx): write it as IPv4");
+		}
+	}
+}
+
+int check_config_main(int argc, char **argv)
+{
+	static struct options o;
+
+	switch (cli_parse(CMD_CHECK_CONFIG, argc, argv, &o, NULL)) {
+	case CLI_EXIT_OK:
+		return 0;
+	case CLI_USAGE_ERROR:
+		return 2;
+	case CLI_RUN:
+		break;
+	}
+	warn(&o);
+	conf_print(stdout, &o);
+	return 0; /* main() closes standard output and says if the settings were not written */
+}

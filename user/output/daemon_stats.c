@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "output/daemon_stats.h"
+
+uint64_t stats_flow_evictions(const struct stats *s)
+{
+	uint64_t created = s->kernel[XFFW_CNT_FLOWS], removed = s->kernel[XFFW_CNT_FLOW_ENDS];
+
+	if (s->flows_live < 0 || created < removed + (uint64_t)s->flows_live)
+		return 0;
+	return created - removed - (uint64_t)s->flows_live;
+}
+
+static uint64_t sum(const uint64_t *v, size_t n)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += v[i];
+	return total;
+}
+
+void stats_json(struct jsonw *j, const struct stats *s)
+{
+	const struct tracker_stats *t = &s->tracker;
+
+	jsonw_object_begin(j, NULL);
+	/* The headline figures first. */
+	jsonw_uint(j, "requests", t->requests);
+	jsonw_uint(j, "responses", t->responses);
+	jsonw_uint(j, "paired", t->paired);
+	jsonw_uint(j, "timed_out", t->no_response[NR_TIMEOUT]);
+	jsonw_uint(j, "no_response", sum(t->no_response, NR__MAX));
+	jsonw_uint(j, "truncated", t->truncated);
+	jsonw_uint(j, "non_http_flows",
+		   sum(t->not_http, sizeof(t->not_http) / sizeof(t->not_http[0])));
+	jsonw_uint(j, "ringbuf_lost", s->kernel[XFFW_CNT_RINGBUF_LOSS]);
+	jsonw_uint(j, "flow_evictions", stats_flow_evictions(s));
+	jsonw_uint(j, "events_written", s->events_written);
+	jsonw_uint(j, "events_dropped", s->events_dropped);
+	jsonw_uint(j, "events_truncated", s->events_truncated);
+	jsonw_uint(j, "events_shortened", s->events_shortened);
+	jsonw_uint(j, "pending", t->pending);
+
+	jsonw_object_begin(j, "no_response_by_reason");
+	for (unsigned int r = NR_TIMEOUT; r < NR__MAX; r++)
+		jsonw_uint(j, no_response_reason_name(r), t->no_response[r]);
+	jsonw_object_end(j);
+
+	jsonw_object_begin(j, "tracker");
+	jsonw_uint(j, "late_responses", t->late_responses);
+	jsonw_uint(j, "unusable_heads", t->unusable_heads);
+	jsonw_uint(j, "parts_lost", t->parts_lost);
+	jsonw_uint(j, "flow_ends", t->flow_ends);
+	jsonw_uint(j, "desyncs", t->desyncs);
+	jsonw_uint(j, "bad_records", t->bad_records);
+	jsonw_object_end(j);
+
+	jsonw_object_begin(j, "kernel");
+	for (unsigned int i = 0; i < XFFW_CNT__MAX; i++)
+		jsonw_uint(j, counter_name(i), s->kernel[i]);
+	if (s->flows_live >= 0)
+		jsonw_uint(j, "flows_live", (uint64_t)s->flows_live);
+	jsonw_object_end(j);
+
+	jsonw_array_begin(j, "outputs");
+	for (size_t i = 0; i < s->noutputs; i++) {
+		const struct sink_stats *st = &s->outputs[i].st;
+
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "name", s->outputs[i].name);
+		jsonw_uint(j, "events", st->events);
+		jsonw_uint(j, "dropped", st->dropped);
+		jsonw_uint(j, "errors", st->errors);
+		jsonw_uint(j, "queued", st->queued_events);
+		jsonw_uint(j, "queued_bytes", st->queued);
+		jsonw_uint(j, "rotations", st->rotations);
+		jsonw_uint(j, "shortened", st->shortened);
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
+	jsonw_object_end(j);
+}
+
+int stats_file_write(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}

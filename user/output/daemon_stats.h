@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The daemon's counters in one place: the kernel's, the tracker's, the
+ * outputs'. Printed on SIGUSR1 and at exit, and written as a JSON object
+ * (docs/counters.md) for tools to read.
+ */
+#ifndef XFFW_STATS_H
+#define XFFW_STATS_H
+
+#include <stdint.h>
+
+#include "kernel/bpf_counters.h"
+#include "event/jsonw.h"
+#include "output/outputs.h"
+#include "pipeline/tracker.h"
+
+#define STATS_MAX_OUTPUTS (2 * OPT_MAX_OUTPUTS)
+
+struct stats_output {
+	const char *name;
+	struct sink_stats st;
+};
+
+struct stats {
+	uint64_t kernel[XFFW_CNT__MAX];
+	struct tracker_stats tracker;
+	uint64_t events_written;
+	uint64_t events_dropped;
+	/* events with finding truncated, whatever the cause, a short form written anywhere included */
+	uint64_t events_truncated;
+	uint64_t events_shortened; /* events too long for the outputs, written in short form */
+	long flows_live;	   /* entries in the kernel's flow table; -1 if unknown */
+	struct stats_output outputs[STATS_MAX_OUTPUTS];
+	size_t noutputs;
+};
+
+/* Flow entries the LRU map pushed out: created, minus removed, minus still there. */
+uint64_t stats_flow_evictions(const struct stats *s);
+
+/* The counters as one JSON object (no newline). */
+void stats_json(struct jsonw *j, const struct stats *s);
+
+/* Replaces @path whole with @len bytes of @buf (a temporary file renamed): 0 or -errno. */
+int stats_file_write(const char *path, const char *buf, size_t len);
+
+#endif

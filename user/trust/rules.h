@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Who is the client? Trust rules applied to a request. See docs/trust.md. */
+#ifndef XFFW_TRUST_H
+#define XFFW_TRUST_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "trust/chain.h"
+#include "trust/ipaddr.h"
+#include "pipeline/request.h"
+
+/* Findings: a fixed vocabulary, one bit each (docs/trust.md). */
+enum finding {
+	FINDING_SPOOFED_HEADER,
+	FINDING_INVALID_ENTRY,
+	FINDING_ALL_HOPS_TRUSTED,
+	FINDING_CHAIN_SHORTER_THAN_HOPS,
+	FINDING_LEFTMOST_DIFFERS,
+	FINDING_HEADER_CONFLICT,
+	FINDING_MISSING_FORWARDED_HEADER,
+	FINDING_MULTIPLE_HEADER_LINES,
+	FINDING_TRUNCATED,
+	FINDING_NO_RESPONSE, /* set by the daemon: no response was seen */
+	FINDING_HOPS_FROM_UNTRUSTED_PEER,
+	FINDING__MAX,
+};
+
+/* "spoofed-header-from-untrusted-peer" etc., or NULL for an unknown bit. */
+const char *finding_name(unsigned int finding);
+
+/* The headers that name a client, in the order used when none is configured. */
+#define TRUST_MAX_HEADERS 5
+extern const unsigned int trust_client_headers[TRUST_MAX_HEADERS];
+
+/* Is @id one of the headers that name a client? */
+bool trust_is_client_header(unsigned int id);
+
+/* One rule: which requests it is for, and how their client is decided. */
+struct trust_rule {
+	unsigned int port;	 /* app port it applies to; 0: any */
+	char iface[IF_NAMESIZE]; /* interface it applies to; "": any */
+	const struct ip_cidr *trusted;
+	size_t ntrusted;
+	/*
+	 * External proxies (Apache RemoteIPTrustedProxy): trusted, but a hop
+	 * they present must be a public address, and once the walk has passed
+	 * one, every hop further left is held to that too.
+	 */
+	const struct ip_cidr *external;
+	size_t nexternal;
+	/* Headers to read the client from, in order of preference: the first present wins. */
+	unsigned int headers[TRUST_MAX_HEADERS];
+	size_t nheaders;
+	bool recursive; /* nginx real_ip_recursive on */
+	int hops;	/* >= 0: trust exactly this many hops (ProxyFix x_for); -1: CIDRs */
+};
+
+struct resolution {
+	struct ip_addr client;
+	unsigned int header; /* the header the rule read (present or, if none was, the first) */
+	unsigned int source; /* field id the client came from; 0 for the TCP peer */
+	bool peer_trusted;
+	bool peer_external; /* the peer is an external proxy */
+	uint32_t findings;  /* 1 << enum finding */
+	struct chain chain; /* hops of @header, as received */
+	struct chain other; /* scratch: another header's hops, for header-conflict */
+};
+
+/* A step-by-step account of a resolution, for `xffwatch resolve --explain`. */
+struct trust_trace {
+	char text[8192];
+	size_t len;
+	bool cut; /* full: the last line says so, later steps are left out */
+};
+
+bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a);
+
+/* Releases what resolutions grew to hold long chains; @res may be reused after. */
+void resolution_free(struct resolution *res);
+
+/*
+ * Decides the client of @req under @rule. Never fails: the TCP peer is the
+ * fallback. With @trace, appends one line per step to it.
+ */
+void trust_resolve(const struct trust_rule *rule, const struct http_request *req,
+		   struct resolution *res, struct trust_trace *trace);
+
+/* The first of @n rules for this port and interface, or NULL. */
+const struct trust_rule *trust_pick(const struct trust_rule *rules, size_t n, unsigned int port,
+				    const char *iface);
+
+#endif
