@@ -61,6 +61,11 @@ static const bool plain[256] = {
 	[']' ... '~'] = 1,
 };
 
+/* The ASCII bytes JSON escapes in two characters; other controls get \u00XX. */
+static const char *const short_escape[128] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 /*
  * Are all 8 bytes at @p plain? The SWAR tests: a byte below 0x20 or above
  * 0x7e, or equal to '"' or '\\', sets its high bit in the result.
@@ -102,25 +107,10 @@ void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 		if (c < 0x80) {
 			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-			switch (c) {
-			case '"':
-				jsonw_raw(j, "\\\"", 2);
-				break;
-			case '\\':
-				jsonw_raw(j, "\\\\", 2);
-				break;
-			case '\n':
-				jsonw_raw(j, "\\n", 2);
-				break;
-			case '\r':
-				jsonw_raw(j, "\\r", 2);
-				break;
-			case '\t':
-				jsonw_raw(j, "\\t", 2);
-				break;
-			default: /* other controls and DEL */
+			if (short_escape[c]) /* two bytes each */
+				jsonw_raw(j, short_escape[c], 2);
+			else /* other controls and DEL */
 				jsonw_raw(j, esc, sizeof(esc));
-			}
 			i++;
 			continue;
 		}

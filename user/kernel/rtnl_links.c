@@ -24,33 +24,18 @@ struct parse {
 	int nsid; /* RTM_NEWNSID answers */
 };
 
-static int link_attr(const struct nlattr *a, void *data)
+/* An attribute table to fill: entries 0..max, indexed by type. */
+struct attr_table {
+	const struct nlattr **tb;
+	int max;
+};
+
+static int keep_attr(const struct nlattr *a, void *data)
 {
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
+	const struct attr_table *t = data;
 
-	if (mnl_attr_type_valid(a, IFLA_MAX) > 0)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static int info_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, IFLA_INFO_MAX) > 0)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static int nsid_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, NETNSA_MAX) > 0)
-		tb[type] = a;
+	if (mnl_attr_type_valid(a, (uint16_t)t->max) > 0)
+		t->tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
 }
 
@@ -64,7 +49,8 @@ static int on_message(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type == RTM_NEWNSID) {
 		const struct nlattr *nb[NETNSA_MAX + 1] = { 0 };
 
-		mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr, nb);
+		mnl_attr_parse(nlh, sizeof(struct rtgenmsg), keep_attr,
+			       &(struct attr_table){ nb, NETNSA_MAX });
 		if (nb[NETNSA_NSID])
 			p->nsid = (int)mnl_attr_get_u32(nb[NETNSA_NSID]);
 		return MNL_CB_OK;
@@ -80,7 +66,7 @@ static int on_message(const struct nlmsghdr *nlh, void *data)
 	 */
 	if (ifi->ifi_family != AF_UNSPEC)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
+	mnl_attr_parse(nlh, sizeof(*ifi), keep_attr, &(struct attr_table){ tb, IFLA_MAX });
 	link.ifindex = ifi->ifi_index;
 	link.loopback = ifi->ifi_flags & IFF_LOOPBACK;
 	if (tb[IFLA_IFNAME] && !mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_STRING))
@@ -94,7 +80,8 @@ static int on_message(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *ib[IFLA_INFO_MAX + 1] = { 0 };
 
-		mnl_attr_parse_nested(tb[IFLA_LINKINFO], info_attr, ib);
+		mnl_attr_parse_nested(tb[IFLA_LINKINFO], keep_attr,
+				      &(struct attr_table){ ib, IFLA_INFO_MAX });
 		if (ib[IFLA_INFO_KIND] && !mnl_attr_validate(ib[IFLA_INFO_KIND], MNL_TYPE_STRING))
 			snprintf(link.kind, sizeof(link.kind), "%s",
 				 mnl_attr_get_str(ib[IFLA_INFO_KIND]));
