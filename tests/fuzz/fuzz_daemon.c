@@ -45,6 +45,8 @@
 #include "event/audit_event.h"
 #include "pipeline/extract_twin.h"
 #include "event/pseudonym.h"
+#include "cmd/options.h"
+#include "event/syslog_message.h"
 #include "output/outputs.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"

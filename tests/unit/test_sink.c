@@ -25,6 +25,8 @@
 
 #include <cmocka.h>
 
+#include "cmd/options.h"
+#include "event/syslog_message.h"
 #include "output/file_ops.h"
 #include "output/outputs.h"
 #include "trust/rules.h"
@@ -254,7 +256,7 @@ static void test_file_mode_and_size_rotation(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.files.rotate_size = 1000;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	umask(old);
 	/* 0640 whatever the umask. */
 	assert_int_equal(stat(p, &sb), 0);
@@ -298,7 +300,7 @@ static void test_reopen(void **state)
 	path_of(moved, sizeof(moved), "h.json.1");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 10; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -357,7 +359,7 @@ static void test_daily_rotation(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.files.rotate_daily = true;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	put_range(&s, 0, 5);
 	flush_now(&s);
 	sink_stats(&s, 0, &st);
@@ -403,7 +405,7 @@ static void test_reopen_failure_keeps_writing(void **state)
 	snprintf(moved, sizeof(moved), "%s/r.json", d2);
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	put_range(&s, 0, 10);
 	flush_now(&s);
 	/* The directory goes away (with the open file in it): reopening cannot work. */
@@ -436,7 +438,7 @@ static void test_full_queue_drops(void **state)
 	strcpy(opts.outputs[0], "/dev/full");
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 100; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -465,7 +467,7 @@ static void test_batch_larger_than_queue(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 1000; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -495,7 +497,7 @@ static void test_short_write_keeps_lines_whole(void **state)
 	path_of(p, sizeof(p), "short.json");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	lim = old;
 	lim.rlim_cur = 1000; /* writes past 1000 bytes are cut short, then fail */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
@@ -560,7 +562,7 @@ static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_l
 		 type == SOCK_STREAM ? "tcp" : "udp", ntohs(a.sin_port));
 	opts.nsyslogs = 1;
 	opts.noutputs = 0;
-	assert_int_equal(sinks_open(s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(s, &opts.output, files_here()), 0);
 	memset(big, 'x', big_len);
 	memcpy(big, "{\"pad\":\"", 8);
 	memcpy(big + big_len - 3, "\"}\n", 3);
@@ -730,7 +732,7 @@ static void test_short_counted_everywhere(void **state)
 	path_of(p, sizeof(p), "shortened.json");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 3; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 

@@ -11,7 +11,7 @@
 #include "kernel/veth_peers.h"
 #include "event/pseudonym.h"
 #include "pipeline/request.h"
-#include "output/outputs.h"
+#include "event/sink_event.h"
 #include "trust/rules.h"
 
 struct audit_meta {
@@ -105,9 +105,6 @@ const struct sink_event *audit_event_make(struct audit_event *ev, const struct h
 
 /* The short form with its structured data, made on first call (sink_event.shorten); NULL without memory. */
 const struct sink_event *audit_event_short(void *ctx);
-
-/* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */
-size_t audit_timestamp(const struct timespec *ts, char *buf);
 
 /* The path of a request target: no query, no fragment, no scheme or authority. */
 struct str url_path(struct str target);

@@ -18,6 +18,8 @@
 
 #include "util/log.h"
 #include "output/file_ops.h"
+#include "event/audit_event.h"
+#include "event/syslog_message.h"
 #include "output/outputs.h"
 
 /* Records written per system call (writev, sendmmsg). */
@@ -37,6 +39,12 @@
 #define TCP_TIMEOUT_S	     120
 /* At exit, a record half written to a stream gets this much more time, ms. */
 #define FINISH_RECORD_MS     1000
+
+/* The smallest --queue takes the longest event and its syslog framing. */
+_Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= OPT_QUEUE_MIN,
+	       "an event fits the smallest output queue");
+_Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
+	       "a short event fits a datagram");
 
 /* Queue records: a length, then the bytes. */
 struct rec {
@@ -631,7 +639,8 @@ sync:
 
 /* ---- the set of outputs ---- */
 
-static struct sink *sink_new(enum sink_kind kind, const char *target, const struct options *o)
+static struct sink *sink_new(enum sink_kind kind, const char *target,
+			     const struct output_settings *o)
 {
 	struct sink *s = calloc(1, sizeof(*s));
 
@@ -671,7 +680,7 @@ static struct sink *sink_new(enum sink_kind kind, const char *target, const stru
 	return s;
 }
 
-int sinks_open(struct sinks *all, const struct options *o, const struct file_ops *ops)
+int sinks_open(struct sinks *all, const struct output_settings *o, const struct file_ops *ops)
 {
 	size_t n = o->noutputs + o->nsyslogs;
 	int err;
