@@ -47,7 +47,7 @@
 #include "event/pseudonym.h"
 #include "cmd/options.h"
 #include "event/syslog_message.h"
-#include "output/outputs.h"
+#include "output/syslog_framing.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"
 

@@ -29,6 +29,7 @@
 #include "event/syslog_message.h"
 #include "output/file_ops.h"
 #include "output/outputs.h"
+#include "output/syslog_framing.h"
 #include "trust/rules.h"
 
 static char dir[64];

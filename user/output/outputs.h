@@ -7,6 +7,10 @@
  * or fails, drops what does not fit its queue and counts it; it resumes by
  * itself. Files are appended to whole lines at a time, reopened on SIGHUP,
  * rotated by size or day with old ones deleted after a number of days.
+ *
+ * outputs.c holds the set and the queues; each kind of output is a backend
+ * behind a table of operations (output/sink_backend.h): stdout_output.c,
+ * file_output.c, syslog_transport.c (with syslog_framing.c).
  */
 #ifndef XFFW_SINK_H
 #define XFFW_SINK_H
@@ -20,14 +24,6 @@
 #include "event/sink_event.h"
 #include "output/file_ops.h"
 #include "output/output_settings.h"
-
-enum sink_kind {
-	SINK_STDOUT,
-	SINK_FILE,
-	SINK_SYSLOG_UNIX,
-	SINK_SYSLOG_UDP,
-	SINK_SYSLOG_TCP,
-};
 
 struct sink_stats {
 	uint64_t events;  /* written whole */
@@ -46,13 +42,12 @@ struct sinks {
 	struct sink **s;
 	size_t n;
 	bool structured; /* some outputs are syslog: events need their structured data */
-	char *frame;	 /* a syslog message over TCP, which may be as long as the event */
-	size_t frame_cap;
 };
 
 /*
  * Opens every output of @o: files now, through @ops (kept for reopening,
- * rotating and deleting old files); connections when first written. Returns 0 or a negative errno after logging; nothing is open then.
+ * rotating and deleting old files); connections when first written.
+ * Returns 0 or a negative errno after logging; nothing is open then.
  */
 int sinks_open(struct sinks *all, const struct output_settings *o, const struct file_ops *ops);
 
@@ -80,11 +75,5 @@ void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
 
 /* Did the reader of standard output go away (EPIPE)? */
 bool sinks_broken(const struct sinks *all);
-
-/*
- * Largest datagram written (UDP, the local socket): rsyslog's default
- * maxMessageSize. A longer event goes in its short form.
- */
-#define SYSLOG_DGRAM_MAX 8192
 
 #endif

@@ -56,3 +56,11 @@ size_t clock_rfc3339(const struct timespec *ts, char *buf)
 	buf[27] = '\0';
 	return 27;
 }
+
+uint64_t clock_mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Kernel timestamps (CLOCK_MONOTONIC) to wall-clock time, and wall-clock time as text. */
+/*
+ * Kernel timestamps (CLOCK_MONOTONIC) to wall-clock time, wall-clock time as
+ * text, and the monotonic clock that deadlines use (a clock step must not
+ * move them).
+ */
 #ifndef XFFW_CLOCK_H
 #define XFFW_CLOCK_H
 
@@ -18,5 +22,8 @@ struct timespec clock_to_real(uint64_t mono_ns, int64_t offset);
  * @buf[32]: its length, 27, or 0 when @ts has no date.
  */
 size_t clock_rfc3339(const struct timespec *ts, char *buf);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t clock_mono_ms(void);
 
 #endif
