@@ -20,7 +20,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -526,6 +528,116 @@ static void test_short_write_keeps_lines_whole(void **state)
 }
 
 /*
+ * A disk that fills, for the outputs' writev (these definitions come before
+ * libc's): it takes @room bytes more, then fails with ENOSPC; with
+ * @truncate_after_short, the file is truncated right after a short write, as
+ * logrotate's copytruncate or an administrator making room would.
+ */
+static struct {
+	bool on;
+	size_t room;
+	bool truncate_after_short;
+	bool truncate_before_cut; /* the same, just before the output cuts its part off */
+} disk;
+
+int ftruncate(int fd, off_t len)
+{
+	if (disk.truncate_before_cut) {
+		disk.truncate_before_cut = false;
+		assert_int_equal(syscall(SYS_ftruncate, fd, 0), 0);
+	}
+	return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	struct iovec part[64];
+	size_t want = 0, left = disk.room;
+	int k = 0;
+	ssize_t w;
+
+	if (!disk.on)
+		return syscall(SYS_writev, fd, iov, n);
+	for (int i = 0; i < n && i < 64; i++) {
+		want += iov[i].iov_len;
+		if (left) {
+			part[k] = iov[i];
+			part[k].iov_len = iov[i].iov_len < left ? iov[i].iov_len : left;
+			left -= part[k++].iov_len;
+		}
+	}
+	if (!k) {
+		errno = ENOSPC;
+		return -1;
+	}
+	w = syscall(SYS_writev, fd, part, k);
+	if (w > 0)
+		disk.room -= (size_t)w;
+	if (w >= 0 && (size_t)w < want && disk.truncate_after_short) {
+		disk.truncate_after_short = false;
+		assert_int_equal(syscall(SYS_ftruncate, fd, 0), 0);
+	}
+	return w;
+}
+
+/* The file holds exactly the events @first to @last, each line whole. */
+static void expect_events(const char *path, int first, int last)
+{
+	char want[256], got[4096];
+	FILE *f = fopen(path, "r");
+	int n = first;
+
+	assert_non_null(f);
+	while (fgets(got, sizeof(got), f)) {
+		event_n(want, sizeof(want), n++);
+		if (strcmp(got, want))
+			fail_msg("%s: line \"%s\", expected \"%s\"", path, got, want);
+	}
+	fclose(f);
+	assert_int_equal(n, last + 1);
+}
+
+/*
+ * The file is truncated between a short write and its cut (the disk was
+ * full, someone made room): the part written is gone with the truncation, so
+ * the record goes again whole, never its tail alone at the file's start.
+ */
+static void short_write_then_truncated(bool before_cut)
+{
+	char p[128], line[256];
+	struct sink_stats st;
+	struct sinks s;
+
+	path_of(p, sizeof(p), "truncated.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
+	put_range(&s, 0, 5);
+	/* Room for event 0 and part of event 1. */
+	disk = (typeof(disk)){ .on = true,
+			       .room = event_n(line, sizeof(line), 0).len + 10,
+			       .truncate_after_short = !before_cut,
+			       .truncate_before_cut = before_cut };
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 1);
+	assert_int_equal(st.queued_events, 4);
+	disk.on = false;
+	flush_now(&s);
+	sinks_close(&s, 0);
+	expect_events(p, 1, 4);
+	unlink(p);
+}
+
+static void test_short_write_then_truncated(void **state)
+{
+	(void)state;
+	short_write_then_truncated(false);
+	/* Between the output's look at the file and its cut: no hole of the old length either. */
+	short_write_then_truncated(true);
+}
+
+/*
  * The short form (sink_event.shorten): its own line and structured data,
  * which the datagram must carry rather than the whole event's.
  */
@@ -811,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_full_queue_drops),
 		cmocka_unit_test(test_batch_larger_than_queue),
 		cmocka_unit_test(test_short_write_keeps_lines_whole),
+		cmocka_unit_test(test_short_write_then_truncated),
 		cmocka_unit_test(test_tcp_octet_counting),
 		cmocka_unit_test(test_udp_oversized_counted),
 	};

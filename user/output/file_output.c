@@ -194,19 +194,36 @@ static int file_prepare(struct sink *s, const struct timespec *now)
 }
 
 /*
- * A file took only part of a record (its disk is full): the part is cut off
- * again, so no half line stays in the file, and the record goes whole later.
+ * A file took only part of a record (its disk is full). Its rest must not
+ * follow later: had the file been truncated in between (by whoever made
+ * room, or copytruncate), it would start with the tail of an event. So the
+ * part is cut off again while the file still ends with it, and the record
+ * goes whole later; if the file changed under us, the part went with the
+ * truncation (or is not ours to cut) and the record goes whole as well. Only
+ * a part that cannot be cut is finished later: a FIFO's (its reader has the
+ * part) or an append-only file's (nobody can truncate that one either).
+ * What file_write() returns.
  */
-static bool cut_partial(struct file_sink *f)
+static int short_write(struct file_sink *f)
 {
+	off_t end = lseek(f->s.fd, 0, SEEK_CUR); /* after our part: O_APPEND */
 	struct stat st;
 
-	if (fstat(f->s.fd, &st) || (uint64_t)st.st_size < f->s.partial ||
-	    ftruncate(f->s.fd, st.st_size - (off_t)f->s.partial))
-		return false;
-	f->file_size = (uint64_t)st.st_size - f->s.partial;
+	if (end < 0 || fstat(f->s.fd, &st) || !S_ISREG(st.st_mode))
+		return -EAGAIN;
+	if (st.st_size != end) {
+		f->file_size = (uint64_t)st.st_size;
+	} else {
+		if (ftruncate(f->s.fd, end - (off_t)f->s.partial))
+			return -EAGAIN;
+		f->file_size = (uint64_t)end - f->s.partial;
+		/* Emptied between fstat and ftruncate: that made it a hole; empty it again. */
+		if (f->file_size && lseek(f->s.fd, 0, SEEK_DATA) < 0 && errno == ENXIO &&
+		    !ftruncate(f->s.fd, 0))
+			f->file_size = 0;
+	}
 	f->s.partial = 0;
-	return true;
+	return -ENOSPC;
 }
 
 static int file_write(struct sink *s)
@@ -216,10 +233,7 @@ static int file_write(struct sink *s)
 	int err = sink_write_stream(s, &f->file_size);
 
 	f->dirty |= f->file_size != before;
-	/* A short write: a file has no room; anything else (a FIFO) takes the rest later. */
-	if (err == -EAGAIN && s->partial && cut_partial(f))
-		return -ENOSPC;
-	return err;
+	return err == -EAGAIN && s->partial ? short_write(f) : err;
 }
 
 static void file_sync(struct sink *s, bool final)
