@@ -37,21 +37,10 @@ struct audit_meta {
 	bool shorten;
 };
 
-/*
- * Over this, an event is written in its short form (to every output), so
- * that it always fits the smallest output queue (--queue 64k) with its
- * syslog framing.
- */
-#define AUDIT_EVENT_MAX	 49152
+/* The short form's cuts; AUDIT_EVENT_MAX and AUDIT_SHORT_MAX are in event/sink_event.h. */
 #define AUDIT_SHORT_TEXT 64
 #define AUDIT_SHORT_HOPS 4
 #define AUDIT_SHORT_HOP	 48
-/*
- * The longest short event: its fixed members, and each text at the worst
- * escaping (6 bytes a byte, "\u0001"). tests/unit/test_audit.c fills every
- * text to its cut with such bytes and checks the bound holds.
- */
-#define AUDIT_SHORT_MAX	 5120
 
 /* Appends the event for @req and @res to @j, newline included. */
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,

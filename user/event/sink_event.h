@@ -11,6 +11,19 @@
 #include <stddef.h>
 #include <time.h>
 
+/*
+ * Over this, an event is written in its short form (to every output), so
+ * that it always fits the smallest output queue (--queue 64k) with its
+ * syslog framing.
+ */
+#define AUDIT_EVENT_MAX 49152
+/*
+ * The longest short event: its fixed members, and each text at the worst
+ * escaping (6 bytes a byte, "\u0001"). tests/unit/test_audit.c fills every
+ * text to its cut with such bytes and checks the bound holds.
+ */
+#define AUDIT_SHORT_MAX 5120
+
 struct sink_event {
 	const char *line; /* the JSON event and its newline */
 	size_t len;

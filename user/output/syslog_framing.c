@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "event/audit_event.h"
 #include "event/syslog_message.h"
 #include "output/output_settings.h"
 #include "output/syslog_framing.h"
