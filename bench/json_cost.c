@@ -24,9 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/options.h"
 #include "event/audit_event.h"
 #include "pipeline/extract_twin.h"
 #include "output/outputs.h"
+#include "pipeline/clock.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"
 
@@ -243,7 +245,7 @@ static size_t jansson_event(const struct http_request *req, const struct resolut
 	struct str path = url_path(req->target);
 	size_t n;
 
-	audit_timestamp(&when, ts);
+	clock_rfc3339(&when, ts);
 	json_object_set_new(ev, "@timestamp", json_string(ts));
 	o = json_pack("{s:s,s:s,s:[s],s:[s]}", "dataset", "xffwatch.audit", "kind", "event",
 		      "category", "web", "type", "access");
@@ -379,7 +381,7 @@ int main(void)
 		}
 		set.mode = o.files.mode;
 		files = file_ops_local(&set);
-		if (kind && sinks_open(&out, &o, &files))
+		if (kind && sinks_open(&out, &o.output, &files))
 			return 1;
 		for (int trial = 0; trial < TRIALS; trial++) {
 			t0 = now();

@@ -45,7 +45,9 @@
 #include "event/audit_event.h"
 #include "pipeline/extract_twin.h"
 #include "event/pseudonym.h"
-#include "output/outputs.h"
+#include "cmd/options.h"
+#include "event/syslog_message.h"
+#include "output/syslog_framing.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"
 

@@ -20,13 +20,18 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cmd/options.h"
+#include "event/syslog_message.h"
 #include "output/file_ops.h"
 #include "output/outputs.h"
+#include "output/syslog_framing.h"
 #include "trust/rules.h"
 
 static char dir[64];
@@ -254,7 +259,7 @@ static void test_file_mode_and_size_rotation(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.files.rotate_size = 1000;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	umask(old);
 	/* 0640 whatever the umask. */
 	assert_int_equal(stat(p, &sb), 0);
@@ -298,7 +303,7 @@ static void test_reopen(void **state)
 	path_of(moved, sizeof(moved), "h.json.1");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 10; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -357,7 +362,7 @@ static void test_daily_rotation(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.files.rotate_daily = true;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	put_range(&s, 0, 5);
 	flush_now(&s);
 	sink_stats(&s, 0, &st);
@@ -403,7 +408,7 @@ static void test_reopen_failure_keeps_writing(void **state)
 	snprintf(moved, sizeof(moved), "%s/r.json", d2);
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	put_range(&s, 0, 10);
 	flush_now(&s);
 	/* The directory goes away (with the open file in it): reopening cannot work. */
@@ -436,7 +441,7 @@ static void test_full_queue_drops(void **state)
 	strcpy(opts.outputs[0], "/dev/full");
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 100; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -465,7 +470,7 @@ static void test_batch_larger_than_queue(void **state)
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
 	opts.queue_bytes = 4096;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 1000; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -495,7 +500,7 @@ static void test_short_write_keeps_lines_whole(void **state)
 	path_of(p, sizeof(p), "short.json");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	lim = old;
 	lim.rlim_cur = 1000; /* writes past 1000 bytes are cut short, then fail */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
@@ -520,6 +525,116 @@ static void test_short_write_keeps_lines_whole(void **state)
 	assert_int_equal(count_lines(p), 30);
 	sinks_close(&s, 0);
 	signal(SIGXFSZ, SIG_DFL);
+}
+
+/*
+ * A disk that fills, for the outputs' writev (these definitions come before
+ * libc's): it takes @room bytes more, then fails with ENOSPC; with
+ * @truncate_after_short, the file is truncated right after a short write, as
+ * logrotate's copytruncate or an administrator making room would.
+ */
+static struct {
+	bool on;
+	size_t room;
+	bool truncate_after_short;
+	bool truncate_before_cut; /* the same, just before the output cuts its part off */
+} disk;
+
+int ftruncate(int fd, off_t len)
+{
+	if (disk.truncate_before_cut) {
+		disk.truncate_before_cut = false;
+		assert_int_equal(syscall(SYS_ftruncate, fd, 0), 0);
+	}
+	return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	struct iovec part[64];
+	size_t want = 0, left = disk.room;
+	int k = 0;
+	ssize_t w;
+
+	if (!disk.on)
+		return syscall(SYS_writev, fd, iov, n);
+	for (int i = 0; i < n && i < 64; i++) {
+		want += iov[i].iov_len;
+		if (left) {
+			part[k] = iov[i];
+			part[k].iov_len = iov[i].iov_len < left ? iov[i].iov_len : left;
+			left -= part[k++].iov_len;
+		}
+	}
+	if (!k) {
+		errno = ENOSPC;
+		return -1;
+	}
+	w = syscall(SYS_writev, fd, part, k);
+	if (w > 0)
+		disk.room -= (size_t)w;
+	if (w >= 0 && (size_t)w < want && disk.truncate_after_short) {
+		disk.truncate_after_short = false;
+		assert_int_equal(syscall(SYS_ftruncate, fd, 0), 0);
+	}
+	return w;
+}
+
+/* The file holds exactly the events @first to @last, each line whole. */
+static void expect_events(const char *path, int first, int last)
+{
+	char want[256], got[4096];
+	FILE *f = fopen(path, "r");
+	int n = first;
+
+	assert_non_null(f);
+	while (fgets(got, sizeof(got), f)) {
+		event_n(want, sizeof(want), n++);
+		if (strcmp(got, want))
+			fail_msg("%s: line \"%s\", expected \"%s\"", path, got, want);
+	}
+	fclose(f);
+	assert_int_equal(n, last + 1);
+}
+
+/*
+ * The file is truncated between a short write and its cut (the disk was
+ * full, someone made room): the part written is gone with the truncation, so
+ * the record goes again whole, never its tail alone at the file's start.
+ */
+static void short_write_then_truncated(bool before_cut)
+{
+	char p[128], line[256];
+	struct sink_stats st;
+	struct sinks s;
+
+	path_of(p, sizeof(p), "truncated.json");
+	strcpy(opts.outputs[0], p);
+	opts.noutputs = 1;
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
+	put_range(&s, 0, 5);
+	/* Room for event 0 and part of event 1. */
+	disk = (typeof(disk)){ .on = true,
+			       .room = event_n(line, sizeof(line), 0).len + 10,
+			       .truncate_after_short = !before_cut,
+			       .truncate_before_cut = before_cut };
+	flush_now(&s);
+	sink_stats(&s, 0, &st);
+	assert_int_equal(st.events, 1);
+	assert_int_equal(st.queued_events, 4);
+	disk.on = false;
+	flush_now(&s);
+	sinks_close(&s, 0);
+	expect_events(p, 1, 4);
+	unlink(p);
+}
+
+static void test_short_write_then_truncated(void **state)
+{
+	(void)state;
+	short_write_then_truncated(false);
+	/* Between the output's look at the file and its cut: no hole of the old length either. */
+	short_write_then_truncated(true);
 }
 
 /*
@@ -560,7 +675,7 @@ static int syslog_to_loopback(struct sinks *s, int type, char *big, size_t big_l
 		 type == SOCK_STREAM ? "tcp" : "udp", ntohs(a.sin_port));
 	opts.nsyslogs = 1;
 	opts.noutputs = 0;
-	assert_int_equal(sinks_open(s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(s, &opts.output, files_here()), 0);
 	memset(big, 'x', big_len);
 	memcpy(big, "{\"pad\":\"", 8);
 	memcpy(big + big_len - 3, "\"}\n", 3);
@@ -730,7 +845,7 @@ static void test_short_counted_everywhere(void **state)
 	path_of(p, sizeof(p), "shortened.json");
 	strcpy(opts.outputs[0], p);
 	opts.noutputs = 1;
-	assert_int_equal(sinks_open(&s, &opts, files_here()), 0);
+	assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
 	for (int i = 0; i < 3; i++) {
 		struct sink_event e = event_n(line, sizeof(line), i);
 
@@ -808,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_full_queue_drops),
 		cmocka_unit_test(test_batch_larger_than_queue),
 		cmocka_unit_test(test_short_write_keeps_lines_whole),
+		cmocka_unit_test(test_short_write_then_truncated),
 		cmocka_unit_test(test_tcp_octet_counting),
 		cmocka_unit_test(test_udp_oversized_counted),
 	};

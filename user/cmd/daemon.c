@@ -85,12 +85,6 @@ static void flush_sinks(struct daemon *d)
 	d->unflushed = 0;
 }
 
-/* The smallest --queue takes the longest event and its syslog framing. */
-_Static_assert(AUDIT_EVENT_MAX + 1 + SYSLOG_OVERHEAD_MAX + 64 <= OPT_QUEUE_MIN,
-	       "an event fits the smallest output queue");
-_Static_assert(AUDIT_SHORT_MAX + SYSLOG_OVERHEAD_MAX <= SYSLOG_DGRAM_MAX,
-	       "a short event fits a datagram");
-
 /* A request with its response, or given up on: one event on every output. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
@@ -538,7 +532,7 @@ int daemon_run(const struct options *o)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (file_settings(&d) || load(&d) || start_privileged(&d, drop) ||
-	    sinks_open(&d.sinks, o, &d.attacher->files))
+	    sinks_open(&d.sinks, &o->output, &d.attacher->files))
 		goto cleanup;
 	if (drop)
 		d.helper_pid = privsep_helper_pid(d.attacher);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "xffwatch_abi.h"
+#include "output/output_settings.h"
 #include "trust/ipaddr.h"
 #include "trust/rules.h"
 
@@ -31,30 +32,12 @@
 #define OPT_HEAD_BUDGET_MIN		1024
 #define OPT_FLOWS_MIN			1024
 #define OPT_FLOWS_MAX			(1U << 24)
-#define OPT_MAX_OUTPUTS			8
-#define OPT_TARGET_MAX			280
-/* A local syslog socket's path (sockaddr_un's sun_path). */
-#define SYSLOG_PATH_MAX			108
-#define OPT_QUEUE_DEFAULT		(8U << 20)
-#define OPT_QUEUE_MIN			65536
-#define OPT_RETAIN_DAYS_DEFAULT		30
 
 /* How client addresses are written (docs/privacy.md). */
 enum pseudonymize {
 	PSEUDO_NONE,
 	PSEUDO_TRUNCATE, /* IPv4 to its /24, IPv6 to its /48 */
 	PSEUDO_HMAC,	 /* HMAC-SHA256 under a secret key, as a hex token */
-};
-
-/* Settings of the file outputs. */
-struct file_opts {
-	unsigned int mode;	  /* permissions of new files (0640) */
-	char owner[64];		  /* user name or number, "" for the daemon's */
-	char group[64];		  /* group name or number, "" for the daemon's */
-	uint64_t rotate_size;	  /* rotate past this many bytes, 0 for never */
-	bool rotate_daily;	  /* rotate when the day (UTC) changes */
-	unsigned int retain_days; /* rotated files older than this are deleted; 0 keeps all */
-	unsigned int fsync_ms;	  /* fdatasync at most this often when written to; 0 never */
 };
 
 struct privacy_opts {
@@ -90,14 +73,14 @@ struct options {
 	char ifaces[OPT_MAX_IFACES][IF_NAMESIZE];
 	size_t nifaces;
 	struct xffw_port_set ports;
-	char outputs[OPT_MAX_OUTPUTS][PATH_MAX]; /* files; "-" for standard output */
-	size_t noutputs;
+	/* Where events go: o->outputs, o->files, ... are o->output's members. */
+	union {
+		struct output_settings output;
+		struct {
+			OUTPUT_SETTINGS_MEMBERS
+		};
+	};
 	bool outputs_default; /* still the default "-": a syslog target replaces it */
-	char syslogs[OPT_MAX_OUTPUTS][OPT_TARGET_MAX]; /* "local", "udp://H:P", "tcp://H:P" */
-	size_t nsyslogs;
-	int syslog_facility; /* 0-23 (RFC 5424) */
-	struct file_opts files;
-	uint64_t queue_bytes; /* per output: events waiting beyond this are dropped */
 	struct privacy_opts privacy;
 	char user[64];	      /* the user to run as once attached; "root" keeps privileges */
 	char stats[PATH_MAX]; /* counters as JSON, "" for none */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "event/audit_event.h"
+#include "pipeline/clock.h"
 
 /* Forwarding headers echoed raw under xffwatch.forwarded, in this order. */
 static const unsigned int echoed_headers[] = {
@@ -10,35 +11,6 @@ static const unsigned int echoed_headers[] = {
 	XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,	  XFFW_F_X_FORWARDED_PROTO,
 	XFFW_F_X_FORWARDED_HOST, XFFW_F_X_FORWARDED_PORT, XFFW_F_VIA,
 };
-
-size_t audit_timestamp(const struct timespec *ts, char *buf)
-{
-	/* Events come in bursts within one second: format its date and time once. */
-	static __thread time_t cached_sec = -1;
-	static __thread char cached[20]; /* "2026-11-27T11:40:00" */
-	long usec = ts->tv_nsec / 1000;
-
-	if (ts->tv_sec != cached_sec) {
-		struct tm tm;
-		time_t sec = ts->tv_sec;
-
-		if (!gmtime_r(&sec, &tm) ||
-		    snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			     tm.tm_sec) != 19)
-			return 0;
-		cached_sec = ts->tv_sec;
-	}
-	memcpy(buf, cached, 19);
-	buf[19] = '.';
-	for (int i = 25; i >= 20; i--) {
-		buf[i] = (char)('0' + usec % 10);
-		usec /= 10;
-	}
-	buf[26] = 'Z';
-	buf[27] = '\0';
-	return 27;
-}
 
 struct str url_path(struct str t)
 {
@@ -350,7 +322,7 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	char ts[32];
 
 	jsonw_object_begin(j, NULL);
-	jsonw_string(j, "@timestamp", ts, audit_timestamp(&meta->when, ts));
+	jsonw_string(j, "@timestamp", ts, clock_rfc3339(&meta->when, ts));
 
 	/* Constant members, written whole. */
 	jsonw_object_begin(j, "event");

@@ -11,7 +11,7 @@
 #include "kernel/veth_peers.h"
 #include "event/pseudonym.h"
 #include "pipeline/request.h"
-#include "output/outputs.h"
+#include "event/sink_event.h"
 #include "trust/rules.h"
 
 struct audit_meta {
@@ -37,21 +37,10 @@ struct audit_meta {
 	bool shorten;
 };
 
-/*
- * Over this, an event is written in its short form (to every output), so
- * that it always fits the smallest output queue (--queue 64k) with its
- * syslog framing.
- */
-#define AUDIT_EVENT_MAX	 49152
+/* The short form's cuts; AUDIT_EVENT_MAX and AUDIT_SHORT_MAX are in event/sink_event.h. */
 #define AUDIT_SHORT_TEXT 64
 #define AUDIT_SHORT_HOPS 4
 #define AUDIT_SHORT_HOP	 48
-/*
- * The longest short event: its fixed members, and each text at the worst
- * escaping (6 bytes a byte, "\u0001"). tests/unit/test_audit.c fills every
- * text to its cut with such bytes and checks the bound holds.
- */
-#define AUDIT_SHORT_MAX	 5120
 
 /* Appends the event for @req and @res to @j, newline included. */
 void audit_format(struct jsonw *j, const struct http_request *req, const struct resolution *res,
@@ -105,9 +94,6 @@ const struct sink_event *audit_event_make(struct audit_event *ev, const struct h
 
 /* The short form with its structured data, made on first call (sink_event.shorten); NULL without memory. */
 const struct sink_event *audit_event_short(void *ctx);
-
-/* RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into @buf[32]. */
-size_t audit_timestamp(const struct timespec *ts, char *buf);
 
 /* The path of a request target: no query, no fragment, no scheme or authority. */
 struct str url_path(struct str target);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "event/audit_event.h"
-#include "output/outputs.h"
+#include "event/syslog_message.h"
+#include "pipeline/clock.h"
 
 /*
  * The SD-ID's enterprise number: 32473 is the one RFC 5612 reserves for
@@ -62,7 +62,7 @@ size_t syslog_format(char *buf, size_t cap, const struct sink_event *e, int faci
 	char head[64], ts[32], num[16];
 	size_t len = e->len;
 
-	audit_timestamp(&e->when, ts);
+	clock_rfc3339(&e->when, ts);
 	/* Severity 6 (informational). */
 	snprintf(head, sizeof(head), "<%d>1 %s ", facility * 8 + 6, ts);
 	puts_(&o, head);

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "output/daemon_stats.h"
@@ -24,6 +26,20 @@ static uint64_t sum(const uint64_t *v, size_t n)
 		total += v[i];
 	return total;
 }
+
+/* An output's counters, in the order docs/counters.md lists them. */
+static const struct {
+	const char *key;
+	size_t off;
+} output_fields[] = {
+	{ "events", offsetof(struct sink_stats, events) },
+	{ "dropped", offsetof(struct sink_stats, dropped) },
+	{ "errors", offsetof(struct sink_stats, errors) },
+	{ "queued", offsetof(struct sink_stats, queued_events) },
+	{ "queued_bytes", offsetof(struct sink_stats, queued) },
+	{ "rotations", offsetof(struct sink_stats, rotations) },
+	{ "shortened", offsetof(struct sink_stats, shortened) },
+};
 
 void stats_json(struct jsonw *j, const struct stats *s)
 {
@@ -70,17 +86,15 @@ void stats_json(struct jsonw *j, const struct stats *s)
 
 	jsonw_array_begin(j, "outputs");
 	for (size_t i = 0; i < s->noutputs; i++) {
-		const struct sink_stats *st = &s->outputs[i].st;
-
 		jsonw_object_begin(j, NULL);
 		jsonw_cstring(j, "name", s->outputs[i].name);
-		jsonw_uint(j, "events", st->events);
-		jsonw_uint(j, "dropped", st->dropped);
-		jsonw_uint(j, "errors", st->errors);
-		jsonw_uint(j, "queued", st->queued_events);
-		jsonw_uint(j, "queued_bytes", st->queued);
-		jsonw_uint(j, "rotations", st->rotations);
-		jsonw_uint(j, "shortened", st->shortened);
+		for (size_t f = 0; f < sizeof(output_fields) / sizeof(output_fields[0]); f++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&s->outputs[i].st + output_fields[f].off,
+			       sizeof(v));
+			jsonw_uint(j, output_fields[f].key, v);
+		}
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);

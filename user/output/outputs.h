@@ -7,6 +7,10 @@
  * or fails, drops what does not fit its queue and counts it; it resumes by
  * itself. Files are appended to whole lines at a time, reopened on SIGHUP,
  * rotated by size or day with old ones deleted after a number of days.
+ *
+ * outputs.c holds the set and the queues; each kind of output is a backend
+ * behind a table of operations (output/sink_backend.h): stdout_output.c,
+ * file_output.c, syslog_transport.c (with syslog_framing.c).
  */
 #ifndef XFFW_SINK_H
 #define XFFW_SINK_H
@@ -17,38 +21,9 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "event/sink_event.h"
 #include "output/file_ops.h"
-#include "cmd/options.h"
-
-enum sink_kind {
-	SINK_STDOUT,
-	SINK_FILE,
-	SINK_SYSLOG_UNIX,
-	SINK_SYSLOG_UDP,
-	SINK_SYSLOG_TCP,
-};
-
-/* What syslog's structured data carries besides the JSON message. */
-struct sink_event {
-	const char *line; /* the JSON event and its newline */
-	size_t len;
-	struct timespec when;
-	const char *client, *source; /* address text */
-	unsigned int dport;
-	const char *method, *path; /* not NUL-terminated: lengths below */
-	size_t method_len, path_len;
-	unsigned int status;  /* 0: none */
-	const char *findings; /* space-separated */
-	/*
-	 * The event's short form (event/audit_event.h, at most AUDIT_SHORT_MAX bytes and its
-	 * newline) with its own structured data (its findings include truncated),
-	 * for an output that cannot take the line: a syslog datagram. Made on
-	 * first call; NULL when there is none.
-	 */
-	const struct sink_event *(*shorten)(void *ctx);
-	void *shorten_ctx;
-	bool is_short; /* the line is the short form already: each output counts it shortened */
-};
+#include "output/output_settings.h"
 
 struct sink_stats {
 	uint64_t events;  /* written whole */
@@ -67,15 +42,14 @@ struct sinks {
 	struct sink **s;
 	size_t n;
 	bool structured; /* some outputs are syslog: events need their structured data */
-	char *frame;	 /* a syslog message over TCP, which may be as long as the event */
-	size_t frame_cap;
 };
 
 /*
  * Opens every output of @o: files now, through @ops (kept for reopening,
- * rotating and deleting old files); connections when first written. Returns 0 or a negative errno after logging; nothing is open then.
+ * rotating and deleting old files); connections when first written.
+ * Returns 0 or a negative errno after logging; nothing is open then.
  */
-int sinks_open(struct sinks *all, const struct options *o, const struct file_ops *ops);
+int sinks_open(struct sinks *all, const struct output_settings *o, const struct file_ops *ops);
 
 /* Queues one event on every output. */
 void sinks_put(struct sinks *all, const struct sink_event *e);
@@ -101,27 +75,5 @@ void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
 
 /* Did the reader of standard output go away (EPIPE)? */
 bool sinks_broken(const struct sinks *all);
-
-/*
- * Largest datagram written (UDP, the local socket): rsyslog's default
- * maxMessageSize. A longer event goes in its short form.
- */
-#define SYSLOG_DGRAM_MAX    8192
-/* The most an SD-PARAM value takes of the request's text (method, path): cut past it. */
-#define SYSLOG_SD_TEXT	    128
-/*
- * The most a message adds to its JSON event: header (hostname at most 255
- * bytes) and structured data, every value escaped at worst. Checked by
- * tests/unit/test_sink.c at the bound.
- */
-#define SYSLOG_OVERHEAD_MAX 2048
-
-/*
- * RFC 5424 for @e into @buf (at most @cap bytes, no trailer): the length, or
- * 0 when it does not fit, which cannot happen with @cap of at least
- * e->len + SYSLOG_OVERHEAD_MAX. @hostname and @pid as in the header.
- */
-size_t syslog_format(char *buf, size_t cap, const struct sink_event *e, int facility,
-		     const char *hostname, int pid);
 
 #endif

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+
 #include "pipeline/clock.h"
 
 static int64_t ns_of(const struct timespec *ts)
@@ -23,4 +26,41 @@ struct timespec clock_to_real(uint64_t mono_ns, int64_t offset)
 	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
 
 	return ts;
+}
+
+size_t clock_rfc3339(const struct timespec *ts, char *buf)
+{
+	/* Events come in bursts within one second: format its date and time once. */
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[20]; /* "2026-11-27T11:40:00" */
+	long usec = ts->tv_nsec / 1000;
+
+	if (ts->tv_sec != cached_sec) {
+		struct tm tm;
+		time_t sec = ts->tv_sec;
+
+		if (!gmtime_r(&sec, &tm) ||
+		    snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec) != 19)
+			return 0;
+		cached_sec = ts->tv_sec;
+	}
+	memcpy(buf, cached, 19);
+	buf[19] = '.';
+	for (int i = 25; i >= 20; i--) {
+		buf[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	buf[26] = 'Z';
+	buf[27] = '\0';
+	return 27;
+}
+
+uint64_t clock_mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }

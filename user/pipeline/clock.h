@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Kernel timestamps (CLOCK_MONOTONIC) to wall-clock time. */
+/*
+ * Kernel timestamps (CLOCK_MONOTONIC) to wall-clock time, wall-clock time as
+ * text, and the monotonic clock that deadlines use (a clock step must not
+ * move them).
+ */
 #ifndef XFFW_CLOCK_H
 #define XFFW_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -11,5 +16,14 @@ int64_t clock_mono_to_real_offset(void);
 
 /* @mono_ns plus @offset as a timespec. */
 struct timespec clock_to_real(uint64_t mono_ns, int64_t offset);
+
+/*
+ * RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into
+ * @buf[32]: its length, 27, or 0 when @ts has no date.
+ */
+size_t clock_rfc3339(const struct timespec *ts, char *buf);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t clock_mono_ms(void);
 
 #endif
