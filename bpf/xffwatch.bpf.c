@@ -21,21 +21,19 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TC_ACT_UNSPEC	 (-1)
+#define TC_ACT_UNSPEC	(-1)
 /* Slack after the scan window: word loads near its end stay inside the map value. */
-#define SCAN_SLACK	 64
+#define SCAN_SLACK	64
 /* Bytes looked at per step outside heads (message starts, chunk-size lines). */
-#define SMALL_MAX	 64
-/* Shortest request line we accept: "GET / HTTP/1.1". */
-#define MIN_REQUEST_LINE 14
+#define SMALL_MAX	64
 /*
  * Segments looked at on a flow picked up mid-stream before giving up on it: a
  * real HTTP flow picked up inside a long body needs as many to reach its next
  * message.
  */
-#define SYNC_MISSES_MAX	 64
+#define SYNC_MISSES_MAX 64
 /* A line start no newline can be at: the window begins inside a line. */
-#define NO_LINE_START	 (1U << 20)
+#define NO_LINE_START	(1U << 20)
 
 /* Fields the daemon wants (bit per enum xffw_field_id); set before load. */
 const volatile __u32 field_mask = ~0U;
@@ -491,7 +489,7 @@ static __always_inline bool is_request_line(struct work *w, __u64 to)
 	const __u8 *v;
 	__u32 sp = 0;
 
-	if (to < MIN_REQUEST_LINE || to > XFFW_SCAN_MAX)
+	if (to < XFFW_MIN_REQUEST_LINE || to > XFFW_SCAN_MAX)
 		return false;
 	if (!method_space(w->buf, 16))
 		return false;

@@ -11,23 +11,13 @@
 #include "pipeline/extract_twin.h"
 #include "pipeline/request.h"
 
-#define MIN_REQUEST_LINE 14
-
 static const struct {
 	const char *name; /* with the colon */
 	uint8_t id;
 } wanted[] = {
-	{ "host:", XFFW_F_HOST },
-	{ "via:", XFFW_F_VIA },
-	{ "user-agent:", XFFW_F_USER_AGENT },
-	{ "forwarded:", XFFW_F_FORWARDED },
-	{ "true-client-ip:", XFFW_F_TRUE_CLIENT_IP },
-	{ "cf-connecting-ip:", XFFW_F_CF_CONNECTING_IP },
-	{ "x-real-ip:", XFFW_F_X_REAL_IP },
-	{ "x-forwarded-for:", XFFW_F_X_FORWARDED_FOR },
-	{ "x-forwarded-host:", XFFW_F_X_FORWARDED_HOST },
-	{ "x-forwarded-port:", XFFW_F_X_FORWARDED_PORT },
-	{ "x-forwarded-proto:", XFFW_F_X_FORWARDED_PROTO },
+#define WANTED(NAME, id, wire, key, ...) { key ":", XFFW_F_##NAME },
+	XFFW_HEADER_FIELDS(WANTED)
+#undef WANTED
 };
 
 struct extract {
@@ -104,7 +94,7 @@ static bool is_request_line(const uint8_t *buf, size_t to)
 {
 	const uint8_t *sp;
 
-	if (to < MIN_REQUEST_LINE || !method_space(buf, to < 16 ? to : 16))
+	if (to < XFFW_MIN_REQUEST_LINE || !method_space(buf, to < 16 ? to : 16))
 		return false;
 	sp = memchr(buf, ' ', to);
 	return !memcmp(buf + to - 9, " HTTP/1.", 8) && buf[to - 1] >= '0' && buf[to - 1] <= '9' &&

@@ -5,22 +5,17 @@
 
 #include "pipeline/request.h"
 
+/* The header names come from include/xffwatch_fields.h. */
 static const struct {
 	const char *wire;
 	const char *key;
 } field_names[XFFW_F__MAX] = {
 	[XFFW_F_REQUEST_LINE] = { "(request line)", "request-line" },
-	[XFFW_F_HOST] = { "Host", "host" },
-	[XFFW_F_USER_AGENT] = { "User-Agent", "user-agent" },
-	[XFFW_F_X_FORWARDED_FOR] = { "X-Forwarded-For", "x-forwarded-for" },
-	[XFFW_F_FORWARDED] = { "Forwarded", "forwarded" },
-	[XFFW_F_X_REAL_IP] = { "X-Real-IP", "x-real-ip" },
-	[XFFW_F_CF_CONNECTING_IP] = { "CF-Connecting-IP", "cf-connecting-ip" },
-	[XFFW_F_TRUE_CLIENT_IP] = { "True-Client-IP", "true-client-ip" },
-	[XFFW_F_X_FORWARDED_PROTO] = { "X-Forwarded-Proto", "x-forwarded-proto" },
-	[XFFW_F_X_FORWARDED_HOST] = { "X-Forwarded-Host", "x-forwarded-host" },
-	[XFFW_F_X_FORWARDED_PORT] = { "X-Forwarded-Port", "x-forwarded-port" },
-	[XFFW_F_VIA] = { "Via", "via" },
+/* clang-format off */
+#define FIELD_NAMES(NAME, id, wire, key, ...) [XFFW_F_##NAME] = { wire, key },
+	XFFW_HEADER_FIELDS(FIELD_NAMES)
+#undef FIELD_NAMES
+	/* clang-format on */
 };
 
 const char *field_wire_name(unsigned int id)
@@ -167,13 +162,6 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 		return -EBADMSG;
 	request_from_hdr(req, h);
 	return fields_decode((const uint8_t *)data + sizeof(*h), h->data_len, req, false);
-}
-
-bool field_keeps_tail(unsigned int id)
-{
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
-	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
-	       id == XFFW_F_TRUE_CLIENT_IP;
 }
 
 bool req_field_truncated(const struct http_request *req, unsigned int id)

@@ -98,7 +98,10 @@ static inline size_t req_field_count(const struct http_request *req, unsigned in
 }
 
 /* Is a cut value of field @id kept by its end? (Chains and single-IP headers: the trust walk starts there.) */
-bool field_keeps_tail(unsigned int id);
+static inline bool field_keeps_tail(unsigned int id)
+{
+	return XFFW_FIELD_KEEPS_TAIL(id);
+}
 
 /* Does any line of @id carry a truncation flag? */
 bool req_field_truncated(const struct http_request *req, unsigned int id);
