@@ -112,6 +112,19 @@ void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h)
 	req->dport = h->dport;
 }
 
+int field_next(const uint8_t **p, const uint8_t *end, struct xffw_field_hdr *fh,
+	       const uint8_t **value)
+{
+	if ((size_t)(end - *p) < sizeof(*fh))
+		return -EBADMSG;
+	memcpy(fh, *p, sizeof(*fh));
+	if (fh->len > (size_t)(end - *p) - sizeof(*fh) || fh->id == 0 || fh->id >= XFFW_F__MAX)
+		return -EBADMSG;
+	*value = *p + sizeof(*fh);
+	*p = *value + fh->len;
+	return 0;
+}
+
 int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool line_optional)
 {
 	const uint8_t *end = len ? p + len : p;
@@ -122,15 +135,11 @@ int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool l
 	while (len && p < end) {
 		struct xffw_field_hdr fh;
 		struct str value;
+		const uint8_t *v;
 
-		if ((size_t)(end - p) < sizeof(fh))
+		if (field_next(&p, end, &fh, &v))
 			return -EBADMSG;
-		memcpy(&fh, p, sizeof(fh));
-		p += sizeof(fh);
-		if (fh.len > end - p || fh.id == 0 || fh.id >= XFFW_F__MAX)
-			return -EBADMSG;
-		value = (struct str){ (const char *)p, fh.len };
-		p += fh.len;
+		value = (struct str){ (const char *)v, fh.len };
 
 		if (fh.id == XFFW_F_REQUEST_LINE) {
 			/* (A lost part may have held the line's end.) */

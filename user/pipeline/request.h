@@ -74,6 +74,14 @@ int record_check(const void *data, size_t size);
 void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h);
 
 /*
+ * Reads the field at *@p of a field area that ends at @end: its header into
+ * *@fh, *@value to its value, *@p past it. Returns 0, or -EBADMSG when it does
+ * not fit or has no valid id.
+ */
+int field_next(const uint8_t **p, const uint8_t *end, struct xffw_field_hdr *fh,
+	       const uint8_t **value);
+
+/*
  * Decodes a field area (field headers and values, as in a REQUEST record)
  * into @req's request line and fields, whose views point into @data. The
  * request line may be missing only when @line_optional. Returns 0 or -EBADMSG.
