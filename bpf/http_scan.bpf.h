@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Word-at-a-time helpers for scanning HTTP/1.x heads in the TC program. */
+/*
+ * Bytes of HTTP/1.x: word-at-a-time scanning (line ends, case folding, header
+ * names from include/xffwatch_fields.h) and character classes.
+ */
 #ifndef XFFW_HTTP_SCAN_BPF_H
 #define XFFW_HTTP_SCAN_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "xffwatch_abi.h"
 
 /* Header names the parser needs for framing; never copied out. */
 #define HDR_CONTENT_LENGTH    30
@@ -88,6 +95,11 @@ static __always_inline __u32 match_header(const __u8 *line, __u32 *name_len)
 static __always_inline bool keeps_tail(__u32 id)
 {
 	return XFFW_FIELD_KEEPS_TAIL(id);
+}
+
+static __always_inline bool is_ows(__u8 ch)
+{
+	return ch == ' ' || ch == '\t';
 }
 
 static __always_inline bool is_method_char(__u8 c)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Mirrors bpf/xffwatch.bpf.c rule for rule; keep the two in step. */
+/* Mirrors the TC program (bpf/http_head.bpf.h, records.bpf.h) rule for rule: keep in step. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
