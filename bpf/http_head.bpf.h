@@ -26,7 +26,7 @@
  */
 static __always_inline __u32 method_space(const __u8 *b, __u32 len)
 {
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < XFFW_METHOD_SCAN; i++) {
 		__u8 ch = b[i];
 
 		if (i >= (int)len)
@@ -42,7 +42,7 @@ static __always_inline __u32 method_space(const __u8 *b, __u32 len)
 /* Can @n bytes at @b be the start of a request line? (Nothing says no yet.) */
 static __always_inline bool request_prefix_ok(const __u8 *b, __u32 n)
 {
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < XFFW_METHOD_SCAN; i++) {
 		__u8 ch = b[i];
 
 		if (i >= (int)n)
@@ -72,12 +72,12 @@ static __always_inline bool status_prefix_ok(const __u8 *b, __u32 n)
  */
 static __always_inline bool request_start_ok(const __u8 *b, __u32 n)
 {
-	__u32 sp = method_space(b, n < 16 ? n : 16);
+	__u32 sp = method_space(b, n < XFFW_METHOD_SCAN ? n : XFFW_METHOD_SCAN);
 	__u8 ch;
 
 	if (!sp || sp + 1 >= n)
 		return false;
-	ch = b[(sp + 1) & 15];
+	ch = b[(sp + 1) & (XFFW_METHOD_SCAN - 1)];
 	if (sp == 7 && b[0] == 'C' && b[1] == 'O' && b[2] == 'N' && b[3] == 'N' && b[4] == 'E' &&
 	    b[5] == 'C' && b[6] == 'T')
 		return true;
@@ -102,10 +102,10 @@ static __always_inline bool is_request_line(struct work *w, __u64 to)
 
 	if (to < XFFW_MIN_REQUEST_LINE || to > XFFW_SCAN_MAX)
 		return false;
-	if (!method_space(w->buf, 16))
+	if (!method_space(w->buf, XFFW_METHOD_SCAN))
 		return false;
 	/* The method's space must not be the version's. */
-	for (int i = 3; i < 16; i++) {
+	for (int i = 3; i < XFFW_METHOD_SCAN; i++) {
 		if (w->buf[i] == ' ') {
 			sp = i;
 			break;
@@ -268,7 +268,7 @@ static __always_inline void first_line(struct flow_ctx *c, struct xffw_dir_state
 
 	ds->hflags |= XFFW_HF_LINE_DONE;
 	if (w->ps.dir == XFFW_DIR_REQUEST) {
-		if (cut ? !request_start_ok(w->buf, 16) : !is_request_line(w, to)) {
+		if (cut ? !request_start_ok(w->buf, XFFW_METHOD_SCAN) : !is_request_line(w, to)) {
 			bad_message(c);
 			return;
 		}

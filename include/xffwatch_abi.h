@@ -30,6 +30,8 @@
 #define XFFW_DATA_OFF_MASK    0x1fff
 #define XFFW_DATA_LEN_MASK    0xfff
 #define XFFW_DATA_BUF	      (XFFW_DATA_OFF_MASK + 4 + 2 * XFFW_CARRY_MAX + XFFW_DATA_LEN_MASK + 1)
+/* A request line's method and its SP lie in its first this many bytes. */
+#define XFFW_METHOD_SCAN      16
 /* Shortest request line taken for one: "GET / HTTP/1.1". */
 #define XFFW_MIN_REQUEST_LINE 14
 /* Default head budget: bytes of a head whose fields are copied (at least 16 KiB). */
@@ -296,6 +298,7 @@ _Static_assert(sizeof(struct xffw_flow_key) == 40, "flow key layout changed");
 _Static_assert(XFFW_DATA_MAX <= XFFW_DATA_OFF_MASK && XFFW_VALUE_MAX <= XFFW_DATA_LEN_MASK,
 	       "masks must not change in-range offsets and lengths");
 _Static_assert((XFFW_SCAN_MAX & (XFFW_SCAN_MAX - 1)) == 0, "scan window is a power of two");
+_Static_assert((XFFW_METHOD_SCAN & (XFFW_METHOD_SCAN - 1)) == 0, "method scan is a power of two");
 _Static_assert((XFFW_VALUE_MAX & (XFFW_VALUE_MAX - 1)) == 0, "value cap is a power of two");
 _Static_assert(XFFW_F__MAX <= 32, "field ids fit a 32-bit mask");
 #define XFFW_FIELD_ROW_(...) +1
