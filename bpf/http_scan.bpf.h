@@ -66,6 +66,12 @@ static __always_inline __u64 lower8(__u64 w)
 /* Does the lower-cased word @w at name offset @o match the literal @s there? */
 #define WORD_IS(w, s, o) (((w)&LITMASK(s, o)) == LIT(s, o))
 
+/* match_header() compares three words: a name with its colon must fit. */
+#define NAME_FITS(NAME, id, wire, key, ...) \
+	_Static_assert(sizeof(key ":") - 1 <= 24, "header name too long for match_header()");
+XFFW_HEADER_FIELDS(NAME_FITS)
+#undef NAME_FITS
+
 /*
  * Which header a line starts with: a wanted field id, HDR_* for a framing
  * header, 0 for any other. Sets *@name_len (colon included). Reads 24 bytes,
