@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Word-at-a-time helpers for scanning HTTP/1.x heads in the TC program. */
+/*
+ * Bytes of HTTP/1.x: word-at-a-time scanning (line ends, case folding, header
+ * names from include/xffwatch_fields.h) and character classes.
+ */
 #ifndef XFFW_HTTP_SCAN_BPF_H
 #define XFFW_HTTP_SCAN_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "xffwatch_abi.h"
 
 /* Header names the parser needs for framing; never copied out. */
 #define HDR_CONTENT_LENGTH    30
 #define HDR_TRANSFER_ENCODING 31
+_Static_assert(XFFW_F__MAX <= HDR_CONTENT_LENGTH, "framing header ids come after the field ids");
 
 /* High bit of each byte of the result is set where @w has a '\n'. Exact. */
 static __always_inline __u64 newline_mask(__u64 w)
@@ -54,79 +62,50 @@ static __always_inline __u64 lower8(__u64 w)
 	(sizeof(s) - 1 >= (o) + 8 ? ~0ULL \
 	 : sizeof(s) - 1 <= (o)	  ? 0ULL  \
 				  : (1ULL << ((sizeof(s) - 1 - (o)) * 8)) - 1)
-/* Does a lower-cased line start (three words) begin with the literal @s? */
-#define NAME_IS(w0, w1, w2, s)                                                     \
-	(((w0)&LITMASK(s, 0)) == LIT(s, 0) && ((w1)&LITMASK(s, 8)) == LIT(s, 8) && \
-	 ((w2)&LITMASK(s, 16)) == LIT(s, 16))
+
+/* Does the lower-cased word @w at name offset @o match the literal @s there? */
+#define WORD_IS(w, s, o) (((w)&LITMASK(s, o)) == LIT(s, o))
+
+/* match_header() compares three words: a name with its colon must fit. */
+#define NAME_FITS(NAME, id, wire, key, ...) \
+	_Static_assert(sizeof(key ":") - 1 <= 24, "header name too long for match_header()");
+XFFW_HEADER_FIELDS(NAME_FITS)
+#undef NAME_FITS
 
 /*
  * Which header a line starts with: a wanted field id, HDR_* for a framing
- * header, 0 for any other. Sets *@name_len (colon included). Reads 24 bytes.
+ * header, 0 for any other. Sets *@name_len (colon included). Reads 24 bytes,
+ * and the words past the first only for names that reach them.
  */
 static __always_inline __u32 match_header(const __u8 *line, __u32 *name_len)
 {
 	__u64 w0 = lower8(*(const __u64 *)line);
-	__u64 w1, w2;
 
-#define MATCH(str, id)                               \
-	do {                                         \
-		if (NAME_IS(w0, w1, w2, str)) {      \
-			*name_len = sizeof(str) - 1; \
-			return id;                   \
-		}                                    \
-	} while (0)
-
-	switch (w0 & 0xff) {
-	case 'h':
-		w1 = w2 = 0;
-		MATCH("host:", XFFW_F_HOST);
-		return 0;
-	case 'v':
-		w1 = w2 = 0;
-		MATCH("via:", XFFW_F_VIA);
-		return 0;
-	case 'u':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = 0;
-		MATCH("user-agent:", XFFW_F_USER_AGENT);
-		return 0;
-	case 'f':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = 0;
-		MATCH("forwarded:", XFFW_F_FORWARDED);
-		return 0;
-	case 't':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = lower8(*(const __u64 *)(line + 16));
-		MATCH("true-client-ip:", XFFW_F_TRUE_CLIENT_IP);
-		MATCH("transfer-encoding:", HDR_TRANSFER_ENCODING);
-		return 0;
-	case 'c':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = lower8(*(const __u64 *)(line + 16));
-		MATCH("cf-connecting-ip:", XFFW_F_CF_CONNECTING_IP);
-		MATCH("content-length:", HDR_CONTENT_LENGTH);
-		return 0;
-	case 'x':
-		w1 = lower8(*(const __u64 *)(line + 8));
-		w2 = lower8(*(const __u64 *)(line + 16));
-		MATCH("x-real-ip:", XFFW_F_X_REAL_IP);
-		MATCH("x-forwarded-for:", XFFW_F_X_FORWARDED_FOR);
-		MATCH("x-forwarded-host:", XFFW_F_X_FORWARDED_HOST);
-		MATCH("x-forwarded-port:", XFFW_F_X_FORWARDED_PORT);
-		MATCH("x-forwarded-proto:", XFFW_F_X_FORWARDED_PROTO);
-		return 0;
+#define MATCH(id, s)                                                                    \
+	if (WORD_IS(w0, s, 0) &&                                                        \
+	    (!LITMASK(s, 8) || WORD_IS(lower8(*(const __u64 *)(line + 8)), s, 8)) &&    \
+	    (!LITMASK(s, 16) || WORD_IS(lower8(*(const __u64 *)(line + 16)), s, 16))) { \
+		*name_len = sizeof(s) - 1;                                              \
+		return id;                                                              \
 	}
+#define MATCH_FIELD(NAME, id, wire, key, ...) MATCH(XFFW_F_##NAME, key ":")
+	XFFW_HEADER_FIELDS(MATCH_FIELD)
+	MATCH(HDR_CONTENT_LENGTH, "content-length:")
+	MATCH(HDR_TRANSFER_ENCODING, "transfer-encoding:")
 	return 0;
+#undef MATCH_FIELD
 #undef MATCH
 }
 
 /* Chains and single-IP headers: cut values keep their end (the trust walk starts there). */
 static __always_inline bool keeps_tail(__u32 id)
 {
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
-	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
-	       id == XFFW_F_TRUE_CLIENT_IP;
+	return XFFW_FIELD_KEEPS_TAIL(id);
+}
+
+static __always_inline bool is_ows(__u8 ch)
+{
+	return ch == ' ' || ch == '\t';
 }
 
 static __always_inline bool is_method_char(__u8 c)

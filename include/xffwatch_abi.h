@@ -9,39 +9,45 @@
 #ifndef XFFWATCH_ABI_H
 #define XFFWATCH_ABI_H
 
+#include "xffwatch_fields.h"
+
 #define XFFW_ABI_VERSION 2
 
 /* Bytes of payload scanned per step: one window of a head. */
-#define XFFW_SCAN_MAX	   8192
+#define XFFW_SCAN_MAX	      8192
 /* Longest piece of a value per record; longer ones are cut and flagged. */
-#define XFFW_VALUE_MAX	   2048
+#define XFFW_VALUE_MAX	      2048
 /* Capacity of the field area of one record (field headers included). */
-#define XFFW_DATA_MAX	   6144
+#define XFFW_DATA_MAX	      6144
 /* A line cut by a segment end is carried to the next one when this short. */
-#define XFFW_CARRY_MAX	   32
+#define XFFW_CARRY_MAX	      32
 /*
  * Physical size of the field area. The program never fills more than
  * DATA_MAX, but the verifier bounds a write by masks on its offset, on the
  * carried bytes and on the length taken separately, so the buffer covers the
  * largest masked sum.
  */
-#define XFFW_DATA_OFF_MASK 0x1fff
-#define XFFW_DATA_LEN_MASK 0xfff
-#define XFFW_DATA_BUF	   (XFFW_DATA_OFF_MASK + 4 + 2 * XFFW_CARRY_MAX + XFFW_DATA_LEN_MASK + 1)
+#define XFFW_DATA_OFF_MASK    0x1fff
+#define XFFW_DATA_LEN_MASK    0xfff
+#define XFFW_DATA_BUF	      (XFFW_DATA_OFF_MASK + 4 + 2 * XFFW_CARRY_MAX + XFFW_DATA_LEN_MASK + 1)
+/* A request line's method and its SP lie in its first this many bytes. */
+#define XFFW_METHOD_SCAN      16
+/* Shortest request line taken for one: "GET / HTTP/1.1". */
+#define XFFW_MIN_REQUEST_LINE 14
 /* Default head budget: bytes of a head whose fields are copied (at least 16 KiB). */
-#define XFFW_HEAD_BUDGET   16384
+#define XFFW_HEAD_BUDGET      16384
 /* A head longer than this is not HTTP as we know it: the flow is dropped. */
-#define XFFW_HEAD_HARD_MAX 65536
+#define XFFW_HEAD_HARD_MAX    65536
 /* Parser steps per segment (a head window, a body skip, a chunk line...). */
-#define XFFW_MAX_STEPS	   8192
+#define XFFW_MAX_STEPS	      8192
 /*
  * The reader polls the ring buffer this often and is never woken by the
  * program; the buffer holds far more than arrives between two polls.
  */
-#define XFFW_POLL_MS	   20
-#define XFFW_RINGBUF_SIZE  (8 << 20)
+#define XFFW_POLL_MS	      20
+#define XFFW_RINGBUF_SIZE     (8 << 20)
 /* Default size of the flow table. */
-#define XFFW_FLOWS_DEFAULT 65536
+#define XFFW_FLOWS_DEFAULT    65536
 
 /* Watched ports: one bit per port. */
 #define XFFW_PORT_WORDS (65536 / 64)
@@ -102,22 +108,17 @@ enum xffw_not_http {
 };
 
 /*
- * Header fields the kernel copies. Nothing else of the payload leaves the
- * kernel: no body, no Cookie, no Authorization; of responses, the status.
+ * Header fields the kernel copies: the request line, and the headers listed
+ * in xffwatch_fields.h. Nothing else of the payload leaves the kernel: no
+ * body, no Cookie, no Authorization; of responses, the status.
  */
 enum xffw_field_id {
 	XFFW_F_REQUEST_LINE = 1,
-	XFFW_F_HOST = 2,
-	XFFW_F_USER_AGENT = 3,
-	XFFW_F_X_FORWARDED_FOR = 4,
-	XFFW_F_FORWARDED = 5,
-	XFFW_F_X_REAL_IP = 6,
-	XFFW_F_CF_CONNECTING_IP = 7,
-	XFFW_F_TRUE_CLIENT_IP = 8,
-	XFFW_F_X_FORWARDED_PROTO = 9,
-	XFFW_F_X_FORWARDED_HOST = 10,
-	XFFW_F_X_FORWARDED_PORT = 11,
-	XFFW_F_VIA = 12,
+/* clang-format off */
+#define XFFW_FIELD_ID_(NAME, id, ...) XFFW_F_##NAME = id,
+	XFFW_HEADER_FIELDS(XFFW_FIELD_ID_) /* XFFW_F_HOST = 2, ... */
+#undef XFFW_FIELD_ID_
+	/* clang-format on */
 	XFFW_F__MAX,
 };
 
@@ -297,7 +298,12 @@ _Static_assert(sizeof(struct xffw_flow_key) == 40, "flow key layout changed");
 _Static_assert(XFFW_DATA_MAX <= XFFW_DATA_OFF_MASK && XFFW_VALUE_MAX <= XFFW_DATA_LEN_MASK,
 	       "masks must not change in-range offsets and lengths");
 _Static_assert((XFFW_SCAN_MAX & (XFFW_SCAN_MAX - 1)) == 0, "scan window is a power of two");
+_Static_assert((XFFW_METHOD_SCAN & (XFFW_METHOD_SCAN - 1)) == 0, "method scan is a power of two");
 _Static_assert((XFFW_VALUE_MAX & (XFFW_VALUE_MAX - 1)) == 0, "value cap is a power of two");
 _Static_assert(XFFW_F__MAX <= 32, "field ids fit a 32-bit mask");
+#define XFFW_FIELD_ROW_(...) +1
+_Static_assert(2 XFFW_HEADER_FIELDS(XFFW_FIELD_ROW_) == XFFW_F__MAX,
+	       "xffwatch_fields.h: rows in id order from 2, without holes");
+#undef XFFW_FIELD_ROW_
 
 #endif /* XFFWATCH_ABI_H */

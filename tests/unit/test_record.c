@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -34,6 +35,28 @@ static void test_decode_fields(void **state)
 	assert_null(f);
 	assert_int_equal(req.saddr.family, 4);
 	assert_false(req_head_incomplete(&req));
+}
+
+/* The names and cutting rules expanded from include/xffwatch_fields.h agree with each other. */
+static void test_field_names_and_rules(void **state)
+{
+	(void)state;
+	for (unsigned int id = XFFW_F_HOST; id < XFFW_F__MAX; id++) {
+		char line[64];
+
+		assert_int_equal(strcasecmp(field_key(id), field_wire_name(id)), 0);
+		assert_int_equal(field_by_key(field_key(id)), id);
+		/* The twin finds every listed header, whatever its case. */
+		snprintf(line, sizeof(line), "GET / HTTP/1.1\r\n%s: v\r\n\r\n",
+			 field_wire_name(id));
+		assert_int_equal(req_from_head(line, strlen(line), "192.0.2.10", &rec, &req), 0);
+		assert_int_equal(req_field_count(&req, id, NULL), 1);
+	}
+	assert_null(field_key(XFFW_F__MAX));
+	assert_int_equal(field_by_key("request-line"), 0);
+	assert_true(field_keeps_tail(XFFW_F_X_FORWARDED_FOR) && field_keeps_tail(XFFW_F_VIA));
+	assert_false(field_keeps_tail(XFFW_F_HOST) || field_keeps_tail(XFFW_F_X_FORWARDED_PROTO) ||
+		     field_keeps_tail(XFFW_F_REQUEST_LINE));
 }
 
 static void test_cut_request_line(void **state)
@@ -107,6 +130,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_fields),
+		cmocka_unit_test(test_field_names_and_rules),
 		cmocka_unit_test(test_cut_request_line),
 		cmocka_unit_test(test_refuses_malformed),
 		cmocka_unit_test(test_mutations),

@@ -5,13 +5,6 @@
 #include "event/audit_event.h"
 #include "pipeline/clock.h"
 
-/* Forwarding headers echoed raw under xffwatch.forwarded, in this order. */
-static const unsigned int echoed_headers[] = {
-	XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	  XFFW_F_X_REAL_IP,
-	XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,	  XFFW_F_X_FORWARDED_PROTO,
-	XFFW_F_X_FORWARDED_HOST, XFFW_F_X_FORWARDED_PORT, XFFW_F_VIA,
-};
-
 struct str url_path(struct str t)
 {
 	const char *p = t.p, *end = t.p + t.len, *q;
@@ -260,10 +253,9 @@ static void forwarded(struct jsonw *j, const struct http_request *req, const str
 {
 	bool any = false;
 
-	for (size_t h = 0; h < sizeof(echoed_headers) / sizeof(echoed_headers[0]); h++) {
-		unsigned int id = echoed_headers[h];
-
-		if (!req_field_count(req, id, NULL))
+	/* The forwarding headers echoed raw (include/xffwatch_fields.h), in id order. */
+	for (unsigned int id = 1; id < XFFW_F__MAX; id++) {
+		if (!(XFFW_ECHOED_MASK >> id & 1) || !req_field_count(req, id, NULL))
 			continue;
 		if (!any)
 			jsonw_object_begin(j, "forwarded");

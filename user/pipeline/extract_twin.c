@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* Mirrors bpf/xffwatch.bpf.c rule for rule; keep the two in step. */
+/* Mirrors the TC program (bpf/http_head.bpf.h, records.bpf.h) rule for rule: keep in step. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,23 +11,13 @@
 #include "pipeline/extract_twin.h"
 #include "pipeline/request.h"
 
-#define MIN_REQUEST_LINE 14
-
 static const struct {
 	const char *name; /* with the colon */
 	uint8_t id;
 } wanted[] = {
-	{ "host:", XFFW_F_HOST },
-	{ "via:", XFFW_F_VIA },
-	{ "user-agent:", XFFW_F_USER_AGENT },
-	{ "forwarded:", XFFW_F_FORWARDED },
-	{ "true-client-ip:", XFFW_F_TRUE_CLIENT_IP },
-	{ "cf-connecting-ip:", XFFW_F_CF_CONNECTING_IP },
-	{ "x-real-ip:", XFFW_F_X_REAL_IP },
-	{ "x-forwarded-for:", XFFW_F_X_FORWARDED_FOR },
-	{ "x-forwarded-host:", XFFW_F_X_FORWARDED_HOST },
-	{ "x-forwarded-port:", XFFW_F_X_FORWARDED_PORT },
-	{ "x-forwarded-proto:", XFFW_F_X_FORWARDED_PROTO },
+#define WANTED(NAME, id, wire, key, ...) { key ":", XFFW_F_##NAME },
+	XFFW_HEADER_FIELDS(WANTED)
+#undef WANTED
 };
 
 struct extract {
@@ -62,7 +52,7 @@ const char *head_status_str(enum head_status status)
 /* Mirrors method_space() in the kernel: the index of the SP after the method, or 0. */
 static size_t method_space(const uint8_t *b, size_t len)
 {
-	for (size_t i = 0; i < 16 && i < len; i++) {
+	for (size_t i = 0; i < XFFW_METHOD_SCAN && i < len; i++) {
 		uint8_t c = b[i];
 
 		if (c == ' ')
@@ -76,7 +66,7 @@ static size_t method_space(const uint8_t *b, size_t len)
 /* Mirrors request_prefix_ok(): nothing in the first bytes says "not a request". */
 static bool request_prefix_ok(const uint8_t *b, size_t n)
 {
-	for (size_t i = 0; i < 16; i++) {
+	for (size_t i = 0; i < XFFW_METHOD_SCAN; i++) {
 		if (i >= n)
 			return true;
 		if (b[i] == ' ')
@@ -90,7 +80,7 @@ static bool request_prefix_ok(const uint8_t *b, size_t n)
 /* Mirrors request_start_ok(): "METHOD SP" and a plausible target start. */
 static bool request_start_ok(const uint8_t *b, size_t n)
 {
-	size_t sp = method_space(b, n < 16 ? n : 16);
+	size_t sp = method_space(b, n < XFFW_METHOD_SCAN ? n : XFFW_METHOD_SCAN);
 
 	if (!sp || sp + 1 >= n)
 		return false;
@@ -104,7 +94,8 @@ static bool is_request_line(const uint8_t *buf, size_t to)
 {
 	const uint8_t *sp;
 
-	if (to < MIN_REQUEST_LINE || !method_space(buf, to < 16 ? to : 16))
+	if (to < XFFW_MIN_REQUEST_LINE ||
+	    !method_space(buf, to < XFFW_METHOD_SCAN ? to : XFFW_METHOD_SCAN))
 		return false;
 	sp = memchr(buf, ' ', to);
 	return !memcmp(buf + to - 9, " HTTP/1.", 8) && buf[to - 1] >= '0' && buf[to - 1] <= '9' &&
@@ -178,7 +169,7 @@ static void emit_piece(struct extract *x, unsigned int id, size_t from, size_t t
 static void first_line(struct extract *x, size_t to, bool cut)
 {
 	x->line_done = true;
-	if (cut ? !request_start_ok(x->buf, 16) : !is_request_line(x->buf, to)) {
+	if (cut ? !request_start_ok(x->buf, XFFW_METHOD_SCAN) : !is_request_line(x->buf, to)) {
 		x->bad = true;
 		return;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel extractor's twin in user space: turns the payload of a segment
- * into the record bpf/xffwatch.bpf.c would write, with the same limits and
+ * into the record the TC program (bpf/) would write, with the same limits and
  * flags. `xffwatch resolve` uses it so that its answer is the daemon's, and
  * the kernel-program tests compare the two byte for byte.
  */

@@ -5,22 +5,17 @@
 
 #include "pipeline/request.h"
 
+/* The header names come from include/xffwatch_fields.h. */
 static const struct {
 	const char *wire;
 	const char *key;
 } field_names[XFFW_F__MAX] = {
 	[XFFW_F_REQUEST_LINE] = { "(request line)", "request-line" },
-	[XFFW_F_HOST] = { "Host", "host" },
-	[XFFW_F_USER_AGENT] = { "User-Agent", "user-agent" },
-	[XFFW_F_X_FORWARDED_FOR] = { "X-Forwarded-For", "x-forwarded-for" },
-	[XFFW_F_FORWARDED] = { "Forwarded", "forwarded" },
-	[XFFW_F_X_REAL_IP] = { "X-Real-IP", "x-real-ip" },
-	[XFFW_F_CF_CONNECTING_IP] = { "CF-Connecting-IP", "cf-connecting-ip" },
-	[XFFW_F_TRUE_CLIENT_IP] = { "True-Client-IP", "true-client-ip" },
-	[XFFW_F_X_FORWARDED_PROTO] = { "X-Forwarded-Proto", "x-forwarded-proto" },
-	[XFFW_F_X_FORWARDED_HOST] = { "X-Forwarded-Host", "x-forwarded-host" },
-	[XFFW_F_X_FORWARDED_PORT] = { "X-Forwarded-Port", "x-forwarded-port" },
-	[XFFW_F_VIA] = { "Via", "via" },
+/* clang-format off */
+#define FIELD_NAMES(NAME, id, wire, key, ...) [XFFW_F_##NAME] = { wire, key },
+	XFFW_HEADER_FIELDS(FIELD_NAMES)
+#undef FIELD_NAMES
+	/* clang-format on */
 };
 
 const char *field_wire_name(unsigned int id)
@@ -117,6 +112,19 @@ void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h)
 	req->dport = h->dport;
 }
 
+int field_next(const uint8_t **p, const uint8_t *end, struct xffw_field_hdr *fh,
+	       const uint8_t **value)
+{
+	if ((size_t)(end - *p) < sizeof(*fh))
+		return -EBADMSG;
+	memcpy(fh, *p, sizeof(*fh));
+	if (fh->len > (size_t)(end - *p) - sizeof(*fh) || fh->id == 0 || fh->id >= XFFW_F__MAX)
+		return -EBADMSG;
+	*value = *p + sizeof(*fh);
+	*p = *value + fh->len;
+	return 0;
+}
+
 int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool line_optional)
 {
 	const uint8_t *end = len ? p + len : p;
@@ -127,15 +135,11 @@ int fields_decode(const uint8_t *p, size_t len, struct http_request *req, bool l
 	while (len && p < end) {
 		struct xffw_field_hdr fh;
 		struct str value;
+		const uint8_t *v;
 
-		if ((size_t)(end - p) < sizeof(fh))
+		if (field_next(&p, end, &fh, &v))
 			return -EBADMSG;
-		memcpy(&fh, p, sizeof(fh));
-		p += sizeof(fh);
-		if (fh.len > end - p || fh.id == 0 || fh.id >= XFFW_F__MAX)
-			return -EBADMSG;
-		value = (struct str){ (const char *)p, fh.len };
-		p += fh.len;
+		value = (struct str){ (const char *)v, fh.len };
 
 		if (fh.id == XFFW_F_REQUEST_LINE) {
 			/* (A lost part may have held the line's end.) */
@@ -167,13 +171,6 @@ int record_decode(const void *data, size_t size, struct http_request *req)
 		return -EBADMSG;
 	request_from_hdr(req, h);
 	return fields_decode((const uint8_t *)data + sizeof(*h), h->data_len, req, false);
-}
-
-bool field_keeps_tail(unsigned int id)
-{
-	return id == XFFW_F_X_FORWARDED_FOR || id == XFFW_F_FORWARDED || id == XFFW_F_VIA ||
-	       id == XFFW_F_X_REAL_IP || id == XFFW_F_CF_CONNECTING_IP ||
-	       id == XFFW_F_TRUE_CLIENT_IP;
 }
 
 bool req_field_truncated(const struct http_request *req, unsigned int id)

@@ -74,6 +74,14 @@ int record_check(const void *data, size_t size);
 void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h);
 
 /*
+ * Reads the field at *@p of a field area that ends at @end: its header into
+ * *@fh, *@value to its value, *@p past it. Returns 0, or -EBADMSG when it does
+ * not fit or has no valid id.
+ */
+int field_next(const uint8_t **p, const uint8_t *end, struct xffw_field_hdr *fh,
+	       const uint8_t **value);
+
+/*
  * Decodes a field area (field headers and values, as in a REQUEST record)
  * into @req's request line and fields, whose views point into @data. The
  * request line may be missing only when @line_optional. Returns 0 or -EBADMSG.
@@ -98,7 +106,10 @@ static inline size_t req_field_count(const struct http_request *req, unsigned in
 }
 
 /* Is a cut value of field @id kept by its end? (Chains and single-IP headers: the trust walk starts there.) */
-bool field_keeps_tail(unsigned int id);
+static inline bool field_keeps_tail(unsigned int id)
+{
+	return XFFW_FIELD_KEEPS_TAIL(id);
+}
 
 /* Does any line of @id carry a truncation flag? */
 bool req_field_truncated(const struct http_request *req, unsigned int id);

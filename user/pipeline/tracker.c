@@ -10,7 +10,7 @@
 #define NO_FIELD       SIZE_MAX
 /* Field bytes a request holds without an allocation of its own (most heads). */
 #define PENDING_INLINE 768
-/* Freed requests and flows kept for reuse: no malloc per request. */
+/* Freed requests and flows kept for reuse (each kind): no malloc per request. */
 #define POOL_MAX       1024
 
 /* A request waiting for the rest of its head or for its response. */
@@ -26,7 +26,6 @@ struct pending {
 	size_t last; /* offset of the last field's header in data[], or NO_FIELD */
 	size_t len, cap;
 	uint8_t *data; /* field area, continued pieces joined: inline, or allocated */
-	struct pending *next_free;
 	uint8_t inline_data[PENDING_INLINE];
 };
 
@@ -38,7 +37,14 @@ struct tflow {
 	uint64_t end_ns; /* when its FLOW_END came; 0 while open */
 	enum no_response_reason end_reason;
 	TAILQ_ENTRY(tflow) ended;
-	struct tflow *next_free;
+};
+
+/* Freed objects of one kind, each holding the link to the next in its first bytes. */
+struct pool {
+	struct pool_node {
+		struct pool_node *next;
+	} * head;
+	size_t n;
 };
 
 struct tracker {
@@ -50,9 +56,7 @@ struct tracker {
 	TAILQ_HEAD(age_list, pending) by_age;
 	TAILQ_HEAD(ended_list, tflow) ended;
 	struct tracker_stats st;
-	struct pending *free_pending;
-	struct tflow *free_flows;
-	size_t nfree_pending, nfree_flows;
+	struct pool free_pending, free_flows;
 	struct http_request req; /* decoded for the exchange function */
 };
 
@@ -94,6 +98,44 @@ struct tracker *tracker_new(const struct tracker_config *cfg, exchange_fn fn, vo
 	return t;
 }
 
+/* A zeroed object of @size bytes, or a reused one with its first @clear bytes zeroed; NULL. */
+static void *pool_get(struct pool *pool, size_t size, size_t clear)
+{
+	struct pool_node *node = pool->head;
+
+	if (!node)
+		return calloc(1, size);
+	pool->head = node->next;
+	pool->n--;
+	memset(node, 0, clear);
+	return node;
+}
+
+/* Keeps @obj for reuse, or frees it when the pool is full. */
+static void pool_put(struct pool *pool, void *obj)
+{
+	struct pool_node *node = obj;
+
+	if (pool->n >= POOL_MAX) {
+		free(obj);
+		return;
+	}
+	node->next = pool->head;
+	pool->head = node;
+	pool->n++;
+}
+
+static void pool_drain(struct pool *pool)
+{
+	while (pool->head) {
+		struct pool_node *node = pool->head;
+
+		pool->head = node->next;
+		free(node);
+	}
+	pool->n = 0;
+}
+
 static struct tflow **bucket(struct tracker *t, uint64_t flow_id)
 {
 	/* Flow ids are sequential: a multiplicative hash spreads them. */
@@ -110,15 +152,11 @@ static struct tflow *flow_find(struct tracker *t, uint64_t flow_id)
 
 static struct tflow *flow_add(struct tracker *t, uint64_t flow_id)
 {
-	struct tflow **b = bucket(t, flow_id), *f = t->free_flows;
+	struct tflow **b = bucket(t, flow_id),
+		     *f = pool_get(&t->free_flows, sizeof(*f), sizeof(*f));
 
-	if (f) {
-		t->free_flows = f->next_free;
-		t->nfree_flows--;
-		memset(f, 0, sizeof(*f));
-	} else if (!(f = calloc(1, sizeof(*f)))) {
+	if (!f)
 		return NULL;
-	}
 	f->flow_id = flow_id;
 	TAILQ_INIT(&f->pending);
 	f->next = *b;
@@ -141,13 +179,7 @@ static void flow_release(struct tracker *t, struct tflow *f)
 	}
 	if (f->end_ns)
 		TAILQ_REMOVE(&t->ended, f, ended);
-	if (t->nfree_flows < POOL_MAX) {
-		f->next_free = t->free_flows;
-		t->free_flows = f;
-		t->nfree_flows++;
-	} else {
-		free(f);
-	}
+	pool_put(&t->free_flows, f);
 }
 
 static struct xffw_field_hdr *field_at(struct pending *p, size_t off)
@@ -284,19 +316,15 @@ static int add_fields(struct pending *p, const uint8_t *d, size_t len)
 
 	while (d < end) {
 		struct xffw_field_hdr fh, last;
+		const uint8_t *v;
 
-		if ((size_t)(end - d) < sizeof(fh))
-			return -EBADMSG;
-		memcpy(&fh, d, sizeof(fh));
-		d += sizeof(fh);
-		if (fh.len > end - d || fh.id == 0 || fh.id >= XFFW_F__MAX)
+		if (field_next(&d, end, &fh, &v))
 			return -EBADMSG;
 		if (fh.flags & XFFW_FIELD_F_CONTINUED) {
 			if (p->last != NO_FIELD) {
 				memcpy(&last, field_at(p, p->last), sizeof(last));
 				if (last.id == fh.id && (last.flags & XFFW_FIELD_F_CONT)) {
-					join_piece(p, fh.flags, d, fh.len);
-					d += fh.len;
+					join_piece(p, fh.flags, v, fh.len);
 					continue;
 				}
 			}
@@ -305,8 +333,7 @@ static int add_fields(struct pending *p, const uint8_t *d, size_t len)
 					     XFFW_FIELD_F_TRUNC_HEAD);
 		}
 		close_last(p);
-		add_field(p, fh.id, fh.flags, d, fh.len);
-		d += fh.len;
+		add_field(p, fh.id, fh.flags, v, fh.len);
 	}
 	return 0;
 }
@@ -321,13 +348,7 @@ static void pending_free(struct tracker *t, struct pending *p)
 	t->st.pending--;
 	if (p->data != p->inline_data)
 		free(p->data);
-	if (t->nfree_pending < POOL_MAX) {
-		p->next_free = t->free_pending;
-		t->free_pending = p;
-		t->nfree_pending++;
-	} else {
-		free(p);
-	}
+	pool_put(&t->free_pending, p);
 }
 
 /* Hands the request to the exchange function and forgets it. */
@@ -375,15 +396,10 @@ static struct pending *pending_new(struct tracker *t, struct tflow *f,
 		if (of != f)
 			flow_release(t, of);
 	}
-	p = t->free_pending;
-	if (p) {
-		t->free_pending = p->next_free;
-		t->nfree_pending--;
-		/* (The inline bytes need no clearing: len says what is used.) */
-		memset(p, 0, offsetof(struct pending, inline_data));
-	} else if (!(p = calloc(1, sizeof(*p)))) {
+	/* (The inline bytes need no clearing: len says what is used.) */
+	p = pool_get(&t->free_pending, sizeof(*p), offsetof(struct pending, inline_data));
+	if (!p)
 		return NULL;
-	}
 	p->data = p->inline_data;
 	p->cap = PENDING_INLINE;
 	p->flow = f;
@@ -568,18 +584,8 @@ void tracker_free(struct tracker *t)
 			free(f);
 		}
 	}
-	while (t->free_pending) {
-		struct pending *p = t->free_pending;
-
-		t->free_pending = p->next_free;
-		free(p);
-	}
-	while (t->free_flows) {
-		struct tflow *f = t->free_flows;
-
-		t->free_flows = f->next_free;
-		free(f);
-	}
+	pool_drain(&t->free_pending);
+	pool_drain(&t->free_flows);
 	free(t->buckets);
 	free(t);
 }
