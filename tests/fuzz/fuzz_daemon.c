@@ -49,6 +49,7 @@
 #include "event/syslog_message.h"
 #include "output/syslog_framing.h"
 #include "pipeline/tracker.h"
+#include "trust/rule_settings.h"
 #include "trust/rules.h"
 
 #define FLOWS	  4
@@ -190,8 +191,8 @@ static void set_rules(enum mode mode, unsigned int p)
 	F.nrules = 1;
 	switch (mode) {
 	case MODE_HOPS:
-		/* --hops accepts 0 to OPT_MAX_HOPS. */
-		r[0] = rule(0, NULL, (int)((p & 0x7f) % (OPT_MAX_HOPS + 1)), true,
+		/* --hops accepts 0 to TRUST_MAX_HOPS. */
+		r[0] = rule(0, NULL, (int)((p & 0x7f) % (TRUST_MAX_HOPS + 1)), true,
 			    p & 0x80 ? fwd : xff, 1);
 		break;
 	case MODE_RECURSIVE:

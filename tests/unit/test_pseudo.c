@@ -35,12 +35,10 @@ static void write_key(const char *key, mode_t mode)
 
 static int init_hmac(struct pseudo *p, const char *key, mode_t mode, char *err, size_t errlen)
 {
-	struct privacy_opts o = { .pseudonymize = PSEUDO_HMAC };
 	int e;
 
 	write_key(key, mode);
-	snprintf(o.hmac_key, sizeof(o.hmac_key), "%s", key_path);
-	e = pseudo_init(p, &o, err, errlen);
+	e = pseudo_init(p, PSEUDO_HMAC, key_path, err, errlen);
 	unlink(key_path);
 	return e;
 }
@@ -119,7 +117,6 @@ static void test_hmac_tokens(void **state)
 
 static void test_key_file(void **state)
 {
-	struct privacy_opts o = { .pseudonymize = PSEUDO_HMAC };
 	struct pseudo p;
 	char err[512];
 
@@ -132,14 +129,12 @@ static void test_key_file(void **state)
 	assert_int_equal(init_hmac(&p, "short\n", 0600, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "16"));
 	/* Missing, or not given. */
-	snprintf(o.hmac_key, sizeof(o.hmac_key), "/nonexistent/key");
-	assert_int_equal(pseudo_init(&p, &o, err, sizeof(err)), -ENOENT);
+	assert_int_equal(pseudo_init(&p, PSEUDO_HMAC, "/nonexistent/key", err, sizeof(err)),
+			 -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/key"));
-	o.hmac_key[0] = '\0';
-	assert_int_equal(pseudo_init(&p, &o, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pseudo_init(&p, PSEUDO_HMAC, "", err, sizeof(err)), -EINVAL);
 	/* A directory is not a key file. */
-	snprintf(o.hmac_key, sizeof(o.hmac_key), "/tmp");
-	assert_int_not_equal(pseudo_init(&p, &o, err, sizeof(err)), 0);
+	assert_int_not_equal(pseudo_init(&p, PSEUDO_HMAC, "/tmp", err, sizeof(err)), 0);
 }
 
 int main(void)

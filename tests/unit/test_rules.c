@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "cmd/options.h"
+#include "cmd/settings.h"
 #include "trust/rules.h"
 
 static struct xffw_record rec;

@@ -14,15 +14,15 @@
 
 #include "kernel/iface_watch.h"
 
-static struct options opts;
+static char names[2][IF_NAMESIZE];
+static struct watch_patterns patterns = { names, 0 };
 
 static void ifaces(const char *a, const char *b)
 {
-	options_defaults(&opts);
-	opts.nifaces = 0;
-	strcpy(opts.ifaces[opts.nifaces++], a);
+	patterns.n = 0;
+	strcpy(names[patterns.n++], a);
 	if (b)
-		strcpy(opts.ifaces[opts.nifaces++], b);
+		strcpy(names[patterns.n++], b);
 }
 
 static const struct watch_link tab[] = {
@@ -39,7 +39,7 @@ static const struct watch_link tab[] = {
 
 static unsigned int hooks(size_t i)
 {
-	return watch_hooks_for(&opts, tab, NTAB, &tab[i].info);
+	return watch_hooks_for(&patterns, tab, NTAB, &tab[i].info);
 }
 
 static void test_matches(void **state)

@@ -6,19 +6,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "trust/ipaddr.h"
 #include "cmd/options.h"
+#include "cmd/settings.h"
+#include "trust/ipaddr.h"
 
 enum cli_result {
 	CLI_RUN = 0,	 /* options parsed: go on */
 	CLI_EXIT_OK,	 /* --help or --version was printed */
 	CLI_USAGE_ERROR, /* a one-line error was printed: exit 2 */
-};
-
-enum cli_command {
-	CMD_DAEMON,
-	CMD_RESOLVE,
-	CMD_CHECK_CONFIG,
 };
 
 /* What `xffwatch resolve` needs beyond the settings. */

@@ -28,19 +28,10 @@ static void warn(const struct options *o)
 	}
 }
 
-int check_config_main(int argc, char **argv)
+int check_config_run(const struct options *o, const struct resolve_args *r)
 {
-	static struct options o;
-
-	switch (cli_parse(CMD_CHECK_CONFIG, argc, argv, &o, NULL)) {
-	case CLI_EXIT_OK:
-		return 0;
-	case CLI_USAGE_ERROR:
-		return 2;
-	case CLI_RUN:
-		break;
-	}
-	warn(&o);
-	conf_print(stdout, &o);
+	(void)r;
+	warn(o);
+	conf_print(stdout, o);
 	return 0; /* main() closes standard output and says if the settings were not written */
 }

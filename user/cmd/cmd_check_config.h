@@ -3,6 +3,10 @@
 #ifndef XFFW_CHECKCONF_H
 #define XFFW_CHECKCONF_H
 
-int check_config_main(int argc, char **argv);
+struct options;
+struct resolve_args;
+
+/* Prints the settings @o (parsed, finished) with warnings; 0. */
+int check_config_run(const struct options *o, const struct resolve_args *r);
 
 #endif

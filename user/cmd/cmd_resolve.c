@@ -6,7 +6,6 @@
  * the one the daemon would write; only the timestamp is the current time.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -22,20 +21,9 @@
 /* Input beyond this is refused: a head the kernel would cut long before. */
 #define RESOLVE_INPUT_MAX (64 * 1024)
 
-static int head_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr, whatever bytes of the head it quotes escaped (log_escape). */
-static int head_error(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_line(stderr, "xffwatch resolve: %s", msg);
-	return -EINVAL;
-}
+/* One line on stderr, whatever bytes of the head it quotes escaped (log_escape); @status. */
+#define head_error(status, fmt, ...) \
+	(log_line(stderr, "xffwatch resolve: " fmt, ##__VA_ARGS__), (status))
 
 /* Reads standard input up to the blank line (or its end). Returns the length or -errno. */
 static ssize_t read_head(char *buf, size_t cap)
@@ -107,13 +95,11 @@ static unsigned int first_port(const struct options *o)
 	return 0;
 }
 
-int resolve_main(int argc, char **argv)
+int resolve_run(const struct options *o, const struct resolve_args *r)
 {
-	static struct options o;
-	static struct resolve_args r;
 	static char buf[RESOLVE_INPUT_MAX + 2];
 	static struct pseudo pseudo;
-	struct resolve_run run = { .o = &o, .r = &r, .pseudo = &pseudo };
+	struct resolve_run run = { .o = o, .r = r, .pseudo = &pseudo };
 	struct xffw_record_hdr tuple = { 0 };
 	struct ip_addr dest;
 	enum head_status hs;
@@ -122,41 +108,33 @@ int resolve_main(int argc, char **argv)
 	ssize_t n;
 	int family;
 
-	switch (cli_parse(CMD_RESOLVE, argc, argv, &o, &r)) {
-	case CLI_EXIT_OK:
-		return 0;
-	case CLI_USAGE_ERROR:
-		return 2;
-	case CLI_RUN:
-		break;
-	}
 	/* The event as the daemon would write it, pseudonymised the same way. */
-	if (pseudo_init(&pseudo, &o.privacy, err, sizeof(err)))
-		return head_error("%s", err), 1;
-	family = r.peer.family;
-	if (r.have_destination && r.destination.family != family)
-		return head_error("--peer and --destination are not the same address family"), 2;
+	if (pseudo_init(&pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err, sizeof(err)))
+		return head_error(1, "%s", err);
+	family = r->peer.family;
+	if (r->have_destination && r->destination.family != family)
+		return head_error(2, "--peer and --destination are not the same address family");
 
 	n = read_head(buf, RESOLVE_INPUT_MAX);
 	if (n == -EFBIG)
-		return head_error("the head is longer than %d bytes", RESOLVE_INPUT_MAX), 2;
+		return head_error(2, "the head is longer than %d bytes", RESOLVE_INPUT_MAX);
 	if (n < 0)
-		return head_error("cannot read standard input: %s", strerror((int)-n)), 2;
+		return head_error(2, "cannot read standard input: %s", strerror((int)-n));
 	len = (size_t)n;
 	if (head_validate(buf, &len, sizeof(buf), err, sizeof(err)))
-		return head_error("%s", err), 2;
+		return head_error(2, "%s", err);
 
-	dest = r.destination;
-	if (!r.have_destination)
+	dest = r->destination;
+	if (!r->have_destination)
 		loopback(&dest, family);
 	tuple.family = (uint8_t)(family == 4 ? XFFW_FAMILY_IPV4 : XFFW_FAMILY_IPV6);
-	memcpy(tuple.saddr, r.peer.b, 16);
+	memcpy(tuple.saddr, r->peer.b, 16);
 	memcpy(tuple.daddr, dest.b, 16);
-	tuple.sport = r.peer_port;
-	tuple.dport = (uint16_t)(r.destination_port ? r.destination_port : first_port(&o));
+	tuple.sport = r->peer_port;
+	tuple.dport = (uint16_t)(r->destination_port ? r->destination_port : first_port(o));
 
-	hs = head_exchange((const uint8_t *)buf, len, o.head_budget, &tuple, on_resolved, &run);
+	hs = head_exchange((const uint8_t *)buf, len, o->head_budget, &tuple, on_resolved, &run);
 	if (hs != HEAD_OK || run.printed != 1)
-		return head_error("line 1: not an HTTP/1.x request line"), 2;
+		return head_error(2, "line 1: not an HTTP/1.x request line");
 	return 0; /* main() closes standard output and says if the event was not written */
 }

@@ -3,6 +3,10 @@
 #ifndef XFFW_RESOLVE_H
 #define XFFW_RESOLVE_H
 
-int resolve_main(int argc, char **argv);
+struct options;
+struct resolve_args;
+
+/* The event for the head on standard input under @o and @r: 0, or 1 or 2 after an error line. */
+int resolve_run(const struct options *o, const struct resolve_args *r);
 
 #endif

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,7 +9,8 @@
 #include <unistd.h>
 
 #include "cmd/config_file.h"
-#include "util/log.h"
+#include "cmd/setting_types.h"
+#include "util/file_open.h"
 
 /* A configuration file is a few KiB; this bounds what a wrong path makes us read. */
 #define CONF_SIZE_MAX (1 << 20)
@@ -18,6 +18,7 @@
 struct loader {
 	const char *path;
 	struct options *o;
+	struct setting_target t; /* where rows write: the global rule, or a listener's */
 	char *err;
 	size_t errlen;
 };
@@ -110,224 +111,72 @@ static bool number_text(const config_setting_t *s, bool decimals, char text[32])
 	return true;
 }
 
-/* A string, or an array/list of strings: calls @fn on each (the setting of each for errors). */
-static int each_string(struct loader *l, const config_setting_t *s,
-		       int (*fn)(struct loader *, const config_setting_t *, const char *, void *),
-		       void *arg)
+/* A value of the wrong type: "is a number; expected X" (or "expected X"). */
+static int wrong_type(struct loader *l, const config_setting_t *cs, const struct setting *s)
 {
-	int n, err;
-
-	if (config_setting_type(s) == CONFIG_TYPE_STRING)
-		return fn(l, s, config_setting_get_string(s), arg);
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return bad(l, s, "is %s; expected a string or a list of strings", type_name(s));
-	n = config_setting_length(s);
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
-
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return bad(l, e, "is %s; expected a string", type_name(e));
-		err = fn(l, e, config_setting_get_string(e), arg);
-		if (err)
-			return err;
-	}
-	return 0;
+	if (s->flags & S_BARE_EXPECT)
+		return bad(l, cs, "expected %s", s->expect);
+	return bad(l, cs, "is %s; expected %s", type_name(cs), s->expect);
 }
 
-static int one_iface(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+/* @text through the row's parser (the flag's), its reason the error. */
+static int parse_text(struct loader *l, const config_setting_t *cs, const struct setting *s,
+		      const char *text)
 {
 	char why[256];
 
-	(void)arg;
-	return add_iface(l->o, v, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
+	if (!setting_parse(s, &l->t, text, why, sizeof(why)))
+		return 0;
+	if (s->type->shape == SHAPE_PATH)
+		return bad(l, cs, "expected %s", s->expect);
+	return bad(l, cs, "%s", why);
 }
 
-struct cidr_target {
-	struct ip_cidr *list;
-	size_t *n;
-};
-
-static int one_cidr(struct loader *l, const config_setting_t *s, const char *v, void *arg)
+/* One item of a list: a string, or for ports a number too. */
+static int list_item(struct loader *l, const config_setting_t *cs, const struct setting *s)
 {
-	struct cidr_target *t = arg;
-	char why[256];
+	const char *v = config_setting_get_string(cs);
+	char text[32];
 
-	if (strchr(v, ','))
-		return bad(l, s, "'%s': one CIDR per string", v);
-	return parse_cidr_list(v, t->list, t->n, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-}
-
-static int one_header(struct loader *l, const config_setting_t *s, const char *v, void *arg)
-{
-	char why[256];
-
-	if (strchr(v, ','))
-		return bad(l, s, "'%s': one header per string", v);
-	return parse_header_list(v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-}
-
-static int one_port(struct loader *l, const config_setting_t *s)
-{
-	char why[256], buf[32];
-
-	if (number_text(s, false, buf)) {
-		/* the flag's parser: 1-65535 */
-	} else if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		snprintf(buf, sizeof(buf), "%s", config_setting_get_string(s));
-		if (strchr(buf, ','))
-			return bad(l, s, "'%s': one port or range per item", buf);
-	} else {
-		return bad(l, s, "is %s; expected a port number or a \"N-M\" range", type_name(s));
-	}
-	return parse_port_list(buf, &l->o->ports, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-}
-
-static int ports(struct loader *l, const config_setting_t *s)
-{
-	int n, err;
-
-	memset(&l->o->ports, 0, sizeof(l->o->ports));
-	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return one_port(l, s);
-	n = config_setting_length(s);
-	for (int i = 0; i < n; i++) {
-		err = one_port(l, config_setting_get_elem(s, (unsigned int)i));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int one_output(struct loader *l, const config_setting_t *s, const char *v, void *arg)
-{
-	char why[256];
-
-	return add_output(l->o, v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-}
-
-static int one_syslog(struct loader *l, const config_setting_t *s, const char *v, void *arg)
-{
-	char why[256];
-
-	return add_syslog(l->o, v, arg, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-}
-
-/* A string setting's value, or an error naming what was expected. */
-static const char *string_of(struct loader *l, const config_setting_t *s, const char *what)
-{
-	const char *v = config_setting_get_string(s);
-
+	if (s->type->shape == SHAPE_PORTS && number_text(cs, false, text))
+		return parse_text(l, cs, s, text);
+	if (!v && s->type->shape == SHAPE_PORTS)
+		return wrong_type(l, cs, s);
 	if (!v)
-		bad(l, s, "is %s; expected %s", type_name(s), what);
-	return v;
+		return bad(l, cs, "is %s; expected a string", type_name(cs));
+	if (s->item && strchr(v, ','))
+		return bad(l, cs, "'%s': %s", v, s->item);
+	return parse_text(l, cs, s, v);
 }
 
-static int boolean(struct loader *l, const config_setting_t *s, bool *v);
-
-/* One setting of the files group; -ENOENT when @s is not one. */
-static int files_member(struct loader *l, const config_setting_t *s)
+/* A list: a string or an array/list of strings (ports: of numbers and "N-M" strings too). */
+static int list(struct loader *l, const config_setting_t *cs, const struct setting *s)
 {
-	struct file_opts *f = &l->o->files;
-	const char *name = config_setting_name(s), *v;
-	char why[256], text[32];
-	int err = 0;
+	bool many = config_setting_is_array(cs) || config_setting_is_list(cs);
+	int n = config_setting_length(cs), err;
 
-	if (!strcmp(name, "rotate_daily"))
-		return boolean(l, s, &f->rotate_daily);
-	if (!strcmp(name, "retain_days") || !strcmp(name, "fsync_interval")) {
-		if (!number_text(s, true, text))
-			return bad(l, s, "is %s; expected a number", type_name(s));
-		if (name[0] == 'r')
-			err = parse_retain_days(text, &f->retain_days, why, sizeof(why));
-		else
-			err = parse_fsync_interval(text, &f->fsync_ms, why, sizeof(why));
-		return err ? bad(l, s, "%s", why) : 0;
-	}
-	if (!strcmp(name, "mode") || !strcmp(name, "owner") || !strcmp(name, "group") ||
-	    !strcmp(name, "rotate_size")) {
-		if (!(v = string_of(l, s, "a string")))
-			return -EINVAL;
-		if (name[0] == 'm')
-			err = parse_mode(v, &f->mode, why, sizeof(why));
-		else if (name[0] == 'r')
-			err = parse_rotate_size(v, &f->rotate_size, why, sizeof(why));
-		else
-			err = parse_account(v, name[0] == 'o' ? f->owner : f->group,
-					    sizeof(f->owner), "user or group", why, sizeof(why));
-		return err ? bad(l, s, "%s", why) : 0;
-	}
-	return -ENOENT;
-}
-
-/* Each member of group @g through @member; @names lists them for an unknown one. */
-static int group_members(struct loader *l, const config_setting_t *g,
-			 int (*member)(struct loader *, const config_setting_t *),
-			 const char *names)
-{
-	int n, err;
-
-	if (!config_setting_is_group(g))
-		return bad(l, g, "is %s; expected a group { ... }", type_name(g));
-	n = config_setting_length(g);
+	if (s->type->clear)
+		s->type->clear(s, setting_base(s, &l->t));
+	if (s->needs && !n &&
+	    ((s->flags & S_EMPTY_ANY) ? config_setting_type(cs) != CONFIG_TYPE_STRING : many))
+		return bad(l, cs, "%s", s->needs);
+	if (!many && s->type->shape != SHAPE_PORTS && config_setting_type(cs) != CONFIG_TYPE_STRING)
+		return bad(l, cs, "is %s; expected a string or a list of strings", type_name(cs));
+	if (!many)
+		return list_item(l, cs, s);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-
-		err = member(l, s);
-		if (err == -ENOENT)
-			return bad(l, s, "unknown setting (%s)", names);
+		err = list_item(l, config_setting_get_elem(cs, (unsigned int)i), s);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int files_group(struct loader *l, const config_setting_t *g)
+static int boolean(struct loader *l, const config_setting_t *cs, bool *v)
 {
-	return group_members(l, g, files_member,
-			     "mode, owner, group, rotate_size, rotate_daily, retain_days, "
-			     "fsync_interval");
-}
-
-/* One setting of the privacy group; -ENOENT when @s is not one. */
-static int privacy_member(struct loader *l, const config_setting_t *s)
-{
-	struct privacy_opts *p = &l->o->privacy;
-	const char *name = config_setting_name(s), *v;
-	char why[256];
-
-	if (!strcmp(name, "keep_query"))
-		return boolean(l, s, &p->keep_query);
-	if (!strcmp(name, "user_agent"))
-		return boolean(l, s, &p->user_agent);
-	if (!strcmp(name, "pseudonymize")) {
-		if (!(v = string_of(l, s, "none, truncate or hmac")))
-			return -EINVAL;
-		if (parse_pseudonymize(v, &p->pseudonymize, why, sizeof(why)))
-			return bad(l, s, "%s", why);
-		return 0;
-	}
-	if (!strcmp(name, "hmac_key")) {
-		if (!(v = string_of(l, s, "a file name")))
-			return -EINVAL;
-		if (!v[0] || strlen(v) >= sizeof(p->hmac_key))
-			return bad(l, s, "expected a file name");
-		strcpy(p->hmac_key, v);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int privacy_group(struct loader *l, const config_setting_t *g)
-{
-	return group_members(l, g, privacy_member,
-			     "pseudonymize, hmac_key, keep_query, user_agent");
-}
-
-static int boolean(struct loader *l, const config_setting_t *s, bool *v)
-{
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return bad(l, s, "is %s; expected true or false", type_name(s));
-	*v = config_setting_get_bool(s);
+	if (config_setting_type(cs) != CONFIG_TYPE_BOOL)
+		return bad(l, cs, "is %s; expected true or false", type_name(cs));
+	*v = config_setting_get_bool(cs);
 	return 0;
 }
 
@@ -342,103 +191,126 @@ static int hops(struct loader *l, const config_setting_t *s, int *v)
 	}
 	if (!integer_of(s, &n))
 		return bad(l, s, "is %s; expected a hop count (0-%d) or \"off\"", type_name(s),
-			   OPT_MAX_HOPS);
-	if (n < 0 || n > OPT_MAX_HOPS)
-		return bad(l, s, "%lld is not a hop count (0-%d)", n, OPT_MAX_HOPS);
+			   TRUST_MAX_HOPS);
+	if (n < 0 || n > TRUST_MAX_HOPS)
+		return bad(l, s, "%lld is not a hop count (0-%d)", n, TRUST_MAX_HOPS);
 	*v = (int)n;
 	return 0;
 }
 
-/* The trust settings shared by `trust` and each listener. -ENOENT: @s is not one of them. */
-static int rule_member(struct loader *l, const config_setting_t *s, struct rule_opts *r)
+static int listeners(struct loader *l, const config_setting_t *cs);
+
+/* The value of row @s, as its shape is written. */
+static int value(struct loader *l, const config_setting_t *cs, const struct setting *s)
 {
-	const char *name = config_setting_name(s);
+	void *base = setting_base(s, &l->t);
+	const char *v = config_setting_get_string(cs);
+	char text[32];
 
-	if (!strcmp(name, "proxies")) {
-		struct cidr_target t = { r->trusted, &r->ntrusted };
-
-		r->ntrusted = 0;
-		r->set_trusted = true;
-		return each_string(l, s, one_cidr, &t);
+	if (s->mark)
+		*(bool *)((char *)base + s->mark) = true;
+	switch (s->type->shape) {
+	case SHAPE_STRING:
+	case SHAPE_PATH:
+		if (!v)
+			return wrong_type(l, cs, s);
+		if (!v[0] && (s->flags & S_EMPTY_CLEARS)) {
+			*SETTING_FIELD(s, base, char) = '\0';
+			return 0;
+		}
+		return parse_text(l, cs, s, v);
+	case SHAPE_NUMBER:
+		if (!number_text(cs, s->flags & S_DECIMALS, text))
+			return wrong_type(l, cs, s);
+		return parse_text(l, cs, s, text);
+	case SHAPE_BOOL:
+		return boolean(l, cs, SETTING_FIELD(s, base, bool));
+	case SHAPE_STRINGS:
+	case SHAPE_PORTS:
+		return list(l, cs, s);
+	case SHAPE_HOPS:
+		return hops(l, cs, SETTING_FIELD(s, base, int));
+	case SHAPE_LISTENERS:
+		return listeners(l, cs);
+	case SHAPE_NONE:
+	default:
+		return -ENOENT;
 	}
-	if (!strcmp(name, "external_proxies")) {
-		struct cidr_target t = { r->external, &r->nexternal };
-
-		r->nexternal = 0;
-		r->set_external = true;
-		return each_string(l, s, one_cidr, &t);
-	}
-	if (!strcmp(name, "headers")) {
-		r->nheaders = 0;
-		r->set_headers = true;
-		if (!config_setting_length(s) && config_setting_type(s) != CONFIG_TYPE_STRING)
-			return bad(l, s, "needs at least one header");
-		return each_string(l, s, one_header, r);
-	}
-	if (!strcmp(name, "recursive")) {
-		r->set_recursive = true;
-		return boolean(l, s, &r->recursive);
-	}
-	if (!strcmp(name, "hops")) {
-		r->set_hops = true;
-		return hops(l, s, &r->hops);
-	}
-	return -ENOENT;
 }
 
-static int global_rule_member(struct loader *l, const config_setting_t *s)
+/* The row for @name in @place (at the top, also a group's S_ALSO_TOP ones), or NULL. */
+static const struct setting *row_for(const char *name, enum setting_place place)
 {
-	return rule_member(l, s, &l->o->global);
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings[i];
+
+		if (!s->key || strcmp(s->key, name))
+			continue;
+		if (s->place == place || (place == PLACE_TOP && (s->flags & S_ALSO_TOP)) ||
+		    (place == PLACE_LISTENER && s->place == PLACE_TRUST))
+			return s;
+	}
+	return NULL;
 }
 
-static int trust_group(struct loader *l, const config_setting_t *g)
+/* "unknown setting (a, b, ...)": the names @place takes, a group once by its name. */
+static int unknown(struct loader *l, const config_setting_t *cs, enum setting_place place)
 {
-	return group_members(l, g, global_rule_member,
-			     "proxies, external_proxies, headers, recursive, hops");
+	char names[512] = "";
+	bool listed[PLACE__MAX] = { false };
+
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings[i];
+		const char *name = s->key;
+
+		if (!s->key)
+			continue;
+		if (place == PLACE_TOP && s->place != PLACE_TOP && setting_place_names[s->place]) {
+			if (listed[s->place])
+				continue;
+			listed[s->place] = true;
+			name = setting_place_names[s->place];
+		} else if (s->place != place &&
+			   !(place == PLACE_LISTENER && s->place == PLACE_TRUST)) {
+			continue;
+		}
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 names[0] ? ", " : "", name);
+	}
+	return bad(l, cs, "unknown setting (%s)", names);
 }
 
-static int listener(struct loader *l, const config_setting_t *g, struct rule_opts *r)
+/* The members of group @g, rows of @place; @what is the group as the error expects it. */
+static int members(struct loader *l, const config_setting_t *g, enum setting_place place,
+		   const char *what)
 {
 	int n, err;
 
-	memset(r, 0, sizeof(*r));
-	r->hops = -1;
 	if (!config_setting_is_group(g))
-		return bad(l, g, "is %s; expected a group { port = ...; ... }", type_name(g));
+		return bad(l, g, "is %s; expected %s", type_name(g), what);
 	n = config_setting_length(g);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-		const char *name = config_setting_name(s);
-		char why[256];
+		const config_setting_t *cs = config_setting_get_elem(g, (unsigned int)i);
+		const struct setting *s = row_for(config_setting_name(cs), place);
 
-		if (!strcmp(name, "port")) {
-			long long p;
-
-			if (!integer_of(s, &p))
-				return bad(l, s, "is %s; expected a port number (1-65535)",
-					   type_name(s));
-			if (p < 1 || p > 65535)
-				return bad(l, s, "'%lld' is not a port number (1-65535)", p);
-			r->port = (unsigned int)p;
-		} else if (!strcmp(name, "interface")) {
-			const char *v = config_setting_get_string(s);
-
-			if (!v)
-				return bad(l, s, "expected an interface name");
-			if (check_iface_name(v, why, sizeof(why)))
-				return bad(l, s, "%s", why);
-			strcpy(r->iface, v);
-		} else {
-			err = rule_member(l, s, r);
-			if (err == -ENOENT)
-				return bad(l, s,
-					   "unknown setting (port, interface, proxies, "
-					   "external_proxies, headers, "
-					   "recursive, hops)");
-			if (err)
-				return err;
-		}
+		err = s ? value(l, cs, s) : unknown(l, cs, place);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+static int listener(struct loader *l, const config_setting_t *g, struct rule_settings *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->hops = -1;
+	l->t.rule = r;
+	err = members(l, g, PLACE_LISTENER, "a group { port = ...; ... }");
+	l->t.rule = &l->o->global;
+	if (err)
+		return err;
 	if (!r->port && !r->iface[0])
 		return bad(l, g, "a listener needs a port or an interface");
 	return 0;
@@ -464,135 +336,17 @@ static int listeners(struct loader *l, const config_setting_t *s)
 	return 0;
 }
 
-static int top_level(struct loader *l, const config_setting_t *s)
+static int top_level(struct loader *l, const config_setting_t *cs)
 {
-	const char *name = config_setting_name(s);
-	struct options *o = l->o;
-	char why[256];
+	const char *name = config_setting_name(cs);
+	const struct setting *s = row_for(name, PLACE_TOP);
 
-	if (!strcmp(name, "interfaces")) {
-		o->nifaces = 0;
-		if ((config_setting_is_array(s) || config_setting_is_list(s)) &&
-		    !config_setting_length(s))
-			return bad(l, s, "needs at least one interface");
-		return each_string(l, s, one_iface, NULL);
-	}
-	if (!strcmp(name, "ports")) {
-		if ((config_setting_is_array(s) || config_setting_is_list(s)) &&
-		    !config_setting_length(s))
-			return bad(l, s, "needs at least one port");
-		return ports(l, s);
-	}
-	if (!strcmp(name, "output")) {
-		bool replaced = true;
-
-		/* An empty list means no file and no standard output (syslog only). */
-		o->noutputs = 0;
-		o->outputs_default = false;
-		return each_string(l, s, one_output, &replaced);
-	}
-	if (!strcmp(name, "syslog")) {
-		bool replaced = false;
-
-		o->nsyslogs = 0;
-		replaced = true;
-		return each_string(l, s, one_syslog, &replaced);
-	}
-	if (!strcmp(name, "syslog_facility")) {
-		const char *v = string_of(l, s, "a facility name");
-
-		if (!v)
-			return -EINVAL;
-		return parse_facility(v, &o->syslog_facility, why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
-	}
-	if (!strcmp(name, "queue")) {
-		const char *v = string_of(l, s, "a size (\"8M\")");
-
-		if (!v)
-			return -EINVAL;
-		return parse_queue_size(v, &o->queue_bytes, why, sizeof(why)) ? bad(l, s, "%s", why)
-									      : 0;
-	}
-	if (!strcmp(name, "user")) {
-		const char *v = string_of(l, s, "a user name");
-
-		if (!v)
-			return -EINVAL;
-		return parse_account(v, o->user, sizeof(o->user), "user", why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
-	}
-	/* The names the audit-trail settings were specified with also work at the top. */
-	if (!strcmp(name, "pseudonymize") || !strcmp(name, "hmac_key") ||
-	    !strcmp(name, "keep_query") || !strcmp(name, "user_agent"))
-		return privacy_member(l, s);
-	if (!strcmp(name, "retain_days") || !strcmp(name, "rotate_size") ||
-	    !strcmp(name, "rotate_daily") || !strcmp(name, "fsync_interval"))
-		return files_member(l, s);
-	if (!strcmp(name, "files"))
-		return files_group(l, s);
-	if (!strcmp(name, "privacy"))
-		return privacy_group(l, s);
-	if (!strcmp(name, "attach")) {
-		const char *v = config_setting_get_string(s);
-
-		if (!v)
-			return bad(l, s, "expected \"auto\", \"tcx\" or \"tc\"");
-		return parse_attach(v, &o->attach, why, sizeof(why)) ? bad(l, s, "%s", why) : 0;
-	}
-	if (!strcmp(name, "response_timeout")) {
-		char text[32];
-
-		if (!number_text(s, true, text))
-			return bad(l, s, "is %s; expected a number of seconds", type_name(s));
-		return parse_seconds(text, &o->response_timeout_ms, OPT_RESPONSE_TIMEOUT_MS_MAX,
-				     why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
-	}
-	if (!strcmp(name, "head_budget") || !strcmp(name, "flows")) {
-		bool budget = name[0] == 'h';
-		char text[32];
-
-		if (!number_text(s, false, text))
-			return bad(l, s, "is %s; expected a number", type_name(s));
-		return parse_uint_range(text, budget ? OPT_HEAD_BUDGET_MIN : OPT_FLOWS_MIN,
-					budget ? XFFW_HEAD_HARD_MAX : OPT_FLOWS_MAX,
-					budget ? &o->head_budget : &o->flows, why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
-	}
-	if (!strcmp(name, "netns")) {
-		const char *v = config_setting_get_string(s);
-
-		if (!v)
-			return bad(l, s, "expected a namespace name or path, or \"\"");
-		if (!v[0]) {
-			o->netns[0] = '\0';
-			return 0;
-		}
-		return parse_netns(v, o->netns, sizeof(o->netns), why, sizeof(why))
-			       ? bad(l, s, "%s", why)
-			       : 0;
-	}
-	if (!strcmp(name, "stats")) {
-		const char *v = config_setting_get_string(s);
-
-		if (!v || strlen(v) >= sizeof(o->stats))
-			return bad(l, s, "expected a file name, or \"\" for none");
-		strcpy(o->stats, v);
-		return 0;
-	}
-	if (!strcmp(name, "trust"))
-		return trust_group(l, s);
-	if (!strcmp(name, "listeners"))
-		return listeners(l, s);
-	return bad(l, s,
-		   "unknown setting (interfaces, netns, ports, output, syslog, syslog_facility, "
-		   "files, queue, privacy, user, attach, response_timeout, head_budget, flows, "
-		   "stats, trust, listeners)");
+	if (s)
+		return value(l, cs, s);
+	for (int p = 0; p < PLACE__MAX; p++)
+		if (setting_place_names[p] && !strcmp(name, setting_place_names[p]))
+			return members(l, cs, (enum setting_place)p, "a group { ... }");
+	return unknown(l, cs, PLACE_TOP);
 }
 
 static size_t count_digits(const char *t, size_t len, size_t i, bool hex)
@@ -768,16 +522,10 @@ static int read_regular(const char *path, char **text, size_t *len, char *err, s
 	char *buf = NULL;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = file_open_nonblocking(path, 0, &st);
 	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
+		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
+		return fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
@@ -826,7 +574,11 @@ out:
 
 int conf_load(struct options *o, const char *path, bool must_exist, char *err, size_t errlen)
 {
-	struct loader l = { .path = path, .o = o, .err = err, .errlen = errlen };
+	struct loader l = { .path = path,
+			    .o = o,
+			    .t = { .o = o, .rule = &o->global },
+			    .err = err,
+			    .errlen = errlen };
 	const config_setting_t *root;
 	char *text = NULL, *wide = NULL, why[160];
 	config_t cfg;
@@ -866,222 +618,4 @@ cleanup:
 	config_destroy(&cfg);
 	free(wide);
 	return rc;
-}
-
-/* A size as parse_size() reads it: with the largest suffix that divides it. */
-static void print_size(char out[32], uint64_t v)
-{
-	static const char suffix[] = "GMK";
-
-	for (int i = 0; i < 3; i++) {
-		uint64_t unit = 1ULL << (10 * (3 - i));
-
-		if (v && v % unit == 0) {
-			snprintf(out, 32, "%llu%c", (unsigned long long)(v / unit), suffix[i]);
-			return;
-		}
-	}
-	snprintf(out, 32, "%llu", (unsigned long long)v);
-}
-
-/* @len bytes of @s as log_escape() writes them: no control byte reaches the terminal. */
-static void print_escaped(FILE *f, const char *s, size_t len)
-{
-	char buf[4 * PATH_MAX + 1]; /* the longest setting, every byte escaped */
-
-	log_escape(buf, sizeof(buf), s, len, false);
-	fputs(buf, f);
-}
-
-/*
- * A string in libconfig syntax: quoted, '"' and '\\' escaped with a backslash,
- * the rest as print_escaped() writes it (libconfig reads \n, \t, \r and \xNN
- * back).
- */
-static void print_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (;;) {
-		size_t n = strcspn(s, "\"\\");
-
-		print_escaped(f, s, n);
-		if (!s[n])
-			break;
-		fputc('\\', f);
-		fputc(s[n], f);
-		s += n + 1;
-	}
-	fputc('"', f);
-}
-
-static void print_cidrs(FILE *f, const struct ip_cidr *c, size_t n)
-{
-	fputs("[ ", f);
-	for (size_t i = 0; i < n; i++) {
-		char buf[IP_STR_MAX + 4];
-
-		ip_cidr_format(&c[i], buf);
-		fprintf(f, "%s\"%s\"", i ? ", " : "", buf);
-	}
-	fputs(n ? " ]" : "]", f);
-}
-
-static void print_headers(FILE *f, const unsigned int *h, size_t n)
-{
-	fputs("[ ", f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\"%s\"", i ? ", " : "", field_key(h[i]));
-	fputs(" ]", f);
-}
-
-static void print_rule_body(FILE *f, const struct trust_rule *r, const char *indent)
-{
-	fprintf(f, "%sproxies = ", indent);
-	print_cidrs(f, r->trusted, r->ntrusted);
-	if (r->nexternal) {
-		fprintf(f, ";\n%sexternal_proxies = ", indent);
-		print_cidrs(f, r->external, r->nexternal);
-	}
-	fprintf(f, ";\n%sheaders = ", indent);
-	print_headers(f, r->headers, r->nheaders);
-	fprintf(f, ";\n%srecursive = %s;\n", indent, r->recursive ? "true" : "false");
-	if (r->hops >= 0)
-		fprintf(f, "%shops = %d;\n", indent, r->hops);
-}
-
-/* One line in plain words: what the rule does. */
-static void describe_rule(FILE *f, const struct trust_rule *r)
-{
-	fputs("#   ", f);
-	if (r->port || r->iface[0]) {
-		if (r->port)
-			fprintf(f, "port %u", r->port);
-		if (r->iface[0]) {
-			fputs(r->port ? " on " : "on ", f);
-			print_escaped(f, r->iface, strlen(r->iface));
-		}
-	} else {
-		fputs("everything else", f);
-	}
-	fputs(": ", f);
-	if (r->hops >= 0) {
-		fprintf(f, "the client is hop %d from the right of ", r->hops);
-	} else {
-		fprintf(f, "%zu trusted CIDR%s", r->ntrusted, r->ntrusted == 1 ? "" : "s");
-		if (r->nexternal)
-			fprintf(f, " and %zu external", r->nexternal);
-		fputs("; ", f);
-		fprintf(f, "%s walk of ", r->recursive ? "recursive" : "rightmost-only");
-	}
-	for (size_t i = 0; i < r->nheaders; i++)
-		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "",
-			field_key(r->headers[i]));
-	fputs(r->nheaders > 1 ? " (first present)\n" : "\n", f);
-}
-
-void conf_print(FILE *f, const struct options *o)
-{
-	char size[32];
-	static const char *const attach[] = { "auto", "tcx", "tc" };
-	const struct trust_rule *g = &o->rules[o->nrules - 1];
-	bool first = true;
-
-	fputs("# Effective settings (defaults, then the configuration file, then flags).\n", f);
-	fputs("# Rules, in the order they are tried:\n", f);
-	for (size_t i = 0; i < o->nrules; i++)
-		describe_rule(f, &o->rules[i]);
-	fputs("interfaces = [ ", f);
-	for (size_t i = 0; i < o->nifaces; i++) {
-		fputs(i ? ", " : "", f);
-		print_str(f, o->ifaces[i]);
-	}
-	/* A list, not an array: numbers and "N-M" strings may mix in it. */
-	fputs(" ];\nports = ( ", f);
-	for (unsigned int p = 1; p <= 65535; p++) {
-		unsigned int q = p;
-
-		if (!port_set_has(&o->ports, p))
-			continue;
-		while (q < 65535 && port_set_has(&o->ports, q + 1))
-			q++;
-		if (q > p)
-			fprintf(f, "%s\"%u-%u\"", first ? "" : ", ", p, q);
-		else
-			fprintf(f, "%s%u", first ? "" : ", ", p);
-		first = false;
-		p = q;
-	}
-	fputs(" );\noutput = [", f);
-	for (size_t i = 0; i < o->noutputs; i++) {
-		fputs(i ? ", " : " ", f);
-		print_str(f, o->outputs[i]);
-	}
-	fputs(" ];\nsyslog = [", f);
-	for (size_t i = 0; i < o->nsyslogs; i++) {
-		fputs(i ? ", " : " ", f);
-		print_str(f, o->syslogs[i]);
-	}
-	fprintf(f, " ];\nsyslog_facility = \"%s\";\nfiles = {\n  mode = \"%04o\";\n",
-		facility_name(o->syslog_facility), o->files.mode);
-	if (o->files.owner[0]) {
-		fputs("  owner = ", f);
-		print_str(f, o->files.owner);
-		fputs(";\n", f);
-	}
-	if (o->files.group[0]) {
-		fputs("  group = ", f);
-		print_str(f, o->files.group);
-		fputs(";\n", f);
-	}
-	if (o->files.rotate_size) {
-		print_size(size, o->files.rotate_size);
-		fprintf(f, "  rotate_size = \"%s\";\n", size);
-	}
-	fprintf(f, "  rotate_daily = %s;\n  retain_days = %u;\n  fsync_interval = %u.%03u;\n};\n",
-		o->files.rotate_daily ? "true" : "false", o->files.retain_days,
-		o->files.fsync_ms / 1000, o->files.fsync_ms % 1000);
-	print_size(size, o->queue_bytes);
-	fprintf(f, "queue = \"%s\";\nprivacy = {\n  pseudonymize = \"%s\";\n", size,
-		o->privacy.pseudonymize == PSEUDO_HMAC	     ? "hmac"
-		: o->privacy.pseudonymize == PSEUDO_TRUNCATE ? "truncate"
-							     : "none");
-	if (o->privacy.hmac_key[0]) {
-		fputs("  hmac_key = ", f);
-		print_str(f, o->privacy.hmac_key);
-		fputs(";\n", f);
-	}
-	fprintf(f, "  keep_query = %s;\n  user_agent = %s;\n};\nuser = ",
-		o->privacy.keep_query ? "true" : "false", o->privacy.user_agent ? "true" : "false");
-	print_str(f, o->user);
-	fputs(";\nstats = ", f);
-	print_str(f, o->stats);
-	fputs(";\nnetns = ", f);
-	print_str(f, o->netns);
-	fprintf(f, ";\nattach = \"%s\";\n", attach[o->attach]);
-	if (o->response_timeout_ms % 1000)
-		fprintf(f, "response_timeout = %u.%03u;\n", o->response_timeout_ms / 1000,
-			o->response_timeout_ms % 1000);
-	else
-		fprintf(f, "response_timeout = %u;\n", o->response_timeout_ms / 1000);
-	fprintf(f, "head_budget = %u;\nflows = %u;\ntrust = {\n", o->head_budget, o->flows);
-	print_rule_body(f, g, "  ");
-	fputs("};\n", f);
-	if (!o->nlisteners)
-		return;
-	fputs("listeners = (\n", f);
-	for (size_t i = 0; i + 1 < o->nrules; i++) {
-		const struct trust_rule *r = &o->rules[i];
-
-		fputs("  {\n", f);
-		if (r->port)
-			fprintf(f, "    port = %u;\n", r->port);
-		if (r->iface[0]) {
-			fputs("    interface = ", f);
-			print_str(f, r->iface);
-			fputs(";\n", f);
-		}
-		print_rule_body(f, r, "    ");
-		fprintf(f, "  }%s\n", i + 2 < o->nrules ? "," : "");
-	}
-	fputs(");\n", f);
 }

@@ -467,8 +467,14 @@ static int start_privileged(struct daemon *d, bool drop)
 		.counters = bpf_map__fd(d->skel->maps.counters),
 		.flows = bpf_map__fd(d->skel->maps.flows),
 	};
+	/* What the helper may write for us: the outputs and the counters' file. */
+	const struct privsep_paths paths = {
+		.outputs = d->opts->outputs,
+		.noutputs = d->opts->noutputs,
+		.stats = d->opts->stats,
+	};
 
-	d->attacher = drop ? privsep_start(&fds, d->opts->attach, d->opts, &d->files)
+	d->attacher = drop ? privsep_start(&fds, d->opts->attach, &paths, &d->files)
 			   : attacher_local(&fds, d->opts->attach, &d->files);
 	if (!d->attacher) {
 		log_error("cannot start the privileged helper: %s", strerror(errno));
@@ -518,7 +524,8 @@ int daemon_run(const struct options *o)
 		goto cleanup;
 	}
 	drop = uid != 0;
-	if (pseudo_init(&d.pseudo, &o->privacy, err, sizeof(err))) {
+	if (pseudo_init(&d.pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err,
+			sizeof(err))) {
 		log_error("%s", err);
 		goto cleanup;
 	}
@@ -568,7 +575,7 @@ int daemon_run(const struct options *o)
 			 o->user, (unsigned int)uid);
 	}
 	d.watching = true;
-	if (watch_start(&d.watch, o, d.attacher))
+	if (watch_start(&d.watch, &(struct watch_patterns){ o->ifaces, o->nifaces }, d.attacher))
 		goto cleanup;
 	ev.data.fd = watch_fd(&d.watch);
 	if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {

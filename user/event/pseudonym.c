@@ -9,6 +9,13 @@
 #include <unistd.h>
 
 #include "event/pseudonym.h"
+#include "util/file_open.h"
+
+const char *const pseudonymize_names[PSEUDO__MAX] = {
+	[PSEUDO_NONE] = "none",
+	[PSEUDO_TRUNCATE] = "truncate",
+	[PSEUDO_HMAC] = "hmac",
+};
 
 static const char hex[] = "0123456789abcdef";
 
@@ -32,32 +39,31 @@ static void key_id(struct pseudo *p)
 	p->key_id[8] = '\0';
 }
 
-int pseudo_init(struct pseudo *p, const struct privacy_opts *o, char *err, size_t errlen)
+int pseudo_init(struct pseudo *p, enum pseudonymize mode, const char *key_file, char *err,
+		size_t errlen)
 {
 	struct stat st;
 	ssize_t n;
 	int fd;
 
 	memset(p, 0, sizeof(*p));
-	p->mode = o->pseudonymize;
+	p->mode = mode;
 	if (p->mode != PSEUDO_HMAC)
 		return 0;
-	if (!o->hmac_key[0]) {
+	if (!key_file[0]) {
 		snprintf(err, errlen, "pseudonymize = hmac needs a key file (--hmac-key)");
 		return -EINVAL;
 	}
-	/* O_NONBLOCK: a FIFO put there after the options were checked must not hang us. */
-	fd = open(o->hmac_key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st)) {
-		snprintf(err, errlen, "%s: %s", o->hmac_key, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -errno;
+	/* A FIFO put there after the options were checked must not hang us. */
+	fd = file_open_nonblocking(key_file, O_NOFOLLOW, &st);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", key_file, strerror(-fd));
+		return fd;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
 		snprintf(err, errlen,
-			 "%s: must be a regular file of mode 0600 or stricter (is %04o)",
-			 o->hmac_key, (unsigned int)(st.st_mode & 07777));
+			 "%s: must be a regular file of mode 0600 or stricter (is %04o)", key_file,
+			 (unsigned int)(st.st_mode & 07777));
 		close(fd);
 		return -EPERM;
 	}
@@ -70,7 +76,7 @@ int pseudo_init(struct pseudo *p, const struct privacy_opts *o, char *err, size_
 			n--;
 	}
 	if (n < PSEUDO_KEY_MIN || (size_t)n >= sizeof(p->key)) {
-		snprintf(err, errlen, "%s: a key is %d to %d bytes", o->hmac_key, PSEUDO_KEY_MIN,
+		snprintf(err, errlen, "%s: a key is %d to %d bytes", key_file, PSEUDO_KEY_MIN,
 			 PSEUDO_KEY_MAX - 1);
 		memset(p->key, 0, sizeof(p->key));
 		return -EINVAL;

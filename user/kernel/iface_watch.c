@@ -25,8 +25,8 @@ static struct watch_link *find(struct watch_link *tab, size_t ntab, int ifindex)
 	return NULL;
 }
 
-unsigned int watch_hooks_for(const struct options *o, const struct watch_link *tab, size_t ntab,
-			     const struct link_info *link)
+unsigned int watch_hooks_for(const struct watch_patterns *p, const struct watch_link *tab,
+			     size_t ntab, const struct link_info *link)
 {
 	const struct watch_link *bridge = NULL;
 	unsigned int hooks = 0;
@@ -35,15 +35,15 @@ unsigned int watch_hooks_for(const struct options *o, const struct watch_link *t
 		bridge = find((struct watch_link *)tab, ntab, link->master);
 	if (bridge && strcmp(bridge->info.kind, "bridge"))
 		bridge = NULL;
-	for (size_t i = 0; i < o->nifaces; i++) {
-		if (watch_matches(o->ifaces[i], link->name)) {
+	for (size_t i = 0; i < p->n; i++) {
+		if (watch_matches(p->names[i], link->name)) {
 			if (!strcmp(link->kind, "bridge") || link->loopback)
 				hooks |= HOOKS_INGRESS;
 			else
 				hooks |= HOOKS_BOTH;
 		}
 		/* A port of a watched bridge: what leaves it reaches a container. */
-		if (bridge && watch_matches(o->ifaces[i], bridge->info.name))
+		if (bridge && watch_matches(p->names[i], bridge->info.name))
 			hooks |= HOOKS_EGRESS;
 	}
 	return hooks;
@@ -59,12 +59,12 @@ static void release(struct watcher *w, struct watch_link *l)
 	w->detaches++;
 }
 
-/* Makes the attachments match what the options say of the interfaces known now. */
+/* Makes the attachments match what the patterns say of the interfaces known now. */
 static void reconcile(struct watcher *w)
 {
 	for (size_t i = 0; i < w->ntab; i++) {
 		struct watch_link *l = &w->tab[i];
-		unsigned int want = watch_hooks_for(w->opts, w->tab, w->ntab, &l->info);
+		unsigned int want = watch_hooks_for(&w->patterns, w->tab, w->ntab, &l->info);
 
 		if (want == l->hooks || (want && want == l->failed))
 			continue;
@@ -144,12 +144,12 @@ static void sweep(struct watcher *w)
 	}
 }
 
-int watch_start(struct watcher *w, const struct options *o, struct attacher *attacher)
+int watch_start(struct watcher *w, const struct watch_patterns *p, struct attacher *attacher)
 {
 	int err;
 
 	memset(w, 0, sizeof(*w));
-	w->opts = o;
+	w->patterns = *p;
 	w->attacher = attacher;
 	w->tab = calloc(WATCH_MAX_LINKS, sizeof(*w->tab));
 	w->links = links_open();
@@ -163,17 +163,17 @@ int watch_start(struct watcher *w, const struct options *o, struct attacher *att
 		log_error("cannot list the interfaces: %s", strerror(-err));
 		return err;
 	}
-	for (size_t i = 0; i < o->nifaces; i++) {
+	for (size_t i = 0; i < p->n; i++) {
 		bool found = false;
 
 		for (size_t k = 0; k < w->ntab && !found; k++)
-			found = watch_matches(o->ifaces[i], w->tab[k].info.name);
-		if (!found && !is_glob(o->ifaces[i])) {
-			log_error("%s: no such interface", o->ifaces[i]);
+			found = watch_matches(p->names[i], w->tab[k].info.name);
+		if (!found && !is_glob(p->names[i])) {
+			log_error("%s: no such interface", p->names[i]);
 			return -ENODEV;
 		}
 		if (!found)
-			log_info("%s: no interface matches yet; watching for one", o->ifaces[i]);
+			log_info("%s: no interface matches yet; watching for one", p->names[i]);
 	}
 	reconcile(w);
 	/* Named interfaces that could not be attached are an error at start. */

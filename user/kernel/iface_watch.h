@@ -12,6 +12,7 @@
 #ifndef XFFW_WATCH_H
 #define XFFW_WATCH_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,6 @@
 #include "kernel/tc_attach.h"
 #include "kernel/privileged_ops.h"
 #include "kernel/rtnl_links.h"
-#include "cmd/options.h"
 #include "kernel/veth_peers.h"
 
 /* Interfaces known, and attached, at once. */
@@ -34,8 +34,14 @@ struct watch_link {
 	unsigned int gen;      /* the listing it was last seen in */
 };
 
+/* The --iface patterns: names or globs, @n of them. */
+struct watch_patterns {
+	const char (*names)[IF_NAMESIZE];
+	size_t n;
+};
+
 struct watcher {
-	const struct options *opts;
+	struct watch_patterns patterns;
 	struct attacher *attacher;
 	struct links *links;
 	struct watch_link *tab;
@@ -53,15 +59,15 @@ bool watch_matches(const char *pattern, const char *name);
  * The hooks @link needs, given the interfaces known (for a port: its bridge)
  * and the patterns: HOOKS_* bits, 0 for none.
  */
-unsigned int watch_hooks_for(const struct options *o, const struct watch_link *tab, size_t ntab,
-			     const struct link_info *link);
+unsigned int watch_hooks_for(const struct watch_patterns *p, const struct watch_link *tab,
+			     size_t ntab, const struct link_info *link);
 
 /*
- * Reads the interfaces and attaches, through @attacher, where the options
- * say. An interface named exactly (no glob) must exist. Returns 0 or a
- * negative errno after logging.
+ * Reads the interfaces and attaches, through @attacher, where the patterns
+ * @p say (kept: they must outlive @w). An interface named exactly (no glob)
+ * must exist. Returns 0 or a negative errno after logging.
  */
-int watch_start(struct watcher *w, const struct options *o, struct attacher *attacher);
+int watch_start(struct watcher *w, const struct watch_patterns *p, struct attacher *attacher);
 
 /* The descriptor that becomes readable when interfaces change. */
 int watch_fd(const struct watcher *w);

@@ -5,7 +5,7 @@
 
 #include "kernel/privileged_ops.h"
 #include "util/log.h"
-#include "output/daemon_stats.h"
+#include "output/stats_file.h"
 
 #define LOCAL_MAX 1024
 

@@ -19,7 +19,7 @@
 
 #include "util/log.h"
 #include "output/file_ops.h"
-#include "output/daemon_stats.h"
+#include "output/stats_file.h"
 #include "kernel/privsep.h"
 
 enum {
@@ -142,8 +142,8 @@ int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, 
 }
 
 /* The helper: answers requests until the daemon's end of the socket closes. */
-/* Is @path one of the outputs the options name? Nothing else is opened for the daemon. */
-static bool is_output(const struct options *o, const char *path)
+/* Is @path one of the outputs configured? Nothing else is opened for the daemon. */
+static bool is_output(const struct privsep_paths *o, const char *path)
 {
 	for (size_t i = 0; i < o->noutputs; i++)
 		if (strcmp(o->outputs[i], "-") && !strcmp(o->outputs[i], path))
@@ -157,7 +157,7 @@ static bool is_output(const struct options *o, const char *path)
  * owner, mode, time and retention are the helper's own, so that a daemon
  * that is not to be trusted any more cannot widen what it may do to files.
  */
-static int file_op(const struct options *o, const struct file_ops *files, struct request *rq,
+static int file_op(const struct privsep_paths *o, const struct file_ops *files, struct request *rq,
 		   struct reply *rp)
 {
 	int fd;
@@ -239,7 +239,7 @@ static void helper_shed_capabilities(void)
 }
 
 static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mode mode,
-			const struct options *o, const struct file_settings *files)
+			const struct privsep_paths *o, const struct file_settings *files)
 {
 	struct attacher *local = attacher_local(fds, mode, files);
 	struct request rq;
@@ -281,7 +281,7 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 		} else if (rq.op >= OP_OPEN && rq.op <= OP_SWEEP) {
 			fd = file_op(o, &local->files, &rq, &rp);
 		} else if (rq.op == OP_STATS) {
-			/* Only the file the options name. */
+			/* Only the file configured. */
 			rp.err = o->stats[0] && rq.len <= sizeof(rq.data)
 					 ? stats_file_write(o->stats, rq.data, rq.len)
 					 : -EACCES;
@@ -434,7 +434,7 @@ static int remote_write_stats(struct attacher *a, const char *path, const char *
 	struct reply rp = { 0 };
 	int err;
 
-	(void)path; /* the helper writes the file its options name */
+	(void)path; /* the helper writes the file it was given */
 	if (len > sizeof(rq->data))
 		return -E2BIG;
 	rq = calloc(1, sizeof(*rq));
@@ -464,7 +464,7 @@ pid_t privsep_helper_pid(const struct attacher *a)
 }
 
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,
-			       const struct options *o, const struct file_settings *files)
+			       const struct privsep_paths *paths, const struct file_settings *files)
 {
 	struct remote *r = calloc(1, sizeof(*r));
 	int sv[2];
@@ -484,7 +484,7 @@ struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode 
 	}
 	if (r->helper == 0) {
 		close(sv[0]);
-		helper_main(sv[1], fds, mode, o, files);
+		helper_main(sv[1], fds, mode, paths, files);
 	}
 	close(sv[1]);
 	r->sock = sv[0];

@@ -16,10 +16,10 @@
 #ifndef XFFW_PRIVSEP_H
 #define XFFW_PRIVSEP_H
 
+#include <limits.h>
 #include <sys/types.h>
 
 #include "kernel/privileged_ops.h"
-#include "cmd/options.h"
 
 /* The user to become: uid, gid and name checked. 0 or -errno with @err. */
 int privsep_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen);
@@ -28,13 +28,21 @@ int privsep_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t e
 int privsep_owner(const char *owner, const char *group, uid_t *uid, gid_t *gid, char *err,
 		  size_t errlen);
 
+/* The only files the helper writes for the daemon. */
+struct privsep_paths {
+	const char (*outputs)[PATH_MAX]; /* event files; "-" (standard output) is none */
+	size_t noutputs;
+	const char *stats; /* the counters' file, "" for none */
+};
+
 /*
  * Forks the helper with @fds; returns an attacher that asks it, or NULL
  * (errno set). The helper opens, rotates and deletes only the output files
- * that @o names, as @files says. The caller should drop its privileges next.
+ * that @paths names, as @files says. The caller should drop its privileges next.
  */
 struct attacher *privsep_start(const struct attacher_fds *fds, enum attach_mode mode,
-			       const struct options *o, const struct file_settings *files);
+			       const struct privsep_paths *paths,
+			       const struct file_settings *files);
 
 /* The helper's pid (of an attacher privsep_start() returned). */
 pid_t privsep_helper_pid(const struct attacher *a);

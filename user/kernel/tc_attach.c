@@ -21,6 +21,12 @@
 static const __u32 tcx_type[HOOK__MAX] = { XFFW_BPF_TCX_INGRESS, XFFW_BPF_TCX_EGRESS };
 static const enum bpf_tc_attach_point tc_point[HOOK__MAX] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
 
+const char *const attach_mode_names[ATTACH__MAX] = {
+	[ATTACH_AUTO] = "auto",
+	[ATTACH_TCX] = "tcx",
+	[ATTACH_TC] = "tc",
+};
+
 const char *hook_dir_name(enum hook_dir dir)
 {
 	return dir == HOOK_EGRESS ? "egress" : "ingress";

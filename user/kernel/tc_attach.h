@@ -16,8 +16,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "cmd/options.h"
+#include <sys/types.h>
 
 /* Name the kernel shows for our program (BPF_OBJ_NAME_LEN limits it to 15). */
 #define XFFW_PROG_NAME	 "xffwatch_tc"
@@ -26,6 +25,17 @@
 #define XFFW_TC_PRIORITY 0x7866
 /* Lock files, one per namespace and interface ("net-INODE-if-INDEX.lock"). */
 #define XFFW_RUN_DIR	 "/run/xffwatch"
+
+/* How the program is attached: --attach, and what an attachment turned out to be. */
+enum attach_mode {
+	ATTACH_AUTO, /* TCX link, clsact filter where the kernel has no TCX */
+	ATTACH_TCX,
+	ATTACH_TC,
+	ATTACH__MAX,
+};
+
+/* Each mode's name in settings: "auto", "tcx", "tc". */
+extern const char *const attach_mode_names[ATTACH__MAX];
 
 enum hook_dir {
 	HOOK_INGRESS,

@@ -13,6 +13,7 @@
 #include "event/jsonw.h"
 #include "output/outputs.h"
 #include "pipeline/tracker.h"
+#include "output/stats_file.h"
 
 #define STATS_MAX_OUTPUTS (2 * OPT_MAX_OUTPUTS)
 
@@ -39,8 +40,5 @@ uint64_t stats_flow_evictions(const struct stats *s);
 
 /* The counters as one JSON object (no newline). */
 void stats_json(struct jsonw *j, const struct stats *s);
-
-/* Replaces @path whole with @len bytes of @buf (a temporary file renamed): 0 or -errno. */
-int stats_file_write(const char *path, const char *buf, size_t len);
 
 #endif

@@ -18,6 +18,12 @@
 #define OPT_QUEUE_DEFAULT	(8U << 20)
 #define OPT_QUEUE_MIN		65536
 #define OPT_RETAIN_DAYS_DEFAULT 30
+#define OPT_QUEUE_MAX		(1ULL << 32)
+#define OPT_ROTATE_SIZE_MIN	4096
+#define OPT_ROTATE_SIZE_MAX	(1ULL << 40)
+#define OPT_RETAIN_DAYS_MAX	36500
+#define OPT_FSYNC_MS_MAX	3600000
+#define SYSLOG_FACILITIES	24
 
 /* Settings of the file outputs. */
 struct file_opts {

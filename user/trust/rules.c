@@ -13,17 +13,9 @@
 #include "trust/rules.h"
 
 static const char *const finding_names[FINDING__MAX] = {
-	[FINDING_SPOOFED_HEADER] = "spoofed-header-from-untrusted-peer",
-	[FINDING_INVALID_ENTRY] = "invalid-entry",
-	[FINDING_ALL_HOPS_TRUSTED] = "all-hops-trusted",
-	[FINDING_CHAIN_SHORTER_THAN_HOPS] = "chain-shorter-than-hops",
-	[FINDING_LEFTMOST_DIFFERS] = "leftmost-differs",
-	[FINDING_HEADER_CONFLICT] = "header-conflict",
-	[FINDING_MISSING_FORWARDED_HEADER] = "missing-forwarded-header",
-	[FINDING_MULTIPLE_HEADER_LINES] = "multiple-header-lines",
-	[FINDING_TRUNCATED] = "truncated",
-	[FINDING_NO_RESPONSE] = "no-response",
-	[FINDING_HOPS_FROM_UNTRUSTED_PEER] = "hops-from-untrusted-peer",
+#define TRUST_FINDING_NAME(id, name) [FINDING_##id] = name,
+	TRUST_FINDINGS(TRUST_FINDING_NAME)
+#undef TRUST_FINDING_NAME
 };
 
 const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = {

@@ -11,21 +11,23 @@
 #include "trust/ipaddr.h"
 #include "pipeline/request.h"
 
-/* Findings: a fixed vocabulary, one bit each (docs/trust.md). */
-enum finding {
-	FINDING_SPOOFED_HEADER,
-	FINDING_INVALID_ENTRY,
-	FINDING_ALL_HOPS_TRUSTED,
-	FINDING_CHAIN_SHORTER_THAN_HOPS,
-	FINDING_LEFTMOST_DIFFERS,
-	FINDING_HEADER_CONFLICT,
-	FINDING_MISSING_FORWARDED_HEADER,
-	FINDING_MULTIPLE_HEADER_LINES,
-	FINDING_TRUNCATED,
-	FINDING_NO_RESPONSE, /* set by the daemon: no response was seen */
-	FINDING_HOPS_FROM_UNTRUSTED_PEER,
-	FINDING__MAX,
-};
+/* Findings: a fixed vocabulary, one bit each, with the names events use (docs/trust.md). */
+#define TRUST_FINDINGS(X)                                                  \
+	X(SPOOFED_HEADER, "spoofed-header-from-untrusted-peer")            \
+	X(INVALID_ENTRY, "invalid-entry")                                  \
+	X(ALL_HOPS_TRUSTED, "all-hops-trusted")                            \
+	X(CHAIN_SHORTER_THAN_HOPS, "chain-shorter-than-hops")              \
+	X(LEFTMOST_DIFFERS, "leftmost-differs")                            \
+	X(HEADER_CONFLICT, "header-conflict")                              \
+	X(MISSING_FORWARDED_HEADER, "missing-forwarded-header")            \
+	X(MULTIPLE_HEADER_LINES, "multiple-header-lines")                  \
+	X(TRUNCATED, "truncated")                                          \
+	X(NO_RESPONSE, "no-response") /* set by the daemon: no response */ \
+	X(HOPS_FROM_UNTRUSTED_PEER, "hops-from-untrusted-peer")
+
+#define TRUST_FINDING_ENUM(id, name) FINDING_##id,
+enum finding { TRUST_FINDINGS(TRUST_FINDING_ENUM) FINDING__MAX };
+#undef TRUST_FINDING_ENUM
 
 /* "spoofed-header-from-untrusted-peer" etc., or NULL for an unknown bit. */
 const char *finding_name(unsigned int finding);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "trust/rule_settings.h"
+#include "util/refuse.h"
+
+int rule_parse_cidrs(const char *s, struct ip_cidr *list, size_t *n, char *why, size_t whylen)
+{
+	if (!strcmp(s, "none"))
+		return 0; /* an empty list, on purpose */
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (*n == TRUST_MAX_CIDRS)
+			return refuse(why, whylen, -ENOSPC, "more than %d CIDRs", TRUST_MAX_CIDRS);
+		if (ip_cidr_parse(s, len, &list[*n], NULL))
+			return refuse(why, whylen, -EINVAL, "'%.*s' is not an IP address or CIDR",
+				      (int)len, s);
+		(*n)++;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
+int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_t *n, char *why,
+		       size_t whylen)
+{
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		unsigned int id = 0;
+
+		for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
+			const char *name = field_key(trust_client_headers[i]);
+
+			if (strlen(name) == len && !strncasecmp(name, s, len))
+				id = trust_client_headers[i];
+		}
+		if (!id)
+			return refuse(why, whylen, -EINVAL,
+				      "'%.*s' is not one of x-forwarded-for, forwarded, x-real-ip, "
+				      "cf-connecting-ip, true-client-ip",
+				      (int)len, s);
+		for (size_t i = 0; i < *n; i++)
+			if (ids[i] == id)
+				return refuse(why, whylen, -EINVAL, "'%.*s' is listed twice",
+					      (int)len, s);
+		ids[(*n)++] = id;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
+int rule_parse_hops(const char *s, int *hops, char *why, size_t whylen)
+{
+	int v = 0;
+
+	if (!strcmp(s, "off")) {
+		*hops = -1; /* back to CIDR trust */
+		return 0;
+	}
+	if (!*s || strlen(s) > 3)
+		return refuse(why, whylen, -EINVAL, "'%s' is not a hop count (0-%d)", s,
+			      TRUST_MAX_HOPS);
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return refuse(why, whylen, -EINVAL,
+				      "'%s' is not a hop count (0-%d, or off)", s, TRUST_MAX_HOPS);
+		v = v * 10 + (*p - '0');
+	}
+	if (v > TRUST_MAX_HOPS)
+		return refuse(why, whylen, -EINVAL, "'%s' is more than %d hops", s, TRUST_MAX_HOPS);
+	*hops = v;
+	return 0;
+}
+
+void rule_inherit(struct rule_settings *l, const struct rule_settings *g)
+{
+	if (!l->set_trusted) {
+		memcpy(l->trusted, g->trusted, sizeof(g->trusted[0]) * g->ntrusted);
+		l->ntrusted = g->ntrusted;
+	}
+	if (!l->set_external) {
+		memcpy(l->external, g->external, sizeof(g->external[0]) * g->nexternal);
+		l->nexternal = g->nexternal;
+	}
+	if (!l->set_headers) {
+		memcpy(l->headers, g->headers, sizeof(l->headers));
+		l->nheaders = g->nheaders;
+	}
+	if (!l->set_recursive)
+		l->recursive = g->recursive;
+	if (!l->set_hops)
+		l->hops = g->hops;
+}
+
+void rule_build(struct trust_rule *t, const struct rule_settings *r)
+{
+	memset(t, 0, sizeof(*t));
+	t->port = r->port;
+	memcpy(t->iface, r->iface, sizeof(t->iface));
+	t->trusted = r->trusted;
+	t->ntrusted = r->ntrusted;
+	t->external = r->external;
+	t->nexternal = r->nexternal;
+	memcpy(t->headers, r->headers, sizeof(t->headers));
+	t->nheaders = r->nheaders;
+	t->recursive = r->recursive;
+	t->hops = r->hops;
+}
