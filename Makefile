@@ -57,8 +57,8 @@ FUZZ_JOBS    ?= 2
 # make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
 FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-# The I/O-free stages: records to requests, trust, the event's forms.
-FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c)
+# The I/O-free stages (records to requests, trust, the event's forms) and the addresses.
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
@@ -209,6 +209,7 @@ test-e2e: $(OUT)/xffwatch $(OUT)/san/xffwatch
 
 check:
 	$(Q)scripts/check.sh
+	$(Q)scripts/check_layers.sh
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux.h$$')

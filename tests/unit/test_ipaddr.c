@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 
 static int parse(const char *s, struct ip_addr *a)
 {

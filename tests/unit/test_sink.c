@@ -29,7 +29,7 @@
 
 #include "cmd/options.h"
 #include "event/syslog_message.h"
-#include "output/file_ops.h"
+#include "kernel/privileged_files.h"
 #include "output/outputs.h"
 #include "output/syslog_framing.h"
 #include "trust/rules.h"

@@ -8,7 +8,7 @@
 
 #include "cmd/options.h"
 #include "cmd/settings.h"
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 
 enum cli_result {
 	CLI_RUN = 0,	 /* options parsed: go on */

@@ -18,7 +18,7 @@
 #include "event/pseudonym.h"
 #include "kernel/tc_attach.h"
 #include "output/output_settings.h"
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 #include "trust/rule_settings.h"
 #include "trust/rules.h"
 

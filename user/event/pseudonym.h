@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 
 #define PSEUDO_KEY_MIN	 16
 #define PSEUDO_KEY_MAX	 256

@@ -5,7 +5,7 @@
 
 #include "kernel/privileged_ops.h"
 #include "util/log.h"
-#include "output/stats_file.h"
+#include "kernel/privileged_files.h"
 
 #define LOCAL_MAX 1024
 

@@ -14,7 +14,7 @@
 #include "kernel/tc_attach.h"
 #include "kernel/bpf_counters.h"
 #include "kernel/rtnl_links.h"
-#include "output/file_ops.h"
+#include "kernel/privileged_files.h"
 #include "kernel/veth_peers.h"
 
 struct attacher {

@@ -18,8 +18,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "output/file_ops.h"
-#include "output/stats_file.h"
+#include "kernel/privileged_files.h"
 #include "kernel/privsep.h"
 
 enum {

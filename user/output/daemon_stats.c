@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "output/daemon_stats.h"
 
@@ -99,24 +95,4 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	}
 	jsonw_array_end(j);
 	jsonw_object_end(j);
-}
-
-int stats_file_write(const char *path, const char *buf, size_t len)
-{
-	char tmp[PATH_MAX + 8];
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len)
-		err = errno ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
 }

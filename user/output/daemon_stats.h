@@ -13,7 +13,6 @@
 #include "event/jsonw.h"
 #include "output/outputs.h"
 #include "pipeline/tracker.h"
-#include "output/stats_file.h"
 
 #define STATS_MAX_OUTPUTS (2 * OPT_MAX_OUTPUTS)
 

@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "event/sink_event.h"
-#include "output/file_ops.h"
+#include "kernel/privileged_files.h"
 #include "output/output_settings.h"
 
 struct sink_stats {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "xffwatch_abi.h"
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 
 /* Field bytes (headers and values) kept per request, however many parts they came in. */
 #define REQ_DATA_MAX   65536

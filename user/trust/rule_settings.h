@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 #include "trust/rules.h"
 
 /* CIDRs in one list of trusted or external proxies. */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "trust/chain.h"
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 #include "pipeline/request.h"
 
 /* Findings: a fixed vocabulary, one bit each, with the names events use (docs/trust.md). */

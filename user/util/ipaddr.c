@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "trust/ipaddr.h"
+#include "util/ipaddr.h"
 
 /* Strict dotted decimal: inet_pton would do, but we must not need a NUL. */
 static int parse_v4(const char *s, size_t len, uint8_t out[4])

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The file operations of the file outputs that need the directory's
- * permissions: open (creating), rotate (rename), delete old ones. They run
- * in this process, or in the privileged helper once the daemon has dropped
- * its privileges (user/kernel/privsep.c), which is why they are a table.
+ * The file operations that need a directory's permissions: the file outputs'
+ * open (creating), rotate (rename) and delete old ones, and replacing the
+ * counters' file. They run in this process, or in the privileged helper once
+ * the daemon has dropped its privileges (kernel/privsep.c), which is why the
+ * outputs' are a table.
  */
-#ifndef XFFW_LOGFILE_H
-#define XFFW_LOGFILE_H
+#ifndef XFFW_PRIVILEGED_FILES_H
+#define XFFW_PRIVILEGED_FILES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,5 +44,11 @@ void rotated_name(char *out, size_t len, const char *path, time_t t);
 
 /* Is @name (no directory) a rotated file of @base: "@base.YYYYMMDD-HHMMSS[-N]"? */
 bool is_rotated_name(const char *name, const char *base);
+
+/*
+ * The counters' file (--stats): replaces @path whole with @len bytes of @buf
+ * (a temporary file renamed). 0 or -errno.
+ */
+int stats_file_write(const char *path, const char *buf, size_t len);
 
 #endif

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "output/file_ops.h"
+#include "kernel/privileged_files.h"
 
 /* Rotations within one second that get a "-N" suffix before giving up. */
 #define ROTATE_SAME_SECOND_MAX 100
@@ -159,4 +159,24 @@ static int local_sweep(void *ctx, const char *path)
 struct file_ops file_ops_local(const struct file_settings *set)
 {
 	return (struct file_ops){ local_open, local_rotate, local_sweep, (void *)set };
+}
+
+int stats_file_write(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
 }
