@@ -20,6 +20,9 @@
 #define RULE_LIST(field, n, set) RULE(field, set), .count = offsetof(struct rule_settings, n)
 #define RESOLVE(field)		 .base = BASE_RESOLVE, FIELD_OF(struct resolve_args, field)
 #define CLI(field)		 .base = BASE_CLI, .offset = offsetof(struct cli_state, field)
+/* A setting of the files = { ... } group that is also a flag of the observer. */
+#define FILES(field) \
+	.place = PLACE_FILES, .commands = FOR_OBSERVER, .section = SECTION_WATCH, OPT(files.field)
 
 const char *const setting_place_names[PLACE__MAX] = {
 	[PLACE_FILES] = "files",
@@ -68,9 +71,8 @@ const struct setting settings[] = {
 	  .commands = FOR_OBSERVER, OPT(syslog_facility), .type = &type_facility,
 	  .expect = "a facility name", .section = SECTION_WATCH, .help =
 		"local0-local7, auth, authpriv, ... (default local0)" },
-	{ .flag = "file-mode", .arg = "OCTAL", .key = "mode", .place = PLACE_FILES,
-	  .commands = FOR_OBSERVER, OPT(files.mode), .type = &type_mode, .expect = "a string",
-	  .section = SECTION_WATCH, .help =
+	{ .flag = "file-mode", .arg = "OCTAL", .key = "mode", FILES(mode),
+	  .type = &type_mode, .expect = "a string", .help =
 		"of new event files (default 0640, root's)" },
 	{ .flag = "file-owner", .arg = "USER[:GROUP]", .commands = FOR_OBSERVER, OPT(files),
 	  .type = &type_owner, .section = SECTION_WATCH },
@@ -78,25 +80,21 @@ const struct setting settings[] = {
 	  .type = &type_account, .expect = "a string", .noun = "user or group" },
 	{ .key = "group", .place = PLACE_FILES, .flags = S_OMIT_UNSET, OPT_STR(files.group),
 	  .type = &type_account, .expect = "a string", .noun = "user or group" },
-	{ .flag = "rotate-size", .arg = "SIZE", .key = "rotate_size", .place = PLACE_FILES,
-	  .commands = FOR_OBSERVER, .flags = S_ALSO_TOP | S_OMIT_UNSET, OPT(files.rotate_size),
-	  .type = &type_size, .min = OPT_ROTATE_SIZE_MIN, .max = OPT_ROTATE_SIZE_MAX,
-	  .expect = "a string", .section = SECTION_WATCH, .help =
+	{ .flag = "rotate-size", .arg = "SIZE", .key = "rotate_size", FILES(rotate_size),
+	  .flags = S_ALSO_TOP | S_OMIT_UNSET, .type = &type_size, .min = OPT_ROTATE_SIZE_MIN,
+	  .max = OPT_ROTATE_SIZE_MAX, .expect = "a string", .help =
 		"rotate event files past SIZE (K, M, G; default never)" },
-	{ .flag = "rotate-daily", .key = "rotate_daily", .place = PLACE_FILES,
-	  .commands = FOR_OBSERVER, .flags = S_ALSO_TOP, OPT(files.rotate_daily),
-	  .type = &type_bool, .value = true, .section = SECTION_WATCH, .help =
+	{ .flag = "rotate-daily", .key = "rotate_daily", FILES(rotate_daily),
+	  .flags = S_ALSO_TOP, .type = &type_bool, .value = true, .help =
 		"rotate event files when the day (UTC) changes" },
-	{ .flag = "retain-days", .arg = "N", .key = "retain_days", .place = PLACE_FILES,
-	  .commands = FOR_OBSERVER, .flags = S_ALSO_TOP | S_DECIMALS, OPT(files.retain_days),
-	  .type = &type_uint, .max = OPT_RETAIN_DAYS_MAX, .expect = "a number",
-	  .section = SECTION_WATCH, .help =
+	{ .flag = "retain-days", .arg = "N", .key = "retain_days", FILES(retain_days),
+	  .flags = S_ALSO_TOP | S_DECIMALS, .type = &type_uint, .max = OPT_RETAIN_DAYS_MAX,
+	  .expect = "a number", .help =
 		"delete rotated files older than N days (default 30;\n"
 		"0 keeps them)" },
-	{ .flag = "fsync-interval", .arg = "S", .key = "fsync_interval", .place = PLACE_FILES,
-	  .commands = FOR_OBSERVER, .flags = S_ALSO_TOP | S_DECIMALS, OPT(files.fsync_ms),
-	  .type = &type_interval, .max = OPT_FSYNC_MS_MAX, .expect = "a number",
-	  .section = SECTION_WATCH, .help =
+	{ .flag = "fsync-interval", .arg = "S", .key = "fsync_interval", FILES(fsync_ms),
+	  .flags = S_ALSO_TOP | S_DECIMALS, .type = &type_interval, .max = OPT_FSYNC_MS_MAX,
+	  .expect = "a number", .help =
 		"fdatasync files at most every S seconds (default 1;\n"
 		"0: only at rotation and exit)" },
 	{ .flag = "queue", .arg = "SIZE", .key = "queue", .place = PLACE_TOP,

@@ -154,18 +154,31 @@ static int request(struct links *l, struct nlmsghdr *nlh, struct parse *p)
 	return ret < 0 ? -errno : 0;
 }
 
+/*
+ * A request of @type into @buf, its family header (struct ifinfomsg or
+ * rtgenmsg, whose first byte is the family) AF_UNSPEC.
+ */
+static struct nlmsghdr *put_request(char *buf, uint16_t type, uint16_t flags, size_t family_hdr)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	unsigned char *family;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	family = mnl_nlmsg_put_extra_header(nlh, family_hdr);
+	*family = AF_UNSPEC;
+	return nlh;
+}
+
 int links_dump(struct links *l, link_fn fn, void *ctx)
 {
 	char buf[8192];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct parse p = { fn, ctx, -1 };
-	struct ifinfomsg *ifi;
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	return request(l, nlh, &p);
+	return request(
+		l,
+		put_request(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, sizeof(struct ifinfomsg)),
+		&p);
 }
 
 int links_read(struct links *l, link_fn fn, void *ctx)
@@ -185,15 +198,11 @@ int links_read(struct links *l, link_fn fn, void *ctx)
 int links_nsid_of(struct links *l, int ns_fd)
 {
 	char buf[8192];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct parse p = { NULL, NULL, -1 };
-	struct rtgenmsg *g;
-
-	nlh->nlmsg_type = RTM_GETNSID;
 	/* (The acknowledgement ends the exchange: a single answer has no NLMSG_DONE.) */
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
+	struct nlmsghdr *nlh =
+		put_request(buf, RTM_GETNSID, NLM_F_REQUEST | NLM_F_ACK, sizeof(struct rtgenmsg));
+
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)ns_fd);
 	if (request(l, nlh, &p))
 		return -1;
