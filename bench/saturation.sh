@@ -16,8 +16,8 @@
 #
 #   bench/saturation.sh [DURATION] [CONNECTIONS] [direct|syslog]
 set -eu
+# shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
-E2E_NAME=saturation
 
 duration=${1:-60}
 conns=${2:-64}
@@ -29,8 +29,10 @@ if [ "$direct" = syslog ]; then
 fi
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 e2e_nginx "$srv" '
     upstream app {

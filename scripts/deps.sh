@@ -10,7 +10,7 @@ set -eu
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
        libmnl-dev libjansson-dev libssl-dev iproute2"
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
-      clang-format cppcheck rsyslog logrotate"
+      clang-format cppcheck shellcheck rsyslog logrotate"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog"
 
 pkgs=$build

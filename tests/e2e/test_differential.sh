@@ -6,14 +6,17 @@
 # client address it decided; `xffwatch resolve` under the equivalent settings
 # must name the same address, or differ exactly as documented in
 # tests/e2e/differential-expected.json (see docs/trust.md).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TRUST="198.18.0.1/32,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 
 # nginx: one server per realip setting, answering $remote_addr.
@@ -67,12 +70,12 @@ e2e_bg "$srv" "$E2E_TMP/apache.log" apache2 -f "$ap/httpd.conf" -DFOREGROUND
 
 # The anchors, and the xffwatch settings equivalent to each.
 anchor() { # NAME KIND PORT XFFWATCH-ARG...
-	local args="" a
+	local list="" a
 	for a in "${@:4}"; do
-		args="$args${args:+, }\"$a\""
+		list="$list${list:+, }\"$a\""
 	done
 	printf ' {"name": "%s", "kind": "%s", "port": %s, "server4": "198.18.0.2", "server6": "fd00::2", "xffwatch": [%s]}' \
-		"$1" "$2" "$3" "$args"
+		"$1" "$2" "$3" "$list"
 }
 {
 	echo "["

@@ -8,12 +8,16 @@
 # client mix (GET, POST with bodies, chunked uploads, HEAD, 404/500, 12 KiB
 # cookies before X-Forwarded-For, a slow endpoint) and bounded wrk runs go
 # through nginx; the events must equal nginx's access log line for line.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
-e2e_netns app app
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
+e2e_netns app
+app=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 # The proxy-to-app link: eth1 on the proxy host, eth0 on the app host.
 ip -n "$srv" link add eth1 type veth peer name eth0 netns "$app"
