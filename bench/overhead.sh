@@ -103,7 +103,7 @@ run() {
 		;;
 	esac
 	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
-	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${secs}s" --latency http://198.18.0.2/b \
+	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${secs}s" --latency http://198.18.0.2:80/b \
 		>"$out.wrk" 2>&1
 	if [ -n "$pid" ]; then
 		t1=$(cpu_ticks "$pid")

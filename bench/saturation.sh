@@ -76,7 +76,7 @@ if [ "$direct" = direct ]; then
 		-H 'X-Forwarded-For: 203.0.113.7' http://127.0.0.1:8080/sat >"$E2E_TMP/wrk.log" 2>&1
 	served_log="$E2E_TMP/nginx/logs/app.log"
 else
-	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2/sat \
+	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2:80/sat \
 		>"$E2E_TMP/wrk.log" 2>&1
 	served_log="$E2E_TMP/nginx/logs/proxy.log"
 fi

@@ -66,7 +66,15 @@ mkdir -p "$ap/docs"
 	apache_vhost 8303 "RemoteIPInternalProxy 198.18.0.1/32 fd00::1/128" \
 		"RemoteIPTrustedProxy 203.0.113.0/24 2001:db8::/32"
 } >"$ap/httpd.conf"
-e2e_bg "$srv" "$E2E_TMP/apache.log" apache2 -f "$ap/httpd.conf" -DFOREGROUND
+# mod_remoteip resolves names (the "hostname" case): Apache gets an /etc/hosts
+# of the test's own, so that localhost is 127.0.0.1 also where the machine has
+# no /etc/hosts (a minimal image). It is a read-only overlay on /etc in
+# Apache's own mount namespace; nothing outside changes.
+mkdir -p "$ap/etc"
+echo "127.0.0.1 localhost" >"$ap/etc/hosts"
+e2e_bg "$srv" "$E2E_TMP/apache.log" unshare --mount sh -c \
+	'mount -t overlay -o "lowerdir=$1:/etc" xffw-e2e /etc && shift && exec "$@"' sh "$ap/etc" \
+	apache2 -f "$ap/httpd.conf" -DFOREGROUND
 
 # The anchors, and the xffwatch settings equivalent to each.
 anchor() { # NAME KIND PORT XFFWATCH-ARG...
