@@ -55,29 +55,29 @@ mount -t bpf bpf "$root/sys/fs/bpf"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
 
-# in_chroot CMD: CMD in the tree, with a clean environment, as on a new machine.
-in_chroot() {
-	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		chroot "$root" /bin/sh -c "cd /src/xffwatch && $1"
-}
+# A clean environment, as on a new machine.
+path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 echo "fresh: scripts/run.sh (log: $logs/run.log)" >&2
-in_chroot 'exec scripts/run.sh' >"$logs/run.log" 2>&1 &
-pid=$!
+env -i PATH=$path HOME=/root chroot "$root" /bin/sh -c 'cd /src/xffwatch && exec scripts/run.sh' \
+	>"$logs/run.log" 2>&1 &
+pid=$! # run.sh execs the observer: this is its pid
 until grep -q "events to" "$logs/run.log"; do
 	kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logs/run.log" >&2; exit 1; }
 	sleep 1
 done
 sleep 5
-kill -INT "$pid"
+# SIGTERM, as systemd and docker stop send it (a script's background job ignores SIGINT).
+kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-echo "fresh: scripts/run.sh: the observer ran 5 s and exited with $rc on SIGINT" >&2
+echo "fresh: scripts/run.sh: the observer ran 5 s and exited with $rc on SIGTERM" >&2
 [ "$rc" -eq 0 ] || { tail -n 30 "$logs/run.log" >&2; exit 1; }
 
 echo "fresh: scripts/test.sh (log: $logs/test.log)" >&2
 rc=0
-in_chroot 'scripts/test.sh' >"$logs/test.log" 2>&1 || rc=$?
+env -i PATH=$path HOME=/root chroot "$root" /bin/sh -c 'cd /src/xffwatch && exec scripts/test.sh' \
+	>"$logs/test.log" 2>&1 || rc=$?
 tail -n 30 "$logs/test.log" >&2
 echo "fresh: scripts/test.sh exited with $rc" >&2
 exit "$rc"
