@@ -16,16 +16,18 @@
 #
 #   bench/overhead.sh [ROUNDS] [SECONDS] [CONNECTIONS] > table.md
 set -eu
+# shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
-E2E_NAME=overhead
 
 rounds=${1:-3}
 secs=${2:-10}
 conns=${3:-64}
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 e2e_nginx "$srv" '
     upstream app {
@@ -71,7 +73,8 @@ wait_for() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-declare -A rps p50 p99 served written lost cpu rss ns_pkt
+# measured[METRIC,CFG,ROUND] for rps, p50, p99, cpu and rss: med() takes their medians.
+declare -A measured served written lost ns_pkt
 
 # One run of config $1 in round $2.
 run() {
@@ -100,12 +103,12 @@ run() {
 		;;
 	esac
 	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
-	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${secs}s" --latency http://198.18.0.2/b \
+	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${secs}s" --latency http://198.18.0.2:80/b \
 		>"$out.wrk" 2>&1
 	if [ -n "$pid" ]; then
 		t1=$(cpu_ticks "$pid")
-		cpu[$cfg,$r]=$(((t1 - t0) * 100 / $(getconf CLK_TCK) / secs))
-		rss[$cfg,$r]=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
+		measured[cpu,$cfg,$r]=$(((t1 - t0) * 100 / $(getconf CLK_TCK) / secs))
+		measured[rss,$cfg,$r]=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
 		if [ "$cfg" = b ]; then
 			ns_pkt[$r]=$(bpftool prog show name xffwatch_tc --json 2>/dev/null |
 				jq -r 'if (.run_cnt // 0) > 0 then (.run_time_ns / .run_cnt | floor) else "-" end' || echo -)
@@ -114,9 +117,9 @@ run() {
 		kill -INT "$pid"
 		wait "$pid" 2>/dev/null || true
 	fi
-	rps[$cfg,$r]=$(awk '/Requests\/sec/ {printf "%d", $2}' "$out.wrk")
-	p50[$cfg,$r]=$(awk '$1 == "50%" {print $2}' "$out.wrk")
-	p99[$cfg,$r]=$(awk '$1 == "99%" {print $2}' "$out.wrk")
+	measured[rps,$cfg,$r]=$(awk '/Requests\/sec/ {printf "%d", $2}' "$out.wrk")
+	measured[p50,$cfg,$r]=$(awk '$1 == "50%" {print $2}' "$out.wrk")
+	measured[p99,$cfg,$r]=$(awk '$1 == "99%" {print $2}' "$out.wrk")
 	served[$cfg,$r]=$(wc -l <"$log")
 	case $cfg in
 	b)
@@ -148,10 +151,10 @@ ms() {
 
 median() { sort -g | awk '{a[NR] = $1} END {print NR ? a[int((NR + 1) / 2)] : "-"}'; }
 
-med() { # med ARRAYNAME CFG [ms]
-	local -n arr=$1
+med() { # med METRIC CFG [ms]
+	local r
 	for r in $(seq 1 "$rounds"); do
-		if [ "${3:-}" = ms ]; then ms "${arr[$2,$r]}"; else echo "${arr[$2,$r]}"; fi
+		if [ "${3:-}" = ms ]; then ms "${measured[$1,$2,$r]}"; else echo "${measured[$1,$2,$r]}"; fi
 	done | median
 }
 

@@ -53,4 +53,4 @@ mkdir -p "$here/results"
 } | tee "$tmp"
 cp "$tmp" "$out"
 echo >&2
-echo "bench: written to ${out#$root/}" >&2
+echo "bench: written to ${out#"$root"/}" >&2

@@ -16,8 +16,8 @@
 #
 #   bench/saturation.sh [DURATION] [CONNECTIONS] [direct|syslog]
 set -eu
+# shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
-E2E_NAME=saturation
 
 duration=${1:-60}
 conns=${2:-64}
@@ -29,8 +29,10 @@ if [ "$direct" = syslog ]; then
 fi
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 e2e_nginx "$srv" '
     upstream app {
@@ -74,7 +76,7 @@ if [ "$direct" = direct ]; then
 		-H 'X-Forwarded-For: 203.0.113.7' http://127.0.0.1:8080/sat >"$E2E_TMP/wrk.log" 2>&1
 	served_log="$E2E_TMP/nginx/logs/app.log"
 else
-	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2/sat \
+	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${duration}s" --latency http://198.18.0.2:80/sat \
 		>"$E2E_TMP/wrk.log" 2>&1
 	served_log="$E2E_TMP/nginx/logs/proxy.log"
 fi

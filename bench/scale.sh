@@ -7,15 +7,16 @@
 #
 #   bench/scale.sh [KEEP] [SHORT] > table.md
 set -eu
+# shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
-E2E_NAME=scale
 
 keep=${1:-10000}
 short=${2:-100000}
 flood="$E2E_ROOT/build/bench/conn_flood"
 
 e2e_init
-e2e_netns srv srv
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_nginx "$srv" '
     server {
         listen 127.0.0.1:8080 backlog=4096;

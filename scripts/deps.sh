@@ -9,8 +9,9 @@ set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
        libmnl-dev libjansson-dev libssl-dev iproute2"
+# libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
-      clang-format cppcheck rsyslog logrotate"
+      clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog"
 
 pkgs=$build

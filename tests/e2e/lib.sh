@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Shared by the end-to-end tests: test hosts in network namespaces, real
 # nginx and gunicorn + Flask from Debian, the observer, and assertions.
@@ -22,13 +23,11 @@ E2E_PIDS=()
 E2E_MOUNTS=()
 E2E_TMP=""
 E2E_NAME=$(basename "$0" .sh)
-E2E_FAILED=0
 
 e2e_log() { printf '  [%s] %s\n' "$E2E_NAME" "$*" >&2; }
 
 e2e_fail() {
 	printf '  [%s] FAIL: %s\n' "$E2E_NAME" "$*" >&2
-	E2E_FAILED=1
 	exit 1
 }
 
@@ -80,14 +79,13 @@ e2e_tmpfs() {
 	E2E_MOUNTS+=("$1")
 }
 
-# e2e_netns VAR NAME: a namespace with loopback up, its name stored in VAR.
-# (Not printed: a command substitution would lose it from the cleanup list.)
+# e2e_netns NAME: a namespace with loopback up, removed at exit; sets E2E_LAST_NS
+# to its name. (Not printed: a command substitution would lose it from the cleanup list.)
 e2e_netns() {
-	local _e2e_ns="xffw-$2-$E2E_ID"
-	ip netns add "$_e2e_ns"
-	E2E_NETNS+=("$_e2e_ns")
-	ip -n "$_e2e_ns" link set lo up
-	printf -v "$1" '%s' "$_e2e_ns"
+	E2E_LAST_NS="xffw-$1-$E2E_ID"
+	ip netns add "$E2E_LAST_NS"
+	E2E_NETNS+=("$E2E_LAST_NS")
+	ip -n "$E2E_LAST_NS" link set lo up
 }
 
 # e2e_link NS_A ADDR4_A ADDR6_A NS_B ADDR4_B ADDR6_B: a veth pair, eth0 on each side.
@@ -128,7 +126,7 @@ e2e_bg() {
 # DIR/udp.log, DIR/tcp.log and DIR/unix.log, one line per message: MSGID,
 # structured data, MSG.
 e2e_rsyslog() {
-	local ns=$1 dir=$2 i
+	local ns=$1 dir=$2
 	mkdir -p "$dir/work"
 	cat >"$dir/rsyslog.conf" <<EOF
 global(workDirectory="$dir/work" maxMessageSize="64k")
@@ -144,7 +142,7 @@ input(type="imtcp" address="127.0.0.1" port="5514" ruleset="tcp")
 input(type="imuxsock" Socket="$dir/log" UseSpecialParser="off" ParseHostname="on" ruleset="unix")
 EOF
 	e2e_bg "$ns" "$dir/rsyslogd.log" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		ip netns exec "$ns" ss -Hltn 'sport = :5514' | grep -q . && return 0
 		sleep 0.05
 	done
@@ -153,8 +151,7 @@ EOF
 
 # e2e_wait_http NS URL: until URL answers (any status), at most 10 s.
 e2e_wait_http() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if ip netns exec "$1" curl -s -o /dev/null -m 1 -g "$2"; then
 			return 0
 		fi
@@ -200,13 +197,13 @@ EOF
 
 # e2e_xffwatch NS EVENTS_FILE ARGS...: the observer; sets XFFW_PID. Waits until attached.
 e2e_xffwatch() {
-	local ns=$1 events=$2 i
+	local ns=$1 events=$2
 	shift 2
 	: >"$E2E_TMP/xffwatch.log"
 	ip netns exec "$ns" "$XFFWATCH" --output "$events" "$@" >>"$E2E_TMP/xffwatch.log" 2>&1 &
 	XFFW_PID=$!
 	E2E_PIDS+=("$XFFW_PID")
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if grep -q "events to" "$E2E_TMP/xffwatch.log"; then
 			return 0
 		fi
@@ -251,8 +248,7 @@ e2e_sanitizer_reports() {
 
 # e2e_wait_listen NS PORT: until something listens on TCP PORT in NS, at most 10 s.
 e2e_wait_listen() {
-	local i
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
 		sleep 0.05
 	done
@@ -272,8 +268,7 @@ e2e_stop() {
 
 # e2e_wait_lines FILE N: until FILE has at least N lines, at most 5 s.
 e2e_wait_lines() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
 		sleep 0.05
 	done
@@ -299,8 +294,10 @@ e2e_expect_count() {
 # and a host (198.18.0.2, fd00::2) with nginx on port 80 proxying to gunicorn +
 # Flask on 127.0.0.1:5000 (the app also listens on [::]:5000, reachable directly).
 e2e_textbook() {
-	e2e_netns cli cli
-	e2e_netns srv srv
+	e2e_netns cli
+	cli=$E2E_LAST_NS
+	e2e_netns srv
+	srv=$E2E_LAST_NS
 	e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 	if [ -n "${1:-}" ]; then
 		e2e_offloads "$srv" "$1"

@@ -3,11 +3,13 @@
 # Attach hygiene: one daemon per interface and namespace (a second is refused
 # and the first keeps working), daemons in different namespaces do not see
 # each other, and a clsact-mode daemon leaves other filters on the hook alone.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
 e2e_textbook
-e2e_netns other other
+e2e_netns other
+other=$E2E_LAST_NS
 
 send() { # send N: N requests through nginx
 	local i

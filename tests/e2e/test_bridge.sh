@@ -12,12 +12,16 @@
 #   - the bridge deleted and recreated; the daemon killed and restarted; a
 #     tc filter of someone else's on a port stays untouched;
 #   - --netns and a glob (--iface 'vapp*') from outside the namespace.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv host
-e2e_netns app1 app1
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns host
+srv=$E2E_LAST_NS
+e2e_netns app1
+app1=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 ip -n "$cli" route add 198.18.2.0/24 via 198.18.0.2
 ip -n "$cli" -6 route add fd00:2::/64 via fd00::2
@@ -83,8 +87,10 @@ client() { ip netns exec "$cli" curl -s -g -o /dev/null -w '%{http_code}' "$@"; 
 [ "$(client 'http://[fd00::2]/v6/gw6')" = 200 ] || e2e_fail "IPv6 gateway request failed"
 
 # 2. A container added while watching: app2 and an nginx container in front of it.
-e2e_netns app2 app2
-e2e_netns ngx ngx
+e2e_netns app2
+app2=$E2E_LAST_NS
+e2e_netns ngx
+ngx=$E2E_LAST_NS
 t0=$(date +%s%N)
 plug "$app2" vapp2 198.18.2.12 fd00:2::12
 plug "$ngx" vngx 198.18.2.20 fd00:2::20

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The command line: --help documents every option; a bad option or value is
 # one line on stderr and exit status 2; a setup that cannot work exits 1.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
-e2e_netns ns cli
+e2e_netns cli
+ns=$E2E_LAST_NS
 
 out="$E2E_TMP/out"
 err="$E2E_TMP/err"

@@ -6,14 +6,17 @@
 # client address it decided; `xffwatch resolve` under the equivalent settings
 # must name the same address, or differ exactly as documented in
 # tests/e2e/differential-expected.json (see docs/trust.md).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TRUST="198.18.0.1/32,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 e2e_init
-e2e_netns cli cli
-e2e_netns srv srv
+e2e_netns cli
+cli=$E2E_LAST_NS
+e2e_netns srv
+srv=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 
 # nginx: one server per realip setting, answering $remote_addr.
@@ -63,16 +66,24 @@ mkdir -p "$ap/docs"
 	apache_vhost 8303 "RemoteIPInternalProxy 198.18.0.1/32 fd00::1/128" \
 		"RemoteIPTrustedProxy 203.0.113.0/24 2001:db8::/32"
 } >"$ap/httpd.conf"
-e2e_bg "$srv" "$E2E_TMP/apache.log" apache2 -f "$ap/httpd.conf" -DFOREGROUND
+# mod_remoteip resolves names (the "hostname" case): Apache gets an /etc/hosts
+# of the test's own, so that localhost is 127.0.0.1 also where the machine has
+# no /etc/hosts (a minimal image). It is a read-only overlay on /etc in
+# Apache's own mount namespace; nothing outside changes.
+mkdir -p "$ap/etc"
+echo "127.0.0.1 localhost" >"$ap/etc/hosts"
+e2e_bg "$srv" "$E2E_TMP/apache.log" unshare --mount sh -c \
+	'mount -t overlay -o "lowerdir=$1:/etc" xffw-e2e /etc && shift && exec "$@"' sh "$ap/etc" \
+	apache2 -f "$ap/httpd.conf" -DFOREGROUND
 
 # The anchors, and the xffwatch settings equivalent to each.
 anchor() { # NAME KIND PORT XFFWATCH-ARG...
-	local args="" a
+	local list="" a
 	for a in "${@:4}"; do
-		args="$args${args:+, }\"$a\""
+		list="$list${list:+, }\"$a\""
 	done
 	printf ' {"name": "%s", "kind": "%s", "port": %s, "server4": "198.18.0.2", "server6": "fd00::2", "xffwatch": [%s]}' \
-		"$1" "$2" "$3" "$args"
+		"$1" "$2" "$3" "$list"
 }
 {
 	echo "["

@@ -3,6 +3,7 @@
 # Fail-open: killing the daemon never fails a request; a restart attaches
 # exactly one program (a TCX link, or a clsact filter replacing its own stale
 # one) and sees the next requests; a clean stop leaves nothing attached.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init

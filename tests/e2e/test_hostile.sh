@@ -18,6 +18,7 @@
 # (by path; nginx's upstream log agrees), the probes name the expected client,
 # the truncation counter matches the heads the app saw past the budget.
 XFFWATCH=${XFFWATCH:-$(cd "$(dirname "$0")/../.." && pwd)/build/san/xffwatch}
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # HOSTILE_COUNT and HOSTILE_MODES (names below) narrow a run down when debugging.
@@ -46,7 +47,9 @@ t0=$(date +%s.%N)
 # since [T]: seconds since T (default: the start).
 since() { awk -v a="$(date +%s.%N)" -v b="${1:-$t0}" 'BEGIN { printf "%.1f s", a - b }'; }
 
-e2e_netns srv srv
+e2e_netns srv
+srv=$E2E_LAST_NS
+
 
 # The app on every port; nginx with one server per mode, nginx port = app port + 3000.
 applog="$E2E_TMP/app.log"

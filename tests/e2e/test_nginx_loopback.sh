@@ -6,6 +6,7 @@
 # nginx, flag forged headers, and flag clients that bypass nginx.
 #
 # OFFLOAD=off runs the same with TSO/GSO/GRO off and a 1280-byte MTU.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 OFFLOAD=${OFFLOAD:-on}

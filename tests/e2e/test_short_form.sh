@@ -13,11 +13,13 @@
 #  - the counters: events_shortened 1, shortened per output (file 1, UDP 2,
 #    TCP 1), events_truncated 2 (both were written short somewhere), nothing
 #    dropped.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
 [ -x "$E2E_PY" ] || e2e_fail "no $E2E_PY"
-e2e_netns srv srv
+e2e_netns srv
+srv=$E2E_LAST_NS
 
 applog="$E2E_TMP/app.log"
 e2e_bg "$srv" "$E2E_TMP/app.out" "$E2E_PY" "$E2E_APP_DIR/count_app.py" "$applog" 5000

@@ -16,6 +16,7 @@
 #     signal that kills;
 #  4. the privileged helper killed: the daemon logs it and exits 1 (for its
 #     supervisor to restart it).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 e2e_init
@@ -143,7 +144,7 @@ all=$(all_lines)
 [ "$n" -eq "$total" ] && [ "$all" -eq "$total" ] ||
 	e2e_fail "$all lines, $n requests exactly once, of $total"
 ls "$E2E_TMP"/rot/events.json.moved-5 >/dev/null || e2e_fail "no file after the fifth rename"
-ls "$E2E_TMP"/rot/ | grep -Eq '^events\.json\.[0-9]{8}-[0-9]{6}' || e2e_fail "no size rotation"
+printf '%s\n' "$E2E_TMP"/rot/* | grep -Eq '/events\.json\.[0-9]{8}-[0-9]{6}' || e2e_fail "no size rotation"
 e2e_log "$total events in $(ls "$E2E_TMP"/rot | wc -l) files after 5 renames and size rotations"
 
 # ---- 2b. the shipped logrotate stanza, run by the real logrotate, under load ----

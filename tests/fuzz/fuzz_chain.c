@@ -33,11 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; i <= size && req.nfields < REQ_MAX_FIELDS; i++) {
 		if (i < size && text[i] != '\n')
 			continue;
-		req.fields[req.nfields++] = (struct req_field){
+		req.fields[req.nfields] = (struct req_field){
 			.id = (uint8_t)ids[data[0] % 3],
 			.flags = (data[0] & 0x80) && !req.nfields ? XFFW_FIELD_F_TRUNC_HEAD : 0,
 			.value = { text + start, i - start },
 		};
+		req.nfields++; /* after: the flags read the index */
 		start = i + 1;
 	}
 	for (int split = SPLIT_NGINX; split <= SPLIT_PROXYFIX; split++) {

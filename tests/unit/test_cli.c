@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,55 +20,36 @@
 static struct options opts;
 static struct resolve_args rargs;
 
-static enum cli_result parse_cmd(enum cli_command cmd, const char *first, va_list ap)
+/* Parses "xffwatch --no-config" and ARGS, a NULL-terminated list. The macros
+ * below take the list as an array: a NULL in an array is a pointer, while
+ * as a variadic argument it may be a plain 0 (cppcheck's varFuncNullUB). */
+static enum cli_result parse_args(enum cli_command cmd, const char *const *args)
 {
 	char *argv[40] = { "xffwatch", "--no-config" };
 	int argc = 2;
 
-	for (const char *a = first; a; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
 	return cli_parse(cmd, argc, argv, &opts, &rargs);
 }
 
-static enum cli_result parse(const char *first, ...)
-{
-	enum cli_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_cmd(CMD_DAEMON, first, ap);
-	va_end(ap);
-	return r;
-}
-
-static enum cli_result parse_resolve(const char *first, ...)
-{
-	enum cli_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_cmd(CMD_RESOLVE, first, ap);
-	va_end(ap);
-	return r;
-}
+#define parse(...)	   parse_args(CMD_DAEMON, (const char *const[]){ __VA_ARGS__ })
+#define parse_resolve(...) parse_args(CMD_RESOLVE, (const char *const[]){ __VA_ARGS__ })
 
 /* What the last parse_captured() wrote to stderr. */
 static char captured[8192];
 
-static enum cli_result parse_captured(enum cli_command cmd, const char *first, ...)
+static enum cli_result parse_captured_args(enum cli_command cmd, const char *const *args)
 {
 	int saved = dup(STDERR_FILENO);
 	FILE *tmp = tmpfile();
 	enum cli_result r;
-	va_list ap;
 	size_t n;
 
 	assert_non_null(tmp);
 	fflush(stderr);
 	dup2(fileno(tmp), STDERR_FILENO);
-	va_start(ap, first);
-	r = parse_cmd(cmd, first, ap);
-	va_end(ap);
+	r = parse_args(cmd, args);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -79,6 +59,8 @@ static enum cli_result parse_captured(enum cli_command cmd, const char *first, .
 	fclose(tmp);
 	return r;
 }
+
+#define parse_captured(cmd, ...) parse_captured_args(cmd, (const char *const[]){ __VA_ARGS__ })
 
 static const char *cidr(const struct trust_rule *r, size_t i)
 {
