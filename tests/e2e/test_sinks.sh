@@ -150,9 +150,16 @@ e2e_log "$total events in $(ls "$E2E_TMP"/rot | wc -l) files after 5 renames and
 # ---- 2b. the shipped logrotate stanza, run by the real logrotate, under load ----
 mkdir -p "$E2E_TMP/lr"
 ev="$E2E_TMP/lr/audit.json"
-sed "s|^/var/log/xffwatch/|$E2E_TMP/lr/|" "$E2E_ROOT/deploy/logrotate/xffwatch.conf" >"$E2E_TMP/logrotate.conf"
-grep -q "^$E2E_TMP/lr/\*.json {" "$E2E_TMP/logrotate.conf" || e2e_fail "the stanza's path was not found"
 e2e_xffwatch "$srv" "$ev" --port 5000
+# The stanza as shipped, but its postrotate signals this test's observer only:
+# the shipped one (systemctl, else pkill -x xffwatch) reaches every xffwatch on
+# the machine, a production one or another suite's too.
+sed -e "s|^/var/log/xffwatch/|$E2E_TMP/lr/|" \
+	-e "s|^\t\tsystemctl kill .*|\t\tkill -HUP $XFFW_PID|" -e '/^\t\t\tpkill -HUP -x xffwatch/d' \
+	"$E2E_ROOT/deploy/logrotate/xffwatch.conf" >"$E2E_TMP/logrotate.conf"
+grep -q "^$E2E_TMP/lr/\*.json {" "$E2E_TMP/logrotate.conf" || e2e_fail "the stanza's path was not found"
+grep -q "^		kill -HUP $XFFW_PID\$" "$E2E_TMP/logrotate.conf" && ! grep -q pkill "$E2E_TMP/logrotate.conf" ||
+	e2e_fail "the stanza's postrotate was not found"
 # Batches of 100 requests until the rotations are done (at most 200 batches).
 (
 	b=0
