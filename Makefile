@@ -212,7 +212,7 @@ check:
 	$(Q)scripts/check_layers.sh
 
 format:
-	$(Q)clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux.h$$')
+	$(Q)clang-format -i $$(find bpf include user tests bench -name '*.[ch]' ! -name '*.skel.h')
 
 install: $(OUT)/xffwatch
 	install -D -m 0755 $(OUT)/xffwatch $(DESTDIR)/usr/local/sbin/xffwatch
