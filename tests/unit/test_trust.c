@@ -73,6 +73,22 @@ static void expect(const struct tcase *t, const char *client, uint32_t findings)
 #define LOOP "127.0.0.0/8,::1/128"
 #define PRIV LOOP ",10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
+/* The headers that name a client come from include/xffwatch_fields.h's column client, in row order. */
+static void test_client_headers(void **state)
+{
+	static const unsigned int expected[] = {
+		XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	XFFW_F_X_REAL_IP,
+		XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,
+	};
+
+	(void)state;
+	assert_int_equal(TRUST_MAX_HEADERS, sizeof(expected) / sizeof(expected[0]));
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++)
+		assert_int_equal(trust_client_headers[i], expected[i]);
+	assert_true(trust_is_client_header(XFFW_F_TRUE_CLIENT_IP));
+	assert_false(trust_is_client_header(XFFW_F_VIA) || trust_is_client_header(XFFW_F_HOST));
+}
+
 static void test_textbook_nginx(void **state)
 {
 	(void)state;
@@ -688,6 +704,7 @@ static void test_conformance_vectors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_client_headers),
 		cmocka_unit_test(test_textbook_nginx),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_long_chains),

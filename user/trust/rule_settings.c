@@ -25,6 +25,15 @@ int rule_parse_cidrs(const char *s, struct ip_cidr *list, size_t *n, char *why, 
 	}
 }
 
+/* ", x-forwarded-for, forwarded, ...": the client headers' keys, in row order. */
+#define KEY_IF_0(key)
+#define KEY_IF_1(key)						    ", " key
+#define CLIENT_KEY(NAME, id, wire, key, keeps_tail, echoed, client) KEY_IF_##client(key)
+static const char client_header_keys[] = "" XFFW_HEADER_FIELDS(CLIENT_KEY);
+#undef CLIENT_KEY
+#undef KEY_IF_1
+#undef KEY_IF_0
+
 int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_t *n, char *why,
 		       size_t whylen)
 {
@@ -39,10 +48,8 @@ int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_
 				id = trust_client_headers[i];
 		}
 		if (!id)
-			return refuse(why, whylen, -EINVAL,
-				      "'%.*s' is not one of x-forwarded-for, forwarded, x-real-ip, "
-				      "cf-connecting-ip, true-client-ip",
-				      (int)len, s);
+			return refuse(why, whylen, -EINVAL, "'%.*s' is not one of %s", (int)len, s,
+				      client_header_keys + 2);
 		for (size_t i = 0; i < *n; i++)
 			if (ids[i] == id)
 				return refuse(why, whylen, -EINVAL, "'%.*s' is listed twice",

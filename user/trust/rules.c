@@ -18,10 +18,14 @@ static const char *const finding_names[FINDING__MAX] = {
 #undef TRUST_FINDING_NAME
 };
 
-const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = {
-	XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	XFFW_F_X_REAL_IP,
-	XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,
-};
+/* A row's id when its column client is 1, nothing when 0. */
+#define CLIENT_IF_0(NAME)
+#define CLIENT_IF_1(NAME)					       XFFW_F_##NAME,
+#define CLIENT_HEADER(NAME, id, wire, key, keeps_tail, echoed, client) CLIENT_IF_##client(NAME)
+const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = { XFFW_HEADER_FIELDS(CLIENT_HEADER) };
+#undef CLIENT_HEADER
+#undef CLIENT_IF_1
+#undef CLIENT_IF_0
 
 const char *finding_name(unsigned int finding)
 {

@@ -32,8 +32,12 @@ enum finding { TRUST_FINDINGS(TRUST_FINDING_ENUM) FINDING__MAX };
 /* "spoofed-header-from-untrusted-peer" etc., or NULL for an unknown bit. */
 const char *finding_name(unsigned int finding);
 
-/* The headers that name a client, in the order used when none is configured. */
-#define TRUST_MAX_HEADERS 5
+/*
+ * The headers that name a client (column client of include/xffwatch_fields.h),
+ * in the order used when none is configured.
+ */
+#define TRUST_CLIENT_COUNT_(NAME, id, wire, key, keeps_tail, echoed, client) +client
+#define TRUST_MAX_HEADERS						     (0 XFFW_HEADER_FIELDS(TRUST_CLIENT_COUNT_))
 extern const unsigned int trust_client_headers[TRUST_MAX_HEADERS];
 
 /* Is @id one of the headers that name a client? */
