@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cmd/cli.h"
+#include "cmd/settings.h"
 #include "util/log.h"
 
 static struct options opts;
@@ -608,6 +609,32 @@ static void test_no_wrap(void **state)
 }
 
 /* A logger that fails to write leaves errno as it was: callers return -errno after it. */
+/*
+ * What the code that reads the settings table assumes of each row: a kind of
+ * value that parses; a printer and a shape where the file has a key; an
+ * "unset" test where check-config leaves the value out while unset. A new row that breaks one fails here, not at
+ * a user's first use of it.
+ */
+static void test_settings_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings[i];
+
+		assert_non_null(s->flag ? s->flag : s->key);
+		assert_non_null(s->type);
+		assert_non_null(s->type->parse);
+		if (s->key) {
+			assert_int_not_equal(s->type->shape, SHAPE_NONE);
+			assert_true(s->place != PLACE_NONE);
+		}
+		if (s->flags & S_OMIT_UNSET)
+			assert_non_null(s->type->unset);
+		if (s->flag && s->commands == 0)
+			fail_msg("--%s: no command takes it", s->flag);
+	}
+}
+
 static void test_log_keeps_errno(void **state)
 {
 	FILE *full = fopen("/dev/full", "w");
@@ -635,7 +662,7 @@ int main(void)
 		cmocka_unit_test(test_sink_options),	cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_error_escaped),	cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_close_stdout),	cmocka_unit_test(test_no_wrap),
-		cmocka_unit_test(test_log_keeps_errno),
+		cmocka_unit_test(test_log_keeps_errno), cmocka_unit_test(test_settings_table),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -40,12 +40,15 @@ static const char usage_check[] =
 	"syntax, with the rules in the order they are tried. The observer's flags are\n"
 	"accepted. Exit status: 0 when valid, 2 with \"FILE:LINE: what is wrong\" when not.\n";
 
+/* A usage error's message, the option's value quoted in it, is cut past this. */
+#define USAGE_MSG_MAX 4096
+
 static enum cli_result usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* One line on stderr, the argument in it escaped (log_escape), and CLI_USAGE_ERROR. */
 static enum cli_result usage_error(const char *fmt, ...)
 {
-	char msg[4096];
+	char msg[USAGE_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -132,7 +135,7 @@ static void find_config(int argc, char **argv, struct cli_state *st)
 /* Pass 2: one flag. */
 static enum cli_result apply(const struct setting *s, const struct setting_target *t, bool seen[])
 {
-	char why[256];
+	char why[USAGE_MSG_MAX]; /* a reason quotes the value: as long as the message may be */
 	int err;
 
 	if (s->flags & S_FIRST_PASS)
