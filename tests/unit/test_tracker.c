@@ -281,7 +281,7 @@ static void test_flow_end(void **state)
 
 	request(8, 0, "GET /c HTTP/1.1", NULL, MS);
 	flow_end(8, XFFW_END_DESYNC, 20 * MS);
-	tracker_flush(t);
+	tracker_flush(t, NR_SHUTDOWN);
 	assert_int_equal(ngot, 3);
 	assert_int_equal(got[2].why, NR_DESYNC);
 	assert_int_equal(tracker_stats(t)->desyncs, 1);
@@ -307,7 +307,7 @@ static void test_bounds(void **state)
 	assert_int_equal(ngot, 2);
 	assert_string_equal(got[1].target, "/1");
 	assert_int_equal(tracker_stats(t)->pending, 8);
-	tracker_flush(t);
+	tracker_flush(t, NR_SHUTDOWN);
 	assert_int_equal(ngot, 10);
 	for (int i = 2; i < 10; i++)
 		assert_int_equal(got[i].why, NR_SHUTDOWN);
@@ -375,7 +375,7 @@ static void test_malformed(void **state)
 	rec.hdr.reason = XFFW_NOT_HTTP_TLS;
 	assert_int_equal(send_rec(MS), XFFW_REC_NOT_HTTP);
 	assert_int_equal(tracker_stats(t)->not_http[XFFW_NOT_HTTP_TLS], 1);
-	tracker_flush(t);
+	tracker_flush(t, NR_SHUTDOWN);
 }
 
 int main(void)

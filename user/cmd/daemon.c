@@ -19,6 +19,7 @@
 #include "pipeline/clock.h"
 #include "kernel/bpf_counters.h"
 #include "cmd/daemon.h"
+#include "cmd/event_writer.h"
 #include "util/log.h"
 #include "kernel/privsep.h"
 #include "event/pseudonym.h"
@@ -32,13 +33,8 @@
 
 /* How long records of a flow that ended may still come from other CPUs. */
 #define END_GRACE_NS  (1000ULL * 1000 * 1000)
-/* Requests waiting for their responses, all flows, and on one flow. */
-#define MAX_PENDING   262144
-#define MAX_PER_FLOW  64
 #define STATS_EVERY_S 10
 #define TICKS_PER_S   (1000 / XFFW_POLL_MS)
-/* Bytes queued since the last write that trigger one before the batch ends. */
-#define FLUSH_AT      (256 * 1024)
 /* How long slow outputs get at exit. */
 #define DRAIN_MS      5000
 
@@ -50,22 +46,13 @@ struct daemon {
 	bool watching;
 	struct attacher *attacher;  /* privileged operations: here, or in the helper */
 	struct file_settings files; /* of event files, for whoever makes them */
-	struct sinks sinks;
-	struct pseudo pseudo;
-	struct audit_event event; /* the event being written */
-	int64_t mono_to_real;
+	struct event_writer w;	    /* records to events, to the outputs */
 	int epfd, sigfd, timerfd;
 	int events_fd; /* the ring buffer's map, when the program's object is closed here */
 	bool stop;
 	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
-	uint64_t format_failures;  /* events that could not be formatted */
-	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */
-	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
-	size_t unflushed;	   /* bytes queued since the outputs last wrote */
-	struct tracker *tracker;
-	struct resolution res;
 };
 
 static uint64_t now_ns(void)
@@ -76,87 +63,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void flush_sinks(struct daemon *d)
+/* The interface a record came by, as the watcher knows it. */
+static void link_of(void *ctx, uint32_t ifindex, struct event_link *out)
 {
-	struct timespec now;
+	struct watcher *watch = ctx;
+	const struct watch_link *link = watch_link(watch, (int)ifindex);
+	const struct watch_link *bridge = watch_bridge_of(watch, link);
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	sinks_flush(&d->sinks, &now);
-	d->unflushed = 0;
+	out->ifname = link ? link->info.name : NULL;
+	out->bridge = bridge ? bridge->info.name : NULL;
+	out->peer = link ? &link->meta : NULL;
 }
 
-/* A request with its response, or given up on: one event on every output. */
-static void on_exchange(void *ctx, const struct exchange *x)
-{
-	struct daemon *d = ctx;
-	const struct http_request *req = x->req;
-	struct audit_meta meta = { 0 };
-	const struct sink_event *e;
-
-	const struct watch_link *link = watch_link(&d->watch, (int)req->ifindex);
-	const struct watch_link *bridge = watch_bridge_of(&d->watch, link);
-
-	meta.when = clock_to_real(req->ts_ns, d->mono_to_real);
-	meta.ifname = link ? link->info.name : NULL;
-	meta.bridge = bridge ? bridge->info.name : NULL;
-	meta.peer = link ? &link->meta : NULL;
-	meta.egress = req->rec_flags & XFFW_REC_F_EGRESS;
-	meta.status = x->status;
-	meta.pseudo = &d->pseudo;
-	meta.keep_query = d->opts->privacy.keep_query;
-	meta.hide_user_agent = !d->opts->privacy.user_agent;
-	if (x->status && x->response_ns > req->ts_ns)
-		meta.duration_ns = x->response_ns - req->ts_ns;
-	/* A rule for a bridge covers its ports. */
-	trust_resolve(trust_pick(d->opts->rules, d->opts->nrules, req->dport,
-				 meta.bridge ? meta.bridge : meta.ifname),
-		      req, &d->res, NULL);
-	if (!x->status) {
-		d->res.findings |= 1U << FINDING_NO_RESPONSE;
-		meta.no_response = no_response_reason_name(x->no_response);
-	}
-	e = audit_event_make(&d->event, req, &d->res, &meta, d->sinks.structured);
-	if (!e) {
-		d->format_failures++;
-		return;
-	}
-	d->events_shortened += e->is_short;
-	sinks_put(&d->sinks, e);
-	/* Whole or short, once: a short form made for any output says truncated. */
-	if ((d->res.findings & (1U << FINDING_TRUNCATED)) || d->event.short_made)
-		d->events_truncated++;
-	d->unflushed += e->len;
-	if (d->unflushed >= FLUSH_AT)
-		flush_sinks(d);
-}
-
-static void log_not_http(const struct xffw_record_hdr *h)
-{
-	static const char *const what[] = { "?", "TLS", "HTTP/2 (prior knowledge)", "not HTTP/1.x",
-					    "never at a message start" };
-	struct ip_addr s, a;
-	char st[IP_STR_MAX], at[IP_STR_MAX];
-
-	if (log_get_level() < LL_DEBUG)
-		return;
-	ip_from_bytes(&s, h->family, h->saddr);
-	ip_from_bytes(&a, h->family, h->daddr);
-	ip_format(&s, st);
-	ip_format(&a, at);
-	log_debug("flow %s port %u -> %s port %u ignored: %s", st, h->sport, at, h->dport,
-		  what[h->reason < 5 ? h->reason : 0]);
-}
-
-/* Ring-buffer callback: records go to the tracker, which calls on_exchange. */
+/* Ring-buffer callback: records go to the tracker, and on to the outputs. */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
-	int type = tracker_record(d->tracker, data, size, now_ns());
 
-	if (type == -EBADMSG && tracker_stats(d->tracker)->bad_records == 1)
-		log_warn("dropping a malformed record from the kernel (%zu bytes)", size);
-	if (type == XFFW_REC_NOT_HTTP)
-		log_not_http(data);
+	event_writer_record(&d->w, data, size, now_ns());
 	return 0;
 }
 
@@ -166,18 +90,7 @@ static void collect_stats(struct daemon *d, struct stats *s)
 	s->flows_live = -1;
 	if (!d->attacher || d->attacher->counters(d->attacher, s->kernel, &s->flows_live))
 		log_warn("cannot read the kernel counters");
-	s->tracker = *tracker_stats(d->tracker);
-	s->events_dropped = d->format_failures;
-	s->events_truncated = d->events_truncated;
-	s->events_shortened = d->events_shortened;
-	for (size_t i = 0; i < d->sinks.n && i < STATS_MAX_OUTPUTS; i++) {
-		struct stats_output *out = &s->outputs[s->noutputs++];
-
-		out->name = sink_name(&d->sinks, i);
-		sink_stats(&d->sinks, i, &out->st);
-		s->events_written += out->st.events;
-		s->events_dropped += out->st.dropped;
-	}
+	event_writer_stats(&d->w, s);
 }
 
 /* The counters as JSON into the --stats file, replaced whole. */
@@ -253,9 +166,9 @@ static void describe(const struct daemon *d)
 		size_t m = 0;
 
 		to[0] = '\0';
-		for (size_t i = 0; i < d->sinks.n && m < sizeof(to); i++)
+		for (size_t i = 0; i < d->w.sinks.n && m < sizeof(to); i++)
 			m += (size_t)snprintf(to + m, sizeof(to) - m, "%s%s", i ? ", " : "",
-					      sink_name(&d->sinks, i));
+					      sink_name(&d->w.sinks, i));
 		log_info("ports %s; events to %s", ports, to);
 	}
 }
@@ -371,8 +284,8 @@ static void on_signal(struct daemon *d)
 		}
 		case SIGHUP:
 			log_info("SIGHUP: reopening the output files");
-			sinks_reopen(&d->sinks);
-			flush_sinks(d);
+			sinks_reopen(&d->w.sinks);
+			event_writer_flush(&d->w);
 			break;
 		default:
 			break;
@@ -384,9 +297,9 @@ static int consume(struct daemon *d)
 {
 	int n = ring_buffer__consume(d->rb);
 
-	tracker_expire(d->tracker, now_ns());
-	flush_sinks(d);
-	if (sinks_broken(&d->sinks)) {
+	tracker_expire(d->w.tracker, now_ns());
+	event_writer_flush(&d->w);
+	if (sinks_broken(&d->w.sinks)) {
 		log_error("every output is gone; stopping");
 		d->stop = true;
 	}
@@ -402,7 +315,7 @@ static void on_timer(struct daemon *d)
 	consume(d);
 	if (++d->ticks % TICKS_PER_S)
 		return;
-	d->mono_to_real = clock_mono_to_real_offset();
+	d->w.to_real = clock_mono_to_real_offset();
 	if (d->opts->stats[0] && d->ticks % (TICKS_PER_S * STATS_EVERY_S) == 0) {
 		struct stats s;
 
@@ -501,12 +414,6 @@ int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct tracker_config tc = {
-		.response_timeout_ns = (uint64_t)o->response_timeout_ms * 1000000ULL,
-		.end_grace_ns = END_GRACE_NS,
-		.max_pending = MAX_PENDING,
-		.max_per_flow = MAX_PER_FLOW,
-	};
 	uid_t uid = 0;
 	gid_t gid = 0;
 	char err[PATH_MAX + 128];
@@ -514,8 +421,9 @@ int daemon_run(const struct options *o)
 	bool drop;
 	int status = 1;
 
-	audit_event_init(&d.event);
-	d.mono_to_real = clock_mono_to_real_offset();
+	d.w.to_real = clock_mono_to_real_offset();
+	d.w.link = link_of;
+	d.w.link_ctx = &d.watch;
 
 	if (o->netns[0] && enter_netns(o->netns))
 		goto cleanup;
@@ -524,14 +432,8 @@ int daemon_run(const struct options *o)
 		goto cleanup;
 	}
 	drop = uid != 0;
-	if (pseudo_init(&d.pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err,
-			sizeof(err))) {
+	if (event_writer_init(&d.w, o, END_GRACE_NS, err, sizeof(err))) {
 		log_error("%s", err);
-		goto cleanup;
-	}
-	d.tracker = tracker_new(&tc, on_exchange, &d);
-	if (!d.tracker) {
-		log_error("out of memory");
 		goto cleanup;
 	}
 	/* A helper that dies early is still noticed: SIGCHLD waits for the signalfd. */
@@ -539,7 +441,7 @@ int daemon_run(const struct options *o)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (file_settings(&d) || load(&d) || start_privileged(&d, drop) ||
-	    sinks_open(&d.sinks, &o->output, &d.attacher->files))
+	    sinks_open(&d.w.sinks, &o->output, &d.attacher->files))
 		goto cleanup;
 	if (drop)
 		d.helper_pid = privsep_helper_pid(d.attacher);
@@ -594,21 +496,19 @@ cleanup:
 	if (d.rb) {
 		consume(&d);
 		/* What still waits for a response is written now, not lost. */
-		tracker_flush(d.tracker);
-		sinks_drain(&d.sinks, DRAIN_MS);
+		tracker_flush(d.w.tracker, NR_SHUTDOWN);
+		sinks_drain(&d.w.sinks, DRAIN_MS);
 		print_counters(&d);
 	}
 	/* The outputs may still reopen a file through the helper: they go first. */
-	sinks_close(&d.sinks, 0);
+	sinks_close(&d.w.sinks, 0);
 	if (d.attacher)
 		d.attacher->close(d.attacher);
 	ring_buffer__free(d.rb);
 	if (!d.skel && d.events_fd >= 0)
 		close(d.events_fd);
 	xffwatch_bpf__destroy(d.skel);
-	tracker_free(d.tracker);
-	audit_event_free(&d.event);
-	resolution_free(&d.res);
+	event_writer_free(&d.w);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	if (d.sigfd >= 0)

@@ -37,7 +37,7 @@ enum head_status head_exchange(const uint8_t *head, size_t len, uint32_t budget,
 	status = head_extract(head, len, ~0U, budget, on_record, &run);
 	/* No response will come: the request is handed over as it stands. */
 	if (status == HEAD_OK)
-		tracker_flush(run.tracker);
+		tracker_flush(run.tracker, NR_SHUTDOWN);
 	tracker_free(run.tracker);
 	return status;
 }

@@ -61,9 +61,9 @@ struct tracker {
 };
 
 static const char *const reason_names[NR__MAX] = {
-	[NR_NONE] = "none",	    [NR_TIMEOUT] = "timeout", [NR_FLOW_END] = "flow-end",
-	[NR_DESYNC] = "desync",	    [NR_SKIPPED] = "skipped", [NR_OVERFLOW] = "overflow",
-	[NR_SHUTDOWN] = "shutdown",
+	[NR_NONE] = "none",	    [NR_TIMEOUT] = "timeout",	      [NR_FLOW_END] = "flow-end",
+	[NR_DESYNC] = "desync",	    [NR_SKIPPED] = "skipped",	      [NR_OVERFLOW] = "overflow",
+	[NR_SHUTDOWN] = "shutdown", [NR_CAPTURE_END] = "capture-end",
 };
 
 const char *no_response_reason_name(enum no_response_reason r)
@@ -544,7 +544,7 @@ void tracker_expire(struct tracker *t, uint64_t now_ns)
 	}
 }
 
-void tracker_flush(struct tracker *t)
+void tracker_flush(struct tracker *t, enum no_response_reason why)
 {
 	struct tflow *f;
 	struct pending *p;
@@ -555,7 +555,7 @@ void tracker_flush(struct tracker *t)
 	while ((p = TAILQ_FIRST(&t->by_age))) {
 		struct tflow *f = p->flow;
 
-		finish(t, p, 0, 0, NR_SHUTDOWN);
+		finish(t, p, 0, 0, why);
 		flow_release(t, f);
 	}
 }

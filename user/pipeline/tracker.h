@@ -34,12 +34,13 @@ struct tracker_config {
 /* Why a request is written without a response. */
 enum no_response_reason {
 	NR_NONE = 0,
-	NR_TIMEOUT,  /* the response timeout passed */
-	NR_FLOW_END, /* the connection closed, reset or was reused first */
-	NR_DESYNC,   /* the observer lost its place in the flow */
-	NR_SKIPPED,  /* a later response came: this one's never did */
-	NR_OVERFLOW, /* pushed out by the bounds */
-	NR_SHUTDOWN, /* the daemon is stopping */
+	NR_TIMEOUT,	/* the response timeout passed */
+	NR_FLOW_END,	/* the connection closed, reset or was reused first */
+	NR_DESYNC,	/* the observer lost its place in the flow */
+	NR_SKIPPED,	/* a later response came: this one's never did */
+	NR_OVERFLOW,	/* pushed out by the bounds */
+	NR_SHUTDOWN,	/* the daemon is stopping */
+	NR_CAPTURE_END, /* the capture ended (replay) */
 	NR__MAX,
 };
 
@@ -82,8 +83,8 @@ int tracker_record(struct tracker *t, const void *data, size_t size, uint64_t no
 /* Writes the requests whose response is overdue, and those of flows that ended. */
 void tracker_expire(struct tracker *t, uint64_t now_ns);
 
-/* Writes every waiting request, as at shutdown. */
-void tracker_flush(struct tracker *t);
+/* Writes every waiting request, without a response for reason @why (shutdown, capture end). */
+void tracker_flush(struct tracker *t, enum no_response_reason why);
 
 const struct tracker_stats *tracker_stats(const struct tracker *t);
 
