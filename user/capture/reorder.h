@@ -18,7 +18,15 @@
 
 #include "capture/frame.h"
 
-/* Bounds (docs/replay.md); 0 in a field means its default below. */
+/*
+ * Bounds; 0 in a field means its default below. A segment past the next
+ * expected byte is held while it is at most flow_bytes ahead and its flow
+ * holds fewer than flow_segs segments and flow_bytes bytes, and all flows
+ * fewer than total_segs and total_bytes; else what the flow holds goes out
+ * in sequence order, then the segment, as gaps. A flow's hold also ends when
+ * the capture's clock passes its oldest hold by hold_ns (a lost segment never
+ * comes), when its flow is evicted, on a SYN, and at the end of the input.
+ */
 struct reorder_limits {
 	uint32_t flow_segs; /* segments held per flow (64) */
 	uint32_t
