@@ -16,11 +16,11 @@ CC       ?= gcc
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS     := libbpf libelf zlib libconfig libmnl jansson libcrypto
+PKGS     := libbpf libelf zlib libconfig libmnl jansson libcrypto libpcap
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iuser -I$(OUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lconfig -lmnl -ljansson -lcrypto)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -lconfig -lmnl -ljansson -lcrypto -lpcap)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) -Iinclude -I.
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -38,7 +38,7 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-# user/<stage>/*.c: cmd, kernel, pipeline, trust, event, output, util (docs/design.md).
+# user/<stage>/*.c: cmd, kernel, capture, pipeline, trust, event, output, util (docs/design.md).
 USER_SRCS := $(wildcard user/*/*.c)
 # Everything but cmd/main.c is also linked into the unit tests.
 LIB_SRCS  := $(filter-out user/cmd/main.c,$(USER_SRCS))
@@ -57,8 +57,10 @@ FUZZ_JOBS    ?= 2
 # make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
 FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-# The I/O-free stages (records to requests, trust, the event's forms) and the addresses.
-FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c
+# The I/O-free stages (records to requests, trust, the event's forms), the addresses, and
+# the capture's frame decoding and reordering (libpcap's file parsing is not ours to fuzz).
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c \
+	user/capture/link_frames.c user/capture/reorder.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))

@@ -3,15 +3,16 @@
 # Installs the Debian 12 packages xffwatch needs, and only those missing.
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
-#   scripts/deps.sh --test   also everything the test suite starts
+#   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay)
 #   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog)
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
-       libmnl-dev libjansson-dev libssl-dev iproute2"
+       libmnl-dev libjansson-dev libssl-dev libpcap-dev iproute2"
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
-      clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev"
+      clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
+      tcpdump tshark wireshark-common"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog"
 
 pkgs=$build

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Capture files through libpcap, merged by timestamp (pcap_files.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+
+#include "capture/link_frames.h"
+#include "capture/pcap_files.h"
+
+#define PCAP_FILE_HDR	24
+#define PCAP_RECORD_HDR 16
+
+struct pfile {
+	const char *name;
+	FILE *fp;
+	pcap_t *p;
+	int dlt;
+	bool pcapng;   /* else pcap: record offsets are known */
+	bool has;      /* a packet is current */
+	bool advance;  /* handed out: read the next one before comparing */
+	uint64_t size; /* 0 if not a regular file */
+	uint64_t off;  /* pcap: the current record's offset */
+	uint64_t next_off;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	uint64_t ts_ns;
+};
+
+struct pcap_files {
+	struct pfile *f;
+	size_t n;
+	uint32_t *heap; /* indices of files with a current packet */
+	size_t nheap;
+	uint64_t truncated;
+	pcap_files_warn_fn warn;
+	void *warn_ctx;
+};
+
+static bool before(const struct pcap_files *pf, uint32_t a, uint32_t b)
+{
+	if (pf->f[a].ts_ns != pf->f[b].ts_ns)
+		return pf->f[a].ts_ns < pf->f[b].ts_ns;
+	return a < b;
+}
+
+static void heap_down(struct pcap_files *pf, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint32_t t;
+
+		if (l < pf->nheap && before(pf, pf->heap[l], pf->heap[m]))
+			m = l;
+		if (l + 1 < pf->nheap && before(pf, pf->heap[l + 1], pf->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = pf->heap[i];
+		pf->heap[i] = pf->heap[m];
+		pf->heap[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct pcap_files *pf, size_t i)
+{
+	while (i && before(pf, pf->heap[i], pf->heap[(i - 1) / 2])) {
+		uint32_t t = pf->heap[i];
+
+		pf->heap[i] = pf->heap[(i - 1) / 2];
+		pf->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* Where libpcap's reading stopped, or -1. */
+static long stopped_at(const struct pfile *f)
+{
+	return f->fp ? ftell(f->fp) : -1;
+}
+
+/*
+ * Reads @f's next packet. Returns 1, 0 at its end, or -EIO with @err. A
+ * record cut short by the end of the file ends it with a warning: what
+ * tcpdump leaves when it is killed, or a copy taken while it was writing.
+ */
+static int file_read(struct pcap_files *pf, struct pfile *f, char *err, size_t errlen)
+{
+	int rc;
+
+	f->off = f->next_off;
+	rc = pcap_next_ex(f->p, &f->hdr, &f->data);
+	if (rc == 1) {
+		uint64_t sec = (uint64_t)f->hdr->ts.tv_sec;
+
+		/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
+		f->ts_ns = sec * 1000000000ull + (uint64_t)f->hdr->ts.tv_usec;
+		f->next_off = f->off + PCAP_RECORD_HDR + f->hdr->caplen;
+		f->has = true;
+		return 1;
+	}
+	f->has = false;
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (strstr(pcap_geterr(f->p), "truncated")) {
+		char line[512];
+
+		if (f->pcapng)
+			snprintf(line, sizeof(line),
+				 "%s: cut short at offset %ld: read up to its last whole packet",
+				 f->name, stopped_at(f));
+		else
+			snprintf(line, sizeof(line),
+				 "%s: the record at offset %llu is cut short: read up to its last "
+				 "whole packet",
+				 f->name, (unsigned long long)f->off);
+		pf->truncated++;
+		if (pf->warn)
+			pf->warn(pf->warn_ctx, line);
+		return 0;
+	}
+	if (f->pcapng)
+		snprintf(err, errlen, "%s: corrupt at or before offset %ld: %s", f->name,
+			 stopped_at(f), pcap_geterr(f->p));
+	else
+		snprintf(err, errlen, "%s: corrupt record at offset %llu: %s", f->name,
+			 (unsigned long long)f->off, pcap_geterr(f->p));
+	return -EIO;
+}
+
+static int file_open(struct pfile *f, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	uint8_t magic[4] = { 0 };
+	uint32_t m;
+	struct stat st;
+	bool regular = false;
+
+	if (!strcmp(f->name, "-")) {
+		f->fp = stdin;
+	} else {
+		if (stat(f->name, &st) < 0) {
+			snprintf(err, errlen, "%s: %s", f->name, strerror(errno));
+			return -errno;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory, not a capture file", f->name);
+			return -EISDIR;
+		}
+		regular = S_ISREG(st.st_mode);
+		if (regular && st.st_size == 0) {
+			snprintf(err, errlen, "%s: empty file, not a capture", f->name);
+			return -EINVAL;
+		}
+		f->size = regular ? (uint64_t)st.st_size : 0;
+		f->fp = fopen(f->name, "rb");
+		if (!f->fp) {
+			snprintf(err, errlen, "%s: %s", f->name, strerror(errno));
+			return -errno;
+		}
+	}
+	/* The magic, to name what the file is when libpcap refuses it. */
+	if (regular) {
+		size_t got = fread(magic, 1, sizeof(magic), f->fp);
+
+		if (got < sizeof(magic) || fseek(f->fp, 0, SEEK_SET) < 0) {
+			snprintf(err, errlen, "%s: cut short at offset %zu, in the file header",
+				 f->name, got);
+			return -EINVAL;
+		}
+	}
+	m = (uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 |
+	    magic[3];
+	f->pcapng = m == 0x0a0d0d0a;
+	f->p = pcap_fopen_offline_with_tstamp_precision(f->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (!f->p) {
+		bool known = m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d ||
+			     m == 0x4d3cb2a1 || f->pcapng;
+
+		if (regular && !known)
+			snprintf(
+				err, errlen,
+				"%s: not a pcap or pcapng file (it starts with 0x%08x at offset 0)",
+				f->name, m);
+		else
+			snprintf(err, errlen, "%s: %s", f->name, ebuf);
+		return -EINVAL;
+	}
+	f->dlt = pcap_datalink(f->p);
+	if (!link_supported(f->dlt)) {
+		const char *name = pcap_datalink_val_to_name(f->dlt);
+
+		snprintf(err, errlen, "%s: link type %s (%d) is not supported", f->name,
+			 name ? name : "unknown", f->dlt);
+		return -EPROTONOSUPPORT;
+	}
+	f->next_off = PCAP_FILE_HDR;
+	return 0;
+}
+
+struct pcap_files *pcap_files_open(char *const files[], size_t n, pcap_files_warn_fn warn,
+				   void *warn_ctx, char *err, size_t errlen)
+{
+	struct pcap_files *pf = calloc(1, sizeof(*pf));
+
+	if (!pf || !(pf->f = calloc(n ?: 1, sizeof(*pf->f))) ||
+	    !(pf->heap = calloc(n ?: 1, sizeof(*pf->heap)))) {
+		snprintf(err, errlen, "capture: out of memory");
+		pcap_files_close(pf);
+		return NULL;
+	}
+	pf->warn = warn;
+	pf->warn_ctx = warn_ctx;
+	for (size_t i = 0; i < n; i++) {
+		struct pfile *f = &pf->f[pf->n++];
+
+		f->name = files[i];
+		if (file_open(f, err, errlen) < 0 || file_read(pf, f, err, errlen) < 0) {
+			pcap_files_close(pf);
+			return NULL;
+		}
+		if (f->has) {
+			pf->heap[pf->nheap++] = (uint32_t)i;
+			heap_up(pf, pf->nheap - 1);
+		}
+	}
+	return pf;
+}
+
+int pcap_files_next(struct pcap_files *pf, struct raw_packet *out, char *err, size_t errlen)
+{
+	struct pfile *f;
+
+	if (!pf->nheap)
+		return 0;
+	f = &pf->f[pf->heap[0]];
+	if (f->advance) {
+		/* The packet handed out last is done with: libpcap may now reuse its buffer. */
+		int rc = file_read(pf, f, err, errlen);
+
+		f->advance = false;
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			pf->heap[0] = pf->heap[--pf->nheap];
+		heap_down(pf, 0);
+		if (!pf->nheap)
+			return 0;
+		f = &pf->f[pf->heap[0]];
+	}
+	f->advance = true;
+	out->data = f->data;
+	out->caplen = f->hdr->caplen;
+	out->len = f->hdr->len;
+	out->ts_ns = f->ts_ns;
+	out->dlt = f->dlt;
+	out->file = (uint16_t)(f - pf->f);
+	return 1;
+}
+
+void pcap_files_position(const struct pcap_files *pf, uint64_t *done, uint64_t *total)
+{
+	*done = *total = 0;
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct pfile *f = &pf->f[i];
+		long at = f->has ? stopped_at(f) : -1;
+
+		*total += f->size;
+		*done += f->has ? (at > 0 ? (uint64_t)at : 0) : f->size;
+	}
+}
+
+uint64_t pcap_files_truncated(const struct pcap_files *pf)
+{
+	return pf->truncated;
+}
+
+void pcap_files_close(struct pcap_files *pf)
+{
+	if (!pf)
+		return;
+	for (size_t i = 0; pf->f && i < pf->n; i++) {
+		if (pf->f[i].p)
+			pcap_close(pf->f[i].p); /* closes its FILE too */
+		else if (pf->f[i].fp && pf->f[i].fp != stdin)
+			fclose(pf->f[i].fp);
+	}
+	free(pf->f);
+	free(pf->heap);
+	free(pf);
+}
