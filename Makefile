@@ -50,6 +50,18 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
 BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
 
+# The kernel program compiled a second time as native C (docs/design.md, "The kernel program,
+# compiled twice"): native_inc/ first, so that bpf/'s vmlinux.h and bpf_helpers.h are the shim;
+# XFFW_NATIVE for the settings bpf/maps.bpf.h leaves to it. BPF C is its own dialect:
+#   -fwrapv -fno-strict-aliasing  BPF arithmetic wraps; the scanners read byte buffers as words
+#   -Wno-unknown-pragmas          gcc does not know clang's "#pragma unroll"
+#   -fno-sanitize=alignment       those word reads are unaligned (fine on x86-64 and arm64)
+NATIVE_OBJS  := $(addsuffix /capture/native_prog.o,$(OUT)/user $(OUT)/san $(OUT)/fuzz)
+$(NATIVE_OBJS): CPPFLAGS += -Iuser/capture/native_inc -Ibpf -DXFFW_NATIVE
+$(NATIVE_OBJS): WARN += -fwrapv -fno-strict-aliasing -Wno-unknown-pragmas
+$(filter-out $(OUT)/user/%,$(NATIVE_OBJS)): WARN += -fno-sanitize=alignment
+$(NATIVE_OBJS): $(wildcard bpf/*.bpf.[ch])
+
 # Fuzz targets (libFuzzer, clang): parsers, tracker, trust engine, event and syslog formatting
 # (docs/fuzzing.md). FUZZ_JOBS targets run at once.
 FUZZ_SECONDS ?= 30
@@ -57,8 +69,10 @@ FUZZ_JOBS    ?= 2
 # make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
 FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-# The I/O-free stages (records to requests, trust, the event's forms) and the addresses.
-FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c
+# The I/O-free stages (frames to records, records to requests, trust, the event's forms) and the
+# addresses.
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c \
+	user/capture/native_prog.c user/capture/flow_lru.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
