@@ -50,18 +50,6 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
 BPFTEST_BIN  := $(OUT)/tests/bpf_prog_test
 
-# The kernel program compiled a second time as native C (docs/design.md, "The kernel program,
-# compiled twice"): native_inc/ first, so that bpf/'s vmlinux.h and bpf_helpers.h are the shim;
-# XFFW_NATIVE for the settings bpf/maps.bpf.h leaves to it. BPF C is its own dialect:
-#   -fwrapv -fno-strict-aliasing  BPF arithmetic wraps; the scanners read byte buffers as words
-#   -Wno-unknown-pragmas          gcc does not know clang's "#pragma unroll"
-#   -fno-sanitize=alignment       those word reads are unaligned (fine on x86-64 and arm64)
-NATIVE_OBJS  := $(addsuffix /capture/native_prog.o,$(OUT)/user $(OUT)/san $(OUT)/fuzz)
-$(NATIVE_OBJS): CPPFLAGS += -Iuser/capture/native_inc -Ibpf -DXFFW_NATIVE
-$(NATIVE_OBJS): WARN += -fwrapv -fno-strict-aliasing -Wno-unknown-pragmas
-$(filter-out $(OUT)/user/%,$(NATIVE_OBJS)): WARN += -fno-sanitize=alignment
-$(NATIVE_OBJS): $(wildcard bpf/*.bpf.[ch])
-
 # Fuzz targets (libFuzzer, clang): parsers, tracker, trust engine, event and syslog formatting
 # (docs/fuzzing.md). FUZZ_JOBS targets run at once.
 FUZZ_SECONDS ?= 30
@@ -159,6 +147,18 @@ bench: deps-bench
 bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
+
+# The kernel program compiled a second time as native C (docs/design.md, "The kernel program,
+# compiled twice"): native_inc/ first, so that bpf/'s vmlinux.h and bpf_helpers.h are the shim;
+# XFFW_NATIVE for the settings bpf/maps.bpf.h leaves to it. BPF C is its own dialect:
+#   -fwrapv -fno-strict-aliasing  BPF arithmetic wraps; the scanners read byte buffers as words
+#   -Wno-unknown-pragmas          gcc does not know clang's "#pragma unroll"
+#   -fno-sanitize=alignment       those word reads are unaligned (fine on x86-64 and arm64)
+NATIVE_OBJS  := $(addsuffix /capture/native_prog.o,$(OUT)/user $(OUT)/san $(OUT)/fuzz)
+$(NATIVE_OBJS): CPPFLAGS += -Iuser/capture/native_inc -Ibpf -DXFFW_NATIVE
+$(NATIVE_OBJS): WARN += -fwrapv -fno-strict-aliasing -Wno-unknown-pragmas
+$(filter-out $(OUT)/user/%,$(NATIVE_OBJS)): WARN += -fno-sanitize=alignment
+$(NATIVE_OBJS): $(wildcard bpf/*.bpf.[ch])
 
 $(OUT)/fuzz/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
