@@ -57,10 +57,12 @@ FUZZ_JOBS    ?= 2
 # make fuzz-long: FUZZ_SECONDS when given, else 15 minutes per target.
 FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECONDS))
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
-# The I/O-free stages (records to requests, trust, the event's forms), the addresses, and
-# the capture's frame decoding and reordering (libpcap's file parsing is not ours to fuzz).
+# The stages that read no input of their own: frames to records (the kernel program compiled
+# natively), the capture's frame decoding and reordering (libpcap's file parsing is not ours to
+# fuzz), records to requests, trust, the event's forms; and the addresses.
 FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c \
-	user/capture/link_frames.c user/capture/reorder.c
+	user/capture/link_frames.c user/capture/reorder.c user/capture/native_prog.c \
+	user/capture/flow_lru.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
@@ -147,6 +149,18 @@ bench: deps-bench
 bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
+
+# The kernel program compiled a second time as native C (docs/design.md, "The kernel program,
+# compiled twice"): native_inc/ first, so that bpf/'s vmlinux.h and bpf_helpers.h are the shim;
+# XFFW_NATIVE for the settings bpf/maps.bpf.h leaves to it. BPF C is its own dialect:
+#   -fwrapv -fno-strict-aliasing  BPF arithmetic wraps; the scanners read byte buffers as words
+#   -Wno-unknown-pragmas          gcc does not know clang's "#pragma unroll"
+#   -fno-sanitize=alignment       those word reads are unaligned (fine on x86-64 and arm64)
+NATIVE_OBJS  := $(addsuffix /capture/native_prog.o,$(OUT)/user $(OUT)/san $(OUT)/fuzz)
+$(NATIVE_OBJS): CPPFLAGS += -Iuser/capture/native_inc -Ibpf -DXFFW_NATIVE
+$(NATIVE_OBJS): WARN += -fwrapv -fno-strict-aliasing -Wno-unknown-pragmas
+$(filter-out $(OUT)/user/%,$(NATIVE_OBJS)): WARN += -fno-sanitize=alignment
+$(NATIVE_OBJS): $(wildcard bpf/*.bpf.[ch])
 
 $(OUT)/fuzz/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)

@@ -11,10 +11,18 @@
 #include <bpf/bpf_helpers.h>
 #include "xffwatch_abi.h"
 
+/*
+ * The native build (user/capture/native_prog.c) gives each instance its own
+ * settings and flow ids instead of these globals.
+ */
+#ifndef XFFW_NATIVE
 /* Fields the daemon wants (bit per enum xffw_field_id); set before load. */
 const volatile __u32 field_mask = ~0U;
 /* Bytes of a request head whose fields are copied; set before load. */
 const volatile __u32 head_budget = XFFW_HEAD_BUDGET;
+/* Flow ids: unique for the life of the loaded program. */
+__u64 last_flow_id = 0;
+#endif
 
 /* Records for the daemon (struct xffw_record_hdr, and data for requests). */
 struct {
@@ -37,9 +45,6 @@ struct {
 	__type(key, struct xffw_flow_key);
 	__type(value, struct xffw_flow);
 } flows SEC(".maps");
-
-/* Flow ids: unique for the life of the loaded program. */
-__u64 last_flow_id = 0;
 
 /* Is @port (host order) one the daemon watches? */
 static __always_inline bool port_watched(__u16 port)

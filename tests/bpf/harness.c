@@ -9,6 +9,8 @@
 #include "harness.h"
 
 struct xffwatch_bpf *skel;
+struct native_prog *native;
+long native_frames;
 struct got_record got[MAX_GOT];
 int ngot;
 struct seen seen[MAX_SEEN];
@@ -17,10 +19,42 @@ int nseen;
 static struct ring_buffer *rb;
 static int written; /* by the current frame */
 
+/* One frame's records from each side, for the comparison. */
+#define FRAME_MAX 64
+struct frame_records {
+	struct got_record rec[FRAME_MAX];
+	int n;
+};
+static struct frame_records kframe, nframe;
+static bool native_in_step = true;
+static uint64_t kcounters[XFFW_CNT__MAX]; /* the kernel's, after the last frame */
+
+static void frame_add(struct frame_records *f, const void *data, size_t size)
+{
+	assert_true(f->n < FRAME_MAX);
+	assert_true(size <= sizeof(f->rec[0].data));
+	memcpy(f->rec[f->n].data, data, size);
+	f->rec[f->n].size = size;
+	f->n++;
+}
+
+static void on_native(void *ctx, const void *data, size_t len)
+{
+	(void)ctx;
+	frame_add(&nframe, data, len);
+}
+
+void native_off_step(void)
+{
+	native_in_step = false;
+}
+
 static int collect(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	written++;
+	if (kframe.n < FRAME_MAX)
+		frame_add(&kframe, data, size);
 	if (ngot < MAX_GOT && size <= sizeof(got[0].data)) {
 		memcpy(got[ngot].data, data, size);
 		got[ngot].size = size;
@@ -31,6 +65,7 @@ static int collect(void *ctx, void *data, size_t size)
 
 int harness_setup(void **state)
 {
+	static struct native_prog_config cfg = { .head_budget = XFFW_HEAD_BUDGET };
 	struct xffw_port_set ports = { 0 };
 	__u32 zero = 0;
 
@@ -41,6 +76,11 @@ int harness_setup(void **state)
 	ports.bits[WATCHED_PORT / 64] |= 1ULL << (WATCHED_PORT % 64);
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.watched_ports), &zero, &ports, BPF_ANY))
 		return -1;
+	cfg.ports = ports;
+	cfg.flows = bpf_map__max_entries(skel->maps.flows);
+	native = native_prog_new(&cfg, on_native, NULL);
+	if (!native || counters_read(bpf_map__fd(skel->maps.counters), kcounters))
+		return -1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), collect, NULL, NULL);
 	return rb ? 0 : -1;
 }
@@ -48,6 +88,9 @@ int harness_setup(void **state)
 int harness_teardown(void **state)
 {
 	(void)state;
+	fprintf(stderr, "harness: %ld frames, native twin identical to the kernel\n",
+		native_frames);
+	native_prog_free(native);
 	ring_buffer__free(rb);
 	xffwatch_bpf__destroy(skel);
 	return 0;
@@ -90,6 +133,43 @@ int consume_count(void)
 
 bool run_on_egress;
 
+/* The frame's records and counter increments, kernel and native, all but ts_ns. */
+static void compare_native(const uint64_t nbefore[XFFW_CNT__MAX])
+{
+	uint64_t kafter[XFFW_CNT__MAX], nafter[XFFW_CNT__MAX];
+
+	if (kframe.n != nframe.n)
+		fprintf(stderr, "native twin: %d records, the kernel %d\n", nframe.n, kframe.n);
+	assert_int_equal(nframe.n, kframe.n);
+	for (int i = 0; i < kframe.n; i++) {
+		const struct got_record *k = &kframe.rec[i], *n = &nframe.rec[i];
+		const size_t ts = sizeof(((struct xffw_record_hdr *)0)->ts_ns);
+
+		assert_int_equal(n->size, k->size);
+		assert_true(k->size >= sizeof(struct xffw_record_hdr));
+		for (size_t b = ts; b < k->size; b++)
+			if (k->data[b] != n->data[b]) {
+				fprintf(stderr,
+					"native twin: record %d (type %u) differs at byte %zu\n", i,
+					k->data[ts + 10], b);
+				fail();
+			}
+	}
+	assert_int_equal(native_prog_flow_ids(native), skel->bss->last_flow_id);
+	assert_int_equal(counters_read(bpf_map__fd(skel->maps.counters), kafter), 0);
+	native_prog_counters(native, nafter);
+	for (int i = 0; i < XFFW_CNT__MAX; i++) {
+		if (kafter[i] - kcounters[i] != nafter[i] - nbefore[i])
+			fprintf(stderr, "native twin: counter %s +%llu, the kernel +%llu\n",
+				counter_name((unsigned int)i),
+				(unsigned long long)(nafter[i] - nbefore[i]),
+				(unsigned long long)(kafter[i] - kcounters[i]));
+		assert_int_equal(nafter[i] - nbefore[i], kafter[i] - kcounters[i]);
+	}
+	memcpy(kcounters, kafter, sizeof(kcounters));
+	native_frames++;
+}
+
 static int run(const uint8_t *frame, size_t len, bool consume)
 {
 	static uint8_t out[PKT_TEST_RUN_MAX + 256];
@@ -99,14 +179,26 @@ static int run(const uint8_t *frame, size_t len, bool consume)
 		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
+	uint64_t nbefore[XFFW_CNT__MAX];
+	static uint64_t ts;
+
 	written = 0;
+	kframe.n = nframe.n = 0;
+	native_prog_counters(native, nbefore);
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xffwatch_tc), &opts),
 			 0);
 	assert_int_equal((int)opts.retval, TC_ACT_UNSPEC);
 	assert_int_equal(opts.data_size_out, len);
 	assert_memory_equal(out, frame, len);
+	/* The twin runs every frame, to stay in step; it is compared when the records are here. */
+	ts += 1000;
+	native_prog_run_hook(native, frame, len, ctx.ifindex, ctx.ingress_ifindex, ts);
 	if (consume)
 		ring_buffer__consume(rb);
+	if (consume && native_in_step)
+		compare_native(nbefore);
+	else
+		native_in_step = false; /* records left in the ring buffer may be lost there */
 	return written;
 }
 

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "capture/native_prog.h"
 #include "packet.h"
 #include "pipeline/tracker.h"
 #include "xffwatch.skel.h"
@@ -31,6 +32,16 @@ struct got_record {
 };
 
 extern struct xffwatch_bpf *skel;
+/*
+ * The same program compiled natively (user/capture/native_prog.c), fed every
+ * frame run_frame() runs: each frame's records and counter increments must be
+ * the kernel's, byte for byte (all but the timestamps), else the test fails.
+ */
+extern struct native_prog *native;
+/* The kernel is about to see traffic the native twin does not: stop comparing. */
+void native_off_step(void);
+/* Frames compared with the native twin so far. */
+extern long native_frames;
 extern struct got_record got[MAX_GOT];
 extern int ngot;
 

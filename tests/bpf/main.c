@@ -42,6 +42,7 @@ int main(void)
 		cmocka_unit_test(test_orphans_keep_framing),
 		cmocka_unit_test(test_budget_bounds_long_values),
 		cmocka_unit_test(test_handshake_edges),
+		cmocka_unit_test(test_native_random_streams),
 		cmocka_unit_test(test_live_loopback_large_heads),
 		cmocka_unit_test(test_ring_buffer_full_counts_loss),
 	};

@@ -41,4 +41,7 @@ void test_orphans_keep_framing(void **state);
 void test_budget_bounds_long_values(void **state);
 void test_handshake_edges(void **state);
 
+/* test_native.c: the kernel and its native build on random streams */
+void test_native_random_streams(void **state);
+
 #endif

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The native build's vmlinux.h: the shim (see that file). */
+#include "capture/bpf_shim.h"
