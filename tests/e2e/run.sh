@@ -23,6 +23,7 @@ run test_sinks
 run test_short_form
 run test_differential
 run test_hostile
+run test_replay
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1

@@ -19,7 +19,7 @@
 #include "util/log.h"
 
 static struct options opts;
-static struct resolve_args rargs;
+static struct command_args rargs;
 
 /* Parses "xffwatch --no-config" and ARGS, a NULL-terminated list. The macros
  * below take the list as an array: a NULL in an array is a pointer, while
@@ -202,7 +202,7 @@ static void test_listeners(void **state)
 	assert_ptr_equal(picked, &opts.rules[2]);
 }
 
-static void test_resolve_args(void **state)
+static void test_command_args(void **state)
 {
 	char buf[IP_STR_MAX];
 
@@ -657,7 +657,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_values),
-		cmocka_unit_test(test_listeners),	cmocka_unit_test(test_resolve_args),
+		cmocka_unit_test(test_listeners),	cmocka_unit_test(test_command_args),
 		cmocka_unit_test(test_errors),		cmocka_unit_test(test_stream_options),
 		cmocka_unit_test(test_sink_options),	cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_error_escaped),	cmocka_unit_test(test_not_regular),

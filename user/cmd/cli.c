@@ -40,6 +40,25 @@ static const char usage_check[] =
 	"syntax, with the rules in the order they are tried. The observer's flags are\n"
 	"accepted. Exit status: 0 when valid, 2 with \"FILE:LINE: what is wrong\" when not.\n";
 
+static const char usage_replay[] =
+	"Usage: xffwatch replay [OPTION]... FILE...\n"
+	"Read packet captures (pcap or pcapng, from tcpdump -w, Wireshark, ...) and\n"
+	"write the events the observer would have written for their traffic, with the\n"
+	"same trust rules, privacy settings and outputs. Several files are read as one\n"
+	"capture, in time order. Needs no privileges (docs/replay.md).\n"
+	"\n"
+	"  -q, --quiet             no progress line on a terminal\n"
+	"  -p, --port, -t, --trust, --external-proxy, -H, --header, --recursive,\n"
+	"      --no-recursive, --hops, --listener, --head-budget, --response-timeout,\n"
+	"      --flows, -o, --output, --syslog, --syslog-facility, --file-mode,\n"
+	"      --file-owner, --rotate-size, --rotate-daily, --retain-days,\n"
+	"      --fsync-interval, --queue, --pseudonymize, --hmac-key, --keep-query,\n"
+	"      --no-user-agent, --stats, -c, --config, --no-config, -v, --verbose\n"
+	"                          as for the observer (see xffwatch --help)\n"
+	"\n"
+	"Exit status: 0 when every file was read, 2 for a file that is not a capture\n"
+	"(or unreadable, or of a link type it cannot read) or a bad option.\n";
+
 /* A usage error's message, the option's value quoted in it, is cut past this. */
 #define USAGE_MSG_MAX 4096
 
@@ -177,13 +196,14 @@ static bool key_file_ok(const struct privacy_opts *p)
 }
 
 enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct options *o,
-			  struct resolve_args *r)
+			  struct command_args *r)
 {
 	struct cli_state st = { .cmd = cmd,
 				.usage = cmd == CMD_RESOLVE	   ? usage_resolve
 					 : cmd == CMD_CHECK_CONFIG ? usage_check
+					 : cmd == CMD_REPLAY	   ? usage_replay
 								   : NULL };
-	struct resolve_args unused = { 0 };
+	struct command_args unused = { 0 };
 	struct setting_target t = { .o = o, .rule = &o->global, .cli = &st };
 	bool seen[SETTINGS_MAX] = { false };
 	char err[PATH_MAX + 768]; /* a message may quote the whole path of the file */
@@ -230,8 +250,14 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 		if (res != CLI_RUN)
 			return res;
 	}
-	if (argc - optind > positional)
+	if (cmd == CMD_REPLAY) {
+		if (optind == argc)
+			return usage_error("replay needs at least one capture FILE");
+		t.resolve->files = argv + optind;
+		t.resolve->nfiles = (size_t)(argc - optind);
+	} else if (argc - optind > positional) {
 		return usage_error("unexpected argument '%s'", argv[optind + positional]);
+	}
 	if (cmd == CMD_RESOLVE && !t.resolve->have_peer)
 		return usage_error("resolve needs --peer IP[:PORT]");
 	if (options_finish(o, err, sizeof(err))) {

@@ -16,13 +16,18 @@ enum cli_result {
 	CLI_USAGE_ERROR, /* a one-line error was printed: exit 2 */
 };
 
-/* What `xffwatch resolve` needs beyond the settings. */
-struct resolve_args {
+/* What subcommands need beyond the settings. */
+struct command_args {
+	/* resolve */
 	struct ip_addr peer, destination;
 	uint16_t peer_port, destination_port;
 	bool have_peer, have_destination;
 	char iface[IF_NAMESIZE]; /* "" unless --iface */
 	bool explain;
+	/* replay: the capture files (in argv), and no progress line */
+	char *const *files;
+	size_t nfiles;
+	bool quiet;
 };
 
 /*
@@ -36,6 +41,6 @@ struct resolve_args {
  * CLI_USAGE_ERROR.
  */
 enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct options *o,
-			  struct resolve_args *r);
+			  struct command_args *r);
 
 #endif

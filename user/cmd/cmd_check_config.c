@@ -28,7 +28,7 @@ static void warn(const struct options *o)
 	}
 }
 
-int check_config_run(const struct options *o, const struct resolve_args *r)
+int check_config_run(const struct options *o, const struct command_args *r)
 {
 	(void)r;
 	warn(o);

@@ -4,9 +4,9 @@
 #define XFFW_CHECKCONF_H
 
 struct options;
-struct resolve_args;
+struct command_args;
 
 /* Prints the settings @o (parsed, finished) with warnings; 0. */
-int check_config_run(const struct options *o, const struct resolve_args *r);
+int check_config_run(const struct options *o, const struct command_args *r);
 
 #endif

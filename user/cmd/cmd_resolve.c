@@ -56,7 +56,7 @@ static void loopback(struct ip_addr *a, int family)
 
 struct resolve_run {
 	const struct options *o;
-	const struct resolve_args *r;
+	const struct command_args *r;
 	const struct pseudo *pseudo;
 	int printed;
 };
@@ -95,7 +95,7 @@ static unsigned int first_port(const struct options *o)
 	return 0;
 }
 
-int resolve_run(const struct options *o, const struct resolve_args *r)
+int resolve_run(const struct options *o, const struct command_args *r)
 {
 	static char buf[RESOLVE_INPUT_MAX + 2];
 	static struct pseudo pseudo;

@@ -4,9 +4,9 @@
 #define XFFW_RESOLVE_H
 
 struct options;
-struct resolve_args;
+struct command_args;
 
 /* The event for the head on standard input under @o and @r: 0, or 1 or 2 after an error line. */
-int resolve_run(const struct options *o, const struct resolve_args *r);
+int resolve_run(const struct options *o, const struct command_args *r);
 
 #endif

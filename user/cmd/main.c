@@ -5,12 +5,13 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmd_check_config.h"
+#include "cmd/cmd_replay.h"
 #include "cmd/cmd_resolve.h"
 #include "cmd/cmd_status.h"
 #include "cmd/daemon.h"
 #include "util/log.h"
 
-static int observe(const struct options *o, const struct resolve_args *r)
+static int observe(const struct options *o, const struct command_args *r)
 {
 	(void)r;
 	log_set_level(o->verbosity ? LL_DEBUG : LL_INFO);
@@ -22,7 +23,7 @@ static int observe(const struct options *o, const struct resolve_args *r)
 static const struct command {
 	const char *name;
 	enum cli_command cmd;
-	int (*run)(const struct options *o, const struct resolve_args *r);
+	int (*run)(const struct options *o, const struct command_args *r);
 	int (*main)(int argc, char **argv); /* a command with its own few flags */
 	const char *prints; /* what it writes to standard output; NULL: the observer's help */
 } commands[] = {
@@ -30,6 +31,7 @@ static const struct command {
 	{ "status", CMD_DAEMON, NULL, status_main, "status" },
 	{ "resolve", CMD_RESOLVE, resolve_run, NULL, "events" },
 	{ "check-config", CMD_CHECK_CONFIG, check_config_run, NULL, "settings" },
+	{ "replay", CMD_REPLAY, replay_run, NULL, "events" },
 };
 
 /*
@@ -46,7 +48,7 @@ static int written(int rc, const char *what)
 int main(int argc, char **argv)
 {
 	static struct options opts;
-	static struct resolve_args args;
+	static struct command_args args;
 	/*
 	 * What the commands print (help, an event, settings) fits in the buffer,
 	 * so that a write error shows at the close with its reason. (The

@@ -18,11 +18,11 @@
 	.base = BASE_RULE, .offset = offsetof(struct rule_settings, field), \
 	.mark = offsetof(struct rule_settings, set)
 #define RULE_LIST(field, n, set) RULE(field, set), .count = offsetof(struct rule_settings, n)
-#define RESOLVE(field)		 .base = BASE_RESOLVE, FIELD_OF(struct resolve_args, field)
+#define ARG(field)		 .base = BASE_ARGS, FIELD_OF(struct command_args, field)
 #define CLI(field)		 .base = BASE_CLI, .offset = offsetof(struct cli_state, field)
 /* A setting of the files = { ... } group that is also a flag of the observer. */
 #define FILES(field) \
-	.place = PLACE_FILES, .commands = FOR_OBSERVER, .section = SECTION_WATCH, OPT(files.field)
+	.place = PLACE_FILES, .commands = FOR_WRITERS, .section = SECTION_WATCH, OPT(files.field)
 
 const char *const setting_place_names[PLACE__MAX] = {
 	[PLACE_FILES] = "files",
@@ -42,7 +42,7 @@ const struct setting settings[] = {
 		"interface to watch (repeat for more; default lo): a\n"
 		"name or a glob ('veth*'); a bridge means its ports\n"
 		"too, followed as containers come and go" },
-	{ .flag = "iface", .short_flag = 'i', .arg = "IF", .commands = FOR_RESOLVE, RESOLVE(iface),
+	{ .flag = "iface", .short_flag = 'i', .arg = "IF", .commands = FOR_RESOLVE, ARG(iface),
 	  .type = &type_resolve_iface },
 	{ .flag = "netns", .arg = "NAME|PATH", .key = "netns", .place = PLACE_TOP,
 	  .commands = FOR_OBSERVER, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(netns),
@@ -56,25 +56,25 @@ const struct setting settings[] = {
 	  .item = "one port or range per item", .section = SECTION_WATCH, .help =
 		"app ports to watch (repeatable; default 5000,8000,8080)" },
 	{ .flag = "output", .short_flag = 'o', .arg = "-|FILE", .key = "output",
-	  .place = PLACE_TOP, .commands = FOR_OBSERVER, OPT_NAMES(outputs, noutputs, add_output),
+	  .place = PLACE_TOP, .commands = FOR_WRITERS, OPT_NAMES(outputs, noutputs, add_output),
 	  .section = SECTION_WATCH, .help =
 		"where events go: - is standard output (default);\n"
 		"a FILE is appended to, created with mode 0640;\n"
 		"repeat for several" },
 	{ .flag = "syslog", .arg = "local|unix:PATH|udp://HOST:PORT|tcp://HOST:PORT",
-	  .key = "syslog", .place = PLACE_TOP, .commands = FOR_OBSERVER,
+	  .key = "syslog", .place = PLACE_TOP, .commands = FOR_WRITERS,
 	  OPT_NAMES(syslogs, nsyslogs, add_syslog), .section = SECTION_WATCH, .help =
 		"send events as RFC 5424 syslog (repeatable): to\n"
 		"/dev/log, another local socket, or a collector;\n"
 		"with no --output too, not to standard output" },
 	{ .flag = "syslog-facility", .arg = "NAME", .key = "syslog_facility", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, OPT(syslog_facility), .type = &type_facility,
+	  .commands = FOR_WRITERS, OPT(syslog_facility), .type = &type_facility,
 	  .expect = "a facility name", .section = SECTION_WATCH, .help =
 		"local0-local7, auth, authpriv, ... (default local0)" },
 	{ .flag = "file-mode", .arg = "OCTAL", .key = "mode", FILES(mode),
 	  .type = &type_mode, .expect = "a string", .help =
 		"of new event files (default 0640, root's)" },
-	{ .flag = "file-owner", .arg = "USER[:GROUP]", .commands = FOR_OBSERVER, OPT(files),
+	{ .flag = "file-owner", .arg = "USER[:GROUP]", .commands = FOR_WRITERS, OPT(files),
 	  .type = &type_owner, .section = SECTION_WATCH },
 	{ .key = "owner", .place = PLACE_FILES, .flags = S_OMIT_UNSET, OPT_STR(files.owner),
 	  .type = &type_account, .expect = "a string", .noun = "user or group" },
@@ -98,7 +98,7 @@ const struct setting settings[] = {
 		"fdatasync files at most every S seconds (default 1;\n"
 		"0: only at rotation and exit)" },
 	{ .flag = "queue", .arg = "SIZE", .key = "queue", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, OPT(queue_bytes), .type = &type_size, .min = OPT_QUEUE_MIN,
+	  .commands = FOR_WRITERS, OPT(queue_bytes), .type = &type_size, .min = OPT_QUEUE_MIN,
 	  .max = OPT_QUEUE_MAX, .expect = "a size (\"8M\")", .section = SECTION_WATCH, .help =
 		"events waiting per output before they are dropped\n"
 		"and counted (default 8M)" },
@@ -132,7 +132,7 @@ const struct setting settings[] = {
 		"TCX link (kernel 6.6+), clsact filter, or the first\n"
 		"that works (default auto)" },
 	{ .flag = "response-timeout", .arg = "SECONDS", .key = "response_timeout",
-	  .place = PLACE_TOP, .commands = FOR_OBSERVER, .flags = S_DECIMALS,
+	  .place = PLACE_TOP, .commands = FOR_WRITERS, .flags = S_DECIMALS,
 	  OPT(response_timeout_ms), .type = &type_seconds, .max = OPT_RESPONSE_TIMEOUT_MS_MAX,
 	  .expect = "a number of seconds", .section = SECTION_WATCH, .help =
 		"write a request with finding no-response when no\n"
@@ -143,12 +143,12 @@ const struct setting settings[] = {
 		"bytes of a request head whose fields are kept; past\n"
 		"them, finding truncated (default 16384, 1024-65536)" },
 	{ .flag = "flows", .arg = "N", .key = "flows", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, OPT(flows), .type = &type_uint, .min = OPT_FLOWS_MIN,
+	  .commands = FOR_WRITERS, OPT(flows), .type = &type_uint, .min = OPT_FLOWS_MIN,
 	  .max = OPT_FLOWS_MAX, .expect = "a number", .section = SECTION_WATCH, .help =
 		"connections the kernel follows at once (flow table\n"
 		"size; default 65536)" },
 	{ .flag = "stats", .arg = "FILE", .key = "stats", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(stats),
+	  .commands = FOR_WRITERS, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(stats),
 	  .type = &type_path, .expect = "a file name, or \"\" for none", .print_after = "user",
 	  .section = SECTION_WATCH, .help =
 		"keep the counters in FILE as JSON (replaced every 10 s,\n"
@@ -224,13 +224,15 @@ const struct setting settings[] = {
 	  .section = SECTION_OTHER, .help =
 		"show the version and exit" },
 	/* resolve's own (its --help is its own text). */
-	{ .flag = "peer", .arg = "IP[:PORT]", .commands = FOR_RESOLVE, RESOLVE(peer),
-	  .count = offsetof(struct resolve_args, peer_port),
-	  .mark = offsetof(struct resolve_args, have_peer), .type = &type_endpoint },
-	{ .flag = "destination", .arg = "IP[:PORT]", .commands = FOR_RESOLVE, RESOLVE(destination),
-	  .count = offsetof(struct resolve_args, destination_port),
-	  .mark = offsetof(struct resolve_args, have_destination), .type = &type_endpoint },
-	{ .flag = "explain", .commands = FOR_RESOLVE, RESOLVE(explain), .type = &type_bool,
+	{ .flag = "peer", .arg = "IP[:PORT]", .commands = FOR_RESOLVE, ARG(peer),
+	  .count = offsetof(struct command_args, peer_port),
+	  .mark = offsetof(struct command_args, have_peer), .type = &type_endpoint },
+	{ .flag = "destination", .arg = "IP[:PORT]", .commands = FOR_RESOLVE, ARG(destination),
+	  .count = offsetof(struct command_args, destination_port),
+	  .mark = offsetof(struct command_args, have_destination), .type = &type_endpoint },
+	{ .flag = "explain", .commands = FOR_RESOLVE, ARG(explain), .type = &type_bool,
+	  .value = true },
+	{ .flag = "quiet", .short_flag = 'q', .commands = FOR_REPLAY, ARG(quiet), .type = &type_bool,
 	  .value = true },
 	/* clang-format on */
 };
@@ -243,7 +245,7 @@ void *setting_base(const struct setting *s, const struct setting_target *t)
 	switch (s->base) {
 	case BASE_RULE:
 		return t->rule;
-	case BASE_RESOLVE:
+	case BASE_ARGS:
 		return t->resolve;
 	case BASE_CLI:
 		return t->cli;

@@ -20,6 +20,7 @@ enum cli_command {
 	CMD_DAEMON,
 	CMD_RESOLVE,
 	CMD_CHECK_CONFIG,
+	CMD_REPLAY,
 };
 
 /* What the command line says besides settings: the BASE_CLI rows' fields. */
@@ -30,13 +31,13 @@ struct cli_state {
 	bool no_config;
 };
 
-struct resolve_args;
+struct command_args;
 
 /* What a flag or key writes to: the struct its row's offset is into. */
 enum setting_base {
 	BASE_OPTIONS, /* struct options */
 	BASE_RULE,    /* struct rule_settings: the global rule, or a listener's */
-	BASE_RESOLVE, /* struct resolve_args */
+	BASE_ARGS,    /* struct command_args */
 	BASE_CLI,     /* struct cli_state: where the configuration comes from */
 };
 
@@ -81,8 +82,11 @@ enum setting_shape {
 #define FOR_DAEMON   (1U << CMD_DAEMON)
 #define FOR_RESOLVE  (1U << CMD_RESOLVE)
 #define FOR_CHECK    (1U << CMD_CHECK_CONFIG)
+#define FOR_REPLAY   (1U << CMD_REPLAY)
 #define FOR_OBSERVER (FOR_DAEMON | FOR_CHECK)
-#define FOR_ALL	     (FOR_DAEMON | FOR_RESOLVE | FOR_CHECK)
+/* What writes events: the observer, and replay (outputs, their files, the response timeout). */
+#define FOR_WRITERS  (FOR_OBSERVER | FOR_REPLAY)
+#define FOR_ALL	     (FOR_DAEMON | FOR_RESOLVE | FOR_CHECK | FOR_REPLAY)
 
 /* Sections of the observer's --help. */
 enum usage_section {
@@ -155,7 +159,7 @@ extern const size_t settings_count;
 struct setting_target {
 	struct options *o;
 	struct rule_settings *rule;
-	struct resolve_args *resolve;
+	struct command_args *resolve;
 	struct cli_state *cli;
 };
 

@@ -37,6 +37,33 @@ static const struct {
 	{ "shortened", offsetof(struct sink_stats, shortened) },
 };
 
+/* Replay's "capture" object: what was read, and what was not parsed as data. */
+static void capture_json(struct jsonw *j, const struct capture_counters *c)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+#define CAPTURE_FIELD(name) { #name, offsetof(struct capture_counters, name) }
+		CAPTURE_FIELD(packets),	      CAPTURE_FIELD(bytes),
+		CAPTURE_FIELD(frames),	      CAPTURE_FIELD(cut),
+		CAPTURE_FIELD(twice),	      CAPTURE_FIELD(short_frames),
+		CAPTURE_FIELD(not_ip),	      CAPTURE_FIELD(duplicates),
+		CAPTURE_FIELD(reordered),     CAPTURE_FIELD(gaps),
+		CAPTURE_FIELD(flows_evicted), CAPTURE_FIELD(truncated_files),
+#undef CAPTURE_FIELD
+	};
+
+	jsonw_object_begin(j, "capture");
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)c + fields[f].off, sizeof(v));
+		jsonw_uint(j, fields[f].key, v);
+	}
+	jsonw_object_end(j);
+}
+
 void stats_json(struct jsonw *j, const struct stats *s)
 {
 	const struct tracker_stats *t = &s->tracker;
@@ -94,5 +121,7 @@ void stats_json(struct jsonw *j, const struct stats *s)
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);
+	if (s->capture)
+		capture_json(j, s->capture);
 	jsonw_object_end(j);
 }

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "capture/capture.h"
 #include "kernel/bpf_counters.h"
 #include "event/jsonw.h"
 #include "output/outputs.h"
@@ -32,6 +33,7 @@ struct stats {
 	long flows_live;	   /* entries in the kernel's flow table; -1 if unknown */
 	struct stats_output outputs[STATS_MAX_OUTPUTS];
 	size_t noutputs;
+	const struct capture_counters *capture; /* replay: the capture's, else NULL */
 };
 
 /* Flow entries the LRU map pushed out: created, minus removed, minus still there. */

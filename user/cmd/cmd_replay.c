@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * `xffwatch replay`: capture files through the kernel program's own parsing
+ * code compiled natively (capture/native_prog.c), then through what the
+ * observer does with the ring buffer's records (cmd/event_writer.c), on the
+ * capture's clock. No privileges, no BPF (docs/replay.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "capture/native_prog.h"
+#include "capture/progress.h"
+#include "cmd/cli.h"
+#include "cmd/cmd_replay.h"
+#include "cmd/event_writer.h"
+#include "kernel/privileged_files.h"
+#include "kernel/privsep.h"
+#include "util/log.h"
+
+/* As live: how long records of a flow that ended may still come (none do here). */
+#define END_GRACE_NS	   (1000ULL * 1000 * 1000)
+/* The daemon drains its ring buffer every 20 ms: the tracker expires on that clock too. */
+#define EXPIRE_EVERY_NS	   (20ULL * 1000 * 1000)
+/* Frames between writes of the outputs. */
+#define FLUSH_EVERY_FRAMES 4096
+/* How long a slow output is waited for, each time its queue passes a quarter. */
+#define WAIT_OUTPUT_MS	   5000
+#define DRAIN_MS	   5000
+
+struct replay {
+	const struct options *opts;
+	struct event_writer w;
+	struct native_prog *prog;
+	struct capture *cap;
+	struct progress *progress;
+	uint64_t now_ns; /* the capture's clock: the time of the frame being parsed */
+};
+
+static void on_record(void *ctx, const void *data, size_t len)
+{
+	struct replay *r = ctx;
+
+	event_writer_record(&r->w, data, len, r->now_ns);
+}
+
+/* Lets the outputs write; one that falls behind is waited for: a capture has time. */
+static void write_out(struct replay *r)
+{
+	event_writer_flush(&r->w);
+	for (size_t i = 0; i < r->w.sinks.n; i++) {
+		struct sink_stats st;
+
+		sink_stats(&r->w.sinks, i, &st);
+		if (st.queued > r->opts->queue_bytes / 4) {
+			sinks_drain(&r->w.sinks, WAIT_OUTPUT_MS);
+			break;
+		}
+	}
+}
+
+static uint64_t events_so_far(const struct replay *r)
+{
+	return tracker_stats(r->w.tracker)->requests;
+}
+
+static void report(struct replay *r)
+{
+	struct capture_counters cc;
+	struct stats s;
+	struct jsonw j;
+
+	memset(&s, 0, sizeof(s));
+	s.flows_live = -1;
+	native_prog_counters(r->prog, s.kernel);
+	event_writer_stats(&r->w, &s);
+	capture_counters(r->cap, &cc);
+	s.capture = &cc;
+	jsonw_init(&j);
+	stats_json(&j, &s);
+	log_msg(LL_INFO, "counters: %.*s", (int)j.len, j.buf);
+	if (r->opts->stats[0] && !j.failed) {
+		int err;
+
+		jsonw_newline(&j);
+		err = stats_file_write(r->opts->stats, j.buf, j.len);
+		if (err)
+			log_warn("cannot write %s: %s", r->opts->stats, strerror(-err));
+	}
+	jsonw_free(&j);
+}
+
+/* How event files are made: as the observer makes them, by this user. 0 or -1 after logging. */
+static int open_outputs(struct replay *r)
+{
+	const struct file_opts *f = &r->opts->files;
+	struct file_settings set = { .mode = f->mode, .retain_days = f->retain_days };
+	struct file_ops ops;
+	char err[256];
+
+	if (privsep_owner(f->owner, f->group, &set.uid, &set.gid, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	ops = file_ops_local(&set);
+	return sinks_open(&r->w.sinks, &r->opts->output, &ops) ? -1 : 0;
+}
+
+/* Every frame of the capture through the program. 0, or 2 after a one-line error. */
+static int run(struct replay *r)
+{
+	char err[CAPTURE_ERR_MAX];
+	uint64_t frames = 0, expired = 0;
+	struct capture_frame f;
+	int rc;
+
+	while ((rc = capture_next(r->cap, &f, err, sizeof(err))) > 0) {
+		/* A frame cut by the capture length is never data: the parser sees a gap. */
+		if (f.ts_ns > r->now_ns)
+			r->now_ns = f.ts_ns;
+		if (!f.cut)
+			native_prog_run(r->prog, f.eth, f.len, f.ifindex, f.ts_ns);
+		if (r->now_ns - expired >= EXPIRE_EVERY_NS) {
+			tracker_expire(r->w.tracker, r->now_ns);
+			expired = r->now_ns;
+		}
+		if (++frames % FLUSH_EVERY_FRAMES == 0)
+			write_out(r);
+		progress_update(r->progress, r->cap, events_so_far(r));
+	}
+	if (rc < 0) {
+		progress_done(r->progress, r->cap, events_so_far(r));
+		log_line(stderr, "xffwatch replay: %s", err);
+		return 2;
+	}
+	return 0;
+}
+
+int replay_run(const struct options *o, const struct command_args *a)
+{
+	struct replay r = { .opts = o };
+	struct native_prog_config cfg = { .ports = o->ports,
+					  .head_budget = o->head_budget,
+					  .flows = o->flows };
+	char err[CAPTURE_ERR_MAX];
+	int status = 2;
+
+	log_set_level(o->verbosity ? LL_DEBUG : LL_INFO);
+	r.cap = capture_open(a->files, a->nfiles, NULL, err, sizeof(err));
+	if (!r.cap) {
+		log_line(stderr, "xffwatch replay: %s", err);
+		return 2;
+	}
+	/* Record times are the capture's wall clock already. */
+	r.w.to_real = 0;
+	if (event_writer_init(&r.w, o, END_GRACE_NS, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	r.prog = native_prog_new(&cfg, on_record, &r);
+	if (!r.prog) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (open_outputs(&r))
+		goto out;
+	r.progress = progress_new(2, a->quiet);
+	status = run(&r);
+	/* What still waits for a response is written, saying the capture ended first. */
+	tracker_flush(r.w.tracker, NR_CAPTURE_END);
+	if (status == 0)
+		progress_done(r.progress, r.cap, events_so_far(&r));
+	sinks_drain(&r.w.sinks, DRAIN_MS);
+	report(&r);
+	if (sinks_broken(&r.w.sinks) && status == 0)
+		status = 1;
+out:
+	sinks_close(&r.w.sinks, 0);
+	progress_free(r.progress);
+	native_prog_free(r.prog);
+	if (r.w.tracker)
+		event_writer_free(&r.w);
+	capture_close(r.cap);
+	return status;
+}
