@@ -129,6 +129,13 @@ $(OUT)/bench/kernel_cost: bench/kernel_cost.c tests/bpf/packet.c $(filter-out $(
 	$(call msg,CC-BENCH,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $(WARN) -std=gnu11 $^ $(LDLIBS) -o $@
 
+# The native build alone: no libbpf, no root.
+$(OUT)/bench/native_cost: bench/native_cost.c tests/bpf/packet.c $(OUT)/user/capture/native_prog.o \
+		$(OUT)/user/capture/flow_lru.o
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC-BENCH,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $(WARN) -std=gnu11 $^ -o $@
+
 $(OUT)/bench/conn_flood: bench/conn_flood.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,CC-BENCH,$@)
@@ -142,7 +149,7 @@ $(OUT)/bench/json_cost: bench/json_cost.c $(filter-out $(OUT)/user/cmd/main.o,$(
 # Timings live here, never in the pass/fail tests (root; bounded; bench/run.sh).
 bench: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch $(OUT)/bench/kernel_cost $(OUT)/bench/json_cost \
-		$(OUT)/bench/conn_flood
+		$(OUT)/bench/conn_flood $(OUT)/bench/native_cost
 	$(Q)bench/run.sh
 
 # Completeness at saturation: 60 s of wrk through nginx on loopback (root).

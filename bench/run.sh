@@ -3,6 +3,7 @@
 # `make bench`: every benchmark in one run (root; bounded, about 8 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
 #   kernel cost:   build/bench/kernel_cost (BPF_PROG_TEST_RUN)
+#   native build:  build/bench/native_cost (the kernel program as native C, for replay)
 #   user space:    build/bench/json_cost
 #   end to end:    bench/overhead.sh (nothing / xffwatch / tcpdump / tshark, interleaved)
 #   saturation:    bench/saturation.sh direct (the highest rate this machine reaches),
@@ -42,6 +43,10 @@ mkdir -p "$here/results"
 	echo "## Kernel: cost per packet (BPF_PROG_TEST_RUN)"
 	echo
 	"$root/build/bench/kernel_cost"
+	echo
+	echo "## The kernel program's native build (replay): packets per second on one core"
+	echo
+	"$root/build/bench/native_cost"
 	echo
 	echo "## User space: one core"
 	echo
