@@ -60,11 +60,6 @@ static void write_out(struct replay *r)
 	}
 }
 
-static uint64_t events_so_far(const struct replay *r)
-{
-	return tracker_stats(r->w.tracker)->requests;
-}
-
 static void report(struct replay *r)
 {
 	struct capture_counters cc;
@@ -127,10 +122,10 @@ static int run(struct replay *r)
 		}
 		if (++frames % FLUSH_EVERY_FRAMES == 0)
 			write_out(r);
-		progress_update(r->progress, r->cap, events_so_far(r));
+		progress_update(r->progress, r->cap, r->w.events);
 	}
 	if (rc < 0) {
-		progress_done(r->progress, r->cap, events_so_far(r));
+		progress_done(r->progress, r->cap, r->w.events);
 		log_line(stderr, "xffwatch replay: %s", err);
 		return 2;
 	}
@@ -170,7 +165,7 @@ int replay_run(const struct options *o, const struct command_args *a)
 	/* What still waits for a response is written, saying the capture ended first. */
 	tracker_flush(r.w.tracker, NR_CAPTURE_END);
 	if (status == 0)
-		progress_done(r.progress, r.cap, events_so_far(&r));
+		progress_done(r.progress, r.cap, r.w.events);
 	sinks_drain(&r.w.sinks, DRAIN_MS);
 	report(&r);
 	if (sinks_broken(&r.w.sinks) && status == 0)

@@ -59,6 +59,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		w->format_failures++;
 		return;
 	}
+	w->events++;
 	w->events_shortened += e->is_short;
 	sinks_put(&w->sinks, e);
 	/* Whole or short, once: a short form made for any output says truncated. */

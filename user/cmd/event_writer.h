@@ -39,6 +39,7 @@ struct event_writer {
 	int64_t to_real;
 	event_link_fn link;
 	void *link_ctx;
+	uint64_t events;	   /* events made and handed to the outputs */
 	uint64_t format_failures;  /* events that could not be formatted */
 	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */
 	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
