@@ -129,6 +129,23 @@ replay "$E2E_TMP/r-pair2.json" "$caps/lo.pcap" "$caps/eth0.pcap"
 cmp -s "$E2E_TMP/r-pair.json" "$E2E_TMP/r-pair2.json" || e2e_fail "two replays of one capture differ"
 e2e_log "$total events live; the same from lo+eth0, any, pcapng + nanosecond pcap, as nobody"
 
+# A capture that ends with a request waiting: its event says the capture ended.
+first=$(tshark -r "$caps/lo.pcap" -Y 'http.request and tcp.dstport == 5000' -T fields -e frame.number \
+	2>/dev/null | head -1)
+[ -n "$first" ] || e2e_fail "no request to port 5000 in the lo capture"
+editcap -r "$caps/lo.pcap" "$caps/head.pcap" "1-$first"
+replay "$E2E_TMP/r-head.json" "$caps/head.pcap"
+e2e_expect_count "$E2E_TMP/r-head.json" '.xffwatch.no_response == "capture-end"
+	and (.xffwatch.findings | index("no-response"))' 1 "the request waiting at the capture's end"
+# One that begins in the middle of the connections: picked up at their next message.
+n=$(tshark -r "$caps/lo.pcap" -T fields -e frame.number 2>/dev/null | tail -1)
+editcap -r "$caps/lo.pcap" "$caps/tail.pcap" "$((n / 2))-$n"
+replay "$E2E_TMP/r-tail.json" "$caps/tail.pcap"
+got=$(wc -l <"$E2E_TMP/r-tail.json")
+[ "$got" -ge 1 ] && [ "$got" -lt "$total" ] ||
+	e2e_fail "the second half of the lo capture gave $got events"
+jq -e . "$E2E_TMP/r-tail.json" >/dev/null || e2e_fail "events from the second half are not JSON"
+
 # Bad input: one line naming the file, exit 2.
 : >"$caps/empty.pcap"
 printf 'not a capture at all\n' >"$caps/text.pcap"
