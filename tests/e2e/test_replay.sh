@@ -127,6 +127,9 @@ compare "$live" "$E2E_TMP/r-ng.json" "pcapng + nanosecond pcap"
 # The same input, byte for byte the same output.
 replay "$E2E_TMP/r-pair2.json" "$caps/lo.pcap" "$caps/eth0.pcap"
 cmp -s "$E2E_TMP/r-pair.json" "$E2E_TMP/r-pair2.json" || e2e_fail "two replays of one capture differ"
+# In the order the requests began.
+jq -s -e '[.[]."@timestamp"] | . == sort' "$E2E_TMP/r-pair.json" >/dev/null ||
+	e2e_fail "replayed events are not in the order their requests began"
 e2e_log "$total events live; the same from lo+eth0, any, pcapng + nanosecond pcap, as nobody"
 
 # A capture that ends with a request waiting: its event says the capture ended.

@@ -28,10 +28,18 @@
 /* How long a slow output is waited for, each time its queue passes a quarter. */
 #define WAIT_OUTPUT_MS	   5000
 #define DRAIN_MS	   5000
+/*
+ * Events go out in the order their requests began: an event is held until no
+ * request that began before it can still come, i.e. none is waiting for its
+ * response and the capture's clock is past it by more than the reordering
+ * holds a segment (capture/reorder.h: 500 ms).
+ */
+#define ORDER_SLACK_NS	   (1000ULL * 1000 * 1000)
 
 struct replay {
 	const struct options *opts;
 	struct event_writer w;
+	struct event_order order;
 	struct native_prog *prog;
 	struct capture *cap;
 	struct progress *progress;
@@ -117,8 +125,14 @@ static int run(struct replay *r)
 		if (!f.cut)
 			native_prog_run(r->prog, f.eth, f.len, f.ifindex, f.ts_ns);
 		if (r->now_ns - expired >= EXPIRE_EVERY_NS) {
+			uint64_t oldest = tracker_oldest_ns(r->w.tracker);
+			uint64_t horizon =
+				r->now_ns > ORDER_SLACK_NS ? r->now_ns - ORDER_SLACK_NS : 0;
+
 			tracker_expire(r->w.tracker, r->now_ns);
 			expired = r->now_ns;
+			event_order_release(&r->order, &r->w.sinks,
+					    oldest < horizon ? oldest : horizon);
 		}
 		if (++frames % FLUSH_EVERY_FRAMES == 0)
 			write_out(r);
@@ -149,6 +163,7 @@ int replay_run(const struct options *o, const struct command_args *a)
 	}
 	/* Record times are the capture's wall clock already. */
 	r.w.to_real = 0;
+	r.w.order = &r.order;
 	if (event_writer_init(&r.w, o, END_GRACE_NS, err, sizeof(err))) {
 		log_error("%s", err);
 		goto out;
@@ -164,6 +179,12 @@ int replay_run(const struct options *o, const struct command_args *a)
 	status = run(&r);
 	/* What still waits for a response is written, saying the capture ended first. */
 	tracker_flush(r.w.tracker, NR_CAPTURE_END);
+	event_order_release(&r.order, &r.w.sinks, UINT64_MAX);
+	if (r.order.forced)
+		log_warn("%llu events were written before earlier ones to keep within %u events "
+			 "or %llu MiB held",
+			 (unsigned long long)r.order.forced, ORDER_MAX_EVENTS,
+			 (unsigned long long)(ORDER_MAX_BYTES >> 20));
 	if (status == 0)
 		progress_done(r.progress, r.cap, r.w.events);
 	sinks_drain(&r.w.sinks, DRAIN_MS);
@@ -176,6 +197,7 @@ out:
 	native_prog_free(r.prog);
 	if (r.w.tracker)
 		event_writer_free(&r.w);
+	event_order_free(&r.order);
 	capture_close(r.cap);
 	return status;
 }

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include "cmd/event_writer.h"
+#include "event/syslog_message.h"
+#include "output/syslog_framing.h"
 #include "pipeline/clock.h"
 #include "pipeline/request.h"
 #include "util/log.h"
@@ -21,6 +23,25 @@ void event_writer_flush(struct event_writer *w)
 	clock_gettime(CLOCK_REALTIME, &now);
 	sinks_flush(&w->sinks, &now);
 	w->unflushed = 0;
+}
+
+/*
+ * Held for the order of request starts. A datagram output may want the short
+ * form later, when the event's bytes are gone: it is made now if the event
+ * could be too long for a datagram, without counting it truncated until an
+ * output takes it (event_order's late_truncated).
+ */
+static void hold(struct event_writer *w, const struct sink_event *e, const struct http_request *req)
+{
+	const struct sink_event *brief = NULL;
+	bool made = w->event.short_made;
+
+	if (e->shorten && w->sinks.structured && e->len + SYSLOG_OVERHEAD_MAX > SYSLOG_DGRAM_MAX) {
+		brief = e->shorten(e->shorten_ctx);
+		w->event.short_made = made;
+	}
+	event_order_hold(w->order, &w->sinks, e, brief, req->ts_ns, req->flow_id,
+			 (w->res.findings & (1U << FINDING_TRUNCATED)) || made);
 }
 
 /* A request with its response, or given up on: one event on every output. */
@@ -61,7 +82,10 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	}
 	w->events++;
 	w->events_shortened += e->is_short;
-	sinks_put(&w->sinks, e);
+	if (w->order)
+		hold(w, e, req);
+	else
+		sinks_put(&w->sinks, e);
 	/* Whole or short, once: a short form made for any output says truncated. */
 	if ((w->res.findings & (1U << FINDING_TRUNCATED)) || w->event.short_made)
 		w->events_truncated++;
@@ -102,7 +126,7 @@ void event_writer_stats(struct event_writer *w, struct stats *s)
 {
 	s->tracker = *tracker_stats(w->tracker);
 	s->events_dropped = w->format_failures;
-	s->events_truncated = w->events_truncated;
+	s->events_truncated = w->events_truncated + (w->order ? w->order->late_truncated : 0);
 	s->events_shortened = w->events_shortened;
 	for (size_t i = 0; i < w->sinks.n && i < STATS_MAX_OUTPUTS; i++) {
 		struct stats_output *out = &s->outputs[s->noutputs++];

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmd/event_order.h"
 #include "cmd/options.h"
 #include "event/audit_event.h"
 #include "event/pseudonym.h"
@@ -39,6 +40,8 @@ struct event_writer {
 	int64_t to_real;
 	event_link_fn link;
 	void *link_ctx;
+	/* Replay: events held and written in the order their requests began; NULL live. */
+	struct event_order *order;
 	uint64_t events;	   /* events made and handed to the outputs */
 	uint64_t format_failures;  /* events that could not be formatted */
 	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */

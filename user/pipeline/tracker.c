@@ -589,3 +589,10 @@ void tracker_free(struct tracker *t)
 	free(t->buckets);
 	free(t);
 }
+
+uint64_t tracker_oldest_ns(const struct tracker *t)
+{
+	const struct pending *p = TAILQ_FIRST(&t->by_age);
+
+	return p ? p->hdr.ts_ns : UINT64_MAX;
+}

@@ -88,6 +88,9 @@ void tracker_flush(struct tracker *t, enum no_response_reason why);
 
 const struct tracker_stats *tracker_stats(const struct tracker *t);
 
+/* The start of the oldest request still waiting (record time), or UINT64_MAX when none is. */
+uint64_t tracker_oldest_ns(const struct tracker *t);
+
 /* "timeout", "flow-end", ...: for logs and counters. */
 const char *no_response_reason_name(enum no_response_reason r);
 
