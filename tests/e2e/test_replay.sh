@@ -132,6 +132,19 @@ jq -s -e '[.[]."@timestamp"] | . == sort' "$E2E_TMP/r-pair.json" >/dev/null ||
 	e2e_fail "replayed events are not in the order their requests began"
 e2e_log "$total events live; the same from lo+eth0, any, pcapng + nanosecond pcap, as nobody"
 
+# To a file (that may rotate), under the sanitizers: every event whole.
+san="$E2E_ROOT/build/san/xffwatch"
+if [ -x "$san" ]; then
+	mkdir -p "$E2E_TMP/files"
+	e2e_sanitize "$E2E_TMP/san"
+	"$san" replay --no-config -q -o "$E2E_TMP/files/events.json" --rotate-size 4096 \
+		"$caps/lo.pcap" "$caps/eth0.pcap" 2>"$E2E_TMP/san.err" ||
+		{ cat "$E2E_TMP/san.err" >&2; e2e_fail "replay to a rotating file failed"; }
+	e2e_sanitizer_reports "$E2E_TMP/san" "$E2E_TMP/san.err" || e2e_fail "sanitizer reports from replay"
+	find "$E2E_TMP/files" -name 'events.json*' -type f -exec cat {} + >"$E2E_TMP/r-files.json"
+	compare "$live" "$E2E_TMP/r-files.json" "to a file (sanitizers)"
+fi
+
 # A capture that ends with a request waiting: its event says the capture ended.
 first=$(tshark -r "$caps/lo.pcap" -Y 'http.request and tcp.dstport == 5000' -T fields -e frame.number \
 	2>/dev/null | head -1)

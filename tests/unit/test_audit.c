@@ -339,6 +339,19 @@ static void test_timestamp(void **state)
 	(void)state;
 	assert_int_equal(clock_rfc3339(&ts, buf), 27);
 	assert_string_equal(buf, "1970-01-01T00:00:00.999999Z");
+	/* A capture's times are anyone's: always a date, held within 1970 to 9999. */
+	ts = (struct timespec){ -1, 5000 };
+	assert_int_equal(clock_rfc3339(&ts, buf), 27);
+	assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
+	ts = (struct timespec){ CLOCK_RFC3339_LAST, 999999999 };
+	assert_int_equal(clock_rfc3339(&ts, buf), 27);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+	ts = (struct timespec){ CLOCK_RFC3339_LAST + 1, 0 };
+	assert_int_equal(clock_rfc3339(&ts, buf), 27);
+	assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+	ts = (struct timespec){ 4102444800, -7 };
+	assert_int_equal(clock_rfc3339(&ts, buf), 27);
+	assert_string_equal(buf, "2100-01-01T00:00:00.000000Z");
 }
 
 /*

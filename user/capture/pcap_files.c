@@ -96,10 +96,19 @@ static int file_read(struct pcap_files *pf, struct pfile *f, char *err, size_t e
 	f->off = f->next_off;
 	rc = pcap_next_ex(f->p, &f->hdr, &f->data);
 	if (rc == 1) {
-		uint64_t sec = (uint64_t)f->hdr->ts.tv_sec;
+		/*
+		 * A pcap record's seconds are an unsigned 32-bit count, which libpcap
+		 * widens with its sign: after 2038 they come out negative. Times past
+		 * what nanoseconds since 1970 hold (year 2554) are held there.
+		 */
+		uint64_t sec = f->hdr->ts.tv_sec < 0 ? (uint32_t)f->hdr->ts.tv_sec
+						     : (uint64_t)f->hdr->ts.tv_sec;
+		uint64_t nsec = (uint64_t)f->hdr->ts.tv_usec % 1000000000ull;
 
+		if (sec > (UINT64_MAX - nsec) / 1000000000ull)
+			sec = (UINT64_MAX - nsec) / 1000000000ull;
 		/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-		f->ts_ns = sec * 1000000000ull + (uint64_t)f->hdr->ts.tv_usec;
+		f->ts_ns = sec * 1000000000ull + nsec;
 		f->next_off = f->off + PCAP_RECORD_HDR + f->hdr->caplen;
 		f->has = true;
 		return 1;

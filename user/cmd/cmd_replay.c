@@ -40,6 +40,9 @@ struct replay {
 	const struct options *opts;
 	struct event_writer w;
 	struct event_order order;
+	/* How event files are made: the outputs keep a pointer to these for their life. */
+	struct file_settings file_set;
+	struct file_ops file_ops;
 	struct native_prog *prog;
 	struct capture *cap;
 	struct progress *progress;
@@ -98,16 +101,16 @@ static void report(struct replay *r)
 static int open_outputs(struct replay *r)
 {
 	const struct file_opts *f = &r->opts->files;
-	struct file_settings set = { .mode = f->mode, .retain_days = f->retain_days };
-	struct file_ops ops;
 	char err[256];
 
-	if (privsep_owner(f->owner, f->group, &set.uid, &set.gid, err, sizeof(err))) {
+	r->file_set = (struct file_settings){ .mode = f->mode, .retain_days = f->retain_days };
+	if (privsep_owner(f->owner, f->group, &r->file_set.uid, &r->file_set.gid, err,
+			  sizeof(err))) {
 		log_error("%s", err);
 		return -1;
 	}
-	ops = file_ops_local(&set);
-	return sinks_open(&r->w.sinks, &r->opts->output, &ops) ? -1 : 0;
+	r->file_ops = file_ops_local(&r->file_set);
+	return sinks_open(&r->w.sinks, &r->opts->output, &r->file_ops) ? -1 : 0;
 }
 
 /* Every frame of the capture through the program. 0, or 2 after a one-line error. */
@@ -156,6 +159,11 @@ int replay_run(const struct options *o, const struct command_args *a)
 	int status = 2;
 
 	log_set_level(o->verbosity ? LL_DEBUG : LL_INFO);
+	for (size_t i = 0; i < o->nrules; i++)
+		if (o->rules[i].iface[0])
+			log_warn("the rule for interface %s never applies: a capture names no "
+				 "interfaces (docs/replay.md)",
+				 o->rules[i].iface);
 	r.cap = capture_open(a->files, a->nfiles, NULL, err, sizeof(err));
 	if (!r.cap) {
 		log_line(stderr, "xffwatch replay: %s", err);

@@ -33,18 +33,24 @@ size_t clock_rfc3339(const struct timespec *ts, char *buf)
 	/* Events come in bursts within one second: format its date and time once. */
 	static __thread time_t cached_sec = -1;
 	static __thread char cached[20]; /* "2026-11-27T11:40:00" */
-	long usec = ts->tv_nsec / 1000;
+	/* Always a date of four-digit years: held within 1970 to 9999 (a capture's times are anyone's). */
+	time_t sec = ts->tv_sec < 0		       ? 0
+		     : ts->tv_sec > CLOCK_RFC3339_LAST ? CLOCK_RFC3339_LAST
+						       : ts->tv_sec;
+	long usec = ts->tv_sec > CLOCK_RFC3339_LAST	? 999999
+		    : ts->tv_sec < 0 || ts->tv_nsec < 0 ? 0
+		    : ts->tv_nsec > 999999999		? 999999
+							: ts->tv_nsec / 1000;
 
-	if (ts->tv_sec != cached_sec) {
+	if (sec != cached_sec) {
 		struct tm tm;
-		time_t sec = ts->tv_sec;
 
 		if (!gmtime_r(&sec, &tm) ||
 		    snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			     tm.tm_sec) != 19)
 			return 0;
-		cached_sec = ts->tv_sec;
+		cached_sec = sec;
 	}
 	memcpy(buf, cached, 19);
 	buf[19] = '.';

@@ -17,9 +17,13 @@ int64_t clock_mono_to_real_offset(void);
 /* @mono_ns plus @offset as a timespec. */
 struct timespec clock_to_real(uint64_t mono_ns, int64_t offset);
 
+/* 9999-12-31T23:59:59Z: the last second RFC 3339's four-digit years can write. */
+#define CLOCK_RFC3339_LAST 253402300799LL
+
 /*
  * RFC 3339 UTC with microseconds ("2026-11-27T11:40:00.123456Z") into
- * @buf[32]: its length, 27, or 0 when @ts has no date.
+ * @buf[32]: its length, 27. A time before 1970 is written as 1970's first
+ * microsecond, one past 9999 as its last.
  */
 size_t clock_rfc3339(const struct timespec *ts, char *buf);
 
