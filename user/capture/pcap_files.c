@@ -133,7 +133,14 @@ static int file_read(struct pcap_files *pf, struct pfile *f, char *err, size_t e
 			pf->warn(pf->warn_ctx, line);
 		return 0;
 	}
-	if (f->pcapng)
+	/* Not corrupt: libpcap reads one link type per file, and pcapng allows one per interface. */
+	if (f->pcapng && strstr(pcap_geterr(f->p), "different from the type of the first"))
+		snprintf(
+			err, errlen,
+			"%s: at offset %ld an interface of another link type begins, which libpcap "
+			"cannot read in one file: split it by interface (docs/replay.md)",
+			f->name, stopped_at(f));
+	else if (f->pcapng)
 		snprintf(err, errlen, "%s: corrupt at or before offset %ld: %s", f->name,
 			 stopped_at(f), pcap_geterr(f->p));
 	else
