@@ -124,6 +124,10 @@ replay "$E2E_TMP/r-any.json" "$caps/any.pcap"
 compare "$live" "$E2E_TMP/r-any.json" "any (Linux cooked v2)"
 replay "$E2E_TMP/r-ng.json" "$caps/lo.pcapng" "$caps/eth0-ns.pcap"
 compare "$live" "$E2E_TMP/r-ng.json" "pcapng + nanosecond pcap"
+# A nanosecond capture alone: @timestamp to the nanosecond (mixed with a microsecond one: micro).
+replay "$E2E_TMP/r-ns.json" "$caps/eth0-ns.pcap"
+jq -e -s 'length > 0 and all(."@timestamp" | test("\\.[0-9]{9}Z$"))' "$E2E_TMP/r-ns.json" >/dev/null ||
+	e2e_fail "a nanosecond capture's events do not have nanoseconds"
 # The same input, byte for byte the same output.
 replay "$E2E_TMP/r-pair2.json" "$caps/lo.pcap" "$caps/eth0.pcap"
 cmp -s "$E2E_TMP/r-pair.json" "$E2E_TMP/r-pair2.json" || e2e_fail "two replays of one capture differ"

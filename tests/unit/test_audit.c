@@ -349,6 +349,9 @@ static void test_timestamp(void **state)
 	ts = (struct timespec){ CLOCK_RFC3339_LAST + 1, 0 };
 	assert_int_equal(clock_rfc3339(&ts, buf), 27);
 	assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+	ts = (struct timespec){ 1, 123456789 };
+	assert_int_equal(clock_rfc3339_digits(&ts, buf, 9), 30);
+	assert_string_equal(buf, "1970-01-01T00:00:01.123456789Z");
 	ts = (struct timespec){ 4102444800, -7 };
 	assert_int_equal(clock_rfc3339(&ts, buf), 27);
 	assert_string_equal(buf, "2100-01-01T00:00:00.000000Z");

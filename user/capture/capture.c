@@ -152,3 +152,8 @@ void capture_close(struct capture *c)
 	free(c->buf);
 	free(c);
 }
+
+bool capture_nanoseconds(const struct capture *c)
+{
+	return pcap_files_nanoseconds(c->pf);
+}

@@ -68,6 +68,9 @@ int capture_next(struct capture *c, struct capture_frame *f, char *err, size_t e
 
 void capture_counters(const struct capture *c, struct capture_counters *out);
 
+/* Do all the files count time in nanoseconds? Then events may say so (else microseconds). */
+bool capture_nanoseconds(const struct capture *c);
+
 /* Accepts NULL. */
 void capture_close(struct capture *c);
 

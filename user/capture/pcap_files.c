@@ -21,6 +21,7 @@ struct pfile {
 	pcap_t *p;
 	int dlt;
 	bool pcapng;   /* else pcap: record offsets are known */
+	bool nano;     /* its times have nanoseconds (else microseconds, or coarser) */
 	bool has;      /* a packet is current */
 	bool advance;  /* handed out: read the next one before comparing */
 	uint64_t size; /* 0 if not a regular file */
@@ -149,6 +150,85 @@ static int file_read(struct pcap_files *pf, struct pfile *f, char *err, size_t e
 	return -EIO;
 }
 
+/* How much of a pcapng file is read for its interfaces' time resolution. */
+#define PCAPNG_HEAD_MAX 65536
+
+static uint32_t get32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t get16(const uint8_t *p, bool swap)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return swap ? __builtin_bswap16(v) : v;
+}
+
+/*
+ * Do the interfaces described in a pcapng file's first PCAPNG_HEAD_MAX bytes
+ * all count time finer than microseconds (option if_tsresol: 10^-v, or 2^-v
+ * with the top bit; the default is microseconds)? libpcap does not say.
+ */
+static bool pcapng_nanoseconds(const uint8_t *b, size_t n)
+{
+	bool swap = false, any = false;
+	size_t off = 0;
+
+	while (off + 12 <= n) {
+		uint32_t type, len;
+
+		if (get32(b + off, false) == 0x0a0d0d0a)
+			swap = get32(b + off + 8, false) != 0x1a2b3c4d;
+		type = get32(b + off, swap);
+		len = get32(b + off + 4, swap);
+		if (len < 12 || len % 4 || len > n - off)
+			break;
+		if (type == 1) { /* Interface Description Block */
+			size_t o = off + 16, end = off + len - 4;
+			bool fine = false;
+
+			while (o + 4 <= end) {
+				uint16_t code = get16(b + o, swap), olen = get16(b + o + 2, swap);
+
+				if (code == 0 || o + 4 + olen > end)
+					break;
+				if (code == 9 && olen == 1) {
+					uint8_t v = b[o + 4];
+
+					fine = v & 0x80 ? (v & 0x7f) > 19 : v > 6;
+				}
+				o += 4 + (size_t)((olen + 3) & ~3);
+			}
+			if (!fine)
+				return false;
+			any = true;
+		}
+		off += len;
+	}
+	return any;
+}
+
+/* Whether the file at @fp (a regular file, at its start) has nanosecond times; @fp is rewound. */
+static bool file_nanoseconds(FILE *fp, uint32_t magic)
+{
+	static uint8_t head[PCAPNG_HEAD_MAX];
+	size_t n;
+	bool nano;
+
+	if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1)
+		return true;
+	if (magic != 0x0a0d0d0a)
+		return false;
+	n = fread(head, 1, sizeof(head), fp);
+	nano = pcapng_nanoseconds(head, n);
+	return fseek(fp, 0, SEEK_SET) == 0 && nano;
+}
+
 static int file_open(struct pfile *f, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -193,6 +273,7 @@ static int file_open(struct pfile *f, char *err, size_t errlen)
 	m = (uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 |
 	    magic[3];
 	f->pcapng = m == 0x0a0d0d0a;
+	f->nano = regular && file_nanoseconds(f->fp, m);
 	f->p = pcap_fopen_offline_with_tstamp_precision(f->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!f->p) {
 		bool known = m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d ||
@@ -309,4 +390,12 @@ void pcap_files_close(struct pcap_files *pf)
 	free(pf->f);
 	free(pf->heap);
 	free(pf);
+}
+
+bool pcap_files_nanoseconds(const struct pcap_files *pf)
+{
+	for (size_t i = 0; i < pf->n; i++)
+		if (!pf->f[i].nano)
+			return false;
+	return pf->n > 0;
 }

@@ -7,6 +7,7 @@
 #ifndef XFFW_PCAP_FILES_H
 #define XFFW_PCAP_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ void pcap_files_position(const struct pcap_files *pf, uint64_t *done, uint64_t *
 
 /* Files read to their end with a warning because they were cut short. */
 uint64_t pcap_files_truncated(const struct pcap_files *pf);
+
+/* Do all the files count time in nanoseconds (pcap's nanosecond magic, pcapng's if_tsresol)? */
+bool pcap_files_nanoseconds(const struct pcap_files *pf);
 
 void pcap_files_close(struct pcap_files *pf);
 

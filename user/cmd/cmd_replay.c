@@ -172,6 +172,7 @@ int replay_run(const struct options *o, const struct command_args *a)
 	/* Record times are the capture's wall clock already. */
 	r.w.to_real = 0;
 	r.w.order = &r.order;
+	r.w.nanoseconds = capture_nanoseconds(r.cap);
 	if (event_writer_init(&r.w, o, END_GRACE_NS, err, sizeof(err))) {
 		log_error("%s", err);
 		goto out;

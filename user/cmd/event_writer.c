@@ -57,6 +57,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	if (w->link)
 		w->link(w->link_ctx, req->ifindex, &link);
 	meta.when = clock_to_real(req->ts_ns, w->to_real);
+	meta.nanoseconds = w->nanoseconds;
 	meta.ifname = link.ifname;
 	meta.bridge = link.bridge;
 	meta.peer = link.peer;

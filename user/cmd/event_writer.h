@@ -40,6 +40,7 @@ struct event_writer {
 	int64_t to_real;
 	event_link_fn link;
 	void *link_ctx;
+	bool nanoseconds; /* @timestamp to the nanosecond (replay of captures that have them) */
 	/* Replay: events held and written in the order their requests began; NULL live. */
 	struct event_order *order;
 	uint64_t events;	   /* events made and handed to the outputs */

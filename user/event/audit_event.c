@@ -314,7 +314,8 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	char ts[32];
 
 	jsonw_object_begin(j, NULL);
-	jsonw_string(j, "@timestamp", ts, clock_rfc3339(&meta->when, ts));
+	jsonw_string(j, "@timestamp", ts,
+		     clock_rfc3339_digits(&meta->when, ts, meta->nanoseconds ? 9 : 6));
 
 	/* Constant members, written whole. */
 	jsonw_object_begin(j, "event");

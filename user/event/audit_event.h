@@ -15,10 +15,11 @@
 #include "trust/rules.h"
 
 struct audit_meta {
-	struct timespec when;	      /* CLOCK_REALTIME of the request's first byte */
-	const char *ifname;	      /* NULL when unknown */
-	bool egress;		      /* the request was seen leaving by @ifname, not coming in */
-	const char *bridge;	      /* the bridge @ifname is a port of, or NULL */
+	struct timespec when; /* CLOCK_REALTIME of the request's first byte */
+	bool nanoseconds;   /* @timestamp with nanoseconds (a capture that has them), else micro */
+	const char *ifname; /* NULL when unknown */
+	bool egress;	    /* the request was seen leaving by @ifname, not coming in */
+	const char *bridge; /* the bridge @ifname is a port of, or NULL */
 	const struct link_meta *peer; /* who is behind @ifname, or NULL */
 	uint16_t status;	      /* the response's status code, 0 when none was seen */
 	uint64_t duration_ns;	 /* request's first byte to response's first byte (with status) */

@@ -28,7 +28,7 @@ struct timespec clock_to_real(uint64_t mono_ns, int64_t offset)
 	return ts;
 }
 
-size_t clock_rfc3339(const struct timespec *ts, char *buf)
+size_t clock_rfc3339_digits(const struct timespec *ts, char *buf, int digits)
 {
 	/* Events come in bursts within one second: format its date and time once. */
 	static __thread time_t cached_sec = -1;
@@ -37,10 +37,12 @@ size_t clock_rfc3339(const struct timespec *ts, char *buf)
 	time_t sec = ts->tv_sec < 0		       ? 0
 		     : ts->tv_sec > CLOCK_RFC3339_LAST ? CLOCK_RFC3339_LAST
 						       : ts->tv_sec;
-	long usec = ts->tv_sec > CLOCK_RFC3339_LAST	? 999999
+	long nsec = ts->tv_sec > CLOCK_RFC3339_LAST	? 999999999
 		    : ts->tv_sec < 0 || ts->tv_nsec < 0 ? 0
-		    : ts->tv_nsec > 999999999		? 999999
-							: ts->tv_nsec / 1000;
+		    : ts->tv_nsec > 999999999		? 999999999
+							: ts->tv_nsec;
+	long frac = digits == 9 ? nsec : nsec / 1000;
+	int end;
 
 	if (sec != cached_sec) {
 		struct tm tm;
@@ -54,13 +56,19 @@ size_t clock_rfc3339(const struct timespec *ts, char *buf)
 	}
 	memcpy(buf, cached, 19);
 	buf[19] = '.';
-	for (int i = 25; i >= 20; i--) {
-		buf[i] = (char)('0' + usec % 10);
-		usec /= 10;
+	end = 20 + (digits == 9 ? 9 : 6);
+	for (int i = end - 1; i >= 20; i--) {
+		buf[i] = (char)('0' + frac % 10);
+		frac /= 10;
 	}
-	buf[26] = 'Z';
-	buf[27] = '\0';
-	return 27;
+	buf[end] = 'Z';
+	buf[end + 1] = '\0';
+	return (size_t)end + 1;
+}
+
+size_t clock_rfc3339(const struct timespec *ts, char *buf)
+{
+	return clock_rfc3339_digits(ts, buf, 6);
 }
 
 uint64_t clock_mono_ms(void)

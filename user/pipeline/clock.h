@@ -26,6 +26,8 @@ struct timespec clock_to_real(uint64_t mono_ns, int64_t offset);
  * microsecond, one past 9999 as its last.
  */
 size_t clock_rfc3339(const struct timespec *ts, char *buf);
+/* The same with @digits 6 or 9 of the second ("...00.123456789Z", 30 bytes). */
+size_t clock_rfc3339_digits(const struct timespec *ts, char *buf, int digits);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t clock_mono_ms(void);
