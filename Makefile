@@ -6,7 +6,8 @@
 #   make test-all   the same without the package check (scripts/test.sh has done it)
 #   make check      formatter and static analysers
 #   make san        build/san/xffwatch with ASan and UBSan (the hostile end-to-end test)
-#   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx
+#   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx;
+#                   make bench-replay: replay against tshark on a capture it makes
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -71,7 +72,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 .SECONDARY:
 .PHONY: all run test test-all test-unit test-bpf test-e2e check format deps deps-test deps-bench vmlinux \
 	clean install \
-	bench bench-saturation fuzz fuzz-long fuzz-seeds
+	bench bench-saturation bench-replay fuzz fuzz-long fuzz-seeds
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -156,6 +157,11 @@ bench: deps-bench
 bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
+
+# xffwatch replay against tshark on a capture of 1.1M packets it makes (root; about 2.5 minutes).
+bench-replay: deps-bench
+	$(Q)$(MAKE) $(OUT)/xffwatch
+	$(Q)bench/replay.sh
 
 # The kernel program compiled a second time as native C (docs/design.md, "The kernel program,
 # compiled twice"): native_inc/ first, so that bpf/'s vmlinux.h and bpf_helpers.h are the shim;

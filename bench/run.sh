@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# `make bench`: every benchmark in one run (root; bounded, about 8 minutes),
+# `make bench`: every benchmark in one run (root; bounded, about 11 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
 #   kernel cost:   build/bench/kernel_cost (BPF_PROG_TEST_RUN)
 #   native build:  build/bench/native_cost (the kernel program as native C, for replay)
+#   replay:        bench/replay.sh (a capture of 1.1M packets: xffwatch replay against tshark)
 #   user space:    build/bench/json_cost
 #   end to end:    bench/overhead.sh (nothing / xffwatch / tcpdump / tshark, interleaved)
 #   saturation:    bench/saturation.sh direct (the highest rate this machine reaches),
@@ -47,6 +48,10 @@ mkdir -p "$here/results"
 	echo "## The kernel program's native build (replay): packets per second on one core"
 	echo
 	"$root/build/bench/native_cost"
+	echo
+	echo "## Replay: a capture of the proxy-to-app link, xffwatch replay against tshark"
+	echo
+	"$here/replay.sh" "${REPLAY_PACKETS:-1100000}" "${REPLAY_ROUNDS:-5}" "${REPLAY_TSHARK_ROUNDS:-2}"
 	echo
 	echo "## User space: one core"
 	echo

@@ -4,7 +4,8 @@
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
 #   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay)
-#   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog)
+#   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog,
+#                            gunicorn + Flask for the replay capture, GNU time)
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
@@ -13,7 +14,7 @@ build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
       tcpdump tshark wireshark-common"
-bench="nginx wrk curl jq procps tcpdump tshark rsyslog"
+bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"
 
 pkgs=$build
 for arg in "$@"; do
