@@ -80,10 +80,11 @@ static void test_request_order(void **state)
 	hold(&o, "b2\n", 200, 7);
 	hold(&o, "b1\n", 200, 3);
 	hold(&o, "b3\n", 200, 7);
-	assert_int_equal(event_order_release(&o, &sinks, 100), 0);
-	assert_int_equal(event_order_release(&o, &sinks, 201), 4);
+	assert_int_equal(event_order_release(&o, &sinks, 100, SIZE_MAX), 0);
+	assert_int_equal(event_order_release(&o, &sinks, 201, 3), 3);
+	assert_int_equal(event_order_release(&o, &sinks, 201, SIZE_MAX), 1);
 	assert_string_equal(written(), "a\nb1\nb2\nb3\n");
-	assert_int_equal(event_order_release(&o, &sinks, UINT64_MAX), 1);
+	assert_int_equal(event_order_release(&o, &sinks, UINT64_MAX, SIZE_MAX), 1);
 	assert_string_equal(written(), "a\nb1\nb2\nb3\nc\n");
 	assert_int_equal(o.n, 0);
 	assert_int_equal(o.bytes, 0);

@@ -56,19 +56,37 @@ static void on_record(void *ctx, const void *data, size_t len)
 	event_writer_record(&r->w, data, len, r->now_ns);
 }
 
-/* Lets the outputs write; one that falls behind is waited for: a capture has time. */
-static void write_out(struct replay *r)
+/* Has an output a quarter of its queue waiting? */
+static bool behind(const struct replay *r)
 {
-	event_writer_flush(&r->w);
 	for (size_t i = 0; i < r->w.sinks.n; i++) {
 		struct sink_stats st;
 
 		sink_stats(&r->w.sinks, i, &st);
-		if (st.queued > r->opts->queue_bytes / 4) {
-			sinks_drain(&r->w.sinks, WAIT_OUTPUT_MS);
-			break;
-		}
+		if (st.queued > r->opts->queue_bytes / 4)
+			return true;
 	}
+	return false;
+}
+
+/* Lets the outputs write; one that falls behind is waited for: a capture has time. */
+static void write_out(struct replay *r)
+{
+	event_writer_flush(&r->w);
+	if (behind(r))
+		sinks_drain(&r->w.sinks, WAIT_OUTPUT_MS);
+}
+
+/*
+ * Held events that began before @horizon_ns to the outputs, one at a time,
+ * writing whenever a queue is a quarter full: replay never drops an event
+ * for a full queue (it has time to wait; live has not).
+ */
+static void release(struct replay *r, uint64_t horizon_ns)
+{
+	while (event_order_release(&r->order, &r->w.sinks, horizon_ns, 1))
+		if (behind(r))
+			write_out(r);
 }
 
 static void report(struct replay *r)
@@ -134,8 +152,7 @@ static int run(struct replay *r)
 
 			tracker_expire(r->w.tracker, r->now_ns);
 			expired = r->now_ns;
-			event_order_release(&r->order, &r->w.sinks,
-					    oldest < horizon ? oldest : horizon);
+			release(r, oldest < horizon ? oldest : horizon);
 		}
 		if (++frames % FLUSH_EVERY_FRAMES == 0)
 			write_out(r);
@@ -188,7 +205,7 @@ int replay_run(const struct options *o, const struct command_args *a)
 	status = run(&r);
 	/* What still waits for a response is written, saying the capture ended first. */
 	tracker_flush(r.w.tracker, NR_CAPTURE_END);
-	event_order_release(&r.order, &r.w.sinks, UINT64_MAX);
+	release(&r, UINT64_MAX);
 	if (r.order.forced)
 		log_warn("%llu events were written before earlier ones to keep within %u events "
 			 "or %llu MiB held",

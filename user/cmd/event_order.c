@@ -161,11 +161,12 @@ int event_order_hold(struct event_order *o, struct sinks *sinks, const struct si
 	return 0;
 }
 
-size_t event_order_release(struct event_order *o, struct sinks *sinks, uint64_t horizon_ns)
+size_t event_order_release(struct event_order *o, struct sinks *sinks, uint64_t horizon_ns,
+			   size_t max)
 {
 	size_t n = 0;
 
-	while (o->n && o->heap[0]->start_ns < horizon_ns) {
+	while (n < max && o->n && o->heap[0]->start_ns < horizon_ns) {
 		release_first(o, sinks);
 		n++;
 	}

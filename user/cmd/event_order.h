@@ -42,8 +42,13 @@ int event_order_hold(struct event_order *o, struct sinks *sinks, const struct si
 		     const struct sink_event *brief, uint64_t start_ns, uint64_t flow_id,
 		     bool truncated);
 
-/* Hands every held event that began before @horizon_ns to @sinks, in order. Returns how many. */
-size_t event_order_release(struct event_order *o, struct sinks *sinks, uint64_t horizon_ns);
+/*
+ * Hands held events that began before @horizon_ns to @sinks, in order, at
+ * most @max of them (the caller lets the outputs write between batches).
+ * Returns how many.
+ */
+size_t event_order_release(struct event_order *o, struct sinks *sinks, uint64_t horizon_ns,
+			   size_t max);
 
 void event_order_free(struct event_order *o);
 
