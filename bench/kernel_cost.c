@@ -46,25 +46,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A head of about @size bytes: nginx-like headers, padded with an Accept-Language line. */
-static size_t make_head(char *buf, size_t size)
-{
-	size_t n =
-		(size_t)sprintf(buf, "GET /api/v1/items?page=2 HTTP/1.1\r\n"
-				     "Host: shop.example\r\n"
-				     "X-Real-IP: 198.18.0.1\r\n"
-				     "X-Forwarded-For: 198.18.0.1\r\n"
-				     "X-Forwarded-Proto: https\r\n"
-				     "Connection: close\r\n"
-				     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
-				     "Accept: text/html,application/xhtml+xml\r\n"
-				     "Accept-Language: ");
-	while (n < size - 4)
-		buf[n++] = 'a';
-	memcpy(buf + n, "\r\n\r\n", 4);
-	return n + 4;
-}
-
 static uint32_t run_once(struct xffwatch_bpf *skel, const uint8_t *frame, size_t n, int repeat)
 {
 	struct __sk_buff ctx = { .ifindex = 1, .ingress_ifindex = 1 };
@@ -152,7 +133,7 @@ int main(void)
 	       "p10 ns", "p50 ns", "p90 ns", "rb lost");
 	printf("|------------------------------------------|--------|---------|---------|---------|"
 	       "----------|\n");
-	len = make_head(head, 512);
+	len = pkt_nginx_head(head, 512);
 	spec.dport = 6000;
 	measure(skel, rb, "unwatched port, 512 B request", spec, head, len, SAME_FRAME);
 	spec.dport = 5000;
@@ -162,17 +143,17 @@ int main(void)
 		NEW_FLOW);
 	spec.sport = 40000;
 	measure(skel, rb, "request, 512 B head", spec, head, len, NEXT_SEQ);
-	len = make_head(head, 1024);
+	len = pkt_nginx_head(head, 1024);
 	measure(skel, rb, "request, 1 KiB head", spec, head, len, NEXT_SEQ);
-	len = make_head(head, 3500);
+	len = pkt_nginx_head(head, 3500);
 	measure(skel, rb, "request, 3.5 KiB head", spec, head, len, NEXT_SEQ);
 	spec.sport = 50000;
-	measure(skel, rb, "request, 1 KiB head, new flow", spec, head, make_head(head, 1024),
+	measure(skel, rb, "request, 1 KiB head, new flow", spec, head, pkt_nginx_head(head, 1024),
 		NEW_FLOW);
 	spec.family = 6;
 	spec.saddr = "::1";
 	spec.daddr = "::1";
-	len = make_head(head, 1024);
+	len = pkt_nginx_head(head, 1024);
 	measure(skel, rb, "request, 1 KiB head, IPv6", spec, head, len, NEXT_SEQ);
 	spec.family = 4;
 	spec.saddr = spec.daddr = "127.0.0.1";

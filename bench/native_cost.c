@@ -43,25 +43,6 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* kernel_cost's head: nginx-like headers, padded with an Accept-Language line. */
-static size_t make_head(char *buf, size_t size)
-{
-	size_t n =
-		(size_t)sprintf(buf, "GET /api/v1/items?page=2 HTTP/1.1\r\n"
-				     "Host: shop.example\r\n"
-				     "X-Real-IP: 198.18.0.1\r\n"
-				     "X-Forwarded-For: 198.18.0.1\r\n"
-				     "X-Forwarded-Proto: https\r\n"
-				     "Connection: close\r\n"
-				     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
-				     "Accept: text/html,application/xhtml+xml\r\n"
-				     "Accept-Language: ");
-	while (n < size - 4)
-		buf[n++] = 'a';
-	memcpy(buf + n, "\r\n\r\n", 4);
-	return n + 4;
-}
-
 /* A frame whose TCP sequence number can be moved on in place. */
 struct seg {
 	uint8_t frame[PKT_TEST_RUN_MAX];
@@ -144,7 +125,7 @@ int main(void)
 	       "packets/s", "ns/pkt", "rec/pkt");
 	printf("|----------------------------------------------|--------|------------|---------|-"
 	       "--------|\n");
-	len = make_head(head, 512);
+	len = pkt_nginx_head(head, 512);
 	spec.dport = 6000;
 	seg_build(&segs[0], &spec, head, len);
 	measure("unwatched port, 512 B request", segs, same, 1);
@@ -153,13 +134,13 @@ int main(void)
 	measure("watched port, pure ACK", segs, same, 1);
 	seg_build(&segs[0], &spec, head, len);
 	measure("request, 512 B head (keep-alive)", segs, next, 1);
-	seg_build(&segs[0], &spec, head, make_head(head, 1024));
+	seg_build(&segs[0], &spec, head, pkt_nginx_head(head, 1024));
 	measure("request, 1 KiB head (keep-alive)", segs, next, 1);
-	seg_build(&segs[0], &spec, head, make_head(head, 3500));
+	seg_build(&segs[0], &spec, head, pkt_nginx_head(head, 3500));
 	measure("request, 3.5 KiB head (keep-alive)", segs, next, 1);
 	spec.family = 6;
 	spec.saddr = spec.daddr = "::1";
-	seg_build(&segs[0], &spec, head, make_head(head, 1024));
+	seg_build(&segs[0], &spec, head, pkt_nginx_head(head, 1024));
 	measure("request, 1 KiB head, IPv6 (keep-alive)", segs, next, 1);
 	/* An exchange: the request, its response, and each side's ACK. */
 	spec.family = 4;
@@ -168,7 +149,7 @@ int main(void)
 	back.sport = spec.dport;
 	back.dport = spec.sport;
 	back.seq = 5;
-	seg_build(&segs[0], &spec, head, make_head(head, 1024));
+	seg_build(&segs[0], &spec, head, pkt_nginx_head(head, 1024));
 	seg_build(&segs[1], &back, ok, sizeof(ok) - 1);
 	seg_build(&segs[2], &spec, "", 0);
 	seg_build(&segs[3], &back, "", 0);

@@ -338,7 +338,7 @@ int assemble(void)
 	nseen = 0;
 	for (int i = 0; i < ngot; i++)
 		assert_true(tracker_record(t, got[i].data, got[i].size, 0) > 0);
-	tracker_flush(t);
+	tracker_flush(t, NR_SHUTDOWN);
 	assert_int_equal(tracker_stats(t)->bad_records, 0);
 	tracker_free(t);
 	return nseen;

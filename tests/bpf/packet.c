@@ -5,6 +5,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "packet.h"
@@ -120,4 +121,23 @@ size_t pkt_build(const struct pkt_spec *s, const void *payload, size_t len, uint
 		memcpy(p, payload, len);
 	*payload_off = (size_t)(p - buf);
 	return total;
+}
+
+size_t pkt_nginx_head(char *buf, size_t size)
+{
+	size_t n =
+		(size_t)sprintf(buf, "GET /api/v1/items?page=2 HTTP/1.1\r\n"
+				     "Host: shop.example\r\n"
+				     "X-Real-IP: 198.18.0.1\r\n"
+				     "X-Forwarded-For: 198.18.0.1\r\n"
+				     "X-Forwarded-Proto: https\r\n"
+				     "Connection: close\r\n"
+				     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
+				     "Accept: text/html,application/xhtml+xml\r\n"
+				     "Accept-Language: ");
+
+	while (n < size - 4)
+		buf[n++] = 'a';
+	memcpy(buf + n, "\r\n\r\n", 4);
+	return n + 4;
 }

@@ -40,4 +40,11 @@ enum {
 size_t pkt_build(const struct pkt_spec *spec, const void *payload, size_t len, uint8_t *buf,
 		 size_t cap, size_t *payload_off);
 
+/*
+ * A request head of about @size bytes into @buf: nginx-like headers (Host,
+ * X-Real-IP, X-Forwarded-For, ...) padded with an Accept-Language line, as
+ * the benchmarks time. Returns its length.
+ */
+size_t pkt_nginx_head(char *buf, size_t size);
+
 #endif

@@ -731,7 +731,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tracker_expire(F.tracker, F.now);
 	}
 	/* As at shutdown: every request still waiting is written. */
-	tracker_flush(F.tracker);
+	tracker_flush(F.tracker, NR_SHUTDOWN);
 	tracker_free(F.tracker);
 	resolution_free(&res);
 	return 0;

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		now += 7;
 		tracker_expire(t, now);
 	}
-	tracker_flush(t);
+	tracker_flush(t, NR_SHUTDOWN);
 	tracker_free(t);
 	return 0;
 }
