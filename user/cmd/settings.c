@@ -366,6 +366,7 @@ void settings_usage(FILE *f)
 	fputs("Usage: xffwatch [OPTION]...\n"
 	      "       xffwatch resolve --peer IP[:PORT] [OPTION]... < request-head\n"
 	      "       xffwatch check-config [FILE] [OPTION]...\n"
+	      "       xffwatch replay [OPTION]... CAPTURE-FILE...\n"
 	      "       xffwatch status [--iface IF]...\n"
 	      "Watch plaintext HTTP on the proxy-to-app link and write one JSON audit event\n"
 	      "per request, naming the real client behind the reverse proxy.\n"
