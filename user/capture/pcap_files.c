@@ -11,6 +11,7 @@
 
 #include "capture/link_frames.h"
 #include "capture/pcap_files.h"
+#include "util/heap.h"
 
 #define PCAP_FILE_HDR	24
 #define PCAP_RECORD_HDR 16
@@ -42,41 +43,15 @@ struct pcap_files {
 	void *warn_ctx;
 };
 
-static bool before(const struct pcap_files *pf, uint32_t a, uint32_t b)
+/* Earlier packet first; on a tie, the file named first. */
+static bool before(const void *ctx, const void *x, const void *y)
 {
+	const struct pcap_files *pf = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
 	if (pf->f[a].ts_ns != pf->f[b].ts_ns)
 		return pf->f[a].ts_ns < pf->f[b].ts_ns;
 	return a < b;
-}
-
-static void heap_down(struct pcap_files *pf, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		uint32_t t;
-
-		if (l < pf->nheap && before(pf, pf->heap[l], pf->heap[m]))
-			m = l;
-		if (l + 1 < pf->nheap && before(pf, pf->heap[l + 1], pf->heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		t = pf->heap[i];
-		pf->heap[i] = pf->heap[m];
-		pf->heap[m] = t;
-		i = m;
-	}
-}
-
-static void heap_up(struct pcap_files *pf, size_t i)
-{
-	while (i && before(pf, pf->heap[i], pf->heap[(i - 1) / 2])) {
-		uint32_t t = pf->heap[i];
-
-		pf->heap[i] = pf->heap[(i - 1) / 2];
-		pf->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
 }
 
 /* Where libpcap's reading stopped, or -1. */
@@ -323,7 +298,7 @@ struct pcap_files *pcap_files_open(char *const files[], size_t n, pcap_files_war
 		}
 		if (f->has) {
 			pf->heap[pf->nheap++] = (uint32_t)i;
-			heap_up(pf, pf->nheap - 1);
+			heap_up(pf->heap, sizeof(pf->heap[0]), pf->nheap - 1, before, pf);
 		}
 	}
 	return pf;
@@ -345,7 +320,7 @@ int pcap_files_next(struct pcap_files *pf, struct raw_packet *out, char *err, si
 			return rc;
 		if (!rc)
 			pf->heap[0] = pf->heap[--pf->nheap];
-		heap_down(pf, 0);
+		heap_down(pf->heap, sizeof(pf->heap[0]), pf->nheap, 0, before, pf);
 		if (!pf->nheap)
 			return 0;
 		f = &pf->f[pf->heap[0]];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/event_order.h"
+#include "util/heap.h"
 
 struct held_event {
 	uint64_t start_ns, flow_id, seq;
@@ -15,8 +16,13 @@ struct held_event {
 	char mem[];	 /* the copied bytes of both */
 };
 
-static bool before(const struct held_event *a, const struct held_event *b)
+/* By request start, then flow, then arrival. */
+static bool before(const void *ctx, const void *x, const void *y)
 {
+	const struct held_event *a = *(struct held_event *const *)x;
+	const struct held_event *b = *(struct held_event *const *)y;
+
+	(void)ctx;
 	if (a->start_ns != b->start_ns)
 		return a->start_ns < b->start_ns;
 	if (a->flow_id != b->flow_id)
@@ -68,43 +74,13 @@ static const struct sink_event *held_short(void *ctx)
 	return h->has_brief ? &h->brief : NULL;
 }
 
-static void sift_up(struct event_order *o, size_t i)
-{
-	while (i > 0 && before(o->heap[i], o->heap[(i - 1) / 2])) {
-		struct held_event *t = o->heap[i];
-
-		o->heap[i] = o->heap[(i - 1) / 2];
-		o->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-static void sift_down(struct event_order *o, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct held_event *t;
-
-		if (l < o->n && before(o->heap[l], o->heap[m]))
-			m = l;
-		if (r < o->n && before(o->heap[r], o->heap[m]))
-			m = r;
-		if (m == i)
-			return;
-		t = o->heap[i];
-		o->heap[i] = o->heap[m];
-		o->heap[m] = t;
-		i = m;
-	}
-}
-
 /* The earliest held event to @sinks, and freed. */
 static void release_first(struct event_order *o, struct sinks *sinks)
 {
 	struct held_event *h = o->heap[0];
 
 	o->heap[0] = o->heap[--o->n];
-	sift_down(o, 0);
+	heap_down(o->heap, sizeof(o->heap[0]), o->n, 0, before, NULL);
 	o->bytes -= h->size;
 	sinks_put(sinks, &h->e);
 	if (h->brief_used && !h->truncated)
@@ -152,7 +128,7 @@ int event_order_hold(struct event_order *o, struct sinks *sinks, const struct si
 		h->e.shorten_ctx = h;
 	}
 	o->heap[o->n++] = h;
-	sift_up(o, o->n - 1);
+	heap_up(o->heap, sizeof(o->heap[0]), o->n - 1, before, NULL);
 	o->bytes += size;
 	while (o->n > ORDER_MAX_EVENTS || o->bytes > ORDER_MAX_BYTES) {
 		release_first(o, sinks);
