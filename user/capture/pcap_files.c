@@ -188,26 +188,19 @@ static bool pcapng_nanoseconds(const uint8_t *b, size_t n)
 	return any;
 }
 
-/* Whether the file at @fp (a regular file, at its start) has nanosecond times; @fp is rewound. */
-static bool file_nanoseconds(FILE *fp, uint32_t magic)
+/* Whether a file starting with @head (its first @n bytes; @magic its first four) has nanosecond times. */
+static bool file_nanoseconds(const uint8_t *head, size_t n, uint32_t magic)
 {
-	static uint8_t head[PCAPNG_HEAD_MAX];
-	size_t n;
-	bool nano;
-
 	if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1)
 		return true;
-	if (magic != 0x0a0d0d0a)
-		return false;
-	n = fread(head, 1, sizeof(head), fp);
-	nano = pcapng_nanoseconds(head, n);
-	return fseek(fp, 0, SEEK_SET) == 0 && nano;
+	return magic == 0x0a0d0d0a && pcapng_nanoseconds(head, n);
 }
 
 static int file_open(struct pfile *f, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	uint8_t magic[4] = { 0 };
+	static uint8_t head[PCAPNG_HEAD_MAX];
+	size_t got = 0;
 	uint32_t m;
 	struct stat st;
 	bool regular = false;
@@ -235,20 +228,22 @@ static int file_open(struct pfile *f, char *err, size_t errlen)
 			return -errno;
 		}
 	}
-	/* The magic, to name what the file is when libpcap refuses it. */
+	/*
+	 * The file's head, read once: its magic names what the file is when
+	 * libpcap refuses it, and says (with pcapng's interface blocks) whether
+	 * its times have nanoseconds.
+	 */
 	if (regular) {
-		size_t got = fread(magic, 1, sizeof(magic), f->fp);
-
-		if (got < sizeof(magic) || fseek(f->fp, 0, SEEK_SET) < 0) {
+		got = fread(head, 1, sizeof(head), f->fp);
+		if (got < 4 || fseek(f->fp, 0, SEEK_SET) < 0) {
 			snprintf(err, errlen, "%s: cut short at offset %zu, in the file header",
 				 f->name, got);
 			return -EINVAL;
 		}
 	}
-	m = (uint32_t)magic[0] << 24 | (uint32_t)magic[1] << 16 | (uint32_t)magic[2] << 8 |
-	    magic[3];
+	m = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
 	f->pcapng = m == 0x0a0d0d0a;
-	f->nano = regular && file_nanoseconds(f->fp, m);
+	f->nano = regular && file_nanoseconds(head, got, m);
 	f->p = pcap_fopen_offline_with_tstamp_precision(f->fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!f->p) {
 		bool known = m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d ||

@@ -16,7 +16,6 @@
 #include "cmd/cmd_replay.h"
 #include "cmd/event_writer.h"
 #include "kernel/privileged_files.h"
-#include "kernel/privsep.h"
 #include "util/log.h"
 
 /* As live: how long records of a flow that ended may still come (none do here). */
@@ -115,18 +114,11 @@ static void report(struct replay *r)
 	jsonw_free(&j);
 }
 
-/* How event files are made: as the observer makes them, by this user. 0 or -1 after logging. */
+/* The outputs, their files made as the observer makes them, by this user. 0 or -1 after logging. */
 static int open_outputs(struct replay *r)
 {
-	const struct file_opts *f = &r->opts->files;
-	char err[256];
-
-	r->file_set = (struct file_settings){ .mode = f->mode, .retain_days = f->retain_days };
-	if (privsep_owner(f->owner, f->group, &r->file_set.uid, &r->file_set.gid, err,
-			  sizeof(err))) {
-		log_error("%s", err);
+	if (options_file_settings(r->opts, &r->file_set))
 		return -1;
-	}
 	r->file_ops = file_ops_local(&r->file_set);
 	return sinks_open(&r->w.sinks, &r->opts->output, &r->file_ops) ? -1 : 0;
 }

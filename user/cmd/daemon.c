@@ -396,20 +396,6 @@ static int start_privileged(struct daemon *d, bool drop)
 	return 0;
 }
 
-/* How event files are made and kept, whoever makes them. 0 or -1 after logging. */
-static int file_settings(struct daemon *d)
-{
-	const struct file_opts *f = &d->opts->files;
-	char err[256];
-
-	d->files = (struct file_settings){ .mode = f->mode, .retain_days = f->retain_days };
-	if (privsep_owner(f->owner, f->group, &d->files.uid, &d->files.gid, err, sizeof(err))) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
@@ -440,7 +426,7 @@ int daemon_run(const struct options *o)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	if (file_settings(&d) || load(&d) || start_privileged(&d, drop) ||
+	if (options_file_settings(o, &d.files) || load(&d) || start_privileged(&d, drop) ||
 	    sinks_open(&d.w.sinks, &o->output, &d.attacher->files))
 		goto cleanup;
 	if (drop)

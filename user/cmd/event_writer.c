@@ -34,14 +34,11 @@ void event_writer_flush(struct event_writer *w)
 static void hold(struct event_writer *w, const struct sink_event *e, const struct http_request *req)
 {
 	const struct sink_event *brief = NULL;
-	bool made = w->event.short_made;
 
-	if (e->shorten && w->sinks.structured && e->len + SYSLOG_OVERHEAD_MAX > SYSLOG_DGRAM_MAX) {
-		brief = e->shorten(e->shorten_ctx);
-		w->event.short_made = made;
-	}
+	if (e->shorten && w->sinks.structured && e->len + SYSLOG_OVERHEAD_MAX > SYSLOG_DGRAM_MAX)
+		brief = audit_event_brief(&w->event);
 	event_order_hold(w->order, &w->sinks, e, brief, req->ts_ns, req->flow_id,
-			 (w->res.findings & (1U << FINDING_TRUNCATED)) || made);
+			 (w->res.findings & (1U << FINDING_TRUNCATED)) || w->event.short_made);
 }
 
 /* A request with its response, or given up on: one event on every output. */

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "cmd/options.h"
+#include "kernel/privsep.h"
+#include "util/log.h"
 #include "util/refuse.h"
 
 static const unsigned int default_ports[] = { 5000, 8000, 8080 };
@@ -377,5 +379,17 @@ int options_finish(struct options *o, char *err, size_t errlen)
 	if (!o->noutputs && !o->nsyslogs)
 		return refuse(err, errlen, -EINVAL, "no output for the events");
 	rule_build(&o->rules[o->nrules++], &o->global);
+	return 0;
+}
+
+int options_file_settings(const struct options *o, struct file_settings *set)
+{
+	char err[256];
+
+	*set = (struct file_settings){ .mode = o->files.mode, .retain_days = o->files.retain_days };
+	if (privsep_owner(o->files.owner, o->files.group, &set->uid, &set->gid, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "xffwatch_abi.h"
 #include "event/pseudonym.h"
+#include "kernel/privileged_files.h"
 #include "kernel/tc_attach.h"
 #include "output/output_settings.h"
 #include "util/ipaddr.h"
@@ -80,6 +81,12 @@ void options_defaults(struct options *o);
  * are built. Returns 0 or -EINVAL with a reason in @err.
  */
 int options_finish(struct options *o, char *err, size_t errlen);
+
+/*
+ * How event files are made (mode, retention, owner): the observer's and
+ * replay's outputs both. 0, or -1 after logging why (an unknown owner).
+ */
+int options_file_settings(const struct options *o, struct file_settings *set);
 
 /* Number of watched ports. */
 size_t options_port_count(const struct options *o);

@@ -440,12 +440,10 @@ void audit_event_free(struct audit_event *ev)
 	jsonw_free(&ev->brief);
 }
 
-const struct sink_event *audit_event_short(void *ctx)
+const struct sink_event *audit_event_brief(struct audit_event *ev)
 {
-	struct audit_event *ev = ctx;
-
-	if (!ev->short_made) {
-		ev->short_made = true;
+	if (!ev->brief_made) {
+		ev->brief_made = true;
 		ev->meta.shorten = true;
 		jsonw_reset(&ev->brief);
 		audit_format(&ev->brief, ev->req, ev->res, &ev->meta);
@@ -459,6 +457,14 @@ const struct sink_event *audit_event_short(void *ctx)
 	return ev->brief.failed ? NULL : &ev->short_e;
 }
 
+const struct sink_event *audit_event_short(void *ctx)
+{
+	struct audit_event *ev = ctx;
+
+	ev->short_made = true;
+	return audit_event_brief(ev);
+}
+
 const struct sink_event *audit_event_make(struct audit_event *ev, const struct http_request *req,
 					  const struct resolution *res,
 					  const struct audit_meta *meta, bool structured)
@@ -470,7 +476,7 @@ const struct sink_event *audit_event_make(struct audit_event *ev, const struct h
 	/* Structured data only for syslog outputs: files and stdout take the line alone. */
 	ev->meta.client_text = structured ? ev->client : NULL;
 	ev->meta.source_text = structured ? ev->source : NULL;
-	ev->short_made = false;
+	ev->brief_made = ev->short_made = false;
 	jsonw_reset(&ev->whole);
 	audit_format(&ev->whole, req, res, &ev->meta);
 	/* Too long for some queue (or no memory for it): the short form, everywhere. */

@@ -76,7 +76,8 @@ struct audit_event {
 	struct audit_meta meta;
 	char client[PSEUDO_TEXT_MAX], source[PSEUDO_TEXT_MAX];
 	char findings[AUDIT_FINDINGS_TEXT_MAX], short_findings[AUDIT_FINDINGS_TEXT_MAX];
-	bool short_made; /* the short form was made for this event, for any output */
+	bool brief_made; /* the short form of this event is in @brief */
+	bool short_made; /* an output took the short form of this event */
 };
 
 void audit_event_init(struct audit_event *ev);
@@ -93,7 +94,13 @@ const struct sink_event *audit_event_make(struct audit_event *ev, const struct h
 					  const struct resolution *res,
 					  const struct audit_meta *meta, bool structured);
 
-/* The short form with its structured data, made on first call (sink_event.shorten); NULL without memory. */
+/*
+ * The short form with its structured data, made on first call; NULL without
+ * memory. audit_event_short() is sink_event.shorten: an output takes it
+ * (short_made). audit_event_brief() only makes it, for whoever keeps the
+ * event to hand out later (replay's event order).
+ */
+const struct sink_event *audit_event_brief(struct audit_event *ev);
 const struct sink_event *audit_event_short(void *ctx);
 
 /* The path of a request target: no query, no fragment, no scheme or authority. */

@@ -23,45 +23,54 @@ static uint64_t sum(const uint64_t *v, size_t n)
 	return total;
 }
 
-/* An output's counters, in the order docs/counters.md lists them. */
-static const struct {
+/* A counter of a struct: its JSON key and where it is. */
+struct counter_field {
 	const char *key;
 	size_t off;
-} output_fields[] = {
-	{ "events", offsetof(struct sink_stats, events) },
-	{ "dropped", offsetof(struct sink_stats, dropped) },
-	{ "errors", offsetof(struct sink_stats, errors) },
-	{ "queued", offsetof(struct sink_stats, queued_events) },
-	{ "queued_bytes", offsetof(struct sink_stats, queued) },
-	{ "rotations", offsetof(struct sink_stats, rotations) },
-	{ "shortened", offsetof(struct sink_stats, shortened) },
 };
 
-/* Replay's "capture" object: what was read, and what was not parsed as data. */
-static void capture_json(struct jsonw *j, const struct capture_counters *c)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} fields[] = {
-#define CAPTURE_FIELD(name) { #name, offsetof(struct capture_counters, name) }
-		CAPTURE_FIELD(packets),	      CAPTURE_FIELD(bytes),
-		CAPTURE_FIELD(frames),	      CAPTURE_FIELD(cut),
-		CAPTURE_FIELD(twice),	      CAPTURE_FIELD(short_frames),
-		CAPTURE_FIELD(not_ip),	      CAPTURE_FIELD(duplicates),
-		CAPTURE_FIELD(reordered),     CAPTURE_FIELD(gaps),
-		CAPTURE_FIELD(flows_evicted), CAPTURE_FIELD(truncated_files),
-#undef CAPTURE_FIELD
-	};
+#define FIELD(type, key, member)            \
+	{                                   \
+		key, offsetof(type, member) \
+	}
 
-	jsonw_object_begin(j, "capture");
-	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+/* An output's counters, in the order docs/counters.md lists them. */
+static const struct counter_field output_fields[] = {
+	FIELD(struct sink_stats, "events", events),
+	FIELD(struct sink_stats, "dropped", dropped),
+	FIELD(struct sink_stats, "errors", errors),
+	FIELD(struct sink_stats, "queued", queued_events),
+	FIELD(struct sink_stats, "queued_bytes", queued),
+	FIELD(struct sink_stats, "rotations", rotations),
+	FIELD(struct sink_stats, "shortened", shortened),
+};
+
+/* Replay's capture counters: what was read, and what was not parsed as data. */
+static const struct counter_field capture_fields[] = {
+	FIELD(struct capture_counters, "packets", packets),
+	FIELD(struct capture_counters, "bytes", bytes),
+	FIELD(struct capture_counters, "frames", frames),
+	FIELD(struct capture_counters, "cut", cut),
+	FIELD(struct capture_counters, "twice", twice),
+	FIELD(struct capture_counters, "short_frames", short_frames),
+	FIELD(struct capture_counters, "not_ip", not_ip),
+	FIELD(struct capture_counters, "duplicates", duplicates),
+	FIELD(struct capture_counters, "reordered", reordered),
+	FIELD(struct capture_counters, "gaps", gaps),
+	FIELD(struct capture_counters, "flows_evicted", flows_evicted),
+	FIELD(struct capture_counters, "truncated_files", truncated_files),
+};
+
+/* The @n counters of @fields in @base, as members of the open object. */
+static void counters_json(struct jsonw *j, const void *base, const struct counter_field *fields,
+			  size_t n)
+{
+	for (size_t f = 0; f < n; f++) {
 		uint64_t v;
 
-		memcpy(&v, (const char *)c + fields[f].off, sizeof(v));
+		memcpy(&v, (const char *)base + fields[f].off, sizeof(v));
 		jsonw_uint(j, fields[f].key, v);
 	}
-	jsonw_object_end(j);
 }
 
 void stats_json(struct jsonw *j, const struct stats *s)
@@ -111,17 +120,16 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	for (size_t i = 0; i < s->noutputs; i++) {
 		jsonw_object_begin(j, NULL);
 		jsonw_cstring(j, "name", s->outputs[i].name);
-		for (size_t f = 0; f < sizeof(output_fields) / sizeof(output_fields[0]); f++) {
-			uint64_t v;
-
-			memcpy(&v, (const char *)&s->outputs[i].st + output_fields[f].off,
-			       sizeof(v));
-			jsonw_uint(j, output_fields[f].key, v);
-		}
+		counters_json(j, &s->outputs[i].st, output_fields,
+			      sizeof(output_fields) / sizeof(output_fields[0]));
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);
-	if (s->capture)
-		capture_json(j, s->capture);
+	if (s->capture) {
+		jsonw_object_begin(j, "capture");
+		counters_json(j, s->capture, capture_fields,
+			      sizeof(capture_fields) / sizeof(capture_fields[0]));
+		jsonw_object_end(j);
+	}
 	jsonw_object_end(j);
 }
