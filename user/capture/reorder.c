@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Duplicates dropped and TCP segments put back in order (reorder.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,15 @@ struct held {
 	uint8_t bytes[]; /* the frame's copy */
 };
 
+/* Flows on a list by index: two such lists run through the flow table. */
+struct ilink {
+	int32_t prev, next;
+};
+
+struct ilist {
+	int32_t head, tail;
+};
+
 struct rflow {
 	struct flow_key key;
 	bool used, synced, has_last;
@@ -44,10 +54,10 @@ struct rflow {
 	uint64_t last_hash;
 	struct held *held; /* sorted by sequence */
 	uint32_t nheld, held_bytes;
-	uint64_t held_since;	      /* capture time of the oldest hold */
-	int32_t hnext;		      /* hash chain */
-	int32_t lru_prev, lru_next;   /* most recently seen first */
-	int32_t wait_prev, wait_next; /* flows holding segments, oldest hold first */
+	uint64_t held_since; /* capture time of the oldest hold */
+	int32_t hnext;	     /* hash chain */
+	struct ilink lru;    /* most recently seen first */
+	struct ilink wait;   /* flows holding segments, oldest hold first */
 };
 
 struct out_entry {
@@ -61,7 +71,7 @@ struct reorder {
 	struct rflow *flows;
 	int32_t *buckets;
 	uint32_t nbuckets, nflows, free_next;
-	int32_t lru_head, lru_tail, wait_head, wait_tail;
+	struct ilist lru, wait;
 	uint32_t held_segs;
 	uint64_t held_bytes;
 	struct out_entry *q;
@@ -212,19 +222,50 @@ static int enqueue(struct reorder *r, const struct capture_frame *f, struct held
 	return 0;
 }
 
-static void wait_unlink(struct reorder *r, int32_t i)
-{
-	struct rflow *fl = &r->flows[i];
+#define WAIT offsetof(struct rflow, wait)
+#define LRU  offsetof(struct rflow, lru)
 
-	if (fl->wait_prev >= 0)
-		r->flows[fl->wait_prev].wait_next = fl->wait_next;
+/* Flow @i's links of the list whose links are at @off in each flow (WAIT, LRU). */
+static struct ilink *link_of(struct reorder *r, int32_t i, size_t off)
+{
+	return (struct ilink *)((char *)&r->flows[i] + off);
+}
+
+/* Takes flow @i off list @list, whose links are at @off in each flow. */
+static void ilist_unlink(struct reorder *r, struct ilist *list, size_t off, int32_t i)
+{
+	struct ilink *me = link_of(r, i, off);
+
+	if (me->prev >= 0)
+		link_of(r, me->prev, off)->next = me->next;
 	else
-		r->wait_head = fl->wait_next;
-	if (fl->wait_next >= 0)
-		r->flows[fl->wait_next].wait_prev = fl->wait_prev;
+		list->head = me->next;
+	if (me->next >= 0)
+		link_of(r, me->next, off)->prev = me->prev;
 	else
-		r->wait_tail = fl->wait_prev;
-	fl->wait_prev = fl->wait_next = -1;
+		list->tail = me->prev;
+	me->prev = me->next = -1;
+}
+
+/* Puts flow @i first (@front) or last on list @list. */
+static void ilist_add(struct reorder *r, struct ilist *list, size_t off, int32_t i, bool front)
+{
+	struct ilink *me = link_of(r, i, off);
+	int32_t *end = front ? &list->head : &list->tail;
+
+	me->prev = front ? -1 : list->tail;
+	me->next = front ? list->head : -1;
+	if (*end >= 0) {
+		struct ilink *e = link_of(r, *end, off);
+
+		if (front)
+			e->prev = i;
+		else
+			e->next = i;
+	} else {
+		*(front ? &list->tail : &list->head) = i;
+	}
+	*end = i;
 }
 
 /* Moves held segments to the queue: all of them (@all), or those the stream has reached. */
@@ -255,35 +296,8 @@ static void release(struct reorder *r, int32_t i, bool all)
 			r->cnt.gaps++;
 		}
 	}
-	if (!fl->held && (fl->wait_prev >= 0 || r->wait_head == i))
-		wait_unlink(r, i);
-}
-
-static void lru_unlink(struct reorder *r, int32_t i)
-{
-	struct rflow *fl = &r->flows[i];
-
-	if (fl->lru_prev >= 0)
-		r->flows[fl->lru_prev].lru_next = fl->lru_next;
-	else
-		r->lru_head = fl->lru_next;
-	if (fl->lru_next >= 0)
-		r->flows[fl->lru_next].lru_prev = fl->lru_prev;
-	else
-		r->lru_tail = fl->lru_prev;
-}
-
-static void lru_front(struct reorder *r, int32_t i)
-{
-	struct rflow *fl = &r->flows[i];
-
-	fl->lru_prev = -1;
-	fl->lru_next = r->lru_head;
-	if (r->lru_head >= 0)
-		r->flows[r->lru_head].lru_prev = i;
-	r->lru_head = i;
-	if (r->lru_tail < 0)
-		r->lru_tail = i;
+	if (!fl->held && (fl->wait.prev >= 0 || r->wait.head == i))
+		ilist_unlink(r, &r->wait, WAIT, i);
 }
 
 static void bucket_unlink(struct reorder *r, int32_t i)
@@ -304,17 +318,17 @@ static int32_t flow_get(struct reorder *r, const struct flow_key *k)
 
 	for (i = r->buckets[b]; i >= 0; i = r->flows[i].hnext) {
 		if (!memcmp(&r->flows[i].key, k, sizeof(*k))) {
-			lru_unlink(r, i);
-			lru_front(r, i);
+			ilist_unlink(r, &r->lru, LRU, i);
+			ilist_add(r, &r->lru, LRU, i, true);
 			return i;
 		}
 	}
 	if (r->free_next < r->nflows) {
 		i = (int32_t)r->free_next++;
 	} else {
-		i = r->lru_tail;
+		i = r->lru.tail;
 		release(r, i, true);
-		lru_unlink(r, i);
+		ilist_unlink(r, &r->lru, LRU, i);
 		bucket_unlink(r, i);
 		r->cnt.evicted++;
 	}
@@ -322,10 +336,10 @@ static int32_t flow_get(struct reorder *r, const struct flow_key *k)
 	memset(fl, 0, sizeof(*fl));
 	fl->key = *k;
 	fl->used = true;
-	fl->wait_prev = fl->wait_next = -1;
+	fl->wait.prev = fl->wait.next = -1;
 	fl->hnext = r->buckets[b];
 	r->buckets[b] = i;
-	lru_front(r, i);
+	ilist_add(r, &r->lru, LRU, i, true);
 	return i;
 }
 
@@ -349,13 +363,7 @@ static int hold(struct reorder *r, int32_t i, const struct capture_frame *f, uin
 	*pp = h;
 	if (!fl->nheld) {
 		fl->held_since = f->ts_ns;
-		fl->wait_prev = r->wait_tail;
-		fl->wait_next = -1;
-		if (r->wait_tail >= 0)
-			r->flows[r->wait_tail].wait_next = i;
-		else
-			r->wait_head = i;
-		r->wait_tail = i;
+		ilist_add(r, &r->wait, WAIT, i, false);
 	}
 	fl->nheld++;
 	fl->held_bytes += (uint32_t)f->len;
@@ -367,9 +375,9 @@ static int hold(struct reorder *r, int32_t i, const struct capture_frame *f, uin
 /* Flows whose oldest hold is older than hold_ns of capture time give up waiting. */
 static void expire(struct reorder *r, uint64_t now)
 {
-	while (r->wait_head >= 0 && now - r->flows[r->wait_head].held_since > r->lim.hold_ns &&
-	       now > r->flows[r->wait_head].held_since)
-		release(r, r->wait_head, true);
+	while (r->wait.head >= 0 && now - r->flows[r->wait.head].held_since > r->lim.hold_ns &&
+	       now > r->flows[r->wait.head].held_since)
+		release(r, r->wait.head, true);
 }
 
 static bool fits(const struct reorder *r, const struct rflow *fl, const struct capture_frame *f,
@@ -450,8 +458,8 @@ int reorder_push(struct reorder *r, const struct capture_frame *f)
 void reorder_flush(struct reorder *r)
 {
 	drop_popped(r);
-	while (r->wait_head >= 0)
-		release(r, r->wait_head, true);
+	while (r->wait.head >= 0)
+		release(r, r->wait.head, true);
 }
 
 bool reorder_pop(struct reorder *r, struct capture_frame *out)
@@ -504,7 +512,7 @@ struct reorder *reorder_new(const struct reorder_limits *lim)
 		return NULL;
 	}
 	memset(r->buckets, 0xff, r->nbuckets * sizeof(*r->buckets));
-	r->lru_head = r->lru_tail = r->wait_head = r->wait_tail = -1;
+	r->lru.head = r->lru.tail = r->wait.head = r->wait.tail = -1;
 	return r;
 }
 
