@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The fix for a diagnosis: for xffwatch itself (flags that, passed to the
+ * next run, make the diagnosis go away) and for each stack asked for
+ * (snippets valid as printed: `nginx -t`, `haproxy -c`, `apachectl -t`,
+ * Python). docs/doctor.md lists them.
+ */
+#ifndef XFFW_FIXES_H
+#define XFFW_FIXES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "doctor/diagnosis.h"
+
+#define FIX_TEXT_MAX	 2048
+#define FIX_WHERE_MAX	 256
+#define FIX_ARGS_MAX	 8
+#define FIX_ARG_MAX	 1024
+#define FIX_ADDRS_MAX	 16
+#define FIXES_MAX	 (STACK__MAX + 2)
+
+/* What the fixes of one diagnosis are made from (every string NUL-terminated). */
+struct fix_params {
+	enum diagnosis_id diag;
+	unsigned int port;  /* the app port (listener) */
+	const char *iface;  /* its interface, "" when unknown */
+	bool listener_rule; /* the xffwatch fix is a --listener rule for port (several listeners seen) */
+	/* The proxies the diagnosis is about, as CIDRs ("172.18.0.2/32", "::1/128"). */
+	const char *proxies[FIX_ADDRS_MAX];
+	size_t nproxies;
+	/* The rule's trusted ranges now, as CIDRs (what --trust would have to keep). */
+	const char *trusted[FIX_ADDRS_MAX];
+	size_t ntrusted;
+	const char *header;  /* the forwarding header proxies send, wire spelling ("X-Forwarded-For") */
+	const char *header_key; /* the same as xffwatch names it ("x-forwarded-for") */
+	unsigned int depth;  /* proxies seen in front of the app: hops they append (>= 1) */
+	int hops_now;	     /* the rule's --hops, -1 when it trusts by CIDR */
+	const char *cdn_header; /* CDN_HEADER_NOT_FROM_CDN: "CF-Connecting-IP" or "True-Client-IP" */
+};
+
+struct fix {
+	char stack[16];		   /* "xffwatch", "network", or a stack's name */
+	char where[FIX_WHERE_MAX]; /* where the text goes, one line: "nginx: the server block that proxies to port 5000" */
+	char text[FIX_TEXT_MAX];   /* the snippet, lines ending in '\n' */
+	char args[FIX_ARGS_MAX][FIX_ARG_MAX]; /* xffwatch only: the flags, one argv element each */
+	size_t nargs;
+};
+
+/*
+ * The fixes of @p's diagnosis into @out (FIXES_MAX): xffwatch's first (when
+ * it has one), then "network" (when the fix is outside any program: a bind
+ * address, a firewall), then one per stack in @stacks (bit 1 << enum stack)
+ * that has something to change. Returns how many.
+ */
+size_t fixes_make(const struct fix_params *p, unsigned int stacks, struct fix *out);
+
+#endif
