@@ -21,6 +21,9 @@ N=${N:-240}          # requests per misconfiguration run
 CLEAN_N=${CLEAN_N:-10000} # requests per correct topology
 DIRECT=(198.18.0.2 fd00::2)
 EDGE=(198.18.0.3 fd00::3)
+# What runs behind the link, for the fixes (the app's side alone does not show nginx).
+STACK=(--stack nginx,gunicorn,werkzeug)
+STACK_EDGE=(--stack haproxy,nginx,gunicorn,werkzeug)
 
 e2e_init
 proxies_topology
@@ -29,7 +32,7 @@ proxies_app 1 127.0.0.1:5000 "[::1]:5000"
 # doctor_run live|events NAME COUNT T4 T6: COUNT requests to T4/T6 (load
 # options in LARGS) while the doctor (options in DARGS) watches live, or the
 # observer writes an event file the doctor then reads.
-DARGS=()
+DARGS=("${STACK[@]}")
 LARGS=()
 doctor_run() {
 	local mode=$1 name=$2 count=$3 t4=$4 t6=$5 start
@@ -37,7 +40,7 @@ doctor_run() {
 	if [ "$mode" = live ]; then
 		proxies_doctor_start "$name" "${DARGS[@]}" --requests "$count" --duration 60
 		proxies_traffic "$name" "$count" "$t4" "$t6" "${LARGS[@]}"
-		proxies_doctor_finish "$name"
+		proxies_doctor_finish "$name" "$count"
 	else
 		proxies_observer_start "$name"
 		proxies_traffic "$name" "$count" "$t4" "$t6" "${LARGS[@]}"
@@ -62,20 +65,21 @@ NGX_XFF='            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for
 
 # 1. The seeds' topology, nginx -> [::1]:5000 while xffwatch trusts only 127.0.0.1.
 proxies_nginx "$NGX_XFF" "http://[::1]:5000"
-DARGS=(--trust 127.0.0.1/32)
+DARGS=("${STACK[@]}" --trust 127.0.0.1/32)
 LARGS=()
 doctor_run live s1-proxy-not-trusted "$N" "${DIRECT[@]}"
 proxies_expect_diag s1-proxy-not-trusted proxy-not-trusted
 jq -e '.diagnoses[] | select(.id == "proxy-not-trusted") | .evidence.peers | index("::1")' \
 	"$E2E_TMP/s1-proxy-not-trusted.json" >/dev/null || e2e_fail "s1: the evidence does not name ::1"
+proxies_peer s1-proxy-not-trusted ::1 '.trusted == false and .role == "proxy"'
 mapfile -t fix < <(proxies_fix args s1-proxy-not-trusted proxy-not-trusted)
-DARGS=(--trust 127.0.0.1/32 "${fix[@]}")
+DARGS=("${STACK[@]}" --trust 127.0.0.1/32 "${fix[@]}")
 doctor_run live s1-fixed "$N" "${DIRECT[@]}"
 proxies_expect_clean s1-fixed
 
 # 2. nginx sends no X-Forwarded-For: the app logs 127.0.0.1.
 proxies_nginx ""
-DARGS=()
+DARGS=("${STACK[@]}")
 doctor_run events s2-proxy-sends-no-header "$N" "${DIRECT[@]}"
 proxies_expect_diag s2-proxy-sends-no-header proxy-sends-no-header
 app_sees s2-proxy-sends-no-header none
@@ -88,31 +92,31 @@ app_sees s2-fixed all
 # 3. Clients' own X-Forwarded-For passes through nginx ($proxy_add_x_forwarded_for).
 # Captured on lo meanwhile: --events (of the capture replayed) and --pcap must agree with live.
 proxies_nginx "$NGX_XFF"
-DARGS=()
+DARGS=("${STACK[@]}")
 LARGS=(--header "X-Forwarded-For: 203.0.113.{n}")
-e2e_bg "$srv" "$E2E_TMP/tcpdump.log" tcpdump -Z root -U -n -s 0 -i lo -w "$E2E_TMP/s3.pcap" tcp port 5000
+e2e_bg "$srv" "$E2E_TMP/tcpdump.log" tcpdump -Z root -U --immediate-mode -B 32768 -n -s 0 -i lo -w "$E2E_TMP/s3.pcap" tcp port 5000
 tcpdump_pid=$E2E_LAST_PID
 for _ in $(seq 1 100); do
 	grep -q "listening on" "$E2E_TMP/tcpdump.log" && break
 	sleep 0.05
 done
 doctor_run live s3-client-headers-pass-through "$N" "${DIRECT[@]}"
-# tcpdump writes each packet as it reads it (-U): stop once the file stops growing.
+# tcpdump writes each packet as it comes (--immediate-mode -U): stop once the file stops growing.
 size=-1
-for _ in $(seq 1 25); do
+for _ in $(seq 1 20); do
 	[ "$(stat -c %s "$E2E_TMP/s3.pcap")" -eq "$size" ] && break
 	size=$(stat -c %s "$E2E_TMP/s3.pcap")
-	sleep 0.2
+	sleep 0.5
 done
 e2e_stop "$tcpdump_pid" INT
 proxies_expect_diag s3-client-headers-pass-through client-headers-pass-through
 "$XFFWATCH" replay --no-config -q -p 5000 -o "$E2E_TMP/s3.events" "$E2E_TMP/s3.pcap" 2>"$E2E_TMP/s3-replay.err" ||
 	{ cat "$E2E_TMP/s3-replay.err" >&2; e2e_fail "s3: replay of the capture failed"; }
 [ "$(wc -l <"$E2E_TMP/s3.events")" -eq "$N" ] || e2e_fail "s3: the capture gave $(wc -l <"$E2E_TMP/s3.events") events, not $N"
-proxies_doctor_events s3-events "$E2E_TMP/s3.events"
+proxies_doctor_events s3-events "$E2E_TMP/s3.events" "${DARGS[@]}"
 PXY_RC_EVENTS=$PXY_RC
 PXY_RC=0
-"$XFFWATCH" doctor --no-config --format json -q -p 5000 --pcap "$E2E_TMP/s3.pcap" \
+"$XFFWATCH" doctor --no-config --format json -q -p 5000 "${DARGS[@]}" --pcap "$E2E_TMP/s3.pcap" \
 	>"$E2E_TMP/s3-pcap.json" 2>"$E2E_TMP/s3-pcap.err" || PXY_RC=$?
 proxies_doctor_valid s3-pcap
 live_ids=$(proxies_ids s3-client-headers-pass-through)
@@ -133,7 +137,7 @@ app_sees s3-fixed all
 # 5. nginx copies CF-Connecting-IP from anyone.
 proxies_nginx "$NGX_XFF
             proxy_set_header CF-Connecting-IP \$http_cf_connecting_ip;"
-DARGS=()
+DARGS=("${STACK[@]}")
 LARGS=(--header "CF-Connecting-IP: 198.51.100.{n}")
 doctor_run events s5-cdn-header-not-from-cdn "$N" "${DIRECT[@]}"
 proxies_expect_diag s5-cdn-header-not-from-cdn cdn-header-not-from-cdn
@@ -144,7 +148,7 @@ proxies_expect_clean s5-fixed
 
 # 6. Clients forge X-Real-IP, which nginx passes on (it sets only X-Forwarded-For).
 proxies_nginx "$NGX_XFF"
-DARGS=()
+DARGS=("${STACK[@]}")
 LARGS=(--header "X-Real-IP: 192.0.2.{n}")
 doctor_run live s6-headers-disagree "$N" "${DIRECT[@]}"
 proxies_expect_diag s6-headers-disagree headers-disagree
@@ -158,10 +162,11 @@ proxies_expect_clean s6-fixed
 proxies_nginx '            proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;'
-DARGS=()
+DARGS=("${STACK[@]}")
 LARGS=(--header "X-Forwarded-For: 203.0.113.{n}" --header-share 0.02)
 doctor_run live s7-clean-nginx "$CLEAN_N" "${DIRECT[@]}"
 proxies_expect_clean s7-clean-nginx
+proxies_peer s7-clean-nginx 127.0.0.1 '.trusted and .role == "proxy" and .depth == 1'
 app_sees s7-clean-nginx all
 
 # 4. HAProxy (option forwardfor, clients' own X-Forwarded-For dropped) -> nginx
@@ -169,7 +174,7 @@ app_sees s7-clean-nginx all
 proxies_haproxy '    http-request del-header X-Forwarded-For
     option forwardfor'
 proxies_nginx "$NGX_XFF"
-DARGS=(--hops 1)
+DARGS=("${STACK_EDGE[@]}" --hops 1)
 LARGS=()
 doctor_run live s4-hops-mismatch "$N" "${EDGE[@]}"
 proxies_expect_diag s4-hops-mismatch hops-mismatch
@@ -177,7 +182,7 @@ app_sees s4-hops-mismatch none
 mapfile -t fix < <(proxies_fix args s4-hops-mismatch hops-mismatch)
 x_for=$(proxies_fix x_for s4-hops-mismatch hops-mismatch)
 proxies_app "$x_for" 127.0.0.1:5000 "[::1]:5000"
-DARGS=(--hops 1 "${fix[@]}")
+DARGS=("${STACK_EDGE[@]}" --hops 1 "${fix[@]}")
 doctor_run live s4-fixed "$N" "${EDGE[@]}"
 proxies_expect_clean s4-fixed
 app_sees s4-fixed all
@@ -185,10 +190,11 @@ app_sees s4-fixed all
 # 8. Correct: HAProxy -> nginx -> ProxyFix(x_for=2), doctor --hops 2; mixed
 # traffic, a few clients forging X-Forwarded-For (HAProxy drops it).
 [ "$x_for" -eq 2 ] || proxies_app 2 127.0.0.1:5000 "[::1]:5000"
-DARGS=(--hops 2)
+DARGS=("${STACK_EDGE[@]}" --hops 2)
 LARGS=(--header "X-Forwarded-For: 203.0.113.{n}" --header-share 0.02)
 doctor_run live s8-clean-haproxy-nginx "$CLEAN_N" "${EDGE[@]}"
 proxies_expect_clean s8-clean-haproxy-nginx
+proxies_peer s8-clean-haproxy-nginx 127.0.0.1 '.role == "proxy" and .depth == 2'
 app_sees s8-clean-haproxy-nginx all
 
 e2e_pass

@@ -204,11 +204,14 @@ proxies_doctor_start() {
 	e2e_fail "$name: the doctor did not attach"
 }
 
-# proxies_doctor_finish NAME: waits for the live doctor; sets PXY_RC.
+# proxies_doctor_finish NAME COUNT: waits for the live doctor, which must have
+# judged COUNT events; sets PXY_RC.
 proxies_doctor_finish() {
 	PXY_RC=0
 	wait "$PXY_DOCTOR_PID" || PXY_RC=$?
 	proxies_doctor_valid "$1"
+	jq -e ".source.kind == \"live\" and .source.events == $2" "$E2E_TMP/$1.json" >/dev/null ||
+		{ jq -c .source "$E2E_TMP/$1.json" >&2; e2e_fail "$1: the live report's source is not $2 events"; }
 }
 
 # proxies_doctor_events NAME FILE ARGS...: the doctor on an event file; sets PXY_RC.
@@ -236,15 +239,27 @@ proxies_doctor_valid() {
 		{ cat "$f" "$E2E_TMP/$1.err" >&2; e2e_fail "$1: the report does not follow the schema"; }
 }
 
+# proxies_peer NAME ADDRESS JQ_TEST: the model's peer ADDRESS on port 5000 passes JQ_TEST.
+proxies_peer() {
+	jq -e --arg a "$2" "[.topology.listeners[] | select(.port == 5000) | .peers[]
+		| select(.address == \$a) | $3] | length == 1 and all" "$E2E_TMP/$1.json" >/dev/null ||
+		{ jq -c .topology "$E2E_TMP/$1.json" >&2; e2e_fail "$1: peer $2 in the model is not: $3"; }
+}
+
 # proxies_ids NAME: the diagnosis ids of a report, sorted, one line.
 proxies_ids() {
 	jq -r '[.diagnoses[].id] | sort | join(",")' "$E2E_TMP/$1.json"
 }
 
-# proxies_expect_diag NAME ID: the report names ID, and the doctor exited 1.
+# proxies_expect_diag NAME ID: the report names ID, with evidence (>= 5
+# requests, at most 3 examples) and fixes, and the doctor exited 1.
 proxies_expect_diag() {
 	jq -e --arg id "$2" 'any(.diagnoses[]; .id == $id)' "$E2E_TMP/$1.json" >/dev/null ||
 		{ jq . "$E2E_TMP/$1.json" >&2; e2e_fail "$1: no diagnosis $2 (got: $(proxies_ids "$1"))"; }
+	jq -e --arg id "$2" '.diagnoses[] | select(.id == $id) | .evidence.requests >= 5
+		and ((.evidence.examples // []) | length <= 3) and (.fixes | length >= 1)' \
+		"$E2E_TMP/$1.json" >/dev/null ||
+		{ jq . "$E2E_TMP/$1.json" >&2; e2e_fail "$1: $2 lacks evidence or fixes"; }
 	[ "$PXY_RC" -eq 1 ] || e2e_fail "$1: diagnosis $2 but exit $PXY_RC, not 1"
 }
 
