@@ -69,7 +69,7 @@ DARGS=("${STACK[@]}" --trust 127.0.0.1/32)
 LARGS=()
 doctor_run live s1-proxy-not-trusted "$N" "${DIRECT[@]}"
 proxies_expect_diag s1-proxy-not-trusted proxy-not-trusted
-jq -e '.diagnoses[] | select(.id == "proxy-not-trusted") | .evidence.peers | index("::1")' \
+jq -e '.diagnoses[] | select(.id == "proxy-not-trusted") | .evidence | (.peers // .addresses) | index("::1")' \
 	"$E2E_TMP/s1-proxy-not-trusted.json" >/dev/null || e2e_fail "s1: the evidence does not name ::1"
 proxies_peer s1-proxy-not-trusted ::1 '.trusted == false and .role == "proxy"'
 mapfile -t fix < <(proxies_fix args s1-proxy-not-trusted proxy-not-trusted)
@@ -93,7 +93,11 @@ app_sees s2-fixed all
 # Captured on lo meanwhile: --events (of the capture replayed) and --pcap must agree with live.
 proxies_nginx "$NGX_XFF"
 DARGS=("${STACK[@]}")
-LARGS=(--header "X-Forwarded-For: 203.0.113.{n}")
+# A quarter of the connections carry a forged value (each client address its own
+# one), as the seeds' `curl -H 'X-Forwarded-For: ...'` tests do: chains one hop
+# longer than the rest. (Were every request to carry one, the forged value would
+# look like the client and the clients like a layer of proxies.)
+LARGS=(--header "X-Forwarded-For: 203.0.113.{n}" --header-share 0.25)
 e2e_bg "$srv" "$E2E_TMP/tcpdump.log" tcpdump -Z root -U --immediate-mode -B 32768 -n -s 0 -i lo -w "$E2E_TMP/s3.pcap" tcp port 5000
 tcpdump_pid=$E2E_LAST_PID
 for _ in $(seq 1 100); do
@@ -128,6 +132,11 @@ done
 jq -e '.source.kind == "events" and .source.events == '"$N" "$E2E_TMP/s3-events.json" >/dev/null ||
 	e2e_fail "s3: the --events report's source is not $N events"
 e2e_log "s3: --events and --pcap of the same traffic: [$live_ids], as live"
+# The text report (the default) of the same events names it too, and exits 1.
+PXY_RC=0
+"$XFFWATCH" doctor --no-config -q --events "$E2E_TMP/s3.events" "${DARGS[@]}" >"$E2E_TMP/s3.txt" 2>&1 || PXY_RC=$?
+[ "$PXY_RC" -eq 1 ] && grep -q client-headers-pass-through "$E2E_TMP/s3.txt" ||
+	{ cat "$E2E_TMP/s3.txt" >&2; e2e_fail "s3: the text report (exit $PXY_RC) does not name the diagnosis"; }
 proxies_fix nginx s3-client-headers-pass-through client-headers-pass-through "$PXY_NGINX_CONF"
 proxies_nginx_reload
 doctor_run live s3-fixed "$N" "${DIRECT[@]}"
