@@ -22,8 +22,8 @@ CLEAN_N=${CLEAN_N:-10000} # requests per correct topology
 DIRECT=(198.18.0.2 fd00::2)
 EDGE=(198.18.0.3 fd00::3)
 # What runs behind the link, for the fixes (the app's side alone does not show nginx).
-STACK=(--stack nginx,gunicorn,werkzeug)
-STACK_EDGE=(--stack haproxy,nginx,gunicorn,werkzeug)
+STACK=(--stack "nginx,gunicorn,werkzeug")
+STACK_EDGE=(--stack "haproxy,nginx,gunicorn,werkzeug")
 
 e2e_init
 proxies_topology
