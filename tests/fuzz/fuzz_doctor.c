@@ -46,7 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stack_guess(&t, &stack);
 	if (data[0] & 0x10)
 		stack.mask = (1U << STACK__MAX) - 1;
-	r = (struct report){ .t = &t, .ds = &ds, .src = &src, .stack = &stack,
+	r = (struct report){ .t = &t,
+			     .ds = &ds,
+			     .src = &src,
+			     .stack = &stack,
 			     .pseudo = data[0] & 0x20 ? &pseudo : NULL };
 	report_text(null, &r);
 	if (report_json(null, &r))
