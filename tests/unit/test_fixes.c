@@ -333,6 +333,16 @@ static int dump(const char *path)
 		{ "loopback-both", base(DIAG_PROXY_NOT_TRUSTED) },
 		{ "forwarded-header", base(DIAG_PROXY_NOT_TRUSTED) },
 		{ "no-proxies", base(DIAG_PROXY_NOT_TRUSTED) },
+		{ "hosts-only-depth2",
+		  { .port = 5000,
+		    .proxies = { "172.18.0.3/32", "172.18.0.2/32" },
+		    .nproxies = 2,
+		    .trusted = { "127.0.0.1/32", "::1/128" },
+		    .ntrusted = 2,
+		    .header = "X-Forwarded-For",
+		    .header_key = "x-forwarded-for",
+		    .depth = 2,
+		    .hops_now = -1 } },
 		{ "limits", at_limits(DIAG_PROXY_NOT_TRUSTED) },
 	};
 	FILE *f = fopen(path, "w");

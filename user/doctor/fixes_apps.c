@@ -36,7 +36,7 @@ static void allow_list(const struct fix_ctx *c, struct fix_draft *d)
 static bool has_network(const struct fix_ctx *c)
 {
 	for (size_t i = 0; i < c->ntrust; i++)
-		if (strcmp(c->trust[i].host, c->trust[i].cidr))
+		if (!strcmp(c->trust[i].host, c->trust[i].cidr)) /* not a single address */
 			return true;
 	return false;
 }
@@ -44,19 +44,17 @@ static bool has_network(const struct fix_ctx *c)
 bool gunicorn_allow(const struct fix_ctx *c, struct fix_draft *d)
 {
 	draft_where(d, "gunicorn: its command line (or forwarded_allow_ips in gunicorn.conf.py)");
-	draft_text(
-		d,
-		"# gunicorn never takes the client from X-Forwarded-For: REMOTE_ADDR stays the\n"
-		"# TCP peer (ProxyFix, werkzeug, names the client). --forwarded-allow-ips names "
-		"the\n"
-		"# peers whose scheme headers (X-Forwarded-Proto, X-Forwarded-Ssl) it believes.\n"
-		"# With -k uvicorn.workers.UvicornWorker the list goes to uvicorn, which does "
-		"read\n"
-		"# X-Forwarded-For: never '*' then (uvicorn takes the leftmost entry).\n");
+	draft_text(d,
+		   "# gunicorn never takes the client from X-Forwarded-For: REMOTE_ADDR stays\n"
+		   "# the TCP peer (ProxyFix, werkzeug, names the client). --forwarded-allow-ips\n"
+		   "# names the peers whose scheme headers (X-Forwarded-Proto, X-Forwarded-Ssl)\n"
+		   "# it believes. With -k uvicorn.workers.UvicornWorker the list goes to\n"
+		   "# uvicorn, which does read X-Forwarded-For: never '*' then (uvicorn takes\n"
+		   "# the leftmost entry).\n");
 	if (has_network(c))
 		draft_text(d,
-			   "# Networks (CIDR) need gunicorn 22 or later: Debian 12's 20.1 compares "
-			   "exact addresses.\n");
+			   "# Networks (CIDR) need a gunicorn that takes them: Debian 12's 20.1\n"
+			   "# compares exact addresses.\n");
 	if (!c->ntrust)
 		draft_text(d, "# No peer:\n");
 	allow_list(c, d);
@@ -67,17 +65,12 @@ bool uvicorn_proxy_headers(const struct fix_ctx *c, struct fix_draft *d)
 {
 	draft_where(d, "uvicorn: its command line (or proxy_headers, forwarded_allow_ips in "
 		       "uvicorn.run)");
-	draft_text(
-		d,
-		"# With --proxy-headers, when the peer is listed, uvicorn names the client from\n"
-		"# X-Forwarded-For: the rightmost entry that is not listed. With '*' it takes the\n"
-		"# leftmost entry instead, which any client can write. It reads no other "
-		"header.\n");
+	draft_text(d, "# With --proxy-headers, when the peer is listed, uvicorn names the client\n"
+		      "# from X-Forwarded-For: the rightmost entry that is not listed. With '*'\n"
+		      "# it takes the leftmost entry instead, which any client can write.\n");
 	if (has_network(c))
-		draft_text(
-			d,
-			"# Networks (CIDR) need uvicorn 0.31 or later: Debian 12's 0.17 compares "
-			"exact addresses.\n");
+		draft_text(d, "# Networks (CIDR) need uvicorn 0.31 or later: Debian 12's 0.17\n"
+			      "# compares exact addresses.\n");
 	if (!c->ntrust)
 		draft_text(d, "# No peer:\n");
 	draft_text(d, "--proxy-headers ");

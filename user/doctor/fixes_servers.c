@@ -145,6 +145,9 @@ bool nginx_listen(const struct fix_ctx *c, struct fix_draft *d)
 
 /* ---- HAProxy ---------------------------------------------------------------------------- */
 
+/* hdr_ip(name,-N) takes N up to this (HAProxy's MAX_HDR_HISTORY; haproxy -c says so). */
+#define HAPROXY_HDR_HISTORY 10
+
 static void haproxy_where_front(const struct fix_ctx *c, struct fix_draft *d, const char *which)
 {
 	draft_where(d, "HAProxy %s: the backend that sends to port %u (or its listen section)",
@@ -162,6 +165,14 @@ bool haproxy_set_src(const struct fix_ctx *c, struct fix_draft *d)
 		    c->port);
 	if (!c->ntrust) {
 		draft_text(d, "# Trust no peer: remove the http-request set-src rule.\n");
+		return true;
+	}
+	if (from_right > HAPROXY_HDR_HISTORY) {
+		draft_text(
+			d,
+			"# HAProxy counts at most %d entries from the right (hdr_ip), and the\n"
+			"# client is entry %u: let the edge proxy name it in X-Real-IP instead.\n",
+			HAPROXY_HDR_HISTORY, from_right);
 		return true;
 	}
 	draft_text(d,
