@@ -280,7 +280,7 @@ def main():
                     verdict(False, what, "no check for this target")
     print(f"fix snippets: ProxyHeadersMiddleware run {results.pop('uvicorn_runs', 0)} times",
           file=sys.stderr)
-    print(f"fix snippets: {results['passed']} passed, {results['failed']} failed, "
+    print(f"snippets: {results['passed']} passed, {results['failed']} failed, "
           f"{results['skipped']} skipped")
     return 1 if results["failed"] else 0
 
