@@ -228,8 +228,9 @@ test: deps-test
 test-all:
 	$(Q)$(MAKE) all check test-unit test-bpf test-e2e fuzz
 
-test-unit: $(UNIT_BINS)
+test-unit: $(UNIT_BINS) $(OUT)/xffwatch
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
+	$(Q)tests/unit/check_fix_snippets.py $(OUT)
 
 test-bpf: $(BPFTEST_BIN)
 	$(Q)$(BPFTEST_BIN)
