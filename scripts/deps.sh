@@ -11,7 +11,9 @@ set -eu
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
        libmnl-dev libjansson-dev libssl-dev libpcap-dev iproute2"
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
+# haproxy, nftables, python3-uvicorn: the doctor's fixes are checked with them (check_fix_snippets.py).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
+      haproxy nftables python3-uvicorn
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
       tcpdump tshark wireshark-common"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"

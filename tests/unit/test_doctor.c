@@ -187,6 +187,15 @@ static void test_pass_through_edge(void **state)
 	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
 }
 
+/* Every client forges, always: the chains are all two long, yet the proxy appends one. */
+static void test_pass_through_every_request(void **state)
+{
+	(void)state;
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 203.0.113.9, 198.51.100.#\r\n");
+	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+	assert_int_equal(peer_depth(&topo.listeners[0].peers[0]), 1);
+}
+
 static void test_hops_mismatch(void **state)
 {
 	(void)state;
@@ -336,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_header_from_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_through_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_through_every_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hops_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inner_proxy_untrusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_all, setup, teardown),

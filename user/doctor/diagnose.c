@@ -156,7 +156,7 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 			if (is_proxy(&l->peers[i]))
 				examples_from(d, &l->peers[i].with);
 		d->requests = n;
-		d->depth = main_proxy(l)->min_chain;
+		d->depth = main_proxy(l)->depth;
 		snprintf(d->summary, sizeof(d->summary),
 			 "%s sends forwarding headers on %u%% of its %" PRIu64
 			 " requests to %s but is not a trusted proxy: the app logs the proxy, "
@@ -169,25 +169,19 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 		return;
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
-		const struct topo_heavy *top = &p->inner[0];
 
-		if (!is_proxy(p) || !p->trusted)
-			continue;
-		for (size_t k = 1; k < TOPO_INNER; k++)
-			if (p->inner[k].count > top->count)
-				top = &p->inner[k];
-		if (top->count < DIAG_MIN_REQUESTS || top->count * 2 < p->with_header ||
-		    !top->value.is_addr)
+		if (!is_proxy(p) || !p->trusted || !p->inner ||
+		    p->inner_requests < DIAG_MIN_REQUESTS)
 			continue;
 		if (!d) {
 			d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH, LEVEL_HIGH);
 			if (!d)
 				return;
-			d->depth = p->min_chain;
+			d->depth = p->depth;
 			examples_from(d, &p->with);
 		}
-		about(d, &top->value, true);
-		d->requests += p->inner_seen;
+		about(d, &p->inner->value, true);
+		d->requests += p->inner_requests;
 		*inner_found = true;
 	}
 	if (d)
@@ -301,7 +295,7 @@ static void client_headers_pass_through(struct diagnoses *ds, const struct topol
 		return;
 	about_proxies(d, l);
 	d->requests = n;
-	d->depth = main_proxy(l)->min_chain;
+	d->depth = main_proxy(l)->depth;
 	examples_from(d, &l->long_chain);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " of %" PRIu64
@@ -319,19 +313,18 @@ static void hops_mismatch(struct diagnoses *ds, const struct topology *t,
 	struct diagnosis *d;
 	char where[64];
 
-	if (!l->rule || l->rule->hops < 0 || !p || !p->min_chain ||
-	    (size_t)l->rule->hops == p->min_chain)
+	if (!l->rule || l->rule->hops < 0 || !p || !p->depth || (size_t)l->rule->hops == p->depth)
 		return;
+	/* Confidence: most chains are exactly the proxies' hops. */
 	d = add(ds, t, l, DIAG_HOPS_MISMATCH, LEVEL_HIGH,
-		p->chain_len[p->min_chain < TOPO_CHAIN_BUCKETS ? p->min_chain : 0] * 2 >=
-				p->with_header
+		p->depth < TOPO_CHAIN_BUCKETS && p->chain_len[p->depth] * 2 >= p->with_header
 			? LEVEL_HIGH
 			: LEVEL_MEDIUM);
 	if (!d)
 		return;
 	about_proxies(d, l);
 	d->requests = p->with_header;
-	d->depth = p->min_chain;
+	d->depth = p->depth;
 	examples_from(d, &p->with);
 	*found = true;
 	snprintf(d->summary, sizeof(d->summary),
@@ -452,7 +445,7 @@ static void headers_disagree(struct diagnoses *ds, const struct topology *t,
 		return;
 	about_proxies(d, l);
 	d->requests = n;
-	d->depth = main_proxy(l) ? main_proxy(l)->min_chain : 0;
+	d->depth = main_proxy(l) ? main_proxy(l)->depth : 0;
 	examples_from(d, &l->conflict);
 	snprintf(d->summary, sizeof(d->summary),
 		 "on %" PRIu64 " requests to %s, the forwarding headers name different clients "
@@ -549,7 +542,7 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 		about(d, &top->value, false);
 		about(d, &p->addr, true);
 		d->requests = top->count;
-		d->depth = p->min_chain;
+		d->depth = p->depth;
 		examples_from(d, &p->with);
 		snprintf(d->summary, sizeof(d->summary),
 			 "%u%% of the %" PRIu64

@@ -122,7 +122,7 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 		if (p->chain_len[b])
 			fprintf(f, " %zu%s: %" PRIu64, b, b == TOPO_CHAIN_BUCKETS - 1 ? "+" : "",
 				p->chain_len[b]);
-	fprintf(f, "; the proxies append %zu\n", p->min_chain);
+	fprintf(f, "; the proxies append %zu\n", p->depth);
 }
 
 static void text_example(FILE *f, const struct report *r, const struct topo_example *x)
@@ -304,7 +304,7 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 			jsonw_uint(j, key, p->chain_len[b]);
 		}
 	jsonw_object_end(j);
-	jsonw_uint(j, "depth", p->min_chain);
+	jsonw_uint(j, "depth", p->depth);
 	jsonw_uint(j, "clients", p->distinct);
 	jsonw_bool(j, "clients_capped", p->distinct >= TOPO_DISTINCT);
 	jsonw_object_end(j);

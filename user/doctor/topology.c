@@ -227,31 +227,36 @@ static void note_rotation(struct topology *t, size_t li, const struct observatio
 	example_add(&f->ex, o);
 }
 
-/* The walk of the chain under the listener's rule: how many hops it trusted, where it stopped. */
-static void note_walk(struct topo_listener *l, struct topo_peer *p, const struct observation *o)
+/* The values at each position from the right of a whole chain, and where the rule's walk stops. */
+static void note_positions(struct topo_listener *l, struct topo_peer *p,
+			   const struct observation *o)
 {
 	struct str hops[OBS_HOPS_MAX];
 	struct hop_walk w;
 
-	if (!l->rule || !o->source.is_addr || !o->nhops || o->nhops != o->chain_length ||
-	    !o->peer_trusted)
+	if (!o->nhops || o->nhops != o->chain_length)
+		return;
+	for (size_t k = 0; k < TOPO_POSITIONS && k < o->nhops; k++) {
+		const char *hop = o->hops[o->nhops - 1 - k];
+		struct obs_addr a = { .is_addr = false };
+		size_t len = strlen(hop);
+
+		if (len >= sizeof(a.text))
+			len = sizeof(a.text) - 1;
+		memcpy(a.text, hop, len);
+		a.text[len] = '\0';
+		a.is_addr = ip_parse_xff_entry(a.text, len, &a.addr, NULL) == 0;
+		heavy_add(p->pos[k].top, 2, &p->pos[k].seen, &a);
+		if (a.is_addr && l->rule && trust_contains(l->rule, &a.addr))
+			p->pos[k].trusted++;
+	}
+	if (!l->rule || !o->source.is_addr || !o->peer_trusted)
 		return;
 	for (size_t i = 0; i < o->nhops; i++)
 		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
 	hop_walk_header(l->rule, &o->source.addr, o->header ? o->header : XFFW_F_X_FORWARDED_FOR,
 			hops, o->nhops, &w);
-	p->walk_trusted[bucket(w.trusted)]++;
-	/* The walk stopped on a hop the proxies in front appended: an inner proxy not trusted. */
-	if (w.client < o->nhops && p->min_chain >= 2 && o->nhops - w.client < p->min_chain) {
-		struct obs_addr a = { .is_addr = false };
-		size_t len = strlen(o->hops[w.client]);
-
-		if (len >= sizeof(a.text))
-			return;
-		memcpy(a.text, o->hops[w.client], len + 1);
-		a.is_addr = ip_parse_xff_entry(a.text, len, &a.addr, NULL) == 0;
-		heavy_add(p->inner, TOPO_INNER, &p->inner_seen, &a);
-	}
+	p->walk_stop[bucket(w.client < o->nhops ? o->nhops - w.client : 0)]++;
 }
 
 void topology_add(struct topology *t, const struct observation *o)
@@ -292,13 +297,14 @@ void topology_add(struct topology *t, const struct observation *o)
 		example_add(&p->without, o);
 	}
 	if (o->chain_length) {
-		if (p->min_chain && o->chain_length > p->min_chain)
+		/* (Examples of long chains: longer than the shortest so far, or than one hop.) */
+		if (o->chain_length > (p->min_chain ? p->min_chain : 1))
 			example_add(&l->long_chain, o);
 		p->chain_len[bucket(o->chain_length)]++;
 		if (!p->min_chain || o->chain_length < p->min_chain)
 			p->min_chain = o->chain_length;
 	}
-	note_walk(l, p, o);
+	note_positions(l, p, o);
 	if (o->findings &
 	    ((1U << FINDING_SPOOFED_HEADER) | (1U << FINDING_HOPS_FROM_UNTRUSTED_PEER)))
 		p->forged++;
@@ -320,11 +326,55 @@ void topology_add(struct topology *t, const struct observation *o)
 	note_rotation(t, (size_t)(l - t->listeners), o);
 }
 
+/* The more frequent of a position's values. */
+static const struct topo_heavy *top_of(const struct topo_position *pos)
+{
+	return pos->top[1].count > pos->top[0].count ? &pos->top[1] : &pos->top[0];
+}
+
+/* Does position @pos hold a proxy's address: trusted, or the same on 95 % of the chains? */
+static bool proxy_position(const struct topo_position *pos)
+{
+	return pos->seen &&
+	       (pos->trusted * 100 >= 95 * pos->seen || top_of(pos)->count * 100 >= 95 * pos->seen);
+}
+
+static void peer_depth_finish(struct topo_peer *p)
+{
+	size_t stop = 0;
+
+	p->depth = p->min_chain ? 1 : 0;
+	for (size_t k = 0; k < TOPO_POSITIONS && p->depth < p->min_chain; k++) {
+		if (!proxy_position(&p->pos[k]))
+			break;
+		p->depth++;
+	}
+	p->longer = 0;
+	for (size_t b = bucket(p->depth) + 1; b < TOPO_CHAIN_BUCKETS; b++)
+		p->longer += p->chain_len[b];
+	/*
+	 * Where the walk mostly stops: on a hop the proxies append (not the
+	 * client's, the depth-th), it stopped on an untrusted proxy.
+	 */
+	for (size_t b = 1; b < TOPO_CHAIN_BUCKETS; b++)
+		if (p->walk_stop[b] > p->walk_stop[stop])
+			stop = b;
+	p->inner = NULL;
+	p->inner_requests = 0;
+	if (stop >= 1 && stop < p->depth && stop <= TOPO_POSITIONS &&
+	    p->walk_stop[stop] * 2 >= p->with_header) {
+		const struct topo_heavy *h = top_of(&p->pos[stop - 1]);
+
+		if (h->value.is_addr && h->count * 2 >= p->pos[stop - 1].seen) {
+			p->inner = h;
+			p->inner_requests = p->walk_stop[stop];
+		}
+	}
+}
+
 static void peer_finish(struct topo_peer *p)
 {
-	p->longer = 0;
-	for (size_t b = bucket(p->min_chain) + 1; b < TOPO_CHAIN_BUCKETS; b++)
-		p->longer += p->chain_len[b];
+	peer_depth_finish(p);
 	if (p->requests < TOPO_MIN_REQUESTS)
 		p->role = ROLE_UNKNOWN;
 	else if (p->with_header * 100 >= (uint64_t)TOPO_PROXY_SHARE * p->requests)

@@ -23,7 +23,7 @@
 #define TOPO_HEAVY		8  /* most frequent values tracked per peer (Misra-Gries) */
 #define TOPO_DISTINCT		64 /* distinct clients counted per peer, up to this */
 #define TOPO_OFFENDERS		8  /* rotating clients kept */
-#define TOPO_INNER		4  /* addresses kept where the walk stops inside a proxy chain */
+#define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -52,6 +52,12 @@ struct topo_heavy {
 
 enum peer_role { ROLE_UNKNOWN, ROLE_PROXY, ROLE_CLIENT };
 
+/* One position of the chains from a peer: its most frequent values, how many were trusted. */
+struct topo_position {
+	struct topo_heavy top[2];
+	uint64_t seen, trusted;
+};
+
 struct topo_peer {
 	struct obs_addr addr;
 	bool trusted; /* by the rule of its listener (as the events say) */
@@ -60,8 +66,15 @@ struct topo_peer {
 	uint64_t headers[XFFW_F__MAX]; /* requests carrying each header */
 	uint64_t chain_len[TOPO_CHAIN_BUCKETS]; /* of the header the rule read, when present */
 	size_t min_chain;			/* shortest non-empty chain (0: none) */
-	uint64_t longer; /* requests with a chain longer than min_chain (at the end) */
-	uint64_t walk_trusted[TOPO_CHAIN_BUCKETS]; /* hops the rule's walk passed as trusted */
+	size_t depth;				/* hops the proxies append (topology_finish) */
+	uint64_t longer; /* requests with a chain longer than depth (topology_finish) */
+	/* The hops at each position from the right (0: rightmost), of whole chains. */
+	struct topo_position pos[TOPO_POSITIONS];
+	/*
+	 * Where the rule's walk stopped: the client's position from the right,
+	 * plus one (1: the rightmost hop; bucket 0: the peer itself).
+	 */
+	uint64_t walk_stop[TOPO_CHAIN_BUCKETS];
 	uint64_t forged;      /* spoofed-header-from-untrusted-peer or hops-from-untrusted-peer */
 	uint64_t conflict;    /* header-conflict */
 	uint64_t missing;     /* missing-forwarded-header */
@@ -71,9 +84,9 @@ struct topo_peer {
 	uint64_t heavy_seen;
 	uint64_t distinct_hash[TOPO_DISTINCT];
 	size_t distinct;
-	/* Where the walk stopped inside the proxies' own hops (an untrusted inner proxy). */
-	struct topo_heavy inner[TOPO_INNER];
-	uint64_t inner_seen;
+	/* An untrusted proxy inside the chain: the walk stops on its hop (topology_finish). */
+	const struct topo_heavy *inner;
+	uint64_t inner_requests;
 	enum peer_role role;		    /* decided by topology_finish */
 	struct topo_examples with, without; /* requests with and without a forwarding header */
 };
@@ -129,10 +142,16 @@ void topology_add(struct topology *t, const struct observation *o);
 /* Decides roles and depths once every event is in. */
 void topology_finish(struct topology *t);
 
-/* A proxy's depth: the hops the proxies in front of the app append (its shortest chain), 0 if none. */
+/*
+ * A proxy's depth: the hops the proxies in front of the app append. One for
+ * the client's, plus one per position from the right that holds a proxy's
+ * address (trusted, or one value on 95 % of the chains: a proxy appends
+ * always the same), at most the shortest chain (a client can add entries,
+ * never take the proxies' away). 0 without chains.
+ */
 static inline size_t peer_depth(const struct topo_peer *p)
 {
-	return p->min_chain;
+	return p->depth;
 }
 
 /* Is @a one of the CDN's published ranges (docs/doctor.md)? */
