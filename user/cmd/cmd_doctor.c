@@ -248,12 +248,19 @@ static int read_child(const struct command_args *a, pid_t pid, int fd, struct to
 		uint64_t now = clock_mono_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (!asked && ((live && now >= stop_at) || interrupted ||
-			       (a->requests && t->events >= a->requests))) {
+		if (!asked) {
+			if (interrupted)
+				src->ended_by = "interrupt";
+			else if (a->requests && t->events >= a->requests)
+				src->ended_by = "requests";
+			else if (live && now >= stop_at)
+				src->ended_by = "duration";
+		}
+		if (!asked && src->ended_by) {
 			kill(pid, SIGTERM);
 			asked = true;
 			asked_at = now;
-			src->interrupted = interrupted || (a->requests && t->events >= a->requests);
+			src->interrupted = interrupted;
 		}
 		if (asked && now - asked_at > CHILD_DRAIN_MS) {
 			kill(pid, SIGKILL);
@@ -282,8 +289,10 @@ static int read_child(const struct command_args *a, pid_t pid, int fd, struct to
 			 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		return -1;
 	}
-	if (live && !asked)
-		src->interrupted = true;
+	if (!asked) {
+		src->ended_by = live ? "observer" : "end";
+		src->interrupted = live;
+	}
 	return 0;
 }
 

@@ -396,6 +396,7 @@ int report_json(FILE *f, const struct report *r)
 	jsonw_member(&j, "seconds");
 	jsonw_raw(&j, secs, (size_t)n);
 	jsonw_bool(&j, "interrupted", r->src->interrupted);
+	jsonw_cstring(&j, "ended_by", r->src->ended_by ? r->src->ended_by : "end");
 	jsonw_uint(&j, "events", t->events);
 	jsonw_uint(&j, "skipped_lines", t->skipped);
 	jsonw_object_end(&j);

@@ -15,8 +15,9 @@ struct report_source {
 	const char *kind; /* "live", "pcap", "events" */
 	char *const *files;
 	size_t nfiles;
-	double seconds;	  /* live: how long it watched; else the events' span */
-	bool interrupted; /* live: Ctrl-C or the observer ended early */
+	double seconds;	      /* live: how long it watched; else the events' span */
+	bool interrupted;     /* live: Ctrl-C, SIGTERM, or the observer stopped on its own */
+	const char *ended_by; /* "duration", "requests", "interrupt", "observer", "end"; NULL */
 };
 
 /* What runs on the path: named with --stack, or guessed from the traffic. */
