@@ -158,14 +158,8 @@ static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *
 	for (size_t i = 0; i < n; i++) {
 		const struct fix *x = &fixes[i];
 
-		fprintf(f, "  Fix for %s: %s\n", x->stack, x->where);
-		if (x->nargs) {
-			fputs("      xffwatch ...", f);
-			for (size_t a = 0; a < x->nargs; a++)
-				fprintf(f, strpbrk(x->args[a], " '\"") ? " '%s'" : " %s",
-					x->args[a]);
-			fputc('\n', f);
-		}
+		/* (The where line names the stack; the text shows the flags of args.) */
+		fprintf(f, "  Fix, %s\n", x->where);
 		for (const char *p = x->text; *p;) {
 			size_t len = strcspn(p, "\n");
 
