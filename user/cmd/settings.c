@@ -381,6 +381,7 @@ void settings_usage(FILE *f)
 	      "       xffwatch resolve --peer IP[:PORT] [OPTION]... < request-head\n"
 	      "       xffwatch check-config [FILE] [OPTION]...\n"
 	      "       xffwatch replay [OPTION]... CAPTURE-FILE...\n"
+	      "       xffwatch doctor [--pcap FILE... | --events FILE...] [OPTION]...\n"
 	      "       xffwatch status [--iface IF]...\n"
 	      "Watch plaintext HTTP on the proxy-to-app link and write one JSON audit event\n"
 	      "per request, naming the real client behind the reverse proxy.\n"
