@@ -272,9 +272,10 @@ static void test_rotation_edge(void **state)
 static void test_nat_edges(void **state)
 {
 	(void)state;
-	repeat(DIAG_NAT_MIN - 1, "198.18.0.2", "X-Forwarded-For: 172.17.0.1\r\n");
+	/* The bridge's gateway, on the proxy's own /24, as Docker's userland proxy has it. */
+	repeat(DIAG_NAT_MIN - 1, "198.18.0.2", "X-Forwarded-For: 198.18.0.1\r\n");
 	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
-	repeat(1, "198.18.0.2", "X-Forwarded-For: 172.17.0.1\r\n");
+	repeat(1, "198.18.0.2", "X-Forwarded-For: 198.18.0.1\r\n");
 	assert_true(found(DIAG_CLIENTS_BEHIND_NAT));
 	/* 50 of 53 is 94 %: no longer "nearly all". */
 	repeat(3, "198.18.0.2", "X-Forwarded-For: 198.51.100.#\r\n");
@@ -286,6 +287,57 @@ static void test_one_public_client_is_not_nat(void **state)
 	(void)state;
 	repeat(200, "198.18.0.2", "X-Forwarded-For: 203.0.113.5\r\n");
 	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+}
+
+/* One client on a LAN behind the proxy: private, but not the proxy's network. */
+static void test_one_lan_client_is_not_nat(void **state)
+{
+	(void)state;
+	repeat(200, "198.18.0.2", "X-Forwarded-For: 192.168.1.23\r\n");
+	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+}
+
+/*
+ * The seeds' own test: one client forging through the trusted proxy. Its own
+ * address on every chain is no proxy's: the doctor must not say to trust it.
+ */
+static void test_single_forger_is_not_a_proxy(void **state)
+{
+	(void)state;
+	repeat(20, "198.18.0.2", "X-Forwarded-For: 1.2.3.4, 198.51.100.9\r\n");
+	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_int_equal(peer_depth(&topo.listeners[0].peers[0]), 1);
+	rule.hops = 1;
+	assert_false(found(DIAG_HOPS_MISMATCH));
+}
+
+/* A client that forges on every request, straight to the app: a client, never a proxy to trust. */
+static void test_direct_forger_is_not_a_proxy(void **state)
+{
+	char peer[32];
+
+	(void)state;
+	repeat(30, "198.51.100.66", "X-Forwarded-For: 203.0.113.#\r\n");
+	for (int i = 0; i < 60; i++) {
+		snprintf(peer, sizeof(peer), "198.19.0.%d", i + 1);
+		request(peer, "");
+	}
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	for (size_t i = 0; i < topo.listeners[0].npeers; i++)
+		assert_int_not_equal(topo.listeners[0].peers[i].role, ROLE_PROXY);
+	/* ... and its rotation is reported. */
+	assert_true(found(DIAG_LEFTMOST_ROTATION));
+}
+
+/* Cloudflare in front, trusted: its CF-Connecting-IP is right, however many requests. */
+static void test_trusted_cdn_is_quiet(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.2/32,104.16.0.0/13", -1);
+	repeat(100, "198.18.0.2",
+	       "X-Forwarded-For: 198.51.100.#, 104.16.0.9\r\nCF-Connecting-IP: 198.51.100.1\r\n");
+	assert_false(found(DIAG_CDN_HEADER_NOT_FROM_CDN));
 }
 
 static void test_peer_table_bound(void **state)
@@ -355,6 +407,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rotation_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_public_client_is_not_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_lan_client_is_not_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_forger_is_not_a_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_forger_is_not_a_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_cdn_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),
 		cmocka_unit_test(test_reader_refuses),
 	};

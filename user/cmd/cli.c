@@ -82,8 +82,9 @@ static const char usage_doctor[] =
 	"                          as for the observer (see xffwatch --help): the\n"
 	"                          trust rules are the ones the doctor judges by\n"
 	"\n"
-	"Exit status: 0 when nothing needs fixing, 1 when something does (or the\n"
-	"events could not be read), 2 for a bad option or file.\n";
+	"Exit status: 0 when nothing needs fixing, 1 when something does, 2 for a bad\n"
+	"option, a file that cannot be read, an observer that could not run, or no\n"
+	"requests seen at all.\n";
 
 /* A usage error's message, the option's value quoted in it, is cut past this. */
 #define USAGE_MSG_MAX 4096

@@ -46,7 +46,7 @@ static void on_interrupt(int sig)
 struct line_reader {
 	char *buf;
 	size_t len;
-	bool skipping; /* inside a line longer than OBS_LINE_MAX */
+	bool skipping; /* inside a line longer than OBS_LINE_MAX (its newline not counted) */
 	struct observation obs;
 };
 
@@ -76,7 +76,7 @@ static void feed(struct topology *t, struct line_reader *lr, size_t n)
 	}
 	lr->len = (size_t)(end - start);
 	memmove(lr->buf, start, lr->len);
-	if (lr->len == OBS_LINE_MAX) { /* no newline in sight: drop it, and its rest */
+	if (lr->len > OBS_LINE_MAX) { /* no newline in sight: drop it, and its rest */
 		if (!lr->skipping)
 			t->skipped++;
 		lr->skipping = true;
@@ -87,7 +87,7 @@ static void feed(struct topology *t, struct line_reader *lr, size_t n)
 /* Reads what @fd has: 1 at its end, 0 for more later, -errno. */
 static int read_some(int fd, struct topology *t, struct line_reader *lr)
 {
-	ssize_t n = read(fd, lr->buf + lr->len, OBS_LINE_MAX - lr->len);
+	ssize_t n = read(fd, lr->buf + lr->len, OBS_LINE_MAX + 1 - lr->len);
 
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
@@ -101,8 +101,9 @@ static int read_some(int fd, struct topology *t, struct line_reader *lr)
 	return 0;
 }
 
+/* The event files in turn; Ctrl-C stops reading (a pipe that never ends) and the report follows. */
 static int read_event_files(const struct command_args *a, struct topology *t,
-			    struct line_reader *lr)
+			    struct line_reader *lr, struct report_source *src)
 {
 	for (size_t i = 0; i < a->ndoctor_files; i++) {
 		const char *path = a->doctor_files[i];
@@ -115,10 +116,15 @@ static int read_event_files(const struct command_args *a, struct topology *t,
 		}
 		lr->len = 0;
 		lr->skipping = false;
-		while (!(rc = read_some(fd, t, lr)))
+		while (!(rc = read_some(fd, t, lr)) && !interrupted)
 			;
 		if (fd != STDIN_FILENO)
 			close(fd);
+		if (interrupted) {
+			src->interrupted = true;
+			src->ended_by = "interrupt";
+			return 0;
+		}
 		if (rc < 0) {
 			log_line(stderr, "xffwatch: %s: %s", path, strerror(-rc));
 			return -1;
@@ -304,18 +310,20 @@ static int gather(const struct options *o, const struct command_args *a, struct 
 	int fd, rc;
 	pid_t pid;
 
-	lr.buf = malloc(OBS_LINE_MAX);
+	/* A line of OBS_LINE_MAX bytes and its newline fit. */
+	lr.buf = malloc(OBS_LINE_MAX + 1);
 	if (!lr.buf) {
 		log_line(stderr, "xffwatch: doctor: out of memory");
 		return -1;
 	}
+	sa.sa_flags = 0; /* no SA_RESTART: a read in progress ends with EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (a->doctor_source == DOCTOR_EVENTS) {
-		rc = read_event_files(a, t, &lr);
+		rc = read_event_files(a, t, &lr, src);
 		src->seconds =
 			t->last_ns > t->first_ns ? (double)(t->last_ns - t->first_ns) / 1e9 : 0;
 	} else {
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 		pid = start_child(o, a, &fd);
 		rc = pid < 0 ? -1 : read_child(a, pid, fd, t, &lr, src);
@@ -373,6 +381,13 @@ int doctor_run(const struct options *o, const struct command_args *a)
 		report_text(stdout, &r);
 	}
 	rc = ds.n ? 1 : 0;
+	if (!t.events) {
+		/* Nothing seen is not "nothing to fix": a gate must not pass on it. */
+		log_line(stderr,
+			 "xffwatch: doctor: no requests seen: nothing to judge (wrong port, "
+			 "interface or file?)");
+		rc = 2;
+	}
 out:
 	diagnoses_free(&ds);
 	topology_free(&t);

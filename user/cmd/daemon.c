@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,6 +213,18 @@ static int load(struct daemon *d)
 	return 0;
 }
 
+/* Do events go to standard output, and is it a pipe or a socket? */
+static bool stdout_is_pipe(const struct options *o)
+{
+	struct stat st;
+	bool named = false;
+
+	for (size_t i = 0; i < o->noutputs; i++)
+		named |= !strcmp(o->outputs[i], "-");
+	return named && !fstat(STDOUT_FILENO, &st) &&
+	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 static int setup_fds(struct daemon *d)
 {
 	/* The kernel does not wake us for every record: we look this often. */
@@ -248,6 +261,17 @@ static int setup_fds(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
+	/*
+	 * Events to a pipe (xffwatch doctor, `| head`): its reader gone is seen
+	 * at once (EPOLLERR), not at the next event, which on a quiet port may
+	 * never come.
+	 */
+	if (stdout_is_pipe(d->opts)) {
+		ev.events = 0;
+		ev.data.fd = STDOUT_FILENO;
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, STDOUT_FILENO, &ev))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -347,6 +371,10 @@ static int loop(struct daemon *d)
 				on_timer(d);
 			else if (evs[i].data.fd == watch_fd(&d->watch))
 				watch_update(&d->watch);
+			else if (evs[i].data.fd == STDOUT_FILENO) {
+				log_info("standard output was closed by its reader; stopping");
+				d->stop = true;
+			}
 		}
 	}
 	return 0;

@@ -51,7 +51,8 @@ static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
 	d->fix.diag = id;
 	d->fix.port = l->port;
 	d->fix.iface = l->iface;
-	d->fix.listener_rule = t->n > 1;
+	/* A listener's own rule decided (the global one is the last): the fix is a listener's. */
+	d->fix.listener_rule = t->nrules && r && r != &t->rules[t->nrules - 1];
 	d->fix.hops_now = r ? r->hops : -1;
 	d->fix.header = field_wire_name(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
 	d->fix.header_key = field_key(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
@@ -68,7 +69,11 @@ static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 	char *s;
 	size_t n;
 
-	if (!a->is_addr || d->fix.nproxies == FIX_ADDRS_MAX)
+	if (!a->is_addr) {
+		d->unnamed = true;
+		return;
+	}
+	if (d->fix.nproxies == FIX_ADDRS_MAX)
 		return;
 	s = d->proxy_text[d->fix.nproxies];
 	n = ip_format(&a->addr, s);
@@ -376,7 +381,8 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (is_proxy(p) && p->trusted && (p->distinct >= 2 || p == busiest))
+		/* Under a /0 anyone sending headers is "trusted": keep those that carry clients. */
+		if (is_proxy(p) && p->trusted && (!all || p->carries_clients || p == busiest))
 			about(d, &p->addr, true);
 	}
 	for (size_t i = 0; i < l->npeers; i++) {
@@ -488,33 +494,26 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 		return;
 	about_proxies(d, l);
 	snprintf(d->summary, sizeof(d->summary),
-		 "%s sent %" PRIu64 "%s different forged leftmost X-Forwarded-For values within "
+		 "a client (the evidence's addresses) sent %" PRIu64
+		 "%s different forged leftmost X-Forwarded-For values within "
 		 "%u s to %s: the usual way around rate limits keyed on the first entry",
-		 d->addrs[0].text, d->distinct,
-		 d->distinct >= ROTATION_DISTINCT_MAX ? " or more" : "",
+		 d->distinct, d->distinct >= ROTATION_DISTINCT_MAX ? " or more" : "",
 		 (unsigned int)(TOPO_ROTATION_WINDOW_NS / 1000000000ULL),
 		 listener_text(l, where, sizeof(where)));
 }
 
-/* Is @a private-use IPv4, or in the /24 (IPv6 /64) of @peer? Never loopback. */
+/*
+ * Is @a on @peer's own network: its /24 (IPv6 /64), as a bridge's gateway
+ * is to the containers behind it? Never loopback (a local client).
+ */
 static bool gateway_like(const struct ip_addr *a, const struct obs_addr *peer)
 {
-	const uint8_t *b = a->b;
+	static const uint8_t loop6[16] = { [15] = 1 };
 
-	if (a->family == 4) {
-		if (b[0] == 127)
-			return false;
-		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		    (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64))
-			return true;
-	} else {
-		static const uint8_t loop[16] = { [15] = 1 };
-
-		if (!memcmp(b, loop, 16))
-			return false;
-	}
+	if ((a->family == 4 && a->b[0] == 127) || (a->family == 6 && !memcmp(a->b, loop6, 16)))
+		return false;
 	return peer->is_addr && peer->addr.family == a->family &&
-	       !memcmp(b, peer->addr.b, a->family == 4 ? 3 : 8);
+	       !memcmp(a->b, peer->addr.b, a->family == 4 ? 3 : 8);
 }
 
 /* Nearly every request through a proxy resolves to one gateway address. */
@@ -546,11 +545,11 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 		examples_from(d, &p->with);
 		snprintf(d->summary, sizeof(d->summary),
 			 "%u%% of the %" PRIu64
-			 " requests through %s to %s resolve to %s, an address "
-			 "on the proxy's own network: the clients are behind a NAT or a userland "
-			 "proxy (Docker's) that hides them",
+			 " requests through %s to %s resolve to one address on the "
+			 "proxy's own network (the evidence's first address): the clients are "
+			 "behind a NAT or a userland proxy (Docker's) that hides them",
 			 pct(top->count, p->with_header), p->with_header, p->addr.text,
-			 listener_text(l, where, sizeof(where)), top->value.text);
+			 listener_text(l, where, sizeof(where)));
 		return;
 	}
 }
@@ -597,6 +596,13 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 		for (size_t k = 0; k < d->fix.ntrusted; k++)
 			d->fix.trusted[k] = d->trusted_text[k];
 		d->fix.depth = (unsigned int)d->depth;
+		if (d->unnamed) {
+			size_t n = strlen(d->summary);
+
+			snprintf(d->summary + n, sizeof(d->summary) - n,
+				 " (the events hide addresses behind pseudonyms: the fixes cannot "
+				 "name the proxy, add its address yourself)");
+		}
 		ds->count[d->severity]++;
 	}
 }

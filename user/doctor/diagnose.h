@@ -30,6 +30,7 @@ struct diagnosis {
 	size_t naddrs;
 	uint64_t depth;	   /* proxies seen in front (hops they append), 0 if unknown */
 	uint64_t distinct; /* rotation: forged values in one window */
+	bool unnamed;	   /* a proxy to name in the fixes is a pseudonym */
 	struct topo_examples examples;
 	/* What the fixes are made from; the strings live below. */
 	struct fix_params fix;

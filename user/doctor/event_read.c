@@ -93,7 +93,9 @@ static void read_trust(json_t *root, struct observation *o)
 		o->hops[k][hl] = '\0';
 	}
 	o->chain_length = n;
-	if (json_is_integer(len) && json_integer_value(len) > (json_int_t)n)
+	/* More hops than a request can hold (one byte and a comma each) is not an event's. */
+	if (json_is_integer(len) && json_integer_value(len) > (json_int_t)n &&
+	    json_integer_value(len) <= REQ_DATA_MAX)
 		o->chain_length = (size_t)json_integer_value(len);
 }
 
@@ -136,6 +138,23 @@ static void read_forwarded(json_t *root, struct observation *o)
 		memcpy(o->xff_raw, json_string_value(xff), n);
 		o->xff_raw[n] = '\0';
 	}
+}
+
+/* FNV-1a of the User-Agent: enough to count distinct ones. */
+static void read_user_agent(json_t *root, struct observation *o)
+{
+	json_t *ua = path2(root, "user_agent", "original");
+	const char *s;
+	size_t n;
+
+	if (!json_is_string(ua))
+		return;
+	s = json_string_value(ua);
+	n = json_string_length(ua);
+	o->ua_hash = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		o->ua_hash = (o->ua_hash ^ (uint8_t)s[i]) * 1099511628211ULL;
+	o->has_ua = true;
 }
 
 static void read_listener(json_t *root, struct observation *o)
@@ -185,6 +204,7 @@ int observation_read(const char *line, size_t len, struct observation *o)
 	    json_integer_value(status) < 1000)
 		o->status = (unsigned int)json_integer_value(status);
 	o->pseudonymized = json_is_object(path2(root, "xffwatch", "pseudonymized"));
+	read_user_agent(root, o);
 	rc = o->port ? 0 : -EBADMSG;
 out:
 	json_decref(root);

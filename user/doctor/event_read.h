@@ -47,6 +47,8 @@ struct observation {
 	uint32_t present;  /* 1 << field id of each header in xffwatch.forwarded */
 	char xff_raw[512]; /* the first x-forwarded-for line, cut (CDN senders) */
 	char method[OBS_METHOD_TEXT], path[OBS_PATH_TEXT];
+	uint64_t ua_hash; /* of user_agent.original, when has_ua */
+	bool has_ua;
 	unsigned int status;
 	bool pseudonymized; /* the event's addresses are pseudonyms (xffwatch.pseudonymized) */
 };

@@ -6,6 +6,7 @@
 
 #include "doctor/report.h"
 #include "event/jsonw.h"
+#include "util/log.h"
 
 static const char *const role_names[] = {
 	[ROLE_UNKNOWN] = "few requests",
@@ -51,6 +52,18 @@ static bool is_infra(const struct topology *t, const struct obs_addr *a)
 				return true;
 		}
 	return false;
+}
+
+/*
+ * Text the traffic chose (paths, hops, interface names, summaries that quote
+ * them), as a terminal may show it: control bytes, escape sequences and
+ * bidirectional controls escaped (log_escape), one line.
+ */
+#define SHOW_MAX 1024
+static const char *esc(char buf[SHOW_MAX], const char *s)
+{
+	log_escape(buf, SHOW_MAX, s, strlen(s), false);
+	return buf;
 }
 
 static const char *severity_of(enum diag_level l)
@@ -103,18 +116,19 @@ void stack_guess(const struct topology *t, struct report_stack *s)
 
 static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p, const char *name)
 {
-	char buf[PSEUDO_TEXT_MAX];
-	bool infra = p->role == ROLE_PROXY || p->trusted;
+	char buf[PSEUDO_TEXT_MAX], e[SHOW_MAX];
+	bool infra = p->role == ROLE_PROXY || p->trusted, first = true;
 
 	fprintf(f, "    %-24s %s, %s: %" PRIu64 " requests, %" PRIu64 "%% with forwarding headers",
-		name ? name : shown(r, &p->addr, infra, buf), role_names[p->role],
+		name ? name : esc(e, shown(r, &p->addr, infra, buf)), role_names[p->role],
 		p->trusted ? "trusted" : "not trusted", p->requests,
 		p->requests ? p->with_header * 100 / p->requests : 0);
 	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
-		if (p->headers[id] && trust_is_client_header(id))
-			fprintf(f, "%s%s", id == XFFW_F_X_FORWARDED_FOR ? " (" : ", ",
-				field_key(id));
-	fputs(p->with_header ? ")\n" : "\n", f);
+		if (p->headers[id] && trust_is_client_header(id)) {
+			fprintf(f, "%s%s", first ? " (" : ", ", field_key(id));
+			first = false;
+		}
+	fputs(first ? "\n" : ")\n", f);
 	if (!p->min_chain)
 		return;
 	fprintf(f, "%28s chain lengths:", "");
@@ -134,12 +148,15 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 	s.is_addr = !ip_parse(s.text, strlen(s.text), &s.addr);
 	snprintf(c.text, sizeof(c.text), "%s", x->client);
 	c.is_addr = !ip_parse(c.text, strlen(c.text), &c.addr);
-	fprintf(f, "      %s %s %s from %s, client %s", x->timestamp, x->method, x->path,
-		shown(r, &s, is_infra(r->t, &s), b1), shown(r, &c, false, b2));
+	char e1[SHOW_MAX], e2[SHOW_MAX], e3[SHOW_MAX], e4[SHOW_MAX], e5[SHOW_MAX];
+
+	fprintf(f, "      %s %s %s from %s, client %s", esc(e1, x->timestamp), esc(e2, x->method),
+		esc(e3, x->path), esc(e4, shown(r, &s, is_infra(r->t, &s), b1)),
+		esc(e5, shown(r, &c, false, b2)));
 	if (x->chain_length) {
 		fprintf(f, ", chain [%s", x->chain_length > x->nchain ? "..., " : "");
 		for (size_t i = 0; i < x->nchain; i++)
-			fprintf(f, "%s%s", i ? ", " : "", hop_shown(r, x->chain[i], b3));
+			fprintf(f, "%s%s", i ? ", " : "", esc(e1, hop_shown(r, x->chain[i], b3)));
 		fputc(']', f);
 	}
 	for (unsigned int b = 0, first = 1; b < FINDING__MAX; b++)
@@ -154,16 +171,20 @@ static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *
 {
 	static struct fix fixes[FIXES_MAX];
 	size_t n = fixes_make(&d->fix, r->stack->mask, fixes);
+	char e[SHOW_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct fix *x = &fixes[i];
 
 		/* (The where line names the stack; the text shows the flags of args.) */
-		fprintf(f, "  Fix, %s\n", x->where);
+		fprintf(f, "  Fix, %s\n", esc(e, x->where));
 		for (const char *p = x->text; *p;) {
 			size_t len = strcspn(p, "\n");
 
-			fprintf(f, "      %.*s\n", (int)len, p);
+			char line[SHOW_MAX];
+
+			snprintf(line, sizeof(line), "%.*s", (int)len, p);
+			fprintf(f, "      %s\n", esc(e, line));
 			p += len + (p[len] == '\n');
 		}
 	}
@@ -192,12 +213,14 @@ void report_text(FILE *f, const struct report *r)
 		r->stack->guessed ? "; name it with --stack)" : "");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct topo_listener *l = &t->listeners[i];
+		char e[SHOW_MAX];
 
 		fprintf(f,
 			"  port %u%s%s: %" PRIu64 " requests, %" PRIu64 " prox%s, %" PRIu64
 			" direct client%s\n",
-			l->port, l->iface[0] ? " on " : "", l->iface, l->requests, l->proxies,
-			l->proxies == 1 ? "y" : "ies", l->clients, l->clients == 1 ? "" : "s");
+			l->port, l->iface[0] ? " on " : "", esc(e, l->iface), l->requests,
+			l->proxies, l->proxies == 1 ? "y" : "ies", l->clients,
+			l->clients == 1 ? "" : "s");
 		for (size_t k = 0; k < l->npeers; k++)
 			text_peer(f, r, &l->peers[k], NULL);
 		if (l->other.requests) {
@@ -220,10 +243,11 @@ void report_text(FILE *f, const struct report *r)
 		r->ds->count[LEVEL_HIGH], r->ds->count[LEVEL_MEDIUM], r->ds->count[LEVEL_LOW]);
 	for (size_t i = 0; i < r->ds->n; i++) {
 		const struct diagnosis *d = &r->ds->d[i];
+		char e[SHOW_MAX];
 
 		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n", severity_of(d->severity),
 			diagnosis_names[d->id], diagnosis_titles[d->id], level_names[d->confidence],
-			d->summary);
+			esc(e, d->summary));
 		fprintf(f, "  Evidence: %" PRIu64 " of %" PRIu64 " requests (%.1f%%)\n",
 			d->requests, d->of,
 			d->of ? 100.0 * (double)d->requests / (double)d->of : 0.0);
@@ -361,6 +385,8 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 		jsonw_uint(j, "hops", (uint64_t)d->fix.hops_now);
 	if (d->distinct)
 		jsonw_uint(j, "distinct_forged_values", d->distinct);
+	if (d->unnamed)
+		jsonw_bool(j, "proxies_unnamed", true);
 	jsonw_array_begin(j, "examples");
 	for (size_t i = 0; i < d->examples.n; i++)
 		json_example(j, r, &d->examples.ex[i]);

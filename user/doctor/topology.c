@@ -152,73 +152,119 @@ static size_t bucket(size_t n)
 	return n < TOPO_CHAIN_BUCKETS - 1 ? n : TOPO_CHAIN_BUCKETS - 1;
 }
 
-/* Splits @s at commas into trimmed hops (nginx's way, enough to find a sender). */
-static size_t split_list(const char *s, struct str *hops, size_t max)
+/* An event as the doctor's own rule judges it: the events may come from other settings. */
+struct judged {
+	bool trusted;		/* the peer */
+	struct obs_addr client; /* the rule's client */
+	size_t client_index;	/* the client's hop; nhops: the peer; SIZE_MAX: not known */
+	bool leftmost_differs;	/* the first hop is not the client */
+};
+
+static bool peer_trusted_by(const struct trust_rule *r, const struct ip_addr *a)
 {
-	size_t n = 0;
+	if (trust_contains(r, a))
+		return true;
+	for (size_t i = 0; i < r->nexternal; i++)
+		if (ip_cidr_match(&r->external[i], a))
+			return true;
+	return false;
+}
 
-	while (*s && n < max) {
-		size_t len = strcspn(s, ",");
-		struct str h = { s, len };
+/* @text as an address's obs_addr: canonical text when it is one (a port dropped). */
+static void addr_of_hop(const char *text, unsigned int header, struct obs_addr *a)
+{
+	size_t len = strlen(text);
 
-		hops[n++] = str_trim_ows(h);
-		s += len;
-		if (*s == ',')
-			s++;
+	a->is_addr = (header == XFFW_F_FORWARDED
+			      ? forwarded_node_address((struct str){ text, len }, &a->addr)
+			      : ip_parse_xff_entry(text, len, &a->addr, NULL)) == 0;
+	if (a->is_addr) {
+		ip_format(&a->addr, a->text);
+		return;
 	}
-	return n;
+	if (len >= sizeof(a->text))
+		len = sizeof(a->text) - 1;
+	memcpy(a->text, text, len);
+	a->text[len] = '\0';
+}
+
+static void judge(const struct topo_listener *l, const struct observation *o, struct judged *j)
+{
+	struct str hops[OBS_HOPS_MAX];
+	unsigned int header = o->header ? o->header : XFFW_F_X_FORWARDED_FOR;
+	struct hop_walk w;
+
+	j->trusted = o->peer_trusted;
+	j->client = o->client;
+	j->client_index = SIZE_MAX;
+	j->leftmost_differs = o->findings & (1U << FINDING_LEFTMOST_DIFFERS);
+	/* Pseudonyms, or a chain the event shortened: as the event says. */
+	if (!l->rule || !o->source.is_addr)
+		return;
+	j->trusted = peer_trusted_by(l->rule, &o->source.addr);
+	if (o->nhops != o->chain_length)
+		return;
+	for (size_t i = 0; i < o->nhops; i++)
+		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
+	hop_walk_header(l->rule, &o->source.addr, header, hops, o->nhops, &w);
+	j->client_index = w.client;
+	if (w.client < o->nhops)
+		addr_of_hop(o->hops[w.client], header, &j->client);
+	else
+		j->client = o->source;
+	if (o->nhops) {
+		struct obs_addr first;
+
+		addr_of_hop(o->hops[0], header, &first);
+		j->leftmost_differs = strcmp(first.text, j->client.text) != 0;
+	}
 }
 
 /*
- * Who sent a CDN's header: the first untrusted address the rule's walk of
- * X-Forwarded-For reaches (the peer when it is not trusted). False when it
- * cannot be told (no address to go by).
+ * Did someone outside the CDN send its header? The sender is whoever
+ * connected to the first proxy of ours: the rule's client when the CDN is not
+ * trusted, the hop right of it (or the peer) when it is. Neither in the CDN's
+ * ranges: an outsider. Unknown (false) without addresses to go by.
  */
-static bool cdn_sender(const struct topo_listener *l, const struct observation *o,
-		       struct ip_addr *out)
+static bool cdn_outsider(const struct observation *o, const struct judged *j)
 {
-	struct str hops[OBS_HOPS_MAX] = { { 0 } };
-	struct hop_walk w;
-	size_t n;
+	struct obs_addr right;
 
-	if (!o->peer_trusted) {
-		*out = o->source.addr;
-		return o->source.is_addr;
-	}
-	if (o->header == XFFW_F_X_FORWARDED_FOR || o->header == XFFW_F_FORWARDED) {
-		*out = o->client.addr;
-		return o->client.is_addr;
-	}
-	if (!o->xff_raw[0] || !l->rule || !o->source.is_addr)
+	if (!j->trusted)
+		return o->source.is_addr && !cdn_contains(&o->source.addr);
+	if (j->client_index == SIZE_MAX || j->client_index >= o->nhops)
 		return false;
-	n = split_list(o->xff_raw, hops, OBS_HOPS_MAX);
-	hop_walk(l->rule, &o->source.addr, hops, n, &w);
-	if (w.client >= n || w.invalid)
+	if (j->client.is_addr && cdn_contains(&j->client.addr))
 		return false;
-	return ip_parse_xff_entry(hops[w.client].p, hops[w.client].len, out, NULL) == 0;
+	if (j->client_index + 1 < o->nhops)
+		addr_of_hop(o->hops[j->client_index + 1], o->header, &right);
+	else
+		right = o->source;
+	return !(right.is_addr && cdn_contains(&right.addr));
 }
 
-static void note_rotation(struct topology *t, size_t li, const struct observation *o)
+static void note_rotation(struct topology *t, size_t li, const struct observation *o,
+			  const struct judged *j)
 {
 	unsigned int distinct;
 	struct topo_offender *f = NULL;
 
-	if (!(o->findings & (1U << FINDING_LEFTMOST_DIFFERS)) || !o->nhops ||
-	    o->nhops != o->chain_length || !o->ts_ns)
+	if (!j->leftmost_differs || !o->nhops || o->nhops != o->chain_length || !o->ts_ns)
 		return;
-	distinct = rotation_window_note(t->rotation, text_hash(o->client.text),
+	distinct = rotation_window_note(t->rotation, text_hash(j->client.text),
 					text_hash(o->hops[0]), o->ts_ns);
 	if (distinct < ROTATION_THRESHOLD)
 		return;
 	for (size_t i = 0; i < t->noffenders; i++)
-		if (!strcmp(t->offenders[i].client.text, o->client.text))
+		if (t->offenders[i].listener == li &&
+		    !strcmp(t->offenders[i].client.text, j->client.text))
 			f = &t->offenders[i];
 	if (!f) {
 		if (t->noffenders == TOPO_OFFENDERS)
 			return;
 		f = &t->offenders[t->noffenders++];
 		memset(f, 0, sizeof(*f));
-		f->client = o->client;
+		f->client = j->client;
 		f->listener = li;
 	}
 	f->requests++;
@@ -229,34 +275,31 @@ static void note_rotation(struct topology *t, size_t li, const struct observatio
 
 /* The values at each position from the right of a whole chain, and where the rule's walk stops. */
 static void note_positions(struct topo_listener *l, struct topo_peer *p,
-			   const struct observation *o)
+			   const struct observation *o, const struct judged *j)
 {
-	struct str hops[OBS_HOPS_MAX];
-	struct hop_walk w;
-
 	if (!o->nhops || o->nhops != o->chain_length)
 		return;
 	for (size_t k = 0; k < TOPO_POSITIONS && k < o->nhops; k++) {
-		const char *hop = o->hops[o->nhops - 1 - k];
-		struct obs_addr a = { .is_addr = false };
-		size_t len = strlen(hop);
+		struct obs_addr a;
 
-		if (len >= sizeof(a.text))
-			len = sizeof(a.text) - 1;
-		memcpy(a.text, hop, len);
-		a.text[len] = '\0';
-		a.is_addr = ip_parse_xff_entry(a.text, len, &a.addr, NULL) == 0;
-		heavy_add(p->pos[k].top, 2, &p->pos[k].seen, &a);
+		addr_of_hop(o->hops[o->nhops - 1 - k], o->header, &a);
+		heavy_add(p->pos[k].top, TOPO_POSITION_HEAVY, &p->pos[k].seen, &a);
 		if (a.is_addr && l->rule && trust_contains(l->rule, &a.addr))
 			p->pos[k].trusted++;
 	}
-	if (!l->rule || !o->source.is_addr || !o->peer_trusted)
+	if (j->trusted && j->client_index != SIZE_MAX)
+		p->walk_stop[bucket(j->client_index < o->nhops ? o->nhops - j->client_index : 0)]++;
+}
+
+static void ua_add(struct topo_peer *p, const struct observation *o)
+{
+	if (!o->has_ua)
 		return;
-	for (size_t i = 0; i < o->nhops; i++)
-		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
-	hop_walk_header(l->rule, &o->source.addr, o->header ? o->header : XFFW_F_X_FORWARDED_FOR,
-			hops, o->nhops, &w);
-	p->walk_stop[bucket(w.client < o->nhops ? o->nhops - w.client : 0)]++;
+	for (size_t i = 0; i < p->uas; i++)
+		if (p->ua_hash[i] == o->ua_hash)
+			return;
+	if (p->uas < TOPO_UAS)
+		p->ua_hash[p->uas++] = o->ua_hash;
 }
 
 void topology_add(struct topology *t, const struct observation *o)
@@ -264,6 +307,7 @@ void topology_add(struct topology *t, const struct observation *o)
 	struct topo_listener *l;
 	struct topo_peer *p;
 	bool header = observation_has_client_header(o);
+	struct judged j;
 
 	t->events++;
 	if (o->pseudonymized)
@@ -277,22 +321,26 @@ void topology_add(struct topology *t, const struct observation *o)
 		t->listeners_omitted++;
 		return;
 	}
+	judge(l, o, &j);
 	l->requests++;
 	p = peer_of(l, &o->source);
 	p->requests++;
-	p->trusted |= o->peer_trusted;
+	p->trusted |= j.trusted;
+	ua_add(p, o);
 	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
 		if (o->present & (1U << id))
 			p->headers[id]++;
 	if (header) {
 		p->with_header++;
 		example_add(&p->with, o);
-		heavy_add(p->heavy, TOPO_HEAVY, &p->heavy_seen, &o->client);
+		heavy_add(p->heavy, TOPO_HEAVY, &p->heavy_seen, &j.client);
 		/* What the proxy appended names its client, trusted or not. */
 		distinct_add(p, o->nhops ? o->hops[o->nhops - 1] : o->client.text);
 		for (unsigned int id = 1; id < XFFW_F__MAX; id++)
 			if (o->present & (1U << id))
 				t->proxy_headers[id]++;
+		if (!j.trusted)
+			p->forged++;
 	} else {
 		example_add(&p->without, o);
 	}
@@ -304,10 +352,7 @@ void topology_add(struct topology *t, const struct observation *o)
 		if (!p->min_chain || o->chain_length < p->min_chain)
 			p->min_chain = o->chain_length;
 	}
-	note_positions(l, p, o);
-	if (o->findings &
-	    ((1U << FINDING_SPOOFED_HEADER) | (1U << FINDING_HOPS_FROM_UNTRUSTED_PEER)))
-		p->forged++;
+	note_positions(l, p, o, &j);
 	if (o->findings & (1U << FINDING_HEADER_CONFLICT)) {
 		p->conflict++;
 		example_add(&l->conflict, o);
@@ -315,15 +360,13 @@ void topology_add(struct topology *t, const struct observation *o)
 	if (o->findings & (1U << FINDING_MISSING_FORWARDED_HEADER))
 		p->missing++;
 	if (o->present & ((1U << XFFW_F_CF_CONNECTING_IP) | (1U << XFFW_F_TRUE_CLIENT_IP))) {
-		struct ip_addr sender;
-
 		p->cdn++;
-		if (cdn_sender(l, o, &sender) && !cdn_contains(&sender)) {
+		if (cdn_outsider(o, &j)) {
 			p->cdn_outside++;
 			example_add(&l->cdn, o);
 		}
 	}
-	note_rotation(t, (size_t)(l - t->listeners), o);
+	note_rotation(t, (size_t)(l - t->listeners), o, &j);
 }
 
 /* The more frequent of a position's values. */
@@ -332,20 +375,42 @@ static const struct topo_heavy *top_of(const struct topo_position *pos)
 	return pos->top[1].count > pos->top[0].count ? &pos->top[1] : &pos->top[0];
 }
 
-/* Does position @pos hold a proxy's address: trusted, or the same on 95 % of the chains? */
-static bool proxy_position(const struct topo_position *pos)
+/* Share of @pos's chains its most frequent value has, at least (percent). */
+static unsigned int top_share(const struct topo_position *pos)
 {
-	return pos->seen &&
-	       (pos->trusted * 100 >= 95 * pos->seen || top_of(pos)->count * 100 >= 95 * pos->seen);
+	return pos->seen ? (unsigned int)(top_of(pos)->count * 100 / pos->seen) : 0;
 }
 
-static void peer_depth_finish(struct topo_peer *p)
+/*
+ * Does position @k hold a proxy's address? Trusted on 95 % of the chains; or
+ * one value on 90 % of them with many values left of it (a proxy in front of
+ * clients). One value with one value left of it (a single client, forging or
+ * not) cannot be told from a proxy: the rule decides, hop counting's N or
+ * the trusted ranges.
+ */
+static bool proxy_position(const struct topo_peer *p, size_t k, int hops)
+{
+	const struct topo_position *pos = &p->pos[k];
+
+	if (!pos->seen)
+		return false;
+	if (pos->trusted * 100 >= 95 * pos->seen)
+		return true;
+	if (top_share(pos) < 90)
+		return false;
+	if (k + 1 < TOPO_POSITIONS && p->pos[k + 1].seen * 2 >= pos->seen &&
+	    top_share(&p->pos[k + 1]) < 80)
+		return true;
+	return hops >= 0 && k + 1 < (size_t)hops;
+}
+
+static void peer_depth_finish(struct topo_peer *p, int hops)
 {
 	size_t stop = 0;
 
 	p->depth = p->min_chain ? 1 : 0;
 	for (size_t k = 0; k < TOPO_POSITIONS && p->depth < p->min_chain; k++) {
-		if (!proxy_position(&p->pos[k]))
+		if (!proxy_position(p, k, hops))
 			break;
 		p->depth++;
 	}
@@ -372,12 +437,23 @@ static void peer_depth_finish(struct topo_peer *p)
 	}
 }
 
-static void peer_finish(struct topo_peer *p)
+/*
+ * A peer acts as a proxy when 80 % of its requests carry a header naming a
+ * client, and it is trusted or behaves as one: its appended hops name several
+ * clients, who use several User-Agents or make half the listener's traffic.
+ * A client that forges headers on every request (one script, one agent) is
+ * not a proxy, whatever it sends.
+ */
+static void peer_finish(struct topo_peer *p, const struct topo_listener *l)
 {
-	peer_depth_finish(p);
+	bool carries = p->distinct >= 2 && (p->uas >= 2 || p->requests * 2 >= l->requests);
+
+	peer_depth_finish(p, l->rule ? l->rule->hops : -1);
+	p->carries_clients = carries;
 	if (p->requests < TOPO_MIN_REQUESTS)
 		p->role = ROLE_UNKNOWN;
-	else if (p->with_header * 100 >= (uint64_t)TOPO_PROXY_SHARE * p->requests)
+	else if (p->with_header * 100 >= (uint64_t)TOPO_PROXY_SHARE * p->requests &&
+		 (p->trusted || carries))
 		p->role = ROLE_PROXY;
 	else
 		p->role = ROLE_CLIENT;
@@ -390,11 +466,11 @@ void topology_finish(struct topology *t)
 
 		l->proxies = l->clients = 0;
 		for (size_t k = 0; k < l->npeers; k++) {
-			peer_finish(&l->peers[k]);
+			peer_finish(&l->peers[k], l);
 			l->proxies += l->peers[k].role == ROLE_PROXY;
 			l->clients += l->peers[k].role == ROLE_CLIENT;
 		}
-		peer_finish(&l->other);
+		peer_finish(&l->other, l);
 		/* Past the table, peers are many: clients, whatever they send. */
 		l->other.role = l->other.requests ? ROLE_CLIENT : ROLE_UNKNOWN;
 	}

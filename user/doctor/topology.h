@@ -24,6 +24,8 @@
 #define TOPO_DISTINCT		64 /* distinct clients counted per peer, up to this */
 #define TOPO_OFFENDERS		8  /* rotating clients kept */
 #define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
+#define TOPO_POSITION_HEAVY	4  /* most frequent values tracked per position */
+#define TOPO_UAS		8  /* distinct User-Agents counted per peer, up to this */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -54,7 +56,7 @@ enum peer_role { ROLE_UNKNOWN, ROLE_PROXY, ROLE_CLIENT };
 
 /* One position of the chains from a peer: its most frequent values, how many were trusted. */
 struct topo_position {
-	struct topo_heavy top[2];
+	struct topo_heavy top[TOPO_POSITION_HEAVY];
 	uint64_t seen, trusted;
 };
 
@@ -87,6 +89,9 @@ struct topo_peer {
 	/* An untrusted proxy inside the chain: the walk stops on its hop (topology_finish). */
 	const struct topo_heavy *inner;
 	uint64_t inner_requests;
+	uint64_t ua_hash[TOPO_UAS];
+	size_t uas;
+	bool carries_clients;		    /* several clients behind it (topology_finish) */
 	enum peer_role role;		    /* decided by topology_finish */
 	struct topo_examples with, without; /* requests with and without a forwarding header */
 };
