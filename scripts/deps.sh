@@ -3,7 +3,8 @@
 # Installs the Debian 12 packages xffwatch needs, and only those missing.
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
-#   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay)
+#   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay,
+#                            nft for the doctor's firewall and NAT scenarios)
 #   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog,
 #                            gunicorn + Flask for the replay capture, GNU time)
 set -eu
@@ -13,7 +14,7 @@ build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
-      tcpdump tshark wireshark-common"
+      tcpdump tshark wireshark-common nftables"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"
 
 pkgs=$build
