@@ -61,7 +61,8 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 # The stages that read no input of their own: frames to records (the kernel program compiled
 # natively), the capture's frame decoding and reordering (libpcap's file parsing is not ours to
 # fuzz), records to requests, trust, the event's forms; and the addresses.
-FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c) user/util/ipaddr.c \
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c user/doctor/*.c) \
+	user/util/ipaddr.c \
 	user/capture/link_frames.c user/capture/reorder.c user/capture/native_prog.c \
 	user/capture/flow_lru.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))
@@ -227,8 +228,9 @@ test: deps-test
 test-all:
 	$(Q)$(MAKE) all check test-unit test-bpf test-e2e fuzz
 
-test-unit: $(UNIT_BINS)
+test-unit: $(UNIT_BINS) $(OUT)/xffwatch
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
+	$(Q)tests/unit/check_fix_snippets.py $(OUT)
 
 test-bpf: $(BPFTEST_BIN)
 	$(Q)$(BPFTEST_BIN)

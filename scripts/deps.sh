@@ -3,8 +3,7 @@
 # Installs the Debian 12 packages xffwatch needs, and only those missing.
 # Quiet when everything is there. Idempotent.
 #   scripts/deps.sh          build and run
-#   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay,
-#                            nft for the doctor's firewall and NAT scenarios)
+#   scripts/deps.sh --test   also everything the test suite starts (tcpdump, editcap for replay)
 #   scripts/deps.sh --bench  also what `make bench` runs (wrk, nginx, tcpdump, tshark, rsyslog,
 #                            gunicorn + Flask for the replay capture, GNU time)
 set -eu
@@ -12,9 +11,11 @@ set -eu
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
        libmnl-dev libjansson-dev libssl-dev libpcap-dev iproute2"
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
+# haproxy, nftables, python3-uvicorn: the doctor's fixes are checked with them (check_fix_snippets.py).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
+      haproxy nftables python3-uvicorn
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
-      tcpdump tshark wireshark-common nftables"
+      tcpdump tshark wireshark-common"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"
 
 pkgs=$build

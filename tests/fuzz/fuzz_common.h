@@ -52,7 +52,7 @@ static void fuzz_init_rules(void)
 }
 
 /* Resolves @req under every rule and checks that each event is one valid JSON line. */
-static void fuzz_resolve_all(const struct http_request *req)
+static inline void fuzz_resolve_all(const struct http_request *req)
 {
 	static struct resolution res;
 	static struct trust_trace trace;

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "helpers.h"
+#include "trust/hop_walk.h"
 #include "trust/rules.h"
 
 #define DEFAULT_VECTORS "../shared/conformance/trust-vectors.jsonl"
@@ -35,6 +36,55 @@ struct tcase {
 	int hops;
 };
 
+/* Resolutions whose hops hop_walk walked too, and those of X-Forwarded-For. */
+static int walked, walked_xff;
+
+/*
+ * hop_walk over the chain's texts (as an event shows them) takes the client
+ * trust_resolve took, whenever the texts tell all the resolution saw: the
+ * whole head, no hop cut on the left, no Forwarded element that is bad for
+ * want of for= (its text alone does not say so).
+ */
+static void agree_with_hop_walk(const struct trust_rule *cfg, const struct http_request *q,
+				const struct resolution *res)
+{
+	const struct chain *c = &res->chain;
+	struct str *text = calloc(c->n + 1, sizeof(*text));
+	struct hop_walk hw;
+	struct ip_addr a;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->hop[i].flags & HOP_F_BAD) {
+			free(text);
+			return;
+		}
+		text[i] = c->hop[i].text;
+	}
+	if (req_head_incomplete(q) || c->cut_left || c->failed) {
+		free(text);
+		return;
+	}
+	if (res->header == XFFW_F_X_FORWARDED_FOR) {
+		hop_walk(cfg, &q->saddr, text, c->n, &hw);
+		walked_xff++;
+	} else {
+		hop_walk_header(cfg, &q->saddr, res->header, text, c->n, &hw);
+	}
+	walked++;
+	if (res->source) {
+		assert_true(hw.client < c->n);
+		assert_int_equal(chain_text_address(res->header, text[hw.client], &a), 0);
+		assert_true(ip_equal(&a, &res->client));
+	} else {
+		assert_int_equal(hw.client, c->n);
+	}
+	assert_int_equal(!!(res->findings & (1U << FINDING_INVALID_ENTRY)),
+			 hw.invalid || hw.not_public);
+	assert_true(hw.trusted <= c->n);
+	free(text);
+}
+
 static void resolve(const struct tcase *t, struct resolution *res)
 {
 	static struct ip_cidr cidrs[32];
@@ -52,6 +102,7 @@ static void resolve(const struct tcase *t, struct resolution *res)
 		assert_int_equal(ip_cidr_parse(tok, strlen(tok), &cidrs[cfg.ntrusted++], NULL), 0);
 	assert_int_equal(req_from_head(head, (size_t)n, t->peer, &rec, &req), 0);
 	trust_resolve(&cfg, &req, res, NULL);
+	agree_with_hop_walk(&cfg, &req, res);
 }
 
 static void expect(const struct tcase *t, const char *client, uint32_t findings)
@@ -157,6 +208,7 @@ static void resolve_head(const char *head, size_t len, const char *peer,
 {
 	assert_int_equal(req_from_head_budget(head, len, peer, XFFW_HEAD_HARD_MAX, &req), 0);
 	trust_resolve(cfg, &req, res, NULL);
+	agree_with_hop_walk(cfg, &req, res);
 }
 
 static struct ip_cidr priv[6];
@@ -672,7 +724,7 @@ static void test_conformance_vectors(void **state)
 {
 	const char *path = getenv("XFFW_TRUST_VECTORS") ?: DEFAULT_VECTORS;
 	FILE *f = fopen(path, "r");
-	int ran = 0, skipped = 0;
+	int ran = 0, skipped = 0, before = walked, xff_before = walked_xff;
 	char *line = NULL;
 	size_t cap = 0;
 
@@ -696,8 +748,11 @@ static void test_conformance_vectors(void **state)
 	}
 	free(line);
 	fclose(f);
-	print_message("%d conformance vectors passed\n", ran);
+	print_message("%d conformance vectors passed; hop_walk agreed on %d (%d of "
+		      "X-Forwarded-For)\n",
+		      ran, walked - before, walked_xff - xff_before);
 	assert_true(ran >= 55);
+	assert_true(walked_xff - xff_before >= 28);
 	assert_int_equal(skipped, 0);
 }
 

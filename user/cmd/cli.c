@@ -59,6 +59,32 @@ static const char usage_replay[] =
 	"Exit status: 0 when every file was read, 2 for a file that is not a capture\n"
 	"(or unreadable, or of a link type it cannot read) or a bad option.\n";
 
+static const char usage_doctor[] =
+	"Usage: xffwatch doctor [OPTION]...                  watch live (as root)\n"
+	"       xffwatch doctor --pcap FILE... [OPTION]...   read captures\n"
+	"       xffwatch doctor --events FILE... [OPTION]... read events xffwatch wrote\n"
+	"Diagnose the proxy setup from the traffic: which peers act as proxies, whether\n"
+	"the trust rules fit them, who forges headers; print each problem with its\n"
+	"evidence and the fix for xffwatch and for the stack (docs/doctor.md).\n"
+	"\n"
+	"      --duration S        live: watch this long (default 60; Ctrl-C ends early)\n"
+	"      --requests N        live: stop after N requests\n"
+	"      --pcap FILE         read captures (pcap, pcapng) through replay\n"
+	"      --events FILE       read JSON lines of audit events (- for standard input)\n"
+	"      --stack LIST        what runs on the path, for fixes: nginx, haproxy,\n"
+	"                          apache, werkzeug, gunicorn, uvicorn (default: guessed)\n"
+	"      --format text|json  the report's form (default text)\n"
+	"  -q, --quiet             no progress line on a terminal\n"
+	"  -i, --iface, --netns, -p, --port, -t, --trust, --external-proxy, -H, --header,\n"
+	"      --recursive, --no-recursive, --hops, --listener, --head-budget,\n"
+	"      --response-timeout, --flows, --user, --attach, --pseudonymize, --hmac-key,\n"
+	"      --keep-query, --no-user-agent, -c, --config, --no-config, -v, --verbose\n"
+	"                          as for the observer (see xffwatch --help): the\n"
+	"                          trust rules are the ones the doctor judges by\n"
+	"\n"
+	"Exit status: 0 when nothing needs fixing, 1 when something does (or the\n"
+	"events could not be read), 2 for a bad option or file.\n";
+
 /* A usage error's message, the option's value quoted in it, is cut past this. */
 #define USAGE_MSG_MAX 4096
 
@@ -202,6 +228,7 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 				.usage = cmd == CMD_RESOLVE	   ? usage_resolve
 					 : cmd == CMD_CHECK_CONFIG ? usage_check
 					 : cmd == CMD_REPLAY	   ? usage_replay
+					 : cmd == CMD_DOCTOR	   ? usage_doctor
 								   : NULL };
 	struct command_args unused = { 0 };
 	struct setting_target t = { .o = o, .rule = &o->global, .cli = &st };
@@ -255,6 +282,15 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 			return usage_error("replay needs at least one capture FILE");
 		t.resolve->files = argv + optind;
 		t.resolve->nfiles = (size_t)(argc - optind);
+	} else if (cmd == CMD_DOCTOR && t.resolve->ndoctor_files) {
+		/* --pcap a b c: the files after the first are arguments. */
+		for (; optind < argc; optind++) {
+			if (t.resolve->ndoctor_files == DOCTOR_FILES_MAX)
+				return usage_error("at most %d files", DOCTOR_FILES_MAX);
+			t.resolve->doctor_files[t.resolve->ndoctor_files++] = argv[optind];
+		}
+		if (t.resolve->have_duration || t.resolve->requests)
+			return usage_error("--duration and --requests are for live runs");
 	} else if (argc - optind > positional) {
 		return usage_error("unexpected argument '%s'", argv[optind + positional]);
 	}

@@ -16,6 +16,15 @@ enum cli_result {
 	CLI_USAGE_ERROR, /* a one-line error was printed: exit 2 */
 };
 
+/* Files one doctor run reads at most. */
+#define DOCTOR_FILES_MAX       64
+/* The longest live doctor run: a day. */
+#define DOCTOR_DURATION_MS_MAX (24U * 3600 * 1000)
+
+enum doctor_source { DOCTOR_LIVE, DOCTOR_PCAP, DOCTOR_EVENTS };
+enum doctor_format { DOCTOR_TEXT, DOCTOR_JSON, DOCTOR__FORMATS };
+extern const char *const doctor_format_names[DOCTOR__FORMATS];
+
 /* What subcommands need beyond the settings. */
 struct command_args {
 	/* resolve */
@@ -28,6 +37,14 @@ struct command_args {
 	char *const *files;
 	size_t nfiles;
 	bool quiet;
+	/* doctor: its source (live, or files of captures or events), limits, stacks, format */
+	int doctor_source; /* enum doctor_source */
+	char *doctor_files[DOCTOR_FILES_MAX];
+	size_t ndoctor_files;
+	unsigned int duration_ms, requests;
+	bool have_duration;
+	unsigned int stacks; /* 1 << enum stack; 0: guess */
+	int format;	     /* enum doctor_format */
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmd_check_config.h"
+#include "cmd/cmd_doctor.h"
 #include "cmd/cmd_replay.h"
 #include "cmd/cmd_resolve.h"
 #include "cmd/cmd_status.h"
@@ -32,6 +33,7 @@ static const struct command {
 	{ "resolve", CMD_RESOLVE, resolve_run, NULL, "events" },
 	{ "check-config", CMD_CHECK_CONFIG, check_config_run, NULL, "settings" },
 	{ "replay", CMD_REPLAY, replay_run, NULL, "events" },
+	{ "doctor", CMD_DOCTOR, doctor_run, NULL, "the report" },
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "cmd/cli.h"
 #include "cmd/setting_types.h"
 #include "cmd/version.h"
+#include "doctor/diagnosis.h"
 #include "util/log.h"
 #include "util/refuse.h"
 
@@ -512,3 +513,56 @@ static int parse_version(const struct setting *s, void *base, const char *v, cha
 }
 
 const struct setting_type type_version = { SHAPE_NONE, parse_version, NULL, NULL, NULL };
+
+/* doctor's --pcap FILE and --events FILE: the source they choose, and the file (argv's). */
+static int parse_doctor_file(const struct setting *s, void *base, const char *v, char *why,
+			     size_t whylen)
+{
+	struct command_args *a = base;
+
+	if (a->ndoctor_files && a->doctor_source != s->value)
+		return refuse(why, whylen, -EINVAL, "--pcap and --events cannot be mixed");
+	if (!v[0])
+		return refuse(why, whylen, -EINVAL, "a file name, not \"\"");
+	if (a->ndoctor_files == DOCTOR_FILES_MAX)
+		return refuse(why, whylen, -ENOSPC, "at most %d files", DOCTOR_FILES_MAX);
+	a->doctor_source = s->value;
+	a->doctor_files[a->ndoctor_files++] = (char *)v;
+	return 0;
+}
+
+const struct setting_type type_doctor_file = { SHAPE_NONE, parse_doctor_file, NULL, NULL, NULL };
+
+/* doctor's --stack nginx,werkzeug: a bit per stack. */
+static int parse_stacks(const struct setting *s, void *base, const char *v, char *why,
+			size_t whylen)
+{
+	unsigned int *mask = SETTING_FIELD(s, base, unsigned int);
+	char name[32];
+
+	*mask = 0;
+	for (const char *p = v;; p++) {
+		size_t len = strcspn(p, ",");
+		int st;
+
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		st = stack_by_name(name);
+		if (st < 0) {
+			size_t n = (size_t)snprintf(why, whylen, "'%s' is not one of", name);
+
+			for (int i = 0; i < STACK__MAX && n < whylen; i++)
+				n += (size_t)snprintf(why + n, whylen - n, "%s %s", i ? "," : "",
+						      stack_names[i]);
+			return -EINVAL;
+		}
+		*mask |= 1U << st;
+		p += strcspn(p, ",");
+		if (!*p)
+			return 0;
+	}
+}
+
+const struct setting_type type_stacks = { SHAPE_NONE, parse_stacks, NULL, NULL, NULL };

@@ -28,10 +28,12 @@ extern const struct setting_type type_cidrs;
 extern const struct setting_type type_headers;
 extern const struct setting_type type_hops;
 extern const struct setting_type type_listeners;
-extern const struct setting_type type_port;	/* a listener's one port */
-extern const struct setting_type type_iface;	/* a listener's interface */
-extern const struct setting_type type_config;	/* --config FILE */
-extern const struct setting_type type_endpoint; /* resolve's --peer, --destination */
+extern const struct setting_type type_port;	   /* a listener's one port */
+extern const struct setting_type type_iface;	   /* a listener's interface */
+extern const struct setting_type type_config;	   /* --config FILE */
+extern const struct setting_type type_endpoint;	   /* resolve's --peer, --destination */
+extern const struct setting_type type_doctor_file; /* doctor's --pcap, --events */
+extern const struct setting_type type_stacks;	   /* doctor's --stack */
 extern const struct setting_type type_help;
 extern const struct setting_type type_version;
 

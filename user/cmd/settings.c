@@ -37,7 +37,7 @@ const char *const setting_place_names[PLACE__MAX] = {
 const struct setting settings[] = {
 	/* clang-format off */
 	{ .flag = "iface", .short_flag = 'i', .arg = "IF", .key = "interfaces", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, OPT_NAMES(ifaces, nifaces, add_iface),
+	  .commands = FOR_LIVE, OPT_NAMES(ifaces, nifaces, add_iface),
 	  .needs = "needs at least one interface", .section = SECTION_WATCH, .help =
 		"interface to watch (repeat for more; default lo): a\n"
 		"name or a glob ('veth*'); a bridge means its ports\n"
@@ -45,7 +45,7 @@ const struct setting settings[] = {
 	{ .flag = "iface", .short_flag = 'i', .arg = "IF", .commands = FOR_RESOLVE, ARG(iface),
 	  .type = &type_resolve_iface },
 	{ .flag = "netns", .arg = "NAME|PATH", .key = "netns", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(netns),
+	  .commands = FOR_LIVE, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(netns),
 	  .type = &type_netns, .expect = "a namespace name or path, or \"\"",
 	  .print_after = "stats", .section = SECTION_WATCH, .help =
 		"watch inside this network namespace (`ip netns`\n"
@@ -121,18 +121,18 @@ const struct setting settings[] = {
 	  .value = false, .section = SECTION_PRIVACY, .help =
 		"do not write user_agent.original" },
 	{ .flag = "user", .arg = "USER", .key = "user", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, OPT_STR(user), .type = &type_account, .expect = "a user name",
+	  .commands = FOR_LIVE, OPT_STR(user), .type = &type_account, .expect = "a user name",
 	  .noun = "user", .section = SECTION_OTHER, .help =
 		"run as USER once attached (default nobody; root keeps\n"
 		"privileges); a privileged helper attaches new ports" },
 	{ .flag = "attach", .arg = "auto|tcx|tc", .key = "attach", .place = PLACE_TOP,
-	  .commands = FOR_OBSERVER, .flags = S_BARE_EXPECT, OPT(attach), .type = &type_enum,
+	  .commands = FOR_LIVE, .flags = S_BARE_EXPECT, OPT(attach), .type = &type_enum,
 	  .names = attach_mode_names, .max = ATTACH__MAX, .expect = "\"auto\", \"tcx\" or \"tc\"",
 	  .section = SECTION_WATCH, .help =
 		"TCX link (kernel 6.6+), clsact filter, or the first\n"
 		"that works (default auto)" },
 	{ .flag = "response-timeout", .arg = "SECONDS", .key = "response_timeout",
-	  .place = PLACE_TOP, .commands = FOR_WRITERS, .flags = S_DECIMALS,
+	  .place = PLACE_TOP, .commands = FOR_WRITERS | FOR_DOCTOR, .flags = S_DECIMALS,
 	  OPT(response_timeout_ms), .type = &type_seconds, .max = OPT_RESPONSE_TIMEOUT_MS_MAX,
 	  .expect = "a number of seconds", .section = SECTION_WATCH, .help =
 		"write a request with finding no-response when no\n"
@@ -143,7 +143,7 @@ const struct setting settings[] = {
 		"bytes of a request head whose fields are kept; past\n"
 		"them, finding truncated (default 16384, 1024-65536)" },
 	{ .flag = "flows", .arg = "N", .key = "flows", .place = PLACE_TOP,
-	  .commands = FOR_WRITERS, OPT(flows), .type = &type_uint, .min = OPT_FLOWS_MIN,
+	  .commands = FOR_WRITERS | FOR_DOCTOR, OPT(flows), .type = &type_uint, .min = OPT_FLOWS_MIN,
 	  .max = OPT_FLOWS_MAX, .expect = "a number", .section = SECTION_WATCH, .help =
 		"connections the kernel follows at once (flow table\n"
 		"size; default 65536)" },
@@ -232,8 +232,22 @@ const struct setting settings[] = {
 	  .mark = offsetof(struct command_args, have_destination), .type = &type_endpoint },
 	{ .flag = "explain", .commands = FOR_RESOLVE, ARG(explain), .type = &type_bool,
 	  .value = true },
-	{ .flag = "quiet", .short_flag = 'q', .commands = FOR_REPLAY, ARG(quiet), .type = &type_bool,
-	  .value = true },
+	{ .flag = "quiet", .short_flag = 'q', .commands = FOR_REPLAY | FOR_DOCTOR, ARG(quiet),
+	  .type = &type_bool, .value = true },
+	/* doctor's own (its --help is its own text). */
+	{ .flag = "pcap", .arg = "FILE", .commands = FOR_DOCTOR, ARG(doctor_files),
+	  .count = offsetof(struct command_args, ndoctor_files), .type = &type_doctor_file,
+	  .value = DOCTOR_PCAP },
+	{ .flag = "events", .arg = "FILE", .commands = FOR_DOCTOR, ARG(doctor_files),
+	  .count = offsetof(struct command_args, ndoctor_files), .type = &type_doctor_file,
+	  .value = DOCTOR_EVENTS },
+	{ .flag = "duration", .arg = "S", .commands = FOR_DOCTOR, ARG(duration_ms),
+	  .mark = offsetof(struct command_args, have_duration), .flags = S_DECIMALS, .type = &type_seconds, .max = DOCTOR_DURATION_MS_MAX },
+	{ .flag = "requests", .arg = "N", .commands = FOR_DOCTOR, ARG(requests), .type = &type_uint,
+	  .min = 1, .max = 1000000000 },
+	{ .flag = "stack", .arg = "LIST", .commands = FOR_DOCTOR, ARG(stacks), .type = &type_stacks },
+	{ .flag = "format", .arg = "text|json", .commands = FOR_DOCTOR, ARG(format),
+	  .type = &type_enum, .names = doctor_format_names, .max = DOCTOR__FORMATS },
 	/* clang-format on */
 };
 
@@ -367,6 +381,7 @@ void settings_usage(FILE *f)
 	      "       xffwatch resolve --peer IP[:PORT] [OPTION]... < request-head\n"
 	      "       xffwatch check-config [FILE] [OPTION]...\n"
 	      "       xffwatch replay [OPTION]... CAPTURE-FILE...\n"
+	      "       xffwatch doctor [--pcap FILE... | --events FILE...] [OPTION]...\n"
 	      "       xffwatch status [--iface IF]...\n"
 	      "Watch plaintext HTTP on the proxy-to-app link and write one JSON audit event\n"
 	      "per request, naming the real client behind the reverse proxy.\n"

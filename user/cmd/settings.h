@@ -21,6 +21,7 @@ enum cli_command {
 	CMD_RESOLVE,
 	CMD_CHECK_CONFIG,
 	CMD_REPLAY,
+	CMD_DOCTOR,
 };
 
 /* What the command line says besides settings: the BASE_CLI rows' fields. */
@@ -83,10 +84,13 @@ enum setting_shape {
 #define FOR_RESOLVE  (1U << CMD_RESOLVE)
 #define FOR_CHECK    (1U << CMD_CHECK_CONFIG)
 #define FOR_REPLAY   (1U << CMD_REPLAY)
+#define FOR_DOCTOR   (1U << CMD_DOCTOR)
+/* What watches live: the observer, check-config for it, and the doctor (which runs it). */
 #define FOR_OBSERVER (FOR_DAEMON | FOR_CHECK)
+#define FOR_LIVE     (FOR_OBSERVER | FOR_DOCTOR)
 /* What writes events: the observer, and replay (outputs, their files, the response timeout). */
 #define FOR_WRITERS  (FOR_OBSERVER | FOR_REPLAY)
-#define FOR_ALL	     (FOR_DAEMON | FOR_RESOLVE | FOR_CHECK | FOR_REPLAY)
+#define FOR_ALL	     (FOR_DAEMON | FOR_RESOLVE | FOR_CHECK | FOR_REPLAY | FOR_DOCTOR)
 
 /* Sections of the observer's --help. */
 enum usage_section {

@@ -533,13 +533,18 @@ bool forwarded_obfnode(struct str t)
 				      obfuscated(colon + 1, t.len - n - 1));
 }
 
+int chain_text_address(unsigned int id, struct str text, struct ip_addr *out)
+{
+	if (id != XFFW_F_FORWARDED)
+		return ip_parse_xff_entry(text.p, text.len, out, NULL);
+	return forwarded_node_address(text, out);
+}
+
 int chain_address(const struct chain *c, size_t i, struct ip_addr *out)
 {
 	const struct hop *h = &c->hop[i];
 
 	if (h->flags & HOP_F_BAD)
 		return -EINVAL;
-	if (c->id != XFFW_F_FORWARDED)
-		return ip_parse_xff_entry(h->text.p, h->text.len, out, NULL);
-	return forwarded_node_address(h->text, out);
+	return chain_text_address(c->id, h->text, out);
 }

@@ -96,6 +96,12 @@ void chain_build(struct chain *c, const struct http_request *req, unsigned int i
  */
 int chain_address(const struct chain *c, size_t i, struct ip_addr *out);
 
+/*
+ * The address a hop's text names in header @id, as chain_address reads a hop
+ * that is not bad (an event's chain shows hops as this text). Returns 0 or -EINVAL.
+ */
+int chain_text_address(unsigned int id, struct str text, struct ip_addr *out);
+
 /* The address of an RFC 7239 node ("192.0.2.1:80", "[2001:db8::1]", obfuscated port allowed): 0 or -errno. */
 int forwarded_node_address(struct str t, struct ip_addr *out);
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "trust/chain.h"
+#include "trust/trace.h"
 #include "util/ipaddr.h"
 #include "pipeline/request.h"
 
@@ -72,13 +73,6 @@ struct resolution {
 	uint32_t findings;  /* 1 << enum finding */
 	struct chain chain; /* hops of @header, as received */
 	struct chain other; /* scratch: another header's hops, for header-conflict */
-};
-
-/* A step-by-step account of a resolution, for `xffwatch resolve --explain`. */
-struct trust_trace {
-	char text[8192];
-	size_t len;
-	bool cut; /* full: the last line says so, later steps are left out */
 };
 
 bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a);

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * The doctor's model and diagnoses, each threshold at its edge: requests made
+ * from heads, resolved and written as events by the real pipeline, read back
+ * as the doctor reads any event.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "doctor/diagnose.h"
+#include "event/audit_event.h"
+#include "helpers.h"
+
+static struct ip_cidr cidrs[8];
+static struct trust_rule rule;
+static struct topology topo;
+static struct diagnoses ds;
+static uint64_t clock_ms;
+
+/* The rule the tests judge by: these CIDRs, X-Forwarded-For, recursive; @hops >= 0: counting. */
+static void set_rule(const char *list, int hops)
+{
+	char buf[256], *save = NULL;
+
+	memset(&rule, 0, sizeof(rule));
+	rule.trusted = cidrs;
+	rule.headers[0] = XFFW_F_X_FORWARDED_FOR;
+	rule.nheaders = 1;
+	rule.recursive = true;
+	rule.hops = hops;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		assert_int_equal(ip_cidr_parse(t, strlen(t), &cidrs[rule.ntrusted++], NULL), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	set_rule("127.0.0.0/8,198.18.0.2/32", -1);
+	clock_ms = 0;
+	assert_int_equal(topology_init(&topo, &rule, 1), 0);
+	assert_int_equal(diagnoses_init(&ds), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	topology_free(&topo);
+	diagnoses_free(&ds);
+	return 0;
+}
+
+/* One request from @peer with @headers (lines ending in CRLF), as the doctor reads its event. */
+static void request(const char *peer, const char *headers)
+{
+	static struct http_request req;
+	static struct resolution res;
+	static struct observation o;
+	char head[2048];
+	struct audit_meta meta = { 0 };
+	struct jsonw j;
+	int n = snprintf(head, sizeof(head), "GET /x HTTP/1.1\r\nHost: app\r\n%s\r\n", headers);
+
+	assert_int_equal(req_from_head_budget(head, (size_t)n, peer, XFFW_HEAD_HARD_MAX, &req), 0);
+	trust_resolve(&rule, &req, &res, NULL);
+	clock_ms += 10;
+	meta.when.tv_sec = 1800000000 + (time_t)(clock_ms / 1000);
+	meta.when.tv_nsec = (long)(clock_ms % 1000) * 1000000;
+	meta.ifname = "lo";
+	meta.status = 200;
+	jsonw_init(&j);
+	audit_format(&j, &req, &res, &meta);
+	assert_false(j.failed);
+	assert_int_equal(observation_read(j.buf, j.len - 1, &o), 0);
+	topology_add(&topo, &o);
+	jsonw_free(&j);
+}
+
+static void repeat(int times, const char *peer, const char *fmt, ...)
+{
+	char headers[1024];
+
+	for (int i = 0; i < times; i++) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(headers, sizeof(headers), fmt, ap);
+		va_end(ap);
+		/* A "%d" in the headers becomes a different value each time. */
+		char *at = strstr(headers, "#");
+		if (at) {
+			char tail[1024];
+
+			snprintf(tail, sizeof(tail), "%s", at + 1);
+			snprintf(at, sizeof(headers) - (size_t)(at - headers), "%d%s", i % 250 + 1,
+				 tail);
+		}
+		request(peer, headers);
+	}
+}
+
+static bool found(enum diagnosis_id id)
+{
+	topology_finish(&topo);
+	diagnose(&topo, &ds);
+	for (size_t i = 0; i < ds.n; i++)
+		if (ds.d[i].id == id)
+			return true;
+	return false;
+}
+
+/* Clients behind the trusted proxy 198.18.0.2, each its own address: correct traffic. */
+static void good_traffic(int n)
+{
+	repeat(n, "198.18.0.2", "X-Forwarded-For: 198.51.100.#\r\n");
+}
+
+static void test_clean(void **state)
+{
+	(void)state;
+	good_traffic(200);
+	topology_finish(&topo);
+	diagnose(&topo, &ds);
+	assert_int_equal(ds.n, 0);
+	assert_int_equal(topo.listeners[0].npeers, 1);
+	assert_int_equal(topo.listeners[0].peers[0].role, ROLE_PROXY);
+	assert_int_equal(peer_depth(&topo.listeners[0].peers[0]), 1);
+}
+
+static void test_untrusted_proxy_judged_at_ten(void **state)
+{
+	(void)state;
+	repeat(TOPO_MIN_REQUESTS - 1, "198.18.0.9", "X-Forwarded-For: 198.51.100.#\r\n");
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	repeat(1, "198.18.0.9", "X-Forwarded-For: 198.51.100.#\r\n");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_string_equal(ds.d[0].fix.proxies[0], "198.18.0.9/32");
+	assert_int_equal(ds.d[0].severity, LEVEL_HIGH);
+}
+
+static void test_proxy_share_edge(void **state)
+{
+	(void)state;
+	/* 8 of 10 with a header: 80 %, a proxy. */
+	repeat(8, "198.18.0.9", "X-Forwarded-For: 198.51.100.#\r\n");
+	repeat(2, "198.18.0.9", "");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	/* One more without: 8 of 11, a client that forges now and then. */
+	repeat(1, "198.18.0.9", "");
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+}
+
+static void test_no_header_from_trusted(void **state)
+{
+	(void)state;
+	repeat(TOPO_MIN_REQUESTS - 1, "198.18.0.2", "");
+	assert_false(found(DIAG_PROXY_SENDS_NO_HEADER));
+	repeat(1, "198.18.0.2", "");
+	assert_true(found(DIAG_PROXY_SENDS_NO_HEADER));
+}
+
+static void test_direct_edge(void **state)
+{
+	(void)state;
+	good_traffic(50);
+	repeat(DIAG_MIN_REQUESTS - 1, "198.18.0.7", "");
+	assert_false(found(DIAG_APP_REACHED_DIRECTLY));
+	repeat(1, "198.18.0.7", "X-Forwarded-For: 203.0.113.1\r\n");
+	assert_true(found(DIAG_APP_REACHED_DIRECTLY));
+	assert_int_equal(ds.d[0].severity, LEVEL_HIGH); /* one of them forged a header */
+}
+
+static void test_pass_through_edge(void **state)
+{
+	(void)state;
+	good_traffic(50);
+	repeat(DIAG_MIN_REQUESTS - 1, "198.18.0.2",
+	       "X-Forwarded-For: 203.0.113.9, 198.51.100.#\r\n");
+	assert_false(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+	repeat(1, "198.18.0.2", "X-Forwarded-For: 203.0.113.9, 198.51.100.#\r\n");
+	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+}
+
+/* Every client forges, always: the chains are all two long, yet the proxy appends one. */
+static void test_pass_through_every_request(void **state)
+{
+	(void)state;
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 203.0.113.9, 198.51.100.#\r\n");
+	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+	assert_int_equal(peer_depth(&topo.listeners[0].peers[0]), 1);
+}
+
+static void test_hops_mismatch(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.2/32", 1);
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.#, 198.18.0.5\r\n");
+	assert_true(found(DIAG_HOPS_MISMATCH));
+	assert_int_equal(ds.d[0].depth, 2);
+	rule.hops = 2;
+	assert_false(found(DIAG_HOPS_MISMATCH));
+}
+
+static void test_inner_proxy_untrusted(void **state)
+{
+	(void)state;
+	/* HAProxy (198.18.0.5) -> nginx (198.18.0.2, trusted) -> app: 198.18.0.5 is not trusted. */
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.#, 198.18.0.5\r\n");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_string_equal(ds.d[0].fix.proxies[0], "198.18.0.5/32");
+	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+}
+
+static void test_trust_all(void **state)
+{
+	(void)state;
+	set_rule("0.0.0.0/0", -1);
+	good_traffic(20);
+	assert_true(found(DIAG_TRUST_TOO_BROAD));
+	assert_int_equal(ds.d[0].fix.nproxies, 1);
+}
+
+static void test_trusted_clients(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.0/24", -1);
+	good_traffic(50);
+	repeat(TOPO_MIN_REQUESTS, "198.18.0.77", "");
+	assert_true(found(DIAG_TRUST_TOO_BROAD));
+	assert_false(found(DIAG_PROXY_SENDS_NO_HEADER));
+}
+
+static void test_cdn_header(void **state)
+{
+	(void)state;
+	good_traffic(20);
+	/* From Cloudflare's range: believable. */
+	repeat(10, "198.18.0.2",
+	       "X-Forwarded-For: 104.16.0.#\r\nCF-Connecting-IP: 203.0.113.7\r\n");
+	assert_false(found(DIAG_CDN_HEADER_NOT_FROM_CDN));
+	repeat(DIAG_MIN_REQUESTS, "198.18.0.2",
+	       "X-Forwarded-For: 198.51.100.#\r\nCF-Connecting-IP: 203.0.113.7\r\n");
+	assert_true(found(DIAG_CDN_HEADER_NOT_FROM_CDN));
+}
+
+static void test_headers_disagree(void **state)
+{
+	(void)state;
+	good_traffic(20);
+	repeat(DIAG_MIN_REQUESTS, "198.18.0.2",
+	       "X-Forwarded-For: 198.51.100.#\r\nX-Real-IP: 203.0.113.66\r\n");
+	assert_true(found(DIAG_HEADERS_DISAGREE));
+}
+
+static void test_rotation_edge(void **state)
+{
+	(void)state;
+	/* One client (198.51.100.50) behind the proxy, forging a new leftmost each time. */
+	repeat(9, "198.18.0.2", "X-Forwarded-For: 203.0.113.#, 198.51.100.50\r\n");
+	good_traffic(20);
+	assert_false(found(DIAG_LEFTMOST_ROTATION));
+	repeat(1, "198.18.0.2", "X-Forwarded-For: 203.0.113.200, 198.51.100.50\r\n");
+	assert_true(found(DIAG_LEFTMOST_ROTATION));
+}
+
+static void test_nat_edges(void **state)
+{
+	(void)state;
+	repeat(DIAG_NAT_MIN - 1, "198.18.0.2", "X-Forwarded-For: 172.17.0.1\r\n");
+	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+	repeat(1, "198.18.0.2", "X-Forwarded-For: 172.17.0.1\r\n");
+	assert_true(found(DIAG_CLIENTS_BEHIND_NAT));
+	/* 50 of 53 is 94 %: no longer "nearly all". */
+	repeat(3, "198.18.0.2", "X-Forwarded-For: 198.51.100.#\r\n");
+	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+}
+
+static void test_one_public_client_is_not_nat(void **state)
+{
+	(void)state;
+	repeat(200, "198.18.0.2", "X-Forwarded-For: 203.0.113.5\r\n");
+	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
+}
+
+static void test_peer_table_bound(void **state)
+{
+	char peer[32];
+
+	(void)state;
+	for (int i = 0; i < TOPO_PEERS_MAX + 1; i++) {
+		snprintf(peer, sizeof(peer), "198.19.%d.%d", i / 250, i % 250 + 1);
+		request(peer, "");
+	}
+	assert_int_equal(topo.listeners[0].npeers, TOPO_PEERS_MAX);
+	assert_int_equal(topo.listeners[0].other.requests, 1);
+	assert_int_equal(topo.listeners[0].peers_omitted, 1);
+}
+
+static void test_reader_refuses(void **state)
+{
+	static struct observation o;
+	static const char *const bad[] = {
+		"",
+		"{",
+		"[]",
+		"null",
+		"{\"event\":{\"dataset\":\"other\"}}",
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"}}",
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"},\"source\":{},\"destination\":{"
+		"\"port\":0}}",
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"},\"source\":{},\"destination\":{"
+		"\"port\":65536}}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(observation_read(bad[i], strlen(bad[i]), &o), -EBADMSG);
+	/* Wrong types everywhere are read as absent, not trusted. */
+	const char *odd =
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"},\"source\":{\"ip\":7},"
+		"\"destination\":{\"port\":5000},\"xffwatch\":{\"trust\":{\"chain\":[1,null,"
+		"\"198.51.100.1\"],\"peer_trusted\":\"yes\",\"chain_length\":-4},"
+		"\"findings\":[\"nope\",3]}}";
+	assert_int_equal(observation_read(odd, strlen(odd), &o), 0);
+	assert_false(o.peer_trusted);
+	assert_false(o.source.is_addr);
+	assert_int_equal(o.nhops, 3);
+	assert_int_equal(o.chain_length, 3);
+	assert_int_equal(o.findings, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_proxy_judged_at_ten, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_share_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_header_from_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_through_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_through_every_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hops_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inner_proxy_untrusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cdn_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_headers_disagree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nat_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_public_client_is_not_nat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),
+		cmocka_unit_test(test_reader_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/diagnose.h"
+
+int diagnoses_init(struct diagnoses *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->d = calloc(DIAGNOSES_MAX, sizeof(*ds->d));
+	return ds->d ? 0 : -ENOMEM;
+}
+
+void diagnoses_free(struct diagnoses *ds)
+{
+	free(ds->d);
+	memset(ds, 0, sizeof(*ds));
+}
+
+/* Percent of @part in @whole, rounded down. */
+static unsigned int pct(uint64_t part, uint64_t whole)
+{
+	return whole ? (unsigned int)(part * 100 / whole) : 0;
+}
+
+static bool is_proxy(const struct topo_peer *p)
+{
+	return p->role == ROLE_PROXY;
+}
+
+/* A new diagnosis of @l, with the rule's settings filled in for its fixes. */
+static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
+			     const struct topo_listener *l, enum diagnosis_id id,
+			     enum diag_level severity, enum diag_level confidence)
+{
+	struct diagnosis *d;
+	const struct trust_rule *r = l->rule;
+
+	if (ds->n == DIAGNOSES_MAX)
+		return NULL;
+	d = &ds->d[ds->n++];
+	memset(d, 0, sizeof(*d));
+	d->id = id;
+	d->severity = severity;
+	d->confidence = confidence;
+	d->listener = (size_t)(l - t->listeners);
+	d->of = l->requests;
+	d->fix.diag = id;
+	d->fix.port = l->port;
+	d->fix.iface = l->iface;
+	d->fix.listener_rule = t->n > 1;
+	d->fix.hops_now = r ? r->hops : -1;
+	d->fix.header = field_wire_name(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
+	d->fix.header_key = field_key(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
+	for (size_t i = 0; r && i < r->ntrusted && i < FIX_ADDRS_MAX; i++) {
+		ip_cidr_format(&r->trusted[i], d->trusted_text[i]);
+		d->fix.trusted[d->fix.ntrusted++] = d->trusted_text[i];
+	}
+	return d;
+}
+
+/* Adds @a to the proxies @d's fixes name, as a host CIDR. */
+static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
+{
+	char *s;
+	size_t n;
+
+	if (!a->is_addr || d->fix.nproxies == FIX_ADDRS_MAX)
+		return;
+	s = d->proxy_text[d->fix.nproxies];
+	n = ip_format(&a->addr, s);
+	snprintf(s + n, CIDR_TEXT_MAX - n, "/%d", a->addr.family == 4 ? 32 : 128);
+	d->fix.proxies[d->fix.nproxies++] = s;
+}
+
+/* Adds @a to what @d is about, and to the proxies its fixes name when @proxy. */
+static void about(struct diagnosis *d, const struct obs_addr *a, bool proxy)
+{
+	if (d->naddrs < FIX_ADDRS_MAX)
+		d->addrs[d->naddrs++] = *a;
+	if (proxy)
+		fix_proxy(d, a);
+}
+
+static void examples_from(struct diagnosis *d, const struct topo_examples *e)
+{
+	for (size_t i = 0; i < e->n && d->examples.n < TOPO_EXAMPLES; i++)
+		d->examples.ex[d->examples.n++] = e->ex[i];
+}
+
+/* The proxies of @l to name in a fix: trusted ones if any, else the untrusted ones. */
+static void about_proxies(struct diagnosis *d, const struct topo_listener *l)
+{
+	bool trusted = false;
+
+	for (size_t i = 0; i < l->npeers; i++)
+		trusted |= is_proxy(&l->peers[i]) && l->peers[i].trusted;
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted)
+			about(d, &l->peers[i].addr, true);
+}
+
+/* The busiest proxy of @l, or NULL. */
+static const struct topo_peer *main_proxy(const struct topo_listener *l)
+{
+	const struct topo_peer *best = NULL;
+
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i]) && (!best || l->peers[i].requests > best->requests))
+			best = &l->peers[i];
+	return best;
+}
+
+static bool any_proxy(const struct topo_listener *l, bool trusted)
+{
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted)
+			return true;
+	return false;
+}
+
+static const char *listener_text(const struct topo_listener *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "port %u%s%s", l->port, l->iface[0] ? " on " : "", l->iface);
+	return buf;
+}
+
+/* Forwarding headers from proxies outside the rules; or a walk that stops on an inner proxy. */
+static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
+			      const struct topo_listener *l, bool *inner_found)
+{
+	struct diagnosis *d = NULL;
+	uint64_t n = 0, distinct = 0;
+	char where[64];
+
+	listener_text(l, where, sizeof(where));
+	if (!any_proxy(l, true) && any_proxy(l, false)) {
+		for (size_t i = 0; i < l->npeers; i++) {
+			const struct topo_peer *p = &l->peers[i];
+
+			if (!is_proxy(p))
+				continue;
+			n += p->requests;
+			if (p->distinct > distinct)
+				distinct = p->distinct;
+		}
+		d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH,
+			n * 2 >= l->requests && distinct >= 2 ? LEVEL_HIGH : LEVEL_MEDIUM);
+		if (!d)
+			return;
+		about_proxies(d, l);
+		for (size_t i = 0; i < l->npeers; i++)
+			if (is_proxy(&l->peers[i]))
+				examples_from(d, &l->peers[i].with);
+		d->requests = n;
+		d->depth = main_proxy(l)->depth;
+		snprintf(d->summary, sizeof(d->summary),
+			 "%s sends forwarding headers on %u%% of its %" PRIu64
+			 " requests to %s but is not a trusted proxy: the app logs the proxy, "
+			 "not the client (and xffwatch does too)",
+			 d->addrs[0].text, pct(main_proxy(l)->with_header, main_proxy(l)->requests),
+			 main_proxy(l)->requests, where);
+		return;
+	}
+	if (l->rule && l->rule->hops >= 0)
+		return;
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (!is_proxy(p) || !p->trusted || !p->inner ||
+		    p->inner_requests < DIAG_MIN_REQUESTS)
+			continue;
+		if (!d) {
+			d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH, LEVEL_HIGH);
+			if (!d)
+				return;
+			d->depth = p->depth;
+			examples_from(d, &p->with);
+		}
+		about(d, &p->inner->value, true);
+		d->requests += p->inner_requests;
+		*inner_found = true;
+	}
+	if (d)
+		snprintf(d->summary, sizeof(d->summary),
+			 "the proxies in front of %s append %" PRIu64
+			 " hops, but the trust walk stops at %s, a proxy's own address that is "
+			 "not trusted: %" PRIu64 " requests resolve to it instead of the client",
+			 where, d->depth, d->addrs[0].text, d->requests);
+}
+
+/* Trusted peers that send no forwarding header, where no trusted peer does. */
+static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t,
+				  const struct topo_listener *l)
+{
+	struct diagnosis *d = NULL;
+	char where[64];
+
+	if (any_proxy(l, true))
+		return;
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (!p->trusted || p->requests < TOPO_MIN_REQUESTS ||
+		    p->with_header * 2 >= p->requests)
+			continue;
+		if (!d && !(d = add(ds, t, l, DIAG_PROXY_SENDS_NO_HEADER, LEVEL_HIGH, LEVEL_HIGH)))
+			return;
+		about(d, &p->addr, true);
+		d->requests += p->requests - p->with_header;
+		examples_from(d, &p->without);
+	}
+	if (!d)
+		return;
+	if (d->requests < DIAG_MIN_REQUESTS) {
+		ds->n--;
+		return;
+	}
+	d->depth = 1;
+	if (d->requests * 2 < l->requests)
+		d->confidence = LEVEL_MEDIUM;
+	snprintf(d->summary, sizeof(d->summary),
+		 "%s is a trusted proxy for %s, but %" PRIu64 " of its requests carry no %s: "
+		 "the app sees the proxy's address as the client",
+		 d->addrs[0].text, listener_text(l, where, sizeof(where)), d->requests,
+		 d->fix.header);
+}
+
+/* Peers that are not the proxy reach the app port. */
+static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
+				 const struct topo_listener *l)
+{
+	bool trusted_proxy = any_proxy(l, true);
+	uint64_t n = 0, forged = 0, peers = 0;
+	struct diagnosis *d;
+	char where[64];
+
+	if (!trusted_proxy && !any_proxy(l, false))
+		return;
+	d = add(ds, t, l, DIAG_APP_REACHED_DIRECTLY, LEVEL_MEDIUM,
+		trusted_proxy ? LEVEL_HIGH : LEVEL_MEDIUM);
+	if (!d)
+		return;
+	for (size_t i = 0; i <= l->npeers; i++) {
+		const struct topo_peer *p = i < l->npeers ? &l->peers[i] : &l->other;
+
+		if (p->trusted || !p->requests || (is_proxy(p) && !trusted_proxy))
+			continue;
+		n += p->requests;
+		forged += p->with_header;
+		peers += i < l->npeers ? 1 : l->peers_omitted;
+		if (i < l->npeers)
+			about(d, &p->addr, false);
+		examples_from(d, p->with.n ? &p->with : &p->without);
+	}
+	if (n < DIAG_MIN_REQUESTS) {
+		ds->n--;
+		return;
+	}
+	if (forged)
+		d->severity = LEVEL_HIGH;
+	d->requests = n;
+	/* The fix lets the proxies through and no one else. */
+	d->fix.nproxies = 0;
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted_proxy)
+			fix_proxy(d, &l->peers[i].addr);
+	snprintf(d->summary, sizeof(d->summary),
+		 "%" PRIu64 " requests from %" PRIu64
+		 " peers that are not the proxy reached %s directly, %" PRIu64
+		 " of them with forwarding headers of their own",
+		 n, peers, listener_text(l, where, sizeof(where)), forged);
+}
+
+/* Chains longer than the proxies' own hops: the leftmost entries are the clients'. */
+static void client_headers_pass_through(struct diagnoses *ds, const struct topology *t,
+					const struct topo_listener *l)
+{
+	uint64_t n = 0, of = 0;
+	struct diagnosis *d;
+	char where[64];
+
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i])) {
+			n += l->peers[i].longer;
+			of += l->peers[i].with_header;
+		}
+	if (n < DIAG_MIN_REQUESTS)
+		return;
+	d = add(ds, t, l, DIAG_CLIENT_HEADERS_PASS_THROUGH, LEVEL_MEDIUM, LEVEL_HIGH);
+	if (!d)
+		return;
+	about_proxies(d, l);
+	d->requests = n;
+	d->depth = main_proxy(l)->depth;
+	examples_from(d, &l->long_chain);
+	snprintf(d->summary, sizeof(d->summary),
+		 "%" PRIu64 " of %" PRIu64
+		 " requests through the proxy to %s carry more than the %" PRIu64
+		 " hop%s the proxies append: the leftmost entries come from the client, so "
+		 "code that takes the first entry can be fooled",
+		 n, of, listener_text(l, where, sizeof(where)), d->depth, d->depth == 1 ? "" : "s");
+}
+
+/* Hop counting (ProxyFix x_for) that does not match the proxies seen. */
+static void hops_mismatch(struct diagnoses *ds, const struct topology *t,
+			  const struct topo_listener *l, bool *found)
+{
+	const struct topo_peer *p = main_proxy(l);
+	struct diagnosis *d;
+	char where[64];
+
+	if (!l->rule || l->rule->hops < 0 || !p || !p->depth || (size_t)l->rule->hops == p->depth)
+		return;
+	/* Confidence: most chains are exactly the proxies' hops. */
+	d = add(ds, t, l, DIAG_HOPS_MISMATCH, LEVEL_HIGH,
+		p->depth < TOPO_CHAIN_BUCKETS && p->chain_len[p->depth] * 2 >= p->with_header
+			? LEVEL_HIGH
+			: LEVEL_MEDIUM);
+	if (!d)
+		return;
+	about_proxies(d, l);
+	d->requests = p->with_header;
+	d->depth = p->depth;
+	examples_from(d, &p->with);
+	*found = true;
+	snprintf(d->summary, sizeof(d->summary),
+		 "hops = %d, but the proxies in front of %s append %" PRIu64
+		 " hop%s: the client is taken %s",
+		 l->rule->hops, listener_text(l, where, sizeof(where)), d->depth,
+		 d->depth == 1 ? "" : "s",
+		 (size_t)l->rule->hops > d->depth
+			 ? "from an entry the client wrote itself (forgeable)"
+			 : "from a proxy's own hop (the app logs a proxy)");
+}
+
+static bool rule_trusts_all(const struct trust_rule *r)
+{
+	for (size_t i = 0; r && i < r->ntrusted; i++)
+		if (r->trusted[i].prefix == 0)
+			return true;
+	return false;
+}
+
+/* Trust that covers everyone, or trusted peers that act as clients. */
+static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
+			    const struct topo_listener *l)
+{
+	bool all = rule_trusts_all(l->rule);
+	uint64_t clients = 0, n = 0;
+	const struct topo_peer *busiest = main_proxy(l);
+	struct diagnosis *d;
+	char where[64];
+
+	if (!any_proxy(l, true) && !all)
+		return;
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (p->trusted && p->requests >= TOPO_MIN_REQUESTS &&
+		    p->with_header * 2 < p->requests) {
+			clients++;
+			n += p->requests;
+		}
+	}
+	if (!all && n < DIAG_MIN_REQUESTS)
+		return;
+	d = add(ds, t, l, DIAG_TRUST_TOO_BROAD, all ? LEVEL_HIGH : LEVEL_MEDIUM,
+		all ? LEVEL_HIGH : LEVEL_MEDIUM);
+	if (!d)
+		return;
+	/* The proxies to keep trusting: those that carry several clients, else the busiest. */
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (is_proxy(p) && p->trusted && (p->distinct >= 2 || p == busiest))
+			about(d, &p->addr, true);
+	}
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (p->trusted && p->requests >= TOPO_MIN_REQUESTS &&
+		    p->with_header * 2 < p->requests)
+			examples_from(d, &p->without);
+	}
+	d->requests = all ? l->requests : n;
+	snprintf(d->summary, sizeof(d->summary),
+		 all ? "the rule for %s trusts every address (a /0): anyone who reaches the port "
+		       "chooses the client address the app logs"
+		     : "the trusted ranges for %s include %" PRIu64
+		       " peers that act as clients (%" PRIu64 " requests without forwarding "
+		       "headers): their forged headers would be believed",
+		 listener_text(l, where, sizeof(where)), clients, n);
+}
+
+/* A CDN's client header sent by someone outside the CDN. */
+static void cdn_header_not_from_cdn(struct diagnoses *ds, const struct topology *t,
+				    const struct topo_listener *l)
+{
+	uint64_t n = 0, cf = 0, tci = 0;
+	struct diagnosis *d;
+	char where[64];
+
+	for (size_t i = 0; i <= l->npeers; i++) {
+		const struct topo_peer *p = i < l->npeers ? &l->peers[i] : &l->other;
+
+		n += p->cdn_outside;
+		cf += p->headers[XFFW_F_CF_CONNECTING_IP];
+		tci += p->headers[XFFW_F_TRUE_CLIENT_IP];
+	}
+	if (n < DIAG_MIN_REQUESTS)
+		return;
+	d = add(ds, t, l, DIAG_CDN_HEADER_NOT_FROM_CDN, LEVEL_HIGH, LEVEL_MEDIUM);
+	if (!d)
+		return;
+	about_proxies(d, l);
+	d->requests = n;
+	d->fix.cdn_header =
+		field_wire_name(cf >= tci ? XFFW_F_CF_CONNECTING_IP : XFFW_F_TRUE_CLIENT_IP);
+	examples_from(d, &l->cdn);
+	snprintf(d->summary, sizeof(d->summary),
+		 "%" PRIu64 " requests to %s carry %s from senders outside the CDN's published "
+		 "ranges: whoever sends it chooses the client address",
+		 n, listener_text(l, where, sizeof(where)), d->fix.cdn_header);
+}
+
+/* The client-naming headers name different clients (finding header-conflict). */
+static void headers_disagree(struct diagnoses *ds, const struct topology *t,
+			     const struct topo_listener *l)
+{
+	uint64_t n = 0;
+	struct diagnosis *d;
+	char where[64];
+
+	for (size_t i = 0; i < l->npeers; i++)
+		if (l->peers[i].trusted)
+			n += l->peers[i].conflict;
+	if (n < DIAG_MIN_REQUESTS)
+		return;
+	d = add(ds, t, l, DIAG_HEADERS_DISAGREE, LEVEL_MEDIUM, LEVEL_HIGH);
+	if (!d)
+		return;
+	about_proxies(d, l);
+	d->requests = n;
+	d->depth = main_proxy(l) ? main_proxy(l)->depth : 0;
+	examples_from(d, &l->conflict);
+	snprintf(d->summary, sizeof(d->summary),
+		 "on %" PRIu64 " requests to %s, the forwarding headers name different clients "
+		 "(X-Real-IP, X-Forwarded-For, Forwarded): an app reading another header than "
+		 "%s logs someone else",
+		 n, listener_text(l, where, sizeof(where)), d->fix.header);
+}
+
+static bool is_peer_proxy(const struct topo_listener *l, const struct obs_addr *a)
+{
+	for (size_t i = 0; i < l->npeers; i++)
+		if (is_proxy(&l->peers[i]) && !strcmp(l->peers[i].addr.text, a->text))
+			return true;
+	return false;
+}
+
+/* Clients that rotate forged leftmost values. */
+static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
+			      const struct topo_listener *l)
+{
+	struct diagnosis *d = NULL;
+	size_t li = (size_t)(l - t->listeners);
+	char where[64];
+
+	for (size_t i = 0; i < t->noffenders; i++) {
+		const struct topo_offender *f = &t->offenders[i];
+
+		/* A proxy's "client" (it is not trusted) passes its clients' hops on: not rotation. */
+		if (f->listener != li || is_peer_proxy(l, &f->client))
+			continue;
+		if (!d && !(d = add(ds, t, l, DIAG_LEFTMOST_ROTATION, LEVEL_MEDIUM, LEVEL_HIGH)))
+			return;
+		about(d, &f->client, false);
+		d->requests += f->requests;
+		if (f->distinct > d->distinct)
+			d->distinct = f->distinct;
+		examples_from(d, &f->ex);
+	}
+	if (!d)
+		return;
+	about_proxies(d, l);
+	snprintf(d->summary, sizeof(d->summary),
+		 "%s sent %" PRIu64 "%s different forged leftmost X-Forwarded-For values within "
+		 "%u s to %s: the usual way around rate limits keyed on the first entry",
+		 d->addrs[0].text, d->distinct,
+		 d->distinct >= ROTATION_DISTINCT_MAX ? " or more" : "",
+		 (unsigned int)(TOPO_ROTATION_WINDOW_NS / 1000000000ULL),
+		 listener_text(l, where, sizeof(where)));
+}
+
+/* Is @a private-use IPv4, or in the /24 (IPv6 /64) of @peer? Never loopback. */
+static bool gateway_like(const struct ip_addr *a, const struct obs_addr *peer)
+{
+	const uint8_t *b = a->b;
+
+	if (a->family == 4) {
+		if (b[0] == 127)
+			return false;
+		if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168) || (b[0] == 100 && (b[1] & 0xc0) == 64))
+			return true;
+	} else {
+		static const uint8_t loop[16] = { [15] = 1 };
+
+		if (!memcmp(b, loop, 16))
+			return false;
+	}
+	return peer->is_addr && peer->addr.family == a->family &&
+	       !memcmp(b, peer->addr.b, a->family == 4 ? 3 : 8);
+}
+
+/* Nearly every request through a proxy resolves to one gateway address. */
+static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
+			       const struct topo_listener *l)
+{
+	char where[64];
+
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+		const struct topo_heavy *top = &p->heavy[0];
+		struct diagnosis *d;
+
+		if (!is_proxy(p) || !p->trusted || p->with_header < DIAG_NAT_MIN)
+			continue;
+		for (size_t k = 1; k < TOPO_HEAVY; k++)
+			if (p->heavy[k].count > top->count)
+				top = &p->heavy[k];
+		if (top->count * 100 < (uint64_t)DIAG_NAT_SHARE * p->with_header ||
+		    !top->value.is_addr || !gateway_like(&top->value.addr, &p->addr))
+			continue;
+		d = add(ds, t, l, DIAG_CLIENTS_BEHIND_NAT, LEVEL_MEDIUM, LEVEL_MEDIUM);
+		if (!d)
+			return;
+		about(d, &top->value, false);
+		about(d, &p->addr, true);
+		d->requests = top->count;
+		d->depth = p->depth;
+		examples_from(d, &p->with);
+		snprintf(d->summary, sizeof(d->summary),
+			 "%u%% of the %" PRIu64
+			 " requests through %s to %s resolve to %s, an address "
+			 "on the proxy's own network: the clients are behind a NAT or a userland "
+			 "proxy (Docker's) that hides them",
+			 pct(top->count, p->with_header), p->with_header, p->addr.text,
+			 listener_text(l, where, sizeof(where)), top->value.text);
+		return;
+	}
+}
+
+static int by_severity(const void *a, const void *b)
+{
+	const struct diagnosis *x = a, *y = b;
+
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (x->listener != y->listener)
+		return x->listener < y->listener ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void diagnose(const struct topology *t, struct diagnoses *ds)
+{
+	ds->n = 0;
+	memset(ds->count, 0, sizeof(ds->count));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct topo_listener *l = &t->listeners[i];
+		bool inner = false, hops = false;
+
+		proxy_not_trusted(ds, t, l, &inner);
+		proxy_sends_no_header(ds, t, l);
+		app_reached_directly(ds, t, l);
+		client_headers_pass_through(ds, t, l);
+		hops_mismatch(ds, t, l, &hops);
+		trust_too_broad(ds, t, l);
+		cdn_header_not_from_cdn(ds, t, l);
+		headers_disagree(ds, t, l);
+		leftmost_rotation(ds, t, l);
+		/* A walk that stops on a proxy makes every client that proxy: not a NAT. */
+		if (!inner && !hops)
+			clients_behind_nat(ds, t, l);
+	}
+	qsort(ds->d, ds->n, sizeof(ds->d[0]), by_severity);
+	for (size_t i = 0; i < ds->n; i++) {
+		struct diagnosis *d = &ds->d[i];
+
+		/* The fix's strings are the diagnosis's own: point at them where it now is. */
+		for (size_t k = 0; k < d->fix.nproxies; k++)
+			d->fix.proxies[k] = d->proxy_text[k];
+		for (size_t k = 0; k < d->fix.ntrusted; k++)
+			d->fix.trusted[k] = d->trusted_text[k];
+		d->fix.depth = (unsigned int)d->depth;
+		ds->count[d->severity]++;
+	}
+}

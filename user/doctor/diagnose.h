@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* From the model to diagnoses: each rule's thresholds (docs/doctor.md, "Diagnoses"). */
+#ifndef XFFW_DIAGNOSE_H
+#define XFFW_DIAGNOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "doctor/diagnosis.h"
+#include "doctor/fixes.h"
+#include "doctor/topology.h"
+
+/* At most one of each per listener. */
+#define DIAGNOSES_MAX	  (DIAG__MAX * TOPO_LISTENERS_MAX)
+/* A diagnosis needs at least this many requests showing it. */
+#define DIAG_MIN_REQUESTS 5
+#define DIAG_NAT_MIN	  50
+#define DIAG_NAT_SHARE	  95
+#define CIDR_TEXT_MAX	  (IP_STR_MAX + 5)
+
+struct diagnosis {
+	enum diagnosis_id id;
+	enum diag_level severity, confidence;
+	size_t listener; /* index in the topology */
+	char summary[768];
+	uint64_t requests; /* showing it */
+	uint64_t of;	   /* the listener's requests */
+	/* The addresses it is about (proxies, direct peers, clients), as the events show them. */
+	struct obs_addr addrs[FIX_ADDRS_MAX];
+	size_t naddrs;
+	uint64_t depth;	   /* proxies seen in front (hops they append), 0 if unknown */
+	uint64_t distinct; /* rotation: forged values in one window */
+	struct topo_examples examples;
+	/* What the fixes are made from; the strings live below. */
+	struct fix_params fix;
+	char proxy_text[FIX_ADDRS_MAX][CIDR_TEXT_MAX];
+	char trusted_text[FIX_ADDRS_MAX][CIDR_TEXT_MAX];
+};
+
+struct diagnoses {
+	struct diagnosis *d; /* DIAGNOSES_MAX */
+	size_t n;
+	size_t count[3]; /* by severity */
+};
+
+/* 0 or -ENOMEM. */
+int diagnoses_init(struct diagnoses *ds);
+void diagnoses_free(struct diagnoses *ds);
+
+/* Every diagnosis of @t (finished), by severity then listener. */
+void diagnose(const struct topology *t, struct diagnoses *ds);
+
+#endif

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "doctor/event_read.h"
+#include "trust/rules.h"
+
+/* Copies a JSON string member into @out (cut to fit); "" when absent or not a string. */
+static void copy_str(json_t *obj, const char *key, char *out, size_t outlen)
+{
+	json_t *v = json_object_get(obj, key);
+	size_t n;
+
+	out[0] = '\0';
+	if (!json_is_string(v))
+		return;
+	n = json_string_length(v);
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, json_string_value(v), n);
+	out[n] = '\0';
+	/* A NUL inside (\u0000) ends it: what follows is not an address anyway. */
+}
+
+static json_t *path2(json_t *root, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(root, a), b);
+}
+
+static void read_addr(json_t *obj, struct obs_addr *a)
+{
+	copy_str(obj, "ip", a->text, sizeof(a->text));
+	a->is_addr = ip_parse(a->text, strlen(a->text), &a->addr) == 0;
+}
+
+/* "2026-11-27T11:49:40.602241Z" as nanoseconds since the epoch, or 0. */
+static uint64_t parse_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	uint64_t ns = 0, scale = 1000000000ULL;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return 0;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				ns += (uint64_t)(*p - '0') * scale;
+			}
+	if (*p != 'Z')
+		return 0;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return 0;
+	return (uint64_t)t * 1000000000ULL + ns;
+}
+
+static unsigned int header_id(const char *key)
+{
+	return strcmp(key, "peer") ? field_by_key(key) : 0;
+}
+
+static void read_trust(json_t *root, struct observation *o)
+{
+	json_t *trust = path2(root, "xffwatch", "trust");
+	json_t *chain = json_object_get(trust, "chain"),
+	       *len = json_object_get(trust, "chain_length");
+	char key[32];
+	size_t n = json_array_size(chain), first = 0;
+
+	o->peer_trusted = json_is_true(json_object_get(trust, "peer_trusted"));
+	copy_str(trust, "header", key, sizeof(key));
+	o->header = header_id(key);
+	if (n > OBS_HOPS_MAX)
+		first = n - OBS_HOPS_MAX;
+	for (size_t i = first; i < n; i++) {
+		json_t *h = json_array_get(chain, i);
+		size_t k = o->nhops++, hl;
+
+		o->hops[k][0] = '\0';
+		if (!json_is_string(h))
+			continue;
+		hl = json_string_length(h);
+		if (hl >= OBS_HOP_TEXT)
+			hl = OBS_HOP_TEXT - 1;
+		memcpy(o->hops[k], json_string_value(h), hl);
+		o->hops[k][hl] = '\0';
+	}
+	o->chain_length = n;
+	if (json_is_integer(len) && json_integer_value(len) > (json_int_t)n)
+		o->chain_length = (size_t)json_integer_value(len);
+}
+
+static void read_findings(json_t *root, struct observation *o)
+{
+	json_t *f = path2(root, "xffwatch", "findings");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(f, i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		for (unsigned int b = 0; b < FINDING__MAX; b++)
+			if (!strcmp(json_string_value(v), finding_name(b)))
+				o->findings |= 1U << b;
+	}
+}
+
+static void read_forwarded(json_t *root, struct observation *o)
+{
+	json_t *fw = path2(root, "xffwatch", "forwarded");
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(fw, key, v)
+	{
+		unsigned int id = field_by_key(key);
+
+		if (id && json_array_size(v))
+			o->present |= 1U << id;
+	}
+	json_t *xff = json_array_get(json_object_get(fw, "x-forwarded-for"), 0);
+	o->xff_raw[0] = '\0';
+	if (json_is_string(xff)) {
+		size_t n = json_string_length(xff);
+
+		if (n >= sizeof(o->xff_raw))
+			n = sizeof(o->xff_raw) - 1;
+		memcpy(o->xff_raw, json_string_value(xff), n);
+		o->xff_raw[n] = '\0';
+	}
+}
+
+static void read_listener(json_t *root, struct observation *o)
+{
+	json_t *obs = json_object_get(root, "observer");
+	json_t *port = path2(root, "destination", "port");
+
+	o->port = json_is_integer(port) && json_integer_value(port) > 0 &&
+				  json_integer_value(port) <= 65535
+			  ? (unsigned int)json_integer_value(port)
+			  : 0;
+	json_t *dir = json_object_get(obs, "ingress");
+	if (!dir)
+		dir = json_object_get(obs, "egress");
+	copy_str(json_object_get(dir, "interface"), "name", o->iface, sizeof(o->iface));
+}
+
+int observation_read(const char *line, size_t len, struct observation *o)
+{
+	json_error_t err;
+	json_t *root, *ev, *status;
+	char dataset[32];
+	int rc = -EBADMSG;
+
+	memset(o, 0, sizeof(*o));
+	if (len > OBS_LINE_MAX)
+		return -EBADMSG;
+	root = json_loadb(line, len, 0, &err);
+	if (!json_is_object(root))
+		goto out;
+	ev = json_object_get(root, "event");
+	copy_str(ev, "dataset", dataset, sizeof(dataset));
+	if (strcmp(dataset, "xffwatch.audit") || !json_is_object(json_object_get(root, "source")))
+		goto out;
+	copy_str(root, "@timestamp", o->timestamp, sizeof(o->timestamp));
+	o->ts_ns = parse_time(o->timestamp);
+	read_addr(json_object_get(root, "source"), &o->source);
+	read_addr(json_object_get(root, "client"), &o->client);
+	read_listener(root, o);
+	read_trust(root, o);
+	read_findings(root, o);
+	read_forwarded(root, o);
+	copy_str(path2(root, "http", "request"), "method", o->method, sizeof(o->method));
+	copy_str(json_object_get(root, "url"), "path", o->path, sizeof(o->path));
+	status = json_object_get(path2(root, "http", "response"), "status_code");
+	if (json_is_integer(status) && json_integer_value(status) >= 0 &&
+	    json_integer_value(status) < 1000)
+		o->status = (unsigned int)json_integer_value(status);
+	o->pseudonymized = json_is_object(path2(root, "xffwatch", "pseudonymized"));
+	rc = o->port ? 0 : -EBADMSG;
+out:
+	json_decref(root);
+	return rc;
+}
+
+bool observation_has_client_header(const struct observation *o)
+{
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++)
+		if (o->present & (1U << trust_client_headers[i]))
+			return true;
+	/* Pseudonymised events leave the raw headers out: the chain of the header the rule read remains. */
+	return o->chain_length > 0 || o->header != 0;
+}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/report.h"
+#include "event/jsonw.h"
+
+static const char *const role_names[] = {
+	[ROLE_UNKNOWN] = "few requests",
+	[ROLE_PROXY] = "proxy",
+	[ROLE_CLIENT] = "client",
+};
+
+/*
+ * An address as the report shows it: proxies (infrastructure) as they are,
+ * clients as the privacy settings say.
+ */
+static const char *shown(const struct report *r, const struct obs_addr *a, bool infra,
+			 char buf[PSEUDO_TEXT_MAX])
+{
+	if (infra || !r->pseudo || r->pseudo->mode == PSEUDO_NONE || !a->is_addr)
+		return a->text;
+	pseudo_addr(r->pseudo, &a->addr, buf);
+	return buf;
+}
+
+/* A hop of a chain as shown: an address as a client's, else "unknown", "_obf" or "invalid". */
+static const char *hop_shown(const struct report *r, const char *hop, char buf[PSEUDO_TEXT_MAX])
+{
+	struct ip_addr a;
+
+	if (!r->pseudo || r->pseudo->mode == PSEUDO_NONE)
+		return hop;
+	if (!ip_parse_xff_entry(hop, strlen(hop), &a, NULL)) {
+		pseudo_addr(r->pseudo, &a, buf);
+		return buf;
+	}
+	return !strcmp(hop, "unknown") || hop[0] == '_' ? hop : "invalid";
+}
+
+/* Is @a one of the proxies of a listener (shown as it is)? */
+static bool is_infra(const struct topology *t, const struct obs_addr *a)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < t->listeners[i].npeers; k++) {
+			const struct topo_peer *p = &t->listeners[i].peers[k];
+
+			if ((p->role == ROLE_PROXY || p->trusted) && !strcmp(p->addr.text, a->text))
+				return true;
+		}
+	return false;
+}
+
+static const char *severity_of(enum diag_level l)
+{
+	return level_names[l];
+}
+
+static void stack_names_text(const struct report_stack *s, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < STACK__MAX; i++)
+		if (s->mask & (1U << i))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
+				 stack_names[i]);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+void stack_guess(const struct topology *t, struct report_stack *s)
+{
+	const uint64_t *h = t->proxy_headers;
+	uint64_t xff = h[XFFW_F_X_FORWARDED_FOR];
+
+	memset(s, 0, sizeof(*s));
+	s->guessed = true;
+	/* nginx configurations set X-Real-IP next to X-Forwarded-For; Apache's mod_proxy sets X-Forwarded-Host. */
+	if (h[XFFW_F_X_REAL_IP] * 2 >= xff && h[XFFW_F_X_REAL_IP])
+		s->mask |= 1U << STACK_NGINX;
+	else if (h[XFFW_F_X_FORWARDED_HOST] * 2 >= xff && h[XFFW_F_X_FORWARDED_HOST])
+		s->mask |= 1U << STACK_APACHE;
+	else if (xff)
+		s->mask |= 1U << STACK_NGINX | 1U << STACK_HAPROXY;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->listeners[i].port == 5000)
+			s->mask |= 1U << STACK_WERKZEUG;
+		if (t->listeners[i].port == 8000)
+			s->mask |= 1U << STACK_GUNICORN | 1U << STACK_UVICORN;
+	}
+	if (!s->mask)
+		s->mask = (1U << STACK__MAX) - 1;
+	snprintf(s->why, sizeof(s->why), "%s",
+		 s->mask == (1U << STACK__MAX) - 1
+			 ? "nothing in the traffic tells: fixes for every stack"
+			 : "from the headers the proxies add (X-Real-IP: nginx; X-Forwarded-Host: "
+			   "Apache) and the app ports (5000: Flask/Werkzeug; 8000: gunicorn, "
+			   "uvicorn)");
+}
+
+/* ---- text ---- */
+
+static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p, const char *name)
+{
+	char buf[PSEUDO_TEXT_MAX];
+	bool infra = p->role == ROLE_PROXY || p->trusted;
+
+	fprintf(f, "    %-24s %s, %s: %" PRIu64 " requests, %" PRIu64 "%% with forwarding headers",
+		name ? name : shown(r, &p->addr, infra, buf), role_names[p->role],
+		p->trusted ? "trusted" : "not trusted", p->requests,
+		p->requests ? p->with_header * 100 / p->requests : 0);
+	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
+		if (p->headers[id] && trust_is_client_header(id))
+			fprintf(f, "%s%s", id == XFFW_F_X_FORWARDED_FOR ? " (" : ", ",
+				field_key(id));
+	fputs(p->with_header ? ")\n" : "\n", f);
+	if (!p->min_chain)
+		return;
+	fprintf(f, "%28s chain lengths:", "");
+	for (size_t b = 0; b < TOPO_CHAIN_BUCKETS; b++)
+		if (p->chain_len[b])
+			fprintf(f, " %zu%s: %" PRIu64, b, b == TOPO_CHAIN_BUCKETS - 1 ? "+" : "",
+				p->chain_len[b]);
+	fprintf(f, "; the proxies append %zu\n", p->depth);
+}
+
+static void text_example(FILE *f, const struct report *r, const struct topo_example *x)
+{
+	char b1[PSEUDO_TEXT_MAX], b2[PSEUDO_TEXT_MAX], b3[PSEUDO_TEXT_MAX];
+	struct obs_addr s = { .is_addr = false }, c = { .is_addr = false };
+
+	snprintf(s.text, sizeof(s.text), "%s", x->source);
+	s.is_addr = !ip_parse(s.text, strlen(s.text), &s.addr);
+	snprintf(c.text, sizeof(c.text), "%s", x->client);
+	c.is_addr = !ip_parse(c.text, strlen(c.text), &c.addr);
+	fprintf(f, "      %s %s %s from %s, client %s", x->timestamp, x->method, x->path,
+		shown(r, &s, is_infra(r->t, &s), b1), shown(r, &c, false, b2));
+	if (x->chain_length) {
+		fprintf(f, ", chain [%s", x->chain_length > x->nchain ? "..., " : "");
+		for (size_t i = 0; i < x->nchain; i++)
+			fprintf(f, "%s%s", i ? ", " : "", hop_shown(r, x->chain[i], b3));
+		fputc(']', f);
+	}
+	for (unsigned int b = 0, first = 1; b < FINDING__MAX; b++)
+		if (x->findings & (1U << b)) {
+			fprintf(f, "%s%s", first ? "; " : ", ", finding_name(b));
+			first = 0;
+		}
+	fputc('\n', f);
+}
+
+static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *d)
+{
+	static struct fix fixes[FIXES_MAX];
+	size_t n = fixes_make(&d->fix, r->stack->mask, fixes);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct fix *x = &fixes[i];
+
+		/* (The where line names the stack; the text shows the flags of args.) */
+		fprintf(f, "  Fix, %s\n", x->where);
+		for (const char *p = x->text; *p;) {
+			size_t len = strcspn(p, "\n");
+
+			fprintf(f, "      %.*s\n", (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+	}
+}
+
+void report_text(FILE *f, const struct report *r)
+{
+	const struct topology *t = r->t;
+	char stack[128];
+
+	fprintf(f, "xffwatch doctor: %" PRIu64 " requests on %zu listener%s", t->events, t->n,
+		t->n == 1 ? "" : "s");
+	if (!strcmp(r->src->kind, "live"))
+		fprintf(f, ", watched live for %.0f s%s\n", r->src->seconds,
+			r->src->interrupted ? " (ended early)" : "");
+	else
+		fprintf(f, " from %s, spanning %.0f s\n",
+			!strcmp(r->src->kind, "pcap") ? "a capture" : "an event file",
+			r->src->seconds);
+	if (t->skipped)
+		fprintf(f, "  (%" PRIu64 " lines were not xffwatch events and were skipped)\n",
+			t->skipped);
+	stack_names_text(r->stack, stack, sizeof(stack));
+	fprintf(f, "Stack: %s%s%s%s\n\nTopology\n", stack, r->stack->guessed ? " (guessed " : "",
+		r->stack->guessed ? r->stack->why : "",
+		r->stack->guessed ? "; name it with --stack)" : "");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct topo_listener *l = &t->listeners[i];
+
+		fprintf(f,
+			"  port %u%s%s: %" PRIu64 " requests, %" PRIu64 " prox%s, %" PRIu64
+			" direct client%s\n",
+			l->port, l->iface[0] ? " on " : "", l->iface, l->requests, l->proxies,
+			l->proxies == 1 ? "y" : "ies", l->clients, l->clients == 1 ? "" : "s");
+		for (size_t k = 0; k < l->npeers; k++)
+			text_peer(f, r, &l->peers[k], NULL);
+		if (l->other.requests) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "(%zu+ more peers)", l->peers_omitted);
+			text_peer(f, r, &l->other, name);
+		}
+	}
+	if (t->listeners_omitted)
+		fprintf(f, "  (%" PRIu64 " requests on more listeners than the %d followed)\n",
+			t->listeners_omitted, TOPO_LISTENERS_MAX);
+	if (!t->events)
+		fputs("  no requests seen\n", f);
+	if (!r->ds->n) {
+		fputs("\nNo diagnoses: nothing to fix in the traffic seen.\n", f);
+		return;
+	}
+	fprintf(f, "\nDiagnoses: %zu (%zu high, %zu medium, %zu low)\n", r->ds->n,
+		r->ds->count[LEVEL_HIGH], r->ds->count[LEVEL_MEDIUM], r->ds->count[LEVEL_LOW]);
+	for (size_t i = 0; i < r->ds->n; i++) {
+		const struct diagnosis *d = &r->ds->d[i];
+
+		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n", severity_of(d->severity),
+			diagnosis_names[d->id], diagnosis_titles[d->id], level_names[d->confidence],
+			d->summary);
+		fprintf(f, "  Evidence: %" PRIu64 " of %" PRIu64 " requests (%.1f%%)\n",
+			d->requests, d->of,
+			d->of ? 100.0 * (double)d->requests / (double)d->of : 0.0);
+		for (size_t k = 0; k < d->examples.n; k++)
+			text_example(f, r, &d->examples.ex[k]);
+		text_fixes(f, r, d);
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_addr(struct jsonw *j, const char *key, const struct report *r,
+		      const struct obs_addr *a, bool infra)
+{
+	char buf[PSEUDO_TEXT_MAX];
+
+	jsonw_cstring(j, key, shown(r, a, infra, buf));
+}
+
+static void json_example(struct jsonw *j, const struct report *r, const struct topo_example *x)
+{
+	struct obs_addr s = { .is_addr = false }, c = { .is_addr = false };
+	char buf[PSEUDO_TEXT_MAX];
+
+	snprintf(s.text, sizeof(s.text), "%s", x->source);
+	s.is_addr = !ip_parse(s.text, strlen(s.text), &s.addr);
+	snprintf(c.text, sizeof(c.text), "%s", x->client);
+	c.is_addr = !ip_parse(c.text, strlen(c.text), &c.addr);
+	jsonw_object_begin(j, NULL);
+	jsonw_cstring(j, "@timestamp", x->timestamp);
+	json_addr(j, "source", r, &s, is_infra(r->t, &s));
+	json_addr(j, "client", r, &c, false);
+	jsonw_cstring(j, "method", x->method);
+	jsonw_cstring(j, "path", x->path);
+	jsonw_array_begin(j, "chain");
+	for (size_t i = 0; i < x->nchain; i++)
+		jsonw_cstring(j, NULL, hop_shown(r, x->chain[i], buf));
+	jsonw_array_end(j);
+	jsonw_uint(j, "chain_length", x->chain_length);
+	jsonw_array_begin(j, "findings");
+	for (unsigned int b = 0; b < FINDING__MAX; b++)
+		if (x->findings & (1U << b))
+			jsonw_cstring(j, NULL, finding_name(b));
+	jsonw_array_end(j);
+	jsonw_object_end(j);
+}
+
+static void json_peer(struct jsonw *j, const struct report *r, const struct topo_peer *p)
+{
+	char key[8];
+
+	jsonw_object_begin(j, NULL);
+	json_addr(j, "address", r, &p->addr, p->role == ROLE_PROXY || p->trusted);
+	jsonw_bool(j, "trusted", p->trusted);
+	jsonw_cstring(j, "role",
+		      p->role == ROLE_PROXY    ? "proxy"
+		      : p->role == ROLE_CLIENT ? "client"
+					       : "unknown");
+	jsonw_uint(j, "requests", p->requests);
+	jsonw_uint(j, "with_header", p->with_header);
+	jsonw_object_begin(j, "headers");
+	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
+		if (p->headers[id])
+			jsonw_uint(j, field_key(id), p->headers[id]);
+	jsonw_object_end(j);
+	jsonw_object_begin(j, "chain_lengths");
+	for (size_t b = 0; b < TOPO_CHAIN_BUCKETS; b++)
+		if (p->chain_len[b]) {
+			snprintf(key, sizeof(key), "%zu%s", b,
+				 b == TOPO_CHAIN_BUCKETS - 1 ? "+" : "");
+			/* Digits and '+': a key that needs no escaping. */
+			jsonw_uint(j, key, p->chain_len[b]);
+		}
+	jsonw_object_end(j);
+	jsonw_uint(j, "depth", p->depth);
+	jsonw_uint(j, "clients", p->distinct);
+	jsonw_bool(j, "clients_capped", p->distinct >= TOPO_DISTINCT);
+	jsonw_object_end(j);
+}
+
+static void json_fixes(struct jsonw *j, const struct report *r, const struct diagnosis *d)
+{
+	static struct fix fixes[FIXES_MAX];
+	size_t n = fixes_make(&d->fix, r->stack->mask, fixes);
+
+	jsonw_array_begin(j, "fixes");
+	for (size_t i = 0; i < n; i++) {
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "for", fixes[i].stack);
+		jsonw_cstring(j, "where", fixes[i].where);
+		jsonw_cstring(j, "text", fixes[i].text);
+		if (fixes[i].nargs) {
+			jsonw_array_begin(j, "args");
+			for (size_t a = 0; a < fixes[i].nargs; a++)
+				jsonw_cstring(j, NULL, fixes[i].args[a]);
+			jsonw_array_end(j);
+		}
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
+}
+
+static void json_diagnosis(struct jsonw *j, const struct report *r, const struct diagnosis *d)
+{
+	const struct topo_listener *l = &r->t->listeners[d->listener];
+
+	jsonw_object_begin(j, NULL);
+	jsonw_cstring(j, "id", diagnosis_names[d->id]);
+	jsonw_cstring(j, "title", diagnosis_titles[d->id]);
+	jsonw_cstring(j, "severity", level_names[d->severity]);
+	jsonw_cstring(j, "confidence", level_names[d->confidence]);
+	jsonw_object_begin(j, "listener");
+	jsonw_uint(j, "port", l->port);
+	jsonw_cstring(j, "interface", l->iface);
+	jsonw_object_end(j);
+	jsonw_cstring(j, "summary", d->summary);
+	jsonw_object_begin(j, "evidence");
+	jsonw_uint(j, "requests", d->requests);
+	jsonw_uint(j, "of", d->of);
+	jsonw_member(j, "share");
+	{
+		char share[32];
+		int n = snprintf(share, sizeof(share), "%.4f",
+				 d->of ? (double)d->requests / (double)d->of : 0.0);
+
+		jsonw_raw(j, share, (size_t)n);
+	}
+	jsonw_array_begin(j, "addresses");
+	for (size_t i = 0; i < d->naddrs; i++)
+		json_addr(j, NULL, r, &d->addrs[i], is_infra(r->t, &d->addrs[i]));
+	jsonw_array_end(j);
+	if (d->depth)
+		jsonw_uint(j, "proxy_depth", d->depth);
+	if (d->fix.hops_now >= 0)
+		jsonw_uint(j, "hops", (uint64_t)d->fix.hops_now);
+	if (d->distinct)
+		jsonw_uint(j, "distinct_forged_values", d->distinct);
+	jsonw_array_begin(j, "examples");
+	for (size_t i = 0; i < d->examples.n; i++)
+		json_example(j, r, &d->examples.ex[i]);
+	jsonw_array_end(j);
+	jsonw_object_end(j);
+	json_fixes(j, r, d);
+	jsonw_object_end(j);
+}
+
+int report_json(FILE *f, const struct report *r)
+{
+	const struct topology *t = r->t;
+	struct jsonw j;
+	char secs[32];
+	int n;
+
+	jsonw_init(&j);
+	jsonw_object_begin(&j, NULL);
+	jsonw_cstring(&j, "schema", "xffwatch.doctor/1");
+	jsonw_object_begin(&j, "source");
+	jsonw_cstring(&j, "kind", r->src->kind);
+	jsonw_array_begin(&j, "files");
+	for (size_t i = 0; i < r->src->nfiles; i++)
+		jsonw_cstring(&j, NULL, r->src->files[i]);
+	jsonw_array_end(&j);
+	n = snprintf(secs, sizeof(secs), "%.3f", r->src->seconds);
+	jsonw_member(&j, "seconds");
+	jsonw_raw(&j, secs, (size_t)n);
+	jsonw_bool(&j, "interrupted", r->src->interrupted);
+	jsonw_cstring(&j, "ended_by", r->src->ended_by ? r->src->ended_by : "end");
+	jsonw_uint(&j, "events", t->events);
+	jsonw_uint(&j, "skipped_lines", t->skipped);
+	jsonw_object_end(&j);
+	jsonw_object_begin(&j, "stack");
+	jsonw_array_begin(&j, "names");
+	for (int i = 0; i < STACK__MAX; i++)
+		if (r->stack->mask & (1U << i))
+			jsonw_cstring(&j, NULL, stack_names[i]);
+	jsonw_array_end(&j);
+	jsonw_bool(&j, "guessed", r->stack->guessed);
+	if (r->stack->guessed)
+		jsonw_cstring(&j, "why", r->stack->why);
+	jsonw_object_end(&j);
+	jsonw_object_begin(&j, "topology");
+	jsonw_array_begin(&j, "listeners");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct topo_listener *l = &t->listeners[i];
+
+		jsonw_object_begin(&j, NULL);
+		jsonw_uint(&j, "port", l->port);
+		jsonw_cstring(&j, "interface", l->iface);
+		jsonw_uint(&j, "requests", l->requests);
+		jsonw_array_begin(&j, "peers");
+		for (size_t k = 0; k < l->npeers; k++)
+			json_peer(&j, r, &l->peers[k]);
+		jsonw_array_end(&j);
+		jsonw_uint(&j, "peers_omitted", l->peers_omitted);
+		jsonw_uint(&j, "omitted_requests", l->other.requests);
+		jsonw_object_end(&j);
+	}
+	jsonw_array_end(&j);
+	jsonw_uint(&j, "listeners_omitted_requests", t->listeners_omitted);
+	jsonw_object_end(&j);
+	jsonw_array_begin(&j, "diagnoses");
+	for (size_t i = 0; i < r->ds->n; i++)
+		json_diagnosis(&j, r, &r->ds->d[i]);
+	jsonw_array_end(&j);
+	jsonw_object_begin(&j, "summary");
+	jsonw_uint(&j, "diagnoses", r->ds->n);
+	jsonw_uint(&j, "high", r->ds->count[LEVEL_HIGH]);
+	jsonw_uint(&j, "medium", r->ds->count[LEVEL_MEDIUM]);
+	jsonw_uint(&j, "low", r->ds->count[LEVEL_LOW]);
+	jsonw_object_end(&j);
+	jsonw_object_end(&j);
+	jsonw_newline(&j);
+	n = j.failed ? -ENOMEM : 0;
+	if (!n)
+		fwrite(j.buf, 1, j.len, f);
+	jsonw_free(&j);
+	return n;
+}

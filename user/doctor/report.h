@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The doctor's report: readable text, or one JSON object (docs/doctor.md, "Output"). */
+#ifndef XFFW_REPORT_H
+#define XFFW_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "doctor/diagnose.h"
+#include "doctor/topology.h"
+#include "event/pseudonym.h"
+
+/* Where the events came from. */
+struct report_source {
+	const char *kind; /* "live", "pcap", "events" */
+	char *const *files;
+	size_t nfiles;
+	double seconds;	      /* live: how long it watched; else the events' span */
+	bool interrupted;     /* live: Ctrl-C, SIGTERM, or the observer stopped on its own */
+	const char *ended_by; /* "duration", "requests", "interrupt", "observer", "end"; NULL */
+};
+
+/* What runs on the path: named with --stack, or guessed from the traffic. */
+struct report_stack {
+	unsigned int mask; /* 1 << enum stack */
+	bool guessed;
+	char why[256];
+};
+
+/* Guesses the stack from @t (headers proxies add, app ports) into @s. */
+void stack_guess(const struct topology *t, struct report_stack *s);
+
+struct report {
+	const struct topology *t;
+	const struct diagnoses *ds;
+	const struct report_source *src;
+	const struct report_stack *stack;
+	const struct pseudo *pseudo; /* client addresses written as this says; NULL: as they are */
+};
+
+void report_text(FILE *f, const struct report *r);
+/* 0, or -ENOMEM. */
+int report_json(FILE *f, const struct report *r);
+
+#endif

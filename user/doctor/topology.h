@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The doctor's model of what it saw, per listener (app port and interface):
+ * which TCP peers act as proxies and which as direct clients, the headers
+ * each sends, the lengths of their chains, how far the trust rules walk them.
+ * Memory is bounded whatever the traffic (docs/doctor.md, "Bounds").
+ */
+#ifndef XFFW_TOPOLOGY_H
+#define XFFW_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "doctor/event_read.h"
+#include "trust/rotation_window.h"
+#include "trust/rules.h"
+
+#define TOPO_LISTENERS_MAX	16
+#define TOPO_PEERS_MAX		256 /* per listener; more are counted as one "other peers" */
+#define TOPO_CHAIN_BUCKETS	17  /* chain lengths 0..15, and 16 or more */
+#define TOPO_EXAMPLES		3
+#define TOPO_HEAVY		8  /* most frequent values tracked per peer (Misra-Gries) */
+#define TOPO_DISTINCT		64 /* distinct clients counted per peer, up to this */
+#define TOPO_OFFENDERS		8  /* rotating clients kept */
+#define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
+/* Rotation: the window and the clients it follows at once. */
+#define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
+#define TOPO_ROTATION_CLIENTS	4096
+
+/* What an example request shows. */
+struct topo_example {
+	char timestamp[OBS_TIME_TEXT];
+	char source[PSEUDO_TEXT_MAX], client[PSEUDO_TEXT_MAX];
+	char method[OBS_METHOD_TEXT], path[OBS_PATH_TEXT];
+	char chain[4][OBS_HOP_TEXT]; /* the rightmost hops */
+	size_t nchain, chain_length;
+	uint32_t findings;
+};
+
+/* Examples of one kind: the first ones seen. */
+struct topo_examples {
+	struct topo_example ex[TOPO_EXAMPLES];
+	size_t n;
+};
+
+/* A value and a lower bound of how often it was seen (Misra-Gries). */
+struct topo_heavy {
+	struct obs_addr value;
+	uint64_t count;
+};
+
+enum peer_role { ROLE_UNKNOWN, ROLE_PROXY, ROLE_CLIENT };
+
+/* One position of the chains from a peer: its most frequent values, how many were trusted. */
+struct topo_position {
+	struct topo_heavy top[2];
+	uint64_t seen, trusted;
+};
+
+struct topo_peer {
+	struct obs_addr addr;
+	bool trusted; /* by the rule of its listener (as the events say) */
+	uint64_t requests;
+	uint64_t with_header;	       /* requests naming a client in a forwarding header */
+	uint64_t headers[XFFW_F__MAX]; /* requests carrying each header */
+	uint64_t chain_len[TOPO_CHAIN_BUCKETS]; /* of the header the rule read, when present */
+	size_t min_chain;			/* shortest non-empty chain (0: none) */
+	size_t depth;				/* hops the proxies append (topology_finish) */
+	uint64_t longer; /* requests with a chain longer than depth (topology_finish) */
+	/* The hops at each position from the right (0: rightmost), of whole chains. */
+	struct topo_position pos[TOPO_POSITIONS];
+	/*
+	 * Where the rule's walk stopped: the client's position from the right,
+	 * plus one (1: the rightmost hop; bucket 0: the peer itself).
+	 */
+	uint64_t walk_stop[TOPO_CHAIN_BUCKETS];
+	uint64_t forged;      /* spoofed-header-from-untrusted-peer or hops-from-untrusted-peer */
+	uint64_t conflict;    /* header-conflict */
+	uint64_t missing;     /* missing-forwarded-header */
+	uint64_t cdn;	      /* requests with CF-Connecting-IP or True-Client-IP */
+	uint64_t cdn_outside; /* ... sent by someone outside the CDN's ranges */
+	struct topo_heavy heavy[TOPO_HEAVY]; /* most frequent clients */
+	uint64_t heavy_seen;
+	uint64_t distinct_hash[TOPO_DISTINCT];
+	size_t distinct;
+	/* An untrusted proxy inside the chain: the walk stops on its hop (topology_finish). */
+	const struct topo_heavy *inner;
+	uint64_t inner_requests;
+	enum peer_role role;		    /* decided by topology_finish */
+	struct topo_examples with, without; /* requests with and without a forwarding header */
+};
+
+struct topo_offender {
+	struct obs_addr client;
+	size_t listener;
+	unsigned int distinct; /* forged leftmost values in one window, at most */
+	uint64_t requests;
+	struct topo_examples ex;
+};
+
+struct topo_listener {
+	unsigned int port;
+	char iface[IF_NAMESIZE];
+	uint64_t requests;
+	const struct trust_rule *rule; /* the rule the doctor judges it by */
+	struct topo_peer *peers;       /* TOPO_PEERS_MAX */
+	size_t npeers;
+	uint16_t *slots;	   /* hash of the peer's text to index + 1 */
+	struct topo_peer other;	   /* peers past TOPO_PEERS_MAX, as one */
+	size_t peers_omitted;	   /* how many distinct ones, at least */
+	uint64_t proxies, clients; /* peers of each role (topology_finish) */
+	uint8_t omitted_seen[512]; /* a bitmap of the omitted peers' hashes: their number, about */
+	/* Examples of chains longer than their peer's shortest, CDN headers, header conflicts. */
+	struct topo_examples long_chain, cdn, conflict;
+};
+
+struct topology {
+	const struct trust_rule *rules;
+	size_t nrules;
+	struct topo_listener listeners[TOPO_LISTENERS_MAX];
+	size_t n;
+	uint64_t listeners_omitted; /* requests on listeners past TOPO_LISTENERS_MAX */
+	uint64_t events;	    /* events read */
+	uint64_t skipped;	    /* lines that were not events */
+	uint64_t first_ns, last_ns; /* the events' times */
+	bool pseudonymized;	    /* some events had pseudonymised addresses */
+	struct rotation_window *rotation;
+	struct topo_offender offenders[TOPO_OFFENDERS];
+	size_t noffenders;
+	/* For the stack guess: requests from proxies with each header. */
+	uint64_t proxy_headers[XFFW_F__MAX];
+};
+
+/* 0, or -ENOMEM. @rules (the doctor's settings) must outlive @t. */
+int topology_init(struct topology *t, const struct trust_rule *rules, size_t nrules);
+void topology_free(struct topology *t);
+
+/* Adds one event. */
+void topology_add(struct topology *t, const struct observation *o);
+
+/* Decides roles and depths once every event is in. */
+void topology_finish(struct topology *t);
+
+/*
+ * A proxy's depth: the hops the proxies in front of the app append. One for
+ * the client's, plus one per position from the right that holds a proxy's
+ * address (trusted, or one value on 95 % of the chains: a proxy appends
+ * always the same), at most the shortest chain (a client can add entries,
+ * never take the proxies' away). 0 without chains.
+ */
+static inline size_t peer_depth(const struct topo_peer *p)
+{
+	return p->depth;
+}
+
+/* Is @a one of the CDN's published ranges (docs/doctor.md)? */
+bool cdn_contains(const struct ip_addr *a);
+
+/* Thresholds (docs/doctor.md, "Thresholds"). */
+#define TOPO_MIN_REQUESTS 10 /* a peer is judged after this many requests */
+#define TOPO_PROXY_SHARE  80 /* percent of its requests with a header: it acts as a proxy */
+
+#endif

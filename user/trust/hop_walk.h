@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The rule's walk over hops given as text, leftmost first, as an audit
+ * event's chain shows them: for what reads events rather than requests
+ * (xffwatch doctor). The walk is trust_resolve's own (trust/walk.c).
+ */
+#ifndef XFFW_TRUST_HOP_WALK_H
+#define XFFW_TRUST_HOP_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "trust/rules.h"
+
+struct hop_walk {
+	/*
+	 * Hops, counted from the right, that the walk went past as trusted
+	 * proxies (the peer is not counted). CIDR mode: the trusted hops right
+	 * of the client, or all n when every hop is trusted (then client is 0
+	 * and is one of them); hop counting (hops = N): N - 1 when it took a
+	 * hop, else 0.
+	 */
+	size_t trusted;
+	/* Index of the hop the rule takes as the client; n: the TCP peer. */
+	size_t client;
+	/* The walk stopped at a hop that is not an address (finding invalid-entry). */
+	bool invalid;
+	/*
+	 * The walk stopped at a private hop that an external proxy presented
+	 * (also invalid-entry to trust_resolve); client is the hop right of it.
+	 */
+	bool not_public;
+};
+
+/*
+ * Walks @n hops of X-Forwarded-For (or another single-address header: each
+ * text is read as nginx reads an entry, ip_parse_xff_entry) from TCP peer
+ * @peer under @rule, and fills @out. As trust_resolve: in CIDR mode an
+ * untrusted peer is the client, whatever the hops; hop counting checks no
+ * peer. Hops left of hops[0] that were cut are not known here: hops[0] is
+ * taken as the true leftmost.
+ */
+void hop_walk(const struct trust_rule *rule, const struct ip_addr *peer, const struct str *hops,
+	      size_t n, struct hop_walk *out);
+
+/*
+ * As hop_walk, for the hops of header @id (a field id): for Forwarded each
+ * text is a for= value (unquoted), read as an RFC 7239 node. A Forwarded
+ * element the chain marked bad (no for=) reads as its text does here.
+ */
+void hop_walk_header(const struct trust_rule *rule, const struct ip_addr *peer, unsigned int id,
+		     const struct str *hops, size_t n, struct hop_walk *out);
+
+#endif
