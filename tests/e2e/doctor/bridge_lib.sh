@@ -84,7 +84,9 @@ bridge_app() {
 		FORWARDED_ALLOW_IPS="$APP_ALLOW_IPS" "$E2E_PY" -m gunicorn --workers 2 \
 		--chdir "$E2E_APP_DIR" --bind 0.0.0.0:5000 --bind "[$BRIDGE_APP6]:5000" proxyfix_app:app
 	APP_PID=$E2E_LAST_PID
-	e2e_wait_http "$app" "http://$BRIDGE_APP:5000/"
+	# From nginx's side: a firewall the fixes set up may drop everyone else.
+	e2e_wait_listen "$app" 5000
+	e2e_wait_http "$ngx" "http://$BRIDGE_APP:5000/"
 }
 
 # bridge_nginx_conf: the nginx container's configuration; fix.conf (in the
@@ -364,6 +366,20 @@ bridge_apply_fixes() {
 		bridge_app
 	fi
 	e2e_log "$1: xffwatch args added: ${FIX_ARGS[*]}"
+}
+
+# bridge_fixed TRUST_ARGS...: FIXED = the scenario's trust options and the
+# fixes' args. A fix's --trust list is complete (the rule's list plus the
+# proxies, or only the proxies where the trust was too broad), and repeated
+# --trust options add up, so it takes the place of the scenario's --trust
+# rather than following it (which could never narrow a 0.0.0.0/0).
+FIXED=()
+bridge_fixed() {
+	FIXED=()
+	if [[ " ${FIX_ARGS[*]} " != *" --trust "* ]]; then
+		FIXED=("$@")
+	fi
+	FIXED+=("${FIX_ARGS[@]}")
 }
 
 # bridge_reset: no fix applied, no firewall, no NAT, nginx and the app as at the start.

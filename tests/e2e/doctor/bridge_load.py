@@ -9,7 +9,7 @@ documentation-range values (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
 
 --mix: several methods and paths, keep-alive batches of 1-20 requests and
 single requests with Connection: close. --forge K: a forged X-Forwarded-For on
-every K-th request. --rotate: every request a different forged leftmost
+every K-th request, one of three values (not a rotation). --rotate: every request a different forged leftmost
 X-Forwarded-For. --give-up: stop after 3 failed connections in a row (a
 firewall dropping the bypass), exit 0 and say so.
 """
@@ -81,7 +81,7 @@ class Load:
         if a.rotate:
             headers["X-Forwarded-For"] = doc_address(a.rotate_base + n)
         elif a.forge and n % a.forge == 0:
-            headers["X-Forwarded-For"] = doc_address(n % 50)
+            headers["X-Forwarded-For"] = doc_address((n // a.forge) % 3)
         if close:
             headers["Connection"] = "close"
         conn.request(method, path, body=body, headers=headers)
