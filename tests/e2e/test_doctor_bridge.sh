@@ -129,6 +129,12 @@ for src in pcap events; do
 	jq -e '.source.events == 320' "$E2E_TMP/s2-$src.json" >/dev/null ||
 		e2e_fail "s2: --$src read $(jq .source.events "$E2E_TMP/s2-$src.json") events, expected 320"
 done
+# The text report (the default) of the same events names the diagnosis too, and exits 1.
+rc=0
+"$XFFWATCH" doctor --no-config --events "$E2E_TMP/s2.events" "${trust[@]}" "${STACK[@]}" \
+	>"$E2E_TMP/s2.txt" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && grep -q app-reached-directly "$E2E_TMP/s2.txt" ||
+	{ cat "$E2E_TMP/s2.txt" >&2; e2e_fail "s2: the text report (exit $rc) does not name app-reached-directly"; }
 jq -e '.source.kind == "pcap"' "$E2E_TMP/s2-pcap.json" >/dev/null || e2e_fail "s2: --pcap's source.kind"
 jq -e '.source.kind == "events"' "$E2E_TMP/s2-events.json" >/dev/null || e2e_fail "s2: --events' source.kind"
 bridge_apply_fixes s2

@@ -245,6 +245,9 @@ bridge_doctor_live() {
 	DOCTOR_RC=0
 	wait "$pid" || DOCTOR_RC=$?
 	bridge_report "$name"
+	# Every request that was answered reached the app once, and the doctor saw it.
+	jq -e --argjson n "$LOAD_OK" '.source.events == $n' "$E2E_TMP/$name.json" >/dev/null ||
+		e2e_fail "$name: doctor saw $(jq .source.events "$E2E_TMP/$name.json") requests, $LOAD_OK were answered"
 }
 
 # bridge_observe NAME TRAFFIC_FN ARGS...: the observer on br0 in hst writes
@@ -256,9 +259,11 @@ bridge_observe() {
 	: >"$events"
 	e2e_xffwatch "$hst" "$events" --no-config -i br0 -p 5000 "$@"
 	bridge_traffic "$name" "$traffic"
-	e2e_wait_lines "$events" "$LOAD_OK" || e2e_log "$name: $(wc -l <"$events") events, $LOAD_OK answered"
+	e2e_wait_lines "$events" "$LOAD_OK" || true
 	sleep 0.2
 	e2e_stop "$XFFW_PID" INT
+	[ "$(wc -l <"$events")" -eq "$LOAD_OK" ] ||
+		e2e_fail "$name: the observer wrote $(wc -l <"$events") events, $LOAD_OK requests were answered"
 }
 
 # bridge_doctor_events NAME EVENTS ARGS...: `xffwatch doctor --events EVENTS`.
