@@ -45,6 +45,15 @@ bridge_nginx
 got=$(ip netns exec "${cli[0]}" curl -s -m 5 "http://$BRIDGE_NGX/whoami")
 [ "$got" = "${BRIDGE_CLIENTS[0]}" ] || e2e_fail "the app answers '$got' through nginx"
 
+# done_in NAME: logs how long the scenario took (since the previous one).
+t_prev=$(date +%s%N)
+done_in() {
+	local now
+	now=$(date +%s%N)
+	e2e_log "$1 done in $(((now - t_prev) / 1000000)) ms"
+	t_prev=$now
+}
+
 # through_nginx N [ARGS...]: N requests from each of the four clients through nginx, at once.
 through_nginx() {
 	local n=$1 i c=()
@@ -90,6 +99,7 @@ bridge_expect_clean s1-fixed
 got=$(ip netns exec "${cli[1]}" curl -s -m 5 "http://$BRIDGE_NGX/whoami")
 [ "$got" = "${BRIDGE_CLIENTS[1]}" ] || e2e_fail "after the fixes the app answers '$got' through nginx"
 bridge_reset
+done_in "1 proxy-not-trusted"
 
 # ---- 2. app-reached-directly, live; the same traffic from a capture and from events
 s2_traffic() {
@@ -142,6 +152,7 @@ bridge_fixed "${trust[@]}"
 bridge_doctor_live s2-fixed s2_traffic 200 "$DURATION" "${FIXED[@]}" "${STACK[@]}"
 bridge_expect_clean s2-fixed
 bridge_reset
+done_in "2 app-reached-directly"
 
 # ---- 3. trust-too-broad, from events: 0.0.0.0/0; then the bridge's /24, which covers a client too
 s3_traffic() { through_nginx 50; }
@@ -154,6 +165,7 @@ bridge_observe s3a-fixed s3_traffic "${FIXED[@]}"
 bridge_doctor_events s3a-fixed "$E2E_TMP/s3a-fixed.events" "${FIXED[@]}" "${STACK[@]}"
 bridge_expect_clean s3a-fixed
 bridge_reset
+done_in "3a trust-too-broad (0.0.0.0/0)"
 
 s3b_traffic() {
 	local out
@@ -185,6 +197,7 @@ else
 	bridge_expect_clean s3b-fixed
 fi
 bridge_reset
+done_in "3b trust-too-broad (a /24 with a client)"
 
 # ---- 4. leftmost-rotation, from events: 60 forged leftmost values from one client
 s4_traffic() {
@@ -204,6 +217,7 @@ bridge_observe s4-fixed s4_traffic "${FIXED[@]}"
 bridge_doctor_events s4-fixed "$E2E_TMP/s4-fixed.events" "${FIXED[@]}" "${STACK[@]}"
 bridge_expect_clean s4-fixed
 bridge_reset
+done_in "4 leftmost-rotation"
 
 # ---- 5. clients-behind-nat, live: the host masquerades the four clients
 s5_traffic() { through_nginx 60; }
@@ -216,6 +230,7 @@ bridge_fixed "${trust[@]}"
 bridge_doctor_live s5-fixed s5_traffic 240 "$DURATION" "${FIXED[@]}" "${STACK[@]}"
 bridge_expect_clean s5-fixed
 bridge_reset
+done_in "5 clients-behind-nat"
 
 # ---- 6. no false alarm, live: 10,000 mixed requests, four clients, no --stack (guessed)
 s6_traffic() { through_nginx 2500 --mix --threads 2; }
@@ -224,6 +239,7 @@ bridge_expect_clean s6
 jq -e '.source.events == 10000 and .stack.guessed == true' "$E2E_TMP/s6.json" >/dev/null ||
 	e2e_fail "s6: $(jq -c .source "$E2E_TMP/s6.json"), stack $(jq -c .stack "$E2E_TMP/s6.json")"
 [ "$LOAD_OK" -eq 10000 ] || e2e_fail "s6: $LOAD_OK of 10000 requests answered"
+done_in "6 no false alarm (IPv4, 10,000)"
 
 # ---- 7. the same over IPv6, from events
 s7_traffic() {
@@ -239,6 +255,6 @@ bridge_doctor_events s7 "$E2E_TMP/s7.events" --trust "$BRIDGE_NGX6/128" "${STACK
 bridge_expect_clean s7
 jq -e --arg ngx "$BRIDGE_NGX6" '.topology.listeners[0].peers | any(.address == $ngx and .role == "proxy" and .trusted)' \
 	"$E2E_TMP/s7.json" >/dev/null || e2e_fail "s7: the topology does not show nginx over IPv6 as a trusted proxy"
-
+done_in "7 no false alarm (IPv6, 10,000)"
 e2e_log "all scenarios in $(($(date +%s) - t_start)) s"
 e2e_pass
