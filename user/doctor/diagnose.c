@@ -96,16 +96,31 @@ static void examples_from(struct diagnosis *d, const struct topo_examples *e)
 		d->examples.ex[d->examples.n++] = e->ex[i];
 }
 
-/* The proxies of @l to name in a fix: trusted ones if any, else the untrusted ones. */
-static void about_proxies(struct diagnosis *d, const struct topo_listener *l)
+/* The proxies of @l: trusted ones if any, else the untrusted ones; to the fix, and what @d is about when @about. */
+static void proxies_to(struct diagnosis *d, const struct topo_listener *l, bool about_them)
 {
 	bool trusted = false;
 
 	for (size_t i = 0; i < l->npeers; i++)
 		trusted |= is_proxy(&l->peers[i]) && l->peers[i].trusted;
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted)
-			about(d, &l->peers[i].addr, true);
+		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted) {
+			if (about_them)
+				about(d, &l->peers[i].addr, true);
+			else
+				fix_proxy(d, &l->peers[i].addr);
+		}
+}
+
+static void about_proxies(struct diagnosis *d, const struct topo_listener *l)
+{
+	proxies_to(d, l, true);
+}
+
+/* The proxies, for the fixes only: the diagnosis is about someone else. */
+static void fix_proxies(struct diagnosis *d, const struct topo_listener *l)
+{
+	proxies_to(d, l, false);
 }
 
 /* The busiest proxy of @l, or NULL. */
@@ -252,7 +267,8 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i <= l->npeers; i++) {
 		const struct topo_peer *p = i < l->npeers ? &l->peers[i] : &l->other;
 
-		if (p->trusted || !p->requests || (is_proxy(p) && !trusted_proxy))
+		/* Everyone but the proxy: clients, trusted or not, and untrusted header senders. */
+		if (!p->requests || (is_proxy(p) && (p->trusted || !trusted_proxy)))
 			continue;
 		n += p->requests;
 		forged += p->with_header;
@@ -275,9 +291,10 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 			fix_proxy(d, &l->peers[i].addr);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " requests from %" PRIu64
-		 " peers that are not the proxy reached %s directly, %" PRIu64
+		 " peer%s that %s not the proxy reached %s directly, %" PRIu64
 		 " of them with forwarding headers of their own",
-		 n, peers, listener_text(l, where, sizeof(where)), forged);
+		 n, peers, peers == 1 ? "" : "s", peers == 1 ? "is" : "are",
+		 listener_text(l, where, sizeof(where)), forged);
 }
 
 /* Chains longer than the proxies' own hops: the leftmost entries are the clients'. */
@@ -383,14 +400,17 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 
 		/* Under a /0 anyone sending headers is "trusted": keep those that carry clients. */
 		if (is_proxy(p) && p->trusted && (!all || p->carries_clients || p == busiest))
-			about(d, &p->addr, true);
+			fix_proxy(d, &p->addr);
 	}
+	/* It is about the trusted peers that act as clients. */
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
 		if (p->trusted && p->requests >= TOPO_MIN_REQUESTS &&
-		    p->with_header * 2 < p->requests)
+		    p->with_header * 2 < p->requests) {
+			about(d, &p->addr, false);
 			examples_from(d, &p->without);
+		}
 	}
 	d->requests = all ? l->requests : n;
 	snprintf(d->summary, sizeof(d->summary),
@@ -492,7 +512,7 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 	}
 	if (!d)
 		return;
-	about_proxies(d, l);
+	fix_proxies(d, l);
 	snprintf(d->summary, sizeof(d->summary),
 		 "a client (the evidence's addresses) sent %" PRIu64
 		 "%s different forged leftmost X-Forwarded-For values within "

@@ -279,12 +279,13 @@ static bool net_guard(const struct fix_ctx *c, struct fix_draft *d)
 	draft_where(d, "network: the app's host, or the app container's network namespace "
 		       "(nsenter -t <app pid> -n), as root");
 	draft_text(d,
-		   "# Only the proxies may reach port %u; everyone else's packets are dropped.\n",
+		   "# Only the proxies (and this host's own loopback, its health checks) may\n"
+		   "# reach port %u; everyone else's packets are dropped.\n",
 		   c->port);
 	draft_text(d,
 		   "nft 'add table %s; add chain %s port_%u { type filter hook input priority 0; "
-		   "policy accept; }",
-		   table, table, c->port);
+		   "policy accept; }; add rule %s port_%u iif lo accept",
+		   table, table, c->port, table, c->port);
 	for (int f = 4; f <= 6; f += 2) {
 		size_t n = 0;
 

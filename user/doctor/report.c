@@ -129,7 +129,7 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 			first = false;
 		}
 	fputs(first ? "\n" : ")\n", f);
-	if (!p->min_chain)
+	if (!p->min_chain || p->role != ROLE_PROXY)
 		return;
 	fprintf(f, "%28s chain lengths:", "");
 	for (size_t b = 0; b < TOPO_CHAIN_BUCKETS; b++)
@@ -201,9 +201,9 @@ void report_text(FILE *f, const struct report *r)
 		fprintf(f, ", watched live for %.0f s%s\n", r->src->seconds,
 			r->src->interrupted ? " (ended early)" : "");
 	else
-		fprintf(f, " from %s, spanning %.0f s\n",
+		fprintf(f, " from %s, spanning %.*f s\n",
 			!strcmp(r->src->kind, "pcap") ? "a capture" : "an event file",
-			r->src->seconds);
+			r->src->seconds < 10 ? 1 : 0, r->src->seconds);
 	if (t->skipped)
 		fprintf(f, "  (%" PRIu64 " lines were not xffwatch events and were skipped)\n",
 			t->skipped);
