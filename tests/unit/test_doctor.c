@@ -92,14 +92,14 @@ static void repeat(int times, const char *peer, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(headers, sizeof(headers), fmt, ap);
 		va_end(ap);
-		/* A "%d" in the headers becomes a different value each time. */
-		char *at = strstr(headers, "#");
+		/* '#' becomes a new value each time (1-250), '@' one of five clients that come back. */
+		char *at = strpbrk(headers, "#@");
 		if (at) {
 			char tail[1024];
+			int v = *at == '#' ? i % 250 + 1 : i % 5 + 1;
 
 			snprintf(tail, sizeof(tail), "%s", at + 1);
-			snprintf(at, sizeof(headers) - (size_t)(at - headers), "%d%s", i % 250 + 1,
-				 tail);
+			snprintf(at, sizeof(headers) - (size_t)(at - headers), "%d%s", v, tail);
 		}
 		request(peer, headers);
 	}
@@ -200,7 +200,7 @@ static void test_hops_mismatch(void **state)
 {
 	(void)state;
 	set_rule("198.18.0.2/32", 1);
-	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.#, 198.18.0.5\r\n");
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.@, 198.18.0.5\r\n");
 	assert_true(found(DIAG_HOPS_MISMATCH));
 	assert_int_equal(ds.d[0].depth, 2);
 	rule.hops = 2;
@@ -211,7 +211,7 @@ static void test_inner_proxy_untrusted(void **state)
 {
 	(void)state;
 	/* HAProxy (198.18.0.5) -> nginx (198.18.0.2, trusted) -> app: 198.18.0.5 is not trusted. */
-	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.#, 198.18.0.5\r\n");
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.@, 198.18.0.5\r\n");
 	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
 	assert_string_equal(ds.d[0].fix.proxies[0], "198.18.0.5/32");
 	assert_false(found(DIAG_CLIENTS_BEHIND_NAT));
@@ -312,6 +312,21 @@ static void test_single_forger_is_not_a_proxy(void **state)
 	assert_false(found(DIAG_HOPS_MISMATCH));
 }
 
+/*
+ * One client inventing a new leftmost for each request, under ProxyFix
+ * x_for=1: its constant address with ever-new values left of it is no proxy
+ * in front of clients. Raising the hop count would believe the forgery.
+ */
+static void test_single_rotator_is_not_a_proxy(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.2/32", 1);
+	repeat(60, "198.18.0.2", "X-Forwarded-For: 203.0.113.#, 198.51.100.9\r\n");
+	assert_false(found(DIAG_HOPS_MISMATCH));
+	assert_true(found(DIAG_LEFTMOST_ROTATION));
+	assert_true(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+}
+
 /* A client that forges on every request, straight to the app: a client, never a proxy to trust. */
 static void test_direct_forger_is_not_a_proxy(void **state)
 {
@@ -409,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_public_client_is_not_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_lan_client_is_not_nat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_forger_is_not_a_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_rotator_is_not_a_proxy, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_direct_forger_is_not_a_proxy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_cdn_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),

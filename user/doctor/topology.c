@@ -273,6 +273,17 @@ static void note_rotation(struct topology *t, size_t li, const struct observatio
 	example_add(&f->ex, o);
 }
 
+static void recent_add(struct topo_position *pos, uint64_t h)
+{
+	for (size_t i = 0; i < TOPO_RECENT; i++)
+		if (pos->recent[i] == h) {
+			pos->repeats++;
+			return;
+		}
+	pos->recent[pos->recent_next] = h;
+	pos->recent_next = (pos->recent_next + 1) % TOPO_RECENT;
+}
+
 /* The values at each position from the right of a whole chain, and where the rule's walk stops. */
 static void note_positions(struct topo_listener *l, struct topo_peer *p,
 			   const struct observation *o, const struct judged *j)
@@ -284,6 +295,7 @@ static void note_positions(struct topo_listener *l, struct topo_peer *p,
 
 		addr_of_hop(o->hops[o->nhops - 1 - k], o->header, &a);
 		heavy_add(p->pos[k].top, TOPO_POSITION_HEAVY, &p->pos[k].seen, &a);
+		recent_add(&p->pos[k], text_hash(a.text));
 		if (a.is_addr && l->rule && trust_contains(l->rule, &a.addr))
 			p->pos[k].trusted++;
 	}
@@ -383,10 +395,11 @@ static unsigned int top_share(const struct topo_position *pos)
 
 /*
  * Does position @k hold a proxy's address? Trusted on 95 % of the chains; or
- * one value on 90 % of them with many values left of it (a proxy in front of
- * clients). One value with one value left of it (a single client, forging or
- * not) cannot be told from a proxy: the rule decides, hop counting's N or
- * the trusted ranges.
+ * one value on 90 % of them with clients left of it: many values that come
+ * back (a proxy in front of clients). One value with one value left of it (a
+ * single client), or with values never seen twice (a single client inventing
+ * a new leftmost each time), cannot be told from a proxy: the rule decides,
+ * hop counting's N or the trusted ranges.
  */
 static bool proxy_position(const struct topo_peer *p, size_t k, int hops)
 {
@@ -399,7 +412,7 @@ static bool proxy_position(const struct topo_peer *p, size_t k, int hops)
 	if (top_share(pos) < 90)
 		return false;
 	if (k + 1 < TOPO_POSITIONS && p->pos[k + 1].seen * 2 >= pos->seen &&
-	    top_share(&p->pos[k + 1]) < 80)
+	    top_share(&p->pos[k + 1]) < 80 && p->pos[k + 1].repeats * 5 >= p->pos[k + 1].seen)
 		return true;
 	return hops >= 0 && k + 1 < (size_t)hops;
 }

@@ -26,6 +26,7 @@
 #define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
 #define TOPO_POSITION_HEAVY	4  /* most frequent values tracked per position */
 #define TOPO_UAS		8  /* distinct User-Agents counted per peer, up to this */
+#define TOPO_RECENT		64 /* recent values per position, for repeats */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -58,6 +59,14 @@ enum peer_role { ROLE_UNKNOWN, ROLE_PROXY, ROLE_CLIENT };
 struct topo_position {
 	struct topo_heavy top[TOPO_POSITION_HEAVY];
 	uint64_t seen, trusted;
+	/*
+	 * The last TOPO_RECENT values (hashes), and how often a value came again
+	 * while still among them: real clients come back (a page is many
+	 * requests), values a client invents for each request do not.
+	 */
+	uint64_t recent[TOPO_RECENT];
+	size_t recent_next;
+	uint64_t repeats;
 };
 
 struct topo_peer {
