@@ -171,27 +171,36 @@ e2e_gunicorn() {
 		--chdir "$E2E_APP_DIR" "${args[@]}" app:app
 }
 
-# e2e_nginx NS CONF_BODY: nginx (Debian) in the foreground with an http{} body.
-e2e_nginx() {
-	local ns=$1 dir="$E2E_TMP/nginx"
+# e2e_nginx_conf DIR ACCESS_LOG HTTP_BODY [MAIN_LINE]: on standard output, an
+# nginx.conf in the foreground whose pid, logs and temporary files live under
+# DIR (made): MAIN_LINE (e.g. "user root;") at the top, the http{} body given.
+e2e_nginx_conf() {
+	local dir=$1
 	mkdir -p "$dir/logs" "$dir/tmp"
-	cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process off;
+	echo "daemon off;"
+	[ -z "${4:-}" ] || echo "$4"
+	cat <<EOF
 worker_processes 1;
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 1024; }
 http {
-    access_log $dir/logs/access.log;
+    access_log $2;
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
-$2
+$3
 }
 EOF
+}
+
+# e2e_nginx NS CONF_BODY: nginx (Debian) in the foreground with an http{} body.
+e2e_nginx() {
+	local ns=$1 dir="$E2E_TMP/nginx"
+	mkdir -p "$dir"
+	e2e_nginx_conf "$dir" "$dir/logs/access.log" "$2" "master_process off;" >"$dir/nginx.conf"
 	e2e_bg "$ns" "$E2E_TMP/nginx.log" nginx -p "$dir" -c "$dir/nginx.conf"
 }
 

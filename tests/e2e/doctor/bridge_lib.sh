@@ -98,47 +98,27 @@ bridge_nginx_conf() {
 	[ -f "$d/fix.conf" ] || : >"$d/fix.conf"
 	[ -f "$d/headers.conf" ] ||
 		echo 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;' >"$d/headers.conf"
-	cat >"$d/nginx.conf" <<EOF
-daemon off;
-user root;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $d/tmp/body;
-    proxy_temp_path $d/tmp/proxy;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
-    upstream app4 { server $BRIDGE_APP:5000; keepalive 16; }
+	e2e_nginx_conf "$d" off "    upstream app4 { server $BRIDGE_APP:5000; keepalive 16; }
     upstream app6 { server [$BRIDGE_APP6]:5000; keepalive 16; }
-    server {
-        listen 80;
-        location / {
-            proxy_pass http://app4;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Real-IP \$remote_addr;
-            include $d/headers.conf;
-            include $d/fix.conf;
-        }
-    }
-    server {
-        listen [::]:80 ipv6only=on;
-        location / {
-            proxy_pass http://app6;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Real-IP \$remote_addr;
-            include $d/headers.conf;
-            include $d/fix.conf;
-        }
-    }
+$(bridge_nginx_server 80 app4 "$d")
+$(bridge_nginx_server "[::]:80 ipv6only=on" app6 "$d")" "user root;" >"$d/nginx.conf"
 }
+
+# bridge_nginx_server LISTEN UPSTREAM DIR: one server block of the nginx container.
+bridge_nginx_server() {
+	cat <<EOF
+    server {
+        listen $1;
+        location / {
+            proxy_pass http://$2;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Real-IP \$remote_addr;
+            include $3/headers.conf;
+            include $3/fix.conf;
+        }
+    }
 EOF
 }
 

@@ -72,34 +72,18 @@ proxies_app() {
 # UPSTREAM with LOCATION_LINES; "# proxies-fix" marks where fixes go.
 # /__gen answers GEN, to know when a reload took effect.
 proxies_nginx_conf() {
-	local dir="$E2E_TMP/nginx"
-	mkdir -p "$dir/logs" "$dir/tmp"
-	cat >"$1" <<CONF
-daemon off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
+	mkdir -p "$E2E_TMP/nginx"
+	e2e_nginx_conf "$E2E_TMP/nginx" off "    server {
         listen 198.18.0.2:80;
         listen [fd00::2]:80;
-        location = /__gen { return 200 "$2"; }
+        location = /__gen { return 200 \"$2\"; }
         location / {
             proxy_pass $3;
             proxy_set_header Host \$host;
 $4
             # proxies-fix
         }
-    }
-}
-CONF
+    }" >"$1"
 }
 
 PXY_NGINX_PID=""
