@@ -62,7 +62,7 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 # natively), the capture's frame decoding and reordering (libpcap's file parsing is not ours to
 # fuzz), records to requests, trust, the event's forms; and the addresses.
 FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c user/doctor/*.c) \
-	user/util/ipaddr.c \
+	user/util/ipaddr.c user/util/escape.c \
 	user/capture/link_frames.c user/capture/reorder.c user/capture/native_prog.c \
 	user/capture/flow_lru.c
 FUZZ_OBJS  := $(patsubst user/%.c,$(OUT)/fuzz/%.o,$(FUZZ_LIB))

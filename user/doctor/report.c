@@ -6,7 +6,7 @@
 
 #include "doctor/report.h"
 #include "event/jsonw.h"
-#include "util/log.h"
+#include "util/escape.h"
 
 static const char *const role_names[] = {
 	[ROLE_UNKNOWN] = "few requests",
