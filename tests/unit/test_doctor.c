@@ -355,6 +355,72 @@ static void test_trusted_cdn_is_quiet(void **state)
 	assert_false(found(DIAG_CDN_HEADER_NOT_FROM_CDN));
 }
 
+/* A public client forging from a small pool: its own address is never a proxy's to trust. */
+static void test_pool_forger_is_not_a_proxy(void **state)
+{
+	(void)state;
+	repeat(60, "198.18.0.2", "X-Forwarded-For: 192.0.2.@, 198.51.100.9\r\n");
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	rule.hops = 1;
+	assert_false(found(DIAG_HOPS_MISMATCH));
+}
+
+/* Two balanced proxies, one left out of the trust: named, never firewalled as a client. */
+static void test_balanced_proxy_left_out(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.2/32", -1);
+	repeat(100, "198.18.0.2", "X-Forwarded-For: 198.51.100.#\r\n");
+	repeat(100, "198.18.0.3", "X-Forwarded-For: 198.51.100.#\r\n");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_string_equal(ds.d[0].fix.proxies[0], "198.18.0.3/32");
+	assert_false(found(DIAG_APP_REACHED_DIRECTLY));
+}
+
+/* HAProxy -> nginx with hops 2 and HAProxy's own health checks (a short chain now and then). */
+static void test_short_chains_now_and_then(void **state)
+{
+	(void)state;
+	set_rule("198.18.0.2/32", 2);
+	repeat(95, "198.18.0.2", "X-Forwarded-For: 198.51.100.@, 198.18.0.5\r\n");
+	repeat(5, "198.18.0.2", "X-Forwarded-For: 198.18.0.5\r\n");
+	assert_false(found(DIAG_HOPS_MISMATCH));
+	assert_false(found(DIAG_CLIENT_HEADERS_PASS_THROUGH));
+	assert_int_equal(peer_depth(&topo.listeners[0].peers[0]), 2);
+}
+
+/* A balanced tier of two HAProxies in front of nginx: one proxy position, both untrusted named. */
+static void test_balanced_tier(void **state)
+{
+	(void)state;
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.@, 198.18.0.5\r\n");
+	repeat(50, "198.18.0.2", "X-Forwarded-For: 198.51.100.@, 198.18.0.6\r\n");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_int_equal(ds.d[0].fix.nproxies, 2);
+	assert_false(found(DIAG_LEFTMOST_ROTATION));
+	rule.hops = 2;
+	assert_false(found(DIAG_HOPS_MISMATCH));
+}
+
+/* The app's own health checks on loopback, the proxy elsewhere: no one reached it around the proxy. */
+static void test_loopback_health_checks(void **state)
+{
+	(void)state;
+	good_traffic(50);
+	repeat(50, "127.0.0.1", "");
+	assert_false(found(DIAG_APP_REACHED_DIRECTLY));
+	assert_false(found(DIAG_TRUST_TOO_BROAD));
+}
+
+/* Rotation on an app no proxy fronts: no stack is told to read the header. */
+static void test_rotation_without_proxy(void **state)
+{
+	(void)state;
+	repeat(30, "198.51.100.66", "X-Forwarded-For: 203.0.113.#\r\n");
+	assert_true(found(DIAG_LEFTMOST_ROTATION));
+	assert_true(ds.d[0].no_stack_fixes);
+}
+
 static void test_peer_table_bound(void **state)
 {
 	char peer[32];
@@ -428,6 +494,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_direct_forger_is_not_a_proxy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trusted_cdn_is_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_forger_is_not_a_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_balanced_proxy_left_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_chains_now_and_then, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_balanced_tier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loopback_health_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_without_proxy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),
 		cmocka_unit_test(test_reader_refuses),
 	};

@@ -26,9 +26,27 @@ static unsigned int pct(uint64_t part, uint64_t whole)
 	return whole ? (unsigned int)(part * 100 / whole) : 0;
 }
 
+static bool internal(const struct obs_addr *a)
+{
+	return a->is_addr && address_internal(&a->addr);
+}
+
+static bool is_loopback(const struct obs_addr *a)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+
+	return a->is_addr && ((a->addr.family == 4 && a->addr.b[0] == 127) ||
+			      (a->addr.family == 6 && !memcmp(a->addr.b, loop6, 16)));
+}
+
+/*
+ * One of our proxies: acts as one, and is trusted or internal. A public
+ * address that acts as one is a client forging headers, or an upstream we do
+ * not run: never one to trust or to let through a firewall.
+ */
 static bool is_proxy(const struct topo_peer *p)
 {
-	return p->role == ROLE_PROXY;
+	return p->role == ROLE_PROXY && (p->trusted || internal(&p->addr));
 }
 
 /* A new diagnosis of @l, with the rule's settings filled in for its fixes. */
@@ -63,7 +81,7 @@ static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
 	return d;
 }
 
-/* Adds @a to the proxies @d's fixes name, as a host CIDR. */
+/* Adds @a to the proxies @d's fixes name, as a host CIDR: internal addresses only. */
 static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 {
 	char *s;
@@ -71,6 +89,10 @@ static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 
 	if (!a->is_addr) {
 		d->unnamed = true;
+		return;
+	}
+	if (!internal(a)) {
+		d->public_left_out = true;
 		return;
 	}
 	if (d->fix.nproxies == FIX_ADDRS_MAX)
@@ -157,32 +179,41 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 	char where[64];
 
 	listener_text(l, where, sizeof(where));
-	if (!any_proxy(l, true) && any_proxy(l, false)) {
+	if (any_proxy(l, false)) {
+		const struct topo_peer *top = NULL;
+
 		for (size_t i = 0; i < l->npeers; i++) {
 			const struct topo_peer *p = &l->peers[i];
 
-			if (!is_proxy(p))
+			if (!is_proxy(p) || p->trusted)
 				continue;
 			n += p->requests;
 			if (p->distinct > distinct)
 				distinct = p->distinct;
+			if (!top || p->requests > top->requests)
+				top = p;
 		}
+		/* Next to trusted ones (a balanced pair, one left out), or carrying the listener. */
 		d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH,
-			n * 2 >= l->requests && distinct >= 2 ? LEVEL_HIGH : LEVEL_MEDIUM);
+			(n * 2 >= l->requests || any_proxy(l, true)) && distinct >= 2
+				? LEVEL_HIGH
+				: LEVEL_MEDIUM);
 		if (!d)
 			return;
-		about_proxies(d, l);
 		for (size_t i = 0; i < l->npeers; i++)
-			if (is_proxy(&l->peers[i]))
+			if (is_proxy(&l->peers[i]) && !l->peers[i].trusted) {
+				about(d, &l->peers[i].addr, true);
 				examples_from(d, &l->peers[i].with);
+			}
+		/* What the trust list must keep: the trusted proxies stay in it (fixes.c adds them). */
 		d->requests = n;
-		d->depth = main_proxy(l)->depth;
+		d->depth = top->depth;
 		snprintf(d->summary, sizeof(d->summary),
 			 "%s sends forwarding headers on %u%% of its %" PRIu64
 			 " requests to %s but is not a trusted proxy: the app logs the proxy, "
 			 "not the client (and xffwatch does too)",
-			 d->addrs[0].text, pct(main_proxy(l)->with_header, main_proxy(l)->requests),
-			 main_proxy(l)->requests, where);
+			 top->addr.text, pct(top->with_header, top->requests), top->requests,
+			 where);
 		return;
 	}
 	if (l->rule && l->rule->hops >= 0)
@@ -190,7 +221,7 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (!is_proxy(p) || !p->trusted || !p->inner ||
+		if (!is_proxy(p) || !p->trusted || !p->ninner ||
 		    p->inner_requests < DIAG_MIN_REQUESTS)
 			continue;
 		if (!d) {
@@ -200,7 +231,8 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 			d->depth = p->depth;
 			examples_from(d, &p->with);
 		}
-		about(d, &p->inner->value, true);
+		for (size_t k = 0; k < p->ninner; k++)
+			about(d, &p->inner[k]->value, true);
 		d->requests += p->inner_requests;
 		*inner_found = true;
 	}
@@ -253,13 +285,15 @@ static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t
 static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 				 const struct topo_listener *l)
 {
-	bool trusted_proxy = any_proxy(l, true);
+	bool trusted_proxy = any_proxy(l, true), loopback_proxy = false;
 	uint64_t n = 0, forged = 0, peers = 0;
 	struct diagnosis *d;
 	char where[64];
 
 	if (!trusted_proxy && !any_proxy(l, false))
 		return;
+	for (size_t i = 0; i < l->npeers; i++)
+		loopback_proxy |= is_proxy(&l->peers[i]) && is_loopback(&l->peers[i].addr);
 	d = add(ds, t, l, DIAG_APP_REACHED_DIRECTLY, LEVEL_MEDIUM,
 		trusted_proxy ? LEVEL_HIGH : LEVEL_MEDIUM);
 	if (!d)
@@ -267,8 +301,13 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i <= l->npeers; i++) {
 		const struct topo_peer *p = i < l->npeers ? &l->peers[i] : &l->other;
 
-		/* Everyone but the proxy: clients, trusted or not, and untrusted header senders. */
-		if (!p->requests || (is_proxy(p) && (p->trusted || !trusted_proxy)))
+		/*
+		 * Everyone but our proxies: clients, trusted or not, and public header
+		 * senders; not the app's own health checks on loopback when the proxy
+		 * comes from elsewhere.
+		 */
+		if (!p->requests || is_proxy(p) ||
+		    (!loopback_proxy && !p->with_header && is_loopback(&p->addr)))
 			continue;
 		n += p->requests;
 		forged += p->with_header;
@@ -284,10 +323,10 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 	if (forged)
 		d->severity = LEVEL_HIGH;
 	d->requests = n;
-	/* The fix lets the proxies through and no one else. */
+	/* The fix lets every proxy of ours through, trusted or not yet, and no one else. */
 	d->fix.nproxies = 0;
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted_proxy)
+		if (is_proxy(&l->peers[i]))
 			fix_proxy(d, &l->peers[i].addr);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " requests from %" PRIu64
@@ -367,6 +406,16 @@ static bool rule_trusts_all(const struct trust_rule *r)
 	return false;
 }
 
+/*
+ * A trusted peer that acts as a client: mostly without headers, and not this
+ * host's loopback that never sends any (health checks, harmless).
+ */
+static bool trusted_client(const struct topo_peer *p)
+{
+	return p->trusted && p->requests >= TOPO_MIN_REQUESTS && p->with_header * 2 < p->requests &&
+	       !(is_loopback(&p->addr) && !p->with_header);
+}
+
 /* Trust that covers everyone, or trusted peers that act as clients. */
 static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 			    const struct topo_listener *l)
@@ -382,8 +431,7 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (p->trusted && p->requests >= TOPO_MIN_REQUESTS &&
-		    p->with_header * 2 < p->requests) {
+		if (trusted_client(p)) {
 			clients++;
 			n += p->requests;
 		}
@@ -406,8 +454,7 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (p->trusted && p->requests >= TOPO_MIN_REQUESTS &&
-		    p->with_header * 2 < p->requests) {
+		if (trusted_client(p)) {
 			about(d, &p->addr, false);
 			examples_from(d, &p->without);
 		}
@@ -480,11 +527,20 @@ static void headers_disagree(struct diagnoses *ds, const struct topology *t,
 		 n, listener_text(l, where, sizeof(where)), d->fix.header);
 }
 
+/* Is @a one of @l's proxies, or an inner proxy one of them has in front? */
 static bool is_peer_proxy(const struct topo_listener *l, const struct obs_addr *a)
 {
-	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && !strcmp(l->peers[i].addr.text, a->text))
+	for (size_t i = 0; i < l->npeers; i++) {
+		const struct topo_peer *p = &l->peers[i];
+
+		if (!is_proxy(p))
+			continue;
+		if (!strcmp(p->addr.text, a->text))
 			return true;
+		for (size_t k = 0; k < p->ninner; k++)
+			if (!strcmp(p->inner[k]->value.text, a->text))
+				return true;
+	}
 	return false;
 }
 
@@ -499,8 +555,12 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < t->noffenders; i++) {
 		const struct topo_offender *f = &t->offenders[i];
 
-		/* A proxy's "client" (it is not trusted) passes its clients' hops on: not rotation. */
-		if (f->listener != li || is_peer_proxy(l, &f->client))
+		/*
+		 * A proxy's "client" (it is not trusted) passes its clients' hops on:
+		 * not rotation; nor a CDN's edge, which does the same.
+		 */
+		if (f->listener != li || is_peer_proxy(l, &f->client) ||
+		    (f->client.is_addr && cdn_contains(&f->client.addr)))
 			continue;
 		if (!d && !(d = add(ds, t, l, DIAG_LEFTMOST_ROTATION, LEVEL_MEDIUM, LEVEL_HIGH)))
 			return;
@@ -513,6 +573,8 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 	if (!d)
 		return;
 	fix_proxies(d, l);
+	/* No proxy in front: no stack should read the header at all, let alone trust a hop. */
+	d->no_stack_fixes = !any_proxy(l, true) && !any_proxy(l, false);
 	snprintf(d->summary, sizeof(d->summary),
 		 "a client (the evidence's addresses) sent %" PRIu64
 		 "%s different forged leftmost X-Forwarded-For values within "
@@ -526,14 +588,11 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
  * Is @a on @peer's own network: its /24 (IPv6 /64), as a bridge's gateway
  * is to the containers behind it? Never loopback (a local client).
  */
-static bool gateway_like(const struct ip_addr *a, const struct obs_addr *peer)
+static bool gateway_like(const struct obs_addr *a, const struct obs_addr *peer)
 {
-	static const uint8_t loop6[16] = { [15] = 1 };
-
-	if ((a->family == 4 && a->b[0] == 127) || (a->family == 6 && !memcmp(a->b, loop6, 16)))
-		return false;
-	return peer->is_addr && peer->addr.family == a->family &&
-	       !memcmp(a->b, peer->addr.b, a->family == 4 ? 3 : 8);
+	return a->is_addr && !is_loopback(a) && peer->is_addr &&
+	       peer->addr.family == a->addr.family &&
+	       !memcmp(a->addr.b, peer->addr.b, a->addr.family == 4 ? 3 : 8);
 }
 
 /* Nearly every request through a proxy resolves to one gateway address. */
@@ -553,7 +612,7 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 			if (p->heavy[k].count > top->count)
 				top = &p->heavy[k];
 		if (top->count * 100 < (uint64_t)DIAG_NAT_SHARE * p->with_header ||
-		    !top->value.is_addr || !gateway_like(&top->value.addr, &p->addr))
+		    !top->value.is_addr || !gateway_like(&top->value, &p->addr))
 			continue;
 		d = add(ds, t, l, DIAG_CLIENTS_BEHIND_NAT, LEVEL_MEDIUM, LEVEL_MEDIUM);
 		if (!d)
@@ -616,6 +675,14 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 		for (size_t k = 0; k < d->fix.ntrusted; k++)
 			d->fix.trusted[k] = d->trusted_text[k];
 		d->fix.depth = (unsigned int)d->depth;
+		if (d->public_left_out) {
+			size_t n = strlen(d->summary);
+
+			snprintf(
+				d->summary + n, sizeof(d->summary) - n,
+				" (a public address that acts as a proxy is left out of the fixes: "
+				"trust it only if it is yours)");
+		}
 		if (d->unnamed) {
 			size_t n = strlen(d->summary);
 

@@ -28,9 +28,11 @@ struct diagnosis {
 	/* The addresses it is about (proxies, direct peers, clients), as the events show them. */
 	struct obs_addr addrs[FIX_ADDRS_MAX];
 	size_t naddrs;
-	uint64_t depth;	   /* proxies seen in front (hops they append), 0 if unknown */
-	uint64_t distinct; /* rotation: forged values in one window */
-	bool unnamed;	   /* a proxy to name in the fixes is a pseudonym */
+	uint64_t depth;	      /* proxies seen in front (hops they append), 0 if unknown */
+	uint64_t distinct;    /* rotation: forged values in one window */
+	bool unnamed;	      /* a proxy to name in the fixes is a pseudonym */
+	bool public_left_out; /* a public address was left out of the fixes' trust */
+	bool no_stack_fixes;  /* no proxy: nothing for a stack to trust */
 	struct topo_examples examples;
 	/* What the fixes are made from; the strings live below. */
 	struct fix_params fix;

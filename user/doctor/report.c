@@ -170,7 +170,7 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *d)
 {
 	static struct fix fixes[FIXES_MAX];
-	size_t n = fixes_make(&d->fix, r->stack->mask, fixes);
+	size_t n = fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, fixes);
 	char e[SHOW_MAX];
 
 	for (size_t i = 0; i < n; i++) {
@@ -331,7 +331,7 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 static void json_fixes(struct jsonw *j, const struct report *r, const struct diagnosis *d)
 {
 	static struct fix fixes[FIXES_MAX];
-	size_t n = fixes_make(&d->fix, r->stack->mask, fixes);
+	size_t n = fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, fixes);
 
 	jsonw_array_begin(j, "fixes");
 	for (size_t i = 0; i < n; i++) {

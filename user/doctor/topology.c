@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,22 @@ static size_t bucket(size_t n)
 	return n < TOPO_CHAIN_BUCKETS - 1 ? n : TOPO_CHAIN_BUCKETS - 1;
 }
 
+bool address_internal(const struct ip_addr *a)
+{
+	static const char *const ranges[] = {
+		"10.0.0.0/8",	  "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+		"169.254.0.0/16", "198.18.0.0/15", "fc00::/7",	     "fe80::/10",     "::1/128",
+	};
+
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		struct ip_cidr c;
+
+		if (!ip_cidr_parse(ranges[i], strlen(ranges[i]), &c, NULL) && ip_cidr_match(&c, a))
+			return true;
+	}
+	return cdn_contains(a);
+}
+
 /* An event as the doctor's own rule judges it: the events may come from other settings. */
 struct judged {
 	bool trusted;		/* the peer */
@@ -243,16 +260,34 @@ static bool cdn_outsider(const struct observation *o, const struct judged *j)
 	return !(right.is_addr && cdn_contains(&right.addr));
 }
 
+/*
+ * The leftmost hop a rate limiter keyed on the first entry sees: the chain's
+ * first, or, when the event shows only its right end, the first entry of the
+ * raw X-Forwarded-For (padding the chain past what events show hides nothing).
+ */
+static bool leftmost_of(const struct observation *o, char *out, size_t len)
+{
+	if (o->nhops && o->nhops == o->chain_length) {
+		snprintf(out, len, "%s", o->hops[0]);
+		return true;
+	}
+	if (!o->xff_raw[0] || o->header != XFFW_F_X_FORWARDED_FOR)
+		return false;
+	snprintf(out, len, "%.*s", (int)strcspn(o->xff_raw, ","), o->xff_raw);
+	return true;
+}
+
 static void note_rotation(struct topology *t, size_t li, const struct observation *o,
 			  const struct judged *j)
 {
+	char first[OBS_HOP_TEXT];
 	unsigned int distinct;
 	struct topo_offender *f = NULL;
 
-	if (!j->leftmost_differs || !o->nhops || o->nhops != o->chain_length || !o->ts_ns)
+	if (!j->leftmost_differs || !o->ts_ns || !leftmost_of(o, first, sizeof(first)))
 		return;
-	distinct = rotation_window_note(t->rotation, text_hash(j->client.text),
-					text_hash(o->hops[0]), o->ts_ns);
+	distinct = rotation_window_note(t->rotation, text_hash(j->client.text), text_hash(first),
+					o->ts_ns);
 	if (distinct < ROTATION_THRESHOLD)
 		return;
 	for (size_t i = 0; i < t->noffenders; i++)
@@ -273,17 +308,6 @@ static void note_rotation(struct topology *t, size_t li, const struct observatio
 	example_add(&f->ex, o);
 }
 
-static void recent_add(struct topo_position *pos, uint64_t h)
-{
-	for (size_t i = 0; i < TOPO_RECENT; i++)
-		if (pos->recent[i] == h) {
-			pos->repeats++;
-			return;
-		}
-	pos->recent[pos->recent_next] = h;
-	pos->recent_next = (pos->recent_next + 1) % TOPO_RECENT;
-}
-
 /* The values at each position from the right of a whole chain, and where the rule's walk stops. */
 static void note_positions(struct topo_listener *l, struct topo_peer *p,
 			   const struct observation *o, const struct judged *j)
@@ -295,7 +319,6 @@ static void note_positions(struct topo_listener *l, struct topo_peer *p,
 
 		addr_of_hop(o->hops[o->nhops - 1 - k], o->header, &a);
 		heavy_add(p->pos[k].top, TOPO_POSITION_HEAVY, &p->pos[k].seen, &a);
-		recent_add(&p->pos[k], text_hash(a.text));
 		if (a.is_addr && l->rule && trust_contains(l->rule, &a.addr))
 			p->pos[k].trusted++;
 	}
@@ -384,7 +407,12 @@ void topology_add(struct topology *t, const struct observation *o)
 /* The more frequent of a position's values. */
 static const struct topo_heavy *top_of(const struct topo_position *pos)
 {
-	return pos->top[1].count > pos->top[0].count ? &pos->top[1] : &pos->top[0];
+	const struct topo_heavy *t = &pos->top[0];
+
+	for (size_t i = 1; i < TOPO_POSITION_HEAVY; i++)
+		if (pos->top[i].count > t->count)
+			t = &pos->top[i];
+	return t;
 }
 
 /* Share of @pos's chains its most frequent value has, at least (percent). */
@@ -395,34 +423,56 @@ static unsigned int top_share(const struct topo_position *pos)
 
 /*
  * Does position @k hold a proxy's address? Trusted on 95 % of the chains; or
- * one value on 90 % of them with clients left of it: many values that come
- * back (a proxy in front of clients). One value with one value left of it (a
- * single client), or with values never seen twice (a single client inventing
- * a new leftmost each time), cannot be told from a proxy: the rule decides,
- * hop counting's N or the trusted ranges.
+ * infrastructure's addresses (address_internal: private, a CDN's) on 90 % of
+ * them, one proxy or a balanced tier of them. A public address that is not a
+ * CDN's is a client's or an upstream's we do not run, however regular: the
+ * doctor never counts it as a proxy of ours (a client forging from a pool of
+ * values looks like a proxy with clients behind it). Counting hops, the rule
+ * decides a single value (within N).
  */
 static bool proxy_position(const struct topo_peer *p, size_t k, int hops)
 {
 	const struct topo_position *pos = &p->pos[k];
+	uint64_t internal = 0;
 
 	if (!pos->seen)
 		return false;
 	if (pos->trusted * 100 >= 95 * pos->seen)
 		return true;
-	if (top_share(pos) < 90)
-		return false;
-	if (k + 1 < TOPO_POSITIONS && p->pos[k + 1].seen * 2 >= pos->seen &&
-	    top_share(&p->pos[k + 1]) < 80 && p->pos[k + 1].repeats * 5 >= p->pos[k + 1].seen)
+	for (size_t i = 0; i < TOPO_POSITION_HEAVY; i++)
+		if (pos->top[i].value.is_addr && address_internal(&pos->top[i].value.addr))
+			internal += pos->top[i].count;
+	if (internal * 100 >= 90 * pos->seen)
 		return true;
-	return hops >= 0 && k + 1 < (size_t)hops;
+	return hops >= 0 && k + 1 < (size_t)hops && top_share(pos) >= 90;
+}
+
+/*
+ * The shortest chain that is not rare (a tenth of them or more as short):
+ * a proxy's own health checks through the next one are short and few.
+ */
+static size_t usual_shortest(const struct topo_peer *p)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (size_t b = 1; b < TOPO_CHAIN_BUCKETS; b++)
+		total += p->chain_len[b];
+	for (size_t b = 1; b < TOPO_CHAIN_BUCKETS; b++) {
+		seen += p->chain_len[b];
+		if (seen * 10 >= total)
+			return b;
+	}
+	return 0;
 }
 
 static void peer_depth_finish(struct topo_peer *p, int hops)
 {
 	size_t stop = 0;
 
-	p->depth = p->min_chain ? 1 : 0;
-	for (size_t k = 0; k < TOPO_POSITIONS && p->depth < p->min_chain; k++) {
+	size_t cap = usual_shortest(p);
+
+	p->depth = cap ? 1 : 0;
+	for (size_t k = 0; k < TOPO_POSITIONS && p->depth < cap; k++) {
 		if (!proxy_position(p, k, hops))
 			break;
 		p->depth++;
@@ -437,25 +487,30 @@ static void peer_depth_finish(struct topo_peer *p, int hops)
 	for (size_t b = 1; b < TOPO_CHAIN_BUCKETS; b++)
 		if (p->walk_stop[b] > p->walk_stop[stop])
 			stop = b;
-	p->inner = NULL;
+	p->ninner = 0;
 	p->inner_requests = 0;
-	if (stop >= 1 && stop < p->depth && stop <= TOPO_POSITIONS &&
-	    p->walk_stop[stop] * 2 >= p->with_header) {
-		const struct topo_heavy *h = top_of(&p->pos[stop - 1]);
+	if (stop < 1 || stop >= p->depth || stop > TOPO_POSITIONS ||
+	    p->walk_stop[stop] * 2 < p->with_header)
+		return;
+	/* The proxy there, or each of a balanced tier (a tenth of the chains or more). */
+	for (size_t i = 0; i < TOPO_POSITION_HEAVY; i++) {
+		const struct topo_heavy *h = &p->pos[stop - 1].top[i];
 
-		if (h->value.is_addr && h->count * 2 >= p->pos[stop - 1].seen) {
-			p->inner = h;
-			p->inner_requests = p->walk_stop[stop];
-		}
+		if (h->value.is_addr && address_internal(&h->value.addr) &&
+		    h->count * 10 >= p->pos[stop - 1].seen)
+			p->inner[p->ninner++] = h;
 	}
+	if (p->ninner)
+		p->inner_requests = p->walk_stop[stop];
 }
 
 /*
  * A peer acts as a proxy when 80 % of its requests carry a header naming a
- * client, and it is trusted or behaves as one: its appended hops name several
- * clients, who use several User-Agents or make half the listener's traffic.
- * A client that forges headers on every request (one script, one agent) is
- * not a proxy, whatever it sends.
+ * client, and it is trusted, or on an internal address, or behaves as one:
+ * its appended hops name several clients, who use several User-Agents or
+ * make half the listener's traffic. A public client that forges headers on
+ * every request (one script, one agent) is not a proxy; and what the doctor
+ * says to trust is internal anyway (diagnose.c).
  */
 static void peer_finish(struct topo_peer *p, const struct topo_listener *l)
 {
@@ -466,7 +521,7 @@ static void peer_finish(struct topo_peer *p, const struct topo_listener *l)
 	if (p->requests < TOPO_MIN_REQUESTS)
 		p->role = ROLE_UNKNOWN;
 	else if (p->with_header * 100 >= (uint64_t)TOPO_PROXY_SHARE * p->requests &&
-		 (p->trusted || carries))
+		 (p->trusted || carries || (p->addr.is_addr && address_internal(&p->addr.addr))))
 		p->role = ROLE_PROXY;
 	else
 		p->role = ROLE_CLIENT;

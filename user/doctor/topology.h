@@ -26,7 +26,6 @@
 #define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
 #define TOPO_POSITION_HEAVY	4  /* most frequent values tracked per position */
 #define TOPO_UAS		8  /* distinct User-Agents counted per peer, up to this */
-#define TOPO_RECENT		64 /* recent values per position, for repeats */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -59,14 +58,6 @@ enum peer_role { ROLE_UNKNOWN, ROLE_PROXY, ROLE_CLIENT };
 struct topo_position {
 	struct topo_heavy top[TOPO_POSITION_HEAVY];
 	uint64_t seen, trusted;
-	/*
-	 * The last TOPO_RECENT values (hashes), and how often a value came again
-	 * while still among them: real clients come back (a page is many
-	 * requests), values a client invents for each request do not.
-	 */
-	uint64_t recent[TOPO_RECENT];
-	size_t recent_next;
-	uint64_t repeats;
 };
 
 struct topo_peer {
@@ -95,8 +86,12 @@ struct topo_peer {
 	uint64_t heavy_seen;
 	uint64_t distinct_hash[TOPO_DISTINCT];
 	size_t distinct;
-	/* An untrusted proxy inside the chain: the walk stops on its hop (topology_finish). */
-	const struct topo_heavy *inner;
+	/*
+	 * Untrusted proxies inside the chain, one or a balanced tier: the walk
+	 * stops on their hop (topology_finish).
+	 */
+	const struct topo_heavy *inner[TOPO_POSITION_HEAVY];
+	size_t ninner;
 	uint64_t inner_requests;
 	uint64_t ua_hash[TOPO_UAS];
 	size_t uas;
@@ -170,6 +165,13 @@ static inline size_t peer_depth(const struct topo_peer *p)
 
 /* Is @a one of the CDN's published ranges (docs/doctor.md)? */
 bool cdn_contains(const struct ip_addr *a);
+
+/*
+ * Is @a infrastructure's rather than the Internet's: private-use, shared,
+ * loopback, link-local, benchmarking (198.18.0.0/15, test labs), IPv6 ULA,
+ * or a CDN's? The only addresses the doctor ever says to trust.
+ */
+bool address_internal(const struct ip_addr *a);
 
 /* Thresholds (docs/doctor.md, "Thresholds"). */
 #define TOPO_MIN_REQUESTS 10 /* a peer is judged after this many requests */
