@@ -229,10 +229,11 @@ static const char *const xff_notes[DIAG__MAX] = {
 		"header\n"
 		"# (below). Until it does, xffwatch and the app can only name the proxy.\n",
 	[DIAG_APP_REACHED_DIRECTLY] =
-		"# Nothing to change in xffwatch: a peer outside --trust is the client, and its\n"
-		"# forwarding headers are flagged (spoofed-header-from-untrusted-peer). With "
-		"--hops N,\n"
-		"# xffwatch believes such peers as ProxyFix does (hops-from-untrusted-peer).\n"
+		"# Nothing to change in xffwatch for the peers outside --trust: each is the "
+		"client,\n"
+		"# and its forwarding headers are flagged (spoofed-header-from-untrusted-peer).\n"
+		"# With --hops N, xffwatch believes such peers as ProxyFix does\n"
+		"# (hops-from-untrusted-peer). A trusted peer among them is trust-too-broad.\n"
 		"# Close the port to everyone but the proxies (network).\n",
 	[DIAG_CLIENT_HEADERS_PASS_THROUGH] = "# Nothing to change in xffwatch: it walks the chain "
 					     "from the right and stops at the\n"
