@@ -421,6 +421,31 @@ static void test_rotation_without_proxy(void **state)
 	assert_true(ds.d[0].no_stack_fixes);
 }
 
+/*
+ * A host of the lab itself (internal) sending the seeds' forged header on
+ * every request straight to the app: a client, never a proxy to trust.
+ */
+static void test_internal_forger_is_a_client(void **state)
+{
+	(void)state;
+	repeat(40, "198.18.0.9", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	good_traffic(50);
+	assert_false(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_true(found(DIAG_APP_REACHED_DIRECTLY));
+	assert_int_equal(ds.d[0].severity, LEVEL_HIGH);
+}
+
+/* The Compose case behind Docker's userland proxy: every hop the bridge's gateway. */
+static void test_untrusted_proxy_behind_gateway(void **state)
+{
+	(void)state;
+	set_rule("172.17.0.1/32", -1);
+	repeat(40, "198.18.2.20", "X-Forwarded-For: 198.18.2.1\r\n");
+	assert_true(found(DIAG_PROXY_NOT_TRUSTED));
+	assert_string_equal(ds.d[0].fix.proxies[0], "198.18.2.20/32");
+}
+
 static void test_peer_table_bound(void **state)
 {
 	char peer[32];
@@ -500,6 +525,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_balanced_tier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_health_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_without_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_internal_forger_is_a_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_proxy_behind_gateway, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),
 		cmocka_unit_test(test_reader_refuses),
 	};

@@ -33,10 +33,7 @@ static bool internal(const struct obs_addr *a)
 
 static bool is_loopback(const struct obs_addr *a)
 {
-	static const uint8_t loop6[16] = { [15] = 1 };
-
-	return a->is_addr && ((a->addr.family == 4 && a->addr.b[0] == 127) ||
-			      (a->addr.family == 6 && !memcmp(a->addr.b, loop6, 16)));
+	return a->is_addr && address_loopback(&a->addr);
 }
 
 /*

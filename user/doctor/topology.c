@@ -153,6 +153,13 @@ static size_t bucket(size_t n)
 	return n < TOPO_CHAIN_BUCKETS - 1 ? n : TOPO_CHAIN_BUCKETS - 1;
 }
 
+bool address_loopback(const struct ip_addr *a)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+
+	return (a->family == 4 && a->b[0] == 127) || (a->family == 6 && !memcmp(a->b, loop6, 16));
+}
+
 bool address_internal(const struct ip_addr *a)
 {
 	static const char *const ranges[] = {
@@ -371,6 +378,13 @@ void topology_add(struct topology *t, const struct observation *o)
 		heavy_add(p->heavy, TOPO_HEAVY, &p->heavy_seen, &j.client);
 		/* What the proxy appended names its client, trusted or not. */
 		distinct_add(p, o->nhops ? o->hops[o->nhops - 1] : o->client.text);
+		if (o->nhops) {
+			struct obs_addr last;
+
+			addr_of_hop(o->hops[o->nhops - 1], o->header, &last);
+			p->internal_hops += last.is_addr && address_internal(&last.addr) &&
+					    !address_loopback(&last.addr);
+		}
 		for (unsigned int id = 1; id < XFFW_F__MAX; id++)
 			if (o->present & (1U << id))
 				t->proxy_headers[id]++;
@@ -506,22 +520,30 @@ static void peer_depth_finish(struct topo_peer *p, int hops)
 
 /*
  * A peer acts as a proxy when 80 % of its requests carry a header naming a
- * client, and it is trusted, or on an internal address, or behaves as one:
- * its appended hops name several clients, who use several User-Agents or
- * make half the listener's traffic. A public client that forges headers on
- * every request (one script, one agent) is not a proxy; and what the doctor
+ * client, and it is trusted, or behaves as one: its appended hops name
+ * several clients, who use several User-Agents or make half the listener's
+ * traffic; or, internal itself, it appends internal addresses. A client
+ * that forges one value on every request is not a proxy; and what the doctor
  * says to trust is internal anyway (diagnose.c).
  */
 static void peer_finish(struct topo_peer *p, const struct topo_listener *l)
 {
 	bool carries = p->distinct >= 2 && (p->uas >= 2 || p->requests * 2 >= l->requests);
+	/*
+	 * An internal peer whose appended hops are mostly internal too (a
+	 * bridge's gateway, hosts of the same network): a proxy with few
+	 * clients. One that appends a public value it never varies may as well
+	 * be a client forging it ("X-Forwarded-For: 203.0.113.42" to the app).
+	 */
+	bool behind_internal = p->addr.is_addr && address_internal(&p->addr.addr) &&
+			       p->internal_hops * 2 >= p->with_header;
 
 	peer_depth_finish(p, l->rule ? l->rule->hops : -1);
 	p->carries_clients = carries;
 	if (p->requests < TOPO_MIN_REQUESTS)
 		p->role = ROLE_UNKNOWN;
 	else if (p->with_header * 100 >= (uint64_t)TOPO_PROXY_SHARE * p->requests &&
-		 (p->trusted || carries || (p->addr.is_addr && address_internal(&p->addr.addr))))
+		 (p->trusted || carries || behind_internal))
 		p->role = ROLE_PROXY;
 	else
 		p->role = ROLE_CLIENT;

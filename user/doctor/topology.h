@@ -62,9 +62,10 @@ struct topo_position {
 
 struct topo_peer {
 	struct obs_addr addr;
-	bool trusted; /* by the rule of its listener (as the events say) */
+	bool trusted; /* by the doctor's rule for its listener */
 	uint64_t requests;
 	uint64_t with_header;	       /* requests naming a client in a forwarding header */
+	uint64_t internal_hops;	       /* ... whose rightmost hop is internal, not loopback */
 	uint64_t headers[XFFW_F__MAX]; /* requests carrying each header */
 	uint64_t chain_len[TOPO_CHAIN_BUCKETS]; /* of the header the rule read, when present */
 	size_t min_chain;			/* shortest non-empty chain (0: none) */
@@ -172,6 +173,9 @@ bool cdn_contains(const struct ip_addr *a);
  * or a CDN's? The only addresses the doctor ever says to trust.
  */
 bool address_internal(const struct ip_addr *a);
+
+/* 127.0.0.0/8 or ::1. */
+bool address_loopback(const struct ip_addr *a);
 
 /* Thresholds (docs/doctor.md, "Thresholds"). */
 #define TOPO_MIN_REQUESTS 10 /* a peer is judged after this many requests */
