@@ -321,17 +321,15 @@ static int gather(const struct options *o, const struct command_args *a, struct 
 	sigaction(SIGTERM, &sa, NULL);
 	if (a->doctor_source == DOCTOR_EVENTS) {
 		rc = read_event_files(a, t, &lr, src);
-		src->seconds =
-			t->last_ns > t->first_ns ? (double)(t->last_ns - t->first_ns) / 1e9 : 0;
 	} else {
 		signal(SIGPIPE, SIG_IGN);
 		pid = start_child(o, a, &fd);
 		rc = pid < 0 ? -1 : read_child(a, pid, fd, t, &lr, src);
-		if (a->doctor_source == DOCTOR_PCAP)
-			src->seconds = t->last_ns > t->first_ns
-					       ? (double)(t->last_ns - t->first_ns) / 1e9
-					       : 0;
 	}
+	/* From files, the time their events span; live, how long it watched (read_child). */
+	if (a->doctor_source != DOCTOR_LIVE)
+		src->seconds =
+			t->last_ns > t->first_ns ? (double)(t->last_ns - t->first_ns) / 1e9 : 0;
 	free(lr.buf);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor/address_ranges.h"
 #include "doctor/diagnose.h"
 
 int diagnoses_init(struct diagnoses *ds)
@@ -71,10 +72,8 @@ static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
 	d->fix.hops_now = r ? r->hops : -1;
 	d->fix.header = field_wire_name(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
 	d->fix.header_key = field_key(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
-	for (size_t i = 0; r && i < r->ntrusted && i < FIX_ADDRS_MAX; i++) {
-		ip_cidr_format(&r->trusted[i], d->trusted_text[i]);
-		d->fix.trusted[d->fix.ntrusted++] = d->trusted_text[i];
-	}
+	for (size_t i = 0; r && i < r->ntrusted && i < FIX_ADDRS_MAX; i++)
+		ip_cidr_format(&r->trusted[i], d->trusted_text[d->fix.ntrusted++]);
 	return d;
 }
 
@@ -97,7 +96,7 @@ static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 	s = d->proxy_text[d->fix.nproxies];
 	n = ip_format(&a->addr, s);
 	snprintf(s + n, CIDR_TEXT_MAX - n, "/%d", a->addr.family == 4 ? 32 : 128);
-	d->fix.proxies[d->fix.nproxies++] = s;
+	d->fix.nproxies++;
 }
 
 /* Adds @a to what @d is about, and to the proxies its fixes name when @proxy. */
@@ -666,7 +665,7 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 	for (size_t i = 0; i < ds->n; i++) {
 		struct diagnosis *d = &ds->d[i];
 
-		/* The fix's strings are the diagnosis's own: point at them where it now is. */
+		/* The fix's strings are the diagnosis's own: point at them where it ends up. */
 		for (size_t k = 0; k < d->fix.nproxies; k++)
 			d->fix.proxies[k] = d->proxy_text[k];
 		for (size_t k = 0; k < d->fix.ntrusted; k++)

@@ -7,11 +7,11 @@
 
 #include "doctor/event_read.h"
 #include "trust/rules.h"
+#include "util/text_hash.h"
 
-/* Copies a JSON string member into @out (cut to fit); "" when absent or not a string. */
-static void copy_str(json_t *obj, const char *key, char *out, size_t outlen)
+/* Copies a JSON string into @out (cut to fit); "" when absent or not a string. */
+static void copy_value(json_t *v, char *out, size_t outlen)
 {
-	json_t *v = json_object_get(obj, key);
 	size_t n;
 
 	out[0] = '\0';
@@ -23,6 +23,12 @@ static void copy_str(json_t *obj, const char *key, char *out, size_t outlen)
 	memcpy(out, json_string_value(v), n);
 	out[n] = '\0';
 	/* A NUL inside (\u0000) ends it: what follows is not an address anyway. */
+}
+
+/* The same for the member @key of @obj. */
+static void copy_str(json_t *obj, const char *key, char *out, size_t outlen)
+{
+	copy_value(json_object_get(obj, key), out, outlen);
 }
 
 static json_t *path2(json_t *root, const char *a, const char *b)
@@ -79,19 +85,8 @@ static void read_trust(json_t *root, struct observation *o)
 	o->header = header_id(key);
 	if (n > OBS_HOPS_MAX)
 		first = n - OBS_HOPS_MAX;
-	for (size_t i = first; i < n; i++) {
-		json_t *h = json_array_get(chain, i);
-		size_t k = o->nhops++, hl;
-
-		o->hops[k][0] = '\0';
-		if (!json_is_string(h))
-			continue;
-		hl = json_string_length(h);
-		if (hl >= OBS_HOP_TEXT)
-			hl = OBS_HOP_TEXT - 1;
-		memcpy(o->hops[k], json_string_value(h), hl);
-		o->hops[k][hl] = '\0';
-	}
+	for (size_t i = first; i < n; i++)
+		copy_value(json_array_get(chain, i), o->hops[o->nhops++], OBS_HOP_TEXT);
 	o->chain_length = n;
 	/* More hops than a request can hold (one byte and a comma each) is not an event's. */
 	if (json_is_integer(len) && json_integer_value(len) > (json_int_t)n &&
@@ -128,32 +123,18 @@ static void read_forwarded(json_t *root, struct observation *o)
 		if (id && json_array_size(v))
 			o->present |= 1U << id;
 	}
-	json_t *xff = json_array_get(json_object_get(fw, "x-forwarded-for"), 0);
-	o->xff_raw[0] = '\0';
-	if (json_is_string(xff)) {
-		size_t n = json_string_length(xff);
-
-		if (n >= sizeof(o->xff_raw))
-			n = sizeof(o->xff_raw) - 1;
-		memcpy(o->xff_raw, json_string_value(xff), n);
-		o->xff_raw[n] = '\0';
-	}
+	copy_value(json_array_get(json_object_get(fw, "x-forwarded-for"), 0), o->xff_raw,
+		   sizeof(o->xff_raw));
 }
 
 /* FNV-1a of the User-Agent: enough to count distinct ones. */
 static void read_user_agent(json_t *root, struct observation *o)
 {
 	json_t *ua = path2(root, "user_agent", "original");
-	const char *s;
-	size_t n;
 
 	if (!json_is_string(ua))
 		return;
-	s = json_string_value(ua);
-	n = json_string_length(ua);
-	o->ua_hash = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		o->ua_hash = (o->ua_hash ^ (uint8_t)s[i]) * 1099511628211ULL;
+	o->ua_hash = text_hash(json_string_value(ua), json_string_length(ua));
 	o->has_ua = true;
 }
 

@@ -66,11 +66,6 @@ static const char *esc(char buf[SHOW_MAX], const char *s)
 	return buf;
 }
 
-static const char *severity_of(enum diag_level l)
-{
-	return level_names[l];
-}
-
 static void stack_names_text(const struct report_stack *s, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -142,17 +137,11 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 static void text_example(FILE *f, const struct report *r, const struct topo_example *x)
 {
 	char b1[PSEUDO_TEXT_MAX], b2[PSEUDO_TEXT_MAX], b3[PSEUDO_TEXT_MAX];
-	struct obs_addr s = { .is_addr = false }, c = { .is_addr = false };
-
-	snprintf(s.text, sizeof(s.text), "%s", x->source);
-	s.is_addr = !ip_parse(s.text, strlen(s.text), &s.addr);
-	snprintf(c.text, sizeof(c.text), "%s", x->client);
-	c.is_addr = !ip_parse(c.text, strlen(c.text), &c.addr);
 	char e1[SHOW_MAX], e2[SHOW_MAX], e3[SHOW_MAX], e4[SHOW_MAX], e5[SHOW_MAX];
 
 	fprintf(f, "      %s %s %s from %s, client %s", esc(e1, x->timestamp), esc(e2, x->method),
-		esc(e3, x->path), esc(e4, shown(r, &s, is_infra(r->t, &s), b1)),
-		esc(e5, shown(r, &c, false, b2)));
+		esc(e3, x->path), esc(e4, shown(r, &x->source, is_infra(r->t, &x->source), b1)),
+		esc(e5, shown(r, &x->client, false, b2)));
 	if (x->chain_length) {
 		fprintf(f, ", chain [%s", x->chain_length > x->nchain ? "..., " : "");
 		for (size_t i = 0; i < x->nchain; i++)
@@ -167,10 +156,16 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 	fputc('\n', f);
 }
 
+/* The fixes of @d for the stacks on the path (none where no proxy is: nothing to trust). */
+static size_t fixes_of(const struct report *r, const struct diagnosis *d, struct fix *out)
+{
+	return fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, out);
+}
+
 static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *d)
 {
 	static struct fix fixes[FIXES_MAX];
-	size_t n = fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, fixes);
+	size_t n = fixes_of(r, d, fixes);
 	char e[SHOW_MAX];
 
 	for (size_t i = 0; i < n; i++) {
@@ -245,7 +240,7 @@ void report_text(FILE *f, const struct report *r)
 		const struct diagnosis *d = &r->ds->d[i];
 		char e[SHOW_MAX];
 
-		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n", severity_of(d->severity),
+		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n", level_names[d->severity],
 			diagnosis_names[d->id], diagnosis_titles[d->id], level_names[d->confidence],
 			esc(e, d->summary));
 		fprintf(f, "  Evidence: %" PRIu64 " of %" PRIu64 " requests (%.1f%%)\n",
@@ -269,17 +264,12 @@ static void json_addr(struct jsonw *j, const char *key, const struct report *r,
 
 static void json_example(struct jsonw *j, const struct report *r, const struct topo_example *x)
 {
-	struct obs_addr s = { .is_addr = false }, c = { .is_addr = false };
 	char buf[PSEUDO_TEXT_MAX];
 
-	snprintf(s.text, sizeof(s.text), "%s", x->source);
-	s.is_addr = !ip_parse(s.text, strlen(s.text), &s.addr);
-	snprintf(c.text, sizeof(c.text), "%s", x->client);
-	c.is_addr = !ip_parse(c.text, strlen(c.text), &c.addr);
 	jsonw_object_begin(j, NULL);
 	jsonw_cstring(j, "@timestamp", x->timestamp);
-	json_addr(j, "source", r, &s, is_infra(r->t, &s));
-	json_addr(j, "client", r, &c, false);
+	json_addr(j, "source", r, &x->source, is_infra(r->t, &x->source));
+	json_addr(j, "client", r, &x->client, false);
 	jsonw_cstring(j, "method", x->method);
 	jsonw_cstring(j, "path", x->path);
 	jsonw_array_begin(j, "chain");
@@ -331,7 +321,7 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 static void json_fixes(struct jsonw *j, const struct report *r, const struct diagnosis *d)
 {
 	static struct fix fixes[FIXES_MAX];
-	size_t n = fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, fixes);
+	size_t n = fixes_of(r, d, fixes);
 
 	jsonw_array_begin(j, "fixes");
 	for (size_t i = 0; i < n; i++) {

@@ -4,20 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor/address_ranges.h"
 #include "doctor/topology.h"
 #include "trust/hop_walk.h"
+#include "util/text_hash.h"
 
 /* A forged leftmost value counts as rotation from this many distinct ones in a window. */
 #define ROTATION_THRESHOLD 10
 #define PEER_SLOTS	   (2 * TOPO_PEERS_MAX)
 
-static uint64_t text_hash(const char *s)
+/* A NUL-terminated text's hash. */
+static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return h;
+	return text_hash(s, strlen(s));
 }
 
 int topology_init(struct topology *t, const struct trust_rule *rules, size_t nrules)
@@ -67,7 +66,7 @@ static struct topo_listener *listener_of(struct topology *t, const struct observ
 /* The peer's entry, made on first sight; the shared "other" one past TOPO_PEERS_MAX. */
 static struct topo_peer *peer_of(struct topo_listener *l, const struct obs_addr *a)
 {
-	uint64_t h = text_hash(a->text);
+	uint64_t h = str_hash(a->text);
 	size_t s = h % PEER_SLOTS;
 	struct topo_peer *p;
 
@@ -103,8 +102,8 @@ static void example_add(struct topo_examples *e, const struct observation *o)
 	x = &e->ex[e->n++];
 	memset(x, 0, sizeof(*x));
 	strcpy(x->timestamp, o->timestamp);
-	strcpy(x->source, o->source.text);
-	strcpy(x->client, o->client.text);
+	x->source = o->source;
+	x->client = o->client;
 	strcpy(x->method, o->method);
 	strcpy(x->path, o->path);
 	first = o->nhops > 4 ? o->nhops - 4 : 0;
@@ -115,11 +114,10 @@ static void example_add(struct topo_examples *e, const struct observation *o)
 }
 
 /* Misra-Gries: each count is a lower bound of the value's true count. */
-static void heavy_add(struct topo_heavy *h, size_t n, uint64_t *seen, const struct obs_addr *v)
+static void heavy_add(struct topo_heavy *h, size_t n, const struct obs_addr *v)
 {
 	size_t empty = n;
 
-	(*seen)++;
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].count && !strcmp(h[i].value.text, v->text)) {
 			h[i].count++;
@@ -139,7 +137,7 @@ static void heavy_add(struct topo_heavy *h, size_t n, uint64_t *seen, const stru
 
 static void distinct_add(struct topo_peer *p, const char *text)
 {
-	uint64_t h = text_hash(text);
+	uint64_t h = str_hash(text);
 
 	for (size_t i = 0; i < p->distinct; i++)
 		if (p->distinct_hash[i] == h)
@@ -153,29 +151,6 @@ static size_t bucket(size_t n)
 	return n < TOPO_CHAIN_BUCKETS - 1 ? n : TOPO_CHAIN_BUCKETS - 1;
 }
 
-bool address_loopback(const struct ip_addr *a)
-{
-	static const uint8_t loop6[16] = { [15] = 1 };
-
-	return (a->family == 4 && a->b[0] == 127) || (a->family == 6 && !memcmp(a->b, loop6, 16));
-}
-
-bool address_internal(const struct ip_addr *a)
-{
-	static const char *const ranges[] = {
-		"10.0.0.0/8",	  "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-		"169.254.0.0/16", "198.18.0.0/15", "fc00::/7",	     "fe80::/10",     "::1/128",
-	};
-
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		struct ip_cidr c;
-
-		if (!ip_cidr_parse(ranges[i], strlen(ranges[i]), &c, NULL) && ip_cidr_match(&c, a))
-			return true;
-	}
-	return cdn_contains(a);
-}
-
 /* An event as the doctor's own rule judges it: the events may come from other settings. */
 struct judged {
 	bool trusted;		/* the peer */
@@ -183,16 +158,6 @@ struct judged {
 	size_t client_index;	/* the client's hop; nhops: the peer; SIZE_MAX: not known */
 	bool leftmost_differs;	/* the first hop is not the client */
 };
-
-static bool peer_trusted_by(const struct trust_rule *r, const struct ip_addr *a)
-{
-	if (trust_contains(r, a))
-		return true;
-	for (size_t i = 0; i < r->nexternal; i++)
-		if (ip_cidr_match(&r->external[i], a))
-			return true;
-	return false;
-}
 
 /* @text as an address's obs_addr: canonical text when it is one (a port dropped). */
 static void addr_of_hop(const char *text, unsigned int header, struct obs_addr *a)
@@ -225,7 +190,7 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	/* Pseudonyms, or a chain the event shortened: as the event says. */
 	if (!l->rule || !o->source.is_addr)
 		return;
-	j->trusted = peer_trusted_by(l->rule, &o->source.addr);
+	j->trusted = trust_contains(l->rule, &o->source.addr);
 	if (o->nhops != o->chain_length)
 		return;
 	for (size_t i = 0; i < o->nhops; i++)
@@ -293,7 +258,7 @@ static void note_rotation(struct topology *t, size_t li, const struct observatio
 
 	if (!j->leftmost_differs || !o->ts_ns || !leftmost_of(o, first, sizeof(first)))
 		return;
-	distinct = rotation_window_note(t->rotation, text_hash(j->client.text), text_hash(first),
+	distinct = rotation_window_note(t->rotation, str_hash(j->client.text), str_hash(first),
 					o->ts_ns);
 	if (distinct < ROTATION_THRESHOLD)
 		return;
@@ -325,7 +290,8 @@ static void note_positions(struct topo_listener *l, struct topo_peer *p,
 		struct obs_addr a;
 
 		addr_of_hop(o->hops[o->nhops - 1 - k], o->header, &a);
-		heavy_add(p->pos[k].top, TOPO_POSITION_HEAVY, &p->pos[k].seen, &a);
+		heavy_add(p->pos[k].top, TOPO_POSITION_HEAVY, &a);
+		p->pos[k].seen++;
 		if (a.is_addr && l->rule && trust_contains(l->rule, &a.addr))
 			p->pos[k].trusted++;
 	}
@@ -375,7 +341,7 @@ void topology_add(struct topology *t, const struct observation *o)
 	if (header) {
 		p->with_header++;
 		example_add(&p->with, o);
-		heavy_add(p->heavy, TOPO_HEAVY, &p->heavy_seen, &j.client);
+		heavy_add(p->heavy, TOPO_HEAVY, &j.client);
 		/* What the proxy appended names its client, trusted or not. */
 		distinct_add(p, o->nhops ? o->hops[o->nhops - 1] : o->client.text);
 		if (o->nhops) {
@@ -406,10 +372,7 @@ void topology_add(struct topology *t, const struct observation *o)
 		p->conflict++;
 		example_add(&l->conflict, o);
 	}
-	if (o->findings & (1U << FINDING_MISSING_FORWARDED_HEADER))
-		p->missing++;
 	if (o->present & ((1U << XFFW_F_CF_CONNECTING_IP) | (1U << XFFW_F_TRUE_CLIENT_IP))) {
-		p->cdn++;
 		if (cdn_outsider(o, &j)) {
 			p->cdn_outside++;
 			example_add(&l->cdn, o);

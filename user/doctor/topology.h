@@ -33,7 +33,7 @@
 /* What an example request shows. */
 struct topo_example {
 	char timestamp[OBS_TIME_TEXT];
-	char source[PSEUDO_TEXT_MAX], client[PSEUDO_TEXT_MAX];
+	struct obs_addr source, client;
 	char method[OBS_METHOD_TEXT], path[OBS_PATH_TEXT];
 	char chain[4][OBS_HOP_TEXT]; /* the rightmost hops */
 	size_t nchain, chain_length;
@@ -80,11 +80,8 @@ struct topo_peer {
 	uint64_t walk_stop[TOPO_CHAIN_BUCKETS];
 	uint64_t forged;      /* spoofed-header-from-untrusted-peer or hops-from-untrusted-peer */
 	uint64_t conflict;    /* header-conflict */
-	uint64_t missing;     /* missing-forwarded-header */
-	uint64_t cdn;	      /* requests with CF-Connecting-IP or True-Client-IP */
-	uint64_t cdn_outside; /* ... sent by someone outside the CDN's ranges */
+	uint64_t cdn_outside; /* requests with a CDN's header sent by someone outside it */
 	struct topo_heavy heavy[TOPO_HEAVY]; /* most frequent clients */
-	uint64_t heavy_seen;
 	uint64_t distinct_hash[TOPO_DISTINCT];
 	size_t distinct;
 	/*
@@ -163,19 +160,6 @@ static inline size_t peer_depth(const struct topo_peer *p)
 {
 	return p->depth;
 }
-
-/* Is @a one of the CDN's published ranges (docs/doctor.md)? */
-bool cdn_contains(const struct ip_addr *a);
-
-/*
- * Is @a infrastructure's rather than the Internet's: private-use, shared,
- * loopback, link-local, benchmarking (198.18.0.0/15, test labs), IPv6 ULA,
- * or a CDN's? The only addresses the doctor ever says to trust.
- */
-bool address_internal(const struct ip_addr *a);
-
-/* 127.0.0.0/8 or ::1. */
-bool address_loopback(const struct ip_addr *a);
 
 /* Thresholds (docs/doctor.md, "Thresholds"). */
 #define TOPO_MIN_REQUESTS 10 /* a peer is judged after this many requests */
