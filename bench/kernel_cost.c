@@ -107,13 +107,7 @@ int main(void)
 {
 	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
 	static char head[4096];
-	struct pkt_spec spec = { .family = 4,
-				 .saddr = "127.0.0.1",
-				 .daddr = "127.0.0.1",
-				 .sport = 40000,
-				 .dport = 5000,
-				 .seq = 1,
-				 .tcp_options_words = 3 };
+	struct pkt_spec spec = PKT_SPEC_BENCH;
 	struct xffw_port_set ports = { 0 };
 	struct xffwatch_bpf *skel;
 	struct ring_buffer *rb;

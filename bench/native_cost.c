@@ -111,13 +111,7 @@ int main(void)
 	static struct seg segs[4];
 	static const int same[] = { 0 }, next[] = { 1 }, all[] = { 1, 1, 0, 0 };
 	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-	struct pkt_spec spec = { .family = 4,
-				 .saddr = "127.0.0.1",
-				 .daddr = "127.0.0.1",
-				 .sport = 40000,
-				 .dport = 5000,
-				 .seq = 1,
-				 .tcp_options_words = 3 };
+	struct pkt_spec spec = PKT_SPEC_BENCH;
 	struct pkt_spec back;
 	size_t len;
 

@@ -25,6 +25,13 @@ struct pkt_spec {
 	uint8_t tcp_flags;     /* PKT_* flags; 0 means ACK (and PSH with a payload) */
 };
 
+/* The benchmarks' connection: loopback to app port 5000, with timestamps as Linux sends them. */
+#define PKT_SPEC_BENCH                                                                   \
+	{                                                                                \
+		.family = 4, .saddr = "127.0.0.1", .daddr = "127.0.0.1", .sport = 40000, \
+		.dport = 5000, .seq = 1, .tcp_options_words = 3                          \
+	}
+
 enum {
 	PKT_FIN = 1 << 0,
 	PKT_SYN = 1 << 1,
