@@ -68,6 +68,19 @@ enum xffw_family {
 	XFFW_FAMILY_IPV6 = 6,
 };
 
+enum xffw_sock_seen {
+	XFFW_SOCK_UNSEEN = 0, /* the connection's start was not seen (picked up mid-stream) */
+	XFFW_SOCK_LOCAL = 1,  /* a socket of this host's netns: uid, cgroup_id are its own */
+	XFFW_SOCK_NONE = 2,   /* the start was seen with no local socket: another host or netns */
+};
+
+struct xffw_sock_id {
+	__u64 cgroup_id; /* cgroup v2 id = inode number of its directory in the cgroup2 fs */
+	__u32 uid;	 /* the socket's owner */
+	__u8 seen;	 /* enum xffw_sock_seen */
+	__u8 pad[3];
+};
+
 /* Directions of a flow: requests go to the watched port, responses come back. */
 enum xffw_dir {
 	XFFW_DIR_REQUEST = 0,
