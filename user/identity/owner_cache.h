@@ -33,8 +33,8 @@ struct sock_owner {
 	uint8_t seen; /* enum xffw_sock_seen; the rest only when XFFW_SOCK_LOCAL */
 	uint32_t uid;
 	uint64_t cgroup_id;
-	bool user_known; /* uid is in the user database */
-	char user[OWNER_NAME_MAX + 1];
+	bool user_known;		 /* uid is in the user database */
+	char user[OWNER_NAME_MAX + 1];	 /* "" when unknown or longer than OWNER_NAME_MAX */
 	uint32_t gids[OWNER_GROUPS_MAX]; /* primary first, from the user database */
 	size_t ngids;
 	bool cgroup_known;		  /* cgroup_id was found in the cgroup2 tree */
