@@ -226,10 +226,37 @@ static const struct user_entry *user_lookup(struct owner_cache *c, uint32_t uid,
 	return e;
 }
 
+/* @out's user part: @uid, its name and groups. */
+static void owner_user(struct owner_cache *c, uint32_t uid, uint64_t now_ns, struct sock_owner *out)
+{
+	const struct user_entry *u = user_lookup(c, uid, now_ns);
+
+	out->uid = uid;
+	out->user_known = u->known;
+	if (!u->known)
+		c->stats.users_unknown++;
+	memcpy(out->user, u->name, sizeof(out->user));
+	memcpy(out->gids, u->gids, u->ngids * sizeof(out->gids[0]));
+	out->ngids = u->ngids;
+}
+
+void owner_given(struct owner_cache *c, uint32_t uid, const char *cgroup, struct sock_owner *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->seen = XFFW_SOCK_LOCAL;
+	out->uid = OWNER_UID_NONE;
+	if (uid != OWNER_UID_NONE)
+		owner_user(c, uid, 0, out);
+	if (cgroup[0] && strlen(cgroup) <= CGROUP_PATH_MAX) {
+		out->cgroup_known = true;
+		strcpy(out->cgroup, cgroup);
+		cgroup_path_facts(out->cgroup, strlen(out->cgroup), &out->facts);
+	}
+}
+
 void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_t now_ns,
 		   struct sock_owner *out)
 {
-	const struct user_entry *u;
 	const struct cgroup_node *nd;
 
 	memset(out, 0, sizeof(*out));
@@ -238,16 +265,8 @@ void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_
 	if (out->seen != XFFW_SOCK_LOCAL)
 		return;
 	c->stats.resolved++;
-	out->uid = id->uid;
 	out->cgroup_id = id->cgroup_id;
-
-	u = user_lookup(c, id->uid, now_ns);
-	out->user_known = u->known;
-	if (!u->known)
-		c->stats.users_unknown++;
-	memcpy(out->user, u->name, sizeof(out->user));
-	memcpy(out->gids, u->gids, u->ngids * sizeof(out->gids[0]));
-	out->ngids = u->ngids;
+	owner_user(c, id->uid, now_ns, out);
 
 	nd = cgroup_lookup(c, id->cgroup_id, now_ns);
 	if (!nd) {

@@ -65,6 +65,16 @@ void owner_cache_free(struct owner_cache *c); /* NULL ok */
 /* Fills *out from what the kernel recorded; never fails (unknowns say so). now_ns: CLOCK_MONOTONIC. */
 void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_t now_ns,
 		   struct sock_owner *out);
+/* No uid: what owner_given() says when none was given (never a user's: user= refuses it). */
+#define OWNER_UID_NONE UINT32_MAX
+
+/*
+ * A local owner given rather than recorded (`resolve --peer-user`,
+ * `--peer-cgroup`): @uid's user and groups from the user database
+ * (OWNER_UID_NONE: not given), and @cgroup as written ("": not given).
+ */
+void owner_given(struct owner_cache *c, uint32_t uid, const char *cgroup, struct sock_owner *out);
+
 const struct owner_cache_stats *owner_cache_stats(const struct owner_cache *c);
 /* The cgroup2 mount point found (or configured), "" when none: ids stay unresolved. */
 const char *owner_cache_cgroup_root(const struct owner_cache *c);
