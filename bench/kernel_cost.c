@@ -29,7 +29,16 @@ enum mode {
 	NEXT_SEQ,   /* the next request on the same connection */
 	NEW_FLOW,   /* the first segment of a new connection */
 	ANSWER,	    /* a response, each to a request sent (untimed) just before it */
+	SYN,	    /* a SYN opening a new connection */
+	SYN_ACK,    /* the SYN-ACK to a SYN sent (untimed) just before it */
 };
+
+/*
+ * A test run gives the packet a dummy socket. With no input interface, the
+ * program takes it for one this host sent and reads its owner; with one, it
+ * reads nothing: the two costs of a connection start, side by side.
+ */
+static unsigned int input_ifindex = 1;
 
 static int discard(void *ctx, void *data, size_t size)
 {
@@ -48,7 +57,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static uint32_t run_once(struct xffwatch_bpf *skel, const uint8_t *frame, size_t n, int repeat)
 {
-	struct __sk_buff ctx = { .ifindex = 1, .ingress_ifindex = 1 };
+	struct __sk_buff ctx = { .ifindex = 1, .ingress_ifindex = input_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)n,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
 
@@ -76,10 +85,24 @@ static void measure(struct xffwatch_bpf *skel, struct ring_buffer *rb, const cha
 
 	if (mode != SAME_FRAME)
 		*(spec.dport == 5000 ? &spec.sport : &spec.dport) = next_port += 2500;
+	if (mode == SYN || mode == SYN_ACK) {
+		/* The client's SYN; the SYN-ACK comes from the app's port. */
+		req = spec;
+		req.tcp_flags = PKT_SYN;
+		spec.tcp_flags = mode == SYN ? PKT_SYN : PKT_SYN | PKT_ACK;
+		if (mode == SYN_ACK) {
+			spec.sport = req.dport;
+			spec.dport = req.sport;
+			spec.saddr = req.daddr;
+			spec.daddr = req.saddr;
+		}
+	}
 	/* The request side of the same connection: app port and client swapped. */
-	req.sport = spec.dport;
-	req.dport = spec.sport;
-	req.seq = 7;
+	if (mode != SYN && mode != SYN_ACK) {
+		req.sport = spec.dport;
+		req.dport = spec.sport;
+		req.seq = 7;
+	}
 	counters_read(bpf_map__fd(skel->maps.counters), before);
 	for (int i = 0; i < samples; i++) {
 		if (mode == ANSWER) {
@@ -88,10 +111,16 @@ static void measure(struct xffwatch_bpf *skel, struct ring_buffer *rb, const cha
 			run_once(skel, frame, n, 1);
 			req.seq += sizeof(request) - 1;
 		}
+		if (mode == SYN_ACK) {
+			n = pkt_build(&req, "", 0, frame, sizeof(frame), &off);
+			run_once(skel, frame, n, 1);
+			req.sport++;
+		}
 		if (!n || mode != SAME_FRAME) {
 			n = pkt_build(&spec, payload, len, frame, sizeof(frame), &off);
 			spec.seq += mode == NEXT_SEQ || mode == ANSWER ? (uint32_t)len : 0;
-			spec.sport += mode == NEW_FLOW ? 1 : 0;
+			spec.sport += mode == NEW_FLOW || mode == SYN ? 1 : 0;
+			spec.dport += mode == SYN_ACK ? 1 : 0;
 		}
 		ns[i] = run_once(skel, frame, n, mode == SAME_FRAME ? REPEAT : 1);
 		ring_buffer__consume(rb);
@@ -157,6 +186,17 @@ int main(void)
 		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, NEXT_SEQ);
 	measure(skel, rb, "response status line, to its request", spec,
 		"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38, ANSWER);
+	/* Connection starts: the only packets whose socket is looked at (issue 17). */
+	spec = (struct pkt_spec)PKT_SPEC_BENCH;
+	for (int round = 0; round < 2; round++) {
+		input_ifindex = round ? 0 : 1;
+		measure(skel, rb, round ? "SYN, owner read (sent here)" : "SYN, from elsewhere",
+			spec, "", 0, SYN);
+		measure(skel, rb,
+			round ? "SYN-ACK, owner read (sent here)" : "SYN-ACK, from elsewhere", spec,
+			"", 0, SYN_ACK);
+	}
+	input_ifindex = 1;
 
 	ring_buffer__free(rb);
 	xffwatch_bpf__destroy(skel);
