@@ -1,16 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Trust by process identity on loopback (--trust-local): a host with nginx
-# (workers as www-data, in a cgroup of its own) in front of gunicorn + Flask
-# (as daemon, in another cgroup) on 127.0.0.1:5000 and [::1]:5000, a client
-# host in front of nginx, and local processes that talk to the app directly
-# with a forged X-Forwarded-For: nobody (in the test's own cgroup), root and
-# www-data in a third cgroup.
+# (workers as www-data, in a cgroup of its own named like a systemd service) in
+# front of gunicorn + Flask (as daemon, in a cgroup named like a scope) on
+# 127.0.0.1:5000 and [::1]:5000, a client host in front of nginx, and local
+# processes that talk to the app directly with a forged X-Forwarded-For: nobody
+# (in the test's own cgroup), root and www-data in a third cgroup.
 #   - --trust-local user=www-data: requests through nginx carry nginx's and the
 #     app's identities and resolve to the client; the direct ones by nobody and
 #     root get header-from-unexpected-local-process and client.ip = the peer;
 #     www-data's, from outside nginx's cgroup, is trusted (it is www-data);
-#   - --trust-local cgroup=NGINX'S-CGROUP: www-data's direct request is flagged too;
+#   - --trust-local cgroup=NGINX'S-CGROUP, and unit=NGINX'S-SERVICE: www-data's
+#     direct request is flagged too;
 #   - no --trust-local: identities in the events, today's resolution unchanged;
 #   - an app in another network namespace, behind the host's veth: the app's
 #     identity is "none" and nothing else is said about it.
@@ -39,9 +40,10 @@ ip -n "$far" addr add fd00:3::2/64 dev eth0 nodad
 ip -n "$srv" link set eth1 up
 ip -n "$far" link set eth0 up
 
-e2e_cgroup nginx
+# Named as systemd would name a service and a scope: the units in the events.
+e2e_cgroup nginx.service
 cg_nginx=$E2E_LAST_CGROUP
-e2e_cgroup app
+e2e_cgroup app.scope
 cg_app=$E2E_LAST_CGROUP
 e2e_cgroup other
 cg_other=$E2E_LAST_CGROUP
@@ -173,19 +175,18 @@ traffic() {
 	local_req "$cg_other" www-data "http://[::1]:5000" "/$r/www6" "${FORGED[@]}"
 }
 
-# ident SIDE USER CGROUP: jq: SIDE (source|destination) is a local socket of USER in CGROUP.
+# ident SIDE USER CGROUP: jq: SIDE (source|destination) is a local socket of
+# USER in CGROUP, no container.
 ident() {
 	local id=".xffwatch.identity.$1"
 	printf '(.%s.user.name == "%s" and .%s.user.id == "%s" and %s.seen == "local"
-		and %s.cgroup.path == "%s" and %s.cgroup.id == %s)' \
-		"$1" "$2" "$1" "$(id -u "$2")" "$id" "$id" "$3" "$id" "$(cgid "$3")"
+		and %s.cgroup.path == "%s" and %s.cgroup.id == %s and (%s.container // null) == null)' \
+		"$1" "$2" "$1" "$(id -u "$2")" "$id" "$id" "$3" "$id" "$(cgid "$3")" "$id"
 }
-# Our own cgroups are neither systemd units nor containers.
-plain() {
-	printf '((.xffwatch.identity.%s.unit // "") == "" and (.xffwatch.identity.%s.container // null) == null)' "$1" "$1"
-}
-APP="$(ident destination daemon "$cg_app") and $(plain destination)"
-NGINX="$(ident source www-data "$cg_nginx") and $(plain source)"
+# unit SIDE UNIT: jq: SIDE's systemd unit is UNIT ("" none).
+unit() { printf '((.xffwatch.identity.%s.unit // "") == "%s")' "$1" "$2"; }
+APP="$(ident destination daemon "$cg_app") and $(unit destination "${cg_app#/}")"
+NGINX="$(ident source www-data "$cg_nginx") and $(unit source "${cg_nginx#/}")"
 NEW=header-from-unexpected-local-process
 SPOOF=spoofed-header-from-untrusted-peer
 
@@ -212,6 +213,8 @@ expect_nginx() {
 direct() {
 	local r=$1 n=$2 who verdict
 	who="$(ident source "$3" "$4") and $APP and .source.ip == \"$5\""
+	# The test's own cgroup may be a unit (a session scope) or not.
+	[ "$4" != "$cg_other" ] || who="$who and $(unit source "")"
 	case $6 in
 	flagged)
 		verdict="(.xffwatch.findings | index(\"$NEW\")) and (.xffwatch.findings | index(\"$SPOOF\") | not)
@@ -256,7 +259,15 @@ finish cgroup "${#SENT[@]}"
 expect_nginx cgroup
 direct_all cgroup flagged flagged flagged
 
-# 3. No --trust-local: today's behaviour, identities in the events. And the
+# 3. Trust nginx's systemd unit (NAME without a '.' is NAME.service).
+nginx_unit=${cg_nginx#/}
+observe unit --trust-local "unit=${nginx_unit%.service}"
+traffic unit
+finish unit "${#SENT[@]}"
+expect_nginx unit
+direct_all unit flagged flagged flagged
+
+# 4. No --trust-local: today's behaviour, identities in the events. And the
 # app in another namespace, through the host's eth1.
 observe default --iface eth1
 traffic default
