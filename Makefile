@@ -39,7 +39,8 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-# user/<stage>/*.c: cmd, kernel, capture, pipeline, trust, event, output, util (docs/design.md).
+# user/<stage>/*.c: cmd, kernel, capture, pipeline, identity, trust, event, output, util
+# (docs/design.md).
 USER_SRCS := $(wildcard user/*/*.c)
 # Everything but cmd/main.c is also linked into the unit tests.
 LIB_SRCS  := $(filter-out user/cmd/main.c,$(USER_SRCS))
@@ -60,8 +61,10 @@ FUZZ_LONG_SECONDS = $(if $(filter file,$(origin FUZZ_SECONDS)),900,$(FUZZ_SECOND
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 # The stages that read no input of their own: frames to records (the kernel program compiled
 # natively), the capture's frame decoding and reordering (libpcap's file parsing is not ours to
-# fuzz), records to requests, trust, the event's forms; and the addresses.
-FUZZ_LIB   := $(wildcard user/pipeline/*.c user/trust/*.c user/event/*.c user/doctor/*.c) \
+# fuzz), records to requests, identity (for trust's owner_spec_matches), trust, the event's
+# forms; and the addresses.
+FUZZ_LIB   := $(wildcard user/pipeline/*.c user/identity/*.c user/trust/*.c user/event/*.c \
+	user/doctor/*.c) \
 	user/util/ipaddr.c user/util/escape.c \
 	user/capture/link_frames.c user/capture/reorder.c user/capture/native_prog.c \
 	user/capture/flow_lru.c

@@ -33,6 +33,24 @@ static __always_inline struct xffw_flow *fresh_flow(struct work *w)
 	return f;
 }
 
+/*
+ * Who owns the socket that sent this SYN or SYN-ACK; read at connection start
+ * only. A packet keeps its socket even across a veth into another network
+ * namespace, so the socket is taken only from a packet this namespace sent:
+ * one never received here has no input interface. The helpers look through
+ * a SYN-ACK's request socket to its listener.
+ */
+static __always_inline void take_sock(struct __sk_buff *skb, struct xffw_sock_id *id)
+{
+	if (!skb->sk || skb->ingress_ifindex) {
+		id->seen = XFFW_SOCK_NONE;
+		return;
+	}
+	id->uid = bpf_get_socket_uid(skb);
+	id->cgroup_id = bpf_skb_cgroup_id(skb);
+	id->seen = XFFW_SOCK_LOCAL;
+}
+
 /* A SYN or SYN-ACK. Returns true when it started a new flow. */
 static __always_inline bool on_syn(struct flow_ctx *c, struct pkt *p)
 {
@@ -44,6 +62,7 @@ static __always_inline bool on_syn(struct flow_ctx *c, struct pkt *p)
 		if (f && (p->tcp_flags & TCP_ACK) && !f->dir[1].synced) {
 			f->dir[1].next_seq = p->seq + 1;
 			f->dir[1].synced = 1;
+			take_sock(c->skb, &f->sock[XFFW_DIR_RESPONSE]);
 			if (f->dir[1].state == XFFW_PS_SYNC)
 				f->dir[1].state = XFFW_PS_IDLE;
 		}
@@ -63,6 +82,7 @@ static __always_inline bool on_syn(struct flow_ctx *c, struct pkt *p)
 	n->dir[0].next_seq = p->seq + 1;
 	n->dir[0].synced = 1;
 	n->dir[0].state = XFFW_PS_IDLE;
+	take_sock(c->skb, &n->sock[XFFW_DIR_REQUEST]);
 	if (bpf_map_update_elem(&flows, &w->key, n, BPF_ANY)) {
 		count(XFFW_CNT_FLOWS_FULL);
 		return false;

@@ -37,6 +37,7 @@ static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx 
 	h->pad = 0;
 	__builtin_memcpy(h->saddr, w->key.saddr, 16);
 	__builtin_memcpy(h->daddr, w->key.daddr, 16);
+	__builtin_memcpy(h->sock, c->flow->sock, sizeof(h->sock));
 }
 
 /*

@@ -35,13 +35,15 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TC_ACT_UNSPEC	(-1)
+#define TC_ACT_UNSPEC	 (-1)
+/* Loopback's interface index, the same in every network namespace. */
+#define LOOPBACK_IFINDEX 1
 /*
  * Segments looked at on a flow picked up mid-stream before giving up on it: a
  * real HTTP flow picked up inside a long body needs as many to reach its next
  * message.
  */
-#define SYNC_MISSES_MAX 64
+#define SYNC_MISSES_MAX	 64
 
 /* Lost: does this segment start a message? If not, it is passed over. */
 static __always_inline void step_sync(struct flow_ctx *c, struct xffw_dir_state *ds)
@@ -210,8 +212,12 @@ static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 d
 	 * One program serves both hooks. On ingress the kernel has just set the
 	 * packet's input interface to this one; on egress it is another (or none,
 	 * for local traffic), unless the packet hairpins out where it came in.
+	 * Loopback is watched at egress only (where sockets are still attached),
+	 * and every packet leaving it comes straight back in: called ingress.
 	 */
-	w->ps.hook_flags = skb->ingress_ifindex == skb->ifindex ? 0 : XFFW_REC_F_EGRESS;
+	w->ps.hook_flags = skb->ingress_ifindex == skb->ifindex || skb->ifindex == LOOPBACK_IFINDEX
+				   ? 0
+				   : XFFW_REC_F_EGRESS;
 	w->ps.payload_off = p->payload_off;
 	w->ps.len = p->payload_len;
 	w->ps.seq = p->seq;

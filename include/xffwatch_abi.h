@@ -11,7 +11,7 @@
 
 #include "xffwatch_fields.h"
 
-#define XFFW_ABI_VERSION 2
+#define XFFW_ABI_VERSION 3
 
 /* Bytes of payload scanned per step: one window of a head. */
 #define XFFW_SCAN_MAX	      8192
@@ -66,6 +66,25 @@ enum xffw_record_type {
 enum xffw_family {
 	XFFW_FAMILY_IPV4 = 4,
 	XFFW_FAMILY_IPV6 = 6,
+};
+
+/*
+ * What is known of the socket at one end of a flow (xffw_sock_id.seen). A
+ * socket is attached to the packets it sends until they leave its network
+ * namespace or the host: the program sees it at egress only.
+ */
+enum xffw_sock_seen {
+	XFFW_SOCK_UNSEEN = 0, /* the connection's start was not seen (picked up mid-stream) */
+	XFFW_SOCK_LOCAL = 1,  /* a socket of this host: uid and cgroup_id are its own */
+	XFFW_SOCK_NONE = 2,   /* the start was seen with no socket: another host or netns */
+};
+
+/* The owner of one end's socket, taken from its SYN or SYN-ACK. */
+struct xffw_sock_id {
+	__u64 cgroup_id; /* cgroup v2 id: the inode number of its directory in the cgroup2 fs */
+	__u32 uid;	 /* the socket's owner (who created it) */
+	__u8 seen;	 /* enum xffw_sock_seen */
+	__u8 pad[3];
 };
 
 /* Directions of a flow: requests go to the watched port, responses come back. */
@@ -192,6 +211,8 @@ struct xffw_record_hdr {
 	__u16 pad;
 	__u8 saddr[16]; /* the client (the TCP peer of the app); IPv4: first 4 bytes */
 	__u8 daddr[16]; /* the app */
+	/* [XFFW_DIR_REQUEST]: the socket that connected (the peer); [..._RESPONSE]: the app's. */
+	struct xffw_sock_id sock[2];
 };
 
 struct xffw_record {
@@ -278,6 +299,7 @@ struct xffw_flow {
 	__u8 seen_msg;	   /* a request or status line was recognised */
 	__u32 isn;	   /* the client's initial sequence number (XFFW_FLOW_ISN) */
 	struct xffw_dir_state dir[2];
+	struct xffw_sock_id sock[2]; /* as in the records */
 };
 
 /* The flow table's key: the connection, seen from the client (peer) side. */
@@ -291,9 +313,10 @@ struct xffw_flow_key {
 };
 
 _Static_assert(sizeof(struct xffw_field_hdr) == 4, "field header is 4 bytes");
-_Static_assert(sizeof(struct xffw_record_hdr) == 80, "record header layout changed");
+_Static_assert(sizeof(struct xffw_sock_id) == 16, "socket id layout changed");
+_Static_assert(sizeof(struct xffw_record_hdr) == 112, "record header layout changed");
 _Static_assert(sizeof(struct xffw_dir_state) == 80, "direction state layout changed");
-_Static_assert(sizeof(struct xffw_flow) == 200, "flow state layout changed");
+_Static_assert(sizeof(struct xffw_flow) == 232, "flow state layout changed");
 _Static_assert(sizeof(struct xffw_flow_key) == 40, "flow key layout changed");
 _Static_assert(XFFW_DATA_MAX <= XFFW_DATA_OFF_MASK && XFFW_VALUE_MAX <= XFFW_DATA_LEN_MASK,
 	       "masks must not change in-range offsets and lengths");

@@ -4,7 +4,7 @@
 # includes only its own stage and the stages before it in this list.
 set -eu
 cd "$(dirname "$0")/.."
-order="util kernel capture pipeline trust event output doctor cmd"
+order="util kernel capture pipeline identity trust event output doctor cmd"
 
 rank() {
 	i=0

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/bpf_counters.h"
@@ -70,6 +72,13 @@ int harness_setup(void **state)
 	__u32 zero = 0;
 
 	(void)state;
+	/*
+	 * Frames run "on" a NIC-like interface of the test's own namespace (the
+	 * kernel wants it to exist); loopback is interface 1 and special.
+	 */
+	if (system("ip link add xffwt0 type veth peer name xffwt1") ||
+	    !(run_ifindex = if_nametoindex("xffwt0")))
+		return -1;
 	skel = xffwatch_bpf__open_and_load();
 	if (!skel)
 		return -1;
@@ -132,6 +141,8 @@ int consume_count(void)
 }
 
 bool run_on_egress;
+unsigned int run_ifindex;
+unsigned int run_egress_from;
 
 /* The frame's records and counter increments, kernel and native, all but ts_ns. */
 static void compare_native(const uint64_t nbefore[XFFW_CNT__MAX])
@@ -173,8 +184,14 @@ static void compare_native(const uint64_t nbefore[XFFW_CNT__MAX])
 static int run(const uint8_t *frame, size_t len, bool consume)
 {
 	static uint8_t out[PKT_TEST_RUN_MAX + 256];
-	/* As on loopback's ingress: the packet came in on the interface it is on. */
-	struct __sk_buff ctx = { .ifindex = 1, .ingress_ifindex = run_on_egress ? 0 : 1 };
+	/*
+	 * As on a NIC's ingress, the packet came in on the interface it is on; on
+	 * its egress, a packet this host sent has no input interface (the test run
+	 * then gives it a dummy socket, which the native twin has not: twin tests
+	 * keep to frames that came in somewhere).
+	 */
+	struct __sk_buff ctx = { .ifindex = run_ifindex,
+				 .ingress_ifindex = run_on_egress ? run_egress_from : run_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
 		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);

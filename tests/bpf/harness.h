@@ -25,6 +25,7 @@
 #define MAX_GOT		   1024
 #define TC_ACT_UNSPEC	   (-1)
 #define BPF_TCX_INGRESS_NR 46
+#define BPF_TCX_EGRESS_NR  47
 
 struct got_record {
 	uint8_t data[sizeof(struct xffw_record)];
@@ -70,6 +71,10 @@ int got_count(unsigned int type);
 int run_frame(const uint8_t *frame, size_t len);
 /* Frames run as seen on an egress hook (else on ingress). */
 extern bool run_on_egress;
+/* The interface they are run on: a veth of the test's namespace, or 1 (loopback). */
+extern unsigned int run_ifindex;
+/* On egress, the interface the frame came in by: 0 (none) when this host sent it. */
+extern unsigned int run_egress_from;
 
 /* Builds and runs the frame for @spec and @payload. */
 int run_spec(const struct pkt_spec *spec, const void *payload, size_t len);

@@ -39,6 +39,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_after_request_resyncs),
 		cmocka_unit_test(test_random_conversations),
 		cmocka_unit_test(test_hook_direction),
+		cmocka_unit_test(test_socket_identity_states),
 		cmocka_unit_test(test_orphans_keep_framing),
 		cmocka_unit_test(test_budget_bounds_long_values),
 		cmocka_unit_test(test_handshake_edges),

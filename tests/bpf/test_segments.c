@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -718,6 +720,49 @@ static size_t big_head(char *head, size_t size, const char *xff)
 	return n;
 }
 
+/*
+ * The cgroup v2 id of this process: the inode of its directory under the
+ * cgroup2 mount (/proc/self/cgroup's "0::" line). The root's (1) when none is
+ * mounted: the kernel's default hierarchy has it anyway.
+ */
+static uint64_t own_cgroup_id(void)
+{
+	char line[4096], mnt[PATH_MAX] = "", rel[PATH_MAX] = "", path[2 * PATH_MAX + 2];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	struct stat st;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1)
+			break;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3) && sscanf(line + 3, "%4095s", rel) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!mnt[0] || !rel[0])
+		return 1;
+	snprintf(path, sizeof(path), "%s%s", mnt, rel);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/* Both ends are this process's sockets: its uid and cgroup, seen at their SYN and SYN-ACK. */
+static void assert_own_sockets(const struct xffw_record *r)
+{
+	static uint64_t cgroup_id;
+
+	if (!cgroup_id)
+		cgroup_id = own_cgroup_id();
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(r->hdr.sock[i].seen, XFFW_SOCK_LOCAL);
+		assert_int_equal(r->hdr.sock[i].uid, geteuid());
+		assert_int_equal(r->hdr.sock[i].cgroup_id, cgroup_id);
+	}
+}
+
 void test_live_loopback_large_heads(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(WATCHED_PORT) };
@@ -731,12 +776,13 @@ void test_live_loopback_large_heads(void **state)
 	native_off_step();
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(lo_up(), 0);
+	/* Where the daemon watches loopback: its egress, sockets still attached. */
 	link_fd = bpf_link_create(bpf_program__fd(skel->progs.xffwatch_tc),
-				  (int)if_nametoindex("lo"), BPF_TCX_INGRESS_NR, NULL);
+				  (int)if_nametoindex("lo"), BPF_TCX_EGRESS_NR, NULL);
 	if (link_fd < 0) {
 		/* No TCX (kernel < 6.6): a clsact filter, gone with this namespace. */
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("lo"),
-			    .attach_point = BPF_TC_INGRESS);
+			    .attach_point = BPF_TC_EGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(skel->progs.xffwatch_tc));
 
 		assert_int_equal(errno, EINVAL);
@@ -758,6 +804,7 @@ void test_live_loopback_large_heads(void **state)
 			assert_string_equal(seen[0].xff, "198.51.100.4");
 			assert_int_equal(seen[0].status, 204);
 			assert_false(seen[0].truncated);
+			assert_own_sockets(got_rec(0));
 		}
 		/* Past the head budget: flagged, never a made-up value. */
 		n = big_head(head, XFFW_HEAD_BUDGET + 2000, "198.51.100.5");

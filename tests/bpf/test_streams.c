@@ -567,6 +567,7 @@ void test_random_conversations(void **state)
 void test_hook_direction(void **state)
 {
 	static const char head[] = "GET /hook HTTP/1.1\r\n\r\n";
+	unsigned int nic;
 	struct conn c;
 
 	(void)state;
@@ -581,6 +582,79 @@ void test_hook_direction(void **state)
 	assert_true(got_rec(1)->hdr.flags & XFFW_REC_F_EGRESS);
 	assert_true(got_rec(2)->hdr.flags & XFFW_REC_F_EGRESS);
 	assert_int_equal(got_rec(2)->hdr.type, XFFW_REC_RESPONSE);
+
+	/* Loopback is watched at egress; each packet comes straight back in: ingress. */
+	nic = run_ifindex;
+	run_ifindex = 1;
+	run_on_egress = true;
+	got_reset();
+	conn_send(&c, CLIENT, S(head));
+	run_on_egress = false;
+	run_ifindex = nic;
+	assert_int_equal(ngot, 1);
+	assert_false(got_rec(0)->hdr.flags & XFFW_REC_F_EGRESS);
+}
+
+static void assert_socks(const struct xffw_record *r, __u8 peer, __u8 app)
+{
+	assert_int_equal(r->hdr.sock[XFFW_DIR_REQUEST].seen, peer);
+	assert_int_equal(r->hdr.sock[XFFW_DIR_RESPONSE].seen, app);
+	for (int i = 0; i < 2; i++) {
+		/* Test runs carry no socket: nothing but the state is ever filled. */
+		assert_int_equal(r->hdr.sock[i].uid, 0);
+		assert_int_equal(r->hdr.sock[i].cgroup_id, 0);
+		assert_memory_equal(r->hdr.sock[i].pad, "\0\0\0", 3);
+	}
+}
+
+/*
+ * The sockets' owners ride in every record of the flow, as its SYN and
+ * SYN-ACK found them: without a socket (from the wire, or from another
+ * namespace) "none"; a start not seen, "unseen". (Real sockets: the live
+ * loopback test.)
+ */
+void test_socket_identity_states(void **state)
+{
+	static const char head[] = "GET /who HTTP/1.1\r\n\r\n";
+	struct pkt_spec s = { .family = 6,
+			      .saddr = "fd00::5",
+			      .daddr = "fd00::6",
+			      .sport = 43100,
+			      .dport = WATCHED_PORT,
+			      .seq = 1000 };
+	struct conn c;
+
+	(void)state;
+	conn_open(&c, 4, 42020);
+	conn_send(&c, CLIENT, S(head));
+	conn_send(&c, SERVER, S(ok_empty));
+	assert_int_equal(ngot, 2);
+	assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_NONE);
+	assert_socks(got_rec(1), XFFW_SOCK_NONE, XFFW_SOCK_NONE);
+
+	/* An egress hook, a packet that came in elsewhere (forwarded): the same. */
+	run_on_egress = true;
+	run_egress_from = 1;
+	conn_open(&c, 6, 42021);
+	got_reset();
+	conn_send(&c, CLIENT, S(head));
+	run_on_egress = false;
+	run_egress_from = 0;
+	assert_int_equal(ngot, 1);
+	assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_NONE);
+
+	/* A SYN without its SYN-ACK yet (TCP Fast Open data): the app's end unseen. */
+	s.tcp_flags = PKT_SYN;
+	got_reset();
+	assert_int_equal(run_spec(&s, S(head)), 1);
+	assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_UNSEEN);
+
+	/* Picked up mid-stream: neither end was seen starting. */
+	s.sport = 43101;
+	s.tcp_flags = PKT_ACK;
+	got_reset();
+	assert_int_equal(run_spec(&s, S(head)), 1);
+	assert_socks(got_rec(0), XFFW_SOCK_UNSEEN, XFFW_SOCK_UNSEEN);
 }
 
 /* A response to no request seen still has its body passed over by its status. */

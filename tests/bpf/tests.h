@@ -36,6 +36,7 @@ void test_upgrade_and_orphans(void **state);
 void test_mid_stream_pickup(void **state);
 void test_garbage_after_request_resyncs(void **state);
 void test_random_conversations(void **state);
+void test_socket_identity_states(void **state);
 void test_hook_direction(void **state);
 void test_orphans_keep_framing(void **state);
 void test_budget_bounds_long_values(void **state);

@@ -54,11 +54,11 @@ for mode in auto tc; do
 
 	if [ "$mode" = tc ]; then
 		# Someone else's filter on the same hook survives our start and stop.
-		ip netns exec "$srv" tc filter add dev lo ingress pref 102 protocol all u32 match u32 0 0 flowid 1:1
+		ip netns exec "$srv" tc filter add dev lo egress pref 102 protocol all u32 match u32 0 0 flowid 1:1
 		e2e_stop "$first" TERM
-		ip netns exec "$srv" tc filter show dev lo ingress | grep -q "pref 102 u32" ||
+		ip netns exec "$srv" tc filter show dev lo egress | grep -q "pref 102 u32" ||
 			e2e_fail "stopping xffwatch removed another filter"
-		ip netns exec "$srv" tc filter del dev lo ingress pref 102
+		ip netns exec "$srv" tc filter del dev lo egress pref 102
 	else
 		e2e_stop "$first" TERM
 	fi

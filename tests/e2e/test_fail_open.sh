@@ -99,7 +99,7 @@ e2e_xffwatch "$srv" "$E2E_TMP/ev5.json"
 expect_attached 1 "default start over a stale tc filter"
 if e2e_have_tcx; then
 	ip netns exec "$srv" "$XFFWATCH" status --iface lo | grep -q "tcx link" || e2e_fail "not a TCX link"
-	[ -z "$(ip netns exec "$srv" tc filter show dev lo ingress)" ] || e2e_fail "tc filter left on lo"
+	[ -z "$(ip netns exec "$srv" tc filter show dev lo egress)" ] || e2e_fail "tc filter left on lo"
 fi
 client_loop 5
 expect_events "$E2E_TMP/ev5.json" 5 "daemon after a stale filter"

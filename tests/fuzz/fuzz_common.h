@@ -73,7 +73,7 @@ static inline void fuzz_resolve_all(const struct http_request *req)
 
 		if (i == 0)
 			memset(&trace, 0, sizeof(trace));
-		trust_resolve(&fuzz_rules[i], req, &res, i == 0 ? &trace : NULL);
+		trust_resolve(&fuzz_rules[i], req, NULL, &res, i == 0 ? &trace : NULL);
 		meta.pseudo = i == 2 ? &truncate : i == 3 ? &hmac : NULL;
 		meta.keep_query = i == 1;
 		meta.hide_user_agent = i == 3;

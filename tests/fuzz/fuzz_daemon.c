@@ -361,7 +361,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 		abort();
 	if (F.trace)
 		memset(&trace, 0, sizeof(trace));
-	trust_resolve(r, req, &res, F.trace ? &trace : NULL);
+	trust_resolve(r, req, NULL, &res, F.trace ? &trace : NULL);
 	if (trace.len >= sizeof(trace.text) || strlen(trace.text) != trace.len)
 		abort();
 	if (!x->status) {

@@ -53,7 +53,7 @@ static json_t *event(const char *head, const char *peer)
 
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head(head, strlen(head), peer, &rec, &req), 0);
-	trust_resolve(&cfg, &req, &res, NULL);
+	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
 	assert_false(j.failed);
@@ -400,7 +400,7 @@ static void test_short_form_bound(void **state)
 			     "127.0.0.2\r\nForwarded: for=x\r\nX-Real-IP: %.1000s\r\n\r\n", junk);
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
-	trust_resolve(&cfg, &req, &res, NULL);
+	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	res.findings = (1U << FINDING__MAX) - 1;
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);

@@ -68,7 +68,7 @@ static void request(const char *peer, const char *headers)
 	int n = snprintf(head, sizeof(head), "GET /x HTTP/1.1\r\nHost: app\r\n%s\r\n", headers);
 
 	assert_int_equal(req_from_head_budget(head, (size_t)n, peer, XFFW_HEAD_HARD_MAX, &req), 0);
-	trust_resolve(&rule, &req, &res, NULL);
+	trust_resolve(&rule, &req, NULL, &res, NULL);
 	clock_ms += 10;
 	meta.when.tv_sec = 1800000000 + (time_t)(clock_ms / 1000);
 	meta.when.tv_nsec = (long)(clock_ms % 1000) * 1000000;

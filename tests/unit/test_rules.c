@@ -50,7 +50,7 @@ static void run(const char *peer, const char *headers, const char *spec, struct 
 	assert_int_equal(options_finish(&opts, why, sizeof(why)), 0);
 	rule = opts.rules[0];
 	assert_int_equal(req_from_head(head, (size_t)n, peer, &rec, &req), 0);
-	trust_resolve(&rule, &req, &res, t);
+	trust_resolve(&rule, &req, NULL, &res, t);
 }
 
 static void expect(const char *peer, const char *headers, const char *spec, const char *client,

@@ -101,7 +101,7 @@ static void resolve(const struct tcase *t, struct resolution *res)
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
 		assert_int_equal(ip_cidr_parse(tok, strlen(tok), &cidrs[cfg.ntrusted++], NULL), 0);
 	assert_int_equal(req_from_head(head, (size_t)n, t->peer, &rec, &req), 0);
-	trust_resolve(&cfg, &req, res, NULL);
+	trust_resolve(&cfg, &req, NULL, res, NULL);
 	agree_with_hop_walk(&cfg, &req, res);
 }
 
@@ -207,7 +207,7 @@ static void resolve_head(const char *head, size_t len, const char *peer,
 			 const struct trust_rule *cfg, struct resolution *res)
 {
 	assert_int_equal(req_from_head_budget(head, len, peer, XFFW_HEAD_HARD_MAX, &req), 0);
-	trust_resolve(cfg, &req, res, NULL);
+	trust_resolve(cfg, &req, NULL, res, NULL);
 	agree_with_hop_walk(cfg, &req, res);
 }
 
@@ -283,7 +283,7 @@ static void expect_head(const char *head, size_t n, size_t budget, const char *c
 	AUTO_RESOLUTION res = { 0 };
 
 	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", budget, &req), 0);
-	trust_resolve(&cfg, &req, &res, NULL);
+	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	assert_client(&res, client);
 	assert_int_equal(!!(res.findings & F(TRUNCATED)), truncated);
 	if (hops)
@@ -402,7 +402,7 @@ static void test_trace_bound(void **state)
 	}
 	n += (size_t)sprintf(head + n, "\r\n");
 	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
-	trust_resolve(&cfg, &req, &res, &trace);
+	trust_resolve(&cfg, &req, NULL, &res, &trace);
 	assert_client(&res, "10.1.0.0");
 	assert_true(res.findings & F(ALL_HOPS_TRUSTED));
 	assert_true(trace.cut);
@@ -655,7 +655,7 @@ static void test_incomplete_head_falls_back_to_peer(void **state)
 				   .hops = -1 };
 	assert_int_equal(req_from_head(head, (size_t)n, "127.0.0.1", &rec, &req), 0);
 	assert_true(req_head_incomplete(&req));
-	trust_resolve(&cfg, &req, &res, NULL);
+	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	assert_true(ip_equal(&res.client, &req.saddr));
 	assert_true(res.findings & F(TRUNCATED));
 	assert_int_equal(res.source, 0);

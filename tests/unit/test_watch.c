@@ -63,9 +63,9 @@ static void test_hooks(void **state)
 	assert_int_equal(hooks(4), HOOKS_EGRESS);
 	assert_int_equal(hooks(0), 0);
 	assert_int_equal(hooks(1), 0);
-	/* Loopback: ingress; another device: both; a bond is no bridge. */
+	/* Loopback: egress (sockets still attached); another device: both; a bond is no bridge. */
 	ifaces("lo", "eth0");
-	assert_int_equal(hooks(0), HOOKS_INGRESS);
+	assert_int_equal(hooks(0), HOOKS_EGRESS);
 	assert_int_equal(hooks(1), HOOKS_BOTH);
 	ifaces("bond0", NULL);
 	assert_int_equal(hooks(5), HOOKS_BOTH);

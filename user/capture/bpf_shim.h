@@ -114,6 +114,7 @@ struct __sk_buff {
 	__u32 len;
 	__u32 ifindex;
 	__u32 ingress_ifindex;
+	void *sk; /* always NULL: a capture has no sockets */
 };
 
 /* --- The instance being run: its settings (rodata and bss on BPF) and its clock --- */
@@ -146,6 +147,19 @@ static inline long bpf_skb_load_bytes(const struct __sk_buff *skb, __u32 off, vo
 		return -EFAULT;
 	}
 	memcpy(to, (const __u8 *)skb->data + off, len);
+	return 0;
+}
+
+/* Never called: a capture's packets carry no socket (skb->sk is NULL). */
+static inline __u32 bpf_get_socket_uid(const struct __sk_buff *skb)
+{
+	(void)skb;
+	return 0;
+}
+
+static inline __u64 bpf_skb_cgroup_id(const struct __sk_buff *skb)
+{
+	(void)skb;
 	return 0;
 }
 

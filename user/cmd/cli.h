@@ -8,6 +8,7 @@
 
 #include "cmd/options.h"
 #include "cmd/settings.h"
+#include "identity/owner_spec.h"
 #include "util/ipaddr.h"
 
 enum cli_result {
@@ -33,6 +34,9 @@ struct command_args {
 	bool have_peer, have_destination;
 	char iface[IF_NAMESIZE]; /* "" unless --iface */
 	bool explain;
+	/* The peer is a socket of this host: its owner's user and cgroup, as options say. */
+	struct owner_spec peer_user, peer_cgroup;
+	bool have_peer_user, have_peer_cgroup;
 	/* replay: the capture files (in argv), and no progress line */
 	char *const *files;
 	size_t nfiles;

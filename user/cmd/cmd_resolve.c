@@ -58,6 +58,8 @@ struct resolve_run {
 	const struct options *o;
 	const struct command_args *r;
 	const struct pseudo *pseudo;
+	/* The peer's owner and the app's ([XFFW_DIR_*]) when options name the peer's. */
+	const struct sock_owner *owner[2];
 	int printed;
 };
 
@@ -75,8 +77,11 @@ static void on_resolved(void *ctx, const struct exchange *x)
 	meta.pseudo = run->pseudo;
 	meta.keep_query = run->o->privacy.keep_query;
 	meta.hide_user_agent = !run->o->privacy.user_agent;
+	meta.owner[XFFW_DIR_REQUEST] = run->owner[XFFW_DIR_REQUEST];
+	meta.owner[XFFW_DIR_RESPONSE] = run->owner[XFFW_DIR_RESPONSE];
 	rule = trust_pick(run->o->rules, run->o->nrules, x->req->dport, meta.ifname);
-	trust_resolve(rule, x->req, &res, run->r->explain ? &trace : NULL);
+	trust_resolve(rule, x->req, run->owner[XFFW_DIR_REQUEST], &res,
+		      run->r->explain ? &trace : NULL);
 	jsonw_init(&j);
 	audit_format(&j, x->req, &res, &meta);
 	/* One line per step; header values in it are the sender's bytes. */
@@ -114,6 +119,21 @@ int resolve_run(const struct options *o, const struct command_args *r)
 	family = r->peer.family;
 	if (r->have_destination && r->destination.family != family)
 		return head_error(2, "--peer and --destination are not the same address family");
+
+	if (r->have_peer_user || r->have_peer_cgroup) {
+		/* The peer's socket as the kernel would report it; the app's is not known. */
+		static const struct sock_owner app = { .seen = XFFW_SOCK_UNSEEN };
+		static struct sock_owner peer;
+		struct owner_cache *cache = owner_cache_new(&(struct owner_cache_config){ 0 });
+
+		if (!cache)
+			return head_error(1, "out of memory");
+		owner_given(cache, r->have_peer_user ? r->peer_user.id : OWNER_UID_NONE,
+			    r->have_peer_cgroup ? r->peer_cgroup.text : "", &peer);
+		owner_cache_free(cache);
+		run.owner[XFFW_DIR_REQUEST] = &peer;
+		run.owner[XFFW_DIR_RESPONSE] = &app;
+	}
 
 	n = read_head(buf, RESOLVE_INPUT_MAX);
 	if (n == -EFBIG)

@@ -33,7 +33,10 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 	for (size_t i = 0; i < r->nheaders; i++)
 		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "",
 			field_key(r->headers[i]));
-	fputs(r->nheaders > 1 ? " (first present)\n" : "\n", f);
+	fputs(r->nheaders > 1 ? " (first present)" : "", f);
+	if (r->nlocal)
+		fprintf(f, "; peers on this host by their owner (%zu trust-local)", r->nlocal);
+	fputc('\n', f);
 }
 
 /* "key = value;" for row @s, unless it is to be left out while unset. */

@@ -155,12 +155,14 @@ static void describe(const struct daemon *d)
 			snprintf(where, sizeof(where), "port %u%s%s", r->port,
 				 r->iface[0] ? " on " : "", r->iface);
 		if (r->hops >= 0)
-			log_info("%s: %s, %d hops from the right", where, field_key(r->headers[0]),
-				 r->hops);
+			log_info("%s: %s, %d hops from the right%s", where,
+				 field_key(r->headers[0]), r->hops,
+				 r->nlocal ? "; peers on this host by their owner" : "");
 		else
-			log_info("%s: %s from %zu trusted CIDRs, %s", where,
+			log_info("%s: %s from %zu trusted CIDRs, %s%s", where,
 				 field_key(r->headers[0]), r->ntrusted,
-				 r->recursive ? "recursive" : "rightmost hop");
+				 r->recursive ? "recursive" : "rightmost hop",
+				 r->nlocal ? "; peers on this host by their owner" : "");
 	}
 	{
 		char to[1024];
@@ -450,6 +452,15 @@ int daemon_run(const struct options *o)
 		log_error("%s", err);
 		goto cleanup;
 	}
+	/* Sockets' owners: the cgroup2 tree and the user database stay readable unprivileged. */
+	d.w.owners = owner_cache_new(&(struct owner_cache_config){ 0 });
+	if (!d.w.owners) {
+		log_error("out of memory");
+		goto cleanup;
+	}
+	if (!owner_cache_cgroup_root(d.w.owners)[0])
+		log_warn(
+			"no cgroup2 file system mounted: sockets' cgroups stay ids, without paths");
 	/* A helper that dies early is still noticed: SIGCHLD waits for the signalfd. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

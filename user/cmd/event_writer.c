@@ -65,10 +65,17 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.hide_user_agent = !o->privacy.user_agent;
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
+	if (w->owners) {
+		/* (Request times are CLOCK_MONOTONIC: the cache's clock, without a call.) */
+		for (int i = 0; i < 2; i++) {
+			owner_resolve(w->owners, &req->sock[i], req->ts_ns, &w->owner[i]);
+			meta.owner[i] = &w->owner[i];
+		}
+	}
 	/* A rule for a bridge covers its ports. */
 	trust_resolve(trust_pick(o->rules, o->nrules, req->dport,
 				 meta.bridge ? meta.bridge : meta.ifname),
-		      req, &w->res, NULL);
+		      req, meta.owner[XFFW_DIR_REQUEST], &w->res, NULL);
 	if (!x->status) {
 		w->res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
@@ -123,6 +130,7 @@ int event_writer_record(struct event_writer *w, const void *data, size_t size, u
 void event_writer_stats(struct event_writer *w, struct stats *s)
 {
 	s->tracker = *tracker_stats(w->tracker);
+	s->identity = w->owners ? owner_cache_stats(w->owners) : NULL;
 	s->events_dropped = w->format_failures;
 	s->events_truncated = w->events_truncated + (w->order ? w->order->late_truncated : 0);
 	s->events_shortened = w->events_shortened;
@@ -162,6 +170,8 @@ void event_writer_free(struct event_writer *w)
 {
 	tracker_free(w->tracker);
 	w->tracker = NULL;
+	owner_cache_free(w->owners);
+	w->owners = NULL;
 	audit_event_free(&w->event);
 	resolution_free(&w->res);
 }

@@ -15,6 +15,7 @@
 #include "cmd/options.h"
 #include "event/audit_event.h"
 #include "event/pseudonym.h"
+#include "identity/owner_cache.h"
 #include "output/daemon_stats.h"
 #include "output/outputs.h"
 #include "pipeline/tracker.h"
@@ -40,6 +41,9 @@ struct event_writer {
 	int64_t to_real;
 	event_link_fn link;
 	void *link_ctx;
+	/* Live: resolves who owns each end's socket; NULL for captures, which have none. */
+	struct owner_cache *owners;
+	struct sock_owner owner[2]; /* the event being written's: [XFFW_DIR_*] */
 	bool nanoseconds; /* @timestamp to the nanosecond (replay of captures that have them) */
 	/* Replay: events held and written in the order their requests began; NULL live. */
 	struct event_order *order;

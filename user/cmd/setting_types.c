@@ -396,6 +396,31 @@ static bool unset_list(const struct setting *s, const void *base)
 const struct setting_type type_cidrs = { SHAPE_STRINGS, parse_cidrs, clear_list, print_cidrs,
 					 unset_list };
 
+static int parse_owner_specs(const struct setting *s, void *base, const char *v, char *why,
+			     size_t whylen)
+{
+	return rule_parse_local(v, SETTING_FIELD(s, base, struct owner_spec), count_of(s, base),
+				why, whylen);
+}
+
+/* As given, names or numbers: "[ "user=www-data", "unit=nginx.service" ]". */
+static void print_owner_specs(FILE *f, const struct setting *s, const void *base)
+{
+	const struct owner_spec *list = SETTING_FIELD(s, base, const struct owner_spec);
+	char buf[CGROUP_PATH_MAX + 16]; /* "cgroup=" and the longest path */
+
+	fputc('[', f);
+	for (size_t i = 0; i < *count_of(s, base); i++) {
+		owner_spec_format(&list[i], buf, sizeof(buf));
+		fputs(i ? ", " : " ", f);
+		print_str(f, buf);
+	}
+	fputs(" ]", f);
+}
+
+const struct setting_type type_owner_specs = { SHAPE_STRINGS, parse_owner_specs, clear_list,
+					       print_owner_specs, unset_list };
+
 static int parse_headers(const struct setting *s, void *base, const char *v, char *why,
 			 size_t whylen)
 {
@@ -489,6 +514,20 @@ static int parse_endpoint(const struct setting *s, void *base, const char *v, ch
 }
 
 const struct setting_type type_endpoint = { SHAPE_NONE, parse_endpoint, NULL, NULL, NULL };
+
+/* resolve's --peer-user and --peer-cgroup: the row's @value says which kind of owner spec. */
+static int parse_peer_owner(const struct setting *s, void *base, const char *v, char *why,
+			    size_t whylen)
+{
+	char spec[CGROUP_PATH_MAX + 16];
+
+	if (strlen(v) > CGROUP_PATH_MAX)
+		return refuse(why, whylen, -EINVAL, "longer than %d bytes", CGROUP_PATH_MAX);
+	snprintf(spec, sizeof(spec), "%s=%s", s->value == OWNER_USER ? "user" : "cgroup", v);
+	return owner_spec_parse(spec, SETTING_FIELD(s, base, struct owner_spec), why, whylen);
+}
+
+const struct setting_type type_peer_owner = { SHAPE_NONE, parse_peer_owner, NULL, NULL, NULL };
 
 static int parse_help(const struct setting *s, void *base, const char *v, char *why, size_t whylen)
 {

@@ -24,6 +24,7 @@ extern const struct setting_type type_interval; /* seconds, or 0 for never */
 extern const struct setting_type type_enum;	/* one of @names (enum fields) */
 extern const struct setting_type type_path;
 extern const struct setting_type type_netns;
+extern const struct setting_type type_owner_specs; /* --trust-local */
 extern const struct setting_type type_cidrs;
 extern const struct setting_type type_headers;
 extern const struct setting_type type_hops;
@@ -31,6 +32,7 @@ extern const struct setting_type type_listeners;
 extern const struct setting_type type_port;	   /* a listener's one port */
 extern const struct setting_type type_iface;	   /* a listener's interface */
 extern const struct setting_type type_config;	   /* --config FILE */
+extern const struct setting_type type_peer_owner;  /* resolve --peer-user, --peer-cgroup */
 extern const struct setting_type type_endpoint;	   /* resolve's --peer, --destination */
 extern const struct setting_type type_doctor_file; /* doctor's --pcap, --events */
 extern const struct setting_type type_stacks;	   /* doctor's --stack */

@@ -175,6 +175,15 @@ const struct setting settings[] = {
 	  .item = "one CIDR per string", .section = SECTION_TRUST, .help =
 		"trusted proxies whose hops must be public addresses\n"
 		"(Apache RemoteIPTrustedProxy; repeatable; default none)" },
+	{ .flag = "trust-local", .arg = "SPEC", .key = "local_proxies", .spec = "trust-local",
+	  .place = PLACE_TRUST, .commands = FOR_ALL, .flags = S_OMIT_UNSET,
+	  RULE_LIST(local, nlocal, set_local), .type = &type_owner_specs,
+	  .item = "one SPEC per string", .section = SECTION_TRUST, .help =
+		"a proxy on this host by who runs it: user=NAME|UID,\n"
+		"group=NAME|GID, unit=NAME or cgroup=PATH-PREFIX\n"
+		"(repeatable; \"none\" for none); with any, a peer that\n"
+		"is a socket of this host is a proxy if and only if\n"
+		"its owner matches one (docs/trust.md, \"Identity\")" },
 	{ .flag = "header", .short_flag = 'H', .arg = "NAME[,NAME...]", .key = "headers",
 	  .spec = "header", .place = PLACE_TRUST, .commands = FOR_ALL, .flags = S_EMPTY_ANY,
 	  RULE_LIST(headers, nheaders, set_headers), .type = &type_headers,
@@ -203,8 +212,8 @@ const struct setting settings[] = {
 	  .flags = S_OMIT_UNSET, .section = SECTION_TRUST, .help =
 		"a rule for one app port and/or interface, e.g.\n"
 		"'port=8080 trust=198.51.100.0/24 header=cf-connecting-ip'\n"
-		"(keys: port, iface, trust, external, header,\n"
-		"recursive, hops;\n"
+		"(keys: port, iface, trust, external, trust-local,\n"
+		"header, recursive, hops;\n"
 		"repeatable; what it does not set comes from above)" },
 	/* Where the settings come from: read before the file. */
 	{ .flag = "config", .short_flag = 'c', .arg = "FILE", .commands = FOR_ALL,
@@ -232,6 +241,12 @@ const struct setting settings[] = {
 	  .mark = offsetof(struct command_args, have_destination), .type = &type_endpoint },
 	{ .flag = "explain", .commands = FOR_RESOLVE, ARG(explain), .type = &type_bool,
 	  .value = true },
+	{ .flag = "peer-user", .arg = "NAME|UID", .commands = FOR_RESOLVE, ARG(peer_user),
+	  .mark = offsetof(struct command_args, have_peer_user), .type = &type_peer_owner,
+	  .value = OWNER_USER },
+	{ .flag = "peer-cgroup", .arg = "PATH", .commands = FOR_RESOLVE, ARG(peer_cgroup),
+	  .mark = offsetof(struct command_args, have_peer_cgroup), .type = &type_peer_owner,
+	  .value = OWNER_CGROUP },
 	{ .flag = "quiet", .short_flag = 'q', .commands = FOR_REPLAY | FOR_DOCTOR, ARG(quiet),
 	  .type = &type_bool, .value = true },
 	/* doctor's own (its --help is its own text). */

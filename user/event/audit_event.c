@@ -118,12 +118,59 @@ static void client_address(struct jsonw *j, const char *key, const struct ip_add
 	}
 }
 
+/* ECS's user under source or destination: the owner of that end's socket, when local. */
+static void socket_user(struct jsonw *j, const struct sock_owner *o, const struct audit_meta *m)
+{
+	char id[16];
+
+	if (!o || o->seen != XFFW_SOCK_LOCAL)
+		return;
+	snprintf(id, sizeof(id), "%u", o->uid);
+	jsonw_object_begin(j, "user");
+	jsonw_cstring(j, "id", id);
+	if (o->user_known)
+		host_string(j, "name", o->user, m);
+	jsonw_object_end(j);
+}
+
 static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port,
-		     const struct pseudo *p, char *out)
+		     const struct pseudo *p, char *out, const struct sock_owner *o,
+		     const struct audit_meta *m)
 {
 	jsonw_object_begin(j, key);
 	client_address(j, "ip", a, p, out);
 	jsonw_uint(j, "port", port);
+	socket_user(j, o, m);
+	jsonw_object_end(j);
+}
+
+/* xffwatch.identity.source|destination: what is known of that end's socket. */
+static void socket_identity(struct jsonw *j, const char *key, const struct sock_owner *o,
+			    const struct audit_meta *m)
+{
+	static const char *const seen[] = { [XFFW_SOCK_UNSEEN] = "unseen",
+					    [XFFW_SOCK_LOCAL] = "local",
+					    [XFFW_SOCK_NONE] = "none" };
+
+	jsonw_object_begin(j, key);
+	jsonw_cstring(j, "seen", seen[o->seen <= XFFW_SOCK_NONE ? o->seen : XFFW_SOCK_UNSEEN]);
+	if (o->seen == XFFW_SOCK_LOCAL) {
+		jsonw_object_begin(j, "cgroup");
+		if (o->cgroup_id) /* (0: resolve's, given by path) */
+			jsonw_uint(j, "id", o->cgroup_id);
+		if (o->cgroup_known)
+			host_string(j, "path", o->cgroup, m);
+		jsonw_object_end(j);
+		if (o->facts.unit[0])
+			host_string(j, "unit", o->facts.unit, m);
+		if (o->facts.container_id[0]) {
+			jsonw_object_begin(j, "container");
+			host_string(j, "id", o->facts.container_id, m);
+			if (o->facts.runtime)
+				jsonw_cstring(j, "runtime", o->facts.runtime);
+			jsonw_object_end(j);
+		}
+	}
 	jsonw_object_end(j);
 }
 
@@ -219,6 +266,8 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct au
 	jsonw_object_begin(j, "trust");
 	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
+	if (res->peer_by_owner)
+		jsonw_cstring(j, "peer_rule", "trust-local");
 	jsonw_array_begin(j, "chain");
 	for (size_t i = from; i < res->chain.n; i++)
 		hop_text(j, NULL, &res->chain, i, m);
@@ -330,8 +379,9 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	jsonw_object_end(j);
 	/* An untrusted peer is a client itself. */
 	endpoint(j, "source", &req->saddr, req->sport, res->peer_trusted ? NULL : meta->pseudo,
-		 meta->source_text);
-	endpoint(j, "destination", &req->daddr, req->dport, NULL, NULL);
+		 meta->source_text, meta->owner[XFFW_DIR_REQUEST], meta);
+	endpoint(j, "destination", &req->daddr, req->dport, NULL, NULL,
+		 meta->owner[XFFW_DIR_RESPONSE], meta);
 
 	jsonw_member(j, "network");
 	if (req->saddr.family == 4)
@@ -397,6 +447,12 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 			host_string(j, "netns", meta->peer->netns, meta);
 		if (meta->peer->peer_ifname[0])
 			host_string(j, "interface", meta->peer->peer_ifname, meta);
+		jsonw_object_end(j);
+	}
+	if (meta->owner[XFFW_DIR_REQUEST] && meta->owner[XFFW_DIR_RESPONSE]) {
+		jsonw_object_begin(j, "identity");
+		socket_identity(j, "source", meta->owner[XFFW_DIR_REQUEST], meta);
+		socket_identity(j, "destination", meta->owner[XFFW_DIR_RESPONSE], meta);
 		jsonw_object_end(j);
 	}
 	if (meta->shorten)

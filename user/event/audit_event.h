@@ -27,6 +27,12 @@ struct audit_meta {
 	const struct pseudo *pseudo; /* client addresses pseudonymised, or NULL */
 	bool keep_query;	     /* url.query written */
 	bool hide_user_agent;	     /* user_agent.original left out */
+	/*
+	 * The sockets' owners, [XFFW_DIR_REQUEST] the peer's, [XFFW_DIR_RESPONSE]
+	 * the app's: source.user, destination.user and xffwatch.identity. NULL
+	 * when nothing is known (a capture), and then none of those is written.
+	 */
+	const struct sock_owner *owner[2];
 	/* If not NULL: client.ip's and source.ip's text as written (PSEUDO_TEXT_MAX bytes each). */
 	char *client_text, *source_text;
 	/*

@@ -37,7 +37,10 @@ unsigned int watch_hooks_for(const struct watch_patterns *p, const struct watch_
 		bridge = NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		if (watch_matches(p->names[i], link->name)) {
-			if (!strcmp(link->kind, "bridge") || link->loopback)
+			/* Loopback at egress: each packet once, its socket still attached. */
+			if (link->loopback)
+				hooks |= HOOKS_EGRESS;
+			else if (!strcmp(link->kind, "bridge"))
 				hooks |= HOOKS_INGRESS;
 			else
 				hooks |= HOOKS_BOTH;

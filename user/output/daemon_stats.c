@@ -45,6 +45,16 @@ static const struct counter_field output_fields[] = {
 	FIELD(struct sink_stats, "shortened", shortened),
 };
 
+/* The sockets' owners (live only): what the user database and the cgroup tree did not know. */
+static const struct counter_field identity_fields[] = {
+	FIELD(struct owner_cache_stats, "resolved", resolved),
+	FIELD(struct owner_cache_stats, "users_unknown", users_unknown),
+	FIELD(struct owner_cache_stats, "cgroups_unknown", cgroups_unknown),
+	FIELD(struct owner_cache_stats, "cgroup_scans", rescans),
+	FIELD(struct owner_cache_stats, "users_evicted", users_evicted),
+	FIELD(struct owner_cache_stats, "cgroups_passed_over", cgroups_over),
+};
+
 /* Replay's capture counters: what was read, and what was not parsed as data. */
 static const struct counter_field capture_fields[] = {
 	FIELD(struct capture_counters, "packets", packets),
@@ -125,6 +135,12 @@ void stats_json(struct jsonw *j, const struct stats *s)
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);
+	if (s->identity) {
+		jsonw_object_begin(j, "identity");
+		counters_json(j, s->identity, identity_fields,
+			      sizeof(identity_fields) / sizeof(identity_fields[0]));
+		jsonw_object_end(j);
+	}
 	if (s->capture) {
 		jsonw_object_begin(j, "capture");
 		counters_json(j, s->capture, capture_fields,

@@ -7,6 +7,7 @@
 #ifndef XFFW_STATS_H
 #define XFFW_STATS_H
 
+#include "identity/owner_cache.h"
 #include <stdint.h>
 
 #include "capture/capture.h"
@@ -33,7 +34,8 @@ struct stats {
 	long flows_live;	   /* entries in the kernel's flow table; -1 if unknown */
 	struct stats_output outputs[STATS_MAX_OUTPUTS];
 	size_t noutputs;
-	const struct capture_counters *capture; /* replay: the capture's, else NULL */
+	const struct capture_counters *capture;	  /* replay: the capture's, else NULL */
+	const struct owner_cache_stats *identity; /* live: the sockets' owners, else NULL */
 };
 
 /* Flow entries the LRU map pushed out: created, minus removed, minus still there. */

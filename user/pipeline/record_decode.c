@@ -110,6 +110,12 @@ void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h)
 	ip_from_bytes(&req->daddr, h->family, h->daddr);
 	req->sport = h->sport;
 	req->dport = h->dport;
+	for (size_t i = 0; i < 2; i++) {
+		req->sock[i] = h->sock[i];
+		/* Only our program writes records; still, an unknown state is not trusted. */
+		if (req->sock[i].seen > XFFW_SOCK_NONE)
+			req->sock[i].seen = XFFW_SOCK_UNSEEN;
+	}
 }
 
 int field_next(const uint8_t **p, const uint8_t *end, struct xffw_field_hdr *fh,

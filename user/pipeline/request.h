@@ -46,6 +46,8 @@ struct http_request {
 	uint16_t flags;	    /* REQ_F_* */
 	struct ip_addr saddr, daddr;
 	uint16_t sport, dport;
+	/* The sockets' owners: [XFFW_DIR_REQUEST] the peer's, [XFFW_DIR_RESPONSE] the app's. */
+	struct xffw_sock_id sock[2];
 
 	struct str method, target, version; /* version: "1.1" */
 	bool line_truncated;		    /* the request line was cut */

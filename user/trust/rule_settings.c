@@ -102,6 +102,10 @@ void rule_inherit(struct rule_settings *l, const struct rule_settings *g)
 		l->recursive = g->recursive;
 	if (!l->set_hops)
 		l->hops = g->hops;
+	if (!l->set_local) {
+		memcpy(l->local, g->local, sizeof(g->local[0]) * g->nlocal);
+		l->nlocal = g->nlocal;
+	}
 }
 
 void rule_build(struct trust_rule *t, const struct rule_settings *r)
@@ -117,4 +121,19 @@ void rule_build(struct trust_rule *t, const struct rule_settings *r)
 	t->nheaders = r->nheaders;
 	t->recursive = r->recursive;
 	t->hops = r->hops;
+	t->local = r->local;
+	t->nlocal = r->nlocal;
+}
+
+int rule_parse_local(const char *s, struct owner_spec *list, size_t *n, char *why, size_t whylen)
+{
+	if (!strcmp(s, "none"))
+		return 0;
+	if (*n >= TRUST_MAX_LOCAL)
+		return refuse(why, whylen, -ENOSPC, "at most %d trust-local owners",
+			      TRUST_MAX_LOCAL);
+	if (owner_spec_parse(s, &list[*n], why, whylen))
+		return -EINVAL;
+	(*n)++;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "identity/owner_spec.h"
 #include "util/ipaddr.h"
 #include "trust/rules.h"
 
@@ -18,6 +19,8 @@
 #define TRUST_MAX_CIDRS 256
 /* --hops: a bound on configuration only; the walk itself takes any chain. */
 #define TRUST_MAX_HOPS	64
+/* --trust-local owners in one rule. */
+#define TRUST_MAX_LOCAL 32
 
 struct rule_settings {
 	unsigned int port;	 /* listeners: app port matched (0: any) */
@@ -30,9 +33,11 @@ struct rule_settings {
 	unsigned int headers[TRUST_MAX_HEADERS];
 	size_t nheaders;
 	bool recursive;
-	int hops; /* -1: CIDR trust */
+	int hops;				  /* -1: CIDR trust */
+	struct owner_spec local[TRUST_MAX_LOCAL]; /* --trust-local */
+	size_t nlocal;
 	/* Which of the above a listener set itself (the rest it inherits). */
-	bool set_trusted, set_external, set_headers, set_recursive, set_hops;
+	bool set_trusted, set_external, set_headers, set_recursive, set_hops, set_local;
 };
 
 /*
@@ -45,6 +50,8 @@ int rule_parse_cidrs(const char *s, struct ip_cidr *list, size_t *n, char *why, 
 /* "NAME[,NAME...]" appended to @ids (@n entries): each a client header, once. */
 int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_t *n, char *why,
 		       size_t whylen);
+/* One owner SPEC (identity/owner_spec.h) appended to @list (@n entries), or "none" (nothing). */
+int rule_parse_local(const char *s, struct owner_spec *list, size_t *n, char *why, size_t whylen);
 /* "N" (0 to TRUST_MAX_HOPS) or "off" (-1: CIDR trust). */
 int rule_parse_hops(const char *s, int *hops, char *why, size_t whylen);
 

@@ -4,6 +4,7 @@
  * trust/walk.c, shared with hop_walk. Differences from the anchors are listed
  * in docs/trust.md.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "trust/rules.h"
@@ -116,15 +117,53 @@ static bool headers_conflict(const struct trust_rule *rule, const struct http_re
 	return false;
 }
 
+/* Who the peer's socket belongs to, for the trace: "user www-data (uid 33), cgroup /a/b". */
+static const char *owner_text(const struct sock_owner *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "user %s (uid %u), cgroup %s", o->user_known ? o->user : "?", o->uid,
+		 o->cgroup_known ? o->cgroup : "not found");
+	return buf;
+}
+
+/*
+ * --trust-local: a local socket's owner decides, instead of its address.
+ * Returns false (address rules apply) for a remote peer, or a flow whose
+ * start was not seen.
+ */
+static bool judge_by_owner(const struct trust_rule *rule, const struct sock_owner *peer,
+			   struct resolution *res, struct trust_trace *t)
+{
+	char who[CGROUP_PATH_MAX + OWNER_NAME_MAX + 64], spec[CGROUP_PATH_MAX + 16];
+
+	if (!rule->nlocal || !peer || peer->seen != XFFW_SOCK_LOCAL)
+		return false;
+	res->peer_by_owner = true;
+	res->peer_external = false;
+	res->peer_trusted = false;
+	for (size_t i = 0; i < rule->nlocal && !res->peer_trusted; i++) {
+		if (owner_spec_matches(&rule->local[i], peer)) {
+			res->peer_trusted = true;
+			owner_spec_format(&rule->local[i], spec, sizeof(spec));
+			trace_note(t, "peer socket of %s: trusted (trust-local %s)",
+				   owner_text(peer, who, sizeof(who)), spec);
+		}
+	}
+	if (!res->peer_trusted)
+		trace_note(t, "peer socket of %s matches no trust-local rule: it is the client",
+			   owner_text(peer, who, sizeof(who)));
+	return true;
+}
+
 void trust_resolve(const struct trust_rule *rule, const struct http_request *req,
-		   struct resolution *res, struct trust_trace *t)
+		   const struct sock_owner *peer, struct resolution *res, struct trust_trace *t)
 {
 	struct walk w = { .addr = req->saddr };
 	struct walk_hops hops;
-	bool present;
+	bool present, counting;
 
 	res->source = 0;
 	res->findings = 0;
+	res->peer_by_owner = false;
 	res->header = pick_header(rule, req, &present);
 	chain_build(&res->chain, req, res->header, split_of(rule));
 	hops = walk_hops_of_chain(&res->chain);
@@ -134,7 +173,9 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 	if (request_truncated(req))
 		res->findings |= 1U << FINDING_TRUNCATED;
 
-	if (rule->hops >= 0) {
+	if (judge_by_owner(rule, peer, res, t)) {
+		/* (Decided: see above.) */
+	} else if (rule->hops >= 0) {
 		res->peer_trusted = trust_contains(rule, &req->saddr);
 		res->peer_external = false;
 		trace_note(t, "peer %s; hop counting: the peer is not checked",
@@ -155,7 +196,9 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		trace_note(t, "no memory for the hops of %s (truncated)", field_key(res->header));
 	}
 
-	if (req_head_incomplete(req) && present && (rule->hops >= 0 || res->peer_trusted)) {
+	/* Hop counting trusts any peer, but not a local process the owner rules refused. */
+	counting = rule->hops >= 0 && (res->peer_trusted || !res->peer_by_owner);
+	if (req_head_incomplete(req) && present && (counting || res->peer_trusted)) {
 		/*
 		 * Lines after what the kernel kept may be missing, a proxy's appended
 		 * line among them: the visible hops could all be the client's own.
@@ -163,7 +206,7 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		res->findings |= 1U << FINDING_TRUNCATED;
 		trace_note(t, "the head may be missing lines (truncated): %s is not used",
 			   field_key(res->header));
-	} else if (rule->hops >= 0) {
+	} else if (counting) {
 		walk_run(rule, &hops, &req->saddr, false, &w, t);
 		res->findings |= w.findings;
 		if (w.moved && !res->peer_trusted) {
@@ -176,7 +219,11 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 				trace_addr(&req->saddr), trace_addr(&w.addr));
 		}
 	} else if (!res->peer_trusted) {
-		if (any_client_header(req)) {
+		if (any_client_header(req) && res->peer_by_owner) {
+			res->findings |= 1U << FINDING_UNEXPECTED_LOCAL_PROCESS;
+			trace_note(t, "forwarding headers from that local process are ignored "
+				      "(header-from-unexpected-local-process)");
+		} else if (any_client_header(req)) {
 			res->findings |= 1U << FINDING_SPOOFED_HEADER;
 			trace_note(t, "forwarding headers from an untrusted peer are ignored "
 				      "(spoofed-header-from-untrusted-peer)");

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "identity/owner_cache.h"
+#include "identity/owner_spec.h"
 #include "trust/chain.h"
 #include "trust/trace.h"
 #include "util/ipaddr.h"
@@ -24,7 +26,8 @@
 	X(MULTIPLE_HEADER_LINES, "multiple-header-lines")                  \
 	X(TRUNCATED, "truncated")                                          \
 	X(NO_RESPONSE, "no-response") /* set by the daemon: no response */ \
-	X(HOPS_FROM_UNTRUSTED_PEER, "hops-from-untrusted-peer")
+	X(HOPS_FROM_UNTRUSTED_PEER, "hops-from-untrusted-peer")            \
+	X(UNEXPECTED_LOCAL_PROCESS, "header-from-unexpected-local-process")
 
 #define TRUST_FINDING_ENUM(id, name) FINDING_##id,
 enum finding { TRUST_FINDINGS(TRUST_FINDING_ENUM) FINDING__MAX };
@@ -62,6 +65,12 @@ struct trust_rule {
 	size_t nheaders;
 	bool recursive; /* nginx real_ip_recursive on */
 	int hops;	/* >= 0: trust exactly this many hops (ProxyFix x_for); -1: CIDRs */
+	/*
+	 * --trust-local: when any, a peer that is a socket of this host is a
+	 * proxy if and only if its owner matches one (its address aside).
+	 */
+	const struct owner_spec *local;
+	size_t nlocal;
 };
 
 struct resolution {
@@ -70,6 +79,7 @@ struct resolution {
 	unsigned int source; /* field id the client came from; 0 for the TCP peer */
 	bool peer_trusted;
 	bool peer_external; /* the peer is an external proxy */
+	bool peer_by_owner; /* peer_trusted was decided by the socket's owner (--trust-local) */
 	uint32_t findings;  /* 1 << enum finding */
 	struct chain chain; /* hops of @header, as received */
 	struct chain other; /* scratch: another header's hops, for header-conflict */
@@ -81,11 +91,13 @@ bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a);
 void resolution_free(struct resolution *res);
 
 /*
- * Decides the client of @req under @rule. Never fails: the TCP peer is the
- * fallback. With @trace, appends one line per step to it.
+ * Decides the client of @req under @rule, the peer's socket owned by @peer
+ * (NULL: not known). Never fails: the TCP peer is the fallback. With @trace,
+ * appends one line per step to it.
  */
 void trust_resolve(const struct trust_rule *rule, const struct http_request *req,
-		   struct resolution *res, struct trust_trace *trace);
+		   const struct sock_owner *peer, struct resolution *res,
+		   struct trust_trace *trace);
 
 /* The first of @n rules for this port and interface, or NULL. */
 const struct trust_rule *trust_pick(const struct trust_rule *rules, size_t n, unsigned int port,
