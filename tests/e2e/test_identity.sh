@@ -10,8 +10,8 @@
 #     app's identities and resolve to the client; the direct ones by nobody and
 #     root get header-from-unexpected-local-process and client.ip = the peer;
 #     www-data's, from outside nginx's cgroup, is trusted (it is www-data);
-#   - --trust-local cgroup=NGINX'S-CGROUP, and unit=NGINX'S-SERVICE: www-data's
-#     direct request is flagged too;
+#   - --trust-local cgroup=NGINX'S-CGROUP, and a listener rule's
+#     trust-local=unit=NGINX'S-SERVICE: www-data's direct request is flagged too;
 #   - no --trust-local: identities in the events, today's resolution unchanged;
 #   - an app in another network namespace, behind the host's veth: the app's
 #     identity is "none" and nothing else is said about it.
@@ -259,9 +259,10 @@ finish cgroup "${#SENT[@]}"
 expect_nginx cgroup
 direct_all cgroup flagged flagged flagged
 
-# 3. Trust nginx's systemd unit (NAME without a '.' is NAME.service).
+# 3. Trust nginx's systemd unit (NAME without a '.' is NAME.service), in a
+# listener rule: port 5000's own, www-data's trust from above replaced.
 nginx_unit=${cg_nginx#/}
-observe unit --trust-local "unit=${nginx_unit%.service}"
+observe unit --trust-local user=www-data --listener "port=5000 trust-local=unit=${nginx_unit%.service}"
 traffic unit
 finish unit "${#SENT[@]}"
 expect_nginx unit
