@@ -110,8 +110,9 @@ observe() {
 	shift
 	events="$E2E_TMP/$name.events"
 	xlog="$E2E_TMP/$name.log"
-	"$XFFWATCH" --no-config --netns "$srv" --iface lo --port 5000 --output "$events" "$@" \
-		>"$xlog" 2>&1 &
+	stats="$E2E_TMP/$name.stats"
+	"$XFFWATCH" --no-config --netns "$srv" --iface lo --port 5000 --output "$events" \
+		--stats "$stats" "$@" >"$xlog" 2>&1 &
 	XFFW_PID=$!
 	E2E_PIDS+=("$XFFW_PID")
 	for _ in $(seq 1 100); do
@@ -123,7 +124,8 @@ observe() {
 	e2e_fail "$name: xffwatch did not start"
 }
 
-# finish NAME N: stops the observer once N events are written; exactly N.
+# finish NAME N [LOCAL-ENDS]: stops the observer once N events are written;
+# exactly N, their LOCAL-ENDS (default 2N) sockets' owners all known.
 finish() {
 	e2e_wait_lines "$events" "$2" || true
 	e2e_stop "$XFFW_PID" INT
@@ -131,6 +133,9 @@ finish() {
 	lines=$(wc -l <"$events")
 	[ "$lines" -eq "$2" ] || { cat "$events" "$xlog" >&2; e2e_fail "$1: $lines events, expected $2"; }
 	jq -e . "$events" >/dev/null || e2e_fail "$1: events are not valid JSON lines"
+	jq -e ".identity.resolved == ${3:-$(($2 * 2))} and .identity.users_unknown == 0
+		and .identity.cgroups_unknown == 0" "$stats" >/dev/null ||
+		{ cat "$stats" >&2; e2e_fail "$1: the identity counters are not as expected"; }
 	for p in "${SENT[@]}"; do
 		e2e_expect_count "$events" ".url.path == \"$p\"" 1 "$1: $p exactly once"
 	done
@@ -274,7 +279,8 @@ observe default --iface eth1
 traffic default
 local_req "" root http://198.18.3.2:5000 /default/far4
 local_req "" root "http://[fd00:3::2]:5000" /default/far6
-finish default "${#SENT[@]}"
+# The app's end of those two is no socket of the host's.
+finish default "${#SENT[@]}" $((${#SENT[@]} * 2 - 2))
 expect_nginx default
 direct_all default today today today
 # The app's socket is in another namespace: "none", and not a word more about
