@@ -21,6 +21,8 @@ E2E_ID="$$"
 E2E_NETNS=()
 E2E_PIDS=()
 E2E_MOUNTS=()
+E2E_CGROUPS=()
+E2E_CGROUP_ROOT=""
 E2E_TMP=""
 E2E_NAME=$(basename "$0" .sh)
 
@@ -32,7 +34,7 @@ e2e_fail() {
 }
 
 e2e_cleanup() {
-	local rc=$? pid ns m
+	local rc=$? pid ns m cg
 	set +e
 	for pid in "${E2E_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -44,6 +46,10 @@ e2e_cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+	done
+	# Before the mounts: a cgroup2 the test mounted may hold them.
+	for cg in "${E2E_CGROUPS[@]}"; do
+		e2e_cgroup_remove "$E2E_CGROUP_ROOT$cg"
 	done
 	for m in "${E2E_MOUNTS[@]}"; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
@@ -77,6 +83,67 @@ e2e_tmpfs() {
 	mkdir -p "$1"
 	mount -t tmpfs -o "size=$2,mode=0755" xffw-e2e "$1"
 	E2E_MOUNTS+=("$1")
+}
+
+# e2e_cgroup NAME: a cgroup v2 directory of the test (xffw-e2e-ID-NAME at the
+# hierarchy's root), removed at exit with whatever still runs in it; sets
+# E2E_LAST_CGROUP to its path as /proc/PID/cgroup shows it, and
+# E2E_CGROUP_ROOT to the cgroup2 mount (one mounted on a temporary directory
+# when the system has none). Not printed, as for e2e_netns.
+e2e_cgroup() {
+	if [ -z "$E2E_CGROUP_ROOT" ]; then
+		# mountinfo: ... MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
+		E2E_CGROUP_ROOT=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") {
+			if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+		if [ -z "$E2E_CGROUP_ROOT" ]; then
+			E2E_CGROUP_ROOT="$E2E_TMP/cgroup2"
+			mkdir -p "$E2E_CGROUP_ROOT"
+			mount -t cgroup2 xffw-e2e "$E2E_CGROUP_ROOT"
+			E2E_MOUNTS+=("$E2E_CGROUP_ROOT")
+		fi
+	fi
+	E2E_LAST_CGROUP="/xffw-e2e-$E2E_ID-$1"
+	mkdir "$E2E_CGROUP_ROOT$E2E_LAST_CGROUP"
+	E2E_CGROUPS+=("$E2E_LAST_CGROUP")
+}
+
+# e2e_cgroup_remove DIR: kills what runs in the cgroup DIR, then removes it.
+e2e_cgroup_remove() {
+	local pid
+	[ -d "$1" ] || return 0
+	if [ -e "$1/cgroup.kill" ]; then
+		echo 1 >"$1/cgroup.kill" 2>/dev/null
+	else
+		for pid in $(cat "$1/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	fi
+	# A killed process leaves the cgroup a moment later.
+	for _ in $(seq 1 50); do
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	e2e_log "cgroup $1 not removed"
+}
+
+# The shell that moves itself into the cgroup $0, then becomes "$@": moved
+# before the command starts, every socket it makes belongs to the cgroup.
+E2E_CGEXEC='echo $$ >"$0/cgroup.procs" && exec "$@"'
+
+# e2e_cgexec CGROUP CMD...: runs CMD in CGROUP (a path from e2e_cgroup).
+e2e_cgexec() {
+	local cg=$1
+	shift
+	sh -c "$E2E_CGEXEC" "$E2E_CGROUP_ROOT$cg" "$@"
+}
+
+# e2e_bg_cgroup CGROUP NS LOGFILE CMD...: e2e_bg, in CGROUP; sets E2E_LAST_PID.
+e2e_bg_cgroup() {
+	local cg=$1 ns=$2 log=$3
+	shift 3
+	sh -c "$E2E_CGEXEC" "$E2E_CGROUP_ROOT$cg" ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	E2E_LAST_PID=$!
+	E2E_PIDS+=("$E2E_LAST_PID")
 }
 
 # e2e_netns NAME: a namespace with loopback up, removed at exit; sets E2E_LAST_NS

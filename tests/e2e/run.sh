@@ -26,6 +26,7 @@ run test_hostile
 run test_replay
 run test_doctor_proxies
 run test_doctor_bridge
+run test_identity
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1
