@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -426,6 +428,13 @@ static int start_privileged(struct daemon *d, bool drop)
 	return 0;
 }
 
+static bool is_cgroup2(const char *dir)
+{
+	struct statfs st;
+
+	return !statfs(dir, &st) && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
@@ -453,9 +462,14 @@ int daemon_run(const struct options *o)
 		goto cleanup;
 	}
 	/* Sockets' owners: the cgroup2 tree and the user database stay readable unprivileged. */
-	d.w.owners = owner_cache_new(&(struct owner_cache_config){ 0 });
+	d.w.owners = owner_cache_new(&(struct owner_cache_config){
+		.cgroup_root = o->cgroup_root[0] ? o->cgroup_root : NULL });
 	if (!d.w.owners) {
 		log_error("out of memory");
+		goto cleanup;
+	}
+	if (o->cgroup_root[0] && !is_cgroup2(o->cgroup_root)) {
+		log_error("--cgroup-root %s: not a cgroup2 file system", o->cgroup_root);
 		goto cleanup;
 	}
 	if (!owner_cache_cgroup_root(d.w.owners)[0])

@@ -56,6 +56,8 @@ struct options {
 	struct privacy_opts privacy;
 	char user[64];	      /* the user to run as once attached; "root" keeps privileges */
 	char stats[PATH_MAX]; /* counters as JSON, "" for none */
+	char cgroup_root
+		[PATH_MAX];   /* the cgroup2 mount to name cgroups by; "": the first mounted */
 	char netns[PATH_MAX]; /* network namespace to watch in ("" for ours): name or path */
 	enum attach_mode attach;
 	int verbosity;			  /* 0 info, 1 debug, 2 debug with libbpf */

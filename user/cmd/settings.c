@@ -153,6 +153,14 @@ const struct setting settings[] = {
 	  .section = SECTION_WATCH, .help =
 		"keep the counters in FILE as JSON (replaced every 10 s,\n"
 		"on SIGUSR1 and at exit)" },
+	{ .flag = "cgroup-root", .arg = "DIR", .key = "cgroup_root", .place = PLACE_TOP,
+	  .commands = FOR_LIVE, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS | S_OMIT_UNSET,
+	  OPT_STR(cgroup_root), .type = &type_path,
+	  .expect = "a directory, or \"\" for the first cgroup2 mounted", .section = SECTION_WATCH,
+	  .help =
+		"the cgroup2 file system to name sockets' cgroups by\n"
+		"(default: the first one mounted; in a container, the\n"
+		"host's, mounted in)" },
 	/* A listener's own: which requests its rule is for. */
 	{ .key = "port", .spec = "port", .place = PLACE_LISTENER, .flags = S_OMIT_UNSET,
 	  .base = BASE_RULE, .offset = offsetof(struct rule_settings, port), .type = &type_port,
