@@ -258,8 +258,14 @@ finish user "${#SENT[@]}"
 expect_nginx user
 direct_all user flagged flagged trusted
 
-# 2. Trust nginx's cgroup, whichever its user.
-observe cgroup --trust-local "cgroup=$cg_nginx"
+# 2. Trust nginx's cgroup, whichever its user; the cgroup2 mount named, as a
+# container would (and a directory that is not one refused).
+if "$XFFWATCH" --no-config --netns "$srv" --cgroup-root "$E2E_TMP" --output /dev/null \
+	2>"$E2E_TMP/root.err"; then
+	e2e_fail "--cgroup-root accepted a directory that is no cgroup2 file system"
+fi
+grep -q "not a cgroup2 file system" "$E2E_TMP/root.err" || e2e_fail "--cgroup-root: $(cat "$E2E_TMP/root.err")"
+observe cgroup --trust-local "cgroup=$cg_nginx" --cgroup-root "$E2E_CGROUP_ROOT"
 traffic cgroup
 finish cgroup "${#SENT[@]}"
 expect_nginx cgroup
