@@ -21,6 +21,9 @@ static struct trust_rule rule;
 static struct topology topo;
 static struct diagnoses ds;
 static uint64_t clock_ms;
+/* The peer socket's owner of the next requests (NULL: no identity, as from a capture). */
+static const struct sock_owner *owner;
+static struct sock_owner app_owner;
 
 /* The rule the tests judge by: these CIDRs, X-Forwarded-For, recursive; @hops >= 0: counting. */
 static void set_rule(const char *list, int hops)
@@ -43,6 +46,7 @@ static int setup(void **state)
 	(void)state;
 	set_rule("127.0.0.0/8,198.18.0.2/32", -1);
 	clock_ms = 0;
+	owner = NULL;
 	assert_int_equal(topology_init(&topo, &rule, 1), 0);
 	assert_int_equal(diagnoses_init(&ds), 0);
 	return 0;
@@ -68,16 +72,25 @@ static void request(const char *peer, const char *headers)
 	int n = snprintf(head, sizeof(head), "GET /x HTTP/1.1\r\nHost: app\r\n%s\r\n", headers);
 
 	assert_int_equal(req_from_head_budget(head, (size_t)n, peer, XFFW_HEAD_HARD_MAX, &req), 0);
-	trust_resolve(&rule, &req, NULL, &res, NULL);
+	trust_resolve(&rule, &req, owner, &res, NULL);
 	clock_ms += 10;
 	meta.when.tv_sec = 1800000000 + (time_t)(clock_ms / 1000);
 	meta.when.tv_nsec = (long)(clock_ms % 1000) * 1000000;
 	meta.ifname = "lo";
 	meta.status = 200;
+	if (owner) {
+		meta.owner[XFFW_DIR_REQUEST] = owner;
+		meta.owner[XFFW_DIR_RESPONSE] = &app_owner;
+	}
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
 	assert_false(j.failed);
 	assert_int_equal(observation_read(j.buf, j.len - 1, &o), 0);
+	/* Re-judged by owner from the event alone: the verdict the event has. */
+	if (owner && owner->seen == XFFW_SOCK_LOCAL && rule.nlocal) {
+		assert_true(o.peer_by_owner);
+		assert_int_equal(topology_owner_trusted(&rule, &o), o.peer_trusted);
+	}
 	topology_add(&topo, &o);
 	jsonw_free(&j);
 }
@@ -460,6 +473,191 @@ static void test_peer_table_bound(void **state)
 	assert_int_equal(topo.listeners[0].peers_omitted, 1);
 }
 
+/* ---- identity: local processes as proxies and forgers ---- */
+
+/* A local socket's owner: @uid (@user), in cgroup @path. */
+static void local_owner(struct sock_owner *w, uint32_t uid, const char *user, const char *path)
+{
+	memset(w, 0, sizeof(*w));
+	w->seen = XFFW_SOCK_LOCAL;
+	w->uid = uid;
+	w->user_known = user != NULL;
+	snprintf(w->user, sizeof(w->user), "%s", user ? user : "");
+	w->cgroup_id = 4242;
+	w->cgroup_known = true;
+	snprintf(w->cgroup, sizeof(w->cgroup), "%s", path);
+	cgroup_path_facts(path, strlen(path), &w->facts);
+}
+
+static struct sock_owner nginx_owner, nobody_owner, haproxy_owner;
+static struct owner_spec specs[2];
+
+static int setup_identity(void **state)
+{
+	setup(state);
+	local_owner(&nginx_owner, 33, "www-data", "/system.slice/nginx.service");
+	local_owner(&nobody_owner, 65534, "nobody", "/user.slice/user-0.slice/session-3.scope");
+	local_owner(&haproxy_owner, 99, "haproxy", "/system.slice/haproxy.service");
+	local_owner(&app_owner, 1000, "app", "/system.slice/app.service");
+	return 0;
+}
+
+static const struct diagnosis *diag(enum diagnosis_id id)
+{
+	for (size_t i = 0; i < ds.n; i++)
+		if (ds.d[i].id == id)
+			return &ds.d[i];
+	return NULL;
+}
+
+/* nginx on this host, clients behind it: trusted by address, --trust-local is suggested. */
+static void nginx_traffic(int n)
+{
+	owner = &nginx_owner;
+	repeat(n, "127.0.0.1", "X-Forwarded-For: 198.51.100.#\r\n");
+}
+
+static void test_local_proxy_suggested(void **state)
+{
+	static struct fix fixes[FIXES_MAX];
+	const struct diagnosis *d;
+	size_t n;
+
+	(void)state;
+	nginx_traffic(200);
+	assert_true(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_int_equal(ds.n, 1);
+	assert_int_equal(ds.suggestions, 1);
+	d = diag(DIAG_TRUST_LOCAL_AVAILABLE);
+	assert_int_equal(d->severity, LEVEL_LOW);
+	assert_string_equal(d->local_spec, "unit=nginx.service");
+	assert_non_null(strstr(d->summary, "nginx.service"));
+	n = fixes_make(&d->fix, 0, fixes);
+	assert_int_equal(n, 1);
+	assert_int_equal(fixes[0].nargs, 4);
+	assert_string_equal(fixes[0].args[0], "--trust");
+	assert_string_equal(fixes[0].args[1], "127.0.0.0/8,198.18.0.2/32");
+	assert_string_equal(fixes[0].args[2], "--trust-local");
+	assert_string_equal(fixes[0].args[3], "unit=nginx.service");
+	assert_int_equal(topo.listeners[0].nowners, 1);
+	assert_int_equal(topo.listeners[0].local_headers, 200);
+}
+
+/* No unit: the user, never root; root without a unit: its cgroup. */
+static void test_local_proxy_by_user(void **state)
+{
+	(void)state;
+	local_owner(&nginx_owner, 33, "www-data", "/nginx");
+	nginx_traffic(50);
+	assert_true(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_string_equal(diag(DIAG_TRUST_LOCAL_AVAILABLE)->local_spec, "user=www-data");
+	teardown(state);
+	setup_identity(state);
+	local_owner(&nginx_owner, 0, "root", "/proxies/nginx");
+	nginx_traffic(50);
+	assert_true(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_string_equal(diag(DIAG_TRUST_LOCAL_AVAILABLE)->local_spec, "cgroup=/proxies/nginx");
+}
+
+/* The seeds' curl from a shell, as nobody, next to nginx: named, high, the same fix. */
+static void test_local_forger(void **state)
+{
+	const struct diagnosis *d;
+
+	(void)state;
+	nginx_traffic(200);
+	owner = &nobody_owner;
+	repeat(DIAG_MIN_REQUESTS - 1, "127.0.0.1", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_false(found(DIAG_LOCAL_PROCESS_FORGES));
+	repeat(8, "127.0.0.1", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_true(found(DIAG_LOCAL_PROCESS_FORGES));
+	assert_false(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_false(found(DIAG_APP_REACHED_DIRECTLY));
+	d = diag(DIAG_LOCAL_PROCESS_FORGES);
+	assert_int_equal(d->severity, LEVEL_HIGH);
+	assert_int_equal(d->requests, 12);
+	assert_non_null(strstr(d->summary, "user nobody (uid 65534)"));
+	assert_string_equal(d->local_spec, "unit=nginx.service");
+	assert_int_equal(d->examples.n, TOPO_EXAMPLES);
+	/* By address, the forgery is believed: what the diagnosis is about. */
+	assert_string_equal(d->examples.ex[0].client.text, "203.0.113.42");
+	assert_int_equal(d->owners, 1U << 1);
+	assert_int_equal(ds.suggestions, 0);
+}
+
+/* Unseen or remote sockets: nothing is known of the processes, nothing is said. */
+static void test_identity_unseen(void **state)
+{
+	(void)state;
+	local_owner(&nginx_owner, 33, "www-data", "/system.slice/nginx.service");
+	nginx_owner.seen = XFFW_SOCK_UNSEEN;
+	nginx_traffic(200);
+	owner = &nginx_owner;
+	repeat(20, "127.0.0.1", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_int_equal(found(DIAG_TRUST_LOCAL_AVAILABLE) + found(DIAG_LOCAL_PROCESS_FORGES), 0);
+	assert_int_equal(topo.listeners[0].local_headers, 0);
+	assert_int_equal(topo.listeners[0].identity_given, 220);
+	nginx_owner.seen = XFFW_SOCK_NONE;
+	nginx_traffic(200);
+	assert_int_equal(found(DIAG_TRUST_LOCAL_AVAILABLE) + found(DIAG_LOCAL_PROCESS_FORGES), 0);
+}
+
+/* Two units share the proxy role: which to trust is not the doctor's guess. */
+static void test_two_local_proxies(void **state)
+{
+	(void)state;
+	nginx_traffic(100);
+	owner = &haproxy_owner;
+	repeat(100, "127.0.0.1", "X-Forwarded-For: 198.51.100.#\r\n");
+	assert_false(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_false(found(DIAG_LOCAL_PROCESS_FORGES));
+}
+
+/* A lone forger on loopback (no proxy carrying clients): never the one to trust. */
+static void test_lone_local_forger(void **state)
+{
+	(void)state;
+	owner = &nobody_owner;
+	repeat(100, "127.0.0.1", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_false(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	assert_false(found(DIAG_LOCAL_PROCESS_FORGES));
+}
+
+/* --trust-local set: nothing to suggest; the doctor's re-judging agrees with the events'. */
+static void test_trust_local_set(void **state)
+{
+	static struct fix fixes[FIXES_MAX];
+	char why[128];
+
+	(void)state;
+	assert_int_equal(owner_spec_parse("unit=nginx.service", &specs[0], why, sizeof(why)), 0);
+	rule.local = specs;
+	rule.nlocal = 1;
+	nginx_traffic(200);
+	assert_int_equal(found(DIAG_TRUST_LOCAL_AVAILABLE), false);
+	assert_int_equal(ds.n, 0);
+	assert_true(topo.listeners[0].peers[0].trusted);
+	assert_int_equal(topo.listeners[0].peers[0].forged, 0);
+	/* The forger: the events flag it, the doctor counts it so, the fix is a note. */
+	owner = &nobody_owner;
+	repeat(12, "127.0.0.1", "X-Forwarded-For: 203.0.113.42\r\n");
+	assert_int_equal(topo.listeners[0].unexpected_local, 12);
+	assert_int_equal(topo.listeners[0].peers[0].forged, 12);
+	assert_true(found(DIAG_LOCAL_PROCESS_FORGES));
+	assert_true(diag(DIAG_LOCAL_PROCESS_FORGES)->fix.local_set);
+	assert_int_equal(fixes_make(&diag(DIAG_LOCAL_PROCESS_FORGES)->fix, 0, fixes), 1);
+	assert_int_equal(fixes[0].nargs, 0);
+	assert_non_null(strstr(fixes[0].text, "header-from-unexpected-local-process"));
+	/* A user= rule that nginx does not match: every request re-judged untrusted, as the events. */
+	teardown(state);
+	setup_identity(state);
+	assert_int_equal(owner_spec_parse("user=65534", &specs[0], why, sizeof(why)), 0);
+	rule.local = specs;
+	rule.nlocal = 1;
+	nginx_traffic(50);
+	assert_int_equal(topo.listeners[0].unexpected_local, 50);
+}
+
 static void test_reader_refuses(void **state)
 {
 	static struct observation o;
@@ -529,6 +727,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untrusted_proxy_behind_gateway, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_peer_table_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_proxy_suggested, setup_identity,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_local_proxy_by_user, setup_identity, teardown),
+		cmocka_unit_test_setup_teardown(test_local_forger, setup_identity, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_unseen, setup_identity, teardown),
+		cmocka_unit_test_setup_teardown(test_two_local_proxies, setup_identity, teardown),
+		cmocka_unit_test_setup_teardown(test_lone_local_forger, setup_identity, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_local_set, setup_identity, teardown),
 		cmocka_unit_test(test_reader_refuses),
 	};
 

@@ -46,6 +46,7 @@ static struct fix_params base(enum diagnosis_id diag)
 		.header_key = "x-forwarded-for",
 		.depth = 1,
 		.hops_now = -1,
+		.local_owner = "unit=nginx.service",
 	};
 }
 
@@ -221,9 +222,17 @@ static void test_refused(void **state)
 /* FIX_ADDRS_MAX distinct addresses of the longest text: 39 characters, /128. */
 static char max_addrs[2][FIX_ADDRS_MAX][48];
 
+static char max_local[FIX_LOCAL_MAX + 1];
+
 static struct fix_params at_limits(enum diagnosis_id diag)
 {
 	struct fix_params p = base(diag);
+
+	/* The longest --trust-local SPEC: a cgroup path of FIX_LOCAL_MAX bytes in all. */
+	memset(max_local, 'a', FIX_LOCAL_MAX);
+	memcpy(max_local, "cgroup=/", 8);
+	max_local[FIX_LOCAL_MAX] = '\0';
+	p.local_owner = max_local;
 
 	for (int l = 0; l < 2; l++)
 		for (int i = 0; i < FIX_ADDRS_MAX; i++) {
@@ -279,6 +288,48 @@ static void test_limits(void **state)
 	assert_true(longest_arg < FIX_ARG_MAX - 1);
 }
 
+/* --trust-local next to the trusted list; refused SPECs give no xffwatch fix. */
+static void test_trust_local(void **state)
+{
+	struct fix_params p = base(DIAG_TRUST_LOCAL_AVAILABLE);
+	const struct fix *f;
+	char longer[FIX_LOCAL_MAX + 2];
+	size_t n;
+
+	(void)state;
+	p.nproxies = 0; /* (the doctor names no address for these) */
+	n = fixes_make(&p, ALL_STACKS, out);
+	assert_int_equal(n, 1); /* no stack tells local processes apart */
+	f = find(n, "xffwatch");
+	assert_int_equal(f->nargs, 4);
+	assert_string_equal(f->args[1], "127.0.0.0/8,::1/128");
+	assert_string_equal(f->args[3], "unit=nginx.service");
+	assert_non_null(strstr(f->text, "--trust 127.0.0.0/8,::1/128 --trust-local "
+					"unit=nginx.service\n"));
+	assert_non_null(strstr(f->text, "local_proxies = [ \"unit=nginx.service\" ]; };\n"));
+	p.listener_rule = true;
+	p.iface = "lo";
+	n = fixes_make(&p, 0, out);
+	assert_string_equal(out[0].args[1], "port=5000 iface=lo trust=127.0.0.0/8,::1/128 "
+					    "trust-local=unit=nginx.service");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const bad[] = { "unit=a b.service", "cgroup=/a'b", "nginx" };
+
+		p.local_owner = bad[i];
+		assert_int_equal(fixes_make(&p, 0, out), 0);
+	}
+	memset(longer, 'a', sizeof(longer) - 1);
+	memcpy(longer, "cgroup=/", 8);
+	longer[sizeof(longer) - 1] = '\0';
+	p.local_owner = longer;
+	assert_int_equal(fixes_make(&p, 0, out), 0);
+	p.local_owner = NULL;
+	p.local_set = true;
+	n = fixes_make(&p, 0, out);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].nargs, 0);
+}
+
 /* ---- --dump: representative params for check_fix_snippets.py ------------------------------ */
 
 struct dump_case {
@@ -317,7 +368,11 @@ static int dump(const char *path)
 		    .header = "X-Forwarded-For",
 		    .header_key = "x-forwarded-for",
 		    .depth = 2,
-		    .hops_now = 1 } },
+		    .hops_now = 1,
+		    .local_owner = "cgroup=/system.slice/"
+				   "docker-"
+				   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+				   "f.scope" } },
 		{ "mixed-several-x-real-ip",
 		  { .port = 8080,
 		    .proxies = { "127.0.0.1/32", "10.0.0.0/8", "198.51.100.7/32",
@@ -342,7 +397,8 @@ static int dump(const char *path)
 		    .header = "X-Forwarded-For",
 		    .header_key = "x-forwarded-for",
 		    .depth = 2,
-		    .hops_now = -1 } },
+		    .hops_now = -1,
+		    .local_owner = "user=nobody" } },
 		{ "limits", at_limits(DIAG_PROXY_NOT_TRUSTED) },
 	};
 	FILE *f = fopen(path, "w");
@@ -384,6 +440,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hops),
 		cmocka_unit_test(test_notes_and_network),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_trust_local),
 		cmocka_unit_test(test_limits),
 	};
 

@@ -378,7 +378,8 @@ int doctor_run(const struct options *o, const struct command_args *a)
 	} else {
 		report_text(stdout, &r);
 	}
-	rc = ds.n ? 1 : 0;
+	/* Suggestions (advice) alone leave nothing to fix. */
+	rc = ds.n > ds.suggestions ? 1 : 0;
 	if (!t.events) {
 		/* Nothing seen is not "nothing to fix": a gate must not pass on it. */
 		log_line(stderr,

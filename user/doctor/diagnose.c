@@ -629,6 +629,150 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 	}
 }
 
+/* Does @w carry clients, as a proxy does: several, with several User-Agents or half the traffic? */
+static bool owner_carries(const struct topo_owner *w, const struct topo_listener *l)
+{
+	return w->distinct >= 2 && (w->uas >= 2 || w->requests * 2 >= l->requests);
+}
+
+/*
+ * The --trust-local SPEC that names @w: its systemd unit, else its user
+ * (not root, who is every system process), else its cgroup (not the root
+ * cgroup). False when none fits.
+ */
+static bool owner_spec_of(const struct obs_owner *w, struct owner_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (w->unit[0] && w->cgroup[0] == '/') {
+		s->kind = OWNER_UNIT;
+		snprintf(s->text, sizeof(s->text), "%s", w->unit);
+	} else if (w->uid_known && w->uid != 0) {
+		s->kind = OWNER_USER;
+		s->id = w->uid;
+		if (w->user[0])
+			snprintf(s->text, sizeof(s->text), "%s", w->user);
+		else
+			snprintf(s->text, sizeof(s->text), "%u", w->uid);
+	} else if (w->cgroup[0] == '/' && w->cgroup[1]) {
+		s->kind = OWNER_CGROUP;
+		snprintf(s->text, sizeof(s->text), "%s", w->cgroup);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static bool owner_matches(const struct owner_spec *s, const struct topo_owner *w)
+{
+	struct sock_owner o;
+
+	obs_owner_sock(&w->who, &o);
+	return owner_spec_matches(s, &o);
+}
+
+/* "user www-data (uid 33), unit nginx.service", as the summary names an owner. */
+static void owner_words(const struct obs_owner *w, char *buf, size_t len)
+{
+	snprintf(buf, len, "user %s", w->user[0] ? w->user : "?");
+	if (w->uid_known)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (uid %u)", w->uid);
+	if (w->unit[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), ", unit %s", w->unit);
+	else if (w->cgroup[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), ", cgroup %s", w->cgroup);
+}
+
+/*
+ * Local processes and the proxy among them (docs/doctor.md): one owner that
+ * carries clients is the local proxy; other owners sending forwarding headers
+ * forge them (high); none: --trust-local can name the proxy (advice).
+ */
+static void local_owners(struct diagnoses *ds, const struct topology *t,
+			 const struct topo_listener *l)
+{
+	const struct topo_owner *proxy = NULL, *first = NULL;
+	uint64_t matched = 0, others = l->owners_other;
+	bool local_proxy = false, local_set = l->rule && l->rule->nlocal;
+	unsigned int forgers = 0;
+	struct owner_spec spec;
+	struct diagnosis *d;
+	char where[64], who[OWNER_NAME_MAX + OWNER_UNIT_MAX + CGROUP_PATH_MAX + 48];
+	char proxy_who[sizeof(who)];
+
+	for (size_t i = 0; i < l->npeers; i++)
+		local_proxy |= l->peers[i].local && is_proxy(&l->peers[i]);
+	if (!local_proxy || l->local_headers < TOPO_MIN_REQUESTS)
+		return;
+	for (size_t i = 0; i < l->nowners; i++)
+		if (owner_carries(&l->owners[i], l) &&
+		    (!proxy || l->owners[i].requests > proxy->requests))
+			proxy = &l->owners[i];
+	if (!proxy || !owner_spec_of(&proxy->who, &spec))
+		return;
+	for (size_t i = 0; i < l->nowners; i++) {
+		const struct topo_owner *w = &l->owners[i];
+
+		if (owner_matches(&spec, w)) {
+			matched += w->requests;
+			continue;
+		}
+		/* Two owners carrying clients: two proxies, or a forger that varies; not told apart. */
+		if (owner_carries(w, l))
+			return;
+		others += w->requests;
+		forgers |= 1U << i;
+		if (!first || w->requests > first->requests)
+			first = w;
+	}
+	listener_text(l, where, sizeof(where));
+	owner_words(&proxy->who, proxy_who, sizeof(proxy_who));
+	if (others >= DIAG_MIN_REQUESTS) {
+		d = add(ds, t, l, DIAG_LOCAL_PROCESS_FORGES, LEVEL_HIGH, LEVEL_HIGH);
+		if (!d)
+			return;
+		d->owners = forgers;
+		d->owners_other = l->owners_other > 0;
+		d->requests = others;
+		for (size_t i = 0; i < l->nowners; i++)
+			if (forgers & (1U << i))
+				examples_from(d, &l->owners[i].ex);
+		if (first)
+			owner_words(&first->who, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "local processes past the %d followed",
+				 TOPO_OWNERS);
+		snprintf(d->summary, sizeof(d->summary),
+			 "%.200s sent %" PRIu64
+			 " requests with forwarding headers of its own to %s, "
+			 "where the proxy is %.200s (%" PRIu64
+			 " requests): by address both are this "
+			 "host, so whatever trusts the address believes the forged client%s",
+			 who, first ? first->requests : others, where, proxy_who, matched,
+			 others > (first ? first->requests : 0)
+				 ? " (more local processes did the same: the evidence)"
+				 : "");
+	} else if (!local_set && matched * 100 >= (uint64_t)DIAG_LOCAL_SHARE * l->local_headers) {
+		d = add(ds, t, l, DIAG_TRUST_LOCAL_AVAILABLE, LEVEL_LOW, LEVEL_HIGH);
+		if (!d)
+			return;
+		d->owners = 1U << (proxy - l->owners);
+		d->requests = matched;
+		examples_from(d, &proxy->ex);
+		owner_spec_format(&spec, d->local_spec, sizeof(d->local_spec));
+		snprintf(d->summary, sizeof(d->summary),
+			 "forwarding headers to %s from this host come only from %.200s (%" PRIu64
+			 " requests): trust it by who it is (--trust-local %.200s), since by "
+			 "address "
+			 "any local process can send them",
+			 where, proxy_who, matched, d->local_spec);
+		return;
+	} else {
+		return;
+	}
+	owner_spec_format(&spec, d->local_spec, sizeof(d->local_spec));
+	d->fix.local_set = local_set;
+}
+
 static int by_severity(const void *a, const void *b)
 {
 	const struct diagnosis *x = a, *y = b;
@@ -643,6 +787,7 @@ static int by_severity(const void *a, const void *b)
 void diagnose(const struct topology *t, struct diagnoses *ds)
 {
 	ds->n = 0;
+	ds->suggestions = 0;
 	memset(ds->count, 0, sizeof(ds->count));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct topo_listener *l = &t->listeners[i];
@@ -660,6 +805,7 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 		/* A walk that stops on a proxy makes every client that proxy: not a NAT. */
 		if (!inner && !hops)
 			clients_behind_nat(ds, t, l);
+		local_owners(ds, t, l);
 	}
 	qsort(ds->d, ds->n, sizeof(ds->d[0]), by_severity);
 	for (size_t i = 0; i < ds->n; i++) {
@@ -671,6 +817,7 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 		for (size_t k = 0; k < d->fix.ntrusted; k++)
 			d->fix.trusted[k] = d->trusted_text[k];
 		d->fix.depth = (unsigned int)d->depth;
+		d->fix.local_owner = d->local_spec[0] ? d->local_spec : NULL;
 		if (d->public_left_out) {
 			size_t n = strlen(d->summary);
 
@@ -686,6 +833,9 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 				 " (the events hide addresses behind pseudonyms: the fixes cannot "
 				 "name the proxy, add its address yourself)");
 		}
-		ds->count[d->severity]++;
+		if (d->severity == LEVEL_LOW)
+			ds->suggestions++;
+		else
+			ds->count[d->severity]++;
 	}
 }

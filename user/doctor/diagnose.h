@@ -17,12 +17,14 @@
 #define DIAG_NAT_MIN	  50
 #define DIAG_NAT_SHARE	  95
 #define CIDR_TEXT_MAX	  (IP_STR_MAX + 5)
+/* The local proxy's share of local forwarding headers for trust-local-available (percent). */
+#define DIAG_LOCAL_SHARE  99
 
 struct diagnosis {
 	enum diagnosis_id id;
 	enum diag_level severity, confidence;
 	size_t listener; /* index in the topology */
-	char summary[768];
+	char summary[1024];
 	uint64_t requests; /* showing it */
 	uint64_t of;	   /* the listener's requests */
 	/* The addresses it is about (proxies, direct peers, clients), as the events show them. */
@@ -34,6 +36,10 @@ struct diagnosis {
 	bool public_left_out; /* a public address was left out of the fixes' trust */
 	bool no_stack_fixes;  /* no proxy: nothing for a stack to trust */
 	struct topo_examples examples;
+	/* Local owners it is about (bit i: the listener's owners[i]), and the others past them. */
+	unsigned int owners;
+	bool owners_other;
+	char local_spec[FIX_LOCAL_MAX + 1]; /* the --trust-local SPEC for the fixes */
 	/* What the fixes are made from; the strings live below. */
 	struct fix_params fix;
 	char proxy_text[FIX_ADDRS_MAX][CIDR_TEXT_MAX];
@@ -43,7 +49,8 @@ struct diagnosis {
 struct diagnoses {
 	struct diagnosis *d; /* DIAGNOSES_MAX */
 	size_t n;
-	size_t count[3]; /* by severity */
+	size_t count[3];    /* by severity (suggestions not counted) */
+	size_t suggestions; /* LEVEL_LOW: advice, reported apart, exit status 0 */
 };
 
 /* 0 or -ENOMEM. */

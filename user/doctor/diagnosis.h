@@ -7,26 +7,31 @@
 #include <stddef.h>
 
 /* The diagnoses: a stable id each (never renamed), in the order of docs/doctor.md. */
-#define DOCTOR_DIAGNOSES(X)                                                                     \
-	X(PROXY_NOT_TRUSTED, "proxy-not-trusted", "the proxy is not trusted")                   \
-	X(PROXY_SENDS_NO_HEADER, "proxy-sends-no-header",                                       \
-	  "a trusted proxy sends no forwarding header")                                         \
-	X(APP_REACHED_DIRECTLY, "app-reached-directly",                                         \
-	  "the app port is reached directly, bypassing the proxy")                              \
-	X(CLIENT_HEADERS_PASS_THROUGH, "client-headers-pass-through",                           \
-	  "clients' own forwarding headers pass through the proxy")                             \
-	X(HOPS_MISMATCH, "hops-mismatch", "the hop count does not match the proxies seen")      \
-	X(TRUST_TOO_BROAD, "trust-too-broad", "the trusted ranges are too broad")               \
-	X(CDN_HEADER_NOT_FROM_CDN, "cdn-header-not-from-cdn",                                   \
-	  "a CDN's client header comes from outside the CDN")                                   \
-	X(HEADERS_DISAGREE, "headers-disagree", "the forwarding headers disagree")              \
-	X(LEFTMOST_ROTATION, "leftmost-rotation", "a client rotates forged leftmost addresses") \
-	X(CLIENTS_BEHIND_NAT, "clients-behind-nat", "every client arrives as one gateway address")
+#define DOCTOR_DIAGNOSES(X)                                                                        \
+	X(PROXY_NOT_TRUSTED, "proxy-not-trusted", "the proxy is not trusted")                      \
+	X(PROXY_SENDS_NO_HEADER, "proxy-sends-no-header",                                          \
+	  "a trusted proxy sends no forwarding header")                                            \
+	X(APP_REACHED_DIRECTLY, "app-reached-directly",                                            \
+	  "the app port is reached directly, bypassing the proxy")                                 \
+	X(CLIENT_HEADERS_PASS_THROUGH, "client-headers-pass-through",                              \
+	  "clients' own forwarding headers pass through the proxy")                                \
+	X(HOPS_MISMATCH, "hops-mismatch", "the hop count does not match the proxies seen")         \
+	X(TRUST_TOO_BROAD, "trust-too-broad", "the trusted ranges are too broad")                  \
+	X(CDN_HEADER_NOT_FROM_CDN, "cdn-header-not-from-cdn",                                      \
+	  "a CDN's client header comes from outside the CDN")                                      \
+	X(HEADERS_DISAGREE, "headers-disagree", "the forwarding headers disagree")                 \
+	X(LEFTMOST_ROTATION, "leftmost-rotation", "a client rotates forged leftmost addresses")    \
+	X(CLIENTS_BEHIND_NAT, "clients-behind-nat", "every client arrives as one gateway address") \
+	X(LOCAL_PROCESS_FORGES, "local-process-forges-headers",                                    \
+	  "a local process other than the proxy sends forwarding headers")                         \
+	X(TRUST_LOCAL_AVAILABLE, "trust-local-available",                                          \
+	  "the local proxy can be trusted by who it is")
 
 #define DIAG_ENUM_(id, name, title) DIAG_##id,
 enum diagnosis_id { DOCTOR_DIAGNOSES(DIAG_ENUM_) DIAG__MAX };
 #undef DIAG_ENUM_
 
+/* LEVEL_LOW is advice: reported as a suggestion, it leaves the exit status 0. */
 enum diag_level { LEVEL_LOW, LEVEL_MEDIUM, LEVEL_HIGH };
 
 /* What runs on the path, for fixes: --stack names them in this spelling. */

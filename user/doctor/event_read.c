@@ -81,6 +81,9 @@ static void read_trust(json_t *root, struct observation *o)
 	size_t n = json_array_size(chain), first = 0;
 
 	o->peer_trusted = json_is_true(json_object_get(trust, "peer_trusted"));
+	o->peer_by_owner =
+		json_is_string(json_object_get(trust, "peer_rule")) &&
+		!strcmp(json_string_value(json_object_get(trust, "peer_rule")), "trust-local");
 	copy_str(trust, "header", key, sizeof(key));
 	o->header = header_id(key);
 	if (n > OBS_HOPS_MAX)
@@ -92,6 +95,49 @@ static void read_trust(json_t *root, struct observation *o)
 	if (json_is_integer(len) && json_integer_value(len) > (json_int_t)n &&
 	    json_integer_value(len) <= REQ_DATA_MAX)
 		o->chain_length = (size_t)json_integer_value(len);
+}
+
+/* A uid as the event writes it ("33"): decimal, below 2^32 - 1. */
+static bool parse_uid(const char *s, uint32_t *uid)
+{
+	uint64_t n = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		n = n * 10 + (uint64_t)(*s - '0');
+		if (n >= UINT32_MAX)
+			return false;
+	}
+	*uid = (uint32_t)n;
+	return true;
+}
+
+/* The peer's socket's owner: xffwatch.identity.source, source.user. */
+static void read_owner(json_t *root, struct observation *o)
+{
+	json_t *id = json_object_get(path2(root, "xffwatch", "identity"), "source");
+	json_t *user = path2(root, "source", "user");
+	struct obs_owner *w = &o->owner;
+	char seen[16], uid[16];
+
+	if (!json_is_object(id))
+		return;
+	w->given = true;
+	copy_str(id, "seen", seen, sizeof(seen));
+	w->seen = !strcmp(seen, "local")  ? XFFW_SOCK_LOCAL
+		  : !strcmp(seen, "none") ? XFFW_SOCK_NONE
+					  : XFFW_SOCK_UNSEEN;
+	if (w->seen != XFFW_SOCK_LOCAL)
+		return;
+	copy_str(user, "id", uid, sizeof(uid));
+	w->uid_known = parse_uid(uid, &w->uid);
+	copy_str(user, "name", w->user, sizeof(w->user));
+	copy_str(json_object_get(id, "cgroup"), "path", w->cgroup, sizeof(w->cgroup));
+	copy_str(id, "unit", w->unit, sizeof(w->unit));
+	copy_str(json_object_get(id, "container"), "id", w->container, sizeof(w->container));
 }
 
 static void read_findings(json_t *root, struct observation *o)
@@ -176,6 +222,7 @@ int observation_read(const char *line, size_t len, struct observation *o)
 	read_addr(json_object_get(root, "client"), &o->client);
 	read_listener(root, o);
 	read_trust(root, o);
+	read_owner(root, o);
 	read_findings(root, o);
 	read_forwarded(root, o);
 	copy_str(path2(root, "http", "request"), "method", o->method, sizeof(o->method));

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "event/pseudonym.h"
+#include "identity/owner_cache.h"
 #include "pipeline/request.h"
 
 /* Hops kept of an event's chain: all it can show (CHAIN_EVENT_MAX). */
@@ -32,6 +33,21 @@ struct obs_addr {
 	bool is_addr;
 };
 
+/*
+ * Who owned the peer's socket, as xffwatch.identity.source and source.user
+ * say (docs/audit-event.md). Strings are "" when the event does not say.
+ */
+struct obs_owner {
+	bool given;   /* the event has xffwatch.identity (not a capture's, not a replay's) */
+	uint8_t seen; /* enum xffw_sock_seen: only XFFW_SOCK_LOCAL has the rest */
+	bool uid_known;
+	uint32_t uid;
+	char user[OWNER_NAME_MAX + 1];
+	char cgroup[CGROUP_PATH_MAX + 1]; /* "/system.slice/nginx.service" */
+	char unit[OWNER_UNIT_MAX];
+	char container[CONTAINER_ID_MAX + 1];
+};
+
 struct observation {
 	char timestamp[OBS_TIME_TEXT];
 	uint64_t ts_ns; /* @timestamp as nanoseconds since the epoch; 0 when unreadable */
@@ -39,8 +55,10 @@ struct observation {
 	char iface[IF_NAMESIZE];
 	struct obs_addr source, client;
 	bool peer_trusted;
-	unsigned int header; /* the field id client.ip came from; 0: the TCP peer */
-	size_t nhops;	     /* hops kept, the rightmost ones */
+	bool peer_by_owner;	/* xffwatch.trust.peer_rule is "trust-local": judged by its owner */
+	struct obs_owner owner; /* of the peer's socket */
+	unsigned int header;	/* the field id client.ip came from; 0: the TCP peer */
+	size_t nhops;		/* hops kept, the rightmost ones */
 	size_t chain_length; /* hops the header had (more than nhops when the event shortened it) */
 	char hops[OBS_HOPS_MAX][OBS_HOP_TEXT];
 	uint32_t findings; /* 1 << enum finding */

@@ -28,6 +28,7 @@ struct fix_ctx {
 	const char *header;	/* wire spelling of the forwarding header: "X-Forwarded-For" */
 	const char *header_key; /* xffwatch's name of it: "x-forwarded-for" */
 	const char *cdn_header; /* "CF-Connecting-IP", "True-Client-IP", or NULL */
+	const char *local;	/* the --trust-local SPEC, checked; NULL when none */
 	struct fix_addr proxies[FIX_ADDRS_MAX];
 	size_t nproxies;
 	/* Whom the fix trusts: the trusted list and the proxies, or (trust-too-broad) the proxies. */

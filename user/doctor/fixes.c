@@ -15,7 +15,8 @@
 #include "util/ipaddr.h"
 
 /* The listener spec of the longest xffwatch fix fits in one argument. */
-_Static_assert(FIX_ARG_MAX >= 64 + IF_NAMESIZE + 2 * FIX_ADDRS_MAX * (FIX_CIDR_MAX + 1),
+_Static_assert(FIX_ARG_MAX >= 64 + IF_NAMESIZE + 2 * FIX_ADDRS_MAX * (FIX_CIDR_MAX + 1) +
+				      sizeof(" trust-local=") + FIX_LOCAL_MAX,
 	       "FIX_ARG_MAX too small for a listener rule of every address");
 _Static_assert(IP_STR_MAX - 1 + 4 <= FIX_CIDR_MAX, "FIX_CIDR_MAX below ip_cidr_format()");
 
@@ -222,6 +223,73 @@ static bool xff_header(const struct fix_ctx *c, struct fix_draft *d)
 	return true;
 }
 
+/*
+ * Trust the local proxy by its process: --trust-local next to the trusted
+ * list, which still judges the peers on other hosts.
+ */
+static bool xff_trust_local(const struct fix_ctx *c, struct fix_draft *d)
+{
+	bool listener = c->p->listener_rule && (c->port || c->iface[0]);
+	size_t len = 0;
+
+	if (c->p->local_set) {
+		draft_where(d, "xffwatch: nothing to pass");
+		draft_text(d, "# Nothing to change in xffwatch: it judges local peers by owner\n"
+			      "# (--trust-local) and flags the others' headers\n"
+			      "# (header-from-unexpected-local-process). The app, trusting the\n"
+			      "# address, believes them: keep other processes off its port.\n");
+		return true;
+	}
+	if (!c->local)
+		return false;
+	draft_where(d,
+		    "xffwatch: its command line (doctor or observer), or its configuration file");
+	draft_text(d, "# flags:\n");
+	if (listener) {
+		draft_arg(d, &len, "--listener");
+		d->f->nargs++;
+		len = 0;
+		if (c->port)
+			draft_arg(d, &len, "port=%u ", c->port);
+		if (c->iface[0])
+			draft_arg(d, &len, "iface=%s ", c->iface);
+		draft_arg(d, &len, "trust=");
+		xff_value(c, d, XFF_TRUST, false, &len);
+		draft_arg(d, &len, " trust-local=%s", c->local);
+		d->f->nargs++;
+		draft_text(d, "--listener '%s'\n", d->f->args[1]);
+		draft_text(d,
+			   "# or in the configuration file, as the first listener for this port:\n"
+			   "listeners = ( { ");
+		if (c->port)
+			draft_text(d, "port = %u; ", c->port);
+		if (c->iface[0])
+			draft_text(d, "interface = \"%s\"; ", c->iface);
+		draft_text(d, "proxies = ");
+		xff_value(c, d, XFF_TRUST, true, NULL);
+		draft_text(d, "; local_proxies = [ \"%s\" ]; } );\n", c->local);
+	} else {
+		draft_arg(d, &len, "--trust");
+		d->f->nargs++;
+		len = 0;
+		xff_value(c, d, XFF_TRUST, false, &len);
+		d->f->nargs++;
+		len = 0;
+		draft_arg(d, &len, "--trust-local");
+		d->f->nargs++;
+		len = 0;
+		draft_arg(d, &len, "%s", c->local);
+		d->f->nargs++;
+		draft_text(d, "--trust %s --trust-local %s\n", d->f->args[1], c->local);
+		draft_text(d, "# or in the configuration file:\ntrust = { proxies = ");
+		xff_value(c, d, XFF_TRUST, true, NULL);
+		draft_text(d, "; local_proxies = [ \"%s\" ]; };\n", c->local);
+	}
+	draft_text(d, "# By address, any process on this host can send the proxy's headers to\n"
+		      "# the app; by owner, only the proxy's own process is believed.\n");
+	return true;
+}
+
 /* Diagnoses whose fix is not in xffwatch: why its rule is already right. */
 static const char *const xff_notes[DIAG__MAX] = {
 	[DIAG_PROXY_SENDS_NO_HEADER] =
@@ -401,6 +469,9 @@ static const struct diag_fixes diag_fixes[DIAG__MAX] = {
 		.xffwatch = xff_note,
 		.network = net_nat,
 	},
+	/* No stack can tell local processes apart: only xffwatch can. */
+	[DIAG_LOCAL_PROCESS_FORGES] = { .xffwatch = xff_trust_local },
+	[DIAG_TRUST_LOCAL_AVAILABLE] = { .xffwatch = xff_trust_local },
 };
 
 /* ---- the params, checked ----------------------------------------------------------------- */
@@ -493,6 +564,23 @@ static bool iface_check(const char *s)
 	return true;
 }
 
+/* A --trust-local SPEC that prints as it is: in a flag, single quotes and a string. */
+static bool local_check(const char *s)
+{
+	size_t len;
+
+	if (!s)
+		return true;
+	len = strnlen(s, FIX_LOCAL_MAX + 1);
+	if (!len || len > FIX_LOCAL_MAX || !strchr(s, '='))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.@/=-",
+			    s[i]))
+			return false;
+	return true;
+}
+
 static bool ctx_make(const struct fix_params *p, struct fix_ctx *c)
 {
 	int h = header_index(p->header_key), cdn = header_index(p->cdn_header);
@@ -503,6 +591,10 @@ static bool ctx_make(const struct fix_params *p, struct fix_ctx *c)
 	    p->ntrusted > FIX_ADDRS_MAX || p->port > 65535 || p->depth > 64 || h == -1 ||
 	    cdn == -1 || (p->iface && !iface_check(p->iface)))
 		return false;
+	/* A SPEC that does not print as is: no xffwatch fix (the diagnosis stays). */
+	c->local = p->local_owner && p->local_owner[0] && local_check(p->local_owner)
+			   ? p->local_owner
+			   : NULL;
 	c->port = p->port;
 	c->depth = p->depth ? p->depth : 1;
 	c->iface = p->iface ? p->iface : "";

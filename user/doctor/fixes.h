@@ -23,8 +23,9 @@
  */
 #define FIX_ADDRS_MAX	16
 #define FIX_CIDR_IN_MAX 64
-#define FIX_CIDR_MAX	49 /* "ffff:...:255.255.255.255/128", without NUL */
-#define FIX_HEADER_MAX	32 /* a header name of p, without NUL */
+#define FIX_CIDR_MAX	49  /* "ffff:...:255.255.255.255/128", without NUL */
+#define FIX_HEADER_MAX	32  /* a header name of p, without NUL */
+#define FIX_LOCAL_MAX	256 /* a --trust-local SPEC of p, without NUL */
 #define FIX_TEXT_MAX	4096
 #define FIX_WHERE_MAX	256
 #define FIX_ARGS_MAX	4
@@ -55,6 +56,13 @@ struct fix_params {
 	int hops_now; /* the rule's --hops, -1 when it trusts by CIDR */
 	const char
 		*cdn_header; /* CDN_HEADER_NOT_FROM_CDN: "CF-Connecting-IP" or "True-Client-IP" */
+	/*
+	 * LOCAL_PROCESS_FORGES, TRUST_LOCAL_AVAILABLE: the --trust-local SPEC that
+	 * names the proxy's process ("unit=nginx.service"); characters
+	 * [A-Za-z0-9:_.@/=-] only, at most FIX_LOCAL_MAX (else no xffwatch fix).
+	 */
+	const char *local_owner;
+	bool local_set; /* the rule judges local peers by owner already: nothing to add */
 };
 
 struct fix {

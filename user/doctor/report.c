@@ -134,6 +134,30 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 	fprintf(f, "; the proxies append %zu\n", p->depth);
 }
 
+/* The local processes that sent forwarding headers to @l. */
+static void text_owners(FILE *f, const struct topo_listener *l)
+{
+	char e1[SHOW_MAX], e2[SHOW_MAX], e3[SHOW_MAX];
+
+	if (!l->nowners)
+		return;
+	fprintf(f, "    local processes sending forwarding headers (%" PRIu64 " requests):\n",
+		l->local_headers);
+	for (size_t i = 0; i < l->nowners; i++) {
+		const struct topo_owner *w = &l->owners[i];
+
+		fprintf(f, "      user %s", esc(e1, w->who.user[0] ? w->who.user : "?"));
+		if (w->who.uid_known)
+			fprintf(f, " (uid %u)", w->who.uid);
+		fprintf(f, ", unit %s, cgroup %s: %" PRIu64 " requests, %zu%s clients\n",
+			esc(e2, w->who.unit[0] ? w->who.unit : "none"),
+			esc(e3, w->who.cgroup[0] ? w->who.cgroup : "unknown"), w->requests,
+			w->distinct, w->distinct >= TOPO_OWNER_DISTINCT ? "+" : "");
+	}
+	if (l->owners_other)
+		fprintf(f, "      (others: %" PRIu64 " requests)\n", l->owners_other);
+}
+
 static void text_example(FILE *f, const struct report *r, const struct topo_example *x)
 {
 	char b1[PSEUDO_TEXT_MAX], b2[PSEUDO_TEXT_MAX], b3[PSEUDO_TEXT_MAX];
@@ -185,6 +209,8 @@ static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *
 	}
 }
 
+static void text_diagnoses(FILE *f, const struct report *r, bool advice);
+
 void report_text(FILE *f, const struct report *r)
 {
 	const struct topology *t = r->t;
@@ -224,25 +250,38 @@ void report_text(FILE *f, const struct report *r)
 			snprintf(name, sizeof(name), "(%zu+ more peers)", l->peers_omitted);
 			text_peer(f, r, &l->other, name);
 		}
+		text_owners(f, l);
 	}
 	if (t->listeners_omitted)
 		fprintf(f, "  (%" PRIu64 " requests on more listeners than the %d followed)\n",
 			t->listeners_omitted, TOPO_LISTENERS_MAX);
 	if (!t->events)
 		fputs("  no requests seen\n", f);
-	if (!r->ds->n) {
+	if (r->ds->n == r->ds->suggestions)
 		fputs("\nNo diagnoses: nothing to fix in the traffic seen.\n", f);
-		return;
+	else
+		fprintf(f, "\nDiagnoses: %zu (%zu high, %zu medium, %zu low)\n",
+			r->ds->n - r->ds->suggestions, r->ds->count[LEVEL_HIGH],
+			r->ds->count[LEVEL_MEDIUM], r->ds->count[LEVEL_LOW]);
+	text_diagnoses(f, r, false);
+	if (r->ds->suggestions) {
+		fprintf(f, "\nSuggestions: %zu\n", r->ds->suggestions);
+		text_diagnoses(f, r, true);
 	}
-	fprintf(f, "\nDiagnoses: %zu (%zu high, %zu medium, %zu low)\n", r->ds->n,
-		r->ds->count[LEVEL_HIGH], r->ds->count[LEVEL_MEDIUM], r->ds->count[LEVEL_LOW]);
+}
+
+/* The diagnoses (@advice false) or the suggestions. */
+static void text_diagnoses(FILE *f, const struct report *r, bool advice)
+{
 	for (size_t i = 0; i < r->ds->n; i++) {
 		const struct diagnosis *d = &r->ds->d[i];
 		char e[SHOW_MAX];
 
-		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n", level_names[d->severity],
-			diagnosis_names[d->id], diagnosis_titles[d->id], level_names[d->confidence],
-			esc(e, d->summary));
+		if ((d->severity == LEVEL_LOW) != advice)
+			continue;
+		fprintf(f, "\n[%s] %s: %s (confidence %s)\n  %s.\n",
+			advice ? "advice" : level_names[d->severity], diagnosis_names[d->id],
+			diagnosis_titles[d->id], level_names[d->confidence], esc(e, d->summary));
 		fprintf(f, "  Evidence: %" PRIu64 " of %" PRIu64 " requests (%.1f%%)\n",
 			d->requests, d->of,
 			d->of ? 100.0 * (double)d->requests / (double)d->of : 0.0);
@@ -318,6 +357,29 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 	jsonw_object_end(j);
 }
 
+static void json_owner(struct jsonw *j, const struct topo_owner *w)
+{
+	char uid[16];
+
+	jsonw_object_begin(j, NULL);
+	if (w->who.uid_known) {
+		snprintf(uid, sizeof(uid), "%u", w->who.uid);
+		jsonw_cstring(j, "uid", uid);
+	}
+	if (w->who.user[0])
+		jsonw_cstring(j, "user", w->who.user);
+	if (w->who.unit[0])
+		jsonw_cstring(j, "unit", w->who.unit);
+	if (w->who.cgroup[0])
+		jsonw_cstring(j, "cgroup", w->who.cgroup);
+	if (w->who.container[0])
+		jsonw_cstring(j, "container", w->who.container);
+	jsonw_uint(j, "requests", w->requests);
+	jsonw_uint(j, "untrusted", w->untrusted);
+	jsonw_uint(j, "clients", w->distinct);
+	jsonw_object_end(j);
+}
+
 static void json_fixes(struct jsonw *j, const struct report *r, const struct diagnosis *d)
 {
 	static struct fix fixes[FIXES_MAX];
@@ -377,6 +439,17 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 		jsonw_uint(j, "distinct_forged_values", d->distinct);
 	if (d->unnamed)
 		jsonw_bool(j, "proxies_unnamed", true);
+	if (d->owners || d->owners_other) {
+		jsonw_array_begin(j, "local_owners");
+		for (size_t i = 0; i < l->nowners; i++)
+			if (d->owners & (1U << i))
+				json_owner(j, &l->owners[i]);
+		jsonw_array_end(j);
+		if (d->owners_other)
+			jsonw_uint(j, "local_owners_other_requests", l->owners_other);
+	}
+	if (d->local_spec[0])
+		jsonw_cstring(j, "trust_local", d->local_spec);
 	jsonw_array_begin(j, "examples");
 	for (size_t i = 0; i < d->examples.n; i++)
 		json_example(j, r, &d->examples.ex[i]);
@@ -435,6 +508,12 @@ int report_json(FILE *f, const struct report *r)
 		jsonw_array_end(&j);
 		jsonw_uint(&j, "peers_omitted", l->peers_omitted);
 		jsonw_uint(&j, "omitted_requests", l->other.requests);
+		jsonw_uint(&j, "local_requests_with_header", l->local_headers);
+		jsonw_array_begin(&j, "local_owners");
+		for (size_t k = 0; k < l->nowners; k++)
+			json_owner(&j, &l->owners[k]);
+		jsonw_array_end(&j);
+		jsonw_uint(&j, "local_owners_other_requests", l->owners_other);
 		jsonw_object_end(&j);
 	}
 	jsonw_array_end(&j);
@@ -442,10 +521,17 @@ int report_json(FILE *f, const struct report *r)
 	jsonw_object_end(&j);
 	jsonw_array_begin(&j, "diagnoses");
 	for (size_t i = 0; i < r->ds->n; i++)
-		json_diagnosis(&j, r, &r->ds->d[i]);
+		if (r->ds->d[i].severity != LEVEL_LOW)
+			json_diagnosis(&j, r, &r->ds->d[i]);
+	jsonw_array_end(&j);
+	jsonw_array_begin(&j, "suggestions");
+	for (size_t i = 0; i < r->ds->n; i++)
+		if (r->ds->d[i].severity == LEVEL_LOW)
+			json_diagnosis(&j, r, &r->ds->d[i]);
 	jsonw_array_end(&j);
 	jsonw_object_begin(&j, "summary");
-	jsonw_uint(&j, "diagnoses", r->ds->n);
+	jsonw_uint(&j, "diagnoses", r->ds->n - r->ds->suggestions);
+	jsonw_uint(&j, "suggestions", r->ds->suggestions);
 	jsonw_uint(&j, "high", r->ds->count[LEVEL_HIGH]);
 	jsonw_uint(&j, "medium", r->ds->count[LEVEL_MEDIUM]);
 	jsonw_uint(&j, "low", r->ds->count[LEVEL_LOW]);

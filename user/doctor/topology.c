@@ -157,6 +157,7 @@ struct judged {
 	struct obs_addr client; /* the rule's client */
 	size_t client_index;	/* the client's hop; nhops: the peer; SIZE_MAX: not known */
 	bool leftmost_differs;	/* the first hop is not the client */
+	bool by_owner;		/* trusted was decided by the peer socket's owner (--trust-local) */
 };
 
 /* @text as an address's obs_addr: canonical text when it is one (a port dropped). */
@@ -177,10 +178,46 @@ static void addr_of_hop(const char *text, unsigned int header, struct obs_addr *
 	a->text[len] = '\0';
 }
 
+/* The event's owner as trust_resolve saw it (what owner_spec_matches reads). */
+void obs_owner_sock(const struct obs_owner *w, struct sock_owner *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->seen = w->seen;
+	s->uid = w->uid_known ? w->uid : OWNER_UID_NONE;
+	s->user_known = w->user[0] != '\0';
+	snprintf(s->user, sizeof(s->user), "%s", w->user);
+	s->cgroup_known = w->cgroup[0] == '/';
+	snprintf(s->cgroup, sizeof(s->cgroup), "%s", w->cgroup);
+	snprintf(s->facts.unit, sizeof(s->facts.unit), "%s", w->unit);
+	snprintf(s->facts.container_id, sizeof(s->facts.container_id), "%s", w->container);
+}
+
+/*
+ * --trust-local, as trust_resolve judges a local peer: some spec matches its
+ * owner. Events carry no groups: a group= spec is taken as the event's own
+ * verdict when the event was judged by owner too.
+ */
+bool topology_owner_trusted(const struct trust_rule *rule, const struct observation *o)
+{
+	struct sock_owner s;
+
+	obs_owner_sock(&o->owner, &s);
+	for (size_t i = 0; i < rule->nlocal; i++) {
+		if (rule->local[i].kind == OWNER_GROUP) {
+			if (o->peer_by_owner && o->peer_trusted)
+				return true;
+		} else if (owner_spec_matches(&rule->local[i], &s)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void judge(const struct topo_listener *l, const struct observation *o, struct judged *j)
 {
 	struct str hops[OBS_HOPS_MAX];
 	unsigned int header = o->header ? o->header : XFFW_F_X_FORWARDED_FOR;
+	bool by_owner = l->rule && l->rule->nlocal && o->owner.seen == XFFW_SOCK_LOCAL;
 	struct hop_walk w;
 
 	j->trusted = o->peer_trusted;
@@ -188,14 +225,22 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	j->client_index = SIZE_MAX;
 	j->leftmost_differs = o->findings & (1U << FINDING_LEFTMOST_DIFFERS);
 	/* Pseudonyms, or a chain the event shortened: as the event says. */
+	if (by_owner)
+		j->trusted = topology_owner_trusted(l->rule, o);
+	j->by_owner = by_owner;
 	if (!l->rule || !o->source.is_addr)
 		return;
-	j->trusted = trust_contains(l->rule, &o->source.addr);
+	if (!by_owner)
+		j->trusted = trust_contains(l->rule, &o->source.addr);
 	if (o->nhops != o->chain_length)
 		return;
 	for (size_t i = 0; i < o->nhops; i++)
 		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
-	hop_walk_header(l->rule, &o->source.addr, header, hops, o->nhops, &w);
+	if (by_owner)
+		hop_walk_header_by_owner(l->rule, &o->source.addr, j->trusted, header, hops,
+					 o->nhops, &w);
+	else
+		hop_walk_header(l->rule, &o->source.addr, header, hops, o->nhops, &w);
 	j->client_index = w.client;
 	if (w.client < o->nhops)
 		addr_of_hop(o->hops[w.client], header, &j->client);
@@ -299,6 +344,48 @@ static void note_positions(struct topo_listener *l, struct topo_peer *p,
 		p->walk_stop[bucket(j->client_index < o->nhops ? o->nhops - j->client_index : 0)]++;
 }
 
+static bool same_owner(const struct obs_owner *a, const struct obs_owner *b)
+{
+	return a->uid_known == b->uid_known && a->uid == b->uid && !strcmp(a->cgroup, b->cgroup);
+}
+
+static void hash_add(uint64_t *set, size_t *n, size_t max, uint64_t h)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (set[i] == h)
+			return;
+	if (*n < max)
+		set[(*n)++] = h;
+}
+
+/* A request with a forwarding header from a local process: to its owner's entry. */
+static void note_owner(struct topo_listener *l, const struct observation *o, const struct judged *j)
+{
+	struct topo_owner *w = NULL;
+
+	l->local_headers++;
+	if (!j->trusted && j->by_owner)
+		l->unexpected_local++;
+	for (size_t i = 0; i < l->nowners && !w; i++)
+		if (same_owner(&l->owners[i].who, &o->owner))
+			w = &l->owners[i];
+	if (!w) {
+		if (l->nowners == TOPO_OWNERS) {
+			l->owners_other++;
+			return;
+		}
+		w = &l->owners[l->nowners++];
+		w->who = o->owner;
+	}
+	w->requests++;
+	w->untrusted += !j->trusted;
+	hash_add(w->hop_hash, &w->distinct, TOPO_OWNER_DISTINCT,
+		 str_hash(o->nhops ? o->hops[o->nhops - 1] : o->client.text));
+	if (o->has_ua)
+		hash_add(w->ua_hash, &w->uas, TOPO_UAS, o->ua_hash);
+	example_add(&w->ex, o);
+}
+
 static void ua_add(struct topo_peer *p, const struct observation *o)
 {
 	if (!o->has_ua)
@@ -335,6 +422,10 @@ void topology_add(struct topology *t, const struct observation *o)
 	p->requests++;
 	p->trusted |= j.trusted;
 	ua_add(p, o);
+	l->identity_given += o->owner.given;
+	p->local += o->owner.seen == XFFW_SOCK_LOCAL;
+	if (header && o->owner.seen == XFFW_SOCK_LOCAL)
+		note_owner(l, o, &j);
 	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
 		if (o->present & (1U << id))
 			p->headers[id]++;

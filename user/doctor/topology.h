@@ -26,6 +26,8 @@
 #define TOPO_POSITIONS		4  /* hops from the right whose values are followed */
 #define TOPO_POSITION_HEAVY	4  /* most frequent values tracked per position */
 #define TOPO_UAS		8  /* distinct User-Agents counted per peer, up to this */
+#define TOPO_OWNERS		4  /* local owners followed per listener; later ones: "others" */
+#define TOPO_OWNER_DISTINCT	8  /* distinct appended hops counted per owner, up to this */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -78,7 +80,9 @@ struct topo_peer {
 	 * plus one (1: the rightmost hop; bucket 0: the peer itself).
 	 */
 	uint64_t walk_stop[TOPO_CHAIN_BUCKETS];
-	uint64_t forged;      /* spoofed-header-from-untrusted-peer or hops-from-untrusted-peer */
+	uint64_t forged;      /* spoofed-header-from-untrusted-peer, hops-from-untrusted-peer or
+	                    header-from-unexpected-local-process: a header, not trusted */
+	uint64_t local;	      /* requests from a socket of this host (identity seen "local") */
 	uint64_t conflict;    /* header-conflict */
 	uint64_t cdn_outside; /* requests with a CDN's header sent by someone outside it */
 	struct topo_heavy heavy[TOPO_HEAVY]; /* most frequent clients */
@@ -96,6 +100,22 @@ struct topo_peer {
 	bool carries_clients;		    /* several clients behind it (topology_finish) */
 	enum peer_role role;		    /* decided by topology_finish */
 	struct topo_examples with, without; /* requests with and without a forwarding header */
+};
+
+/*
+ * A local process (the owner of a peer's socket on this host) sending
+ * forwarding headers to the listener: who, how often, whether it carries
+ * clients as a proxy does.
+ */
+struct topo_owner {
+	struct obs_owner who;
+	uint64_t requests;			/* with a header naming a client */
+	uint64_t untrusted;			/* ... judged untrusted by the doctor's rule */
+	uint64_t hop_hash[TOPO_OWNER_DISTINCT]; /* distinct rightmost hops: its clients */
+	size_t distinct;
+	uint64_t ua_hash[TOPO_UAS];
+	size_t uas;
+	struct topo_examples ex;
 };
 
 struct topo_offender {
@@ -120,6 +140,17 @@ struct topo_listener {
 	uint8_t omitted_seen[512]; /* a bitmap of the omitted peers' hashes: their number, about */
 	/* Examples of chains longer than their peer's shortest, CDN headers, header conflicts. */
 	struct topo_examples long_chain, cdn, conflict;
+	/*
+	 * Local processes sending forwarding headers, whatever the peer address
+	 * (--trust-local judges them all alike): the first TOPO_OWNERS distinct
+	 * ones (uid and cgroup path), the rest counted together.
+	 */
+	struct topo_owner owners[TOPO_OWNERS];
+	size_t nowners;
+	uint64_t owners_other;	   /* requests with headers from owners past TOPO_OWNERS */
+	uint64_t local_headers;	   /* requests with headers from local sockets, all owners */
+	uint64_t identity_given;   /* requests whose event says who the peer's socket is */
+	uint64_t unexpected_local; /* re-judged: header-from-unexpected-local-process */
 };
 
 struct topology {
@@ -145,6 +176,17 @@ void topology_free(struct topology *t);
 
 /* Adds one event. */
 void topology_add(struct topology *t, const struct observation *o);
+
+/* The owner an event names, as trust_resolve saw it (what owner_spec_matches reads). */
+void obs_owner_sock(const struct obs_owner *w, struct sock_owner *s);
+
+/*
+ * Whether @rule's --trust-local specs trust the peer of @o (a local socket),
+ * as trust_resolve would: owner_spec_matches on the owner the event names.
+ * Events carry no groups: a group= spec counts as the event's own verdict
+ * when the event was judged by owner too.
+ */
+bool topology_owner_trusted(const struct trust_rule *rule, const struct observation *o);
 
 /* Decides roles and depths once every event is in. */
 void topology_finish(struct topology *t);

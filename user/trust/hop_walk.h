@@ -51,4 +51,13 @@ void hop_walk(const struct trust_rule *rule, const struct ip_addr *peer, const s
 void hop_walk_header(const struct trust_rule *rule, const struct ip_addr *peer, unsigned int id,
 		     const struct str *hops, size_t n, struct hop_walk *out);
 
+/*
+ * As hop_walk_header, for a peer judged by its socket's owner (--trust-local,
+ * trust_resolve's judge_by_owner): @peer_trusted decides, not its address; an
+ * untrusted one is the client, under hop counting too.
+ */
+void hop_walk_header_by_owner(const struct trust_rule *rule, const struct ip_addr *peer,
+			      bool peer_trusted, unsigned int id, const struct str *hops, size_t n,
+			      struct hop_walk *out);
+
 #endif
