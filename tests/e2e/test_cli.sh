@@ -194,6 +194,15 @@ grep -qF '203.0.113.9\x1b[2J\x01\x7f\xff' "$err" && ! has_control "$err" &&
 	{ cat -A "$err" >&2; e2e_fail "--explain printed the header's control bytes raw"; }
 jq -e '.client.ip == "127.0.0.1"' "$out" >/dev/null || { cat "$out" >&2; e2e_fail "resolve event"; }
 
+# resolve --peer-user / --peer-cgroup: a bad one is one line and status 2.
+forged='GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n'
+expect_resolve_error "unknown --peer-user" "$forged" --no-config --peer 127.0.0.1 --peer-user no-such-user-xffw
+grep -q "no user 'no-such-user-xffw'" "$err" || e2e_fail "resolve does not name the unknown user"
+expect_resolve_error "relative --peer-cgroup" "$forged" --no-config --peer 127.0.0.1 --peer-cgroup system.slice/nginx.service
+grep -q "must start with /" "$err" || e2e_fail "resolve does not say the cgroup must be absolute"
+expect_resolve_error "--peer-cgroup with .." "$forged" --no-config --peer 127.0.0.1 --peer-cgroup /a/../b
+expect_resolve_error "bad --trust-local" "$forged" --no-config --peer 127.0.0.1 --trust-local unit=a/b
+
 # Issue 13's regressions through the command line: one valid event, exit 0.
 resolve_json() { # JQ-TEST WHAT ARGS... (the request on stdin)
 	local test=$1 what=$2 rc=0
@@ -222,6 +231,19 @@ python3 -c "import sys;p=b'Forwarded: for=\"..\";host=\"'+b'a'*1900+b'\"\r\n';sy
 python3 -c "import sys;sys.stdout.buffer.write(b'GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.9, '+b', '.join(b'10.0.0.%d'%(i+1) for i in range(100))+b'\r\n\r\n')" |
 	resolve_json '.client.ip == "203.0.113.9" and .xffwatch.trust.chain_shortened and (.xffwatch.trust.chain | length) == 64' \
 		"100 hops" --peer 127.0.0.1 --trust 127.0.0.0/8,10.0.0.0/8
+# --trust-local: the peer's owner, as given, decides; the address does not.
+printf '%b' "$forged" | resolve_json '.client.ip == "203.0.113.7" and .xffwatch.trust.peer_rule == "trust-local" and .source.user.name == "www-data" and .source.user.id == "33"' \
+	"a matching --peer-user" --peer 127.0.0.1 --trust-local user=www-data --peer-user www-data
+printf '%b' "$forged" | resolve_json '.client.ip == "127.0.0.1" and (.xffwatch.findings | index("header-from-unexpected-local-process")) and (.xffwatch.findings | index("spoofed-header-from-untrusted-peer") | not)' \
+	"another --peer-user" --peer 127.0.0.1 --trust-local user=www-data --peer-user root
+printf '%b' "$forged" | resolve_json '.client.ip == "203.0.113.7" and .xffwatch.identity.source.unit == "nginx.service" and (.source.user | not)' \
+	"a matching --peer-cgroup" --peer 127.0.0.1 --trust-local unit=nginx --peer-cgroup /system.slice/nginx.service/
+printf '%b' "$forged" | resolve_json '.client.ip == "::1" and (.xffwatch.findings | index("header-from-unexpected-local-process"))' \
+	"another --peer-cgroup" --peer ::1 --trust-local cgroup=/system.slice/nginx.service --peer-cgroup /system.slice/nginx.serviced
+printf '%b' "$forged" | resolve_json '.client.ip == "203.0.113.7" and (.xffwatch.trust.peer_rule | not) and (.xffwatch.identity | not)' \
+	"no owner given: address rules" --peer 127.0.0.1 --trust-local user=www-data
+printf 'GET / HTTP/1.1\r\n\r\n' | resolve_json '.client.ip == "127.0.0.1" and (.xffwatch.findings | index("header-from-unexpected-local-process") | not)' \
+	"no header, not matching" --peer 127.0.0.1 --trust-local user=www-data --peer-user root
 # Ports: any number of leading zeros in X-Forwarded-For (ngx_atoi), 1*5DIGIT in Forwarded.
 printf 'GET / HTTP/1.1\r\nX-Forwarded-For: 198.51.100.1:00000000080\r\n\r\n' |
 	resolve_json '.client.ip == "198.51.100.1"' "leading zeros" --peer 127.0.0.1

@@ -27,12 +27,15 @@
  *   OP_FLOW_END  flow, reason
  *   OP_TIME      n: n * 10 ms pass
  *   OP_NOT_HTTP  flow, reason
+ *   an opcode byte from OP_OWNER_BYTE up: OWNER, see op_owner(): the sockets'
+ *                owners the flow's records carry, and every rule's --trust-local
  *
  * Besides not crashing: each event is one line of valid JSON with client.ip
  * as audit_format() reported it, and each syslog message that fits is one
  * line with no NUL that ends in the event. The short form is at most
  * AUDIT_SHORT_MAX bytes, says xffwatch.shortened and truncated (in the JSON
- * and in the structured data), and always fits a datagram.
+ * and in the structured data), and always fits a datagram. With
+ * --trust-local, a local peer's owner alone decides (check_by_owner()).
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -76,6 +79,8 @@ enum mode {
 };
 
 enum op { OP_HEAD, OP_PART, OP_RESPONSE, OP_FLOW_END, OP_TIME, OP_NOT_HTTP, OP__MAX };
+/* Opcode bytes from this one up are OWNER (the others are taken mod OP__MAX, as before). */
+#define OP_OWNER_BYTE 0xf0
 
 struct flow {
 	uint64_t id;
@@ -84,6 +89,7 @@ struct flow {
 	uint16_t part;	   /* next part of the request being built */
 	bool open;	   /* a request is being built part by part */
 	unsigned int peer, port, link;
+	struct xffw_sock_id sock[2]; /* what its records say of the sockets (OP_OWNER) */
 };
 
 /* Interfaces by ifindex; ifindex 5 is one the daemon does not know. */
@@ -118,6 +124,30 @@ static const struct pseudo pseudo_hmac = {
 	.mode = PSEUDO_HMAC, .key = "fuzz-key-0123456789", .keylen = 19, .key_id = "00000000"
 };
 
+/*
+ * The sockets' owners OP_OWNER picks from: uids (some in this host's user
+ * database, some not) and cgroup ids, each id the index + 1 of its path here
+ * (0 and ids past the table: a cgroup not found).
+ */
+static const uint32_t owner_uids[8] = { 0, 33, 1000, 65534, 4, 12345, UINT32_MAX - 1, 1 };
+static const char *const owner_cgroups[] = {
+	"/system.slice/nginx.service",
+	"/system.slice/nginx.service/worker",
+	"/user.slice/user-1000.slice/session-3.scope",
+	"/system.slice/"
+	"docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+	"/kubepods/besteffort/pod1/"
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	"/system.slice/nginx.serviced",
+	"/",
+};
+#define NCGROUPS (sizeof(owner_cgroups) / sizeof(owner_cgroups[0]))
+/* The --trust-local specs OP_OWNER gives every rule a subset of. */
+static const char *const local_specs[] = { "user=33", "group=4", "unit=nginx",
+					   "cgroup=/system.slice" };
+#define NSPECS (sizeof(local_specs) / sizeof(local_specs[0]))
+static struct owner_spec local_spec[NSPECS];
+
 /* Large: kept out of the stack. resolution_free() ends each input. */
 static struct resolution res;
 static struct trust_trace trace;
@@ -128,6 +158,8 @@ static bool print;
 static struct fuzz {
 	struct trust_rule rules[5];
 	size_t nrules;
+	struct owner_spec local[NSPECS]; /* the rules' --trust-local */
+	size_t nlocal;
 	const struct pseudo *pseudo;
 	bool keep_query, hide_user_agent, trace;
 	size_t datagram;
@@ -154,6 +186,9 @@ static void init_once(void)
 			abort();
 	for (size_t i = 0; i < NPEERS; i++)
 		if (ip_parse(peers[i], strlen(peers[i]), &peer_addr[i]))
+			abort();
+	for (size_t i = 0; i < NSPECS; i++)
+		if (owner_spec_parse(local_specs[i], &local_spec[i], NULL, 0))
 			abort();
 	audit_event_init(&event);
 	print = getenv("XFFW_FUZZ_PRINT");
@@ -333,6 +368,63 @@ static void check_syslog(const struct sink_event *e, size_t cap, bool must_fit)
 	free(buf);
 }
 
+/*
+ * What the owner cache would say of @id, the cgroup tree being
+ * owner_cgroups[] and the user database this host's (as the daemon has it).
+ */
+static void owner_of(const struct xffw_sock_id *id, struct sock_owner *o)
+{
+	static struct owner_cache *cache;
+
+	if (!cache)
+		cache = owner_cache_new(
+			&(struct owner_cache_config){ .cgroup_root = "/nonexistent" });
+	if (!cache)
+		abort();
+	if (id->seen != XFFW_SOCK_LOCAL) {
+		owner_resolve(cache, id, F.now, o);
+		if (o->seen != id->seen || o->user_known || o->cgroup_known)
+			abort();
+		return;
+	}
+	owner_given(cache, id->uid,
+		    id->cgroup_id && id->cgroup_id <= NCGROUPS ? owner_cgroups[id->cgroup_id - 1]
+							       : "",
+		    o);
+	o->cgroup_id = id->cgroup_id;
+	if (o->uid != id->uid || o->seen != XFFW_SOCK_LOCAL)
+		abort();
+}
+
+/* --trust-local as docs/trust.md says it: the owner decides for a local peer, and only then. */
+static void check_by_owner(const struct trust_rule *r, const struct http_request *req,
+			   const struct sock_owner *peer)
+{
+	bool local = r->nlocal && peer->seen == XFFW_SOCK_LOCAL, match = false;
+
+	for (size_t i = 0; i < r->nlocal; i++)
+		match |= owner_spec_matches(&r->local[i], peer);
+	if (res.peer_by_owner != local)
+		abort();
+	if (!local) {
+		if (res.findings & (1U << FINDING_UNEXPECTED_LOCAL_PROCESS))
+			abort();
+		return;
+	}
+	if (res.peer_trusted != match || res.peer_external)
+		abort();
+	if (!match) {
+		/* The client is the peer; its headers are reported as from a local process. */
+		if (!ip_equal(&res.client, &req->saddr) || res.source ||
+		    (res.findings &
+		     (1U << FINDING_SPOOFED_HEADER | 1U << FINDING_HOPS_FROM_UNTRUSTED_PEER)))
+			abort();
+	} else if (res.findings & (1U << FINDING_UNEXPECTED_LOCAL_PROCESS |
+				   1U << FINDING_HOPS_FROM_UNTRUSTED_PEER)) {
+		abort();
+	}
+}
+
 /* What cmd/daemon.c's on_exchange() does (audit_event_make), with every output checked. */
 static void on_exchange(void *ctx, const struct exchange *x)
 {
@@ -341,6 +433,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	struct audit_meta meta = { 0 };
 	const struct sink_event *e, *brief;
 	const struct trust_rule *r;
+	static struct sock_owner owner[2];
 
 	(void)ctx;
 	meta.when = (struct timespec){ EPOCH + (time_t)(req->ts_ns / 1000000000),
@@ -355,15 +448,20 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	meta.hide_user_agent = F.hide_user_agent;
 	if (x->status && x->response_ns > req->ts_ns)
 		meta.duration_ns = x->response_ns - req->ts_ns;
+	for (int i = 0; i < 2; i++) {
+		owner_of(&req->sock[i], &owner[i]);
+		meta.owner[i] = &owner[i];
+	}
 	/* A rule for a bridge covers its ports; the last rule takes everything. */
 	r = trust_pick(F.rules, F.nrules, req->dport, meta.bridge ? meta.bridge : meta.ifname);
 	if (!r)
 		abort();
 	if (F.trace)
 		memset(&trace, 0, sizeof(trace));
-	trust_resolve(r, req, NULL, &res, F.trace ? &trace : NULL);
+	trust_resolve(r, req, meta.owner[XFFW_DIR_REQUEST], &res, F.trace ? &trace : NULL);
 	if (trace.len >= sizeof(trace.text) || strlen(trace.text) != trace.len)
 		abort();
+	check_by_owner(r, req, meta.owner[XFFW_DIR_REQUEST]);
 	if (!x->status) {
 		res.findings |= 1U << FINDING_NO_RESPONSE;
 		meta.no_response = no_response_reason_name(x->no_response);
@@ -406,6 +504,7 @@ static void record_hdr(struct xffw_record_hdr *h, uint8_t type, const struct flo
 	h->ifindex = f->link;
 	h->sport = (uint16_t)(40000 + f->id);
 	h->dport = ports[f->port];
+	memcpy(h->sock, f->sock, sizeof(h->sock));
 }
 
 /* To the tracker in a copy of exactly its size, so that ASan sees any read past it. */
@@ -669,6 +768,37 @@ static const uint8_t *op_flow(const uint8_t *p, const uint8_t *end, uint8_t type
 	return p;
 }
 
+/*
+ * OWNER: a flow's socket ids from now on, and the rules' trust-local. Bytes:
+ * flow (bits 0-1), side (bit 2: the app's), seen (bits 3-4, mod 3, 3 is a
+ * bad value); uid (index, bits 0-2) and cgroup id (bits 3-7: 0 to 31);
+ * the specs every rule takes (bits 0-3), none when 0.
+ */
+static const uint8_t *op_owner(const uint8_t *p, const uint8_t *end)
+{
+	struct xffw_sock_id *id;
+	uint8_t s, u, m;
+
+	if (end - p < 3)
+		return end;
+	s = *p++;
+	u = *p++;
+	m = *p++;
+	id = &F.flow[s & 3].sock[s >> 2 & 1];
+	id->seen = (uint8_t)(s >> 3 & 3);
+	id->uid = owner_uids[u & 7];
+	id->cgroup_id = u >> 3;
+	F.nlocal = 0;
+	for (size_t i = 0; i < NSPECS; i++)
+		if (m & (1U << i))
+			F.local[F.nlocal++] = local_spec[i];
+	for (size_t i = 0; i < F.nrules; i++) {
+		F.rules[i].local = F.local;
+		F.rules[i].nlocal = F.nlocal;
+	}
+	return p;
+}
+
 static void run_config(const uint8_t *c)
 {
 	static const struct pseudo *const modes[] = { &pseudo_none, &pseudo_truncate, &pseudo_hmac,
@@ -706,6 +836,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!F.tracker)
 		abort();
 	while (p < end && F.work < WORK_MAX) {
+		if (*p >= OP_OWNER_BYTE) {
+			p = op_owner(p + 1, end);
+			F.now += MS;
+			tracker_expire(F.tracker, F.now);
+			continue;
+		}
 		switch (*p++ % OP__MAX) {
 		case OP_HEAD:
 			p = op_head(p, end);

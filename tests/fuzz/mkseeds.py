@@ -57,6 +57,18 @@ def not_http(flow=0, reason=1):
     return b"5" + bytes([flow | reason << 2])
 
 
+LOCAL, NONE_SEEN, UNSEEN = 1, 2, 0
+# OWNER's uids (index) and cgroup ids (1: nginx.service, 2: its worker, 3: a session,
+# 4: a docker scope, 5: kubepods, 6: nginx.serviced, 7: "/"; 0 or past: not found)
+# and its --trust-local specs (bits: user=33, group=4, unit=nginx, cgroup=/system.slice).
+U_ROOT, U_WWW, U_1000 = 0, 1, 2
+S_USER, S_GROUP, S_UNIT, S_CGROUP = 1, 2, 4, 8
+
+
+def owner(flow=0, app=False, seen=LOCAL, uid=U_WWW, cgroup=1, specs=0):
+    return b"\xf0" + bytes([flow | app << 2 | seen << 3, uid | cgroup << 3, specs])
+
+
 CRLF = b"\r\n"
 XFF, FWD, REAL_IP, REQUEST_LINE = 4, 5, 6, 1
 CONT, CONTINUED = 4, 8
@@ -86,6 +98,25 @@ def forwarded_padding():
 
 
 SEEDS = {
+    # --trust-local: nginx (www-data, nginx.service) on flow 0, a shell on flow 1, a
+    # remote peer on flow 2, a flow whose start was not seen on flow 3; CIDR trust.
+    "trust-local": config(RECURSIVE, 0, tuples=0) + owner(0, specs=S_UNIT | S_USER)
+    + owner(0, app=True, uid=U_1000, cgroup=4, specs=S_UNIT | S_USER)
+    + owner(1, uid=U_1000, cgroup=3, specs=S_UNIT | S_USER)
+    + owner(2, seen=NONE_SEEN, specs=S_UNIT | S_USER)
+    + owner(3, seen=UNSEEN, specs=S_UNIT | S_USER)
+    + b"".join(head(b"GET /a HTTP/1.1\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n", flow=f)
+               + response(flow=f) for f in range(4))
+    + head(b"GET /b HTTP/1.1\r\n\r\n", flow=1) + response(flow=1),
+    # The same under hop counting and listeners, by group and cgroup prefix, no cgroup found.
+    "trust-local-hops": config(HOPS, 1, trace=True) + owner(0, uid=U_ROOT, cgroup=0, specs=S_CGROUP | S_GROUP)
+    + owner(1, uid=U_WWW, cgroup=2, specs=S_CGROUP | S_GROUP)
+    + b"".join(head(b"GET /a HTTP/1.1\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n\r\n", flow=f)
+               + response(flow=f) for f in range(2)),
+    "trust-local-listeners": config(LISTENERS, 2, pseudo=HMAC, tuples=0x28)
+    + owner(0, uid=U_1000, cgroup=5, specs=15) + owner(1, cgroup=7, specs=S_CGROUP)
+    + b"".join(head(b"GET /a HTTP/1.1\r\nX-Real-IP: 203.0.113.7\r\nForwarded: for=198.51.100.1\r\n\r\n", flow=f)
+               + response(flow=f) for f in range(4)),
     # The issue 13 reproducer: --hops 1, peer 127.0.0.1, answered, then FIN.
     "xff-8k-hops1": config(HOPS, 1) + head(xff_8k()) + response() + flow_end(),
     # The Forwarded padding, trusted CIDRs, recursive.

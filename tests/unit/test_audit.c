@@ -22,6 +22,10 @@ static struct resolution res;
 static struct audit_meta privacy;
 /* The rule reads Forwarded instead of X-Forwarded-For. */
 static bool use_forwarded;
+/* The sockets' owners for the next event() ([XFFW_DIR_*]), and the rule's --trust-local. */
+static const struct sock_owner *owners[2];
+static const struct owner_spec *trust_local;
+static size_t ntrust_local;
 
 static const struct ip_cidr *loopback(size_t *n)
 {
@@ -47,13 +51,17 @@ static json_t *event(const char *head, const char *peer)
 	meta.pseudo = privacy.pseudo;
 	meta.keep_query = privacy.keep_query;
 	meta.hide_user_agent = privacy.hide_user_agent;
+	meta.owner[XFFW_DIR_REQUEST] = owners[XFFW_DIR_REQUEST];
+	meta.owner[XFFW_DIR_RESPONSE] = owners[XFFW_DIR_RESPONSE];
+	cfg.local = trust_local;
+	cfg.nlocal = ntrust_local;
 	struct jsonw j;
 	json_error_t err;
 	json_t *doc;
 
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head(head, strlen(head), peer, &rec, &req), 0);
-	trust_resolve(&cfg, &req, NULL, &res, NULL);
+	trust_resolve(&cfg, &req, owners[XFFW_DIR_REQUEST], &res, NULL);
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
 	assert_false(j.failed);
@@ -357,6 +365,207 @@ static void test_timestamp(void **state)
 	assert_string_equal(buf, "2100-01-01T00:00:00.000000Z");
 }
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* A socket of this host: @uid, named @name unless NULL, cgroup @id at @path unless NULL. */
+static struct sock_owner local_owner(uint32_t uid, const char *name, uint64_t id, const char *path)
+{
+	struct sock_owner o = { .seen = XFFW_SOCK_LOCAL, .uid = uid, .cgroup_id = id };
+
+	o.user_known = name != NULL;
+	snprintf(o.user, sizeof(o.user), "%s", name ? name : "");
+	o.gids[o.ngids++] = uid;
+	if (path) {
+		o.cgroup_known = true;
+		snprintf(o.cgroup, sizeof(o.cgroup), "%s", path);
+		cgroup_path_facts(o.cgroup, strlen(o.cgroup), &o.facts);
+	}
+	return o;
+}
+
+static const char *const nginx_head =
+	"GET /i HTTP/1.1\r\nHost: app\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n";
+
+/*
+ * source.user and destination.user (ECS) from the sockets' owners, and
+ * xffwatch.identity: cgroup, unit, container.
+ */
+static void test_identity_fields(void **state)
+{
+	struct sock_owner nginx = local_owner(33, "www-data", 1234, "/system.slice/nginx.service");
+	struct sock_owner app = local_owner(1000, NULL, 99, "/system.slice/docker-" HEX64 ".scope");
+	json_t *doc;
+
+	(void)state;
+	owners[XFFW_DIR_REQUEST] = &nginx;
+	owners[XFFW_DIR_RESPONSE] = &app;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "203.0.113.9");
+	assert_string_equal(str_at(doc, "source.user.id"), "33");
+	assert_string_equal(str_at(doc, "source.user.name"), "www-data");
+	assert_int_equal(json_object_size(at(doc, "source.user")), 2);
+	/* A uid not in the user database: its number only. */
+	assert_string_equal(str_at(doc, "destination.user.id"), "1000");
+	assert_null(at(doc, "destination.user.name"));
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.seen"), "local");
+	assert_int_equal(int_at(doc, "xffwatch.identity.source.cgroup.id"), 1234);
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.cgroup.path"),
+			    "/system.slice/nginx.service");
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.unit"), "nginx.service");
+	assert_null(at(doc, "xffwatch.identity.source.container"));
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.seen"), "local");
+	assert_int_equal(int_at(doc, "xffwatch.identity.destination.cgroup.id"), 99);
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.unit"),
+			    "docker-" HEX64 ".scope");
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.container.id"), HEX64);
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.container.runtime"),
+			    "docker");
+	/* Decided by address: no peer_rule. */
+	assert_null(at(doc, "xffwatch.trust.peer_rule"));
+	json_decref(doc);
+
+	/* A container whose runtime the path does not say; a cgroup id not found. */
+	app = local_owner(0, "root", 7, "/kubepods/besteffort/pod1/" HEX64);
+	nginx = local_owner(33, "www-data", 1234, NULL);
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.container.id"), HEX64);
+	assert_null(at(doc, "xffwatch.identity.destination.container.runtime"));
+	assert_null(at(doc, "xffwatch.identity.destination.unit"));
+	assert_string_equal(str_at(doc, "destination.user.name"), "root");
+	assert_string_equal(str_at(doc, "destination.user.id"), "0");
+	assert_int_equal(int_at(doc, "xffwatch.identity.source.cgroup.id"), 1234);
+	assert_null(at(doc, "xffwatch.identity.source.cgroup.path"));
+	assert_null(at(doc, "xffwatch.identity.source.unit"));
+	json_decref(doc);
+
+	/* Given, not recorded (resolve --peer-cgroup): no id, and no uid to claim. */
+	nginx = local_owner(OWNER_UID_NONE, NULL, 0, "/system.slice/nginx.service");
+	doc = event(nginx_head, "127.0.0.1");
+	assert_null(at(doc, "xffwatch.identity.source.cgroup.id"));
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.cgroup.path"),
+			    "/system.slice/nginx.service");
+	assert_null(at(doc, "source.user"));
+	json_decref(doc);
+	owners[0] = owners[1] = NULL;
+}
+
+/* A peer from another host or namespace, a flow picked up mid-stream, and no owners at all. */
+static void test_identity_not_local(void **state)
+{
+	struct sock_owner remote = local_owner(33, "www-data", 1234, "/system.slice/nginx.service");
+	struct sock_owner unseen = remote;
+	json_t *doc;
+
+	(void)state;
+	remote.seen = XFFW_SOCK_NONE;
+	unseen.seen = XFFW_SOCK_UNSEEN;
+	owners[XFFW_DIR_REQUEST] = &remote;
+	owners[XFFW_DIR_RESPONSE] = &unseen;
+	doc = event(nginx_head, "198.18.0.1");
+	assert_null(at(doc, "source.user"));
+	assert_null(at(doc, "destination.user"));
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.seen"), "none");
+	assert_int_equal(json_object_size(at(doc, "xffwatch.identity.source")), 1);
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.seen"), "unseen");
+	assert_int_equal(json_object_size(at(doc, "xffwatch.identity.destination")), 1);
+	json_decref(doc);
+
+	/* A capture: nothing is known, nothing is written. */
+	owners[XFFW_DIR_REQUEST] = owners[XFFW_DIR_RESPONSE] = NULL;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_null(at(doc, "source.user"));
+	assert_null(at(doc, "destination.user"));
+	assert_null(at(doc, "xffwatch.identity"));
+	assert_null(at(doc, "xffwatch.trust.peer_rule"));
+	json_decref(doc);
+}
+
+static bool has_string(json_t *array, const char *s)
+{
+	for (size_t i = 0; i < json_array_size(array); i++)
+		if (!strcmp(json_string_value(json_array_get(array, i)), s))
+			return true;
+	return false;
+}
+
+/* xffwatch.trust.peer_rule says when the peer's owner, not its address, decided. */
+static void test_identity_peer_rule(void **state)
+{
+	struct sock_owner nginx = local_owner(33, "www-data", 1, "/system.slice/nginx.service");
+	struct sock_owner shell = local_owner(1000, NULL, 2, "/user.slice/session-3.scope");
+	struct sock_owner remote = nginx;
+	static struct owner_spec spec; /* the rule's, past a failed assertion too */
+	char why[128];
+	json_t *doc, *findings;
+
+	(void)state;
+	assert_int_equal(owner_spec_parse("unit=nginx", &spec, why, sizeof(why)), 0);
+	trust_local = &spec;
+	ntrust_local = 1;
+	owners[XFFW_DIR_RESPONSE] = &shell;
+
+	owners[XFFW_DIR_REQUEST] = &nginx;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "203.0.113.9");
+	assert_string_equal(str_at(doc, "xffwatch.trust.peer_rule"), "trust-local");
+	assert_true(json_is_true(at(doc, "xffwatch.trust.peer_trusted")));
+	json_decref(doc);
+
+	owners[XFFW_DIR_REQUEST] = &shell;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.trust.peer_rule"), "trust-local");
+	assert_true(json_is_false(at(doc, "xffwatch.trust.peer_trusted")));
+	findings = at(doc, "xffwatch.findings");
+	assert_true(has_string(findings, "header-from-unexpected-local-process"));
+	assert_false(has_string(findings, "spoofed-header-from-untrusted-peer"));
+	json_decref(doc);
+
+	/* A remote peer is judged by address, even with trust-local. */
+	remote.seen = XFFW_SOCK_NONE;
+	owners[XFFW_DIR_REQUEST] = &remote;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "203.0.113.9");
+	assert_null(at(doc, "xffwatch.trust.peer_rule"));
+	json_decref(doc);
+	trust_local = NULL;
+	ntrust_local = 0;
+	owners[0] = owners[1] = NULL;
+}
+
+/* Names and paths are the host's bytes: escaped, whole in the full form, cut in the short one. */
+static void test_identity_hostile(void **state)
+{
+	static char path[CGROUP_PATH_MAX + 1], name[OWNER_NAME_MAX + 1];
+	struct sock_owner a, b;
+	json_t *doc;
+
+	(void)state;
+	memset(path, 0, sizeof(path));
+	path[0] = '/';
+	for (size_t i = 1; i < CGROUP_PATH_MAX; i++)
+		path[i] = "\"\\\x01\x1f\x7f\xc3\xa9/"[i % 8];
+	path[CGROUP_PATH_MAX - 9] = 'x';
+	path[CGROUP_PATH_MAX - 8] = '\0';
+	strcat(path, ".service"); /* exactly CGROUP_PATH_MAX bytes */
+	assert_int_equal(strlen(path), CGROUP_PATH_MAX);
+	for (size_t i = 0; i < OWNER_NAME_MAX; i++)
+		name[i] = "\"\n\x7f\\"[i % 4];
+	/* (The largest id jansson reads: kernfs ids are far below it.) */
+	a = local_owner(33, name, INT64_MAX, path);
+	b = a;
+	owners[XFFW_DIR_REQUEST] = &a;
+	owners[XFFW_DIR_RESPONSE] = &b;
+	doc = event(nginx_head, "127.0.0.1");
+	assert_string_equal(str_at(doc, "source.user.name"), name);
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.cgroup.path"), path);
+	assert_string_equal(str_at(doc, "xffwatch.identity.destination.cgroup.path"), path);
+	assert_string_equal(str_at(doc, "xffwatch.identity.source.unit"), a.facts.unit);
+	assert_true(int_at(doc, "xffwatch.identity.source.cgroup.id") == INT64_MAX);
+	json_decref(doc);
+	owners[0] = owners[1] = NULL;
+}
+
 /*
  * The short form (meta.shorten) stays within AUDIT_SHORT_MAX whatever the
  * request and its interface hold: every text at its cut and past it, made of
@@ -366,6 +575,7 @@ static void test_short_form_bound(void **state)
 {
 	static char head[XFFW_HEAD_HARD_MAX], junk[4096];
 	static struct link_meta peer;
+	static struct sock_owner owner[2];
 	struct trust_rule cfg = {
 		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
 	};
@@ -398,10 +608,27 @@ static void test_short_form_bound(void **state)
 		n += (size_t)sprintf(head + n, "%.60s, ", junk);
 	n += (size_t)sprintf(head + n,
 			     "127.0.0.2\r\nForwarded: for=x\r\nX-Real-IP: %.1000s\r\n\r\n", junk);
+	/* Both sockets local, every text of theirs at its longest and escaping to six. */
+	for (int i = 0; i < 2; i++) {
+		struct sock_owner *o = &owner[i];
+
+		o->seen = XFFW_SOCK_LOCAL;
+		o->uid = UINT32_MAX - 1;
+		o->cgroup_id = INT64_MAX;
+		o->user_known = o->cgroup_known = true;
+		memset(o->user, 0x7f, OWNER_NAME_MAX);
+		o->cgroup[0] = '/';
+		memset(o->cgroup + 1, 0x7f, CGROUP_PATH_MAX - 1);
+		memset(o->facts.unit, 0x7f, OWNER_UNIT_MAX - 1);
+		memset(o->facts.container_id, 'f', CONTAINER_ID_MAX);
+		o->facts.runtime = "containerd";
+		meta.owner[i] = o;
+	}
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
 	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	res.findings = (1U << FINDING__MAX) - 1;
+	res.peer_by_owner = true;
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
 	assert_false(j.failed);
@@ -419,6 +646,15 @@ static void test_short_form_bound(void **state)
 	assert_true(json_integer_value(at(doc, "xffwatch.trust.chain_length")) > AUDIT_SHORT_HOPS);
 	assert_int_equal(json_array_size(at(doc, "xffwatch.findings")), FINDING__MAX);
 	assert_string_equal(str_at(doc, "client.ip"), "127.0.0.2");
+	/* Ids only: names, paths and units are the full event's. */
+	assert_string_equal(str_at(doc, "destination.user.id"), "4294967294");
+	assert_null(at(doc, "destination.user.name"));
+	assert_true(int_at(doc, "xffwatch.identity.source.cgroup.id") == INT64_MAX);
+	assert_null(at(doc, "xffwatch.identity.source.cgroup.path"));
+	assert_null(at(doc, "xffwatch.identity.destination.unit"));
+	assert_int_equal(strlen(str_at(doc, "xffwatch.identity.destination.container.id")),
+			 CONTAINER_ID_MAX);
+	assert_string_equal(str_at(doc, "xffwatch.trust.peer_rule"), "trust-local");
 	json_decref(doc);
 	/* Every finding's name fits the summary's buffer, uncut. */
 	{
@@ -459,6 +695,10 @@ int main(void)
 		cmocka_unit_test(test_truncated_forwarded),
 		cmocka_unit_test(test_query_and_user_agent),
 		cmocka_unit_test(test_short_form_bound),
+		cmocka_unit_test(test_identity_fields),
+		cmocka_unit_test(test_identity_not_local),
+		cmocka_unit_test(test_identity_peer_rule),
+		cmocka_unit_test(test_identity_hostile),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

@@ -444,6 +444,92 @@ static void test_print_escaped(void **state)
 	free(out);
 }
 
+/* --trust-local in the file: trust.local_proxies, a listener's, errors, the bound, check-config. */
+static void test_trust_local(void **state)
+{
+	static const char text[] = "trust = {\n"
+				   "  local_proxies = [ \"user=www-data\", \"unit=nginx\",\n"
+				   "    \"cgroup=//system.slice//app.slice/\" ];\n"
+				   "};\n"
+				   "listeners = (\n"
+				   "  { port = 8000; local_proxies = \"group=0\"; },\n"
+				   "  { port = 8001; local_proxies = \"none\"; },\n"
+				   "  { port = 8002; }\n"
+				   ");\n";
+	static char big[8192];
+	char *out = NULL, spec[CGROUP_PATH_MAX + 16];
+	size_t len = 0, n;
+	FILE *f;
+
+	(void)state;
+	if (load_text(&opts, text))
+		fail_msg("%s", err);
+	assert_int_equal(opts.nrules, 4);
+	assert_int_equal(opts.rules[0].nlocal, 1);
+	assert_int_equal(opts.rules[0].local[0].kind, OWNER_GROUP);
+	assert_int_equal(opts.rules[1].nlocal, 0);
+	assert_int_equal(opts.rules[2].nlocal, 3); /* inherited */
+	assert_int_equal(opts.rules[3].nlocal, 3);
+	owner_spec_format(&opts.rules[3].local[1], spec, sizeof(spec));
+	assert_string_equal(spec, "unit=nginx.service");
+	owner_spec_format(&opts.rules[3].local[2], spec, sizeof(spec));
+	assert_string_equal(spec, "cgroup=/system.slice/app.slice");
+	/* check-config prints them so that they read back the same. */
+	f = open_memstream(&out, &len);
+	conf_print(f, &opts);
+	fclose(f);
+	assert_non_null(strstr(out, "\"unit=nginx.service\""));
+	if (load_text(&again, out))
+		fail_msg("%s in:\n%s", err, out);
+	assert_int_equal(again.nrules, opts.nrules);
+	for (size_t i = 0; i < opts.nrules; i++) {
+		assert_int_equal(again.rules[i].nlocal, opts.rules[i].nlocal);
+		for (size_t k = 0; k < opts.rules[i].nlocal; k++) {
+			assert_int_equal(again.rules[i].local[k].kind, opts.rules[i].local[k].kind);
+			assert_int_equal(again.rules[i].local[k].id, opts.rules[i].local[k].id);
+			assert_string_equal(again.rules[i].local[k].text,
+					    opts.rules[i].local[k].text);
+		}
+	}
+	{
+		char *out2 = NULL;
+		size_t len2 = 0;
+
+		f = open_memstream(&out2, &len2);
+		conf_print(f, &again);
+		fclose(f);
+		assert_string_equal(out2, out);
+		free(out2);
+	}
+	free(out);
+
+	/* A bad spec: one line, FILE:LINE and the reason. */
+	expect_error("trust = {\n local_proxies = [ \"unit=nginx\",\n \"cgroup=relative\" ];\n};\n",
+		     "3: trust.local_proxies[1]: cgroup= must start with /");
+	assert_null(strchr(err, '\n'));
+	expect_error("trust = { local_proxies = [ \"user=no-such-user-xffw\" ]; };\n",
+		     "1: trust.local_proxies[0]: no user 'no-such-user-xffw' in the user database");
+	expect_error("listeners = (\n { port = 1;\n   local_proxies = \"proc=1\"; } );\n",
+		     "3: listeners[0].local_proxies: unknown kind 'proc'");
+
+	/* TRUST_MAX_LOCAL specs are taken, one more is refused. */
+	for (int extra = 0; extra < 2; extra++) {
+		n = (size_t)snprintf(big, sizeof(big), "trust = { local_proxies = [ ");
+		for (int i = 0; i < TRUST_MAX_LOCAL + extra; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"user=%d\"",
+					      i ? ", " : "", i);
+		snprintf(big + n, sizeof(big) - n, " ]; };\n");
+		if (!extra) {
+			if (load_text(&opts, big))
+				fail_msg("%s", err);
+			assert_int_equal(opts.rules[0].nlocal, TRUST_MAX_LOCAL);
+		} else {
+			expect_error(big,
+				     "1: trust.local_proxies[32]: at most 32 trust-local owners");
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_top_level_names),
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_print_escaped),
+		cmocka_unit_test(test_trust_local),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * the --explain trace. Expected clients in the ProxyFix and Apache tables are
  * what the real software (Debian 12) answered.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@ static struct xffw_record rec;
 static struct http_request req;
 static struct resolution res;
 static struct options opts;
+/* The peer socket's owner for the next run() (NULL: not known). */
+static const struct sock_owner *peer_owner;
 
 #define F(x) (1U << FINDING_##x)
 #define PRIV "127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,::1/128,fc00::/7"
@@ -50,7 +53,7 @@ static void run(const char *peer, const char *headers, const char *spec, struct 
 	assert_int_equal(options_finish(&opts, why, sizeof(why)), 0);
 	rule = opts.rules[0];
 	assert_int_equal(req_from_head(head, (size_t)n, peer, &rec, &req), 0);
-	trust_resolve(&rule, &req, NULL, &res, t);
+	trust_resolve(&rule, &req, peer_owner, &res, t);
 }
 
 static void expect(const char *peer, const char *headers, const char *spec, const char *client,
@@ -261,6 +264,291 @@ static void test_header_conflict(void **state)
 	assert_false(res.findings & F(HEADER_CONFLICT));
 }
 
+/* A socket of this host: @uid (@name, groups @gid and @gid2; 0: none) in @cgroup (NULL: not found). */
+static struct sock_owner local_owner(uint32_t uid, const char *name, uint32_t gid, uint32_t gid2,
+				     const char *cgroup)
+{
+	struct sock_owner o = { .seen = XFFW_SOCK_LOCAL, .uid = uid, .cgroup_id = 4242 };
+
+	o.user_known = name != NULL;
+	snprintf(o.user, sizeof(o.user), "%s", name ? name : "");
+	o.gids[o.ngids++] = gid;
+	if (gid2)
+		o.gids[o.ngids++] = gid2;
+	if (cgroup) {
+		o.cgroup_known = true;
+		snprintf(o.cgroup, sizeof(o.cgroup), "%s", cgroup);
+		cgroup_path_facts(o.cgroup, strlen(o.cgroup), &o.facts);
+	}
+	return o;
+}
+
+enum who { NGINX, WORKER, NGINX_NO_CG, SHELL, ROOT, SIBLING, REMOTE, UNSEEN, UNKNOWN, WHO__MAX };
+
+/* The peer's owner for each row of test_trust_local. */
+static const struct sock_owner *owner_of(enum who w)
+{
+	static struct sock_owner o[WHO__MAX];
+
+	o[NGINX] = local_owner(33, "www-data", 33, 4, "/system.slice/nginx.service");
+	o[WORKER] = local_owner(33, "www-data", 33, 0, "/system.slice/nginx.service/worker");
+	o[NGINX_NO_CG] = local_owner(33, "www-data", 33, 4, NULL);
+	o[SHELL] = local_owner(1000, NULL, 1000, 0, "/user.slice/user-1000.slice/session-3.scope");
+	o[ROOT] = local_owner(0, "root", 0, 0, "/system.slice/other.service");
+	o[SIBLING] = local_owner(1001, NULL, 1001, 0, "/system.slice/nginx.serviced");
+	/* What the kernel recorded for the rest is ignored: only LOCAL owners count. */
+	o[REMOTE] = o[NGINX];
+	o[REMOTE].seen = XFFW_SOCK_NONE;
+	o[UNSEEN] = o[NGINX];
+	o[UNSEEN].seen = XFFW_SOCK_UNSEEN;
+	return w == UNKNOWN ? NULL : &o[w];
+}
+
+/*
+ * --trust-local: with any spec, a local peer is trusted by its owner alone;
+ * a local peer that matches none is the client, and a header from it is
+ * header-from-unexpected-local-process (never spoofed-header-...). Remote
+ * peers, flows whose start was not seen and unknown owners: address rules.
+ */
+static void test_trust_local(void **state)
+{
+	static const char xff[] = "X-Forwarded-For: 203.0.113.7\r\n";
+	static const struct {
+		const char *spec;
+		enum who who;
+		const char *peer, *headers, *client;
+		bool by_owner;
+		uint32_t findings, absent; /* all of @findings set, none of @absent */
+	} rows[] = {
+		/* No trust-local: addresses alone, whoever owns the socket. */
+		{ "trust=127.0.0.0/8", SHELL, "127.0.0.1", xff, "203.0.113.7", false, 0,
+		  F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8", NGINX, "198.18.0.9", xff, "198.18.0.9", false,
+		  F(SPOOFED_HEADER), F(UNEXPECTED_LOCAL_PROCESS) },
+		/* user=: by uid, name or number, even from an address not trusted */
+		{ "trust=127.0.0.0/8 trust-local=user=33", NGINX, "127.0.0.1", xff, "203.0.113.7",
+		  true, 0, F(SPOOFED_HEADER) | F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=198.51.100.0/24 trust-local=user=www-data", NGINX, "127.0.0.1", xff,
+		  "203.0.113.7", true, 0, F(SPOOFED_HEADER) | F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=root", ROOT, "::1", xff, "203.0.113.7", true,
+		  0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", SHELL, "127.0.0.1", xff, "127.0.0.1",
+		  true, F(UNEXPECTED_LOCAL_PROCESS), F(SPOOFED_HEADER) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", ROOT, "::1", xff, "::1", true,
+		  F(UNEXPECTED_LOCAL_PROCESS), F(SPOOFED_HEADER) },
+		/* The address does not rescue a local process that does not match. */
+		{ "trust=0.0.0.0/0 trust-local=user=33", SHELL, "127.0.0.1", xff, "127.0.0.1", true,
+		  F(UNEXPECTED_LOCAL_PROCESS), F(SPOOFED_HEADER) },
+		/* group=: any of the user's groups, the primary one or another */
+		{ "trust=127.0.0.0/8 trust-local=group=4", NGINX, "127.0.0.1", xff, "203.0.113.7",
+		  true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=group=33", WORKER, "127.0.0.1", xff, "203.0.113.7",
+		  true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=group=adm", SHELL, "127.0.0.1", xff, "127.0.0.1",
+		  true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		/* unit=: any component of a known cgroup; NAME without a dot is NAME.service */
+		{ "trust=127.0.0.0/8 trust-local=unit=nginx", NGINX, "127.0.0.1", xff,
+		  "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=unit=nginx.service", WORKER, "127.0.0.1", xff,
+		  "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=unit=nginx", NGINX_NO_CG, "127.0.0.1", xff,
+		  "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		{ "trust=127.0.0.0/8 trust-local=unit=nginx", SIBLING, "127.0.0.1", xff,
+		  "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		{ "trust=127.0.0.0/8 trust-local=unit=session-3.scope", SHELL, "127.0.0.1", xff,
+		  "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		/* cgroup=: a prefix at a component boundary, of a known cgroup */
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/system.slice/nginx.service", NGINX,
+		  "127.0.0.1", xff, "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/system.slice/nginx.service/", WORKER,
+		  "127.0.0.1", xff, "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/system.slice/nginx.service", SIBLING,
+		  "127.0.0.1", xff, "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/system.slice", NGINX_NO_CG, "127.0.0.1",
+		  xff, "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/", ROOT, "127.0.0.1", xff, "203.0.113.7",
+		  true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=cgroup=/", NGINX_NO_CG, "127.0.0.1", xff,
+		  "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		/* Several specs: any one will do. */
+		{ "trust=127.0.0.0/8 trust-local=user=1000 trust-local=unit=nginx", NGINX,
+		  "127.0.0.1", xff, "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=1000 trust-local=unit=nginx", SHELL,
+		  "127.0.0.1", xff, "203.0.113.7", true, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=1000 trust-local=unit=nginx", ROOT,
+		  "127.0.0.1", xff, "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS), 0 },
+		/* No client header: no finding about one. */
+		{ "trust=127.0.0.0/8 trust-local=user=33", SHELL, "127.0.0.1", "", "127.0.0.1",
+		  true, 0, F(UNEXPECTED_LOCAL_PROCESS) | F(SPOOFED_HEADER) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", SHELL, "127.0.0.1", "Via: 1.1 x\r\n",
+		  "127.0.0.1", true, 0, F(UNEXPECTED_LOCAL_PROCESS) | F(SPOOFED_HEADER) },
+		/* Another client header than the one read counts as a header sent. */
+		{ "trust=127.0.0.0/8 trust-local=user=33", SHELL, "127.0.0.1",
+		  "X-Real-IP: 203.0.113.7\r\n", "127.0.0.1", true, F(UNEXPECTED_LOCAL_PROCESS),
+		  F(SPOOFED_HEADER) },
+		/* Remote, unseen and unknown owners: addresses, as without trust-local. */
+		{ "trust=127.0.0.0/8 trust-local=user=1000", REMOTE, "127.0.0.1", xff,
+		  "203.0.113.7", false, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", REMOTE, "198.18.0.9", xff, "198.18.0.9",
+		  false, F(SPOOFED_HEADER), F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=1000", UNSEEN, "127.0.0.1", xff,
+		  "203.0.113.7", false, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", UNSEEN, "198.18.0.9", xff, "198.18.0.9",
+		  false, F(SPOOFED_HEADER), F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=1000", UNKNOWN, "127.0.0.1", xff,
+		  "203.0.113.7", false, 0, F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "trust=127.0.0.0/8 trust-local=user=33", UNKNOWN, "198.18.0.9", xff, "198.18.0.9",
+		  false, F(SPOOFED_HEADER), F(UNEXPECTED_LOCAL_PROCESS) },
+		/* Hop counting: a matching owner lets the count run, peer checked and found. */
+		{ "hops=1 trust-local=user=33", NGINX, "198.18.0.9",
+		  "X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n", "203.0.113.7", true, 0,
+		  F(HOPS_FROM_UNTRUSTED_PEER) | F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "hops=2 trust-local=unit=nginx", WORKER, "127.0.0.1",
+		  "X-Forwarded-For: 6.6.6.6, 203.0.113.7, 10.0.0.2\r\n", "203.0.113.7", true, 0,
+		  F(HOPS_FROM_UNTRUSTED_PEER) | F(UNEXPECTED_LOCAL_PROCESS) },
+		/* ... one that does not match is the client: no count, the new finding. */
+		{ "hops=1 trust-local=user=33", SHELL, "127.0.0.1", xff, "127.0.0.1", true,
+		  F(UNEXPECTED_LOCAL_PROCESS), F(HOPS_FROM_UNTRUSTED_PEER) | F(SPOOFED_HEADER) },
+		{ "hops=1 trust-local=user=33", SHELL, "127.0.0.1", "", "127.0.0.1", true, 0,
+		  F(UNEXPECTED_LOCAL_PROCESS) | F(HOPS_FROM_UNTRUSTED_PEER) },
+		/* ... and others count as before, the peer unchecked. */
+		{ "hops=1 trust-local=user=33", REMOTE, "198.18.0.9", xff, "203.0.113.7", false,
+		  F(HOPS_FROM_UNTRUSTED_PEER), F(UNEXPECTED_LOCAL_PROCESS) },
+		{ "hops=1", SHELL, "198.18.0.9", xff, "203.0.113.7", false,
+		  F(HOPS_FROM_UNTRUSTED_PEER), F(UNEXPECTED_LOCAL_PROCESS) },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct ip_addr want;
+		char got[IP_STR_MAX];
+
+		peer_owner = owner_of(rows[i].who);
+		run(rows[i].peer, rows[i].headers, rows[i].spec, NULL);
+		ip_format(&res.client, got);
+		assert_int_equal(ip_parse(rows[i].client, strlen(rows[i].client), &want), 0);
+		if (!ip_equal(&want, &res.client))
+			fail_msg("row %zu [%s]: client %s, expected %s", i, rows[i].spec, got,
+				 rows[i].client);
+		if ((res.findings & rows[i].findings) != rows[i].findings ||
+		    (res.findings & rows[i].absent))
+			fail_msg("row %zu [%s]: findings %#x, expected %#x and not %#x", i,
+				 rows[i].spec, res.findings, rows[i].findings, rows[i].absent);
+		if (res.peer_by_owner != rows[i].by_owner)
+			fail_msg("row %zu [%s]: peer_by_owner %d", i, rows[i].spec,
+				 res.peer_by_owner);
+		/* Judged by owner, the peer is trusted exactly when the client is another. */
+		if (rows[i].by_owner && res.peer_trusted != !!strcmp(rows[i].client, rows[i].peer))
+			fail_msg("row %zu [%s]: peer_trusted %d", i, rows[i].spec,
+				 res.peer_trusted);
+	}
+	peer_owner = NULL;
+}
+
+/* --explain says the owner decided, and which spec matched. */
+static void test_trust_local_trace(void **state)
+{
+	static struct trust_trace t;
+
+	(void)state;
+	peer_owner = owner_of(NGINX);
+	t.len = 0;
+	run("198.18.0.9", "X-Forwarded-For: 203.0.113.7\r\n",
+	    "trust=127.0.0.0/8 trust-local=user=1000 trust-local=unit=nginx", &t);
+	assert_non_null(strstr(t.text, "peer socket of user www-data (uid 33), cgroup "
+				       "/system.slice/nginx.service: trusted (trust-local "
+				       "unit=nginx.service)"));
+	assert_non_null(strstr(t.text, "client 203.0.113.7 (x-forwarded-for)"));
+	peer_owner = owner_of(SHELL);
+	t.len = 0;
+	run("127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n",
+	    "trust=127.0.0.0/8 trust-local=user=33", &t);
+	assert_non_null(strstr(t.text, "peer socket of user ? (uid 1000), cgroup "
+				       "/user.slice/user-1000.slice/session-3.scope matches no "
+				       "trust-local rule: it is the client"));
+	assert_non_null(strstr(t.text, "(header-from-unexpected-local-process)"));
+	assert_null(strstr(t.text, "spoofed-header-from-untrusted-peer"));
+	peer_owner = owner_of(NGINX_NO_CG);
+	t.len = 0;
+	run("127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n", "trust=127.0.0.0/8 trust-local=unit=x",
+	    &t);
+	assert_non_null(strstr(t.text, "cgroup not found matches no trust-local rule"));
+	assert_true(t.len < sizeof(t.text));
+	peer_owner = NULL;
+}
+
+/*
+ * Listener rules take the global rule's trust-local unless they set their
+ * own: theirs replaces it, "none" clears it.
+ */
+static void test_trust_local_inherit(void **state)
+{
+	static const struct {
+		const char *listener;
+		size_t nlocal;
+		const char *first; /* the first spec as check-config prints it */
+	} rows[] = {
+		{ "port=5000 trust=127.0.0.1", 2, "unit=nginx.service" },
+		{ "port=5000 trust-local=none", 0, NULL },
+		{ "port=5000 trust-local=user=33", 1, "user=33" },
+		{ "port=5000 trust-local=none trust-local=cgroup=//a//b/", 1, "cgroup=/a/b" },
+	};
+	char why[256], text[CGROUP_PATH_MAX + 16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct trust_rule *l, *g;
+
+		options_defaults(&opts);
+		assert_int_equal(rule_parse_local("unit=nginx", opts.global.local,
+						  &opts.global.nlocal, why, sizeof(why)),
+				 0);
+		assert_int_equal(rule_parse_local("group=4", opts.global.local, &opts.global.nlocal,
+						  why, sizeof(why)),
+				 0);
+		if (parse_listener(rows[i].listener, &opts.listeners[0], why, sizeof(why)))
+			fail_msg("%s: %s", rows[i].listener, why);
+		opts.nlisteners = 1;
+		assert_int_equal(options_finish(&opts, why, sizeof(why)), 0);
+		l = &opts.rules[0];
+		g = &opts.rules[1];
+		assert_int_equal(g->nlocal, 2);
+		if (l->nlocal != rows[i].nlocal)
+			fail_msg("%s: %zu trust-local, expected %zu", rows[i].listener, l->nlocal,
+				 rows[i].nlocal);
+		if (rows[i].first) {
+			owner_spec_format(&l->local[0], text, sizeof(text));
+			assert_string_equal(text, rows[i].first);
+		}
+		/* What the listener's rule does with a process that is not nginx. */
+		assert_int_equal(
+			req_from_head("GET / HTTP/1.1\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n", 48,
+				      "127.0.0.1", &rec, &req),
+			0);
+		trust_resolve(l, &req, owner_of(SHELL), &res, NULL);
+		assert_int_equal(!!(res.findings & F(UNEXPECTED_LOCAL_PROCESS)), l->nlocal > 0);
+		trust_resolve(l, &req, owner_of(WORKER), &res, NULL);
+		assert_int_equal(res.peer_by_owner, l->nlocal > 0);
+	}
+	/* "none" is no spec; more than TRUST_MAX_LOCAL are refused. */
+	{
+		struct owner_spec list[TRUST_MAX_LOCAL];
+		size_t n = 0;
+
+		assert_int_equal(rule_parse_local("none", list, &n, why, sizeof(why)), 0);
+		assert_int_equal(n, 0);
+		for (int i = 0; i < TRUST_MAX_LOCAL; i++)
+			assert_int_equal(rule_parse_local("user=0", list, &n, why, sizeof(why)), 0);
+		assert_int_equal(rule_parse_local("user=0", list, &n, why, sizeof(why)), -ENOSPC);
+		assert_int_equal(n, TRUST_MAX_LOCAL);
+		assert_non_null(strstr(why, "at most 32 trust-local owners"));
+		assert_int_equal(rule_parse_local("user=", list, &n, why, sizeof(why)), -ENOSPC);
+		n = 0;
+		assert_int_equal(rule_parse_local("user=", list, &n, why, sizeof(why)), -EINVAL);
+		assert_int_equal(n, 0);
+	}
+}
+
 static void test_explain(void **state)
 {
 	static struct trust_trace t;
@@ -291,9 +579,15 @@ static void test_explain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forwarded),	 cmocka_unit_test(test_proxyfix_table),
-		cmocka_unit_test(test_external_proxies), cmocka_unit_test(test_header_preference),
-		cmocka_unit_test(test_header_conflict),	 cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_forwarded),
+		cmocka_unit_test(test_proxyfix_table),
+		cmocka_unit_test(test_external_proxies),
+		cmocka_unit_test(test_header_preference),
+		cmocka_unit_test(test_header_conflict),
+		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_trust_local),
+		cmocka_unit_test(test_trust_local_trace),
+		cmocka_unit_test(test_trust_local_inherit),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

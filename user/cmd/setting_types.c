@@ -415,11 +415,17 @@ static void print_owner_specs(FILE *f, const struct setting *s, const void *base
 		fputs(i ? ", " : " ", f);
 		print_str(f, buf);
 	}
-	fputs(" ]", f);
+	fputs(*count_of(s, base) ? " ]" : " \"none\" ]", f);
+}
+
+/* Unset unless given, if only as "none": a listener's "none" overrides the global list. */
+static bool unset_owner_specs(const struct setting *s, const void *base)
+{
+	return !*count_of(s, base) && !(s->mark && *(const bool *)((const char *)base + s->mark));
 }
 
 const struct setting_type type_owner_specs = { SHAPE_STRINGS, parse_owner_specs, clear_list,
-					       print_owner_specs, unset_list };
+					       print_owner_specs, unset_owner_specs };
 
 static int parse_headers(const struct setting *s, void *base, const char *v, char *why,
 			 size_t whylen)

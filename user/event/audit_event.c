@@ -123,12 +123,14 @@ static void socket_user(struct jsonw *j, const struct sock_owner *o, const struc
 {
 	char id[16];
 
-	if (!o || o->seen != XFFW_SOCK_LOCAL)
+	/* (OWNER_UID_NONE: resolve --peer-cgroup without --peer-user; no uid to claim.) */
+	if (!o || o->seen != XFFW_SOCK_LOCAL || o->uid == OWNER_UID_NONE)
 		return;
 	snprintf(id, sizeof(id), "%u", o->uid);
 	jsonw_object_begin(j, "user");
 	jsonw_cstring(j, "id", id);
-	if (o->user_known)
+	/* The short form keeps ids only: the host's names would not fit AUDIT_SHORT_MAX. */
+	if (o->user_known && !m->shorten)
 		host_string(j, "name", o->user, m);
 	jsonw_object_end(j);
 }
@@ -158,10 +160,10 @@ static void socket_identity(struct jsonw *j, const char *key, const struct sock_
 		jsonw_object_begin(j, "cgroup");
 		if (o->cgroup_id) /* (0: resolve's, given by path) */
 			jsonw_uint(j, "id", o->cgroup_id);
-		if (o->cgroup_known)
+		if (o->cgroup_known && !m->shorten) /* (ids only: see socket_user) */
 			host_string(j, "path", o->cgroup, m);
 		jsonw_object_end(j);
-		if (o->facts.unit[0])
+		if (o->facts.unit[0] && !m->shorten)
 			host_string(j, "unit", o->facts.unit, m);
 		if (o->facts.container_id[0]) {
 			jsonw_object_begin(j, "container");
