@@ -34,11 +34,12 @@ static __always_inline struct xffw_flow *fresh_flow(struct work *w)
 }
 
 /*
- * Who owns the socket that sent this SYN or SYN-ACK; read at connection start
- * only. A packet keeps its socket even across a veth into another network
+ * Who owns the socket that sent this packet: a SYN, a SYN-ACK, or the first
+ * packet of each end of a connection picked up mid-stream (never later ones).
+ * A packet keeps its socket even across a veth into another network
  * namespace, so the socket is taken only from a packet this namespace sent:
- * one never received here has no input interface. The helpers look through
- * a SYN-ACK's request socket to its listener.
+ * one never received here has no input interface. The helpers look through a
+ * SYN-ACK's request socket to its listener.
  */
 static __always_inline void take_sock(struct __sk_buff *skb, struct xffw_sock_id *id)
 {

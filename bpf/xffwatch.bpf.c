@@ -162,6 +162,9 @@ static __always_inline void on_payload(struct flow_ctx *c, struct pkt *p)
 			start = -ahead;
 		}
 	}
+	if (!ds->synced && c->flow->sock[w->ps.dir & 1].seen == XFFW_SOCK_UNSEEN)
+		/* Picked up mid-stream: this end's owner from its first packet seen. */
+		take_sock(c->skb, &c->flow->sock[w->ps.dir & 1]);
 	ds->next_seq = p->seq + p->payload_len;
 	ds->synced = 1;
 	if (gap) {

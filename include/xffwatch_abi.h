@@ -74,12 +74,12 @@ enum xffw_family {
  * namespace or the host: the program sees it at egress only.
  */
 enum xffw_sock_seen {
-	XFFW_SOCK_UNSEEN = 0, /* the connection's start was not seen (picked up mid-stream) */
+	XFFW_SOCK_UNSEEN = 0, /* nothing that end sent was seen yet */
 	XFFW_SOCK_LOCAL = 1,  /* a socket of this host: uid and cgroup_id are its own */
 	XFFW_SOCK_NONE = 2,   /* the start was seen with no socket: another host or netns */
 };
 
-/* The owner of one end's socket, taken from its SYN or SYN-ACK. */
+/* The owner of one end's socket: from its SYN or SYN-ACK, or its first packet seen. */
 struct xffw_sock_id {
 	__u64 cgroup_id; /* cgroup v2 id: the inode number of its directory in the cgroup2 fs */
 	__u32 uid;	 /* the socket's owner (who created it) */

@@ -842,6 +842,34 @@ void test_live_loopback_large_heads(void **state)
 	assert_int_equal(seen[0].xff[strlen(seen[0].xff) - 1], '4');
 	assert_false(seen[0].truncated);
 
+	/*
+	 * A flow pushed out of the table (here: deleted) and picked up again
+	 * mid-stream keeps its owner: its first packet carries its socket.
+	 */
+	{
+		static const char req[] = "GET /again HTTP/1.1\r\n\r\n";
+		struct xffw_flow_key key;
+		int c = socket(AF_INET, SOCK_STREAM, 0), srv, fd = bpf_map__fd(skel->maps.flows);
+		char sink[256];
+
+		assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+		srv = accept(listener, NULL, NULL);
+		assert_true(srv >= 0);
+		while (!bpf_map_get_next_key(fd, NULL, &key))
+			assert_int_equal(bpf_map_delete_elem(fd, &key), 0);
+		got_reset();
+		assert_int_equal(send(c, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+		assert_int_equal(recv(srv, sink, sizeof(sink), 0), (ssize_t)sizeof(req) - 1);
+		assert_int_equal(send(srv, "HTTP/1.1 204 No Content\r\n\r\n", 27, 0), 27);
+		assert_true(recv(c, sink, sizeof(sink), 0) > 0);
+		close(c);
+		close(srv);
+		got_collect();
+		assert_true(ngot >= 2);
+		assert_true(got_rec(0)->hdr.flags & XFFW_REC_F_RESYNC);
+		assert_own_sockets(got_rec(1));
+	}
+
 	close(listener);
 	if (link_fd >= 0)
 		close(link_fd);

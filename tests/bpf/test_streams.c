@@ -610,7 +610,7 @@ static void assert_socks(const struct xffw_record *r, __u8 peer, __u8 app)
 /*
  * The sockets' owners ride in every record of the flow, as its SYN and
  * SYN-ACK found them: without a socket (from the wire, or from another
- * namespace) "none"; a start not seen, "unseen". (Real sockets: the live
+ * namespace) "none"; an end not seen yet, "unseen". (Real sockets: the live
  * loopback test.)
  */
 void test_socket_identity_states(void **state)
@@ -649,12 +649,28 @@ void test_socket_identity_states(void **state)
 	assert_int_equal(run_spec(&s, S(head)), 1);
 	assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_UNSEEN);
 
-	/* Picked up mid-stream: neither end was seen starting. */
+	/*
+	 * Picked up mid-stream: each end's owner from its first packet seen (so
+	 * that pushing one's own flow out of the table gains nothing), the app's
+	 * unseen until it sends.
+	 */
 	s.sport = 43101;
 	s.tcp_flags = PKT_ACK;
 	got_reset();
 	assert_int_equal(run_spec(&s, S(head)), 1);
-	assert_socks(got_rec(0), XFFW_SOCK_UNSEEN, XFFW_SOCK_UNSEEN);
+	assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_UNSEEN);
+	{
+		struct pkt_spec r = s;
+
+		r.saddr = s.daddr;
+		r.daddr = s.saddr;
+		r.sport = s.dport;
+		r.dport = s.sport;
+		r.seq = 5000;
+		got_reset();
+		assert_int_equal(run_spec(&r, S(ok_empty)), 1);
+		assert_socks(got_rec(0), XFFW_SOCK_NONE, XFFW_SOCK_NONE);
+	}
 }
 
 /* A response to no request seen still has its body passed over by its status. */
