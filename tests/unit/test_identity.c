@@ -36,6 +36,7 @@
 #define KUBE  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-" POD ".slice/"
 #define USERM "/user.slice/user-1000.slice/user@1000.service/"
 
+/* The unit is the outermost: below a user's manager, its names are the user's choice. */
 static const struct facts_case {
 	const char *path;
 	const char *unit, *container, *runtime;
@@ -43,8 +44,8 @@ static const struct facts_case {
 	{ "/system.slice/nginx.service", "nginx.service", "", NULL },
 	{ "/system.slice/nginx.service/worker", "nginx.service", "", NULL },
 	{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope", "", NULL },
-	{ USERM "app.slice/app-gnome-foo-1234.scope", "app-gnome-foo-1234.scope", "", NULL },
-	{ USERM "init.scope", "init.scope", "", NULL },
+	{ USERM "app.slice/app-gnome-foo-1234.scope", "user@1000.service", "", NULL },
+	{ USERM "init.scope", "user@1000.service", "", NULL },
 	{ "/", "", "", NULL },
 	{ "/user.slice", "", "", NULL },
 	/* Docker: systemd driver, cgroupfs driver, docker in docker */
@@ -61,7 +62,7 @@ static const struct facts_case {
 	/* podman: rootful, split /container child, rootless, cgroupfs, conmon */
 	{ "/machine.slice/libpod-" H ".scope", "libpod-" H ".scope", H, "podman" },
 	{ "/machine.slice/libpod-" H ".scope/container", "libpod-" H ".scope", H, "podman" },
-	{ USERM "user.slice/libpod-" H ".scope", "libpod-" H ".scope", H, "podman" },
+	{ USERM "user.slice/libpod-" H ".scope", "user@1000.service", H, "podman" },
 	{ "/libpod_parent/libpod-" H, "", H, "podman" },
 	{ "/machine.slice/libpod-conmon-" H ".scope", "libpod-conmon-" H ".scope", "", NULL },
 	/* not a container id: 63, 65 hex chars, upper case, a suffix that is not .scope */
@@ -166,6 +167,16 @@ static const struct unit_case {
 	{ "/", "nginx.service", false },
 	{ "/system.slice/nginx.service", "", false },
 	{ "/system.slice/nginx.service", "slice/nginx.service", false },
+	/* Only the outermost unit, or a slice above it: what a user may not name. */
+	{ "/user.slice/user-1000.slice/user@1000.service/app.slice/nginx.service", "nginx.service",
+	  false },
+	{ "/user.slice/user-1000.slice/user@1000.service/app.slice/nginx.service",
+	  "user@1000.service", true },
+	{ "/user.slice/user-1000.slice/user@1000.service/system.slice/x.service", "system.slice",
+	  false },
+	{ "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service", "user.slice", true },
+	{ "/system.slice/docker-" H ".scope/system.slice/nginx.service", "nginx.service", false },
+	{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope", true },
 };
 
 static void test_cgroup_match(void **state)

@@ -636,16 +636,16 @@ static bool owner_carries(const struct topo_owner *w, const struct topo_listener
 }
 
 /*
- * The --trust-local SPEC that names @w: its systemd unit, else its user
- * (not root, who is every system process), else its cgroup (not the root
- * cgroup). False when none fits.
+ * The --trust-local SPEC that names @w: its systemd unit (the outermost on
+ * its cgroup path, which unit= matches), else its user (not root, who is
+ * every system process), else its cgroup (not the root cgroup). False when
+ * none fits.
  */
 static bool owner_spec_of(const struct obs_owner *w, struct owner_spec *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (w->unit[0] && w->cgroup[0] == '/') {
+	if (w->cgroup[0] == '/' && cgroup_path_outer_unit(w->cgroup, s->text, OWNER_UNIT_MAX)) {
 		s->kind = OWNER_UNIT;
-		snprintf(s->text, sizeof(s->text), "%s", w->unit);
 	} else if (w->uid_known && w->uid != 0) {
 		s->kind = OWNER_USER;
 		s->id = w->uid;

@@ -82,7 +82,8 @@ void cgroup_path_spans(const char *path, size_t len, struct cgroup_spans *out)
 
 		while (i + n < len && c[n] != '/')
 			n++;
-		if (n && n < OWNER_UNIT_MAX &&
+		/* The outermost: below it, names may be a delegated user's choice. */
+		if (n && n < OWNER_UNIT_MAX && !out->unit_len &&
 		    (ends_with(c, n, ".service") || ends_with(c, n, ".scope"))) {
 			out->unit_off = (uint16_t)i;
 			out->unit_len = (uint16_t)n;
@@ -118,6 +119,25 @@ void cgroup_path_facts(const char *path, size_t len, struct cgroup_facts *out)
 	cgroup_spans_facts(path, &sp, out);
 }
 
+bool cgroup_path_outer_unit(const char *path, char *buf, size_t len)
+{
+	for (const char *c = path; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (ends_with(c, n, ".service") || ends_with(c, n, ".scope")) {
+			if (n >= len)
+				return false;
+			memcpy(buf, c, n);
+			buf[n] = '\0';
+			return true;
+		}
+		c += n;
+		if (*c)
+			c++;
+	}
+	return false;
+}
+
 bool cgroup_path_in_unit(const char *path, const char *unit)
 {
 	size_t ulen = strlen(unit);
@@ -126,9 +146,13 @@ bool cgroup_path_in_unit(const char *path, const char *unit)
 		return false;
 	for (const char *c = path; *c;) {
 		size_t n = strcspn(c, "/");
+		bool outer = ends_with(c, n, ".service") || ends_with(c, n, ".scope");
 
-		if (n == ulen && !memcmp(c, unit, n))
+		/* A slice above the outermost unit, or that unit itself. */
+		if (n == ulen && !memcmp(c, unit, n) && (outer || ends_with(c, n, ".slice")))
 			return true;
+		if (outer)
+			return false;
 		c += n;
 		if (*c)
 			c++;

@@ -16,7 +16,7 @@
 #define CONTAINER_ID_MAX 64
 
 struct cgroup_facts {
-	char unit[OWNER_UNIT_MAX]; /* innermost systemd unit on the path: last component
+	char unit[OWNER_UNIT_MAX]; /* outermost systemd unit on the path: first component
 	                              ending ".service" or ".scope"; "" when none */
 	char container_id[CONTAINER_ID_MAX + 1]; /* full lower-case hex id (64 chars), "" none */
 	const char *runtime; /* "docker", "containerd", "podman", "cri-o", NULL */
@@ -39,7 +39,18 @@ void cgroup_spans_facts(const char *path, const struct cgroup_spans *sp, struct 
 /* cgroup_path_spans() and cgroup_spans_facts() in one. */
 void cgroup_path_facts(const char *path, size_t len, struct cgroup_facts *out);
 
-/* Whether some component of @path (NUL-terminated) equals @unit. */
+/*
+ * The outermost systemd unit on @path (NUL-terminated): its first component
+ * ending ".service" or ".scope", into @buf. False when there is none, or it
+ * does not fit @len bytes.
+ */
+bool cgroup_path_outer_unit(const char *path, char *buf, size_t len);
+/*
+ * Whether @path is in unit @unit: its outermost service or scope, or a slice
+ * above it; what the system manager made. Below that unit cgroups may be
+ * delegated to its own user (user@1000.service, a container's scope), who
+ * may name them anything, "nginx.service" included.
+ */
 bool cgroup_path_in_unit(const char *path, const char *unit);
 /*
  * Whether @path is @prefix or below it, at a component boundary ("/a/b" is
