@@ -643,6 +643,46 @@ static void test_tree_bounds(void **state)
 	assert_null(cgroup_tree_find(&t, 1));
 }
 
+/*
+ * A user floods its delegated subtree (owned by it, not root) with cgroups:
+ * what root made is still all in the table, whatever the order of the
+ * directories; the user's own come after, as far as the bound allows.
+ */
+static void test_tree_delegated_last(void **state)
+{
+	char path[4200], first[4096];
+	struct cgroup_tree t;
+	uint64_t over = 0;
+	size_t root_made;
+
+	(void)state;
+	/* "aaa.service", read before the rest, is a user's: delegated */
+	snprintf(first, sizeof(first), "%s/aaa.service", tree);
+	assert_int_equal(mkdir(first, 0755), 0);
+	assert_int_equal(chown(first, 1000, 1000), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "%s/junk%d", first, i);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	root_made = 1 + sizeof(tree_dirs) / sizeof(tree_dirs[0]) + 1; /* with aaa.service */
+	assert_int_equal(cgroup_tree_scan(tree, root_made + 5, &t, &over), 0);
+	assert_int_equal(t.n, root_made + 5);
+	for (size_t i = 0; i < sizeof(tree_dirs) / sizeof(tree_dirs[0]); i++)
+		assert_non_null(cgroup_tree_find(&t, id_of(tree, tree_dirs[i])));
+	assert_non_null(cgroup_tree_find(&t, id_of(tree, "aaa.service")));
+	assert_int_equal(over, 40 - 5);
+	cgroup_tree_release(&t);
+	/* with room, everything, the delegated paths right */
+	over = 0;
+	assert_int_equal(cgroup_tree_scan(tree, OWNER_CGROUPS_MAX, &t, &over), 0);
+	assert_int_equal(t.n, root_made + 40);
+	assert_int_equal(over, 0);
+	assert_string_equal(
+		t.paths + cgroup_tree_find(&t, id_of(tree, "aaa.service/junk7"))->path_off,
+		"/aaa.service/junk7");
+	cgroup_tree_release(&t);
+}
+
 /* A mountinfo file written for the test: escapes undone, cgroup v1 passed over. */
 static void test_mountinfo(void **state)
 {
@@ -729,6 +769,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_not_local, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_users, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_tree_bounds, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_tree_delegated_last, tree_setup,
+						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_mountinfo, tree_setup, tree_teardown),
 		cmocka_unit_test(test_cache_this_machine),
 	};

@@ -16,8 +16,33 @@ struct scan {
 	struct cgroup_tree *t;
 	size_t cap, paths_len, paths_cap, max_nodes;
 	uint64_t *over;
+	/*
+	 * Cgroups owned by another user than root: delegated (a user's manager,
+	 * a container's), where that user may make any number of cgroups. Their
+	 * subtrees wait until everything root made is in, so that no user can
+	 * crowd the system's services out of the table.
+	 */
+	bool defer;
+	uint32_t *deferred; /* node indexes */
+	size_t ndeferred, deferred_cap;
 	char path[CGROUP_PATH_MAX + 1];
 };
+
+/* Puts off the subtree of the node just added. -ENOMEM. */
+static int scan_defer(struct scan *s)
+{
+	if (s->ndeferred == s->deferred_cap) {
+		size_t cap = s->deferred_cap ? 2 * s->deferred_cap : 64;
+		void *p = reallocarray(s->deferred, cap, sizeof(*s->deferred));
+
+		if (!p)
+			return -ENOMEM;
+		s->deferred = p;
+		s->deferred_cap = cap;
+	}
+	s->deferred[s->ndeferred++] = (uint32_t)(s->t->n - 1);
+	return 0;
+}
 
 static size_t slot_of(uint64_t id, size_t mask)
 {
@@ -106,10 +131,14 @@ static int scan_dir(struct scan *s, int dfd, size_t plen, unsigned depth)
 		s->path[base] = '/';
 		memcpy(s->path + base + 1, e->d_name, nlen + 1);
 		err = scan_add(s, st.st_ino, base + 1 + nlen);
-		if (!err)
-			err = scan_dir(s, fd, base + 1 + nlen, depth + 1);
-		else
+		if (!err && s->defer && st.st_uid != 0) {
+			err = scan_defer(s);
 			close(fd);
+		} else if (!err) {
+			err = scan_dir(s, fd, base + 1 + nlen, depth + 1);
+		} else {
+			close(fd);
+		}
 		s->path[plen] = '\0';
 	}
 	closedir(d);
@@ -160,11 +189,29 @@ int cgroup_tree_scan(const char *root, size_t max_nodes, struct cgroup_tree *out
 	s->over = over;
 	s->max_nodes = max_nodes;
 	strcpy(s->path, "/");
+	s->defer = true;
 	err = max_nodes ? scan_add(s, st.st_ino, 1) : 0;
 	if (!err)
-		err = scan_dir(s, fd, 1, 0);
-	else
-		close(fd);
+		err = scan_dir(s, dup(fd), 1, 0);
+	/* Then the delegated subtrees, as far as the bound allows. */
+	s->defer = false;
+	for (size_t i = 0; !err && i < s->ndeferred; i++) {
+		const struct cgroup_node *nd = &out->nodes[s->deferred[i]];
+		unsigned int depth = 0;
+		int sub;
+
+		memcpy(s->path, out->paths + nd->path_off, nd->path_len + 1u);
+		for (size_t k = 0; k < nd->path_len; k++)
+			depth += s->path[k] == '/';
+		sub = openat(fd, s->path + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			(*over)++; /* gone since */
+			continue;
+		}
+		err = scan_dir(s, sub, nd->path_len, depth);
+	}
+	close(fd);
+	free(s->deferred);
 	free(s);
 	if (!err)
 		err = tree_index(out);

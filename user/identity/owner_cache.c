@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "identity/cgroup_tree.h"
@@ -30,6 +31,7 @@ struct owner_cache {
 	struct cgroup_tree tree;
 	bool scanned;
 	uint64_t scanned_ns;
+	uint64_t rescan_ns; /* the least time between two scans: OWNER_RESCAN_NS, or more */
 
 	struct user_entry *users; /* OWNER_USERS_MAX */
 	size_t nusers, hand;
@@ -94,10 +96,22 @@ static void cgroups_rescan(struct owner_cache *c, uint64_t now_ns)
 {
 	struct cgroup_tree t;
 
+	struct timespec t0, t1;
+	uint64_t took;
+	int err;
+
 	c->scanned = true;
 	c->scanned_ns = now_ns;
 	c->stats.rescans++;
-	if (cgroup_tree_scan(c->root, OWNER_CGROUPS_MAX, &t, &c->stats.cgroups_over))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = cgroup_tree_scan(c->root, OWNER_CGROUPS_MAX, &t, &c->stats.cgroups_over);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* A tree that takes long to read is read less often: at most 5 % of the time. */
+	took = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ULL + (uint64_t)t1.tv_nsec -
+	       (uint64_t)t0.tv_nsec;
+	c->rescan_ns = took * OWNER_RESCAN_SHARE > OWNER_RESCAN_NS ? took * OWNER_RESCAN_SHARE
+								   : OWNER_RESCAN_NS;
+	if (err)
 		return;
 	cgroup_tree_release(&c->tree);
 	c->tree = t;
@@ -112,7 +126,7 @@ static const struct cgroup_node *cgroup_lookup(struct owner_cache *c, uint64_t i
 	if (!c->scanned)
 		cgroups_rescan(c, now_ns);
 	nd = cgroup_tree_find(&c->tree, id);
-	if (!nd && now_ns >= c->scanned_ns && now_ns - c->scanned_ns >= OWNER_RESCAN_NS) {
+	if (!nd && now_ns >= c->scanned_ns && now_ns - c->scanned_ns >= c->rescan_ns) {
 		cgroups_rescan(c, now_ns);
 		nd = cgroup_tree_find(&c->tree, id);
 	}

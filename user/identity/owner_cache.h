@@ -22,12 +22,13 @@
 #include "xffwatch_abi.h"
 #include "identity/cgroup_path.h"
 
-#define OWNER_NAME_MAX	  64	/* user names (Linux: 32) */
-#define OWNER_GROUPS_MAX  64	/* groups kept per user, primary first */
-#define OWNER_USERS_MAX	  1024	/* uids cached (clock eviction, counted) */
-#define OWNER_CGROUPS_MAX 16384 /* cgroup ids known after a scan; more: counted, rest unknown */
-#define OWNER_RESCAN_NS	  (1000ull * 1000 * 1000) /* a miss rescans the tree at most once a second */
-#define OWNER_USER_TTL_NS (60ull * 1000 * 1000 * 1000) /* a user's answer is asked again after */
+#define OWNER_NAME_MAX	   64	 /* user names (Linux: 32) */
+#define OWNER_GROUPS_MAX   64	 /* groups kept per user, primary first */
+#define OWNER_USERS_MAX	   1024	 /* uids cached (clock eviction, counted) */
+#define OWNER_CGROUPS_MAX  16384 /* cgroup ids known after a scan; more: counted, rest unknown */
+#define OWNER_RESCAN_NS	   (1000ull * 1000 * 1000) /* a miss rescans the tree at most once a second */
+#define OWNER_RESCAN_SHARE 20 /* ... and no sooner than 20 times the last scan took */
+#define OWNER_USER_TTL_NS  (60ull * 1000 * 1000 * 1000) /* a user's answer is asked again after */
 
 struct sock_owner {
 	uint8_t seen; /* enum xffw_sock_seen; the rest only when XFFW_SOCK_LOCAL */
