@@ -156,13 +156,16 @@ static void socket_identity(struct jsonw *j, const char *key, const struct sock_
 
 	jsonw_object_begin(j, key);
 	jsonw_cstring(j, "seen", seen[o->seen <= XFFW_SOCK_NONE ? o->seen : XFFW_SOCK_UNSEEN]);
-	if (o->seen == XFFW_SOCK_LOCAL) {
+	/* (A cgroup id 0 is resolve's: given by path, or not given.) */
+	if (o->seen == XFFW_SOCK_LOCAL && (o->cgroup_id || (o->cgroup_known && !m->shorten))) {
 		jsonw_object_begin(j, "cgroup");
-		if (o->cgroup_id) /* (0: resolve's, given by path) */
+		if (o->cgroup_id)
 			jsonw_uint(j, "id", o->cgroup_id);
 		if (o->cgroup_known && !m->shorten) /* (ids only: see socket_user) */
 			host_string(j, "path", o->cgroup, m);
 		jsonw_object_end(j);
+	}
+	if (o->seen == XFFW_SOCK_LOCAL) {
 		if (o->facts.unit[0] && !m->shorten)
 			host_string(j, "unit", o->facts.unit, m);
 		if (o->facts.container_id[0]) {
