@@ -303,4 +303,49 @@ if grep '/default/far' "$events" | grep -q -e "$cg_far" -e "\"id\":$(cgid "$cg_f
 	e2e_fail "an event of the app in another namespace names its cgroup"
 fi
 
+# 5. The doctor, on a day of this host's traffic with no --trust-local: nginx
+# is the one local process that carries clients, and nobody forges headers to
+# the app. It names the forger, and its fix trusts nginx by its unit; with
+# that fix applied, the same traffic has the forgers flagged and no more
+# suggestion.
+doctor_traffic() {
+	local r=$1
+	SENT=()
+	for i in $(seq 1 6); do
+		via http://198.18.0.2 "/$r/n4-$i" -A "client-$i"
+		via "http://[fd00::2]:81" "/$r/n6-$i" -A "client6-$i"
+	done
+	for i in $(seq 1 6); do
+		local_req "" nobody http://127.0.0.1:5000 "/$r/forged-$i" "${FORGED[@]}"
+	done
+}
+observe doctor
+doctor_traffic doctor
+finish doctor "${#SENT[@]}"
+"$XFFWATCH" doctor --no-config --port 5000 --events "$events" --format json >"$E2E_TMP/doctor.json" &&
+	e2e_fail "doctor: exit 0 with a local process forging headers"
+jq -e . "$E2E_TMP/doctor.json" >/dev/null || e2e_fail "doctor: not JSON"
+fix=$(jq -c '[.diagnoses[] | select(.id == "local-process-forges-headers")
+	| .fixes[] | select(.for == "xffwatch") | .args] | first' "$E2E_TMP/doctor.json")
+jq -e '[.diagnoses[] | select(.id == "local-process-forges-headers")
+	| .evidence.local_owners[] | select(.user == "nobody")] | length == 1' "$E2E_TMP/doctor.json" \
+	>/dev/null || { cat "$E2E_TMP/doctor.json" >&2; e2e_fail "doctor: the forger is not named"; }
+case $fix in
+*"\"--trust-local\",\"unit=${cg_nginx#/}\""*) ;;
+*) cat "$E2E_TMP/doctor.json" >&2; e2e_fail "doctor: the fix does not trust nginx's unit: $fix" ;;
+esac
+mapfile -t fix_args < <(jq -r '.[]' <<<"$fix")
+observe doctor-fixed "${fix_args[@]}"
+doctor_traffic fixed
+finish doctor-fixed "${#SENT[@]}"
+e2e_expect_count "$events" ".url.path | startswith(\"/fixed/forged-\")" 6 "fixed: forged requests"
+e2e_expect_count "$events" "(.url.path | startswith(\"/fixed/forged-\")) and .client.ip == \"127.0.0.1\"
+	and (.xffwatch.findings | index(\"$NEW\"))" 6 "fixed: the forgers flagged"
+e2e_expect_count "$events" "(.url.path | startswith(\"/fixed/n\")) and .xffwatch.trust.peer_trusted
+	and .xffwatch.trust.peer_rule == \"trust-local\"" 12 "fixed: nginx trusted by its unit"
+"$XFFWATCH" doctor --no-config --port 5000 "${fix_args[@]}" --events "$events" --format json \
+	>"$E2E_TMP/doctor2.json" || true
+jq -e '.suggestions == [] and ([.diagnoses[] | select(.id == "proxy-not-trusted")] == [])' \
+	"$E2E_TMP/doctor2.json" >/dev/null || { cat "$E2E_TMP/doctor2.json" >&2; e2e_fail "doctor after the fix"; }
+
 e2e_pass
