@@ -151,6 +151,31 @@ static void xff_value(const struct fix_ctx *c, struct fix_draft *d, enum xff_set
 		draft_text(d, "%s", v);
 }
 
+/* "--listener" and the start of its SPEC, "port=N iface=X " (the rest is the caller's). */
+static void listener_start(const struct fix_ctx *c, struct fix_draft *d, size_t *len)
+{
+	draft_arg(d, len, "--listener");
+	d->f->nargs++;
+	*len = 0;
+	if (c->port)
+		draft_arg(d, len, "port=%u ", c->port);
+	if (c->iface[0])
+		draft_arg(d, len, "iface=%s ", c->iface);
+}
+
+/* The SPEC done: the flag as text, then the configuration file's listener begun. */
+static void listener_conf_start(const struct fix_ctx *c, struct fix_draft *d)
+{
+	d->f->nargs++;
+	draft_text(d, "--listener '%s'\n", d->f->args[1]);
+	draft_text(d, "# or in the configuration file, as the first listener for this port:\n"
+		      "listeners = ( { ");
+	if (c->port)
+		draft_text(d, "port = %u; ", c->port);
+	if (c->iface[0])
+		draft_text(d, "interface = \"%s\"; ", c->iface);
+}
+
 /*
  * The fix is one setting of the rule: a flag, or a listener rule for the port
  * when the doctor saw several listeners; and the same in the configuration file.
@@ -164,24 +189,10 @@ static void xff_rule(const struct fix_ctx *c, struct fix_draft *d, enum xff_sett
 		    "xffwatch: its command line (doctor or observer), or its configuration file");
 	draft_text(d, "# flags:\n");
 	if (listener) {
-		draft_arg(d, &len, "--listener");
-		d->f->nargs++;
-		len = 0;
-		if (c->port)
-			draft_arg(d, &len, "port=%u ", c->port);
-		if (c->iface[0])
-			draft_arg(d, &len, "iface=%s ", c->iface);
+		listener_start(c, d, &len);
 		draft_arg(d, &len, "%s=", xff_settings[s].spec);
 		xff_value(c, d, s, false, &len);
-		d->f->nargs++;
-		draft_text(d, "--listener '%s'\n", d->f->args[1]);
-		draft_text(d,
-			   "# or in the configuration file, as the first listener for this port:\n"
-			   "listeners = ( { ");
-		if (c->port)
-			draft_text(d, "port = %u; ", c->port);
-		if (c->iface[0])
-			draft_text(d, "interface = \"%s\"; ", c->iface);
+		listener_conf_start(c, d);
 		draft_text(d, "%s = ", xff_settings[s].conf);
 		xff_value(c, d, s, true, NULL);
 		draft_text(d, "; } );\n");
@@ -246,25 +257,11 @@ static bool xff_trust_local(const struct fix_ctx *c, struct fix_draft *d)
 		    "xffwatch: its command line (doctor or observer), or its configuration file");
 	draft_text(d, "# flags:\n");
 	if (listener) {
-		draft_arg(d, &len, "--listener");
-		d->f->nargs++;
-		len = 0;
-		if (c->port)
-			draft_arg(d, &len, "port=%u ", c->port);
-		if (c->iface[0])
-			draft_arg(d, &len, "iface=%s ", c->iface);
+		listener_start(c, d, &len);
 		draft_arg(d, &len, "trust=");
 		xff_value(c, d, XFF_TRUST, false, &len);
 		draft_arg(d, &len, " trust-local=%s", c->local);
-		d->f->nargs++;
-		draft_text(d, "--listener '%s'\n", d->f->args[1]);
-		draft_text(d,
-			   "# or in the configuration file, as the first listener for this port:\n"
-			   "listeners = ( { ");
-		if (c->port)
-			draft_text(d, "port = %u; ", c->port);
-		if (c->iface[0])
-			draft_text(d, "interface = \"%s\"; ", c->iface);
+		listener_conf_start(c, d);
 		draft_text(d, "proxies = ");
 		xff_value(c, d, XFF_TRUST, true, NULL);
 		draft_text(d, "; local_proxies = [ \"%s\" ]; } );\n", c->local);
