@@ -155,15 +155,17 @@ e2e_netns() {
 	ip -n "$E2E_LAST_NS" link set lo up
 }
 
-# e2e_link NS_A ADDR4_A ADDR6_A NS_B ADDR4_B ADDR6_B: a veth pair, eth0 on each side.
+# e2e_link NS_A ADDR4_A ADDR6_A NS_B ADDR4_B ADDR6_B [IF_A [IF_B]]: a veth pair, eth0 on
+# each side unless named.
 e2e_link() {
-	ip -n "$1" link add eth0 type veth peer name eth0 netns "$4"
-	ip -n "$1" addr add "$2/24" dev eth0
-	ip -n "$1" addr add "$3/64" dev eth0 nodad
-	ip -n "$4" addr add "$5/24" dev eth0
-	ip -n "$4" addr add "$6/64" dev eth0 nodad
-	ip -n "$1" link set eth0 up
-	ip -n "$4" link set eth0 up
+	local if1=${7:-eth0} if2=${8:-eth0}
+	ip -n "$1" link add "$if1" type veth peer name "$if2" netns "$4"
+	ip -n "$1" addr add "$2/24" dev "$if1"
+	ip -n "$1" addr add "$3/64" dev "$if1" nodad
+	ip -n "$4" addr add "$5/24" dev "$if2"
+	ip -n "$4" addr add "$6/64" dev "$if2" nodad
+	ip -n "$1" link set "$if1" up
+	ip -n "$4" link set "$if2" up
 }
 
 # e2e_offloads NS on|off: segmentation offloads, and a small MTU when off.

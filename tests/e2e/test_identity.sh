@@ -32,13 +32,7 @@ e2e_netns far
 far=$E2E_LAST_NS
 e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 # The host's veth to the app in another namespace: eth1 on the host, eth0 there.
-ip -n "$srv" link add eth1 type veth peer name eth0 netns "$far"
-ip -n "$srv" addr add 198.18.3.1/24 dev eth1
-ip -n "$srv" addr add fd00:3::1/64 dev eth1 nodad
-ip -n "$far" addr add 198.18.3.2/24 dev eth0
-ip -n "$far" addr add fd00:3::2/64 dev eth0 nodad
-ip -n "$srv" link set eth1 up
-ip -n "$far" link set eth0 up
+e2e_link "$srv" 198.18.3.1 fd00:3::1 "$far" 198.18.3.2 fd00:3::2 eth1 eth0
 
 # Named as systemd would name a service and a scope: the units in the events.
 e2e_cgroup nginx.service
