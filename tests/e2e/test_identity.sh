@@ -258,7 +258,13 @@ if "$XFFWATCH" --no-config --netns "$srv" --cgroup-root "$E2E_TMP" --output /dev
 	2>"$E2E_TMP/root.err"; then
 	e2e_fail "--cgroup-root accepted a directory that is no cgroup2 file system"
 fi
-grep -q "not a cgroup2 file system" "$E2E_TMP/root.err" || e2e_fail "--cgroup-root: $(cat "$E2E_TMP/root.err")"
+grep -q "not the root of a cgroup2 file system" "$E2E_TMP/root.err" ||
+	e2e_fail "--cgroup-root: $(cat "$E2E_TMP/root.err")"
+# Nor a subtree of one: its paths would name cgroups wrongly.
+if "$XFFWATCH" --no-config --netns "$srv" --cgroup-root "$E2E_CGROUP_ROOT$cg_other" \
+	--output /dev/null 2>"$E2E_TMP/root.err"; then
+	e2e_fail "--cgroup-root accepted a cgroup below the root"
+fi
 observe cgroup --trust-local "cgroup=$cg_nginx" --cgroup-root "$E2E_CGROUP_ROOT"
 traffic cgroup
 finish cgroup "${#SENT[@]}"

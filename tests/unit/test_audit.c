@@ -542,12 +542,14 @@ static void test_identity_hostile(void **state)
 
 	(void)state;
 	memset(path, 0, sizeof(path));
-	path[0] = '/';
-	for (size_t i = 1; i < CGROUP_PATH_MAX; i++)
+	/* A unit only below slices, its name 200 hostile bytes; then more of them. */
+	strcpy(path, "/a.slice/");
+	for (size_t i = 9; i < 209; i++)
+		path[i] = "\"\\\x01\x1f\x7f\xc3\xa9 "[i % 8];
+	strcpy(path + 209, ".service/");
+	for (size_t i = 218; i < CGROUP_PATH_MAX; i++)
 		path[i] = "\"\\\x01\x1f\x7f\xc3\xa9/"[i % 8];
-	path[CGROUP_PATH_MAX - 9] = 'x';
-	path[CGROUP_PATH_MAX - 8] = '\0';
-	strcat(path, ".service"); /* exactly CGROUP_PATH_MAX bytes */
+	path[CGROUP_PATH_MAX - 1] = 'x'; /* exactly CGROUP_PATH_MAX bytes */
 	assert_int_equal(strlen(path), CGROUP_PATH_MAX);
 	for (size_t i = 0; i < OWNER_NAME_MAX; i++)
 		name[i] = "\"\n\x7f\\"[i % 4];
@@ -560,6 +562,7 @@ static void test_identity_hostile(void **state)
 	assert_string_equal(str_at(doc, "source.user.name"), name);
 	assert_string_equal(str_at(doc, "xffwatch.identity.source.cgroup.path"), path);
 	assert_string_equal(str_at(doc, "xffwatch.identity.destination.cgroup.path"), path);
+	assert_true(a.facts.unit[0]);
 	assert_string_equal(str_at(doc, "xffwatch.identity.source.unit"), a.facts.unit);
 	assert_true(int_at(doc, "xffwatch.identity.source.cgroup.id") == INT64_MAX);
 	json_decref(doc);

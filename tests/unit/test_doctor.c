@@ -557,6 +557,18 @@ static void test_local_proxy_by_user(void **state)
 	nginx_traffic(50);
 	assert_true(found(DIAG_TRUST_LOCAL_AVAILABLE));
 	assert_string_equal(diag(DIAG_TRUST_LOCAL_AVAILABLE)->local_spec, "cgroup=/proxies/nginx");
+	/* A proxy run from a login session is no unit to trust: the same person's curl is in it. */
+	teardown(state);
+	setup_identity(state);
+	local_owner(&nginx_owner, 1000, "alice", "/user.slice/user-1000.slice/session-3.scope");
+	nginx_traffic(50);
+	assert_false(found(DIAG_TRUST_LOCAL_AVAILABLE));
+	teardown(state);
+	setup_identity(state);
+	local_owner(&nginx_owner, 1000, "alice",
+		    "/user.slice/user-1000.slice/user@1000.service/app.slice/nginx.service");
+	nginx_traffic(50);
+	assert_false(found(DIAG_TRUST_LOCAL_AVAILABLE));
 }
 
 /* The seeds' curl from a shell, as nobody, next to nginx: named, high, the same fix. */

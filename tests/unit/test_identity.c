@@ -78,6 +78,9 @@ static const struct facts_case {
 	/* a name that is only the suffix is no unit */
 	{ "/system.slice/.service", "", "", NULL },
 	{ "//system.slice//nginx.service/", "nginx.service", "", NULL },
+	/* a unit only below slices: not below a container manager's directory */
+	{ "/lxc.payload.c1/system.slice/nginx.service", "", "", NULL },
+	{ "/docker/" H "/system.slice/nginx.service", "", H, "docker" },
 };
 
 static void test_cgroup_facts(void **state)
@@ -111,12 +114,12 @@ static void test_cgroup_facts_bounds(void **state)
 	cgroup_path_facts("/docker/" H, strlen("/docker/" H) - 1, &f);
 	assert_string_equal(f.container_id, "");
 
-	/* "/system.slice/aaaa...a/docker-<id>.scope", CGROUP_PATH_MAX bytes in all */
-	n = strlen("/system.slice/") + strlen("/docker-" H ".scope");
+	/* "/system.slice/aaaa...a.slice/docker-<id>.scope", CGROUP_PATH_MAX bytes in all */
+	n = strlen("/system.slice/") + strlen(".slice/docker-" H ".scope");
 	memset(path, 0, sizeof(path));
 	strcpy(path, "/system.slice/");
 	memset(path + strlen(path), 'a', CGROUP_PATH_MAX - n);
-	strcat(path, "/docker-" H ".scope");
+	strcat(path, ".slice/docker-" H ".scope");
 	assert_int_equal(strlen(path), CGROUP_PATH_MAX);
 	cgroup_path_facts(path, CGROUP_PATH_MAX, &f);
 	assert_string_equal(f.unit, "docker-" H ".scope");
@@ -177,6 +180,11 @@ static const struct unit_case {
 	{ "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service", "user.slice", true },
 	{ "/system.slice/docker-" H ".scope/system.slice/nginx.service", "nginx.service", false },
 	{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope", true },
+	/* Below anything but slices, no unit: a container manager's or a delegated directory */
+	{ "/lxc.payload.c1/system.slice/nginx.service", "nginx.service", false },
+	{ "/lxc.payload.c1/system.slice/nginx.service", "system.slice", false },
+	{ "/docker/" H "/system.slice/nginx.service", "nginx.service", false },
+	{ "/kubepods/besteffort/pod1/nginx.service", "nginx.service", false },
 };
 
 static void test_cgroup_match(void **state)

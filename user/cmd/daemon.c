@@ -428,11 +428,18 @@ static int start_privileged(struct daemon *d, bool drop)
 	return 0;
 }
 
-static bool is_cgroup2(const char *dir)
+/*
+ * The root of a cgroup2 hierarchy: paths from anywhere else (a subtree, or a
+ * cgroup namespace's view) would name cgroups wrongly. The root cgroup's id
+ * (its directory's inode number) is 1.
+ */
+static bool is_cgroup2_root(const char *dir)
 {
-	struct statfs st;
+	struct statfs fs;
+	struct stat st;
 
-	return !statfs(dir, &st) && st.f_type == CGROUP2_SUPER_MAGIC;
+	return !statfs(dir, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC && !stat(dir, &st) &&
+	       st.st_ino == 1;
 }
 
 int daemon_run(const struct options *o)
@@ -468,8 +475,9 @@ int daemon_run(const struct options *o)
 		log_error("out of memory");
 		goto cleanup;
 	}
-	if (o->cgroup_root[0] && !is_cgroup2(o->cgroup_root)) {
-		log_error("--cgroup-root %s: not a cgroup2 file system", o->cgroup_root);
+	if (o->cgroup_root[0] && !is_cgroup2_root(o->cgroup_root)) {
+		log_error("--cgroup-root %s: not the root of a cgroup2 file system",
+			  o->cgroup_root);
 		goto cleanup;
 	}
 	if (!owner_cache_cgroup_root(d.w.owners)[0])

@@ -635,16 +635,25 @@ static bool owner_carries(const struct topo_owner *w, const struct topo_listener
 	return w->distinct >= 2 && (w->uas >= 2 || w->requests * 2 >= l->requests);
 }
 
+/* A person's login session or user manager: whatever they run from a shell. */
+static bool login_unit(const char *unit)
+{
+	return !strncmp(unit, "session-", 8) || !strncmp(unit, "user@", 5);
+}
+
 /*
- * The --trust-local SPEC that names @w: its systemd unit (the outermost on
- * its cgroup path, which unit= matches), else its user (not root, who is
- * every system process), else its cgroup (not the root cgroup). False when
- * none fits.
+ * The --trust-local SPEC that names @w: its systemd unit (the one unit=
+ * matches), else its user (not root, who is every system process), else its
+ * cgroup (not the root cgroup). False when none fits, and for a login
+ * session's process: a proxy run from a shell is not told apart from the
+ * same person's curl.
  */
 static bool owner_spec_of(const struct obs_owner *w, struct owner_spec *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (w->cgroup[0] == '/' && cgroup_path_outer_unit(w->cgroup, s->text, OWNER_UNIT_MAX)) {
+		if (login_unit(s->text))
+			return false;
 		s->kind = OWNER_UNIT;
 	} else if (w->uid_known && w->uid != 0) {
 		s->kind = OWNER_USER;

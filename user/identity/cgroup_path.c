@@ -35,6 +35,12 @@ static bool ends_with(const char *p, size_t n, const char *suffix)
 	return n > s && !memcmp(p + n - s, suffix, s);
 }
 
+/* A unit that holds processes: a service or a scope. */
+static bool is_unit(const char *p, size_t n)
+{
+	return ends_with(p, n, ".service") || ends_with(p, n, ".scope");
+}
+
 static bool equals(const char *p, size_t n, const char *word)
 {
 	return strlen(word) == n && !memcmp(p, word, n);
@@ -70,6 +76,7 @@ void cgroup_path_spans(const char *path, size_t len, struct cgroup_spans *out)
 {
 	const char *parent = "";
 	size_t parent_len = 0;
+	bool slices = true; /* every component so far is a slice */
 
 	memset(out, 0, sizeof(*out));
 	if (len > CGROUP_PATH_MAX)
@@ -82,11 +89,19 @@ void cgroup_path_spans(const char *path, size_t len, struct cgroup_spans *out)
 
 		while (i + n < len && c[n] != '/')
 			n++;
-		/* The outermost: below it, names may be a delegated user's choice. */
-		if (n && n < OWNER_UNIT_MAX && !out->unit_len &&
-		    (ends_with(c, n, ".service") || ends_with(c, n, ".scope"))) {
-			out->unit_off = (uint16_t)i;
-			out->unit_len = (uint16_t)n;
+		/*
+		 * The outermost unit, below slices only: what the system manager
+		 * made. Below it, or below anything else (/docker/ID, a container
+		 * manager's directory), names may be a delegated user's choice.
+		 */
+		if (n && slices && is_unit(c, n)) {
+			slices = false;
+			if (n < OWNER_UNIT_MAX) {
+				out->unit_off = (uint16_t)i;
+				out->unit_len = (uint16_t)n;
+			}
+		} else if (n && !ends_with(c, n, ".slice")) {
+			slices = false;
 		}
 		at = n ? container_in(c, n, parent, parent_len, &runtime) : -1;
 		if (at >= 0) {
@@ -124,13 +139,15 @@ bool cgroup_path_outer_unit(const char *path, char *buf, size_t len)
 	for (const char *c = path; *c;) {
 		size_t n = strcspn(c, "/");
 
-		if (ends_with(c, n, ".service") || ends_with(c, n, ".scope")) {
+		if (is_unit(c, n)) {
 			if (n >= len)
 				return false;
 			memcpy(buf, c, n);
 			buf[n] = '\0';
 			return true;
 		}
+		if (n && !ends_with(c, n, ".slice"))
+			return false;
 		c += n;
 		if (*c)
 			c++;
@@ -146,12 +163,12 @@ bool cgroup_path_in_unit(const char *path, const char *unit)
 		return false;
 	for (const char *c = path; *c;) {
 		size_t n = strcspn(c, "/");
-		bool outer = ends_with(c, n, ".service") || ends_with(c, n, ".scope");
+		bool outer = is_unit(c, n);
 
-		/* A slice above the outermost unit, or that unit itself. */
+		/* A slice above the outermost unit, or that unit itself; slices only above it. */
 		if (n == ulen && !memcmp(c, unit, n) && (outer || ends_with(c, n, ".slice")))
 			return true;
-		if (outer)
+		if (outer || (n && !ends_with(c, n, ".slice")))
 			return false;
 		c += n;
 		if (*c)

@@ -16,8 +16,8 @@
 #define CONTAINER_ID_MAX 64
 
 struct cgroup_facts {
-	char unit[OWNER_UNIT_MAX]; /* outermost systemd unit on the path: first component
-	                              ending ".service" or ".scope"; "" when none */
+	char unit[OWNER_UNIT_MAX];		 /* systemd unit: first component ending ".service"
+	                              or ".scope", only slices above it; "" none */
 	char container_id[CONTAINER_ID_MAX + 1]; /* full lower-case hex id (64 chars), "" none */
 	const char *runtime; /* "docker", "containerd", "podman", "cri-o", NULL */
 };
@@ -40,16 +40,18 @@ void cgroup_spans_facts(const char *path, const struct cgroup_spans *sp, struct 
 void cgroup_path_facts(const char *path, size_t len, struct cgroup_facts *out);
 
 /*
- * The outermost systemd unit on @path (NUL-terminated): its first component
- * ending ".service" or ".scope", into @buf. False when there is none, or it
- * does not fit @len bytes.
+ * The systemd unit of @path (NUL-terminated), into @buf: its first component
+ * ending ".service" or ".scope", when only slices are above it. False when
+ * there is none, or it does not fit @len bytes.
  */
 bool cgroup_path_outer_unit(const char *path, char *buf, size_t len);
 /*
- * Whether @path is in unit @unit: its outermost service or scope, or a slice
- * above it; what the system manager made. Below that unit cgroups may be
- * delegated to its own user (user@1000.service, a container's scope), who
- * may name them anything, "nginx.service" included.
+ * Whether @path is in unit @unit: its outermost service or scope with only
+ * slices above it, or one of those slices; what the system manager made.
+ * Below that unit cgroups may be delegated to its own user
+ * (user@1000.service, a container's scope), and a path through anything but
+ * slices (/docker/ID, /lxc.payload.c1) is no systemd unit's: their owners may
+ * name cgroups anything, "nginx.service" included.
  */
 bool cgroup_path_in_unit(const char *path, const char *unit);
 /*
