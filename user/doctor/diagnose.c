@@ -655,14 +655,18 @@ static bool owner_spec_of(const struct obs_owner *w, struct owner_spec *s)
 		if (login_unit(s->text))
 			return false;
 		s->kind = OWNER_UNIT;
-	} else if (w->uid_known && w->uid != 0) {
+	}
+	/* Odd characters are no argument to copy: the next kind, a name's number. */
+	if (s->kind && fix_plain(s->text))
+		return true;
+	if (w->uid_known && w->uid != 0) {
 		s->kind = OWNER_USER;
 		s->id = w->uid;
-		if (w->user[0])
+		if (w->user[0] && fix_plain(w->user))
 			snprintf(s->text, sizeof(s->text), "%s", w->user);
 		else
 			snprintf(s->text, sizeof(s->text), "%u", w->uid);
-	} else if (w->cgroup[0] == '/' && w->cgroup[1]) {
+	} else if (w->cgroup[0] == '/' && w->cgroup[1] && fix_plain(w->cgroup)) {
 		s->kind = OWNER_CGROUP;
 		snprintf(s->text, sizeof(s->text), "%s", w->cgroup);
 	} else {

@@ -562,20 +562,22 @@ static bool iface_check(const char *s)
 }
 
 /* A --trust-local SPEC that prints as it is: in a flag, single quotes and a string. */
-static bool local_check(const char *s)
+bool fix_plain(const char *s)
 {
-	size_t len;
+	size_t len = strnlen(s, FIX_LOCAL_MAX + 1);
 
-	if (!s)
-		return true;
-	len = strnlen(s, FIX_LOCAL_MAX + 1);
-	if (!len || len > FIX_LOCAL_MAX || !strchr(s, '='))
+	if (!len || len > FIX_LOCAL_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.@/=-",
 			    s[i]))
 			return false;
 	return true;
+}
+
+static bool local_check(const char *s)
+{
+	return !s || (fix_plain(s) && strchr(s, '='));
 }
 
 static bool ctx_make(const struct fix_params *p, struct fix_ctx *c)

@@ -26,11 +26,14 @@
 #define FIX_CIDR_MAX	49  /* "ffff:...:255.255.255.255/128", without NUL */
 #define FIX_HEADER_MAX	32  /* a header name of p, without NUL */
 #define FIX_LOCAL_MAX	256 /* a --trust-local SPEC of p, without NUL */
-#define FIX_TEXT_MAX	4096
-#define FIX_WHERE_MAX	256
-#define FIX_ARGS_MAX	4
-#define FIX_ARG_MAX	2048
-#define FIXES_MAX	(STACK__MAX + 2)
+
+/* Safe in a fix as it is: [A-Za-z0-9:_.@/=-] only, 1 to FIX_LOCAL_MAX bytes. */
+bool fix_plain(const char *s);
+#define FIX_TEXT_MAX  4096
+#define FIX_WHERE_MAX 256
+#define FIX_ARGS_MAX  4
+#define FIX_ARG_MAX   2048
+#define FIXES_MAX     (STACK__MAX + 2)
 
 /*
  * What the fixes of one diagnosis are made from (every string NUL-terminated;
