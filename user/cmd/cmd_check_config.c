@@ -13,7 +13,7 @@ static void warn(const struct options *o)
 	for (size_t i = 0; i < o->nrules; i++) {
 		const struct trust_rule *r = &o->rules[i];
 
-		if (r->hops < 0 && !r->ntrusted && !r->nexternal)
+		if (r->hops < 0 && !r->ntrusted && !r->nexternal && !r->nlocal)
 			log_line(stderr,
 				 "xffwatch: warning: a rule trusts no proxy: its forwarding "
 				 "headers never count");
