@@ -99,15 +99,23 @@ def strip(e):
     ev = dict(e.get("event", {}))
     ev.pop("duration", None)
     e["event"] = ev
-    # Who is behind the interface (a veth's namespace) is the host's to know, not the capture's.
+    # Who is behind the interface (a veth's namespace), and who owns the
+    # sockets, are the host's to know, not the capture's: the replay says neither.
     xw = dict(e.get("xffwatch", {}))
     xw.pop("peer", None)
+    xw.pop("identity", None)
     e["xffwatch"] = xw
+    for end in ("source", "destination"):
+        e[end] = {k: v for k, v in e[end].items() if k != "user"}
     return e
+def assert_no_identity(e):
+    if "identity" in e.get("xffwatch", {}) or "user" in e["source"] or "user" in e["destination"]:
+        sys.exit(f"{sys.argv[3]}: a replayed event names a socket's owner: {json.dumps(e)}")
 live, rep = load(sys.argv[1]), load(sys.argv[2])
 if len(live) != len(rep):
     sys.exit(f"{sys.argv[3]}: {len(rep)} events from the capture, {len(live)} live")
 for a, b in zip(sorted(live, key=key), sorted(rep, key=key)):
+    assert_no_identity(b)
     if strip(a) != strip(b):
         sys.exit(f"{sys.argv[3]}:\n live   {json.dumps(strip(a), sort_keys=True)}\n replay {json.dumps(strip(b), sort_keys=True)}")
     if abs(ts(a) - ts(b)) > 0.001:
