@@ -106,10 +106,15 @@ static void check_match(const struct owner_spec *s, const struct sock_owner *o)
 	case OWNER_UNIT:
 		CHECK(o->cgroup_known && strstr(o->cgroup, s->text));
 		break;
-	case OWNER_CGROUP:
-		CHECK(o->cgroup_known &&
-		      (!strcmp(s->text, "/") || !strncmp(o->cgroup, s->text, strlen(s->text))));
+	case OWNER_CGROUP: {
+		/* (A raw spec is not normalised: its trailing '/' do not count.) */
+		size_t plen = strlen(s->text);
+
+		while (plen && s->text[plen - 1] == '/')
+			plen--;
+		CHECK(o->cgroup_known && !strncmp(o->cgroup, s->text, plen));
 		break;
+	}
 	}
 }
 
