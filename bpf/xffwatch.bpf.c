@@ -161,10 +161,10 @@ static __always_inline void on_payload(struct flow_ctx *c, struct pkt *p)
 		} else {
 			start = -ahead;
 		}
-	}
-	if (!ds->synced && c->flow->sock[w->ps.dir & 1].seen == XFFW_SOCK_UNSEEN)
+	} else if (c->flow->sock[w->ps.dir & 1].seen == XFFW_SOCK_UNSEEN) {
 		/* Picked up mid-stream: this end's owner from its first packet seen. */
 		take_sock(c->skb, &c->flow->sock[w->ps.dir & 1]);
+	}
 	ds->next_seq = p->seq + p->payload_len;
 	ds->synced = 1;
 	if (gap) {

@@ -124,7 +124,9 @@ int resolve_run(const struct options *o, const struct command_args *r)
 		/* The peer's socket as the kernel would report it; the app's is not known. */
 		static const struct sock_owner app = { .seen = XFFW_SOCK_UNSEEN };
 		static struct sock_owner peer;
-		struct owner_cache *cache = owner_cache_new(&(struct owner_cache_config){ 0 });
+		/* (A cgroup given by path: no tree to read, "" says so.) */
+		struct owner_cache *cache =
+			owner_cache_new(&(struct owner_cache_config){ .cgroup_root = "" });
 
 		if (!cache)
 			return head_error(1, "out of memory");

@@ -9,8 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -19,6 +17,7 @@
 #include <unistd.h>
 
 #include "event/audit_event.h"
+#include "identity/cgroup_tree.h"
 #include "pipeline/clock.h"
 #include "kernel/bpf_counters.h"
 #include "cmd/daemon.h"
@@ -428,20 +427,6 @@ static int start_privileged(struct daemon *d, bool drop)
 	return 0;
 }
 
-/*
- * The root of a cgroup2 hierarchy: paths from anywhere else (a subtree, or a
- * cgroup namespace's view) would name cgroups wrongly. The root cgroup's id
- * (its directory's inode number) is 1.
- */
-static bool is_cgroup2_root(const char *dir)
-{
-	struct statfs fs;
-	struct stat st;
-
-	return !statfs(dir, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC && !stat(dir, &st) &&
-	       st.st_ino == 1;
-}
-
 int daemon_run(const struct options *o)
 {
 	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
@@ -475,7 +460,7 @@ int daemon_run(const struct options *o)
 		log_error("out of memory");
 		goto cleanup;
 	}
-	if (o->cgroup_root[0] && !is_cgroup2_root(o->cgroup_root)) {
+	if (o->cgroup_root[0] && !cgroup_root_valid(o->cgroup_root)) {
 		log_error("--cgroup-root %s: not the root of a cgroup2 file system",
 			  o->cgroup_root);
 		goto cleanup;

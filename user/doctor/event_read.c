@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "doctor/event_read.h"
+#include "identity/owner_cache.h"
 #include "trust/rules.h"
 #include "util/text_hash.h"
 
@@ -127,9 +128,7 @@ static void read_owner(json_t *root, struct observation *o)
 		return;
 	w->given = true;
 	copy_str(id, "seen", seen, sizeof(seen));
-	w->seen = !strcmp(seen, "local")  ? XFFW_SOCK_LOCAL
-		  : !strcmp(seen, "none") ? XFFW_SOCK_NONE
-					  : XFFW_SOCK_UNSEEN;
+	w->seen = sock_seen_by_name(seen);
 	if (w->seen != XFFW_SOCK_LOCAL)
 		return;
 	copy_str(user, "id", uid, sizeof(uid));

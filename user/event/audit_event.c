@@ -150,12 +150,8 @@ static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, 
 static void socket_identity(struct jsonw *j, const char *key, const struct sock_owner *o,
 			    const struct audit_meta *m)
 {
-	static const char *const seen[] = { [XFFW_SOCK_UNSEEN] = "unseen",
-					    [XFFW_SOCK_LOCAL] = "local",
-					    [XFFW_SOCK_NONE] = "none" };
-
 	jsonw_object_begin(j, key);
-	jsonw_cstring(j, "seen", seen[o->seen <= XFFW_SOCK_NONE ? o->seen : XFFW_SOCK_UNSEEN]);
+	jsonw_cstring(j, "seen", sock_seen_name(o->seen));
 	/* (A cgroup id 0 is resolve's: given by path, or not given.) */
 	if (o->seen == XFFW_SOCK_LOCAL && (o->cgroup_id || (o->cgroup_known && !m->shorten))) {
 		jsonw_object_begin(j, "cgroup");

@@ -46,6 +46,35 @@ static bool equals(const char *p, size_t n, const char *word)
 	return strlen(word) == n && !memcmp(p, word, n);
 }
 
+/*
+ * What the system manager made at the top of @path[0..@len): the leading
+ * slices, which end at *@slices_end, and the service or scope right below
+ * them (*@unit_off, *@unit_len; a length of 0: none). Below that unit, or
+ * below anything else (/docker/ID, /lxc.payload.c1), names may be a
+ * delegated user's or a container manager's choice.
+ */
+static void managed_top(const char *path, size_t len, size_t *slices_end, size_t *unit_off,
+			size_t *unit_len)
+{
+	*slices_end = *unit_off = *unit_len = 0;
+	for (size_t i = 0; i < len;) {
+		const char *c = path + i;
+		size_t n = 0;
+
+		while (i + n < len && c[n] != '/')
+			n++;
+		if (n && is_unit(c, n)) {
+			*unit_off = i;
+			*unit_len = n;
+			return;
+		}
+		if (n && !ends_with(c, n, ".slice"))
+			return;
+		i += n + 1;
+		*slices_end = i < len ? i : len;
+	}
+}
+
 /* Offset of the container id in component @p[0..@n), or -1; *@runtime set when named. */
 static int container_in(const char *p, size_t n, const char *parent, size_t parent_len,
 			const char **runtime)
@@ -75,12 +104,16 @@ static int container_in(const char *p, size_t n, const char *parent, size_t pare
 void cgroup_path_spans(const char *path, size_t len, struct cgroup_spans *out)
 {
 	const char *parent = "";
-	size_t parent_len = 0;
-	bool slices = true; /* every component so far is a slice */
+	size_t parent_len = 0, slices_end, unit_off, unit_len;
 
 	memset(out, 0, sizeof(*out));
 	if (len > CGROUP_PATH_MAX)
 		return;
+	managed_top(path, len, &slices_end, &unit_off, &unit_len);
+	if (unit_len < OWNER_UNIT_MAX) {
+		out->unit_off = (uint16_t)unit_off;
+		out->unit_len = (uint16_t)unit_len;
+	}
 	for (size_t i = 0; i < len;) {
 		const char *c = path + i;
 		size_t n = 0;
@@ -89,20 +122,6 @@ void cgroup_path_spans(const char *path, size_t len, struct cgroup_spans *out)
 
 		while (i + n < len && c[n] != '/')
 			n++;
-		/*
-		 * The outermost unit, below slices only: what the system manager
-		 * made. Below it, or below anything else (/docker/ID, a container
-		 * manager's directory), names may be a delegated user's choice.
-		 */
-		if (n && slices && is_unit(c, n)) {
-			slices = false;
-			if (n < OWNER_UNIT_MAX) {
-				out->unit_off = (uint16_t)i;
-				out->unit_len = (uint16_t)n;
-			}
-		} else if (n && !ends_with(c, n, ".slice")) {
-			slices = false;
-		}
 		at = n ? container_in(c, n, parent, parent_len, &runtime) : -1;
 		if (at >= 0) {
 			out->container_off = (uint16_t)(i + (size_t)at);
@@ -136,43 +155,32 @@ void cgroup_path_facts(const char *path, size_t len, struct cgroup_facts *out)
 
 bool cgroup_path_outer_unit(const char *path, char *buf, size_t len)
 {
-	for (const char *c = path; *c;) {
-		size_t n = strcspn(c, "/");
+	size_t slices_end, off, n;
 
-		if (is_unit(c, n)) {
-			if (n >= len)
-				return false;
-			memcpy(buf, c, n);
-			buf[n] = '\0';
-			return true;
-		}
-		if (n && !ends_with(c, n, ".slice"))
-			return false;
-		c += n;
-		if (*c)
-			c++;
-	}
-	return false;
+	managed_top(path, strlen(path), &slices_end, &off, &n);
+	if (!n || n >= len)
+		return false;
+	memcpy(buf, path + off, n);
+	buf[n] = '\0';
+	return true;
 }
 
 bool cgroup_path_in_unit(const char *path, const char *unit)
 {
-	size_t ulen = strlen(unit);
+	size_t ulen = strlen(unit), slices_end, off, n;
 
 	if (!ulen)
 		return false;
-	for (const char *c = path; *c;) {
-		size_t n = strcspn(c, "/");
-		bool outer = is_unit(c, n);
+	managed_top(path, strlen(path), &slices_end, &off, &n);
+	if (n == ulen && !memcmp(path + off, unit, n))
+		return true;
+	/* Or one of the slices above it. */
+	for (size_t i = 0; i < slices_end;) {
+		size_t k = strcspn(path + i, "/");
 
-		/* A slice above the outermost unit, or that unit itself; slices only above it. */
-		if (n == ulen && !memcmp(c, unit, n) && (outer || ends_with(c, n, ".slice")))
+		if (k == ulen && !memcmp(path + i, unit, k))
 			return true;
-		if (outer || (n && !ends_with(c, n, ".slice")))
-			return false;
-		c += n;
-		if (*c)
-			c++;
+		i += k + 1;
 	}
 	return false;
 }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "identity/cgroup_tree.h"
@@ -296,4 +298,14 @@ int cgroup_mount_find(const char *mountinfo, char *buf, size_t len)
 	free(line);
 	fclose(f);
 	return err;
+}
+
+bool cgroup_root_valid(const char *dir)
+{
+	struct statfs fs;
+	struct stat st;
+
+	/* The root cgroup's id, its directory's inode number, is 1. */
+	return !statfs(dir, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC && !stat(dir, &st) &&
+	       st.st_ino == 1;
 }

@@ -7,6 +7,7 @@
 #ifndef XFFW_CGROUP_TREE_H
 #define XFFW_CGROUP_TREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,12 @@ int cgroup_tree_scan(const char *root, size_t max_nodes, struct cgroup_tree *out
 /* The node of cgroup @id, or NULL. */
 const struct cgroup_node *cgroup_tree_find(const struct cgroup_tree *t, uint64_t id);
 void cgroup_tree_release(struct cgroup_tree *t);
+
+/*
+ * Whether @dir is the root of a cgroup2 hierarchy: paths from anywhere else
+ * (a subtree, a cgroup namespace's view) would name cgroups wrongly.
+ */
+bool cgroup_root_valid(const char *dir);
 
 /*
  * The mount point of the first cgroup2 file system in @mountinfo (the format

@@ -254,6 +254,23 @@ static void owner_user(struct owner_cache *c, uint32_t uid, uint64_t now_ns, str
 	out->ngids = u->ngids;
 }
 
+static const char *const seen_names[] = {
+	[XFFW_SOCK_UNSEEN] = "unseen", [XFFW_SOCK_LOCAL] = "local", [XFFW_SOCK_NONE] = "none"
+};
+
+const char *sock_seen_name(unsigned int seen)
+{
+	return seen_names[seen <= XFFW_SOCK_NONE ? seen : XFFW_SOCK_UNSEEN];
+}
+
+uint8_t sock_seen_by_name(const char *name)
+{
+	for (uint8_t s = 0; s <= XFFW_SOCK_NONE; s++)
+		if (!strcmp(name, seen_names[s]))
+			return s;
+	return XFFW_SOCK_UNSEEN;
+}
+
 void owner_given(struct owner_cache *c, uint32_t uid, const char *cgroup, struct sock_owner *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -66,6 +66,11 @@ void owner_cache_free(struct owner_cache *c); /* NULL ok */
 /* Fills *out from what the kernel recorded; never fails (unknowns say so). now_ns: CLOCK_MONOTONIC. */
 void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_t now_ns,
 		   struct sock_owner *out);
+/* What events call each enum xffw_sock_seen: "local", "none", "unseen" (any other value too). */
+const char *sock_seen_name(unsigned int seen);
+/* The state an event's name says; XFFW_SOCK_UNSEEN for anything else. */
+uint8_t sock_seen_by_name(const char *name);
+
 /* No uid: what owner_given() says when none was given (never a user's: user= refuses it). */
 #define OWNER_UID_NONE UINT32_MAX
 
