@@ -27,6 +27,7 @@ static __always_inline struct xffw_flow *fresh_flow(struct work *w)
 
 	__builtin_memset(f, 0, sizeof(*f));
 	f->flow_id = new_flow_id();
+	f->conn_id = f->flow_id;
 	f->last_ns = w->ps.now;
 	f->dir[0].state = XFFW_PS_SYNC;
 	f->dir[1].state = XFFW_PS_SYNC;

@@ -21,6 +21,7 @@ static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx 
 
 	h->ts_ns = ts;
 	h->flow_id = c->flow->flow_id;
+	h->conn_id = c->flow->conn_id;
 	h->abi_version = XFFW_ABI_VERSION;
 	h->type = type;
 	h->family = w->key.family;

@@ -11,7 +11,7 @@
 
 #include "xffwatch_fields.h"
 
-#define XFFW_ABI_VERSION 3
+#define XFFW_ABI_VERSION 4
 
 /* Bytes of payload scanned per step: one window of a head. */
 #define XFFW_SCAN_MAX	      8192
@@ -48,6 +48,15 @@
 #define XFFW_RINGBUF_SIZE     (8 << 20)
 /* Default size of the flow table. */
 #define XFFW_FLOWS_DEFAULT    65536
+/*
+ * PROXY protocol (haproxy doc/proxy-protocol.txt) at a connection's start: a
+ * v1 line is at most this long, CRLF included; a v2 preamble is a header of
+ * XFFW_PP_V2_HDR bytes, then as many as its length field says. The kernel
+ * copies at most XFFW_PP_KEEP bytes of one; the rest it only steps over.
+ */
+#define XFFW_PP_V1_MAX	      107
+#define XFFW_PP_V2_HDR	      16
+#define XFFW_PP_KEEP	      2048
 
 /* Watched ports: one bit per port. */
 #define XFFW_PORT_WORDS (65536 / 64)
@@ -61,6 +70,7 @@ enum xffw_record_type {
 	XFFW_REC_RESPONSE = 2, /* a response's status line */
 	XFFW_REC_FLOW_END = 3, /* the flow closed, reset, or lost its way */
 	XFFW_REC_NOT_HTTP = 4, /* the flow is not HTTP/1.x: ignored from now on */
+	XFFW_REC_PROXY = 5,    /* a part of the connection's PROXY protocol preamble, raw */
 };
 
 enum xffw_family {
@@ -108,6 +118,19 @@ enum {
 	 * interface it is leaving by); else on its ingress.
 	 */
 	XFFW_REC_F_EGRESS = 1 << 4,
+	/* PROXY: the preamble ends in this part. */
+	XFFW_REC_F_PP_END = 1 << 5,
+	/* PROXY: it is longer than XFFW_PP_KEEP: the bytes past that were not copied. */
+	XFFW_REC_F_PP_CUT = 1 << 6,
+	/* PROXY: a v1 line without LF in XFFW_PP_V1_MAX bytes: given up (with PP_END). */
+	XFFW_REC_F_PP_BAD = 1 << 7,
+	/*
+	 * Every record: the client's first bytes on the connection were seen, so
+	 * whether it began with a PROXY preamble is known ...
+	 */
+	XFFW_REC_F_PP_SEEN = 1 << 8,
+	/* ... and it did. */
+	XFFW_REC_F_PROXIED = 1 << 9,
 };
 
 /* Why a flow ended (xffw_record_hdr.reason of FLOW_END). */
@@ -179,6 +202,9 @@ enum xffw_counter {
 	XFFW_CNT_LOAD_FAILED = 18,	 /* payload that could not be copied (should stay 0) */
 	XFFW_CNT_FLOWS_ADOPTED = 19, /* flows first seen mid-stream (before attach, or evicted) */
 	XFFW_CNT_FLOW_ENDS = 20,     /* flow entries removed by FIN, RST or a reusing SYN */
+	XFFW_CNT_PP_PREAMBLES = 21,  /* connections that began with a PROXY protocol preamble */
+	XFFW_CNT_PP_CUT = 22,	     /* of which longer than XFFW_PP_KEEP (the rest not copied) */
+	XFFW_CNT_PP_BAD = 23,	     /* of which v1 lines with no end in XFFW_PP_V1_MAX bytes */
 	XFFW_CNT__MAX,
 };
 
@@ -195,6 +221,7 @@ struct xffw_field_hdr {
 struct xffw_record_hdr {
 	__u64 ts_ns;	   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when the bytes were seen */
 	__u64 flow_id;	   /* the connection (a new one after a reuse or a desync) */
+	__u64 conn_id;	   /* the connection: its first flow_id, kept across desyncs */
 	__u16 abi_version; /* XFFW_ABI_VERSION */
 	__u8 type;	   /* enum xffw_record_type */
 	__u8 family;	   /* enum xffw_family */
@@ -233,6 +260,14 @@ enum xffw_pstate {
 	XFFW_PS_TRAILER = 8,	/* in the trailer section after the last chunk */
 	XFFW_PS_CLOSE = 9,	/* a body that ends when the connection does */
 	XFFW_PS_OPAQUE = 10,	/* not HTTP/1.x any more (tunnel, upgrade) */
+	XFFW_PS_PREAMBLE = 11,	/* a connection's first client bytes: a PROXY preamble? */
+};
+
+/* Where a PROXY preamble's parse stands (xffw_dir_state.pp, in XFFW_PS_PREAMBLE). */
+enum xffw_pp_step {
+	XFFW_PP_DETECT = 0, /* too few bytes to tell: they wait in carry[] */
+	XFFW_PP_IN_V1 = 1,  /* in a v1 line (head_bytes of it so far) */
+	XFFW_PP_IN_V2 = 2,  /* in a v2 preamble (remaining bytes to come) */
 };
 
 /* Flags of the message being parsed (xffw_dir_state.hflags). */
@@ -276,7 +311,8 @@ struct xffw_dir_state {
 	__u8 synced;	  /* next_seq is known */
 	__u8 cont;	  /* XFFW_CONT_* */
 	__u8 carry_len;
-	__u8 pad[6];
+	__u8 pp; /* enum xffw_pp_step */
+	__u8 pad[5];
 	__u8 carry[XFFW_CARRY_MAX];
 };
 
@@ -285,11 +321,14 @@ enum {
 	XFFW_FLOW_FIN_REQUEST = 1 << 0,	 /* the client sent FIN */
 	XFFW_FLOW_FIN_RESPONSE = 1 << 1, /* the app sent FIN */
 	XFFW_FLOW_ISN = 1 << 2,		 /* isn is known (the SYN was seen) */
+	XFFW_FLOW_PP_SEEN = 1 << 3,	 /* XFFW_REC_F_PP_SEEN */
+	XFFW_FLOW_PROXIED = 1 << 4,	 /* XFFW_REC_F_PROXIED */
 };
 
 /* The flow table's value (key: struct xffw_flow_key). */
 struct xffw_flow {
 	__u64 flow_id;
+	__u64 conn_id;	   /* as in the records */
 	__u64 last_ns;	   /* when a segment with data or SYN/FIN/RST was last seen */
 	__u64 head_mask;   /* bit (request number % 64): that request was HEAD */
 	__u64 tunnel_mask; /* bit (request number % 64): that request was CONNECT */
@@ -314,15 +353,17 @@ struct xffw_flow_key {
 
 _Static_assert(sizeof(struct xffw_field_hdr) == 4, "field header is 4 bytes");
 _Static_assert(sizeof(struct xffw_sock_id) == 16, "socket id layout changed");
-_Static_assert(sizeof(struct xffw_record_hdr) == 112, "record header layout changed");
+_Static_assert(sizeof(struct xffw_record_hdr) == 120, "record header layout changed");
 _Static_assert(sizeof(struct xffw_dir_state) == 80, "direction state layout changed");
-_Static_assert(sizeof(struct xffw_flow) == 232, "flow state layout changed");
+_Static_assert(sizeof(struct xffw_flow) == 240, "flow state layout changed");
 _Static_assert(sizeof(struct xffw_flow_key) == 40, "flow key layout changed");
 _Static_assert(XFFW_DATA_MAX <= XFFW_DATA_OFF_MASK && XFFW_VALUE_MAX <= XFFW_DATA_LEN_MASK,
 	       "masks must not change in-range offsets and lengths");
 _Static_assert((XFFW_SCAN_MAX & (XFFW_SCAN_MAX - 1)) == 0, "scan window is a power of two");
 _Static_assert((XFFW_METHOD_SCAN & (XFFW_METHOD_SCAN - 1)) == 0, "method scan is a power of two");
 _Static_assert((XFFW_VALUE_MAX & (XFFW_VALUE_MAX - 1)) == 0, "value cap is a power of two");
+_Static_assert(XFFW_PP_KEEP <= XFFW_DATA_MAX && XFFW_PP_KEEP <= XFFW_DATA_LEN_MASK,
+	       "a preamble's copy fits one record");
 _Static_assert(XFFW_F__MAX <= 32, "field ids fit a 32-bit mask");
 #define XFFW_FIELD_ROW_(...) +1
 _Static_assert(2 XFFW_HEADER_FIELDS(XFFW_FIELD_ROW_) == XFFW_F__MAX,

@@ -85,11 +85,13 @@ int record_check(const void *data, size_t size)
 
 	if (size < sizeof(*h) || h->abi_version != XFFW_ABI_VERSION)
 		return -EBADMSG;
-	if (h->type < XFFW_REC_REQUEST || h->type > XFFW_REC_NOT_HTTP)
+	if (h->type < XFFW_REC_REQUEST || h->type > XFFW_REC_PROXY)
 		return -EBADMSG;
 	if (h->data_len > size - sizeof(*h) || h->data_len > XFFW_DATA_MAX)
 		return -EBADMSG;
-	if (h->type != XFFW_REC_REQUEST && h->data_len)
+	if (h->type == XFFW_REC_PROXY && h->data_len > XFFW_PP_KEEP)
+		return -EBADMSG;
+	if (h->type != XFFW_REC_REQUEST && h->type != XFFW_REC_PROXY && h->data_len)
 		return -EBADMSG;
 	if (h->family != XFFW_FAMILY_IPV4 && h->family != XFFW_FAMILY_IPV6)
 		return -EBADMSG;
@@ -110,6 +112,11 @@ void request_from_hdr(struct http_request *req, const struct xffw_record_hdr *h)
 	ip_from_bytes(&req->daddr, h->family, h->daddr);
 	req->sport = h->sport;
 	req->dport = h->dport;
+	req->conn_id = h->conn_id;
+	/* (The tracker tells LOST from the others once it has looked the connection up.) */
+	req->pp_state = !(h->flags & XFFW_REC_F_PP_SEEN)   ? REQ_PP_UNKNOWN
+			: !(h->flags & XFFW_REC_F_PROXIED) ? REQ_PP_NONE
+							   : REQ_PP_LOST;
 	for (size_t i = 0; i < 2; i++) {
 		req->sock[i] = h->sock[i];
 		/* Only our program writes records; still, an unknown state is not trusted. */

@@ -36,6 +36,27 @@ enum {
 	REQ_F_CAPPED = 1 << 2,		/* the daemon's size caps cut a value or dropped fields */
 };
 
+/* What is known of a PROXY protocol preamble on the request's connection (http_request.pp_state). */
+enum req_pp_state {
+	REQ_PP_UNKNOWN = 0,   /* the connection's start was not seen */
+	REQ_PP_NONE = 1,      /* it began without one */
+	REQ_PP_OK = 2,	      /* it began with one, parsed: pp */
+	REQ_PP_MALFORMED = 3, /* one that breaks the spec: pp->error says how */
+	REQ_PP_TRUNCATED = 4, /* one that ended early (connection closed, or the kernel gave up) */
+	REQ_PP_LOST = 5,      /* one was there, but its record was lost (ring buffer, bounds) */
+};
+
+struct pp_info;
+
+/*
+ * What the trust stage remembers of a PROXY connection from one request to
+ * the next: the client its first request's forwarded header named.
+ */
+struct pp_named {
+	bool set;
+	struct ip_addr addr;
+};
+
 struct http_request {
 	uint64_t ts_ns; /* CLOCK_MONOTONIC of the first byte, 0 when not from the wire */
 	uint64_t flow_id;
@@ -48,6 +69,16 @@ struct http_request {
 	uint16_t sport, dport;
 	/* The sockets' owners: [XFFW_DIR_REQUEST] the peer's, [XFFW_DIR_RESPONSE] the app's. */
 	struct xffw_sock_id sock[2];
+	uint64_t conn_id; /* the connection (flow_id changes at a desync, this does not) */
+	/*
+	 * The connection's PROXY preamble: pp_state (enum req_pp_state), and pp
+	 * set for REQ_PP_OK, _MALFORMED and _TRUNCATED (else NULL); pp_named for
+	 * a connection that began with one (else NULL). Both live while the
+	 * request is handed out.
+	 */
+	uint8_t pp_state;
+	const struct pp_info *pp;
+	struct pp_named *pp_named;
 
 	struct str method, target, version; /* version: "1.1" */
 	bool line_truncated;		    /* the request line was cut */

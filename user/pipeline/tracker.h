@@ -29,7 +29,11 @@ struct tracker_config {
 	uint64_t end_grace_ns;	      /* after a flow ends, how long late records may come */
 	size_t max_pending;	      /* requests waiting for a response, all flows */
 	size_t max_per_flow;	      /* of which on one flow (pipelining depth) */
+	size_t max_pp_conns;	      /* PROXY connections held at once (0: TRACKER_PP_CONNS) */
 };
+
+/* Default bound of the PROXY connections held: as many as the kernel's flow table. */
+#define TRACKER_PP_CONNS XFFW_FLOWS_DEFAULT
 
 /* Why a request is written without a response. */
 enum no_response_reason {
@@ -53,6 +57,20 @@ struct exchange {
 
 typedef void (*exchange_fn)(void *ctx, const struct exchange *x);
 
+/* PROXY protocol preambles (pipeline/proxy_preamble.h) and the connections they began. */
+struct tracker_pp_stats {
+	uint64_t preambles; /* received whole or cut, and parsed */
+	uint64_t v1, v2;    /* of which each version */
+	uint64_t local;	    /* of which v2 LOCAL (health checks: no client) */
+	uint64_t unknown;   /* of which v1 UNKNOWN */
+	uint64_t malformed; /* of which broke the spec */
+	uint64_t truncated; /* of which ended early */
+	uint64_t crc_ok;    /* of which had a CRC32C that was checked and right */
+	uint64_t lost;	    /* requests on a PROXY connection whose preamble was not there */
+	uint64_t evicted;   /* connections pushed out by the table's bound before their end */
+	uint64_t conns;	    /* PROXY connections held now */
+};
+
 struct tracker_stats {
 	uint64_t requests;  /* request heads begun (first part seen) */
 	uint64_t responses; /* response records */
@@ -67,6 +85,7 @@ struct tracker_stats {
 	uint64_t not_http[5];	 /* NOT_HTTP records, by enum xffw_not_http */
 	uint64_t bad_records;	 /* malformed records */
 	uint64_t pending;	 /* requests waiting now */
+	struct tracker_pp_stats pp;
 };
 
 struct tracker;
