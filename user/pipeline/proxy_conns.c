@@ -6,6 +6,10 @@
 #include "pipeline/proxy_conns.h"
 #include "pipeline/proxy_preamble.h"
 
+/* Hash buckets to start with; doubled as connections come, up to one per connection. */
+#define BUCKETS_MIN 64
+#define BUCKETS_MAX (1U << 22)
+
 /* Preamble bytes a connection holds without an allocation of its own (v1, and most v2). */
 #define RAW_INLINE 128
 
@@ -38,13 +42,11 @@ struct pp_conns {
 struct pp_conns *pp_conns_new(size_t max, struct tracker_pp_stats *st)
 {
 	struct pp_conns *t = calloc(1, sizeof(*t));
-	size_t n = 256;
+	size_t n = BUCKETS_MIN;
 
 	if (!t)
 		return NULL;
 	t->max = max ? max : PP_CONNS_DEFAULT;
-	while (n < t->max && n < (1U << 22))
-		n <<= 1;
 	t->buckets = calloc(n, sizeof(*t->buckets));
 	if (!t->buckets) {
 		free(t);
@@ -89,6 +91,29 @@ static void conn_free(struct pp_conns *t, struct pp_conn *c)
 	t->st->conns = t->n;
 }
 
+/* Twice the buckets, when that is possible: chains stay short whatever the bound. */
+static void grow(struct pp_conns *t)
+{
+	size_t old = t->nbuckets;
+	struct pp_conn **was = t->buckets;
+
+	if (old >= BUCKETS_MAX || !(t->buckets = calloc(2 * old, sizeof(*t->buckets)))) {
+		t->buckets = was;
+		return;
+	}
+	t->nbuckets = 2 * old;
+	for (size_t i = 0; i < old; i++) {
+		while (was[i]) {
+			struct pp_conn *c = was[i], **b = bucket(t, c->conn_id);
+
+			was[i] = c->next;
+			c->next = *b;
+			*b = c;
+		}
+	}
+	free(was);
+}
+
 static struct pp_conn *conn_add(struct pp_conns *t, uint64_t conn_id)
 {
 	struct pp_conn **b, *c;
@@ -97,6 +122,8 @@ static struct pp_conn *conn_add(struct pp_conns *t, uint64_t conn_id)
 		t->st->evicted++;
 		conn_free(t, TAILQ_FIRST(&t->by_age));
 	}
+	if (t->n >= t->nbuckets)
+		grow(t);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
