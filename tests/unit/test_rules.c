@@ -787,8 +787,10 @@ static void test_pp_states(void **state)
 		/* Lost: not used, truncated. */
 		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_LOST, 0, "192.0.2.1", XFF, F(TRUNCATED) },
 		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_LOST, 0, PEER, 0, F(TRUNCATED) },
-		/* The start unseen: nothing is known missing. */
+		/* The start unseen: a preamble is not known missing, headers are. */
 		{ PEER, "", "trust=" PEER " header=proxy-protocol", NO_PP, 0, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER, NO_PP, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
+		{ PEER, "", "trust=" PEER, REQ_PP_NONE, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
 		/* From an untrusted peer: any command, any state but lost; listed or not. */
 		{ OTHER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, OTHER, 0,
 		  F(PP_FROM_UNTRUSTED_PEER) },

@@ -21,9 +21,9 @@ const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct 
 
 /*
  * No header named a client, and none is missing: @rule reads proxy-protocol
- * and the connection did not plainly begin without a preamble (its start
- * unseen; LOCAL or UNKNOWN, which mean the connection's own addresses; or
- * a preamble with findings of its own).
+ * and the connection began with a preamble (LOCAL or UNKNOWN, which mean the
+ * connection's own addresses; or one with findings of its own), or its start
+ * was not seen and the rule reads nothing else.
  */
 bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req);
 
