@@ -32,10 +32,12 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 	}
 	for (size_t i = 0; i < r->nheaders; i++)
 		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "",
-			field_key(r->headers[i]));
+			trust_source_key(r->headers[i]));
 	fputs(r->nheaders > 1 ? " (first present)" : "", f);
 	if (r->nlocal)
 		fprintf(f, "; peers on this host by their owner (%zu trust-local)", r->nlocal);
+	if (r->proxy_protocol != TRUST_PP_OPTIONAL)
+		fprintf(f, "; PROXY protocol %s", trust_pp_mode_names[r->proxy_protocol]);
 	fputc('\n', f);
 }
 
