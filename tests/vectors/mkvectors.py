@@ -7,6 +7,9 @@ Each line is one case: the input bytes (hex), whether they are a cut copy
 (haproxy doc/proxy-protocol.txt). The expectations are written by hand here,
 from the spec, never taken from the parser. The hex is the data; this script
 is only how it was made:  tests/vectors/mkvectors.py > tests/vectors/proxy-protocol.jsonl
+
+With --seeds DIR it also writes each case as a seed of fuzz_proxy (DIR/<name>):
+two bytes of cut point (the middle of the input, at least 16), then the bytes.
 """
 import json
 import sys
@@ -321,7 +324,20 @@ short("v2-signature-11", V2_SIG[:11], "inside the signature")
 short("v2-inet-cut-not-flagged", v2(body=INET)[:20], "length field says", version=2)
 
 
+def write_seeds(folder):
+    import os
+
+    os.makedirs(folder, exist_ok=True)
+    for name, data, _, _, _ in cases:
+        k = max(16, len(data) // 2)
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(k.to_bytes(2, "big") + data)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        write_seeds(sys.argv[2])
+        return
     for name, data, cut, result, want in cases:
         row = {"name": name, "hex": data.hex(), "cut": cut, "result": result}
         row.update(want)
