@@ -51,6 +51,7 @@ int main(void)
 		cmocka_unit_test(test_proxy_v1_without_end),
 		cmocka_unit_test(test_proxy_never_mid_stream),
 		cmocka_unit_test(test_proxy_survives_desync),
+		cmocka_unit_test(test_proxy_vectors_every_byte),
 		cmocka_unit_test(test_native_random_streams),
 		cmocka_unit_test(test_live_loopback_large_heads),
 		cmocka_unit_test(test_ring_buffer_full_counts_loss),

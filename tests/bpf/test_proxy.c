@@ -5,6 +5,7 @@
  * segments split them, stepped over so that the request after them is parsed,
  * and joined by the tracker onto every request of the connection.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -326,4 +327,85 @@ void test_proxy_survives_desync(void **state)
 	assert_int_equal(assemble(), 2);
 	assert_int_equal(seen[1].pp_state, REQ_PP_OK);
 	assert_string_equal(seen[1].pp_src, "203.0.113.7 56324");
+}
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; hex[0] && hex[1] && n < cap; hex += 2) {
+		unsigned int b;
+
+		assert_int_equal(sscanf(hex, "%2x", &b), 1);
+		out[n++] = (uint8_t)b;
+	}
+	return n;
+}
+
+/*
+ * Every well-formed preamble of the conformance vectors
+ * (tests/vectors/proxy-protocol.jsonl), cut at every byte, then a request:
+ * the kernel finds its end and the daemon reads it as the vector says.
+ */
+void test_proxy_vectors_every_byte(void **state)
+{
+	static uint8_t pre[70000], buf[70000], joined[XFFW_PP_KEEP + 64];
+	json_t *v;
+	json_error_t err;
+	FILE *f = fopen("tests/vectors/proxy-protocol.jsonl", "r");
+	char line[300000];
+	int tried = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *src;
+		size_t len, plen, jlen;
+		uint16_t flags;
+		struct conn c;
+
+		v = json_loads(line, 0, &err);
+		assert_non_null(v);
+		if (strcmp(json_string_value(json_object_get(v, "result")), "ok") ||
+		    json_is_true(json_object_get(v, "cut"))) {
+			json_decref(v);
+			continue;
+		}
+		plen = (size_t)json_integer_value(json_object_get(v, "len"));
+		len = unhex(json_string_value(json_object_get(v, "hex")), pre, sizeof(pre));
+		assert_true(plen <= len);
+		memcpy(buf, pre, plen);
+		memcpy(buf + plen, head, sizeof(head) - 1);
+		src = json_string_value(json_object_get(v, "src"));
+		for (size_t i = 0; i<plen; i += plen> 300 ? 97 : 1) {
+			conn_open(&c, 4, (uint16_t)(45000 + i));
+			send_split(&c, buf, plen + sizeof(head) - 1, i, 0);
+			conn_send(&c, SERVER, S(ok_empty));
+			assert_true(joined_preamble(joined, sizeof(joined), &jlen, &flags) >= 1);
+			assert_int_equal(jlen, plen < XFFW_PP_KEEP ? plen : XFFW_PP_KEEP);
+			assert_memory_equal(joined, pre, jlen);
+			assert_int_equal(assemble(), 1);
+			assert_string_equal(seen[0].target, "/pp");
+			assert_int_equal(seen[0].pp_state, REQ_PP_OK);
+			assert_int_equal(seen[0].pp_version,
+					 json_integer_value(json_object_get(v, "version")));
+			if (src) {
+				char want[64], text[IP_STR_MAX];
+				struct ip_addr a;
+
+				/* (The vectors write some addresses in a longer form.) */
+				assert_int_equal(ip_parse(src, strlen(src), &a), 0);
+				ip_format(&a, text);
+				snprintf(want, sizeof(want), "%s %lld", text,
+					 json_integer_value(json_object_get(v, "sport")));
+				assert_string_equal(seen[0].pp_src, want);
+			} else {
+				assert_string_equal(seen[0].pp_src, "");
+			}
+		}
+		tried++;
+		json_decref(v);
+	}
+	fclose(f);
+	assert_true(tried >= 30);
 }

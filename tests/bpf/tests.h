@@ -51,6 +51,7 @@ void test_proxy_v2_past_the_cap(void **state);
 void test_proxy_v1_without_end(void **state);
 void test_proxy_never_mid_stream(void **state);
 void test_proxy_survives_desync(void **state);
+void test_proxy_vectors_every_byte(void **state);
 
 /* test_native.c: the kernel and its native build on random streams */
 void test_native_random_streams(void **state);
