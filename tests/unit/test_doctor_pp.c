@@ -145,6 +145,7 @@ static void test_read(void **state)
 	assert_int_equal(o.pp.state, REQ_PP_TRUNCATED);
 	assert_int_equal(o.pp.version, 1);
 	assert_int_equal(o.pp.command, PP_CMD_PROXY);
+	assert_string_equal(obs_pp_command_names[o.pp.command], "PROXY");
 	assert_true(o.pp.has_addr && o.pp.source.is_addr);
 	assert_string_equal(o.pp.source.text, "2001:db8::7");
 	assert_int_equal(o.pp.sport, 65535);
@@ -228,6 +229,8 @@ static void test_untrusted_sender_block(void **state)
 	d = get(DIAG_PP_UNTRUSTED_SENDER);
 	assert_non_null(d);
 	assert_true(d->fix.pp_block);
+	assert_int_equal(d->requests, 5);
+	assert_int_equal(d->of, 45); /* health checks are counted in both */
 	assert_int_equal(d->fix.nproxies, 1);
 	assert_string_equal(d->fix.proxies[0], "192.0.2.66/32");
 	assert_null(strstr(d->summary, "192.0.2.66")); /* summaries quote no client */

@@ -75,7 +75,9 @@ static void untrusted_sender(struct diagnoses *ds, const struct topology *t,
 	}
 	if (l->other.pp_untrusted)
 		senders += l->peers_omitted;
+	/* Their health checks count too (a preamble of any command): out of all the listener saw. */
 	d->requests = l->pp.untrusted;
+	d->of = l->requests + l->pp.health;
 	d->fix.pp_block = !proxy_like;
 	d->fix.pp_with_header = proxy_like && sends_header_too(top);
 	diag_examples(d, &l->pp.untrusted_ex);
@@ -84,7 +86,8 @@ static void untrusted_sender(struct diagnoses *ds, const struct topology *t,
 		snprintf(
 			d->summary, sizeof(d->summary),
 			"%s begins its connections to %s with PROXY preambles (%" PRIu64
-			" requests, %u%% of the listener's connections) but is not trusted: "
+			" requests, health checks included: %u%% of the listener's) but is not "
+			"trusted: "
 			"xffwatch takes it as the client, not the preamble's source; it looks like "
 			"the listener's proxy: trust it and read its preambles",
 			top->addr.text, where, top->pp_untrusted,

@@ -186,6 +186,12 @@ static uint8_t name_index(const char *s, const char *const *names, uint8_t n, ui
 	return none;
 }
 
+const char *const obs_pp_command_names[OBS_PP_COMMANDS] = {
+	[PP_CMD_PROXY] = "PROXY",
+	[PP_CMD_LOCAL] = "LOCAL",
+	[PP_CMD_UNKNOWN] = "UNKNOWN",
+};
+
 /* xffwatch.proxy_protocol (docs/audit-event.md): what the doctor needs of it. */
 static void read_pp(json_t *root, struct observation *o)
 {
@@ -194,11 +200,6 @@ static void read_pp(json_t *root, struct observation *o)
 		[REQ_PP_MALFORMED] = "malformed",
 		[REQ_PP_TRUNCATED] = "truncated",
 		[REQ_PP_LOST] = "lost",
-	};
-	static const char *const commands[] = {
-		[PP_CMD_PROXY] = "PROXY",
-		[PP_CMD_LOCAL] = "LOCAL",
-		[PP_CMD_UNKNOWN] = "UNKNOWN",
 	};
 	json_t *pp = path2(root, "xffwatch", "proxy_protocol");
 	json_t *version = json_object_get(pp, "version"), *src = json_object_get(pp, "source");
@@ -215,7 +216,7 @@ static void read_pp(json_t *root, struct observation *o)
 	    (json_integer_value(version) == 1 || json_integer_value(version) == 2))
 		p->version = (uint8_t)json_integer_value(version);
 	copy_str(pp, "command", text, sizeof(text));
-	p->command = name_index(text, commands, sizeof(commands) / sizeof(commands[0]), 0);
+	p->command = name_index(text, obs_pp_command_names, OBS_PP_COMMANDS, 0);
 	copy_str(pp, "error", p->error, sizeof(p->error));
 	if (!json_is_object(src))
 		return;

@@ -66,6 +66,10 @@ enum obs_pp_finding { OBS_PP_FINDINGS(OBS_PP_ENUM_) OBS_PP__MAX };
 
 extern const char *const obs_pp_finding_names[OBS_PP__MAX];
 
+/* The commands as events spell them, by enum pp_command ([0] NULL: not said). */
+#define OBS_PP_COMMANDS (PP_CMD_UNKNOWN + 1)
+extern const char *const obs_pp_command_names[OBS_PP_COMMANDS];
+
 /* A preamble's error as kept (the parser's phrases are shorter). */
 #define OBS_PP_ERROR_TEXT 80
 

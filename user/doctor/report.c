@@ -189,7 +189,7 @@ static void text_example_pp(FILE *f, const struct report *r, const struct topo_e
 	if (x->pp.version)
 		fprintf(f, " v%u", x->pp.version);
 	if (x->pp.command)
-		fprintf(f, " %s", pp_command_name(x->pp.command));
+		fprintf(f, " %s", obs_pp_command_names[x->pp.command]);
 	if (x->pp.has_addr)
 		fprintf(f, " from %s:%u", esc(e, shown(r, &x->pp.source, false, b)), x->pp.sport);
 	if (x->pp.error[0])
@@ -410,7 +410,7 @@ static void json_example(struct jsonw *j, const struct report *r, const struct t
 		if (x->pp.version)
 			jsonw_uint(j, "version", x->pp.version);
 		if (x->pp.command)
-			jsonw_cstring(j, "command", pp_command_name(x->pp.command));
+			jsonw_cstring(j, "command", obs_pp_command_names[x->pp.command]);
 		if (x->pp.has_addr) {
 			json_addr(j, "source", r, &x->pp.source, false);
 			jsonw_uint(j, "source_port", x->pp.sport);
