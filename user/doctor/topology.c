@@ -233,6 +233,7 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	struct str hops[OBS_HOPS_MAX];
 	unsigned int header = o->header ? o->header : XFFW_F_X_FORWARDED_FOR;
 	bool by_owner = l->rule && l->rule->nlocal && o->owner.seen == XFFW_SOCK_LOCAL;
+	struct hop_walk_in in;
 	struct hop_walk w;
 
 	j->trusted = o->peer_trusted;
@@ -260,15 +261,17 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 		return;
 	for (size_t i = 0; i < o->nhops; i++)
 		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
-	if (j->pp_used && l->rule->hops < 0 && !l->rule->recursive)
-		w.client = o->nhops;
-	else if (j->pp_used)
-		hop_walk_header(l->rule, &o->pp.source.addr, header, hops, o->nhops, &w);
-	else if (by_owner)
-		hop_walk_header_by_owner(l->rule, &o->source.addr, j->trusted, header, hops,
-					 o->nhops, &w);
-	else
-		hop_walk_header(l->rule, &o->source.addr, header, hops, o->nhops, &w);
+	/* trust_resolve's own walk, the preamble's source included (trust/hop_walk.h). */
+	in = (struct hop_walk_in){ .peer = &o->source.addr,
+				   .owner_verdict = by_owner ? j->trusted : -1,
+				   .id = header,
+				   .hops = hops,
+				   .n = o->nhops,
+				   .pp_src = observation_pp_usable(o) && o->pp.source.is_addr
+						     ? &o->pp.source.addr
+						     : NULL };
+	hop_walk_run(l->rule, &in, &w);
+	j->pp_used = w.pp_used;
 	j->client_index = w.client;
 	if (w.client < o->nhops)
 		addr_of_hop(o->hops[w.client], header, &j->client);

@@ -259,16 +259,6 @@ static void url(struct jsonw *j, const struct http_request *req, const struct au
 	jsonw_object_end(j);
 }
 
-/*
- * The name of the trust source @id: a header's key, or "proxy-protocol".
- * Stands in for trust_source_key() (trust/rules.h) until that lands: the
- * preamble's id is past every field id.
- */
-static const char *source_key(unsigned int id)
-{
-	return id >= XFFW_F__MAX ? "proxy-protocol" : field_key(id);
-}
-
 static void trust(struct jsonw *j, const struct resolution *res, const struct audit_meta *m)
 {
 	/* The rightmost hops only: the walk starts there, and the raw values are echoed whole. */
@@ -276,7 +266,7 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct au
 	size_t from = res->chain.n > keep ? res->chain.n - keep : 0;
 
 	jsonw_object_begin(j, "trust");
-	jsonw_cstring(j, "header", res->source ? source_key(res->source) : "peer");
+	jsonw_cstring(j, "header", res->source ? trust_source_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	if (res->peer_by_owner)
 		jsonw_cstring(j, "peer_rule", "trust-local");

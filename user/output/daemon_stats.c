@@ -55,6 +55,7 @@ static const struct counter_field pp_fields[] = {
 	FIELD(struct tracker_pp_stats, "malformed", malformed),
 	FIELD(struct tracker_pp_stats, "truncated", truncated),
 	FIELD(struct tracker_pp_stats, "crc_ok", crc_ok),
+	FIELD(struct tracker_pp_stats, "parts_lost", parts_lost),
 	FIELD(struct tracker_pp_stats, "lost", lost),
 	FIELD(struct tracker_pp_stats, "evicted", evicted),
 	FIELD(struct tracker_pp_stats, "conns", conns),
