@@ -478,7 +478,7 @@ static void test_proxy_protocol(void **state)
 	assert_non_null(strstr(out, "  proxy_protocol = \"required\";\n"));
 	assert_non_null(strstr(out, "    proxy_protocol = \"off\";\n"));
 	assert_non_null(strstr(out, "headers = [ \"proxy-protocol\", \"x-real-ip\" ];"));
-	assert_non_null(strstr(out, "proxy-protocol or x-real-ip (first present); PROXY protocol "
+	assert_non_null(strstr(out, "a PROXY preamble's source, then x-real-ip; PROXY protocol "
 				    "required\n"));
 	if (load_text(&again, out))
 		fail_msg("%s in:\n%s", err, out);
