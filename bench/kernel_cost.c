@@ -31,6 +31,7 @@ enum mode {
 	ANSWER,	    /* a response, each to a request sent (untimed) just before it */
 	SYN,	    /* a SYN opening a new connection */
 	SYN_ACK,    /* the SYN-ACK to a SYN sent (untimed) just before it */
+	FIRST_DATA, /* a connection's first client bytes, its SYN sent (untimed) just before */
 };
 
 /*
@@ -116,10 +117,18 @@ static void measure(struct xffwatch_bpf *skel, struct ring_buffer *rb, const cha
 			run_once(skel, frame, n, 1);
 			req.sport++;
 		}
+		if (mode == FIRST_DATA) {
+			struct pkt_spec syn = spec;
+
+			syn.tcp_flags = PKT_SYN;
+			syn.seq = spec.seq - 1;
+			n = pkt_build(&syn, "", 0, frame, sizeof(frame), &off);
+			run_once(skel, frame, n, 1);
+		}
 		if (!n || mode != SAME_FRAME) {
 			n = pkt_build(&spec, payload, len, frame, sizeof(frame), &off);
 			spec.seq += mode == NEXT_SEQ || mode == ANSWER ? (uint32_t)len : 0;
-			spec.sport += mode == NEW_FLOW || mode == SYN ? 1 : 0;
+			spec.sport += mode == NEW_FLOW || mode == SYN || mode == FIRST_DATA ? 1 : 0;
 			spec.dport += mode == SYN_ACK ? 1 : 0;
 		}
 		ns[i] = run_once(skel, frame, n, mode == SAME_FRAME ? REPEAT : 1);
@@ -136,6 +145,11 @@ int main(void)
 {
 	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
 	static char head[4096];
+	/* HAProxy's send-proxy and send-proxy-v2 (IPv4, an ALPN TLV) for one client. */
+	static const char pp_v1[] = "PROXY TCP4 203.0.113.7 127.0.0.1 56324 5000\r\n";
+	static const char pp_v2[] = "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x15"
+				    "\xcb\x00\x71\x07\x7f\x00\x00\x01\xdc\x04\x13\x88"
+				    "\x01\x00\x06http/1";
 	struct pkt_spec spec = PKT_SPEC_BENCH;
 	struct xffw_port_set ports = { 0 };
 	struct xffwatch_bpf *skel;
@@ -197,6 +211,20 @@ int main(void)
 			"", 0, SYN_ACK);
 	}
 	input_ifindex = 1;
+	/* A connection's first bytes: with and without a PROXY preamble before the head (issue 18). */
+	spec = (struct pkt_spec)PKT_SPEC_BENCH;
+	spec.sport = 10000;
+	spec.seq = 1000;
+	len = pkt_nginx_head(head, 1024);
+	measure(skel, rb, "connection's first request, 1 KiB head", spec, head, len, FIRST_DATA);
+	memmove(head + sizeof(pp_v1) - 1, head, len);
+	memcpy(head, pp_v1, sizeof(pp_v1) - 1);
+	measure(skel, rb, "the same after a PROXY v1 line", spec, head, len + sizeof(pp_v1) - 1,
+		FIRST_DATA);
+	memmove(head + sizeof(pp_v2) - 1, head + sizeof(pp_v1) - 1, len);
+	memcpy(head, pp_v2, sizeof(pp_v2) - 1);
+	measure(skel, rb, "the same after a PROXY v2 preamble", spec, head, len + sizeof(pp_v2) - 1,
+		FIRST_DATA);
 
 	ring_buffer__free(rb);
 	xffwatch_bpf__destroy(skel);

@@ -83,7 +83,8 @@ static __always_inline bool on_syn(struct flow_ctx *c, struct pkt *p)
 	n->flags = XFFW_FLOW_ISN;
 	n->dir[0].next_seq = p->seq + 1;
 	n->dir[0].synced = 1;
-	n->dir[0].state = XFFW_PS_IDLE;
+	/* Seen from its start: the client's first bytes may be a PROXY preamble. */
+	n->dir[0].state = XFFW_PS_PREAMBLE;
 	take_sock(c->skb, &n->sock[XFFW_DIR_REQUEST]);
 	if (bpf_map_update_elem(&flows, &w->key, n, BPF_ANY)) {
 		count(XFFW_CNT_FLOWS_FULL);

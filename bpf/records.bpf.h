@@ -14,6 +14,13 @@
 #include "maps.bpf.h"
 #include "work.bpf.h"
 
+/* What every record of a flow says of its start: a PROXY preamble or not, if known. */
+static __always_inline __u16 flow_rec_flags(const struct xffw_flow *f)
+{
+	return (f->flags & XFFW_FLOW_PP_SEEN ? XFFW_REC_F_PP_SEEN : 0) |
+	       (f->flags & XFFW_FLOW_PROXIED ? XFFW_REC_F_PROXIED : 0);
+}
+
 static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx *c, __u8 type,
 				     __u64 ts)
 {
@@ -25,7 +32,7 @@ static __always_inline void fill_hdr(struct xffw_record_hdr *h, struct flow_ctx 
 	h->abi_version = XFFW_ABI_VERSION;
 	h->type = type;
 	h->family = w->key.family;
-	h->flags = w->ps.hook_flags;
+	h->flags = w->ps.hook_flags | flow_rec_flags(c->flow);
 	h->data_len = 0;
 	h->ifindex = w->ps.ifindex;
 	h->seq = w->ps.seq;
@@ -69,14 +76,18 @@ static __always_inline __u16 rec_flags_of(__u16 hflags)
 	       (hflags & XFFW_HF_RESYNC ? XFFW_REC_F_RESYNC : 0);
 }
 
-/* Writes the fields gathered so far as the next part of the current request. */
-static __always_inline void emit_part(struct flow_ctx *c, struct xffw_dir_state *ds, __u16 flags)
+/*
+ * Writes the data gathered so far as the next part of the current request's
+ * head (REQUEST: fields) or of the connection's preamble (PROXY: raw bytes).
+ */
+static __always_inline void emit_data(struct flow_ctx *c, struct xffw_dir_state *ds, __u8 type,
+				      __u16 flags)
 {
 	struct work *w = c->w;
 	struct xffw_record *rec = &w->rec;
 	__u64 len = w->ps.data_len;
 
-	fill_hdr(&rec->hdr, c, XFFW_REC_REQUEST, ds->start_ns);
+	fill_hdr(&rec->hdr, c, type, ds->start_ns);
 	rec->hdr.flags |= flags | rec_flags_of(ds->hflags);
 	rec->hdr.seq = ds->start_seq;
 	rec->hdr.msg = ds->msg;
@@ -86,6 +97,12 @@ static __always_inline void emit_part(struct flow_ctx *c, struct xffw_dir_state 
 	rec->hdr.data_len = len;
 	output(rec, sizeof(rec->hdr) + len);
 	w->ps.data_len = 0;
+}
+
+/* Writes the fields gathered so far as the next part of the current request. */
+static __always_inline void emit_part(struct flow_ctx *c, struct xffw_dir_state *ds, __u16 flags)
+{
+	emit_data(c, ds, XFFW_REC_REQUEST, flags);
 }
 
 /*

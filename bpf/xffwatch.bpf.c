@@ -23,15 +23,16 @@
  * each topic has its header (cilium's bpf/lib style), in the order a
  * segment meets them:
  */
-#include "packet.bpf.h"	      /* L2 to L4 */
-#include "maps.bpf.h"	      /* load-time settings, ring buffer, ports, flow table */
-#include "flows.bpf.h"	      /* flow entries: made, adopted, ended */
-#include "work.bpf.h"	      /* the per-CPU work area */
-#include "http_head.bpf.h"    /* message starts and head lines */
-#include "http_body.bpf.h"    /* bodies and chunked framing */
-#include "parser_state.bpf.h" /* message ends, desync, not HTTP */
-#include "records.bpf.h"      /* records to the daemon */
-#include "counters.bpf.h"     /* per-CPU counters */
+#include "packet.bpf.h"		/* L2 to L4 */
+#include "maps.bpf.h"		/* load-time settings, ring buffer, ports, flow table */
+#include "flows.bpf.h"		/* flow entries: made, adopted, ended */
+#include "work.bpf.h"		/* the per-CPU work area */
+#include "proxy_preamble.bpf.h" /* a PROXY protocol preamble at a connection's start */
+#include "http_head.bpf.h"	/* message starts and head lines */
+#include "http_body.bpf.h"	/* bodies and chunked framing */
+#include "parser_state.bpf.h"	/* message ends, desync, not HTTP */
+#include "records.bpf.h"	/* records to the daemon */
+#include "counters.bpf.h"	/* per-CPU counters */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -107,6 +108,9 @@ __noinline int xffw_step(struct __sk_buff *skb, struct work *w, struct xffw_flow
 	if (ps->done || ps->pos >= ps->len)
 		return 1;
 	switch (ds->state) {
+	case XFFW_PS_PREAMBLE:
+		step_preamble(&c, ds);
+		break;
 	case XFFW_PS_SYNC:
 		step_sync(&c, ds);
 		break;
@@ -181,6 +185,7 @@ static __always_inline void on_payload(struct flow_ctx *c, struct pkt *p)
 	}
 	if (ds->state == XFFW_PS_HEAD && ps->data_len)
 		emit_part(c, ds, 0);
+	pp_segment_end(c, ds);
 }
 
 static __always_inline void handle(struct __sk_buff *skb, struct pkt *p, __u32 dir)

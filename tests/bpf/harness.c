@@ -9,6 +9,7 @@
 
 #include "kernel/bpf_counters.h"
 #include "harness.h"
+#include "pipeline/proxy_preamble.h"
 
 struct xffwatch_bpf *skel;
 struct native_prog *native;
@@ -342,7 +343,21 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	s->rec_flags = req->rec_flags;
 	s->truncated = req_head_incomplete(req) || req->line_truncated ||
 		       req_field_truncated(req, XFFW_F_X_FORWARDED_FOR);
+	s->pp_state = req->pp_state;
+	if (req->pp) {
+		char addr[IP_STR_MAX];
+
+		s->pp_version = req->pp->version;
+		s->pp_command = req->pp->command;
+		s->pp_error = req->pp->error;
+		if (req->pp->has_addr) {
+			ip_format(&req->pp->src, addr);
+			snprintf(s->pp_src, sizeof(s->pp_src), "%s %u", addr, req->pp->sport);
+		}
+	}
 }
+
+struct tracker_pp_stats assembled_pp;
 
 int assemble(void)
 {
@@ -357,6 +372,7 @@ int assemble(void)
 		assert_true(tracker_record(t, got[i].data, got[i].size, 0) > 0);
 	tracker_flush(t, NR_SHUTDOWN);
 	assert_int_equal(tracker_stats(t)->bad_records, 0);
+	assembled_pp = tracker_stats(t)->pp;
 	tracker_free(t);
 	return nseen;
 }

@@ -109,6 +109,11 @@ struct seen {
 	enum no_response_reason no_response;
 	uint16_t rec_flags;
 	bool truncated; /* head incomplete or a value cut */
+	/* The connection's PROXY preamble as the tracker attached it. */
+	uint8_t pp_state; /* enum req_pp_state */
+	uint8_t pp_version, pp_command;
+	char pp_src[64]; /* "addr port" when it has addresses */
+	const char *pp_error;
 };
 
 #define MAX_SEEN 512
@@ -117,5 +122,7 @@ extern int nseen;
 
 /* Feeds the collected records to a fresh tracker, flushes it; fills seen[]. */
 int assemble(void);
+/* The tracker's PROXY counters after the last assemble(). */
+extern struct tracker_pp_stats assembled_pp;
 
 #endif

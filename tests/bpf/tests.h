@@ -42,6 +42,17 @@ void test_orphans_keep_framing(void **state);
 void test_budget_bounds_long_values(void **state);
 void test_handshake_edges(void **state);
 
+/* test_proxy.c: PROXY protocol preambles */
+void test_proxy_v1_every_split(void **state);
+void test_proxy_v2_every_split(void **state);
+void test_proxy_keepalive_and_flags(void **state);
+void test_proxy_near_misses_are_http(void **state);
+void test_proxy_v2_past_the_cap(void **state);
+void test_proxy_v1_without_end(void **state);
+void test_proxy_never_mid_stream(void **state);
+void test_proxy_survives_desync(void **state);
+void test_proxy_vectors_every_byte(void **state);
+
 /* test_native.c: the kernel and its native build on random streams */
 void test_native_random_streams(void **state);
 

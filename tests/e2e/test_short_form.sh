@@ -94,7 +94,7 @@ check() {
 		jq -e '.xffwatch.shortened == true and (.xffwatch.findings | index("truncated"))
 			and (.xffwatch.forwarded | not)' <<<"$json" >/dev/null ||
 			e2e_fail "$where: $path is not the short form"
-		[ "${#json}" -le 5120 ] || e2e_fail "$where: the short form of $path is ${#json} bytes"
+		[ "${#json}" -le 5632 ] || e2e_fail "$where: the short form of $path is ${#json} bytes"
 	fi
 }
 

@@ -170,14 +170,54 @@ SEEDS = {
 }
 
 
-def record(rtype, data=b"", flags=0, msg=0, part_no=0, status=0, reason=0, ts=1000):
+ABI_VERSION = 4
+
+
+def record(rtype, data=b"", flags=0, msg=0, part_no=0, status=0, reason=0, ts=1000, conn=1):
     """A kernel record for fuzz_record: after a 2-byte length, flow 1, 127.0.0.1 -> :5000."""
-    hdr = struct.pack("<QQHBBHHIIIHHHHHH16s16s", ts, 1, 2, rtype, 4, flags, len(data), 1, 0,
-                      msg, part_no, status, reason, 40000, 5000, 0,
-                      bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]))
-    assert len(hdr) == 80
+    hdr = struct.pack("<QQQHBBHHIIIHHHHHH16s16s32s", ts, 1, conn, ABI_VERSION, rtype, 4, flags,
+                      len(data), 1, 0, msg, part_no, status, reason, 40000, 5000, 0,
+                      bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]), bytes(32))
+    assert len(hdr) == 120
     rec = hdr + data
     return struct.pack("<H", len(rec)) + rec
+
+
+def upgrade_record_seeds():
+    """Seeds of fuzz_record kept from older ABIs, rewritten in place: ABI 3 gains conn_id."""
+    folder = os.path.join(HERE, "seeds", "record")
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        data = open(path, "rb").read()
+        out, pos = b"", 0
+        while pos + 2 <= len(data):
+            n = struct.unpack_from("<H", data, pos)[0]
+            rec = data[pos + 2:pos + 2 + n]
+            pos += 2 + n
+            if len(rec) >= 112 and struct.unpack_from("<H", rec, 16)[0] == 3:
+                rec = rec[:16] + rec[8:16] + struct.pack("<H", ABI_VERSION) + rec[18:]
+            out += struct.pack("<H", min(len(rec), 0xffff)) + rec
+        out += data[pos:]
+        if out != data:
+            with open(path, "wb") as f:
+                f.write(out)
+
+
+PP_V1 = b"PROXY TCP4 203.0.113.7 127.0.0.1 56324 5000\r\n"
+PP_V2 = (b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x15" + bytes([203, 0, 113, 8, 127, 0, 0, 1])
+         + b"\x9c\x40\x13\x88" + b"\x01\x00\x06http/1")
+# Record flags (include/xffwatch_abi.h).
+HEAD_END, PP_END, PP_SEEN, PROXIED = 1, 1 << 5, 1 << 8, 1 << 9
+
+
+def proxy_records(pre, split):
+    """A connection that begins with preamble @pre, sent in two PROXY parts, then a request."""
+    conn = PP_SEEN | PROXIED
+    out = record(5, pre[:split], flags=conn, part_no=0)
+    out += record(5, pre[split:], flags=conn | PP_END, part_no=1)
+    out += record(1, field(REQUEST_LINE, b"GET / HTTP/1.1") + field(XFF, b" 192.0.2.1"),
+                  flags=conn | HEAD_END, ts=1500)
+    return out + record(2, status=200, ts=2000, flags=conn) + record(3, reason=1, ts=3000)
 
 
 def field(fid, value, flags=0):
@@ -209,6 +249,10 @@ def main():
             f.write(data)
     with open(os.path.join(HERE, "seeds", "record", "xff-8k-parts"), "wb") as f:
         f.write(xff_8k_records())
+    upgrade_record_seeds()
+    for name, pre in (("proxy-v1", PP_V1), ("proxy-v2", PP_V2)):
+        with open(os.path.join(HERE, "seeds", "record", name), "wb") as f:
+            f.write(proxy_records(pre, 7))
 
 
 if __name__ == "__main__":

@@ -61,11 +61,29 @@ def code_lines(text):
     return [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith("#")]
 
 
+PP_PROBE = {}
+
+
+def xffwatch_reads_pp(xffwatch):
+    """Whether this xffwatch has the PROXY-protocol settings (issue 18's trust stage)."""
+    if "ok" not in PP_PROBE:
+        r = run([xffwatch, "check-config", "--no-config", "--header", "proxy-protocol",
+                 "--proxy-protocol", "optional"])
+        PP_PROBE["ok"] = r.returncode == 0
+        if not PP_PROBE["ok"]:
+            print("note: this xffwatch has no PROXY-protocol settings: the xffwatch fixes "
+                  "that use them are not checked", file=sys.stderr)
+    return PP_PROBE["ok"]
+
+
 def check_xffwatch(fix, what, tmp):
     xffwatch = os.path.join(BUILD, "xffwatch")
     lines = fix["text"].splitlines()
     if not fix["args"]:
         verdict(all(l.startswith("#") for l in lines), what, fix["text"])
+        return
+    if "proxy-protocol" in " ".join(fix["args"]) and not xffwatch_reads_pp(xffwatch):
+        results["skipped"] += 1
         return
     r = run([xffwatch, "check-config", "--no-config"] + fix["args"])
     verdict(r.returncode == 0, what + " (args)", r.stdout)

@@ -12,7 +12,9 @@
 #include <jansson.h>
 
 #include "event/audit_event.h"
+#include "event/proxy_event.h"
 #include "pipeline/clock.h"
+#include "pipeline/proxy_preamble.h"
 #include "helpers.h"
 
 static struct xffw_record rec;
@@ -26,6 +28,9 @@ static bool use_forwarded;
 static const struct sock_owner *owners[2];
 static const struct owner_spec *trust_local;
 static size_t ntrust_local;
+/* The connection's preamble for the next event() (enum req_pp_state; pp NULL but for ok, malformed, truncated). */
+static uint8_t pp_state;
+static const struct pp_info *pp;
 
 static const struct ip_cidr *loopback(size_t *n)
 {
@@ -61,6 +66,8 @@ static json_t *event(const char *head, const char *peer)
 
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head(head, strlen(head), peer, &rec, &req), 0);
+	req.pp_state = pp_state;
+	req.pp = pp;
 	trust_resolve(&cfg, &req, owners[XFFW_DIR_REQUEST], &res, NULL);
 	jsonw_init(&j);
 	audit_format(&j, &req, &res, &meta);
@@ -569,6 +576,8 @@ static void test_identity_hostile(void **state)
 	owners[0] = owners[1] = NULL;
 }
 
+static struct pp_info max_preamble(void);
+
 /*
  * The short form (meta.shorten) stays within AUDIT_SHORT_MAX whatever the
  * request and its interface hold: every text at its cut and past it, made of
@@ -579,6 +588,8 @@ static void test_short_form_bound(void **state)
 	static char head[XFFW_HEAD_HARD_MAX], junk[4096];
 	static struct link_meta peer;
 	static struct sock_owner owner[2];
+	/* A preamble at its longest, every text escaping to six: the short form keeps none. */
+	struct pp_info p = max_preamble();
 	struct trust_rule cfg = {
 		.headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1, .recursive = true, .hops = -1
 	};
@@ -629,6 +640,8 @@ static void test_short_form_bound(void **state)
 	}
 	cfg.trusted = loopback(&cfg.ntrusted);
 	assert_int_equal(req_from_head_budget(head, n, "127.0.0.1", XFFW_HEAD_HARD_MAX, &req), 0);
+	req.pp_state = REQ_PP_MALFORMED;
+	req.pp = &p;
 	trust_resolve(&cfg, &req, NULL, &res, NULL);
 	res.findings = (1U << FINDING__MAX) - 1;
 	res.peer_by_owner = true;
@@ -658,6 +671,14 @@ static void test_short_form_bound(void **state)
 	assert_int_equal(strlen(str_at(doc, "xffwatch.identity.destination.container.id")),
 			 CONTAINER_ID_MAX);
 	assert_string_equal(str_at(doc, "xffwatch.trust.peer_rule"), "trust-local");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.state"), "malformed");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.version"), 2);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"),
+			    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.source.port"), 65535);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.command"), "PROXY");
+	/* Only those: no TLV text, no destination, no error. */
+	assert_int_equal(json_object_size(at(doc, "xffwatch.proxy_protocol")), 4);
 	json_decref(doc);
 	/* Every finding's name fits the summary's buffer, uncut. */
 	{
@@ -685,6 +706,277 @@ static void test_short_form_bound(void **state)
 	jsonw_free(&j);
 }
 
+/* A v2 PROXY preamble over TCP/IPv4 with every kept TLV, filled by hand. */
+static struct pp_info full_preamble(void)
+{
+	struct pp_info p = { .version = 2,
+			     .command = PP_CMD_PROXY,
+			     .v2_family = 0x11,
+			     .has_addr = true,
+			     .sport = 51000,
+			     .dport = 443,
+			     .len = 16 + 12 + 64,
+			     .crc = PP_CRC_OK,
+			     .other_tlvs = 2 };
+
+	ip_parse("203.0.113.7", 11, &p.src);
+	ip_parse("198.51.100.1", 12, &p.dst);
+	p.alpn = (struct str){ "h2", 2 };
+	p.authority = (struct str){ "shop.example", 12 };
+	p.unique_id = (struct str){ "\x00\xab\x10\xff", 4 };
+	p.netns = (struct str){ "blue", 4 };
+	p.ssl = (struct pp_ssl){ .present = true, .client = 7, .verify = 0 };
+	p.ssl.version = (struct str){ "TLSv1.3", 7 };
+	p.ssl.cn = (struct str){ "alice", 5 };
+	p.ssl.cipher = (struct str){ "TLS_AES_128_GCM_SHA256", 22 };
+	p.ssl.sig_alg = (struct str){ "RSA-SHA256", 10 };
+	p.ssl.key_alg = (struct str){ "RSA2048", 7 };
+	return p;
+}
+
+static const char plain[] = "GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n";
+
+/* Without a preamble seen (or with none there), no proxy_protocol member at all. */
+static void test_pp_absent(void **state)
+{
+	static const uint8_t states[] = { REQ_PP_UNKNOWN, REQ_PP_NONE };
+	json_t *doc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(states); i++) {
+		pp_state = states[i];
+		doc = event(plain, "127.0.0.1");
+		assert_null(at(doc, "xffwatch.proxy_protocol"));
+		json_decref(doc);
+	}
+	pp_state = 0;
+}
+
+static void test_pp_fields(void **state)
+{
+	struct pp_info p = full_preamble();
+	json_t *doc;
+
+	(void)state;
+	pp_state = REQ_PP_OK;
+	pp = &p;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.state"), "ok");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.version"), 2);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.command"), "PROXY");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.transport"), "tcp4");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"), "203.0.113.7");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.source.port"), 51000);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.destination.ip"), "198.51.100.1");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.destination.port"), 443);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.alpn"), "h2");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.authority"), "shop.example");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.unique_id"), "00ab10ff");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.netns"), "blue");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.ssl.client"), 7);
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.ssl.verify"), 0);
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.version"), "TLSv1.3");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.cn"), "alice");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.cipher"),
+			    "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.sig_alg"), "RSA-SHA256");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.key_alg"), "RSA2048");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.crc32c"), "ok");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.other_tlvs"), 2);
+	/* An ok preamble has no error, even if the struct held one. */
+	assert_null(at(doc, "xffwatch.proxy_protocol.error"));
+	json_decref(doc);
+
+	/* What is absent stays absent: v1 TCP6, no TLVs, no CRC. */
+	p = (struct pp_info){
+		.version = 1, .command = PP_CMD_PROXY, .has_addr = true, .sport = 1, .dport = 80
+	};
+	ip_parse("2001:db8::7", 11, &p.src);
+	ip_parse("2001:db8::1", 11, &p.dst);
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"), "2001:db8::7");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.version"), 1);
+	assert_int_equal(json_object_size(at(doc, "xffwatch.proxy_protocol")), 6);
+	json_decref(doc);
+
+	/* LOCAL (a health check): no addresses, and the CRC that was not checked. */
+	p = (struct pp_info){ .version = 2, .command = PP_CMD_LOCAL, .crc = PP_CRC_NOT_CHECKED };
+	doc = event(plain, "127.0.0.1");
+	assert_null(at(doc, "xffwatch.proxy_protocol.source"));
+	assert_null(at(doc, "xffwatch.proxy_protocol.destination"));
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.command"), "LOCAL");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.crc32c"), "not-checked");
+	json_decref(doc);
+	pp_state = 0;
+	pp = NULL;
+}
+
+/* malformed and truncated say why; lost carries its state alone. */
+static void test_pp_states(void **state)
+{
+	struct pp_info p = { .version = 1, .error = "v1: port 0080 has a leading zero" };
+	json_t *doc;
+
+	(void)state;
+	pp = &p;
+	pp_state = REQ_PP_MALFORMED;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.state"), "malformed");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.error"),
+			    "v1: port 0080 has a leading zero");
+	assert_int_equal(int_at(doc, "xffwatch.proxy_protocol.version"), 1);
+	assert_null(at(doc, "xffwatch.proxy_protocol.command"));
+	json_decref(doc);
+
+	p.error = "v2: 20 bytes of 36";
+	pp_state = REQ_PP_TRUNCATED;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.state"), "truncated");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.error"), "v2: 20 bytes of 36");
+	json_decref(doc);
+
+	pp = NULL;
+	pp_state = REQ_PP_LOST;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.state"), "lost");
+	assert_int_equal(json_object_size(at(doc, "xffwatch.proxy_protocol")), 1);
+	json_decref(doc);
+	pp_state = 0;
+}
+
+/* A TLV's bytes are the sender's: they stay one value, escaped, cut at PP_EVENT_TEXT_MAX. */
+static void test_pp_hostile(void **state)
+{
+	static const char forged[] = "\",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\n\x01\xff\xc3";
+	static char longest[PP_EVENT_TEXT_MAX + 1], id[PP_UNIQUE_ID_MAX + 1];
+	struct pp_info p = full_preamble();
+	json_t *doc;
+	const char *v;
+
+	(void)state;
+	memset(longest, 'a', sizeof(longest));
+	memset(id, 0xee, sizeof(id));
+	p.alpn = (struct str){ forged, sizeof(forged) - 1 };
+	p.ssl.cn = (struct str){ "a\x02"
+				 "b\x7f",
+				 4 };
+	/* At the bound, and one past it. */
+	p.authority = (struct str){ longest, PP_EVENT_TEXT_MAX };
+	p.netns = (struct str){ longest, PP_EVENT_TEXT_MAX + 1 };
+	p.unique_id = (struct str){ id, PP_UNIQUE_ID_MAX };
+	pp_state = REQ_PP_OK;
+	pp = &p;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "client.ip"), "127.0.0.1");
+	assert_string_equal(
+		str_at(doc, "xffwatch.proxy_protocol.alpn"),
+		"\",\"client\":{\"ip\":\"6.6.6.6\"},\"x\":\"\r\n\x01\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.cn"), "a\x02"
+									   "b\x7f");
+	assert_int_equal(json_string_length(at(doc, "xffwatch.proxy_protocol.authority")),
+			 PP_EVENT_TEXT_MAX);
+	assert_int_equal(json_string_length(at(doc, "xffwatch.proxy_protocol.netns")),
+			 PP_EVENT_TEXT_MAX);
+	v = str_at(doc, "xffwatch.proxy_protocol.unique_id");
+	assert_int_equal(strlen(v), 2 * PP_UNIQUE_ID_MAX);
+	assert_int_equal(strspn(v, "e"), 2 * PP_UNIQUE_ID_MAX);
+	json_decref(doc);
+
+	/* One byte past the spec's cap (the parser refuses it): the id stays cut at the cap. */
+	p.unique_id.len = PP_UNIQUE_ID_MAX + 1;
+	doc = event(plain, "127.0.0.1");
+	assert_int_equal(strlen(str_at(doc, "xffwatch.proxy_protocol.unique_id")),
+			 2 * PP_UNIQUE_ID_MAX);
+	json_decref(doc);
+	pp_state = 0;
+	pp = NULL;
+}
+
+/* The preamble's source is a client: cut like client.ip; its destination is ours. */
+static void test_pp_pseudonymized(void **state)
+{
+	struct pseudo ps = { .mode = PSEUDO_TRUNCATE };
+	struct pp_info p = full_preamble();
+	json_t *doc;
+	char *dump;
+
+	(void)state;
+	privacy = (struct audit_meta){ .pseudo = &ps };
+	pp_state = REQ_PP_OK;
+	pp = &p;
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"), "203.0.113.0");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.destination.ip"), "198.51.100.1");
+	dump = json_dumps(doc, 0);
+	assert_null(strstr(dump, "203.0.113.7"));
+	free(dump);
+	json_decref(doc);
+	privacy = (struct audit_meta){ 0 };
+	pp_state = 0;
+	pp = NULL;
+}
+
+/*
+ * A maximal preamble: every kept text far past its cap, made of bytes that
+ * escape to six. Its object stays within the bound proxy_event.h documents,
+ * and the event of an ordinary head with it within AUDIT_EVENT_MAX.
+ */
+static struct pp_info max_preamble(void)
+{
+	static char junk[XFFW_PP_KEEP], id[PP_UNIQUE_ID_MAX];
+	struct pp_info p = full_preamble();
+	struct str all = { junk, sizeof(junk) };
+
+	memset(junk, 0x01, sizeof(junk));
+	memset(id, 0xff, sizeof(id));
+	/* The longest address text there is. */
+	ip_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 39, &p.src);
+	p.sport = p.dport = 65535;
+	p.alpn = p.authority = p.netns = all;
+	p.ssl.version = p.ssl.cn = p.ssl.cipher = p.ssl.sig_alg = p.ssl.key_alg = all;
+	p.unique_id = (struct str){ id, sizeof(id) };
+	p.ssl.verify = UINT32_MAX;
+	p.other_tlvs = UINT32_MAX;
+	p.error = "v2: a long enough phrase for the bound";
+	return p;
+}
+
+static void test_pp_whole_bound(void **state)
+{
+	struct pp_info p = max_preamble();
+	struct audit_meta meta = { .when = { 1795779600, 0 }, .ifname = "lo" };
+	struct trust_rule cfg = { .headers = { XFFW_F_X_FORWARDED_FOR }, .nheaders = 1 };
+	struct jsonw j;
+	json_error_t err;
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(req_from_head(plain, strlen(plain), "127.0.0.1", &rec, &req), 0);
+	req.pp_state = REQ_PP_MALFORMED;
+	req.pp = &p;
+
+	jsonw_init(&j);
+	jsonw_object_begin(&j, NULL);
+	audit_proxy_protocol(&j, &req, NULL, false);
+	jsonw_object_end(&j);
+	assert_false(j.failed);
+	if (j.len > 13 * 1024)
+		fail_msg("proxy_protocol object of %zu bytes", j.len);
+
+	jsonw_reset(&j);
+	trust_resolve(&cfg, &req, NULL, &res, NULL);
+	audit_format(&j, &req, &res, &meta);
+	assert_false(j.failed);
+	assert_true(j.len < AUDIT_EVENT_MAX);
+	doc = json_loadb(j.buf, j.len, 0, &err);
+	if (!doc)
+		fail_msg("invalid event (%s)", err.text);
+	assert_int_equal(json_string_length(at(doc, "xffwatch.proxy_protocol.ssl.key_alg")),
+			 PP_EVENT_TEXT_MAX);
+	json_decref(doc);
+	jsonw_free(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +994,12 @@ int main(void)
 		cmocka_unit_test(test_identity_not_local),
 		cmocka_unit_test(test_identity_peer_rule),
 		cmocka_unit_test(test_identity_hostile),
+		cmocka_unit_test(test_pp_absent),
+		cmocka_unit_test(test_pp_fields),
+		cmocka_unit_test(test_pp_states),
+		cmocka_unit_test(test_pp_hostile),
+		cmocka_unit_test(test_pp_pseudonymized),
+		cmocka_unit_test(test_pp_whole_bound),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);

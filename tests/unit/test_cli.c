@@ -97,8 +97,11 @@ static void test_defaults(void **state)
 	assert_int_equal(g->ntrusted, 2);
 	assert_string_equal(cidr(g, 0), "127.0.0.0/8");
 	assert_string_equal(cidr(g, 1), "::1/128");
-	assert_int_equal(g->nheaders, 1);
-	assert_int_equal(g->headers[0], XFFW_F_X_FORWARDED_FOR);
+	/* A PROXY preamble's source, then X-Forwarded-For (docs/trust.md). */
+	assert_int_equal(g->nheaders, 2);
+	assert_int_equal(g->headers[0], TRUST_PROXY_PROTOCOL);
+	assert_int_equal(g->headers[1], XFFW_F_X_FORWARDED_FOR);
+	assert_int_equal(g->proxy_protocol, TRUST_PP_OPTIONAL);
 	assert_true(g->recursive);
 	assert_int_equal(g->hops, -1);
 	assert_int_equal(opts.response_timeout_ms, 60000);
@@ -167,6 +170,54 @@ static void test_values(void **state)
 	assert_int_equal(opts.rules[1].hops, -1);
 }
 
+/* --proxy-protocol MODE, the listener key proxy-protocol=, and --header proxy-protocol. */
+static void test_proxy_protocol(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		parse("--proxy-protocol", "required", "--header", "x-forwarded-for,proxy-protocol",
+		      "--listener", "port=8000 proxy-protocol=off", "--listener", "port=8001",
+		      "--listener", "port=8002 proxy-protocol=optional header=x-real-ip", NULL),
+		CLI_RUN);
+	assert_int_equal(opts.nrules, 4);
+	assert_int_equal(opts.rules[0].proxy_protocol, TRUST_PP_OFF);
+	assert_int_equal(opts.rules[1].proxy_protocol, TRUST_PP_REQUIRED); /* inherited */
+	assert_int_equal(opts.rules[2].proxy_protocol, TRUST_PP_OPTIONAL);
+	assert_int_equal(opts.rules[3].proxy_protocol, TRUST_PP_REQUIRED);
+	assert_int_equal(opts.rules[3].nheaders, 2);
+	assert_int_equal(opts.rules[3].headers[1], TRUST_PROXY_PROTOCOL);
+	assert_true(trust_reads(&opts.rules[1], TRUST_PROXY_PROTOCOL));
+	assert_false(trust_reads(&opts.rules[2], TRUST_PROXY_PROTOCOL));
+	assert_int_equal(trust_first_header(&opts.rules[3]), XFFW_F_X_FORWARDED_FOR);
+	/* required does not add it to the headers. */
+	assert_int_equal(parse("--proxy-protocol", "required", "--header", "x-real-ip", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.rules[0].nheaders, 1);
+	assert_int_equal(trust_first_header(&opts.rules[0]), XFFW_F_X_REAL_IP);
+	assert_int_equal(parse("--header", "proxy-protocol", NULL), CLI_RUN);
+	assert_int_equal(trust_first_header(&opts.rules[0]), XFFW_F_X_FORWARDED_FOR);
+	/* A bad mode: one line naming the allowed values. */
+	assert_int_equal(parse_captured(CMD_DAEMON, "--proxy-protocol", "maybe", NULL),
+			 CLI_USAGE_ERROR);
+	assert_string_equal(captured, "xffwatch: --proxy-protocol: 'maybe' is not one of "
+				      "optional, required, off (see --help)\n");
+	assert_int_equal(parse_captured(CMD_DAEMON, "--header", "proxy", NULL), CLI_USAGE_ERROR);
+	assert_non_null(
+		strstr(captured, "'proxy' is not one of proxy-protocol, x-forwarded-for, "));
+	assert_int_equal(
+		parse_captured(CMD_DAEMON, "--header", "proxy-protocol,PROXY-PROTOCOL", NULL),
+		CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "'PROXY-PROTOCOL' is listed twice"));
+	assert_int_equal(parse_captured(CMD_DAEMON, "--listener", "port=1 proxy-protocol=on", NULL),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "'on' is not one of optional, required, off"));
+	assert_string_equal(strchr(captured, '\n'), "\n"); /* one line */
+	/* resolve takes it too. */
+	assert_int_equal(parse_resolve("--peer", "198.18.0.2", "--proxy-protocol", "off", NULL),
+			 CLI_RUN);
+	assert_int_equal(opts.rules[0].proxy_protocol, TRUST_PP_OFF);
+}
+
 static void test_listeners(void **state)
 {
 	const struct trust_rule *r, *picked;
@@ -185,7 +236,7 @@ static void test_listeners(void **state)
 	assert_int_equal(r->port, 8000);
 	assert_string_equal(r->iface, "docker0");
 	assert_string_equal(cidr(r, 0), "172.17.0.1/32");
-	assert_int_equal(r->headers[0], XFFW_F_X_FORWARDED_FOR); /* inherited */
+	assert_int_equal(r->headers[1], XFFW_F_X_FORWARDED_FOR); /* inherited */
 	r = &opts.rules[1];
 	assert_int_equal(r->headers[0], XFFW_F_CF_CONNECTING_IP);
 	r = &opts.rules[2];
@@ -286,6 +337,10 @@ static void test_errors(void **state)
 		{ "--hops", "-1" },
 		{ "--hops", "65" },
 		{ "--hops", "x" },
+		{ "--proxy-protocol", "maybe" },
+		{ "--proxy-protocol", "" },
+		{ "--proxy-protocol" },
+		{ "--listener", "port=8000 proxy-protocol=yes" },
 		{ "--listener", "port=8000 bogus=1" },
 		{ "--listener", "trust=10.0.0.0/8" },
 		{ "--listener", "port=0" },
@@ -656,13 +711,14 @@ static void test_log_keeps_errno(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	cmocka_unit_test(test_values),
-		cmocka_unit_test(test_listeners),	cmocka_unit_test(test_command_args),
-		cmocka_unit_test(test_errors),		cmocka_unit_test(test_stream_options),
-		cmocka_unit_test(test_sink_options),	cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_error_escaped),	cmocka_unit_test(test_not_regular),
-		cmocka_unit_test(test_close_stdout),	cmocka_unit_test(test_no_wrap),
-		cmocka_unit_test(test_log_keeps_errno), cmocka_unit_test(test_settings_table),
+		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_values),
+		cmocka_unit_test(test_listeners),      cmocka_unit_test(test_proxy_protocol),
+		cmocka_unit_test(test_command_args),   cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_stream_options), cmocka_unit_test(test_sink_options),
+		cmocka_unit_test(test_escape),	       cmocka_unit_test(test_error_escaped),
+		cmocka_unit_test(test_not_regular),    cmocka_unit_test(test_close_stdout),
+		cmocka_unit_test(test_no_wrap),	       cmocka_unit_test(test_log_keeps_errno),
+		cmocka_unit_test(test_settings_table),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -444,6 +444,75 @@ static void test_print_escaped(void **state)
 	free(out);
 }
 
+/* trust.proxy_protocol and headers with proxy-protocol: own, inherited, errors, check-config. */
+static void test_proxy_protocol(void **state)
+{
+	static const char text[] =
+		"trust = {\n"
+		"  proxy_protocol = \"required\";\n"
+		"  headers = [ \"proxy-protocol\", \"x-real-ip\" ];\n"
+		"};\n"
+		"listeners = (\n"
+		"  { port = 8000; proxy_protocol = \"off\"; },\n"
+		"  { port = 8001; proxy_protocol = \"optional\"; headers = \"forwarded\"; },\n"
+		"  { port = 8002; }\n"
+		");\n";
+	char *out = NULL, *out2 = NULL;
+	size_t len = 0, len2 = 0;
+	FILE *f;
+
+	(void)state;
+	if (load_text(&opts, text))
+		fail_msg("%s", err);
+	assert_int_equal(opts.nrules, 4);
+	assert_int_equal(opts.rules[0].proxy_protocol, TRUST_PP_OFF);
+	assert_int_equal(opts.rules[1].proxy_protocol, TRUST_PP_OPTIONAL);
+	assert_int_equal(opts.rules[2].proxy_protocol, TRUST_PP_REQUIRED); /* inherited */
+	assert_int_equal(opts.rules[3].proxy_protocol, TRUST_PP_REQUIRED);
+	assert_int_equal(opts.rules[2].headers[0], TRUST_PROXY_PROTOCOL);
+	assert_int_equal(opts.rules[1].headers[0], XFFW_F_FORWARDED);
+	/* check-config prints them, and what it prints reads back the same. */
+	f = open_memstream(&out, &len);
+	conf_print(f, &opts);
+	fclose(f);
+	assert_non_null(strstr(out, "  proxy_protocol = \"required\";\n"));
+	assert_non_null(strstr(out, "    proxy_protocol = \"off\";\n"));
+	assert_non_null(strstr(out, "headers = [ \"proxy-protocol\", \"x-real-ip\" ];"));
+	assert_non_null(strstr(out, "a PROXY preamble's source, then x-real-ip; PROXY protocol "
+				    "required\n"));
+	if (load_text(&again, out))
+		fail_msg("%s in:\n%s", err, out);
+	for (size_t i = 0; i < opts.nrules; i++) {
+		assert_int_equal(again.rules[i].proxy_protocol, opts.rules[i].proxy_protocol);
+		assert_int_equal(again.rules[i].nheaders, opts.rules[i].nheaders);
+	}
+	f = open_memstream(&out2, &len2);
+	conf_print(f, &again);
+	fclose(f);
+	assert_string_equal(out2, out);
+	free(out2);
+	free(out);
+	/* The defaults print too: optional, and the preamble first among the headers. */
+	if (load_text(&opts, ""))
+		fail_msg("%s", err);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	conf_print(f, &opts);
+	fclose(f);
+	assert_non_null(strstr(out, "  proxy_protocol = \"optional\";\n"));
+	assert_non_null(strstr(out, "headers = [ \"proxy-protocol\", \"x-forwarded-for\" ];"));
+	free(out);
+
+	/* Bad values: FILE:LINE, one line, the allowed values named. */
+	expect_error("trust = {\n proxy_protocol = \"maybe\";\n};\n",
+		     "2: trust.proxy_protocol: 'maybe' is not one of optional, required, off");
+	assert_null(strchr(err, '\n'));
+	expect_error("listeners = (\n { port = 1;\n proxy_protocol = true; } );\n",
+		     "3: listeners[0].proxy_protocol");
+	expect_error("trust = { headers = [ \"proxy-protocol\", \"proxy_protocol\" ]; };\n",
+		     "1: trust.headers[1]: 'proxy_protocol' is not one of proxy-protocol, ");
+}
+
 /* --trust-local in the file: trust.local_proxies, a listener's, errors, the bound, check-config. */
 static void test_trust_local(void **state)
 {
@@ -545,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_print_escaped),
 		cmocka_unit_test(test_trust_local),
+		cmocka_unit_test(test_proxy_protocol),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

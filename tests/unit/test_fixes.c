@@ -330,6 +330,69 @@ static void test_trust_local(void **state)
 	assert_int_equal(out[0].nargs, 0);
 }
 
+/* PROXY protocol: the flags, and which stacks get what. */
+static void test_pp(void **state)
+{
+	struct fix_params p = base(DIAG_PP_UNTRUSTED_SENDER);
+	const struct fix *f;
+	size_t n;
+
+	(void)state;
+	p.pp_with_header = true;
+	n = fixes_make(&p, ALL_STACKS, out);
+	f = find(n, "xffwatch");
+	assert_int_equal(f->nargs, 4);
+	assert_string_equal(f->args[0], "--trust");
+	assert_string_equal(f->args[1], "127.0.0.0/8,::1/128,172.18.0.2/32");
+	assert_string_equal(f->args[2], "--header");
+	assert_string_equal(f->args[3], "proxy-protocol,x-forwarded-for");
+	assert_non_null(
+		strstr(f->text, "headers = [ \"proxy-protocol\", \"x-forwarded-for\" ]; };"));
+	assert_non_null(strstr(find(n, "gunicorn")->text,
+			       "--proxy-protocol --proxy-allow-from=::1,172.18.0.2\n"));
+	assert_null(find(n, "nginx")); /* an app server is named: it is behind the link */
+	n = fixes_make(&p, PROXY_STACKS, out);
+	assert_non_null(strstr(find(n, "nginx")->text, "listen 5000 proxy_protocol;\n"));
+	assert_non_null(strstr(find(n, "nginx")->text, "real_ip_header proxy_protocol;\n"));
+	assert_non_null(strstr(find(n, "haproxy")->text, "expect-proxy layer4 if { src "));
+	assert_null(find(n, "network"));
+	/* Not the listener's proxy: a note, and the senders blocked. */
+	p.pp_block = true;
+	p.proxies[0] = "192.0.2.66/32";
+	n = fixes_make(&p, PROXY_STACKS, out);
+	assert_int_equal(n, 2);
+	assert_int_equal(find(n, "xffwatch")->nargs, 0);
+	assert_non_null(strstr(find(n, "network")->text, "ip saddr { 192.0.2.66/32 } drop"));
+	/* Not read: the header list only, as a listener rule. */
+	p = base(DIAG_PP_NOT_READ);
+	p.listener_rule = true;
+	n = fixes_make(&p, 0, out);
+	assert_string_equal(out[0].args[1], "port=5000 header=proxy-protocol");
+	/* Unexpected: the mode; a mode that is none is refused. */
+	p = base(DIAG_PP_UNEXPECTED);
+	p.pp_mode = "required";
+	n = fixes_make(&p, 0, out);
+	assert_string_equal(out[0].args[0], "--proxy-protocol");
+	assert_string_equal(out[0].args[1], "required");
+	assert_non_null(strstr(out[0].text, "trust = { proxy_protocol = \"required\"; };"));
+	p.pp_mode = "off";
+	assert_int_equal(fixes_make(&p, 0, out), 0);
+	/* Missing: a note, and HAProxy sends it. Shared: the header, or a note; no reuse. */
+	p = base(DIAG_PP_MISSING);
+	n = fixes_make(&p, ALL_STACKS, out);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(find(n, "haproxy")->text, "default-server send-proxy-v2\n"));
+	p = base(DIAG_PP_SHARED_CONNECTION);
+	n = fixes_make(&p, ALL_STACKS, out);
+	assert_string_equal(find(n, "xffwatch")->args[1], "x-forwarded-for");
+	assert_non_null(strstr(find(n, "haproxy")->text, "http-reuse never\n"));
+	p.pp_untrusted = true;
+	n = fixes_make(&p, ALL_STACKS, out);
+	assert_int_equal(find(n, "xffwatch")->nargs, 0);
+	p = base(DIAG_PP_MALFORMED);
+	assert_int_equal(fixes_make(&p, ALL_STACKS, out), 1);
+}
+
 /* ---- --dump: representative params for check_fix_snippets.py ------------------------------ */
 
 struct dump_case {
@@ -400,6 +463,8 @@ static int dump(const char *path)
 		    .hops_now = -1,
 		    .local_owner = "user=nobody" } },
 		{ "limits", at_limits(DIAG_PROXY_NOT_TRUSTED) },
+		{ "pp-block", base(DIAG_PROXY_NOT_TRUSTED) },
+		{ "pp-with-header-required", base(DIAG_PROXY_NOT_TRUSTED) },
 	};
 	FILE *f = fopen(path, "w");
 
@@ -412,6 +477,14 @@ static int dump(const char *path)
 	cases[4].p.header_key = "forwarded";
 	cases[5].p.nproxies = 0;
 	cases[5].p.cdn_header = "CF-Connecting-IP";
+	cases[8].p.pp_block = true;
+	cases[8].p.proxies[0] = "192.0.2.66/32";
+	cases[8].p.proxies[1] = "2001:db8::66/128";
+	cases[8].p.nproxies = 2;
+	cases[9].p.pp_with_header = true;
+	cases[9].p.pp_untrusted = true;
+	cases[9].p.pp_mode = "required";
+	cases[9].p.listener_rule = true;
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
 		for (int d = 0; d < DIAG__MAX; d++)
 			for (int pass = 0; pass < 2; pass++) {
@@ -441,6 +514,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_notes_and_network),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_trust_local),
+		cmocka_unit_test(test_pp),
 		cmocka_unit_test(test_limits),
 	};
 

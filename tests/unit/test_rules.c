@@ -18,6 +18,8 @@
 
 #include "helpers.h"
 #include "cmd/settings.h"
+#include "pipeline/proxy_preamble.h"
+#include "trust/hop_walk.h"
 #include "trust/rules.h"
 
 static struct xffw_record rec;
@@ -576,6 +578,434 @@ static void test_explain(void **state)
 	}
 }
 
+/* ---- PROXY protocol (docs/trust.md, "PROXY protocol") ---- */
+
+#define PPF                                                                               \
+	(F(PP_FROM_UNTRUSTED_PEER) | F(PP_MISSING) | F(PP_UNEXPECTED) | F(PP_MALFORMED) | \
+	 F(PP_SHARED_CONNECTION))
+
+/* The preamble the next run_pp() gives its request; its pp_named. */
+static struct pp_info pp;
+static struct pp_named pp_named;
+
+/* What the tracker would hand out: a preamble of @command naming @src (NULL: no address). */
+static void preamble(uint8_t state, uint8_t version, uint8_t command, const char *src)
+{
+	memset(&pp, 0, sizeof(pp));
+	pp.version = version;
+	pp.command = command;
+	if (src) {
+		pp.has_addr = true;
+		assert_int_equal(ip_parse(src, strlen(src), &pp.src), 0);
+		pp.sport = 51234;
+		assert_int_equal(ip_parse("198.18.0.1", 10, &pp.dst), 0);
+		pp.dport = 8080;
+		pp.v2_family = version == 2 ? 0x11 : 0;
+	}
+	if (state == REQ_PP_MALFORMED)
+		pp.error = "v1: port 080 has a leading zero";
+	if (state == REQ_PP_TRUNCATED)
+		pp.error = "v2: ends before its length";
+	req.pp_state = state;
+	req.pp = state == REQ_PP_OK || state == REQ_PP_MALFORMED || state == REQ_PP_TRUNCATED
+			 ? &pp
+			 : NULL;
+	req.pp_named = req.pp ? &pp_named : NULL;
+}
+
+/* As run(), the request's connection in preamble state @state (a PROXY preamble naming @src). */
+static void run_pp(const char *peer, const char *headers, const char *spec, uint8_t state,
+		   uint8_t command, const char *src, struct trust_trace *t)
+{
+	run(peer, headers, spec, NULL);
+	preamble(state, 2, command, src);
+	trust_resolve(&opts.rules[0], &req, peer_owner, &res, t);
+}
+
+enum { NO_PP = 0xff }; /* a row's state: the request as run() makes it, REQ_PP_UNKNOWN */
+
+struct pp_row {
+	const char *peer, *headers, *spec;
+	uint8_t state, command;
+	const char *client;
+	unsigned int source;
+	uint32_t findings; /* the proxy-protocol ones exactly; others at least */
+};
+
+static void pp_table(const struct pp_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pp_row *r = &rows[i];
+		struct ip_addr want;
+		char got[IP_STR_MAX];
+
+		memset(&pp_named, 0, sizeof(pp_named));
+		run_pp(r->peer, r->headers, r->spec, r->state == NO_PP ? REQ_PP_UNKNOWN : r->state,
+		       r->command, "203.0.113.7", NULL);
+		ip_format(&res.client, got);
+		assert_int_equal(ip_parse(r->client, strlen(r->client), &want), 0);
+		if (!ip_equal(&want, &res.client))
+			fail_msg("row %zu [%s] %s: client %s, expected %s", i, r->spec, r->headers,
+				 got, r->client);
+		if (res.source != r->source)
+			fail_msg("row %zu [%s]: source %u, expected %u", i, r->spec, res.source,
+				 r->source);
+		if ((res.findings & PPF) != (r->findings & PPF) ||
+		    (res.findings & r->findings) != r->findings)
+			fail_msg("row %zu [%s] %s: findings %#x, expected %#x", i, r->spec,
+				 r->headers, res.findings, r->findings);
+		if (res.source == TRUST_PROXY_PROTOCOL)
+			assert_true(res.pp_used);
+	}
+}
+
+#define PEER  "198.18.0.2" /* HAProxy */
+#define OTHER "198.18.0.9" /* not a trusted proxy */
+#define SRC   "203.0.113.7"
+#define XFF1  "X-Forwarded-For: 192.0.2.1\r\n"
+#define XFF2  "X-Forwarded-For: 6.6.6.6, 192.0.2.1\r\n"
+#define PPXFF " header=proxy-protocol,x-forwarded-for"
+#define PXY   PP_CMD_PROXY
+#define PP    TRUST_PROXY_PROTOCOL
+#define XFF   XFFW_F_X_FORWARDED_FOR
+
+/*
+ * CIDR mode as nginx realip with real_ip_header proxy_protocol, and beyond it
+ * the combined walk: the preamble's source is the rightmost hop, the first
+ * present header's hops left of it.
+ */
+static void test_pp_cidr(void **state)
+{
+	static const struct pp_row rows[] = {
+		/* Peer untrusted: the peer, whatever the preamble says. */
+		{ OTHER, "", "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) },
+		{ OTHER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) | F(SPOOFED_HEADER) },
+		/* Peer trusted: the source (nginx's one hop). */
+		{ PEER, "", "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PXY, SRC, PP, 0 },
+		/* nginx never reads X-Forwarded-For then, trusted source or not. */
+		{ PEER, XFF1, "trust=" PEER ",203.0.113.0/24 header=proxy-protocol", REQ_PP_OK, PXY,
+		  SRC, PP, F(ALL_HOPS_TRUSTED) },
+		/* Listed with a header: an untrusted source is the client... */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC, PP, F(LEFTMOST_DIFFERS) },
+		/* ...a trusted one leads into the header, right to left. */
+		{ PEER, XFF2, "trust=" PEER ",203.0.113.0/24" PPXFF, REQ_PP_OK, PXY, "192.0.2.1",
+		  XFF, F(LEFTMOST_DIFFERS) },
+		{ PEER, XFF2, "trust=" PEER ",203.0.113.0/24,192.0.2.0/24" PPXFF, REQ_PP_OK, PXY,
+		  "6.6.6.6", XFF, 0 },
+		/* Not recursive: one step, the source. */
+		{ PEER, XFF2, "trust=" PEER ",203.0.113.0/24 recursive=off" PPXFF, REQ_PP_OK, PXY,
+		  SRC, PP, 0 },
+		/* The order of the list does not move the preamble: it is always rightmost. */
+		{ PEER, XFF2, "trust=" PEER ",203.0.113.0/24 header=x-forwarded-for,proxy-protocol",
+		  REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
+		/* The first present other header is the one continued. */
+		{ PEER, "X-Real-IP: 192.0.2.5\r\n" XFF1,
+		  "trust=" PEER ",203.0.113.0/24 header=proxy-protocol,x-real-ip,x-forwarded-for",
+		  REQ_PP_OK, PXY, "192.0.2.5", XFFW_F_X_REAL_IP, 0 },
+		/* Not listed: the preamble is not read. */
+		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, "192.0.2.1",
+		  XFF, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
+		  F(MISSING_FORWARDED_HEADER) },
+		/* The default list (proxy-protocol, x-forwarded-for). */
+		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, SRC, PP, 0 },
+		{ PEER, XFF1, "trust=" PEER ",203.0.113.7", REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
+		{ PEER, XFF1, "trust=" PEER, REQ_PP_NONE, 0, "192.0.2.1", XFF, 0 },
+		/* Without a usable preamble: today's walk over the other headers. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, NO_PP, 0, "192.0.2.1", XFF, 0 },
+		{ PEER, "", "trust=" PEER " header=proxy-protocol", REQ_PP_NONE, 0, PEER, 0,
+		  F(MISSING_FORWARDED_HEADER) },
+		/* An external proxy's preamble must name a public source. */
+		{ PEER, "", "trust=none external=" PEER " header=proxy-protocol", REQ_PP_OK, PXY,
+		  SRC, PP, 0 },
+	};
+
+	(void)state;
+	pp_table(rows, sizeof(rows) / sizeof(rows[0]));
+	memset(&pp_named, 0, sizeof(pp_named));
+	run(PEER, "", "trust=none external=" PEER " header=proxy-protocol", NULL);
+	preamble(REQ_PP_OK, 2, PXY, "10.1.2.3");
+	trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+	assert_true(res.findings & F(INVALID_ENTRY));
+	assert_int_equal(res.source, 0);
+}
+
+/*
+ * Hop counting as ProxyFix(x_for=N) behind gunicorn --proxy-protocol: from a
+ * trusted peer (proxy_allow_ips) the source is REMOTE_ADDR, the fallback; the
+ * N hops are the header's only.
+ */
+static void test_pp_hops(void **state)
+{
+	static const struct pp_row rows[] = {
+		{ PEER, XFF2, "trust=" PEER " hops=0" PPXFF, REQ_PP_OK, PXY, SRC, PP, 0 },
+		{ PEER, XFF2, "trust=" PEER " hops=0" PPXFF, REQ_PP_NONE, 0, PEER, 0, 0 },
+		{ PEER, XFF2, "trust=" PEER " hops=1" PPXFF, REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
+		{ PEER, XFF2, "trust=" PEER " hops=1" PPXFF, REQ_PP_NONE, 0, "192.0.2.1", XFF, 0 },
+		{ PEER, XFF2, "trust=" PEER " hops=2" PPXFF, REQ_PP_OK, PXY, "6.6.6.6", XFF, 0 },
+		{ PEER, XFF1, "trust=" PEER " hops=2" PPXFF, REQ_PP_OK, PXY, SRC, PP,
+		  F(CHAIN_SHORTER_THAN_HOPS) },
+		{ PEER, XFF1, "trust=" PEER " hops=2" PPXFF, REQ_PP_NONE, 0, PEER, 0,
+		  F(CHAIN_SHORTER_THAN_HOPS) },
+		{ PEER, "", "trust=" PEER " hops=1" PPXFF, REQ_PP_OK, PXY, SRC, PP,
+		  F(CHAIN_SHORTER_THAN_HOPS) },
+		{ PEER, "X-Forwarded-For: unknown\r\n", "trust=" PEER " hops=1" PPXFF, REQ_PP_OK,
+		  PXY, SRC, PP, F(INVALID_ENTRY) },
+		/* Not listed: gunicorn without --proxy-protocol; the peer stays REMOTE_ADDR. */
+		{ PEER, "", "trust=" PEER " hops=0 header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
+		  0 },
+		/* An untrusted peer's preamble is ignored (gunicorn refuses it). */
+		{ OTHER, XFF2, "trust=" PEER " hops=0" PPXFF, REQ_PP_OK, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) },
+		{ OTHER, XFF2, "trust=" PEER " hops=1" PPXFF, REQ_PP_OK, PXY, "192.0.2.1", XFF,
+		  F(PP_FROM_UNTRUSTED_PEER) | F(HOPS_FROM_UNTRUSTED_PEER) },
+		{ OTHER, XFF1, "trust=" PEER " hops=2" PPXFF, REQ_PP_OK, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) | F(CHAIN_SHORTER_THAN_HOPS) },
+	};
+
+	(void)state;
+	pp_table(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* LOCAL, UNKNOWN, PROXY without an address, MALFORMED, TRUNCATED, LOST; and the modes. */
+static void test_pp_states(void **state)
+{
+	static const struct pp_row rows[] = {
+		/* LOCAL (a health check), v1 UNKNOWN, v2 PROXY over UNSPEC: as without, no finding. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, "192.0.2.1", XFF, 0 },
+		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_UNKNOWN, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER " hops=0" PPXFF, REQ_PP_OK, PP_CMD_LOCAL, PEER, 0, 0 },
+		/* Broken: not used, proxy-protocol-malformed. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, "192.0.2.1", XFF,
+		  F(PP_MALFORMED) },
+		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_TRUNCATED, PXY, PEER, 0, F(PP_MALFORMED) },
+		{ PEER, "", "trust=" PEER " hops=0" PPXFF, REQ_PP_MALFORMED, PXY, PEER, 0,
+		  F(PP_MALFORMED) },
+		/* Lost: not used, truncated. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_LOST, 0, "192.0.2.1", XFF, F(TRUNCATED) },
+		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_LOST, 0, PEER, 0, F(TRUNCATED) },
+		/* The start unseen: a preamble is not known missing, headers are. */
+		{ PEER, "", "trust=" PEER " header=proxy-protocol", NO_PP, 0, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER, NO_PP, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
+		{ PEER, "", "trust=" PEER, REQ_PP_NONE, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
+		/* From an untrusted peer: any command, any state but lost; listed or not. */
+		{ OTHER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) },
+		{ OTHER, "", "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) | F(PP_MALFORMED) },
+		{ OTHER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) },
+		{ OTHER, "", "trust=" PEER PPXFF, REQ_PP_LOST, 0, OTHER, 0, F(TRUNCATED) },
+		/* required: a connection without one is missing it; unseen starts are not. */
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_NONE, 0,
+		  "192.0.2.1", XFF, F(PP_MISSING) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", NO_PP, 0, "192.0.2.1",
+		  XFF, 0 },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_OK, PXY, SRC,
+		  PP, 0 },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_LOST, 0,
+		  "192.0.2.1", XFF, F(TRUNCATED) },
+		/* off: any preamble is unexpected, lost ones too. */
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_OK, PXY, SRC, PP,
+		  F(PP_UNEXPECTED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_OK, PP_CMD_LOCAL,
+		  "192.0.2.1", XFF, F(PP_UNEXPECTED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_LOST, 0,
+		  "192.0.2.1", XFF, F(PP_UNEXPECTED) | F(TRUNCATED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_MALFORMED, PXY,
+		  "192.0.2.1", XFF, F(PP_UNEXPECTED) | F(PP_MALFORMED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_NONE, 0,
+		  "192.0.2.1", XFF, 0 },
+		/* optional: neither. */
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=optional", REQ_PP_NONE, 0,
+		  "192.0.2.1", XFF, 0 },
+	};
+
+	(void)state;
+	pp_table(rows, sizeof(rows) / sizeof(rows[0]));
+	/* A PROXY preamble without an address (v2 over UNSPEC or UNIX) is as LOCAL. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run(PEER, "", "trust=" PEER PPXFF, NULL);
+	preamble(REQ_PP_OK, 2, PXY, NULL);
+	trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+	assert_int_equal(res.source, 0);
+	assert_false(res.pp_used);
+	assert_int_equal(res.findings, 0);
+}
+
+/* One connection, several requests: their header clients must be one (the spec). */
+static void test_pp_shared_connection(void **state)
+{
+	static const struct {
+		const char *headers;
+		bool shared;
+	} reqs[] = {
+		{ "", false },	 /* no header client: neither sets nor compares */
+		{ XFF1, false }, /* the first: kept */
+		{ "X-Forwarded-For: 6.6.6.6, 192.0.2.1\r\n", false },
+		{ "X-Forwarded-For: 192.0.2.1, unknown\r\n", false }, /* rightmost address */
+		{ "X-Forwarded-For: 192.0.2.99\r\n", true },
+		{ "X-Forwarded-For: unknown\r\n", false },
+		{ XFF1, false },
+	};
+
+	(void)state;
+	memset(&pp_named, 0, sizeof(pp_named));
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		run(PEER, reqs[i].headers, "trust=" PEER PPXFF, NULL);
+		preamble(REQ_PP_OK, 2, PXY, SRC);
+		trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+		if (!!(res.findings & F(PP_SHARED_CONNECTION)) != reqs[i].shared)
+			fail_msg("request %zu: findings %#x", i, res.findings);
+	}
+	assert_true(pp_named.set);
+	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
+	/* The header client is the first present listed header's, whether trusted or not. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run_pp(OTHER, "X-Real-IP: 192.0.2.5\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
+	       SRC, NULL);
+	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
+	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
+	       SRC, NULL);
+	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+	/* Without a connection slot (resolve; no preamble), nothing is compared. */
+	run_pp(PEER, "X-Forwarded-For: 192.0.2.50\r\n", "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC,
+	       NULL);
+	assert_true(res.findings & F(PP_SHARED_CONNECTION));
+	run(PEER, "X-Forwarded-For: 192.0.2.51\r\n", "trust=" PEER PPXFF, NULL);
+	preamble(REQ_PP_OK, 2, PXY, SRC);
+	req.pp_named = NULL;
+	trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+}
+
+/* A local proxy trusted by its owner (--trust-local) may send a preamble too. */
+static void test_pp_trust_local(void **state)
+{
+	(void)state;
+	memset(&pp_named, 0, sizeof(pp_named));
+	peer_owner = owner_of(NGINX);
+	run_pp("127.0.0.1", XFF1, "trust=none trust-local=user=www-data" PPXFF, REQ_PP_OK, PXY, SRC,
+	       NULL);
+	assert_string_equal(trace_addr(&res.client), SRC);
+	assert_int_equal(res.source, PP);
+	peer_owner = owner_of(SHELL);
+	run_pp("127.0.0.1", XFF1, "trust=127.0.0.1 trust-local=user=www-data" PPXFF, REQ_PP_OK, PXY,
+	       SRC, NULL);
+	assert_string_equal(trace_addr(&res.client), "127.0.0.1");
+	assert_true(res.findings & F(PP_FROM_UNTRUSTED_PEER));
+	assert_true(res.findings & F(UNEXPECTED_LOCAL_PROCESS));
+	run_pp("127.0.0.1", XFF1, "trust=127.0.0.1 trust-local=user=www-data hops=0" PPXFF,
+	       REQ_PP_OK, PXY, SRC, NULL);
+	assert_string_equal(trace_addr(&res.client), "127.0.0.1");
+	peer_owner = NULL;
+}
+
+/* The worked example of docs/trust.md: HAProxy send-proxy-v2 to nginx real_ip_header proxy_protocol. */
+static void test_pp_explain(void **state)
+{
+	static struct trust_trace t;
+
+	(void)state;
+	memset(&pp_named, 0, sizeof(pp_named));
+	t.len = 0;
+	run_pp(PEER, "X-Forwarded-For: 6.6.6.6\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, &t);
+	assert_non_null(strstr(t.text, "peer 198.18.0.2: trusted (198.18.0.2/32)"));
+	assert_non_null(strstr(t.text,
+			       "preamble from 198.18.0.2 (v2): PROXY, source 203.0.113.7 port "
+			       "51234: hop 1"));
+	assert_non_null(strstr(t.text, "hop 1 203.0.113.7: not trusted, the client"));
+	assert_non_null(strstr(t.text, "client 203.0.113.7 (proxy-protocol)"));
+	/* Combined: hop 2 is the source, the header's one hop left of it. */
+	t.len = 0;
+	run_pp(PEER, XFF1, "trust=" PEER ",203.0.113.0/24" PPXFF, REQ_PP_OK, PXY, SRC, &t);
+	assert_non_null(strstr(t.text, "reading x-forwarded-for: 1 hop"));
+	assert_non_null(strstr(t.text, "port 51234: hop 2"));
+	assert_non_null(strstr(t.text, "hop 2 203.0.113.7: trusted (203.0.113.0/24)"));
+	assert_non_null(strstr(t.text, "hop 1 192.0.2.1: not trusted, the client"));
+	assert_non_null(strstr(t.text, "client 192.0.2.1 (x-forwarded-for)"));
+	/* Each state says what it is. */
+	t.len = 0;
+	run_pp(PEER, "", "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, SRC, &t);
+	assert_non_null(strstr(t.text, "preamble from 198.18.0.2 is malformed (v1: port 080 has a "
+				       "leading zero): not used (proxy-protocol-malformed)"));
+	t.len = 0;
+	run_pp(PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, SRC, &t);
+	assert_non_null(strstr(t.text, "LOCAL, the proxy's own (a health check)"));
+	t.len = 0;
+	run_pp(OTHER, "", "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC, &t);
+	assert_non_null(strstr(t.text, "(proxy-protocol-from-untrusted-peer)"));
+	t.len = 0;
+	run_pp(PEER, "", "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_NONE, 0, SRC, &t);
+	assert_non_null(strstr(t.text, "(proxy-protocol-missing)"));
+	t.len = 0;
+	run_pp(PEER, "", "trust=" PEER " hops=0" PPXFF, REQ_PP_OK, PXY, SRC, &t);
+	assert_non_null(strstr(t.text, "it stands for the peer"));
+	assert_non_null(strstr(t.text, "hops = 0: the preamble's source is the client"));
+}
+
+/* hop_walk_run, the doctor's walk over an event's texts, agrees with trust_resolve. */
+static void test_pp_hop_walk(void **state)
+{
+	static const struct {
+		const char *peer, *spec;
+		const char *hops[2];
+		size_t n;
+		bool with_pp;
+		size_t client; /* index: n the source (when used), then the peer */
+		bool pp_used;
+	} rows[] = {
+		{ PEER, "trust=" PEER PPXFF, { "192.0.2.1" }, 1, true, 1, true },
+		{ PEER, "trust=" PEER ",203.0.113.0/24" PPXFF, { "192.0.2.1" }, 1, true, 0, true },
+		{ PEER,
+		  "trust=" PEER ",203.0.113.0/24" PPXFF,
+		  { "192.0.2.1" },
+		  1,
+		  false,
+		  0,
+		  false },
+		{ PEER,
+		  "trust=" PEER " header=x-forwarded-for",
+		  { "192.0.2.1" },
+		  1,
+		  true,
+		  0,
+		  false },
+		{ OTHER, "trust=" PEER PPXFF, { "192.0.2.1" }, 1, true, 1, false },
+		{ PEER, "trust=" PEER " header=proxy-protocol", { 0 }, 0, true, 0, true },
+		{ PEER, "trust=" PEER " hops=0" PPXFF, { "192.0.2.1" }, 1, true, 1, true },
+		{ PEER, "trust=" PEER " hops=1" PPXFF, { "192.0.2.1" }, 1, true, 0, true },
+		{ PEER, "trust=" PEER " hops=2" PPXFF, { "192.0.2.1" }, 1, true, 1, true },
+		{ OTHER, "trust=" PEER " hops=0" PPXFF, { "192.0.2.1" }, 1, true, 1, false },
+	};
+	struct ip_addr src, peer;
+
+	(void)state;
+	assert_int_equal(ip_parse(SRC, strlen(SRC), &src), 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct str texts[2];
+		struct hop_walk w;
+		struct hop_walk_in in = { .peer = &peer,
+					  .owner_verdict = -1,
+					  .id = XFF,
+					  .hops = texts,
+					  .n = rows[i].n,
+					  .pp_src = rows[i].with_pp ? &src : NULL };
+
+		for (size_t k = 0; k < rows[i].n; k++)
+			texts[k] = (struct str){ rows[i].hops[k], strlen(rows[i].hops[k]) };
+		assert_int_equal(ip_parse(rows[i].peer, strlen(rows[i].peer), &peer), 0);
+		run(rows[i].peer, "", rows[i].spec, NULL);
+		hop_walk_run(&opts.rules[0], &in, &w);
+		if (w.client != rows[i].client || w.pp_used != rows[i].pp_used)
+			fail_msg("row %zu: client %zu pp_used %d", i, w.client, w.pp_used);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +1018,13 @@ int main(void)
 		cmocka_unit_test(test_trust_local),
 		cmocka_unit_test(test_trust_local_trace),
 		cmocka_unit_test(test_trust_local_inherit),
+		cmocka_unit_test(test_pp_cidr),
+		cmocka_unit_test(test_pp_hops),
+		cmocka_unit_test(test_pp_states),
+		cmocka_unit_test(test_pp_shared_connection),
+		cmocka_unit_test(test_pp_trust_local),
+		cmocka_unit_test(test_pp_explain),
+		cmocka_unit_test(test_pp_hop_walk),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);

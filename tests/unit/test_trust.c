@@ -124,12 +124,15 @@ static void expect(const struct tcase *t, const char *client, uint32_t findings)
 #define LOOP "127.0.0.0/8,::1/128"
 #define PRIV LOOP ",10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
-/* The headers that name a client come from include/xffwatch_fields.h's column client, in row order. */
+/*
+ * What names a client: the PROXY preamble, then the headers of
+ * include/xffwatch_fields.h's column client, in row order.
+ */
 static void test_client_headers(void **state)
 {
 	static const unsigned int expected[] = {
-		XFFW_F_X_FORWARDED_FOR,	 XFFW_F_FORWARDED,	XFFW_F_X_REAL_IP,
-		XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,
+		TRUST_PROXY_PROTOCOL, XFFW_F_X_FORWARDED_FOR,  XFFW_F_FORWARDED,
+		XFFW_F_X_REAL_IP,     XFFW_F_CF_CONNECTING_IP, XFFW_F_TRUE_CLIENT_IP,
 	};
 
 	(void)state;
@@ -138,6 +141,17 @@ static void test_client_headers(void **state)
 		assert_int_equal(trust_client_headers[i], expected[i]);
 	assert_true(trust_is_client_header(XFFW_F_TRUE_CLIENT_IP));
 	assert_false(trust_is_client_header(XFFW_F_VIA) || trust_is_client_header(XFFW_F_HOST));
+	/* The preamble is named as a header is, and is no field. */
+	assert_true(trust_is_client_header(TRUST_PROXY_PROTOCOL));
+	assert_true(TRUST_PROXY_PROTOCOL >= XFFW_F__MAX);
+	assert_string_equal(trust_source_key(TRUST_PROXY_PROTOCOL), "proxy-protocol");
+	assert_string_equal(trust_source_key(XFFW_F_X_REAL_IP), "x-real-ip");
+	assert_null(trust_source_key(0));
+	assert_null(field_key(TRUST_PROXY_PROTOCOL));
+	assert_int_equal(trust_source_by_key("Proxy-Protocol", 14), TRUST_PROXY_PROTOCOL);
+	assert_int_equal(trust_source_by_key("forwarded", 9), XFFW_F_FORWARDED);
+	assert_int_equal(trust_source_by_key("proxy-protoco", 13), 0);
+	assert_int_equal(trust_source_by_key("host", 4), 0);
 }
 
 static void test_textbook_nginx(void **state)

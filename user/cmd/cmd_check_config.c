@@ -17,6 +17,10 @@ static void warn(const struct options *o)
 			log_line(stderr,
 				 "xffwatch: warning: a rule trusts no proxy: its forwarding "
 				 "headers never count");
+		if (r->proxy_protocol == TRUST_PP_REQUIRED && !trust_reads(r, TRUST_PROXY_PROTOCOL))
+			log_line(stderr,
+				 "xffwatch: warning: a rule requires a PROXY protocol preamble but "
+				 "does not read it: add proxy-protocol to its headers");
 		for (size_t k = 0; k < r->ntrusted; k++) {
 			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 			const struct ip_cidr *c = &r->trusted[k];

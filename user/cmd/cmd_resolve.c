@@ -4,6 +4,8 @@
  * standard input. The head goes through the same extractor (the kernel's
  * twin), decoder, trust walk and formatter as on the wire, so the event is
  * the one the daemon would write; only the timestamp is the current time.
+ * The input may begin with a PROXY protocol preamble (v1 or v2), as a
+ * connection would: it is parsed, and the head read after it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,25 +16,88 @@
 #include "event/audit_event.h"
 #include "cmd/cli.h"
 #include "pipeline/head_text.h"
+#include "pipeline/proxy_preamble.h"
 #include "util/log.h"
 #include "event/pseudonym.h"
 #include "cmd/cmd_resolve.h"
 
 /* Input beyond this is refused: a head the kernel would cut long before. */
 #define RESOLVE_INPUT_MAX (64 * 1024)
+/* The longest PROXY preamble, before the head: a v2 header and its length field's most. */
+#define RESOLVE_PP_MAX	  (XFFW_PP_V2_HDR + 65535)
 
 /* One line on stderr, whatever bytes of the head it quotes escaped (log_escape); @status. */
 #define head_error(status, fmt, ...) \
 	(log_line(stderr, "xffwatch resolve: " fmt, ##__VA_ARGS__), (status))
 
-/* Reads standard input up to the blank line (or its end). Returns the length or -errno. */
-static ssize_t read_head(char *buf, size_t cap)
+/* preamble_frame(): the bytes so far cannot tell; a v1 line with no end where it must have one. */
+#define FRAME_MORE    (-1)
+#define FRAME_ENDLESS (-2)
+
+/* Is @b (@len bytes) the start of @sig (@n bytes), but shorter? */
+static bool sig_prefix(const char *b, size_t len, const char *sig, size_t n)
+{
+	return len < n && !memcmp(b, sig, len);
+}
+
+/*
+ * The length of the PROXY preamble the input begins with, by its framing
+ * alone, as the kernel finds it (the v1 line up to its LF; v2: 16 bytes and
+ * its length field), whether or not it is well formed: 0 when there is none;
+ * FRAME_MORE when @len bytes cannot tell yet; FRAME_ENDLESS for a v1 line
+ * with no LF within XFFW_PP_V1_MAX bytes. A v2 length may exceed @len.
+ */
+static ssize_t preamble_frame(const char *b, size_t len)
+{
+	/* haproxy's doc/proxy-protocol.txt, 2.2: the v2 signature. */
+	static const char v2_sig[PP_V2_SIG_LEN] = "\r\n\r\n\0\r\nQUIT\n";
+	const char *lf;
+
+	switch (pp_signature((const uint8_t *)b, len)) {
+	case 1:
+		lf = memchr(b, '\n', len < XFFW_PP_V1_MAX ? len : XFFW_PP_V1_MAX);
+		if (lf)
+			return lf - b + 1;
+		return len < XFFW_PP_V1_MAX ? FRAME_MORE : FRAME_ENDLESS;
+	case 2:
+		if (len < XFFW_PP_V2_HDR)
+			return FRAME_MORE;
+		return XFFW_PP_V2_HDR + ((size_t)(uint8_t)b[14] << 8 | (uint8_t)b[15]);
+	}
+	if (sig_prefix(b, len, "PROXY ", 6) || sig_prefix(b, len, v2_sig, sizeof(v2_sig)))
+		return FRAME_MORE;
+	return 0;
+}
+
+/*
+ * Reads standard input up to the blank line that ends the head (or the
+ * input's end). The blank line is looked for only after a preamble: the v2
+ * signature itself begins with CRLF CRLF. *@frame: preamble_frame() of what
+ * was read. Returns the length, -EFBIG for a head (after the preamble) of
+ * more than RESOLVE_INPUT_MAX bytes, or -errno.
+ */
+static ssize_t read_input(char *buf, ssize_t *frame)
 {
 	size_t len = 0;
 
-	while (len < cap) {
-		ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+	for (;;) {
+		size_t limit;
+		ssize_t n;
 
+		*frame = preamble_frame(buf, len);
+		if (*frame == FRAME_ENDLESS)
+			return (ssize_t)len;
+		if (*frame >= 0 && (size_t)*frame <= len) {
+			const char *head = buf + *frame;
+			size_t hlen = len - (size_t)*frame;
+
+			if (memmem(head, hlen, "\n\n", 2) || memmem(head, hlen, "\n\r\n", 3))
+				return (ssize_t)len;
+		}
+		limit = (*frame > 0 ? (size_t)*frame : 0) + RESOLVE_INPUT_MAX;
+		if (len >= limit)
+			return -EFBIG;
+		n = read(STDIN_FILENO, buf + len, limit - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -40,10 +105,52 @@ static ssize_t read_head(char *buf, size_t cap)
 		if (n == 0)
 			return (ssize_t)len;
 		len += (size_t)n;
-		if (memmem(buf, len, "\n\n", 2) || memmem(buf, len, "\n\r\n", 3))
-			return (ssize_t)len;
 	}
-	return -EFBIG;
+}
+
+/*
+ * Where the head begins after the preamble of @buf (@len bytes, all the
+ * input), and the preamble parsed into @pp with its state in *@state
+ * (REQ_PP_NONE without one). Returns the head's offset, or -1 after an
+ * error line naming what keeps the preamble's end from being found.
+ */
+static ssize_t take_preamble(const char *buf, size_t len, ssize_t frame, struct pp_info *pp,
+			     uint8_t *state)
+{
+	static const uint8_t states[] = {
+		[PP_OK] = REQ_PP_OK,
+		[PP_TRUNCATED] = REQ_PP_TRUNCATED,
+		[PP_MALFORMED] = REQ_PP_MALFORMED,
+	};
+	int r;
+
+	*state = REQ_PP_NONE;
+	if (frame == FRAME_ENDLESS)
+		return head_error(-1, "the PROXY protocol v1 line has no line end within %d bytes",
+				  XFFW_PP_V1_MAX);
+	if (frame == FRAME_MORE) {
+		/* Only a signature's start, then the end: not a preamble; the head check says why. */
+		if (!pp_signature((const uint8_t *)buf, len))
+			return 0;
+		if (pp_signature((const uint8_t *)buf, len) == 1)
+			return head_error(-1, "the input ends inside the PROXY protocol v1 line "
+					      "(no line end)");
+		return head_error(
+			-1, "the input ends inside the PROXY protocol v2 header (%zu of %d bytes)",
+			len, XFFW_PP_V2_HDR);
+	}
+	if ((size_t)frame > len)
+		return head_error(
+			-1,
+			"the PROXY protocol v2 preamble is %zd bytes by its length field; "
+			"the input ends after %zu",
+			frame, len);
+	if (!frame)
+		return 0;
+	/* The whole input, as it would follow on the wire: the head is no part of it. */
+	r = pp_parse((const uint8_t *)buf, len, false, pp);
+	*state = r >= 0 && r <= PP_MALFORMED ? states[r] : REQ_PP_MALFORMED;
+	return frame;
 }
 
 static void loopback(struct ip_addr *a, int family)
@@ -60,6 +167,9 @@ struct resolve_run {
 	const struct pseudo *pseudo;
 	/* The peer's owner and the app's ([XFFW_DIR_*]) when options name the peer's. */
 	const struct sock_owner *owner[2];
+	/* The preamble before the head: its state (enum req_pp_state), pp when one was there. */
+	uint8_t pp_state;
+	const struct pp_info *pp;
 	int printed;
 };
 
@@ -67,10 +177,17 @@ static void on_resolved(void *ctx, const struct exchange *x)
 {
 	static struct resolution res;
 	static struct trust_trace trace;
+	/* The request as the tracker would hand it out on a connection that began with the input. */
+	static struct http_request req;
 	struct resolve_run *run = ctx;
 	const struct trust_rule *rule;
 	struct audit_meta meta = { 0 };
 	struct jsonw j;
+
+	req = *x->req;
+	req.pp_state = run->pp_state;
+	req.pp = run->pp;
+	req.pp_named = NULL; /* one request: nothing to compare it with */
 
 	meta.ifname = run->r->iface[0] ? run->r->iface : run->o->ifaces[0];
 	clock_gettime(CLOCK_REALTIME, &meta.when);
@@ -79,11 +196,11 @@ static void on_resolved(void *ctx, const struct exchange *x)
 	meta.hide_user_agent = !run->o->privacy.user_agent;
 	meta.owner[XFFW_DIR_REQUEST] = run->owner[XFFW_DIR_REQUEST];
 	meta.owner[XFFW_DIR_RESPONSE] = run->owner[XFFW_DIR_RESPONSE];
-	rule = trust_pick(run->o->rules, run->o->nrules, x->req->dport, meta.ifname);
-	trust_resolve(rule, x->req, run->owner[XFFW_DIR_REQUEST], &res,
+	rule = trust_pick(run->o->rules, run->o->nrules, req.dport, meta.ifname);
+	trust_resolve(rule, &req, run->owner[XFFW_DIR_REQUEST], &res,
 		      run->r->explain ? &trace : NULL);
 	jsonw_init(&j);
-	audit_format(&j, x->req, &res, &meta);
+	audit_format(&j, &req, &res, &meta);
 	/* One line per step; header values in it are the sender's bytes. */
 	if (run->r->explain)
 		log_lines(stderr, trace.text, strlen(trace.text));
@@ -102,15 +219,18 @@ static unsigned int first_port(const struct options *o)
 
 int resolve_run(const struct options *o, const struct command_args *r)
 {
-	static char buf[RESOLVE_INPUT_MAX + 2];
+	/* A preamble, then the head: head_validate() may append a CRLF to it. */
+	static char buf[RESOLVE_PP_MAX + RESOLVE_INPUT_MAX + 2];
 	static struct pseudo pseudo;
-	struct resolve_run run = { .o = o, .r = r, .pseudo = &pseudo };
+	static struct pp_info pp;
+	struct resolve_run run = { .o = o, .r = r, .pseudo = &pseudo, .pp = &pp };
 	struct xffw_record_hdr tuple = { 0 };
 	struct ip_addr dest;
 	enum head_status hs;
 	char err[160];
+	ssize_t n, frame, at;
 	size_t len;
-	ssize_t n;
+	char *head;
 	int family;
 
 	/* The event as the daemon would write it, pseudonymised the same way. */
@@ -137,14 +257,20 @@ int resolve_run(const struct options *o, const struct command_args *r)
 		run.owner[XFFW_DIR_RESPONSE] = &app;
 	}
 
-	n = read_head(buf, RESOLVE_INPUT_MAX);
+	n = read_input(buf, &frame);
 	if (n == -EFBIG)
 		return head_error(2, "the head is longer than %d bytes", RESOLVE_INPUT_MAX);
 	if (n < 0)
 		return head_error(2, "cannot read standard input: %s", strerror((int)-n));
-	len = (size_t)n;
-	if (head_validate(buf, &len, sizeof(buf), err, sizeof(err)))
-		return head_error(2, "%s", err);
+	at = take_preamble(buf, (size_t)n, frame, &pp, &run.pp_state);
+	if (at < 0)
+		return 2;
+	if (run.pp_state == REQ_PP_NONE)
+		run.pp = NULL;
+	head = buf + at;
+	len = (size_t)(n - at);
+	if (head_validate(head, &len, RESOLVE_INPUT_MAX + 2, err, sizeof(err)))
+		return head_error(2, "%s%s", err, at ? " (after the PROXY protocol preamble)" : "");
 
 	dest = r->destination;
 	if (!r->have_destination)
@@ -155,7 +281,7 @@ int resolve_run(const struct options *o, const struct command_args *r)
 	tuple.sport = r->peer_port;
 	tuple.dport = (uint16_t)(r->destination_port ? r->destination_port : first_port(o));
 
-	hs = head_exchange((const uint8_t *)buf, len, o->head_budget, &tuple, on_resolved, &run);
+	hs = head_exchange((const uint8_t *)head, len, o->head_budget, &tuple, on_resolved, &run);
 	if (hs != HEAD_OK || run.printed != 1)
 		return head_error(2, "line 1: not an HTTP/1.x request line");
 	return 0; /* main() closes standard output and says if the event was not written */

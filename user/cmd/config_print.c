@@ -30,12 +30,22 @@ static void describe_rule(FILE *f, const struct trust_rule *r)
 		fputs("; ", f);
 		fprintf(f, "%s walk of ", r->recursive ? "recursive" : "rightmost-only");
 	}
-	for (size_t i = 0; i < r->nheaders; i++)
-		fprintf(f, "%s%s", i ? (i + 1 == r->nheaders ? " or " : ", ") : "",
-			field_key(r->headers[i]));
-	fputs(r->nheaders > 1 ? " (first present)" : "", f);
+	/* A preamble is the hop next to the peer, whatever its place in the list. */
+	if (trust_reads(r, TRUST_PROXY_PROTOCOL))
+		fputs(r->nheaders > 1 ? "a PROXY preamble's source, then "
+				      : "a PROXY preamble's source",
+		      f);
+	for (size_t i = 0, n = 0; i < r->nheaders; i++) {
+		if (r->headers[i] == TRUST_PROXY_PROTOCOL)
+			continue;
+		fprintf(f, "%s%s", n ? " or " : "", trust_source_key(r->headers[i]));
+		n++;
+	}
+	fputs(r->nheaders - trust_reads(r, TRUST_PROXY_PROTOCOL) > 1 ? " (first present)" : "", f);
 	if (r->nlocal)
 		fprintf(f, "; peers on this host by their owner (%zu trust-local)", r->nlocal);
+	if (r->proxy_protocol != TRUST_PP_OPTIONAL)
+		fprintf(f, "; PROXY protocol %s", trust_pp_mode_names[r->proxy_protocol]);
 	fputc('\n', f);
 }
 

@@ -127,6 +127,17 @@ static void print_counters(struct daemon *d)
 }
 
 /* What the daemon is doing, in a few log lines. */
+/* The headers a rule reads, in its order: "proxy-protocol,x-forwarded-for". */
+static void headers_text(const struct trust_rule *r, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->nheaders && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "",
+				      trust_source_key(r->headers[i]));
+}
+
 static void describe(const struct daemon *d)
 {
 	const struct options *o = d->opts;
@@ -150,18 +161,17 @@ static void describe(const struct daemon *d)
 		 o->flows);
 	for (size_t i = 0; i < o->nrules; i++) {
 		const struct trust_rule *r = &o->rules[i];
-		char where[64] = "default rule";
+		char where[64] = "default rule", heads[256];
 
 		if (r->port || r->iface[0])
 			snprintf(where, sizeof(where), "port %u%s%s", r->port,
 				 r->iface[0] ? " on " : "", r->iface);
+		headers_text(r, heads, sizeof(heads));
 		if (r->hops >= 0)
-			log_info("%s: %s, %d hops from the right%s", where,
-				 field_key(r->headers[0]), r->hops,
+			log_info("%s: %s, %d hops from the right%s", where, heads, r->hops,
 				 r->nlocal ? "; peers on this host by their owner" : "");
 		else
-			log_info("%s: %s from %zu trusted CIDRs, %s%s", where,
-				 field_key(r->headers[0]), r->ntrusted,
+			log_info("%s: %s from %zu trusted CIDRs, %s%s", where, heads, r->ntrusted,
 				 r->recursive ? "recursive" : "rightmost hop",
 				 r->nlocal ? "; peers on this host by their owner" : "");
 	}

@@ -152,6 +152,8 @@ int event_writer_init(struct event_writer *w, const struct options *o, uint64_t 
 		.end_grace_ns = end_grace_ns,
 		.max_pending = MAX_PENDING,
 		.max_per_flow = MAX_PER_FLOW,
+		/* A PROXY connection is held as long as the kernel follows it, at most. */
+		.max_pp_conns = o->flows,
 	};
 
 	w->opts = o;

@@ -437,7 +437,7 @@ static int parse_headers(const struct setting *s, void *base, const char *v, cha
 static const char *header_text(const void *list, size_t i, char *buf)
 {
 	(void)buf;
-	return field_key(((const unsigned int *)list)[i]);
+	return trust_source_key(((const unsigned int *)list)[i]);
 }
 
 /* (Never empty: a rule reads at least one header.) */

@@ -200,7 +200,9 @@ const struct setting settings[] = {
 		"header the client is read from: x-forwarded-for,\n"
 		"forwarded, x-real-ip, cf-connecting-ip,\n"
 		"true-client-ip; repeat for an order of preference\n"
-		"(the first present is used; default x-forwarded-for)" },
+		"(the first present is used); proxy-protocol: a PROXY\n"
+		"preamble's source, walked right of the header\n"
+		"(default proxy-protocol,x-forwarded-for)" },
 	{ .flag = "recursive", .key = "recursive", .spec = "recursive", .place = PLACE_TRUST,
 	  .commands = FOR_ALL, RULE(recursive, set_recursive), .type = &type_bool, .value = true,
 	  .section = SECTION_TRUST, .help =
@@ -215,13 +217,22 @@ const struct setting settings[] = {
 		"trust exactly N hops from the right, whatever the\n"
 		"peer (Werkzeug ProxyFix x_for=N); 0 means the peer;\n"
 		"off goes back to CIDR trust" },
+	{ .flag = "proxy-protocol", .arg = "MODE", .key = "proxy_protocol",
+	  .spec = "proxy-protocol", .place = PLACE_TRUST, .commands = FOR_ALL,
+	  RULE(proxy_protocol, set_proxy_protocol), .type = &type_enum,
+	  .names = trust_pp_mode_names, .max = TRUST_PP__MAX,
+	  .expect = "\"optional\", \"required\" or \"off\"", .section = SECTION_TRUST, .help =
+		"whether connections begin with a PROXY protocol\n"
+		"preamble: required, off, or optional (default);\n"
+		"findings proxy-protocol-missing, -unexpected (it is\n"
+		"read with --header proxy-protocol)" },
 	{ .flag = "listener", .arg = "SPEC", .key = "listeners", .place = PLACE_TOP,
 	  .commands = FOR_ALL, .base = BASE_OPTIONS, .type = &type_listeners,
 	  .flags = S_OMIT_UNSET, .section = SECTION_TRUST, .help =
 		"a rule for one app port and/or interface, e.g.\n"
 		"'port=8080 trust=198.51.100.0/24 header=cf-connecting-ip'\n"
 		"(keys: port, iface, trust, external, trust-local,\n"
-		"header, recursive, hops;\n"
+		"header, recursive, hops, proxy-protocol;\n"
 		"repeatable; what it does not set comes from above)" },
 	/* Where the settings come from: read before the file. */
 	{ .flag = "config", .short_flag = 'c', .arg = "FILE", .commands = FOR_ALL,

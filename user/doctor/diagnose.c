@@ -7,6 +7,7 @@
 
 #include "doctor/address_ranges.h"
 #include "doctor/diagnose.h"
+#include "doctor/diagnose_draft.h"
 
 int diagnoses_init(struct diagnoses *ds)
 {
@@ -42,15 +43,23 @@ static bool is_loopback(const struct obs_addr *a)
  * address that acts as one is a client forging headers, or an upstream we do
  * not run: never one to trust or to let through a firewall.
  */
-static bool is_proxy(const struct topo_peer *p)
+bool diag_is_proxy(const struct topo_peer *p)
 {
 	return p->role == ROLE_PROXY && (p->trusted || internal(&p->addr));
 }
 
-/* A new diagnosis of @l, with the rule's settings filled in for its fixes. */
-static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
-			     const struct topo_listener *l, enum diagnosis_id id,
-			     enum diag_level severity, enum diag_level confidence)
+/* The first header @r reads that is one (not the preamble, proxy-protocol); X-Forwarded-For if none. */
+static unsigned int rule_first_header(const struct trust_rule *r)
+{
+	for (size_t i = 0; r && i < r->nheaders; i++)
+		if (r->headers[i] && r->headers[i] < XFFW_F__MAX)
+			return r->headers[i];
+	return XFFW_F_X_FORWARDED_FOR;
+}
+
+struct diagnosis *diag_add(struct diagnoses *ds, const struct topology *t,
+			   const struct topo_listener *l, enum diagnosis_id id,
+			   enum diag_level severity, enum diag_level confidence)
 {
 	struct diagnosis *d;
 	const struct trust_rule *r = l->rule;
@@ -70,15 +79,15 @@ static struct diagnosis *add(struct diagnoses *ds, const struct topology *t,
 	/* A listener's own rule decided (the global one is the last): the fix is a listener's. */
 	d->fix.listener_rule = t->nrules && r && r != &t->rules[t->nrules - 1];
 	d->fix.hops_now = r ? r->hops : -1;
-	d->fix.header = field_wire_name(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
-	d->fix.header_key = field_key(r && r->nheaders ? r->headers[0] : XFFW_F_X_FORWARDED_FOR);
+	d->fix.header = field_wire_name(rule_first_header(r));
+	d->fix.header_key = field_key(rule_first_header(r));
 	for (size_t i = 0; r && i < r->ntrusted && i < FIX_ADDRS_MAX; i++)
 		ip_cidr_format(&r->trusted[i], d->trusted_text[d->fix.ntrusted++]);
 	return d;
 }
 
 /* Adds @a to the proxies @d's fixes name, as a host CIDR: internal addresses only. */
-static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
+void diag_fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 {
 	char *s;
 	size_t n;
@@ -100,15 +109,15 @@ static void fix_proxy(struct diagnosis *d, const struct obs_addr *a)
 }
 
 /* Adds @a to what @d is about, and to the proxies its fixes name when @proxy. */
-static void about(struct diagnosis *d, const struct obs_addr *a, bool proxy)
+void diag_about(struct diagnosis *d, const struct obs_addr *a, bool proxy)
 {
 	if (d->naddrs < FIX_ADDRS_MAX)
 		d->addrs[d->naddrs++] = *a;
 	if (proxy)
-		fix_proxy(d, a);
+		diag_fix_proxy(d, a);
 }
 
-static void examples_from(struct diagnosis *d, const struct topo_examples *e)
+void diag_examples(struct diagnosis *d, const struct topo_examples *e)
 {
 	for (size_t i = 0; i < e->n && d->examples.n < TOPO_EXAMPLES; i++)
 		d->examples.ex[d->examples.n++] = e->ex[i];
@@ -120,13 +129,13 @@ static void proxies_to(struct diagnosis *d, const struct topo_listener *l, bool 
 	bool trusted = false;
 
 	for (size_t i = 0; i < l->npeers; i++)
-		trusted |= is_proxy(&l->peers[i]) && l->peers[i].trusted;
+		trusted |= diag_is_proxy(&l->peers[i]) && l->peers[i].trusted;
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted) {
+		if (diag_is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted) {
 			if (about_them)
-				about(d, &l->peers[i].addr, true);
+				diag_about(d, &l->peers[i].addr, true);
 			else
-				fix_proxy(d, &l->peers[i].addr);
+				diag_fix_proxy(d, &l->peers[i].addr);
 		}
 }
 
@@ -147,7 +156,7 @@ static const struct topo_peer *main_proxy(const struct topo_listener *l)
 	const struct topo_peer *best = NULL;
 
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && (!best || l->peers[i].requests > best->requests))
+		if (diag_is_proxy(&l->peers[i]) && (!best || l->peers[i].requests > best->requests))
 			best = &l->peers[i];
 	return best;
 }
@@ -155,15 +164,32 @@ static const struct topo_peer *main_proxy(const struct topo_listener *l)
 static bool any_proxy(const struct topo_listener *l, bool trusted)
 {
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted)
+		if (diag_is_proxy(&l->peers[i]) && l->peers[i].trusted == trusted)
 			return true;
 	return false;
 }
 
-static const char *listener_text(const struct topo_listener *l, char *buf, size_t len)
+const char *diag_listener_text(const struct topo_listener *l, char *buf, size_t len)
 {
 	snprintf(buf, len, "port %u%s%s", l->port, l->iface[0] ? " on " : "", l->iface);
 	return buf;
+}
+
+/*
+ * An untrusted proxy that names its clients in PROXY preambles rather than
+ * headers: proxy-protocol-untrusted-sender is about it (diagnose_pp.c).
+ */
+static bool header_proxy_untrusted(const struct topo_peer *p)
+{
+	return diag_is_proxy(p) && !p->trusted && !(p->pp_only && p->pp_only * 2 >= p->with_header);
+}
+
+static bool any_header_proxy_untrusted(const struct topo_listener *l)
+{
+	for (size_t i = 0; i < l->npeers; i++)
+		if (header_proxy_untrusted(&l->peers[i]))
+			return true;
+	return false;
 }
 
 /* Forwarding headers from proxies outside the rules; or a walk that stops on an inner proxy. */
@@ -174,14 +200,14 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 	uint64_t n = 0, distinct = 0;
 	char where[64];
 
-	listener_text(l, where, sizeof(where));
-	if (any_proxy(l, false)) {
+	diag_listener_text(l, where, sizeof(where));
+	if (any_header_proxy_untrusted(l)) {
 		const struct topo_peer *top = NULL;
 
 		for (size_t i = 0; i < l->npeers; i++) {
 			const struct topo_peer *p = &l->peers[i];
 
-			if (!is_proxy(p) || p->trusted)
+			if (!header_proxy_untrusted(p))
 				continue;
 			n += p->requests;
 			if (p->distinct > distinct)
@@ -190,16 +216,16 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 				top = p;
 		}
 		/* Next to trusted ones (a balanced pair, one left out), or carrying the listener. */
-		d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH,
-			(n * 2 >= l->requests || any_proxy(l, true)) && distinct >= 2
-				? LEVEL_HIGH
-				: LEVEL_MEDIUM);
+		d = diag_add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH,
+			     (n * 2 >= l->requests || any_proxy(l, true)) && distinct >= 2
+				     ? LEVEL_HIGH
+				     : LEVEL_MEDIUM);
 		if (!d)
 			return;
 		for (size_t i = 0; i < l->npeers; i++)
-			if (is_proxy(&l->peers[i]) && !l->peers[i].trusted) {
-				about(d, &l->peers[i].addr, true);
-				examples_from(d, &l->peers[i].with);
+			if (header_proxy_untrusted(&l->peers[i])) {
+				diag_about(d, &l->peers[i].addr, true);
+				diag_examples(d, &l->peers[i].with);
 			}
 		/* What the trust list must keep: the trusted proxies stay in it (fixes.c adds them). */
 		d->requests = n;
@@ -217,18 +243,18 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (!is_proxy(p) || !p->trusted || !p->ninner ||
+		if (!diag_is_proxy(p) || !p->trusted || !p->ninner ||
 		    p->inner_requests < DIAG_MIN_REQUESTS)
 			continue;
 		if (!d) {
-			d = add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH, LEVEL_HIGH);
+			d = diag_add(ds, t, l, DIAG_PROXY_NOT_TRUSTED, LEVEL_HIGH, LEVEL_HIGH);
 			if (!d)
 				return;
 			d->depth = p->depth;
-			examples_from(d, &p->with);
+			diag_examples(d, &p->with);
 		}
 		for (size_t k = 0; k < p->ninner; k++)
-			about(d, &p->inner[k]->value, true);
+			diag_about(d, &p->inner[k]->value, true);
 		d->requests += p->inner_requests;
 		*inner_found = true;
 	}
@@ -255,11 +281,12 @@ static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t
 		if (!p->trusted || p->requests < TOPO_MIN_REQUESTS ||
 		    p->with_header * 2 >= p->requests)
 			continue;
-		if (!d && !(d = add(ds, t, l, DIAG_PROXY_SENDS_NO_HEADER, LEVEL_HIGH, LEVEL_HIGH)))
+		if (!d &&
+		    !(d = diag_add(ds, t, l, DIAG_PROXY_SENDS_NO_HEADER, LEVEL_HIGH, LEVEL_HIGH)))
 			return;
-		about(d, &p->addr, true);
+		diag_about(d, &p->addr, true);
 		d->requests += p->requests - p->with_header;
-		examples_from(d, &p->without);
+		diag_examples(d, &p->without);
 	}
 	if (!d)
 		return;
@@ -273,7 +300,7 @@ static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t
 	snprintf(d->summary, sizeof(d->summary),
 		 "%s is a trusted proxy for %s, but %" PRIu64 " of its requests carry no %s: "
 		 "the app sees the proxy's address as the client",
-		 d->addrs[0].text, listener_text(l, where, sizeof(where)), d->requests,
+		 d->addrs[0].text, diag_listener_text(l, where, sizeof(where)), d->requests,
 		 d->fix.header);
 }
 
@@ -289,9 +316,9 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 	if (!trusted_proxy && !any_proxy(l, false))
 		return;
 	for (size_t i = 0; i < l->npeers; i++)
-		loopback_proxy |= is_proxy(&l->peers[i]) && is_loopback(&l->peers[i].addr);
-	d = add(ds, t, l, DIAG_APP_REACHED_DIRECTLY, LEVEL_MEDIUM,
-		trusted_proxy ? LEVEL_HIGH : LEVEL_MEDIUM);
+		loopback_proxy |= diag_is_proxy(&l->peers[i]) && is_loopback(&l->peers[i].addr);
+	d = diag_add(ds, t, l, DIAG_APP_REACHED_DIRECTLY, LEVEL_MEDIUM,
+		     trusted_proxy ? LEVEL_HIGH : LEVEL_MEDIUM);
 	if (!d)
 		return;
 	for (size_t i = 0; i <= l->npeers; i++) {
@@ -302,15 +329,15 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 		 * senders; not the app's own health checks on loopback when the proxy
 		 * comes from elsewhere.
 		 */
-		if (!p->requests || is_proxy(p) ||
+		if (!p->requests || diag_is_proxy(p) ||
 		    (!loopback_proxy && !p->with_header && is_loopback(&p->addr)))
 			continue;
 		n += p->requests;
 		forged += p->with_header;
 		peers += i < l->npeers ? 1 : l->peers_omitted;
 		if (i < l->npeers)
-			about(d, &p->addr, false);
-		examples_from(d, p->with.n ? &p->with : &p->without);
+			diag_about(d, &p->addr, false);
+		diag_examples(d, p->with.n ? &p->with : &p->without);
 	}
 	if (n < DIAG_MIN_REQUESTS) {
 		ds->n--;
@@ -322,14 +349,14 @@ static void app_reached_directly(struct diagnoses *ds, const struct topology *t,
 	/* The fix lets every proxy of ours through, trusted or not yet, and no one else. */
 	d->fix.nproxies = 0;
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i]))
-			fix_proxy(d, &l->peers[i].addr);
+		if (diag_is_proxy(&l->peers[i]))
+			diag_fix_proxy(d, &l->peers[i].addr);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " requests from %" PRIu64
 		 " peer%s that %s not the proxy reached %s directly, %" PRIu64
 		 " of them with forwarding headers of their own",
 		 n, peers, peers == 1 ? "" : "s", peers == 1 ? "is" : "are",
-		 listener_text(l, where, sizeof(where)), forged);
+		 diag_listener_text(l, where, sizeof(where)), forged);
 }
 
 /* Chains longer than the proxies' own hops: the leftmost entries are the clients'. */
@@ -341,25 +368,26 @@ static void client_headers_pass_through(struct diagnoses *ds, const struct topol
 	char where[64];
 
 	for (size_t i = 0; i < l->npeers; i++)
-		if (is_proxy(&l->peers[i])) {
+		if (diag_is_proxy(&l->peers[i])) {
 			n += l->peers[i].longer;
 			of += l->peers[i].with_header;
 		}
 	if (n < DIAG_MIN_REQUESTS)
 		return;
-	d = add(ds, t, l, DIAG_CLIENT_HEADERS_PASS_THROUGH, LEVEL_MEDIUM, LEVEL_HIGH);
+	d = diag_add(ds, t, l, DIAG_CLIENT_HEADERS_PASS_THROUGH, LEVEL_MEDIUM, LEVEL_HIGH);
 	if (!d)
 		return;
 	about_proxies(d, l);
 	d->requests = n;
 	d->depth = main_proxy(l)->depth;
-	examples_from(d, &l->long_chain);
+	diag_examples(d, &l->long_chain);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " of %" PRIu64
 		 " requests through the proxy to %s carry more than the %" PRIu64
 		 " hop%s the proxies append: the leftmost entries come from the client, so "
 		 "code that takes the first entry can be fooled",
-		 n, of, listener_text(l, where, sizeof(where)), d->depth, d->depth == 1 ? "" : "s");
+		 n, of, diag_listener_text(l, where, sizeof(where)), d->depth,
+		 d->depth == 1 ? "" : "s");
 }
 
 /* Hop counting (ProxyFix x_for) that does not match the proxies seen. */
@@ -373,21 +401,21 @@ static void hops_mismatch(struct diagnoses *ds, const struct topology *t,
 	if (!l->rule || l->rule->hops < 0 || !p || !p->depth || (size_t)l->rule->hops == p->depth)
 		return;
 	/* Confidence: most chains are exactly the proxies' hops. */
-	d = add(ds, t, l, DIAG_HOPS_MISMATCH, LEVEL_HIGH,
-		p->depth < TOPO_CHAIN_BUCKETS && p->chain_len[p->depth] * 2 >= p->with_header
-			? LEVEL_HIGH
-			: LEVEL_MEDIUM);
+	d = diag_add(ds, t, l, DIAG_HOPS_MISMATCH, LEVEL_HIGH,
+		     p->depth < TOPO_CHAIN_BUCKETS && p->chain_len[p->depth] * 2 >= p->with_header
+			     ? LEVEL_HIGH
+			     : LEVEL_MEDIUM);
 	if (!d)
 		return;
 	about_proxies(d, l);
 	d->requests = p->with_header;
 	d->depth = p->depth;
-	examples_from(d, &p->with);
+	diag_examples(d, &p->with);
 	*found = true;
 	snprintf(d->summary, sizeof(d->summary),
 		 "hops = %d, but the proxies in front of %s append %" PRIu64
 		 " hop%s: the client is taken %s",
-		 l->rule->hops, listener_text(l, where, sizeof(where)), d->depth,
+		 l->rule->hops, diag_listener_text(l, where, sizeof(where)), d->depth,
 		 d->depth == 1 ? "" : "s",
 		 (size_t)l->rule->hops > d->depth
 			 ? "from an entry the client wrote itself (forgeable)"
@@ -434,8 +462,8 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 	}
 	if (!all && n < DIAG_MIN_REQUESTS)
 		return;
-	d = add(ds, t, l, DIAG_TRUST_TOO_BROAD, all ? LEVEL_HIGH : LEVEL_MEDIUM,
-		all ? LEVEL_HIGH : LEVEL_MEDIUM);
+	d = diag_add(ds, t, l, DIAG_TRUST_TOO_BROAD, all ? LEVEL_HIGH : LEVEL_MEDIUM,
+		     all ? LEVEL_HIGH : LEVEL_MEDIUM);
 	if (!d)
 		return;
 	/* The proxies to keep trusting: those that carry several clients, else the busiest. */
@@ -443,16 +471,16 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 		const struct topo_peer *p = &l->peers[i];
 
 		/* Under a /0 anyone sending headers is "trusted": keep those that carry clients. */
-		if (is_proxy(p) && p->trusted && (!all || p->carries_clients || p == busiest))
-			fix_proxy(d, &p->addr);
+		if (diag_is_proxy(p) && p->trusted && (!all || p->carries_clients || p == busiest))
+			diag_fix_proxy(d, &p->addr);
 	}
 	/* It is about the trusted peers that act as clients. */
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
 		if (trusted_client(p)) {
-			about(d, &p->addr, false);
-			examples_from(d, &p->without);
+			diag_about(d, &p->addr, false);
+			diag_examples(d, &p->without);
 		}
 	}
 	d->requests = all ? l->requests : n;
@@ -462,7 +490,7 @@ static void trust_too_broad(struct diagnoses *ds, const struct topology *t,
 		     : "the trusted ranges for %s include %" PRIu64
 		       " peers that act as clients (%" PRIu64 " requests without forwarding "
 		       "headers): their forged headers would be believed",
-		 listener_text(l, where, sizeof(where)), clients, n);
+		 diag_listener_text(l, where, sizeof(where)), clients, n);
 }
 
 /* A CDN's client header sent by someone outside the CDN. */
@@ -482,18 +510,18 @@ static void cdn_header_not_from_cdn(struct diagnoses *ds, const struct topology 
 	}
 	if (n < DIAG_MIN_REQUESTS)
 		return;
-	d = add(ds, t, l, DIAG_CDN_HEADER_NOT_FROM_CDN, LEVEL_HIGH, LEVEL_MEDIUM);
+	d = diag_add(ds, t, l, DIAG_CDN_HEADER_NOT_FROM_CDN, LEVEL_HIGH, LEVEL_MEDIUM);
 	if (!d)
 		return;
 	about_proxies(d, l);
 	d->requests = n;
 	d->fix.cdn_header =
 		field_wire_name(cf >= tci ? XFFW_F_CF_CONNECTING_IP : XFFW_F_TRUE_CLIENT_IP);
-	examples_from(d, &l->cdn);
+	diag_examples(d, &l->cdn);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%" PRIu64 " requests to %s carry %s from senders outside the CDN's published "
 		 "ranges: whoever sends it chooses the client address",
-		 n, listener_text(l, where, sizeof(where)), d->fix.cdn_header);
+		 n, diag_listener_text(l, where, sizeof(where)), d->fix.cdn_header);
 }
 
 /* The client-naming headers name different clients (finding header-conflict). */
@@ -509,18 +537,18 @@ static void headers_disagree(struct diagnoses *ds, const struct topology *t,
 			n += l->peers[i].conflict;
 	if (n < DIAG_MIN_REQUESTS)
 		return;
-	d = add(ds, t, l, DIAG_HEADERS_DISAGREE, LEVEL_MEDIUM, LEVEL_HIGH);
+	d = diag_add(ds, t, l, DIAG_HEADERS_DISAGREE, LEVEL_MEDIUM, LEVEL_HIGH);
 	if (!d)
 		return;
 	about_proxies(d, l);
 	d->requests = n;
 	d->depth = main_proxy(l) ? main_proxy(l)->depth : 0;
-	examples_from(d, &l->conflict);
+	diag_examples(d, &l->conflict);
 	snprintf(d->summary, sizeof(d->summary),
 		 "on %" PRIu64 " requests to %s, the forwarding headers name different clients "
 		 "(X-Real-IP, X-Forwarded-For, Forwarded): an app reading another header than "
 		 "%s logs someone else",
-		 n, listener_text(l, where, sizeof(where)), d->fix.header);
+		 n, diag_listener_text(l, where, sizeof(where)), d->fix.header);
 }
 
 /* Is @a one of @l's proxies, or an inner proxy one of them has in front? */
@@ -529,7 +557,7 @@ static bool is_peer_proxy(const struct topo_listener *l, const struct obs_addr *
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
 
-		if (!is_proxy(p))
+		if (!diag_is_proxy(p))
 			continue;
 		if (!strcmp(p->addr.text, a->text))
 			return true;
@@ -558,13 +586,14 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 		if (f->listener != li || is_peer_proxy(l, &f->client) ||
 		    (f->client.is_addr && cdn_contains(&f->client.addr)))
 			continue;
-		if (!d && !(d = add(ds, t, l, DIAG_LEFTMOST_ROTATION, LEVEL_MEDIUM, LEVEL_HIGH)))
+		if (!d &&
+		    !(d = diag_add(ds, t, l, DIAG_LEFTMOST_ROTATION, LEVEL_MEDIUM, LEVEL_HIGH)))
 			return;
-		about(d, &f->client, false);
+		diag_about(d, &f->client, false);
 		d->requests += f->requests;
 		if (f->distinct > d->distinct)
 			d->distinct = f->distinct;
-		examples_from(d, &f->ex);
+		diag_examples(d, &f->ex);
 	}
 	if (!d)
 		return;
@@ -577,7 +606,7 @@ static void leftmost_rotation(struct diagnoses *ds, const struct topology *t,
 		 "%u s to %s: the usual way around rate limits keyed on the first entry",
 		 d->distinct, d->distinct >= ROTATION_DISTINCT_MAX ? " or more" : "",
 		 (unsigned int)(TOPO_ROTATION_WINDOW_NS / 1000000000ULL),
-		 listener_text(l, where, sizeof(where)));
+		 diag_listener_text(l, where, sizeof(where)));
 }
 
 /*
@@ -602,7 +631,7 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 		const struct topo_heavy *top = &p->heavy[0];
 		struct diagnosis *d;
 
-		if (!is_proxy(p) || !p->trusted || p->with_header < DIAG_NAT_MIN)
+		if (!diag_is_proxy(p) || !p->trusted || p->with_header < DIAG_NAT_MIN)
 			continue;
 		for (size_t k = 1; k < TOPO_HEAVY; k++)
 			if (p->heavy[k].count > top->count)
@@ -610,21 +639,21 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 		if (top->count * 100 < (uint64_t)DIAG_NAT_SHARE * p->with_header ||
 		    !top->value.is_addr || !gateway_like(&top->value, &p->addr))
 			continue;
-		d = add(ds, t, l, DIAG_CLIENTS_BEHIND_NAT, LEVEL_MEDIUM, LEVEL_MEDIUM);
+		d = diag_add(ds, t, l, DIAG_CLIENTS_BEHIND_NAT, LEVEL_MEDIUM, LEVEL_MEDIUM);
 		if (!d)
 			return;
-		about(d, &top->value, false);
-		about(d, &p->addr, true);
+		diag_about(d, &top->value, false);
+		diag_about(d, &p->addr, true);
 		d->requests = top->count;
 		d->depth = p->depth;
-		examples_from(d, &p->with);
+		diag_examples(d, &p->with);
 		snprintf(d->summary, sizeof(d->summary),
 			 "%u%% of the %" PRIu64
 			 " requests through %s to %s resolve to one address on the "
 			 "proxy's own network (the evidence's first address): the clients are "
 			 "behind a NAT or a userland proxy (Docker's) that hides them",
 			 pct(top->count, p->with_header), p->with_header, p->addr.text,
-			 listener_text(l, where, sizeof(where)));
+			 diag_listener_text(l, where, sizeof(where)));
 		return;
 	}
 }
@@ -713,7 +742,7 @@ static void local_owners(struct diagnoses *ds, const struct topology *t,
 	char proxy_who[sizeof(who)];
 
 	for (size_t i = 0; i < l->npeers; i++)
-		local_proxy |= l->peers[i].local && is_proxy(&l->peers[i]);
+		local_proxy |= l->peers[i].local && diag_is_proxy(&l->peers[i]);
 	if (!local_proxy || l->local_headers < TOPO_MIN_REQUESTS)
 		return;
 	for (size_t i = 0; i < l->nowners; i++)
@@ -737,10 +766,10 @@ static void local_owners(struct diagnoses *ds, const struct topology *t,
 		if (!first || w->requests > first->requests)
 			first = w;
 	}
-	listener_text(l, where, sizeof(where));
+	diag_listener_text(l, where, sizeof(where));
 	owner_words(&proxy->who, proxy_who, sizeof(proxy_who));
 	if (others >= DIAG_MIN_REQUESTS) {
-		d = add(ds, t, l, DIAG_LOCAL_PROCESS_FORGES, LEVEL_HIGH, LEVEL_HIGH);
+		d = diag_add(ds, t, l, DIAG_LOCAL_PROCESS_FORGES, LEVEL_HIGH, LEVEL_HIGH);
 		if (!d)
 			return;
 		d->owners = forgers;
@@ -748,7 +777,7 @@ static void local_owners(struct diagnoses *ds, const struct topology *t,
 		d->requests = others;
 		for (size_t i = 0; i < l->nowners; i++)
 			if (forgers & (1U << i))
-				examples_from(d, &l->owners[i].ex);
+				diag_examples(d, &l->owners[i].ex);
 		if (first)
 			owner_words(&first->who, who, sizeof(who));
 		else
@@ -765,12 +794,12 @@ static void local_owners(struct diagnoses *ds, const struct topology *t,
 				 ? " (more local processes did the same: the evidence)"
 				 : "");
 	} else if (!local_set && matched * 100 >= (uint64_t)DIAG_LOCAL_SHARE * l->local_headers) {
-		d = add(ds, t, l, DIAG_TRUST_LOCAL_AVAILABLE, LEVEL_LOW, LEVEL_HIGH);
+		d = diag_add(ds, t, l, DIAG_TRUST_LOCAL_AVAILABLE, LEVEL_LOW, LEVEL_HIGH);
 		if (!d)
 			return;
 		d->owners = 1U << (proxy - l->owners);
 		d->requests = matched;
-		examples_from(d, &proxy->ex);
+		diag_examples(d, &proxy->ex);
 		owner_spec_format(&spec, d->local_spec, sizeof(d->local_spec));
 		snprintf(d->summary, sizeof(d->summary),
 			 "forwarding headers to %s from this host come only from %.200s (%" PRIu64
@@ -804,7 +833,7 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 	memset(ds->count, 0, sizeof(ds->count));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct topo_listener *l = &t->listeners[i];
-		bool inner = false, hops = false;
+		bool inner = false, hops = false, pp_unread;
 
 		proxy_not_trusted(ds, t, l, &inner);
 		proxy_sends_no_header(ds, t, l);
@@ -815,10 +844,11 @@ void diagnose(const struct topology *t, struct diagnoses *ds)
 		cdn_header_not_from_cdn(ds, t, l);
 		headers_disagree(ds, t, l);
 		leftmost_rotation(ds, t, l);
-		/* A walk that stops on a proxy makes every client that proxy: not a NAT. */
-		if (!inner && !hops)
-			clients_behind_nat(ds, t, l);
 		local_owners(ds, t, l);
+		pp_unread = diagnose_pp(ds, t, l);
+		/* A walk that stops on a proxy (or ignores its preamble) makes every client it: not a NAT. */
+		if (!inner && !hops && !pp_unread)
+			clients_behind_nat(ds, t, l);
 	}
 	qsort(ds->d, ds->n, sizeof(ds->d[0]), by_severity);
 	for (size_t i = 0; i < ds->n; i++) {

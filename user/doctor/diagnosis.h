@@ -25,7 +25,18 @@
 	X(LOCAL_PROCESS_FORGES, "local-process-forges-headers",                                    \
 	  "a local process other than the proxy sends forwarding headers")                         \
 	X(TRUST_LOCAL_AVAILABLE, "trust-local-available",                                          \
-	  "the local proxy can be trusted by who it is")
+	  "the local proxy can be trusted by who it is")                                           \
+	X(PP_UNTRUSTED_SENDER, "proxy-protocol-untrusted-sender",                                  \
+	  "PROXY preambles come from a peer that is not trusted")                                  \
+	X(PP_NOT_READ, "proxy-protocol-not-read",                                                  \
+	  "a trusted proxy's PROXY preambles are not read")                                        \
+	X(PP_MISSING, "proxy-protocol-missing",                                                    \
+	  "connections without the PROXY preamble the listener requires")                          \
+	X(PP_UNEXPECTED, "proxy-protocol-unexpected",                                              \
+	  "PROXY preambles on a listener that expects none")                                       \
+	X(PP_MALFORMED, "proxy-protocol-malformed", "malformed or truncated PROXY preambles")      \
+	X(PP_SHARED_CONNECTION, "proxy-protocol-shared-connection",                                \
+	  "one PROXY connection carries several clients' requests")
 
 #define DIAG_ENUM_(id, name, title) DIAG_##id,
 enum diagnosis_id { DOCTOR_DIAGNOSES(DIAG_ENUM_) DIAG__MAX };

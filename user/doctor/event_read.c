@@ -87,6 +87,7 @@ static void read_trust(json_t *root, struct observation *o)
 		!strcmp(json_string_value(json_object_get(trust, "peer_rule")), "trust-local");
 	copy_str(trust, "header", key, sizeof(key));
 	o->header = header_id(key);
+	o->client_from_pp = !strcmp(key, "proxy-protocol");
 	if (n > OBS_HOPS_MAX)
 		first = n - OBS_HOPS_MAX;
 	for (size_t i = first; i < n; i++)
@@ -153,6 +154,77 @@ static void read_findings(json_t *root, struct observation *o)
 			if (!strcmp(json_string_value(v), finding_name(b)))
 				o->findings |= 1U << b;
 	}
+}
+
+const char *const obs_pp_finding_names[OBS_PP__MAX] = {
+#define OBS_PP_NAME_(id, name) [OBS_PP_##id] = name,
+	OBS_PP_FINDINGS(OBS_PP_NAME_)
+#undef OBS_PP_NAME_
+};
+
+static void read_pp_findings(json_t *root, struct observation *o)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(path2(root, "xffwatch", "findings"), i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		for (unsigned int b = 0; b < OBS_PP__MAX; b++)
+			if (!strcmp(json_string_value(v), obs_pp_finding_names[b]))
+				o->pp_findings |= 1U << b;
+	}
+}
+
+/* The index of @s in @names (@n of them, NUL-terminated @s), or @none. */
+static uint8_t name_index(const char *s, const char *const *names, uint8_t n, uint8_t none)
+{
+	for (uint8_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	return none;
+}
+
+const char *const obs_pp_command_names[OBS_PP_COMMANDS] = {
+	[PP_CMD_PROXY] = "PROXY",
+	[PP_CMD_LOCAL] = "LOCAL",
+	[PP_CMD_UNKNOWN] = "UNKNOWN",
+};
+
+/* xffwatch.proxy_protocol (docs/audit-event.md): what the doctor needs of it. */
+static void read_pp(json_t *root, struct observation *o)
+{
+	static const char *const states[] = {
+		[REQ_PP_OK] = "ok",
+		[REQ_PP_MALFORMED] = "malformed",
+		[REQ_PP_TRUNCATED] = "truncated",
+		[REQ_PP_LOST] = "lost",
+	};
+	json_t *pp = path2(root, "xffwatch", "proxy_protocol");
+	json_t *version = json_object_get(pp, "version"), *src = json_object_get(pp, "source");
+	json_t *port = json_object_get(src, "port");
+	char text[16];
+	struct obs_pp *p = &o->pp;
+
+	if (!json_is_object(pp))
+		return;
+	copy_str(pp, "state", text, sizeof(text));
+	/* An object with a state it does not know: a preamble all the same, not parsed. */
+	p->state = name_index(text, states, sizeof(states) / sizeof(states[0]), REQ_PP_MALFORMED);
+	if (json_is_integer(version) &&
+	    (json_integer_value(version) == 1 || json_integer_value(version) == 2))
+		p->version = (uint8_t)json_integer_value(version);
+	copy_str(pp, "command", text, sizeof(text));
+	p->command = name_index(text, obs_pp_command_names, OBS_PP_COMMANDS, 0);
+	copy_str(pp, "error", p->error, sizeof(p->error));
+	if (!json_is_object(src))
+		return;
+	p->has_addr = true;
+	read_addr(src, &p->source);
+	if (json_is_integer(port) && json_integer_value(port) >= 0 &&
+	    json_integer_value(port) <= 65535)
+		p->sport = (unsigned int)json_integer_value(port);
 }
 
 static void read_forwarded(json_t *root, struct observation *o)
@@ -223,6 +295,8 @@ int observation_read(const char *line, size_t len, struct observation *o)
 	read_trust(root, o);
 	read_owner(root, o);
 	read_findings(root, o);
+	read_pp_findings(root, o);
+	read_pp(root, o);
 	read_forwarded(root, o);
 	copy_str(path2(root, "http", "request"), "method", o->method, sizeof(o->method));
 	copy_str(json_object_get(root, "url"), "path", o->path, sizeof(o->path));
@@ -238,10 +312,22 @@ out:
 	return rc;
 }
 
+bool observation_pp_usable(const struct observation *o)
+{
+	return o->pp.state == REQ_PP_OK && o->pp.command == PP_CMD_PROXY && o->pp.has_addr;
+}
+
 bool observation_has_client_header(const struct observation *o)
 {
+	return observation_pp_usable(o) || observation_has_forwarding_header(o);
+}
+
+bool observation_has_forwarding_header(const struct observation *o)
+{
 	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++)
-		if (o->present & (1U << trust_client_headers[i]))
+		/* (proxy-protocol, past the field ids, is no header: the preamble is apart) */
+		if (trust_client_headers[i] < XFFW_F__MAX &&
+		    (o->present & (1U << trust_client_headers[i])))
 			return true;
 	/* Pseudonymised events leave the raw headers out: the chain of the header the rule read remains. */
 	return o->chain_length > 0 || o->header != 0;

@@ -14,6 +14,7 @@
 
 #include "event/pseudonym.h"
 #include "identity/owner_cache.h"
+#include "pipeline/proxy_preamble.h"
 #include "pipeline/request.h"
 
 /* Hops kept of an event's chain: all it can show (CHAIN_EVENT_MAX). */
@@ -48,6 +49,45 @@ struct obs_owner {
 	char container[CONTAINER_ID_MAX + 1];
 };
 
+/*
+ * The PROXY-protocol findings an event may carry (docs/trust.md), read by
+ * their names: the doctor keeps them apart from enum finding's bits.
+ */
+#define OBS_PP_FINDINGS(X)                                      \
+	X(FROM_UNTRUSTED, "proxy-protocol-from-untrusted-peer") \
+	X(MISSING, "proxy-protocol-missing")                    \
+	X(UNEXPECTED, "proxy-protocol-unexpected")              \
+	X(MALFORMED, "proxy-protocol-malformed")                \
+	X(SHARED, "proxy-protocol-shared-connection")
+
+#define OBS_PP_ENUM_(id, name) OBS_PP_##id,
+enum obs_pp_finding { OBS_PP_FINDINGS(OBS_PP_ENUM_) OBS_PP__MAX };
+#undef OBS_PP_ENUM_
+
+extern const char *const obs_pp_finding_names[OBS_PP__MAX];
+
+/* The commands as events spell them, by enum pp_command ([0] NULL: not said). */
+#define OBS_PP_COMMANDS (PP_CMD_UNKNOWN + 1)
+extern const char *const obs_pp_command_names[OBS_PP_COMMANDS];
+
+/* A preamble's error as kept (the parser's phrases are shorter). */
+#define OBS_PP_ERROR_TEXT 80
+
+/*
+ * xffwatch.proxy_protocol: the preamble the request's connection began with.
+ * state is REQ_PP_UNKNOWN when the event has none (no preamble, or the
+ * connection's start not seen: events say neither).
+ */
+struct obs_pp {
+	uint8_t state;	 /* enum req_pp_state */
+	uint8_t version; /* 1 or 2; 0: not said */
+	uint8_t command; /* enum pp_command; 0: not said */
+	bool has_addr;	 /* source given (PROXY over TCP) */
+	struct obs_addr source;
+	unsigned int sport;
+	char error[OBS_PP_ERROR_TEXT]; /* malformed, truncated: what is wrong */
+};
+
 struct observation {
 	char timestamp[OBS_TIME_TEXT];
 	uint64_t ts_ns; /* @timestamp as nanoseconds since the epoch; 0 when unreadable */
@@ -69,6 +109,9 @@ struct observation {
 	bool has_ua;
 	unsigned int status;
 	bool pseudonymized; /* the event's addresses are pseudonyms (xffwatch.pseudonymized) */
+	struct obs_pp pp;
+	uint32_t pp_findings; /* 1 << enum obs_pp_finding */
+	bool client_from_pp;  /* xffwatch.trust.header is "proxy-protocol": the preamble named it */
 };
 
 /*
@@ -78,7 +121,13 @@ struct observation {
  */
 int observation_read(const char *line, size_t len, struct observation *o);
 
+/* Does @o's connection begin with a parsed PROXY preamble that names a client (spec: usable)? */
+bool observation_pp_usable(const struct observation *o);
+
 /* Does @o carry a header that names a client (any of X-Forwarded-For, Forwarded, X-Real-IP, ...)? */
+bool observation_has_forwarding_header(const struct observation *o);
+
+/* Does @o carry a forwarding header, or a usable preamble (which names a client too)? */
 bool observation_has_client_header(const struct observation *o);
 
 #endif

@@ -29,6 +29,8 @@ struct fix_ctx {
 	const char *header_key; /* xffwatch's name of it: "x-forwarded-for" */
 	const char *cdn_header; /* "CF-Connecting-IP", "True-Client-IP", or NULL */
 	const char *local;	/* the --trust-local SPEC, checked; NULL when none */
+	bool pp_read;		/* the fix reads the PROXY preamble (--header proxy-protocol) */
+	const char *pp_mode;	/* PP_UNEXPECTED: "required" or "optional" */
 	struct fix_addr proxies[FIX_ADDRS_MAX];
 	size_t nproxies;
 	/* Whom the fix trusts: the trusted list and the proxies, or (trust-too-broad) the proxies. */
@@ -61,6 +63,8 @@ fix_writer haproxy_set_src, haproxy_send_xff, haproxy_edge_xff, haproxy_agree, h
 	haproxy_bind;
 fix_writer apache_remoteip, apache_send_xff, apache_edge_xff, apache_agree, apache_cdn,
 	apache_listen;
+/* Sending and reading PROXY preambles: fixes_pp.c. */
+fix_writer nginx_pp_realip, haproxy_pp_expect, haproxy_send_pp, haproxy_no_reuse, gunicorn_pp;
 /* The app servers: fixes_apps.c. */
 fix_writer werkzeug_proxyfix, gunicorn_allow, gunicorn_bind, uvicorn_proxy_headers, uvicorn_bind;
 

@@ -104,7 +104,7 @@ bool fix_all_loopback(const struct fix_ctx *c, bool *v4, bool *v6)
 /* ---- xffwatch ---------------------------------------------------------------------------- */
 
 /* What a setting of the rule is, as a flag, a listener key and a line of the file. */
-enum xff_setting { XFF_TRUST, XFF_HOPS, XFF_HEADER };
+enum xff_setting { XFF_TRUST, XFF_HOPS, XFF_HEADER, XFF_PP_MODE };
 
 static const struct {
 	const char *flag, *spec, *conf;
@@ -112,6 +112,7 @@ static const struct {
 	[XFF_TRUST] = { "--trust", "trust", "proxies" },
 	[XFF_HOPS] = { "--hops", "hops", "hops" },
 	[XFF_HEADER] = { "--header", "header", "headers" },
+	[XFF_PP_MODE] = { "--proxy-protocol", "proxy-protocol", "proxy_protocol" },
 };
 
 /* The value of setting @s as a flag takes it (@conf: as the configuration file does). */
@@ -139,7 +140,17 @@ static void xff_value(const struct fix_ctx *c, struct fix_draft *d, enum xff_set
 		V("%u", c->depth);
 		break;
 	case XFF_HEADER:
-		V(conf ? "[ \"%s\" ]" : "%s", c->header_key);
+		/* Reading the preamble: proxy-protocol, then the header the senders send too. */
+		if (c->pp_read && c->p->pp_with_header)
+			V(conf ? "[ \"proxy-protocol\", \"%s\" ]" : "proxy-protocol,%s",
+			  c->header_key);
+		else if (c->pp_read)
+			V(conf ? "[ \"proxy-protocol\" ]" : "proxy-protocol");
+		else
+			V(conf ? "[ \"%s\" ]" : "%s", c->header_key);
+		break;
+	case XFF_PP_MODE:
+		V(conf ? "\"%s\"" : "%s", c->pp_mode);
 		break;
 	}
 #undef V
@@ -177,10 +188,11 @@ static void listener_conf_start(const struct fix_ctx *c, struct fix_draft *d)
 }
 
 /*
- * The fix is one setting of the rule: a flag, or a listener rule for the port
+ * The fix is @n settings of the rule: flags, or a listener rule for the port
  * when the doctor saw several listeners; and the same in the configuration file.
  */
-static void xff_rule(const struct fix_ctx *c, struct fix_draft *d, enum xff_setting s)
+static void xff_rules(const struct fix_ctx *c, struct fix_draft *d, const enum xff_setting *s,
+		      size_t n)
 {
 	bool listener = c->p->listener_rule && (c->port || c->iface[0]);
 	size_t len = 0;
@@ -190,23 +202,41 @@ static void xff_rule(const struct fix_ctx *c, struct fix_draft *d, enum xff_sett
 	draft_text(d, "# flags:\n");
 	if (listener) {
 		listener_start(c, d, &len);
-		draft_arg(d, &len, "%s=", xff_settings[s].spec);
-		xff_value(c, d, s, false, &len);
+		for (size_t i = 0; i < n; i++) {
+			draft_arg(d, &len, "%s%s=", i ? " " : "", xff_settings[s[i]].spec);
+			xff_value(c, d, s[i], false, &len);
+		}
 		listener_conf_start(c, d);
-		draft_text(d, "%s = ", xff_settings[s].conf);
-		xff_value(c, d, s, true, NULL);
-		draft_text(d, "; } );\n");
+		for (size_t i = 0; i < n; i++) {
+			draft_text(d, "%s = ", xff_settings[s[i]].conf);
+			xff_value(c, d, s[i], true, NULL);
+			draft_text(d, "; ");
+		}
+		draft_text(d, "} );\n");
 		return;
 	}
-	draft_arg(d, &len, "%s", xff_settings[s].flag);
-	d->f->nargs++;
-	len = 0;
-	xff_value(c, d, s, false, &len);
-	d->f->nargs++;
-	draft_text(d, "%s %s\n", d->f->args[0], d->f->args[1]);
-	draft_text(d, "# or in the configuration file:\ntrust = { %s = ", xff_settings[s].conf);
-	xff_value(c, d, s, true, NULL);
-	draft_text(d, "; };\n");
+	for (size_t i = 0; i < n; i++) {
+		draft_arg(d, &len, "%s", xff_settings[s[i]].flag);
+		d->f->nargs++;
+		len = 0;
+		xff_value(c, d, s[i], false, &len);
+		d->f->nargs++;
+		len = 0;
+	}
+	for (size_t i = 0; i < d->f->nargs; i++)
+		draft_text(d, "%s%s", i ? " " : "", d->f->args[i]);
+	draft_text(d, "\n# or in the configuration file:\ntrust = { ");
+	for (size_t i = 0; i < n; i++) {
+		draft_text(d, "%s = ", xff_settings[s[i]].conf);
+		xff_value(c, d, s[i], true, NULL);
+		draft_text(d, "; ");
+	}
+	draft_text(d, "};\n");
+}
+
+static void xff_rule(const struct fix_ctx *c, struct fix_draft *d, enum xff_setting s)
+{
+	xff_rules(c, d, &s, 1);
 }
 
 /* The rule must trust the proxies (and keep what it trusted). */
@@ -287,6 +317,58 @@ static bool xff_trust_local(const struct fix_ctx *c, struct fix_draft *d)
 	return true;
 }
 
+/* Trust the preamble's sender and read its preambles; or, not our proxy, say why nothing changes. */
+static bool xff_pp_trust(const struct fix_ctx *c, struct fix_draft *d)
+{
+	static const enum xff_setting both[] = { XFF_TRUST, XFF_HEADER };
+
+	if (c->p->pp_block) {
+		draft_where(d, "xffwatch: nothing to pass");
+		draft_text(d,
+			   "# Nothing to change in xffwatch: it believes no preamble from a peer\n"
+			   "# it does not trust (proxy-protocol-from-untrusted-peer). An app that\n"
+			   "# reads preambles from anyone does: block the senders (network).\n");
+		return true;
+	}
+	xff_rules(c, d, both, 2);
+	draft_text(d, "# The preamble's source is then the client, or the hop the walk goes on\n"
+		      "# from into the header (docs/trust.md, \"PROXY protocol\").\n");
+	return true;
+}
+
+/* Read the preamble the trusted proxy sends. */
+static bool xff_pp_header(const struct fix_ctx *c, struct fix_draft *d)
+{
+	xff_rule(c, d, XFF_HEADER);
+	return true;
+}
+
+/* The rule's PROXY-protocol mode for the listener: what arrives there. */
+static bool xff_pp_mode(const struct fix_ctx *c, struct fix_draft *d)
+{
+	xff_rule(c, d, XFF_PP_MODE);
+	if (!strcmp(c->pp_mode, "optional"))
+		draft_text(d, "# Some connections came without one: optional, not required.\n");
+	return true;
+}
+
+/* One connection, many clients: the header names each; or, the sender untrusted, a note. */
+static bool xff_pp_shared(const struct fix_ctx *c, struct fix_draft *d)
+{
+	if (c->p->pp_untrusted) {
+		draft_where(d, "xffwatch: nothing to pass");
+		draft_text(d, "# Nothing to change in xffwatch: the sender is not trusted, so its\n"
+			      "# header cannot name the clients. Stop connection reuse at the\n"
+			      "# sender (HAProxy below), or trust it if it is your proxy.\n");
+		return true;
+	}
+	xff_rule(c, d, XFF_HEADER);
+	draft_text(d, "# The header the sender writes names each request's client; the\n"
+		      "# preamble, only the first of its connection. Or keep reading the\n"
+		      "# preamble and stop connection reuse at the sender (HAProxy below).\n");
+	return true;
+}
+
 /* Diagnoses whose fix is not in xffwatch: why its rule is already right. */
 static const char *const xff_notes[DIAG__MAX] = {
 	[DIAG_PROXY_SENDS_NO_HEADER] =
@@ -319,6 +401,17 @@ static const char *const xff_notes[DIAG__MAX] = {
 				    "client as one address,\n"
 				    "# so that address is all the chain holds. The fix is in front "
 				    "of the proxy (network).\n",
+	[DIAG_PP_MISSING] =
+		"# Nothing to change in xffwatch if the port must receive PROXY protocol: it\n"
+		"# flags each connection without it (proxy-protocol-missing). The sender must\n"
+		"# begin every connection with one (below); peers that are not the proxy must\n"
+		"# not reach the port. If both kinds belong there, say so: --proxy-protocol\n"
+		"# optional.\n",
+	[DIAG_PP_MALFORMED] =
+		"# Nothing to change in xffwatch: it holds preambles to the specification and\n"
+		"# takes the peer as the client of a broken one (proxy-protocol-malformed;\n"
+		"# nginx is more lenient, docs/trust.md). The sender writes them: fix or\n"
+		"# replace it, or block a peer that is no proxy.\n",
 };
 
 static bool xff_note(const struct fix_ctx *c, struct fix_draft *d)
@@ -397,6 +490,39 @@ static bool net_nat(const struct fix_ctx *c, struct fix_draft *d)
 	return true;
 }
 
+/* Drop the peers that sent preambles without being trusted. */
+static bool net_block(const struct fix_ctx *c, struct fix_draft *d)
+{
+	static const char table[] = "inet xffwatch_block";
+
+	if (!c->p->pp_block || !c->nproxies || !c->port)
+		return false;
+	draft_where(d, "network: the app's host, or the app container's network namespace "
+		       "(nsenter -t <app pid> -n), as root");
+	draft_text(d, "# These peers are no proxy of ours: drop what they send to port %u.\n",
+		   c->port);
+	draft_text(d,
+		   "nft 'add table %s; add chain %s port_%u { type filter hook input priority 0; "
+		   "policy accept; }",
+		   table, table, c->port);
+	for (int f = 4; f <= 6; f += 2) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < c->nproxies; i++) {
+			if (c->proxies[i].family != f)
+				continue;
+			if (!n++)
+				draft_text(d, "; add rule %s port_%u tcp dport %u %s saddr { ",
+					   table, c->port, c->port, f == 4 ? "ip" : "ip6");
+			draft_text(d, "%s%s", n > 1 ? ", " : "", c->proxies[i].cidr);
+		}
+		if (n)
+			draft_text(d, " } drop");
+	}
+	draft_text(d, "'\n");
+	return true;
+}
+
 /* ---- which target gets which writer ---------------------------------------------------- */
 
 struct diag_fixes {
@@ -469,6 +595,35 @@ static const struct diag_fixes diag_fixes[DIAG__MAX] = {
 	/* No stack can tell local processes apart: only xffwatch can. */
 	[DIAG_LOCAL_PROCESS_FORGES] = { .xffwatch = xff_trust_local },
 	[DIAG_TRUST_LOCAL_AVAILABLE] = { .xffwatch = xff_trust_local },
+	/* PROXY protocol: the receivers read it from the senders; the senders send it right. */
+	[DIAG_PP_UNTRUSTED_SENDER] = {
+		.xffwatch = xff_pp_trust,
+		.network = net_block,
+		.stack = { [STACK_NGINX] = nginx_pp_realip, [STACK_HAPROXY] = haproxy_pp_expect,
+			   [STACK_GUNICORN] = gunicorn_pp },
+		RECEIVERS,
+	},
+	[DIAG_PP_NOT_READ] = {
+		.xffwatch = xff_pp_header,
+		.stack = { [STACK_NGINX] = nginx_pp_realip, [STACK_HAPROXY] = haproxy_pp_expect,
+			   [STACK_GUNICORN] = gunicorn_pp },
+		RECEIVERS,
+	},
+	[DIAG_PP_MISSING] = {
+		.xffwatch = xff_note,
+		.stack = { [STACK_HAPROXY] = haproxy_send_pp },
+	},
+	[DIAG_PP_UNEXPECTED] = {
+		.xffwatch = xff_pp_mode,
+		.stack = { [STACK_NGINX] = nginx_pp_realip, [STACK_HAPROXY] = haproxy_pp_expect,
+			   [STACK_GUNICORN] = gunicorn_pp },
+		RECEIVERS,
+	},
+	[DIAG_PP_MALFORMED] = { .xffwatch = xff_note },
+	[DIAG_PP_SHARED_CONNECTION] = {
+		.xffwatch = xff_pp_shared,
+		.stack = { [STACK_HAPROXY] = haproxy_no_reuse },
+	},
 };
 
 /* ---- the params, checked ----------------------------------------------------------------- */
@@ -594,6 +749,11 @@ static bool ctx_make(const struct fix_params *p, struct fix_ctx *c)
 	c->local = p->local_owner && p->local_owner[0] && local_check(p->local_owner)
 			   ? p->local_owner
 			   : NULL;
+	if (p->pp_mode && strcmp(p->pp_mode, "required") && strcmp(p->pp_mode, "optional"))
+		return false;
+	c->pp_mode = p->pp_mode ? p->pp_mode : "optional";
+	c->pp_read = p->diag == DIAG_PP_NOT_READ ||
+		     (p->diag == DIAG_PP_UNTRUSTED_SENDER && !p->pp_block);
 	c->port = p->port;
 	c->depth = p->depth ? p->depth : 1;
 	c->iface = p->iface ? p->iface : "";

@@ -66,6 +66,17 @@ struct fix_params {
 	 */
 	const char *local_owner;
 	bool local_set; /* the rule judges local peers by owner already: nothing to add */
+	/*
+	 * PROXY protocol. pp_with_header: where the fix reads the preamble
+	 * (--header proxy-protocol), the senders send header_key too: it
+	 * follows. pp_block: PP_UNTRUSTED_SENDER's senders are not the
+	 * listener's proxy, and proxies are the senders to block (any
+	 * address). pp_untrusted: PP_SHARED_CONNECTION's sender is not trusted,
+	 * so its header cannot be read instead. pp_mode: PP_UNEXPECTED's mode,
+	 * "required" or "optional".
+	 */
+	bool pp_with_header, pp_block, pp_untrusted;
+	const char *pp_mode;
 };
 
 struct fix {

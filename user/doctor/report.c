@@ -123,7 +123,13 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 			fprintf(f, "%s%s", first ? " (" : ", ", field_key(id));
 			first = false;
 		}
-	fputs(first ? "\n" : ")\n", f);
+	fputs(first ? "" : ")", f);
+	if (p->pp || p->pp_health)
+		fprintf(f,
+			"; PROXY preambles on %" PRIu64 " (%" PRIu64 " usable), %" PRIu64
+			" health checks (LOCAL)",
+			p->pp, p->pp_usable, p->pp_health);
+	fputc('\n', f);
 	if (!p->min_chain || p->role != ROLE_PROXY)
 		return;
 	fprintf(f, "%28s chain lengths:", "");
@@ -158,6 +164,38 @@ static void text_owners(FILE *f, const struct topo_listener *l)
 		fprintf(f, "      (others: %" PRIu64 " requests)\n", l->owners_other);
 }
 
+static const char *const pp_state_names[] = {
+	[REQ_PP_UNKNOWN] = "unknown",	  [REQ_PP_NONE] = "none",	    [REQ_PP_OK] = "ok",
+	[REQ_PP_MALFORMED] = "malformed", [REQ_PP_TRUNCATED] = "truncated", [REQ_PP_LOST] = "lost",
+};
+
+/* Is @name a finding enum finding knows (so x->findings shows it already)? */
+static bool trust_finding(const char *name)
+{
+	for (unsigned int b = 0; b < FINDING__MAX; b++)
+		if (!strcmp(finding_name(b), name))
+			return true;
+	return false;
+}
+
+/* ", preamble v2 PROXY from SRC:PORT" or ", preamble malformed: ERROR": an example's preamble. */
+static void text_example_pp(FILE *f, const struct report *r, const struct topo_example *x)
+{
+	char b[PSEUDO_TEXT_MAX], e[SHOW_MAX];
+
+	if (x->pp.state == REQ_PP_UNKNOWN || x->pp.state >= sizeof(pp_state_names) / sizeof(char *))
+		return;
+	fprintf(f, ", preamble %s", pp_state_names[x->pp.state]);
+	if (x->pp.version)
+		fprintf(f, " v%u", x->pp.version);
+	if (x->pp.command)
+		fprintf(f, " %s", obs_pp_command_names[x->pp.command]);
+	if (x->pp.has_addr)
+		fprintf(f, " from %s:%u", esc(e, shown(r, &x->pp.source, false, b)), x->pp.sport);
+	if (x->pp.error[0])
+		fprintf(f, ": %s", esc(e, x->pp.error));
+}
+
 static void text_example(FILE *f, const struct report *r, const struct topo_example *x)
 {
 	char b1[PSEUDO_TEXT_MAX], b2[PSEUDO_TEXT_MAX], b3[PSEUDO_TEXT_MAX];
@@ -172,9 +210,16 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 			fprintf(f, "%s%s", i ? ", " : "", esc(e1, hop_shown(r, x->chain[i], b3)));
 		fputc(']', f);
 	}
-	for (unsigned int b = 0, first = 1; b < FINDING__MAX; b++)
+	text_example_pp(f, r, x);
+	unsigned int first = 1;
+	for (unsigned int b = 0; b < FINDING__MAX; b++)
 		if (x->findings & (1U << b)) {
 			fprintf(f, "%s%s", first ? "; " : ", ", finding_name(b));
+			first = 0;
+		}
+	for (unsigned int b = 0; b < OBS_PP__MAX; b++)
+		if ((x->pp_findings & (1U << b)) && !trust_finding(obs_pp_finding_names[b])) {
+			fprintf(f, "%s%s", first ? "; " : ", ", obs_pp_finding_names[b]);
 			first = 0;
 		}
 	fputc('\n', f);
@@ -211,13 +256,37 @@ static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *
 
 static void text_diagnoses(FILE *f, const struct report *r, bool advice);
 
+/* Events on PROXY LOCAL connections: the senders' health checks, no client's requests. */
+static uint64_t health_checks(const struct topology *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->listeners[i].pp.health;
+	return n;
+}
+
+/* The preamble errors seen on a listener, the first distinct ones. */
+static void text_pp_errors(FILE *f, const struct topo_pp *pp)
+{
+	char e[SHOW_MAX];
+
+	for (size_t i = 0; i < pp->nerrors; i++)
+		fprintf(f, "      error \"%s\": %" PRIu64 " requests\n", esc(e, pp->errors[i].text),
+			pp->errors[i].count);
+	if (pp->errors_other)
+		fprintf(f, "      other errors: %" PRIu64 " requests\n", pp->errors_other);
+}
+
 void report_text(FILE *f, const struct report *r)
 {
 	const struct topology *t = r->t;
 	char stack[128];
 
-	fprintf(f, "xffwatch doctor: %" PRIu64 " requests on %zu listener%s", t->events, t->n,
-		t->n == 1 ? "" : "s");
+	fprintf(f, "xffwatch doctor: %" PRIu64 " requests on %zu listener%s",
+		t->events - health_checks(t), t->n, t->n == 1 ? "" : "s");
+	if (health_checks(t))
+		fprintf(f, " (and %" PRIu64 " health checks: PROXY LOCAL)", health_checks(t));
 	if (!strcmp(r->src->kind, "live"))
 		fprintf(f, ", watched live for %.0f s%s\n", r->src->seconds,
 			r->src->interrupted ? " (ended early)" : "");
@@ -242,6 +311,14 @@ void report_text(FILE *f, const struct report *r)
 			l->port, l->iface[0] ? " on " : "", esc(e, l->iface), l->requests,
 			l->proxies, l->proxies == 1 ? "y" : "ies", l->clients,
 			l->clients == 1 ? "" : "s");
+		if (l->pp.preambles || l->pp.lost)
+			fprintf(f,
+				"    PROXY protocol: %" PRIu64 " requests on connections with a "
+				"preamble (v1 %" PRIu64 ", v2 %" PRIu64 "), %" PRIu64
+				" usable; %" PRIu64 " health checks (LOCAL, not requests); %" PRIu64
+				" lost\n",
+				l->pp.preambles - l->pp.health, l->pp.v1, l->pp.v2, l->pp.usable,
+				l->pp.health, l->pp.lost);
 		for (size_t k = 0; k < l->npeers; k++)
 			text_peer(f, r, &l->peers[k], NULL);
 		if (l->other.requests) {
@@ -285,6 +362,8 @@ static void text_diagnoses(FILE *f, const struct report *r, bool advice)
 		fprintf(f, "  Evidence: %" PRIu64 " of %" PRIu64 " requests (%.1f%%)\n",
 			d->requests, d->of,
 			d->of ? 100.0 * (double)d->requests / (double)d->of : 0.0);
+		if (d->id == DIAG_PP_MALFORMED)
+			text_pp_errors(f, &r->t->listeners[d->listener].pp);
 		for (size_t k = 0; k < d->examples.n; k++)
 			text_example(f, r, &d->examples.ex[k]);
 		text_fixes(f, r, d);
@@ -320,8 +399,38 @@ static void json_example(struct jsonw *j, const struct report *r, const struct t
 	for (unsigned int b = 0; b < FINDING__MAX; b++)
 		if (x->findings & (1U << b))
 			jsonw_cstring(j, NULL, finding_name(b));
+	for (unsigned int b = 0; b < OBS_PP__MAX; b++)
+		if ((x->pp_findings & (1U << b)) && !trust_finding(obs_pp_finding_names[b]))
+			jsonw_cstring(j, NULL, obs_pp_finding_names[b]);
 	jsonw_array_end(j);
+	if (x->pp.state != REQ_PP_UNKNOWN &&
+	    x->pp.state < sizeof(pp_state_names) / sizeof(pp_state_names[0])) {
+		jsonw_object_begin(j, "proxy_protocol");
+		jsonw_cstring(j, "state", pp_state_names[x->pp.state]);
+		if (x->pp.version)
+			jsonw_uint(j, "version", x->pp.version);
+		if (x->pp.command)
+			jsonw_cstring(j, "command", obs_pp_command_names[x->pp.command]);
+		if (x->pp.has_addr) {
+			json_addr(j, "source", r, &x->pp.source, false);
+			jsonw_uint(j, "source_port", x->pp.sport);
+		}
+		if (x->pp.error[0])
+			jsonw_cstring(j, "error", x->pp.error);
+		jsonw_object_end(j);
+	}
 	jsonw_object_end(j);
+}
+
+/* A listener's or a peer's PROXY-protocol counts. */
+static void json_pp_counts(struct jsonw *j, uint64_t preambles, uint64_t usable, uint64_t health,
+			   uint64_t untrusted)
+{
+	jsonw_object_begin(j, "proxy_protocol");
+	jsonw_uint(j, "requests", preambles);
+	jsonw_uint(j, "usable", usable);
+	jsonw_uint(j, "health_checks", health);
+	jsonw_uint(j, "untrusted", untrusted);
 }
 
 static void json_peer(struct jsonw *j, const struct report *r, const struct topo_peer *p)
@@ -354,6 +463,10 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 	jsonw_uint(j, "depth", p->depth);
 	jsonw_uint(j, "clients", p->distinct);
 	jsonw_bool(j, "clients_capped", p->distinct >= TOPO_DISTINCT);
+	if (p->pp || p->pp_health || p->pp_untrusted) {
+		json_pp_counts(j, p->pp, p->pp_usable, p->pp_health, p->pp_untrusted);
+		jsonw_object_end(j);
+	}
 	jsonw_object_end(j);
 }
 
@@ -450,6 +563,17 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 	}
 	if (d->local_spec[0])
 		jsonw_cstring(j, "trust_local", d->local_spec);
+	if (d->id == DIAG_PP_MALFORMED) {
+		jsonw_array_begin(j, "proxy_protocol_errors");
+		for (size_t i = 0; i < l->pp.nerrors; i++) {
+			jsonw_object_begin(j, NULL);
+			jsonw_cstring(j, "error", l->pp.errors[i].text);
+			jsonw_uint(j, "requests", l->pp.errors[i].count);
+			jsonw_object_end(j);
+		}
+		jsonw_array_end(j);
+		jsonw_uint(j, "proxy_protocol_other_errors", l->pp.errors_other);
+	}
 	jsonw_array_begin(j, "examples");
 	for (size_t i = 0; i < d->examples.n; i++)
 		json_example(j, r, &d->examples.ex[i]);
@@ -514,6 +638,12 @@ int report_json(FILE *f, const struct report *r)
 			json_owner(&j, &l->owners[k]);
 		jsonw_array_end(&j);
 		jsonw_uint(&j, "local_owners_other_requests", l->owners_other);
+		json_pp_counts(&j, l->pp.preambles - l->pp.health, l->pp.usable, l->pp.health,
+			       l->pp.untrusted);
+		jsonw_uint(&j, "v1", l->pp.v1);
+		jsonw_uint(&j, "v2", l->pp.v2);
+		jsonw_uint(&j, "lost", l->pp.lost);
+		jsonw_object_end(&j);
 		jsonw_object_end(&j);
 	}
 	jsonw_array_end(&j);
@@ -535,6 +665,7 @@ int report_json(FILE *f, const struct report *r)
 	jsonw_uint(&j, "high", r->ds->count[LEVEL_HIGH]);
 	jsonw_uint(&j, "medium", r->ds->count[LEVEL_MEDIUM]);
 	jsonw_uint(&j, "low", r->ds->count[LEVEL_LOW]);
+	jsonw_uint(&j, "health_checks", health_checks(t));
 	jsonw_object_end(&j);
 	jsonw_object_end(&j);
 	jsonw_newline(&j);

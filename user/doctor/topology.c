@@ -111,6 +111,8 @@ static void example_add(struct topo_examples *e, const struct observation *o)
 		strcpy(x->chain[x->nchain++], o->hops[i]);
 	x->chain_length = o->chain_length;
 	x->findings = o->findings;
+	x->pp = o->pp;
+	x->pp_findings = o->pp_findings;
 }
 
 /* Misra-Gries: each count is a lower bound of the value's true count. */
@@ -158,7 +160,20 @@ struct judged {
 	size_t client_index;	/* the client's hop; nhops: the peer; SIZE_MAX: not known */
 	bool leftmost_differs;	/* the first hop is not the client */
 	bool by_owner;		/* trusted was decided by the peer socket's owner (--trust-local) */
+	bool pp_used;		/* the walk went through the preamble's source */
 };
+
+/*
+ * Header ids past the fields' are not headers: trust/rules.h gives the
+ * preamble's source (proxy-protocol) such an id.
+ */
+bool topology_rule_reads_pp(const struct trust_rule *rule)
+{
+	for (size_t i = 0; rule && i < rule->nheaders; i++)
+		if (rule->headers[i] >= XFFW_F__MAX)
+			return true;
+	return false;
+}
 
 /* @text as an address's obs_addr: canonical text when it is one (a port dropped). */
 static void addr_of_hop(const char *text, unsigned int header, struct obs_addr *a)
@@ -218,6 +233,7 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	struct str hops[OBS_HOPS_MAX];
 	unsigned int header = o->header ? o->header : XFFW_F_X_FORWARDED_FOR;
 	bool by_owner = l->rule && l->rule->nlocal && o->owner.seen == XFFW_SOCK_LOCAL;
+	struct hop_walk_in in;
 	struct hop_walk w;
 
 	j->trusted = o->peer_trusted;
@@ -232,20 +248,35 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 		return;
 	if (!by_owner)
 		j->trusted = trust_contains(l->rule, &o->source.addr);
+	/*
+	 * A usable preamble from a trusted peer, under a rule that reads it:
+	 * its source is the rightmost hop (docs/trust.md). Walked as the peer
+	 * of the header's hops, it is that: untrusted, it is the client;
+	 * trusted, the walk goes on into the header. Not recursive, or
+	 * counting hops with none to take, it is the client.
+	 */
+	j->pp_used = j->trusted && observation_pp_usable(o) && o->pp.source.is_addr &&
+		     topology_rule_reads_pp(l->rule);
 	if (o->nhops != o->chain_length)
 		return;
 	for (size_t i = 0; i < o->nhops; i++)
 		hops[i] = (struct str){ o->hops[i], strlen(o->hops[i]) };
-	if (by_owner)
-		hop_walk_header_by_owner(l->rule, &o->source.addr, j->trusted, header, hops,
-					 o->nhops, &w);
-	else
-		hop_walk_header(l->rule, &o->source.addr, header, hops, o->nhops, &w);
+	/* trust_resolve's own walk, the preamble's source included (trust/hop_walk.h). */
+	in = (struct hop_walk_in){ .peer = &o->source.addr,
+				   .owner_verdict = by_owner ? j->trusted : -1,
+				   .id = header,
+				   .hops = hops,
+				   .n = o->nhops,
+				   .pp_src = observation_pp_usable(o) && o->pp.source.is_addr
+						     ? &o->pp.source.addr
+						     : NULL };
+	hop_walk_run(l->rule, &in, &w);
+	j->pp_used = w.pp_used;
 	j->client_index = w.client;
 	if (w.client < o->nhops)
 		addr_of_hop(o->hops[w.client], header, &j->client);
 	else
-		j->client = o->source;
+		j->client = j->pp_used ? o->pp.source : o->source;
 	if (o->nhops) {
 		struct obs_addr first;
 
@@ -397,6 +428,86 @@ static void ua_add(struct topo_peer *p, const struct observation *o)
 		p->ua_hash[p->uas++] = o->ua_hash;
 }
 
+/* A preamble's error to the listener's first distinct ones. */
+static void pp_error_add(struct topo_pp *pp, const char *text)
+{
+	for (size_t i = 0; i < pp->nerrors; i++)
+		if (!strcmp(pp->errors[i].text, text)) {
+			pp->errors[i].count++;
+			return;
+		}
+	if (pp->nerrors == TOPO_PP_ERRORS) {
+		pp->errors_other++;
+		return;
+	}
+	snprintf(pp->errors[pp->nerrors].text, sizeof(pp->errors[0].text), "%s", text);
+	pp->errors[pp->nerrors++].count = 1;
+}
+
+/*
+ * The request's PROXY preamble, and the PROXY-protocol findings. Returns
+ * true for a LOCAL one: the sender's own connection (a health check),
+ * which names no client and is no request of the peer's.
+ */
+static bool note_pp(struct topo_listener *l, struct topo_peer *p, const struct observation *o,
+		    const struct judged *j)
+{
+	struct topo_pp *pp = &l->pp;
+	uint8_t s = o->pp.state;
+	bool preamble = s == REQ_PP_OK || s == REQ_PP_MALFORMED || s == REQ_PP_TRUNCATED;
+	bool local = preamble && o->pp.command == PP_CMD_LOCAL;
+
+	pp->lost += s == REQ_PP_LOST;
+	if (preamble) {
+		pp->preambles++;
+		pp->v1 += o->pp.version == 1;
+		pp->v2 += o->pp.version == 2;
+		if (!j->trusted) {
+			pp->untrusted++;
+			p->pp_untrusted++;
+			example_add(&pp->untrusted_ex, o);
+		}
+	}
+	if (local) {
+		pp->health++;
+		p->pp_health++;
+		return true;
+	}
+	p->pp += preamble;
+	if (observation_pp_usable(o)) {
+		pp->usable++;
+		p->pp_usable++;
+		p->pp_only += !observation_has_forwarding_header(o);
+		/* Trusted, but the rule reads something else: its client is the proxy. */
+		if (j->trusted && !j->pp_used && !strcmp(j->client.text, o->source.text)) {
+			pp->not_read++;
+			example_add(&pp->not_read_ex, o);
+		}
+	}
+	if (o->pp_findings & (1U << OBS_PP_MISSING)) {
+		pp->missing++;
+		p->pp_missing++;
+		example_add(&pp->missing_ex, o);
+	}
+	if (o->pp_findings & (1U << OBS_PP_UNEXPECTED)) {
+		pp->unexpected++;
+		example_add(&pp->unexpected_ex, o);
+	}
+	if ((o->pp_findings & (1U << OBS_PP_MALFORMED)) || s == REQ_PP_MALFORMED ||
+	    s == REQ_PP_TRUNCATED) {
+		pp->malformed++;
+		p->pp_malformed++;
+		pp_error_add(pp, o->pp.error[0] ? o->pp.error : "(no error given)");
+		example_add(&pp->malformed_ex, o);
+	}
+	if (o->pp_findings & (1U << OBS_PP_SHARED)) {
+		pp->shared++;
+		p->pp_shared++;
+		example_add(&pp->shared_ex, o);
+	}
+	return false;
+}
+
 void topology_add(struct topology *t, const struct observation *o)
 {
 	struct topo_listener *l;
@@ -417,8 +528,11 @@ void topology_add(struct topology *t, const struct observation *o)
 		return;
 	}
 	judge(l, o, &j);
-	l->requests++;
 	p = peer_of(l, &o->source);
+	/* Health checks: counted apart, never a request of the peer's nor a client. */
+	if (note_pp(l, p, o, &j))
+		return;
+	l->requests++;
 	p->requests++;
 	p->trusted |= j.trusted;
 	ua_add(p, o);
@@ -433,8 +547,10 @@ void topology_add(struct topology *t, const struct observation *o)
 		p->with_header++;
 		example_add(&p->with, o);
 		heavy_add(p->heavy, TOPO_HEAVY, &j.client);
-		/* What the proxy appended names its client, trusted or not. */
-		distinct_add(p, o->nhops ? o->hops[o->nhops - 1] : o->client.text);
+		/* What the proxy appended (or its preamble's source) names its client, trusted or not. */
+		distinct_add(p, o->nhops		   ? o->hops[o->nhops - 1]
+				: observation_pp_usable(o) ? o->pp.source.text
+							   : o->client.text);
 		if (o->nhops) {
 			struct obs_addr last;
 

@@ -28,6 +28,7 @@
 #define TOPO_UAS		8  /* distinct User-Agents counted per peer, up to this */
 #define TOPO_OWNERS		4  /* local owners followed per listener; later ones: "others" */
 #define TOPO_OWNER_DISTINCT	8  /* distinct appended hops counted per owner, up to this */
+#define TOPO_PP_ERRORS		4  /* distinct preamble errors kept per listener; more counted */
 /* Rotation: the window and the clients it follows at once. */
 #define TOPO_ROTATION_WINDOW_NS (60ULL * 1000 * 1000 * 1000)
 #define TOPO_ROTATION_CLIENTS	4096
@@ -40,6 +41,8 @@ struct topo_example {
 	char chain[4][OBS_HOP_TEXT]; /* the rightmost hops */
 	size_t nchain, chain_length;
 	uint32_t findings;
+	struct obs_pp pp;     /* the connection's preamble, state REQ_PP_UNKNOWN: none said */
+	uint32_t pp_findings; /* 1 << enum obs_pp_finding */
 };
 
 /* Examples of one kind: the first ones seen. */
@@ -80,11 +83,22 @@ struct topo_peer {
 	 * plus one (1: the rightmost hop; bucket 0: the peer itself).
 	 */
 	uint64_t walk_stop[TOPO_CHAIN_BUCKETS];
-	uint64_t forged;      /* spoofed-header-from-untrusted-peer, hops-from-untrusted-peer or
+	uint64_t forged;   /* spoofed-header-from-untrusted-peer, hops-from-untrusted-peer or
 	                    header-from-unexpected-local-process: a header, not trusted */
-	uint64_t local;	      /* requests from a socket of this host (identity seen "local") */
-	uint64_t conflict;    /* header-conflict */
-	uint64_t cdn_outside; /* requests with a CDN's header sent by someone outside it */
+	uint64_t local;	   /* requests from a socket of this host (identity seen "local") */
+	uint64_t conflict; /* header-conflict */
+	/*
+	 * PROXY protocol (LOCAL health checks are not counted here: see
+	 * topo_pp.health): requests on connections that began with a preamble
+	 * (parsed or not, not lost), with a usable one, with one the doctor's
+	 * rule does not trust the peer to send, with a usable one and no
+	 * forwarding header (the preamble alone names the client); findings
+	 * proxy-protocol-missing and -shared-connection.
+	 */
+	uint64_t pp, pp_usable, pp_untrusted, pp_only, pp_missing, pp_shared;
+	uint64_t pp_health;    /* LOCAL preambles: its own health checks */
+	uint64_t pp_malformed; /* malformed or truncated preambles (or the finding) */
+	uint64_t cdn_outside;  /* requests with a CDN's header sent by someone outside it */
 	struct topo_heavy heavy[TOPO_HEAVY]; /* most frequent clients */
 	uint64_t distinct_hash[TOPO_DISTINCT];
 	size_t distinct;
@@ -116,6 +130,28 @@ struct topo_owner {
 	uint64_t ua_hash[TOPO_UAS];
 	size_t uas;
 	struct topo_examples ex;
+};
+
+/* A preamble error and how often it was seen. */
+struct topo_pp_error {
+	char text[OBS_PP_ERROR_TEXT];
+	uint64_t count;
+};
+
+/* A listener's PROXY protocol: what the preambles were, and the requests of each diagnosis. */
+struct topo_pp {
+	uint64_t preambles; /* requests whose connection began with one (parsed or not, not lost) */
+	uint64_t usable;    /* PROXY with addresses, parsed */
+	uint64_t health;    /* LOCAL: the sender's own connections (health checks) */
+	uint64_t lost, v1, v2;
+	uint64_t untrusted; /* preambles from peers the doctor's rule does not trust */
+	uint64_t not_read;  /* usable, from a trusted peer, but the client is the peer */
+	uint64_t missing, unexpected, malformed, shared; /* the findings */
+	struct topo_pp_error errors[TOPO_PP_ERRORS];	 /* the first distinct ones */
+	size_t nerrors;
+	uint64_t errors_other; /* malformed preambles with an error past those */
+	struct topo_examples untrusted_ex, not_read_ex, missing_ex, unexpected_ex, malformed_ex,
+		shared_ex;
 };
 
 struct topo_offender {
@@ -151,6 +187,7 @@ struct topo_listener {
 	uint64_t local_headers;	   /* requests with headers from local sockets, all owners */
 	uint64_t identity_given;   /* requests whose event says who the peer's socket is */
 	uint64_t unexpected_local; /* re-judged: header-from-unexpected-local-process */
+	struct topo_pp pp;
 };
 
 struct topology {
@@ -187,6 +224,9 @@ void obs_owner_sock(const struct obs_owner *w, struct sock_owner *s);
  * when the event was judged by owner too.
  */
 bool topology_owner_trusted(const struct trust_rule *rule, const struct observation *o);
+
+/* Does @rule read the client from a PROXY preamble (header proxy-protocol)? */
+bool topology_rule_reads_pp(const struct trust_rule *rule);
 
 /* Decides roles and depths once every event is in. */
 void topology_finish(struct topology *t);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "event/audit_event.h"
+#include "event/proxy_event.h"
 #include "pipeline/clock.h"
 
 struct str url_path(struct str t)
@@ -265,7 +266,7 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct au
 	size_t from = res->chain.n > keep ? res->chain.n - keep : 0;
 
 	jsonw_object_begin(j, "trust");
-	jsonw_cstring(j, "header", res->source ? field_key(res->source) : "peer");
+	jsonw_cstring(j, "header", res->source ? trust_source_key(res->source) : "peer");
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	if (res->peer_by_owner)
 		jsonw_cstring(j, "peer_rule", "trust-local");
@@ -458,6 +459,7 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	}
 	if (meta->shorten)
 		jsonw_bool(j, "shortened", true);
+	audit_proxy_protocol(j, req, meta->pseudo, meta->shorten);
 	trust(j, res, meta);
 	jsonw_array_begin(j, "findings");
 	for (unsigned int f = 0; f < FINDING__MAX; f++)

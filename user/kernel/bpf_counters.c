@@ -29,6 +29,9 @@ static const char *const names[XFFW_CNT__MAX] = {
 	[XFFW_CNT_LOAD_FAILED] = "load_failed",
 	[XFFW_CNT_FLOWS_ADOPTED] = "flows_adopted",
 	[XFFW_CNT_FLOW_ENDS] = "flows_removed",
+	[XFFW_CNT_PP_PREAMBLES] = "pp_preambles",
+	[XFFW_CNT_PP_CUT] = "pp_cut",
+	[XFFW_CNT_PP_BAD] = "pp_bad",
 };
 
 const char *counter_name(unsigned int idx)

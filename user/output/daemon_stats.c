@@ -45,6 +45,22 @@ static const struct counter_field output_fields[] = {
 	FIELD(struct sink_stats, "shortened", shortened),
 };
 
+/* PROXY protocol preambles and their connections: the member names as keys. */
+static const struct counter_field pp_fields[] = {
+	FIELD(struct tracker_pp_stats, "preambles", preambles),
+	FIELD(struct tracker_pp_stats, "v1", v1),
+	FIELD(struct tracker_pp_stats, "v2", v2),
+	FIELD(struct tracker_pp_stats, "local", local),
+	FIELD(struct tracker_pp_stats, "unknown", unknown),
+	FIELD(struct tracker_pp_stats, "malformed", malformed),
+	FIELD(struct tracker_pp_stats, "truncated", truncated),
+	FIELD(struct tracker_pp_stats, "crc_ok", crc_ok),
+	FIELD(struct tracker_pp_stats, "parts_lost", parts_lost),
+	FIELD(struct tracker_pp_stats, "lost", lost),
+	FIELD(struct tracker_pp_stats, "evicted", evicted),
+	FIELD(struct tracker_pp_stats, "conns", conns),
+};
+
 /* The sockets' owners (live only): what the user database and the cgroup tree did not know. */
 static const struct counter_field identity_fields[] = {
 	FIELD(struct owner_cache_stats, "resolved", resolved),
@@ -117,6 +133,10 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	jsonw_uint(j, "flow_ends", t->flow_ends);
 	jsonw_uint(j, "desyncs", t->desyncs);
 	jsonw_uint(j, "bad_records", t->bad_records);
+	jsonw_object_end(j);
+
+	jsonw_object_begin(j, "proxy_protocol");
+	counters_json(j, &t->pp, pp_fields, sizeof(pp_fields) / sizeof(pp_fields[0]));
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "kernel");

@@ -125,7 +125,8 @@ static void emit_part(struct extract *x, uint16_t flags)
 {
 	x->rec.hdr.abi_version = XFFW_ABI_VERSION;
 	x->rec.hdr.type = XFFW_REC_REQUEST;
-	x->rec.hdr.flags = (uint16_t)(flags | rec_flags_of(x->hflags));
+	/* A connection's first segment: its start was seen, and it held no PROXY preamble. */
+	x->rec.hdr.flags = (uint16_t)(flags | rec_flags_of(x->hflags) | XFFW_REC_F_PP_SEEN);
 	x->rec.hdr.data_len = (uint16_t)x->data_len;
 	x->rec.hdr.msg = 0;
 	x->rec.hdr.part = x->part++;

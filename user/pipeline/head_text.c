@@ -27,7 +27,7 @@ static void on_record(void *ctx, const struct xffw_record *rec, size_t size)
 enum head_status head_exchange(const uint8_t *head, size_t len, uint32_t budget,
 			       const struct xffw_record_hdr *tuple, exchange_fn fn, void *ctx)
 {
-	struct tracker_config cfg = { .max_pending = 1, .max_per_flow = 1 };
+	struct tracker_config cfg = { .max_pending = 1, .max_per_flow = 1, .max_pp_conns = 1 };
 	struct head_run run = { .tuple = tuple };
 	enum head_status status;
 

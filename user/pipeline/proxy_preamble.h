@@ -52,8 +52,9 @@ struct pp_ssl {
  * they live as long as those do.
  */
 struct pp_info {
-	uint8_t version;   /* 1 or 2 */
-	uint8_t command;   /* enum pp_command */
+	uint8_t version; /* 1 or 2 */
+	uint8_t command; /* enum pp_command */
+	/* v1: the same byte for its transport: TCP4 0x11, TCP6 0x21, UNKNOWN 0. */
 	uint8_t v2_family; /* v2: the address family and transport byte (0x11 TCP over IPv4 ...) */
 	/* src, dst and the ports are set: v1 TCP4/TCP6, or v2 PROXY over TCP (INET, INET6). */
 	bool has_addr;
@@ -84,10 +85,23 @@ int pp_signature(const uint8_t *b, size_t len);
  * @len bytes of a longer preamble (the kernel copies XFFW_PP_KEEP): what
  * lies past them is not an error, and a CRC32C is not checked. Fills @out
  * (zeroed first); returns enum pp_result.
+ *
+ * With @cut, a TLV (or the address block) that runs past @len is dropped,
+ * not an error; what lies before @len is checked as usual, so a cut copy is
+ * PP_OK or PP_MALFORMED from 16 bytes on. A cut copy that holds the whole
+ * preamble is parsed as not cut (its CRC32C is checked). On PP_TRUNCATED and
+ * PP_MALFORMED only version, command, v2_family and len (when the bytes
+ * said it: a v1 line's LF, a v2 length field) are kept, with error.
+ * Bytes read: at most @len, and for v1 at most XFFW_PP_V1_MAX.
  */
 int pp_parse(const uint8_t *b, size_t len, bool cut, struct pp_info *out);
 
-/* "PROXY", "LOCAL", "UNKNOWN"; "tcp4", "udp6", "unix", "unspec"...: names for events. */
+/*
+ * Names for events. pp_command_name: "PROXY", "LOCAL", "UNKNOWN"; "?" for 0
+ * (a preamble malformed before its command). pp_transport_name: v2 "unspec",
+ * "tcp4", "udp4", "tcp6", "udp6", "unix-stream", "unix-dgram"; v1 "tcp4",
+ * "tcp6", "unknown" ("unknown" too before the transport was read).
+ */
 const char *pp_command_name(unsigned int command);
 const char *pp_transport_name(const struct pp_info *pp);
 

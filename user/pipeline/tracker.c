@@ -57,6 +57,7 @@ struct tracker {
 	TAILQ_HEAD(ended_list, tflow) ended;
 	struct tracker_stats st;
 	struct pool free_pending, free_flows;
+	struct pp_conns *pp;	 /* connections that began with a PROXY preamble */
 	struct http_request req; /* decoded for the exchange function */
 };
 
@@ -87,7 +88,10 @@ struct tracker *tracker_new(const struct tracker_config *cfg, exchange_fn fn, vo
 		n <<= 1;
 	t->nbuckets = n;
 	t->buckets = calloc(n, sizeof(*t->buckets));
-	if (!t->buckets) {
+	t->pp = pp_conns_new(t->cfg.max_pp_conns, &t->st.pp);
+	if (!t->buckets || !t->pp) {
+		pp_conns_free(t->pp);
+		free(t->buckets);
 		free(t);
 		return NULL;
 	}
@@ -369,6 +373,7 @@ static void finish(struct tracker *t, struct pending *p, uint16_t status, uint64
 	if (fields_decode(p->data, p->len, req, false)) {
 		t->st.unusable_heads++;
 	} else {
+		pp_conns_attach(t->pp, req);
 		if (req_head_incomplete(req))
 			t->st.truncated++;
 		if (status)
@@ -482,6 +487,9 @@ static void on_flow_end(struct tracker *t, const struct xffw_record_hdr *h, uint
 	t->st.flow_ends++;
 	if (h->reason == XFFW_END_DESYNC)
 		t->st.desyncs++;
+	else
+		pp_conns_end(t->pp, h->conn_id,
+			     now_ns); /* (a desync goes on on the same connection) */
 	if (!f || f->end_ns)
 		return;
 	/* Records from other CPUs may still be on their way: give them a moment. */
@@ -511,6 +519,9 @@ int tracker_record(struct tracker *t, const void *data, size_t size, uint64_t no
 		break;
 	case XFFW_REC_FLOW_END:
 		on_flow_end(t, h, now_ns);
+		break;
+	case XFFW_REC_PROXY:
+		pp_conns_part(t->pp, h, (const uint8_t *)data + sizeof(*h));
 		break;
 	case XFFW_REC_NOT_HTTP:
 		if (h->reason < sizeof(t->st.not_http) / sizeof(t->st.not_http[0]))
@@ -542,6 +553,8 @@ void tracker_expire(struct tracker *t, uint64_t now_ns)
 		finish(t, p, 0, 0, NR_TIMEOUT);
 		flow_release(t, f);
 	}
+	/* After the requests of the flows that ended: they may still have needed their preamble. */
+	pp_conns_expire(t->pp, now_ns > t->cfg.end_grace_ns ? now_ns - t->cfg.end_grace_ns : 0);
 }
 
 void tracker_flush(struct tracker *t, enum no_response_reason why)
@@ -558,6 +571,7 @@ void tracker_flush(struct tracker *t, enum no_response_reason why)
 		finish(t, p, 0, 0, why);
 		flow_release(t, f);
 	}
+	pp_conns_expire(t->pp, UINT64_MAX);
 }
 
 const struct tracker_stats *tracker_stats(const struct tracker *t)
@@ -586,6 +600,7 @@ void tracker_free(struct tracker *t)
 	}
 	pool_drain(&t->free_pending);
 	pool_drain(&t->free_flows);
+	pp_conns_free(t->pp);
 	free(t->buckets);
 	free(t);
 }

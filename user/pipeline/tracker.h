@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline/proxy_conns.h"
 #include "pipeline/request.h"
 
 /* Field bytes kept per request. */
@@ -29,11 +30,8 @@ struct tracker_config {
 	uint64_t end_grace_ns;	      /* after a flow ends, how long late records may come */
 	size_t max_pending;	      /* requests waiting for a response, all flows */
 	size_t max_per_flow;	      /* of which on one flow (pipelining depth) */
-	size_t max_pp_conns;	      /* PROXY connections held at once (0: TRACKER_PP_CONNS) */
+	size_t max_pp_conns;	      /* PROXY connections held at once (0: PP_CONNS_DEFAULT) */
 };
-
-/* Default bound of the PROXY connections held: as many as the kernel's flow table. */
-#define TRACKER_PP_CONNS XFFW_FLOWS_DEFAULT
 
 /* Why a request is written without a response. */
 enum no_response_reason {
@@ -56,20 +54,6 @@ struct exchange {
 };
 
 typedef void (*exchange_fn)(void *ctx, const struct exchange *x);
-
-/* PROXY protocol preambles (pipeline/proxy_preamble.h) and the connections they began. */
-struct tracker_pp_stats {
-	uint64_t preambles; /* received whole or cut, and parsed */
-	uint64_t v1, v2;    /* of which each version */
-	uint64_t local;	    /* of which v2 LOCAL (health checks: no client) */
-	uint64_t unknown;   /* of which v1 UNKNOWN */
-	uint64_t malformed; /* of which broke the spec */
-	uint64_t truncated; /* of which ended early */
-	uint64_t crc_ok;    /* of which had a CRC32C that was checked and right */
-	uint64_t lost;	    /* requests on a PROXY connection whose preamble was not there */
-	uint64_t evicted;   /* connections pushed out by the table's bound before their end */
-	uint64_t conns;	    /* PROXY connections held now */
-};
 
 struct tracker_stats {
 	uint64_t requests;  /* request heads begun (first part seen) */

@@ -30,7 +30,37 @@ struct hop_walk {
 	 * (also invalid-entry to trust_resolve); client is the hop right of it.
 	 */
 	bool not_public;
+	/*
+	 * A preamble's source was walked (hop_walk_in.pp_src, and the rule
+	 * reads it): client n is then that source, and n + 1 the peer.
+	 */
+	bool pp_used;
 };
+
+/* What an event tells of a request, for the walk to re-judge it. */
+struct hop_walk_in {
+	const struct ip_addr *peer;
+	/* --trust-local judged the peer by its socket's owner: 1 trusted, 0 not; -1: by address. */
+	int owner_verdict;
+	unsigned int id; /* the header of @hops (a field id) */
+	const struct str *hops;
+	size_t n;
+	/*
+	 * The source of a usable preamble on the request's connection (state
+	 * ok, command PROXY, with a source address), or NULL.
+	 */
+	const struct ip_addr *pp_src;
+};
+
+/*
+ * The walk trust_resolve runs, over hops as text: a peer @rule does not trust
+ * is the client (CIDR mode, or an owner's verdict; hop counting checks no
+ * address); a preamble's source is walked as the rightmost hop when @rule
+ * reads proxy-protocol and trusts the peer (hop counting: it replaces the
+ * peer as the fallback). Fills @out.
+ */
+void hop_walk_run(const struct trust_rule *rule, const struct hop_walk_in *in,
+		  struct hop_walk *out);
 
 /*
  * Walks @n hops of X-Forwarded-For (or another single-address header: each

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "trust/rule_settings.h"
 #include "util/refuse.h"
@@ -25,11 +24,11 @@ int rule_parse_cidrs(const char *s, struct ip_cidr *list, size_t *n, char *why, 
 	}
 }
 
-/* ", x-forwarded-for, forwarded, ...": the client headers' keys, in row order. */
+/* ", proxy-protocol, x-forwarded-for, forwarded, ...": the sources' keys, as listed. */
 #define KEY_IF_0(key)
 #define KEY_IF_1(key)						    ", " key
 #define CLIENT_KEY(NAME, id, wire, key, keeps_tail, echoed, client) KEY_IF_##client(key)
-static const char client_header_keys[] = "" XFFW_HEADER_FIELDS(CLIENT_KEY);
+static const char client_header_keys[] = ", proxy-protocol" XFFW_HEADER_FIELDS(CLIENT_KEY);
 #undef CLIENT_KEY
 #undef KEY_IF_1
 #undef KEY_IF_0
@@ -39,14 +38,8 @@ int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_
 {
 	for (;;) {
 		size_t len = strcspn(s, ",");
-		unsigned int id = 0;
+		unsigned int id = trust_source_by_key(s, len);
 
-		for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
-			const char *name = field_key(trust_client_headers[i]);
-
-			if (strlen(name) == len && !strncasecmp(name, s, len))
-				id = trust_client_headers[i];
-		}
 		if (!id)
 			return refuse(why, whylen, -EINVAL, "'%.*s' is not one of %s", (int)len, s,
 				      client_header_keys + 2);
@@ -106,6 +99,8 @@ void rule_inherit(struct rule_settings *l, const struct rule_settings *g)
 		memcpy(l->local, g->local, sizeof(g->local[0]) * g->nlocal);
 		l->nlocal = g->nlocal;
 	}
+	if (!l->set_proxy_protocol)
+		l->proxy_protocol = g->proxy_protocol;
 }
 
 void rule_build(struct trust_rule *t, const struct rule_settings *r)
@@ -123,6 +118,7 @@ void rule_build(struct trust_rule *t, const struct rule_settings *r)
 	t->hops = r->hops;
 	t->local = r->local;
 	t->nlocal = r->nlocal;
+	t->proxy_protocol = r->proxy_protocol;
 }
 
 int rule_parse_local(const char *s, struct owner_spec *list, size_t *n, char *why, size_t whylen)

@@ -36,8 +36,10 @@ struct rule_settings {
 	int hops;				  /* -1: CIDR trust */
 	struct owner_spec local[TRUST_MAX_LOCAL]; /* --trust-local */
 	size_t nlocal;
+	int proxy_protocol; /* enum trust_pp_mode */
 	/* Which of the above a listener set itself (the rest it inherits). */
-	bool set_trusted, set_external, set_headers, set_recursive, set_hops, set_local;
+	bool set_trusted, set_external, set_headers, set_recursive, set_hops, set_local,
+		set_proxy_protocol;
 };
 
 /*
@@ -47,7 +49,7 @@ struct rule_settings {
  */
 /* "CIDR[,CIDR...]" appended to @list (@n entries), or "none" (nothing). */
 int rule_parse_cidrs(const char *s, struct ip_cidr *list, size_t *n, char *why, size_t whylen);
-/* "NAME[,NAME...]" appended to @ids (@n entries): each a client header, once. */
+/* "NAME[,NAME...]" appended to @ids (@n entries): each a client header or proxy-protocol, once. */
 int rule_parse_headers(const char *s, unsigned int ids[TRUST_MAX_HEADERS], size_t *n, char *why,
 		       size_t whylen);
 /* One owner SPEC (identity/owner_spec.h) appended to @list (@n entries), or "none" (nothing). */

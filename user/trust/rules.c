@@ -6,7 +6,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "trust/preamble.h"
 #include "trust/rules.h"
 #include "trust/walk.h"
 
@@ -16,11 +18,18 @@ static const char *const finding_names[FINDING__MAX] = {
 #undef TRUST_FINDING_NAME
 };
 
+const char *const trust_pp_mode_names[TRUST_PP__MAX] = {
+	[TRUST_PP_OPTIONAL] = "optional",
+	[TRUST_PP_REQUIRED] = "required",
+	[TRUST_PP_OFF] = "off",
+};
+
 /* A row's id when its column client is 1, nothing when 0. */
 #define CLIENT_IF_0(NAME)
 #define CLIENT_IF_1(NAME)					       XFFW_F_##NAME,
 #define CLIENT_HEADER(NAME, id, wire, key, keeps_tail, echoed, client) CLIENT_IF_##client(NAME)
-const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = { XFFW_HEADER_FIELDS(CLIENT_HEADER) };
+const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = { TRUST_PROXY_PROTOCOL,
+							       XFFW_HEADER_FIELDS(CLIENT_HEADER) };
 #undef CLIENT_HEADER
 #undef CLIENT_IF_1
 #undef CLIENT_IF_0
@@ -38,6 +47,38 @@ bool trust_is_client_header(unsigned int id)
 	return false;
 }
 
+const char *trust_source_key(unsigned int id)
+{
+	return id == TRUST_PROXY_PROTOCOL ? "proxy-protocol" : field_key(id);
+}
+
+unsigned int trust_source_by_key(const char *key, size_t len)
+{
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
+		const char *name = trust_source_key(trust_client_headers[i]);
+
+		if (strlen(name) == len && !strncasecmp(name, key, len))
+			return trust_client_headers[i];
+	}
+	return 0;
+}
+
+bool trust_reads(const struct trust_rule *rule, unsigned int id)
+{
+	for (size_t i = 0; i < rule->nheaders; i++)
+		if (rule->headers[i] == id)
+			return true;
+	return false;
+}
+
+unsigned int trust_first_header(const struct trust_rule *rule)
+{
+	for (size_t i = 0; i < rule->nheaders; i++)
+		if (rule->headers[i] != TRUST_PROXY_PROTOCOL)
+			return rule->headers[i];
+	return XFFW_F_X_FORWARDED_FOR;
+}
+
 bool trust_contains(const struct trust_rule *rule, const struct ip_addr *a)
 {
 	return walk_match(rule->trusted, rule->ntrusted, a) >= 0 ||
@@ -50,12 +91,16 @@ static enum chain_split split_of(const struct trust_rule *rule)
 	return rule->hops >= 0 ? SPLIT_PROXYFIX : SPLIT_NGINX;
 }
 
-/* The configured header to read: the first present, else the first configured. */
+/*
+ * The configured header to read: the first present, else the first
+ * configured (the preamble, if it is: then there are no hops).
+ */
 static unsigned int pick_header(const struct trust_rule *rule, const struct http_request *req,
 				bool *present)
 {
 	for (size_t i = 0; i < rule->nheaders; i++) {
-		if (req_field_count(req, rule->headers[i], NULL)) {
+		if (rule->headers[i] != TRUST_PROXY_PROTOCOL &&
+		    req_field_count(req, rule->headers[i], NULL)) {
 			*present = true;
 			return rule->headers[i];
 		}
@@ -94,22 +139,26 @@ static bool leftmost_differs(const struct resolution *res)
 
 /* Do the other client headers present, read under the same rule, name someone else? */
 static bool headers_conflict(const struct trust_rule *rule, const struct http_request *req,
-			     struct resolution *res, struct trust_trace *t)
+			     const struct ip_addr *tail, struct resolution *res,
+			     struct trust_trace *t)
 {
 	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
 		unsigned int id = trust_client_headers[i];
 		struct walk_hops h;
 		struct walk w;
 
-		if (id == res->header || !req_field_count(req, id, NULL))
+		if (id == res->header || id == TRUST_PROXY_PROTOCOL ||
+		    !req_field_count(req, id, NULL))
 			continue;
 		chain_build(&res->other, req, id, split_of(rule));
 		if (res->other.failed)
 			continue; /* no hops to compare; the chain read is what counts */
 		h = walk_hops_of_chain(&res->other);
+		h.tail = tail;
 		walk_run(rule, &h, &req->saddr, res->peer_external, &w, NULL);
-		if (w.moved && !ip_equal(&w.addr, &res->client)) {
-			trace_note(t, "%s names %s instead (header-conflict)", field_key(id),
+		/* (Stopping at the preamble's source is naming no one.) */
+		if (w.moved && w.at < h.n && !ip_equal(&w.addr, &res->client)) {
+			trace_note(t, "%s names %s instead (header-conflict)", trust_source_key(id),
 				   trace_addr(&w.addr));
 			return true;
 		}
@@ -164,6 +213,7 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 	res->source = 0;
 	res->findings = 0;
 	res->peer_by_owner = false;
+	res->pp_used = false;
 	res->header = pick_header(rule, req, &present);
 	chain_build(&res->chain, req, res->header, split_of(rule));
 	hops = walk_hops_of_chain(&res->chain);
@@ -188,13 +238,17 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 				   trace_addr(&req->saddr));
 	}
 	if (present)
-		trace_note(t, "reading %s: %zu hop%s%s", field_key(res->header), res->chain.n,
-			   res->chain.n == 1 ? "" : "s",
+		trace_note(t, "reading %s: %zu hop%s%s", trust_source_key(res->header),
+			   res->chain.n, res->chain.n == 1 ? "" : "s",
 			   res->chain.cut_left ? " (more were cut on the left)" : "");
 	if (res->chain.failed) {
 		res->findings |= 1U << FINDING_TRUNCATED;
-		trace_note(t, "no memory for the hops of %s (truncated)", field_key(res->header));
+		trace_note(t, "no memory for the hops of %s (truncated)",
+			   trust_source_key(res->header));
 	}
+	/* A preamble the rule reads, from a peer it trusts: its source is the rightmost hop. */
+	hops.tail = preamble_tail(rule, req, res, t);
+	res->pp_used = hops.tail != NULL;
 
 	/* Hop counting trusts any peer, but not a local process the owner rules refused. */
 	counting = rule->hops >= 0 && (res->peer_trusted || !res->peer_by_owner);
@@ -205,7 +259,12 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		 */
 		res->findings |= 1U << FINDING_TRUNCATED;
 		trace_note(t, "the head may be missing lines (truncated): %s is not used",
-			   field_key(res->header));
+			   trust_source_key(res->header));
+		if (hops.tail) {
+			w.addr = *hops.tail;
+			w.moved = true;
+			w.at = hops.n;
+		}
 	} else if (counting) {
 		walk_run(rule, &hops, &req->saddr, false, &w, t);
 		res->findings |= w.findings;
@@ -228,35 +287,38 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 			trace_note(t, "forwarding headers from an untrusted peer are ignored "
 				      "(spoofed-header-from-untrusted-peer)");
 		}
-	} else if (!present) {
-		/* With lines possibly missing, the header may well have been sent. */
-		if (!req_head_incomplete(req)) {
-			res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
-			trace_note(t, "no configured header: the peer is the client "
-				      "(missing-forwarded-header)");
-		} else {
-			trace_note(t,
-				   "no configured header in what was seen: the peer is the client "
-				   "(truncated)");
-		}
-	} else if (res->chain.n == 0) {
-		trace_note(t, "%s has no hops: the peer is the client", field_key(res->header));
-	} else {
+	} else if (hops.tail || (present && res->chain.n)) {
 		walk_run(rule, &hops, &req->saddr, res->peer_external, &w, t);
 		res->findings |= w.findings;
+	} else if (present) {
+		trace_note(t, "%s has no hops: the peer is the client",
+			   trust_source_key(res->header));
+	} else if (req_head_incomplete(req)) {
+		/* With lines possibly missing, the header may well have been sent. */
+		trace_note(t, "no configured header in what was seen: the peer is the client "
+			      "(truncated)");
+	} else if (preamble_stands_in(rule, req)) {
+		trace_note(t, "no configured header: the peer is the client");
+	} else {
+		res->findings |= 1U << FINDING_MISSING_FORWARDED_HEADER;
+		trace_note(t, "no configured header: the peer is the client "
+			      "(missing-forwarded-header)");
 	}
 	res->client = w.addr;
-	res->source = w.moved ? res->header : 0;
+	res->source = !w.moved			    ? 0
+		      : hops.tail && w.at == hops.n ? TRUST_PROXY_PROTOCOL
+						    : res->header;
 
 	if (leftmost_differs(res)) {
 		res->findings |= 1U << FINDING_LEFTMOST_DIFFERS;
 		trace_note(t, "the first entry of %s is not the client (leftmost-differs)",
-			   field_key(res->header));
+			   trust_source_key(res->header));
 	}
-	if (res->source && headers_conflict(rule, req, res, t))
+	if (res->source && headers_conflict(rule, req, hops.tail, res, t))
 		res->findings |= 1U << FINDING_HEADER_CONFLICT;
+	res->findings |= preamble_findings(rule, req, res, present, t);
 	trace_note(t, "client %s (%s)", trace_addr(&res->client),
-		   res->source ? field_key(res->source) : "the TCP peer");
+		   res->source ? trust_source_key(res->source) : "the TCP peer");
 }
 
 void resolution_free(struct resolution *res)

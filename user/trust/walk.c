@@ -16,8 +16,18 @@ struct walk_hops walk_hops_of_chain(const struct chain *c)
 	return (struct walk_hops){ .id = c->id, .n = c->n, .cut_left = c->cut_left, .chain = c };
 }
 
+/* Hops to walk in CIDR mode: the header's and the tail. */
+static size_t hops_total(const struct walk_hops *h)
+{
+	return h->n + (h->tail != NULL);
+}
+
 static int hop_address(const struct walk_hops *h, size_t i, struct ip_addr *out)
 {
+	if (h->tail && i == h->n) {
+		*out = *h->tail; /* (an address by construction: the parser's) */
+		return 0;
+	}
 	return h->chain ? chain_address(h->chain, i, out)
 			: chain_text_address(h->id, h->text[i], out);
 }
@@ -77,7 +87,7 @@ bool walk_trusted_hop(const struct trust_rule *rule, const struct ip_addr *a, st
 static void walk_cidr(const struct trust_rule *rule, const struct walk_hops *h, struct walk *w,
 		      struct trust_trace *t)
 {
-	size_t i = h->n;
+	size_t i = hops_total(h);
 
 	for (;;) {
 		struct ip_addr hop;
@@ -134,21 +144,30 @@ static void walk_cidr(const struct trust_rule *rule, const struct walk_hops *h, 
 	}
 }
 
-/* ProxyFix x_for=N: the N-th hop from the right, whatever the peer. */
+/*
+ * ProxyFix x_for=N: the N-th hop from the right of the header, whatever the
+ * peer; else REMOTE_ADDR, which gunicorn --proxy-protocol set to the tail.
+ */
 static void walk_count(const struct trust_rule *rule, const struct walk_hops *h, struct walk *w,
 		       struct trust_trace *t)
 {
+	const char *fallback = h->tail ? "the preamble's source" : "the peer";
 	size_t n = (size_t)rule->hops;
 	struct ip_addr hop;
 
+	if (h->tail) {
+		w->addr = *h->tail;
+		w->moved = true;
+		w->at = h->n;
+	}
 	if (n == 0) {
-		trace_note(t, "hops = 0: the peer is the client");
+		trace_note(t, "hops = 0: %s is the client", fallback);
 		return;
 	}
 	if (h->n < n) {
 		w->findings |=
 			1U << (h->cut_left ? FINDING_TRUNCATED : FINDING_CHAIN_SHORTER_THAN_HOPS);
-		trace_note(t, "%zu hops, fewer than %zu: the peer is the client (%s)", h->n, n,
+		trace_note(t, "%zu hops, fewer than %zu: %s is the client (%s)", h->n, n, fallback,
 			   h->cut_left ? "truncated" : "chain-shorter-than-hops");
 		return;
 	}
@@ -158,9 +177,9 @@ static void walk_count(const struct trust_rule *rule, const struct walk_hops *h,
 		w->findings |= 1U << FINDING_INVALID_ENTRY;
 		w->invalid = true;
 		trace_note(t,
-			   "hop %zu \"%.*s\" (%zu from the right) is not an address: the peer is "
+			   "hop %zu \"%.*s\" (%zu from the right) is not an address: %s is "
 			   "the client (invalid-entry)",
-			   h->n - n + 1, (int)text.len, text.p, n);
+			   h->n - n + 1, (int)text.len, text.p, n, fallback);
 		return;
 	}
 	w->addr = hop;
@@ -174,7 +193,7 @@ static void walk_count(const struct trust_rule *rule, const struct walk_hops *h,
 void walk_run(const struct trust_rule *rule, const struct walk_hops *h, const struct ip_addr *peer,
 	      bool peer_external, struct walk *w, struct trust_trace *t)
 {
-	*w = (struct walk){ .addr = *peer, .external = peer_external, .at = h->n };
+	*w = (struct walk){ .addr = *peer, .external = peer_external, .at = hops_total(h) };
 	if (rule->hops >= 0)
 		walk_count(rule, h, w, t);
 	else

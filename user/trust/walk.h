@@ -15,23 +15,32 @@
 #include "trust/rules.h"
 #include "trust/trace.h"
 
-/* The hops walked: a request's chain (its bad-hop flags kept), or texts. */
+/*
+ * The hops walked: a request's chain (its bad-hop flags kept), or texts; and
+ * a PROXY preamble's source right of them when the rule reads it.
+ */
 struct walk_hops {
 	unsigned int id; /* the header: how a hop reads as an address */
 	size_t n;
 	bool cut_left;		   /* hops left of the first exist but were not seen */
 	const struct chain *chain; /* or NULL, and then: */
 	const struct str *text;
+	/*
+	 * Or NULL: the preamble's source, hop n + 1 (index n). CIDR mode walks
+	 * it first; hop counting does not count it but falls back to it
+	 * instead of the peer (gunicorn's REMOTE_ADDR under ProxyFix).
+	 */
+	const struct ip_addr *tail;
 };
 
 struct walk_hops walk_hops_of_chain(const struct chain *c);
 
 struct walk {
 	struct ip_addr addr; /* where the walk stands: the client when it ends */
-	bool moved;	     /* addr came from the header */
+	bool moved;	     /* addr is a hop's (the header's, or the tail), not the peer's */
 	bool external;	     /* an external proxy was passed: hops must be public */
 	uint32_t findings;
-	size_t at;	 /* index of the hop addr came from; n: the peer */
+	size_t at;	 /* index of the hop addr came from (n: the tail); past them: the peer */
 	size_t passed;	 /* hops the walk went past as trusted proxies */
 	bool invalid;	 /* stopped at a hop that is not an address */
 	bool not_public; /* stopped at a private hop that an external proxy presented */

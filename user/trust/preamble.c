@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * nginx reads a preamble's source with real_ip_header proxy_protocol (one
+ * hop, set_real_ip_from checked on the peer); gunicorn --proxy-protocol takes
+ * it as REMOTE_ADDR from proxy_allow_ips only. Differences: docs/trust.md.
+ */
+#include "pipeline/proxy_preamble.h"
+#include "trust/preamble.h"
+
+static bool preamble_sent(uint8_t state)
+{
+	return state == REQ_PP_OK || state == REQ_PP_MALFORMED || state == REQ_PP_TRUNCATED;
+}
+
+bool trust_pp_usable(const struct http_request *req)
+{
+	return req->pp_state == REQ_PP_OK && req->pp && req->pp->command == PP_CMD_PROXY &&
+	       req->pp->has_addr;
+}
+
+const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct http_request *req,
+				    const struct resolution *res, struct trust_trace *t)
+{
+	const struct pp_info *pp = req->pp;
+	bool reads = trust_reads(rule, TRUST_PROXY_PROTOCOL);
+	const char *peer = trace_addr(&req->saddr);
+
+	if (req->pp_state == REQ_PP_LOST) {
+		trace_note(t, "the connection began with a PROXY preamble, lost before it was read "
+			      "(truncated)");
+		return NULL;
+	}
+	if (!preamble_sent(req->pp_state) || !pp) {
+		if (reads)
+			trace_note(t, "%s",
+				   req->pp_state == REQ_PP_NONE
+					   ? "the connection began without a PROXY preamble"
+					   : "the connection's start was not seen: no "
+					     "PROXY preamble known");
+		return NULL;
+	}
+	if (req->pp_state != REQ_PP_OK) {
+		trace_note(t, "preamble from %s is %s (%s): not used (proxy-protocol-malformed)",
+			   peer, req->pp_state == REQ_PP_MALFORMED ? "malformed" : "truncated",
+			   pp->error ? pp->error : "no reason given");
+		return NULL;
+	}
+	if (pp->command != PP_CMD_PROXY || !pp->has_addr) {
+		trace_note(t, "preamble from %s (v%u): %s: the connection's own addresses count",
+			   peer, pp->version,
+			   pp->command == PP_CMD_LOCAL ? "LOCAL, the proxy's own (a health check)"
+			   : pp->command == PP_CMD_UNKNOWN ? "UNKNOWN"
+							   : "PROXY without an IP source");
+		return NULL;
+	}
+	if (!res->peer_trusted) {
+		trace_note(t, "preamble from %s (v%u) names %s, from an untrusted peer: not used",
+			   peer, pp->version, trace_addr(&pp->src));
+		return NULL;
+	}
+	if (!reads) {
+		trace_note(t,
+			   "preamble from %s (v%u) names %s: not read (the rule's headers leave "
+			   "proxy-protocol out)",
+			   peer, pp->version, trace_addr(&pp->src));
+		return NULL;
+	}
+	if (rule->hops >= 0)
+		trace_note(t,
+			   "preamble from %s (v%u): PROXY, source %s port %u: it stands for the "
+			   "peer (hop counting counts the header's hops only)",
+			   peer, pp->version, trace_addr(&pp->src), pp->sport);
+	else
+		trace_note(t, "preamble from %s (v%u): PROXY, source %s port %u: hop %zu", peer,
+			   pp->version, trace_addr(&pp->src), pp->sport, res->chain.n + 1);
+	return &pp->src;
+}
+
+bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req)
+{
+	if (!trust_reads(rule, TRUST_PROXY_PROTOCOL) || req->pp_state == REQ_PP_NONE)
+		return false;
+	/* A start not seen hides only a preamble: a rule that also reads headers misses them. */
+	if (req->pp_state == REQ_PP_UNKNOWN)
+		return rule->nheaders == 1;
+	return true;
+}
+
+/*
+ * The header client: the rightmost hop of the request's first present header
+ * that is an address. A sender must not mix clients on one connection (the
+ * spec): the connection's first one is kept, the others compared with it.
+ */
+static uint32_t shared_connection(const struct http_request *req, const struct resolution *res,
+				  bool present, struct trust_trace *t)
+{
+	struct pp_named *named = req->pp_named;
+	struct ip_addr a;
+	size_t i = res->chain.n;
+
+	if (!named || !present)
+		return 0;
+	while (i > 0 && chain_address(&res->chain, i - 1, &a))
+		i--;
+	if (i == 0)
+		return 0;
+	if (!named->set) {
+		named->set = true;
+		named->addr = a;
+		return 0;
+	}
+	if (ip_equal(&named->addr, &a))
+		return 0;
+	trace_note(t,
+		   "this PROXY connection's first request named %s in its %s, this one %s "
+		   "(proxy-protocol-shared-connection)",
+		   trace_addr(&named->addr), trust_source_key(res->header), trace_addr(&a));
+	return 1U << FINDING_PP_SHARED_CONNECTION;
+}
+
+uint32_t preamble_findings(const struct trust_rule *rule, const struct http_request *req,
+			   const struct resolution *res, bool present, struct trust_trace *t)
+{
+	uint32_t f = 0;
+
+	if (preamble_sent(req->pp_state) && !res->peer_trusted) {
+		f |= 1U << FINDING_PP_FROM_UNTRUSTED_PEER;
+		trace_note(t, "a PROXY preamble from an untrusted peer "
+			      "(proxy-protocol-from-untrusted-peer)");
+	}
+	if (rule->proxy_protocol == TRUST_PP_REQUIRED && req->pp_state == REQ_PP_NONE) {
+		f |= 1U << FINDING_PP_MISSING;
+		trace_note(t, "the rule requires a PROXY preamble, and the connection began "
+			      "without one (proxy-protocol-missing)");
+	}
+	if (rule->proxy_protocol == TRUST_PP_OFF &&
+	    (preamble_sent(req->pp_state) || req->pp_state == REQ_PP_LOST)) {
+		f |= 1U << FINDING_PP_UNEXPECTED;
+		trace_note(t, "the rule expects no PROXY preamble, and the connection began with "
+			      "one (proxy-protocol-unexpected)");
+	}
+	if (req->pp_state == REQ_PP_MALFORMED || req->pp_state == REQ_PP_TRUNCATED)
+		f |= 1U << FINDING_PP_MALFORMED;
+	if (req->pp_state == REQ_PP_LOST)
+		f |= 1U << FINDING_TRUNCATED;
+	return f | shared_connection(req, res, present, t);
+}

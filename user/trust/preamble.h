@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A PROXY protocol preamble in trust_resolve: whether its source is walked,
+ * and the findings it raises (docs/trust.md, "PROXY protocol").
+ */
+#ifndef XFFW_TRUST_PREAMBLE_H
+#define XFFW_TRUST_PREAMBLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "trust/rules.h"
+
+/*
+ * The preamble's source, for the walk to take as its rightmost hop: when
+ * @rule reads proxy-protocol, the preamble is usable and the peer trusted
+ * (res->peer_trusted decided). Else NULL. Notes why in @t either way.
+ */
+const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct http_request *req,
+				    const struct resolution *res, struct trust_trace *t);
+
+/*
+ * No header named a client, and none is missing: @rule reads proxy-protocol
+ * and the connection began with a preamble (LOCAL or UNKNOWN, which mean the
+ * connection's own addresses; or one with findings of its own), or its start
+ * was not seen and the rule reads nothing else.
+ */
+bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req);
+
+/*
+ * The proxy-protocol-* findings (and truncated for a lost preamble) of
+ * @req under @rule, @res resolved; @present: res->header was present.
+ * Records the first request's header client in req->pp_named.
+ */
+uint32_t preamble_findings(const struct trust_rule *rule, const struct http_request *req,
+			   const struct resolution *res, bool present, struct trust_trace *t);
+
+#endif
