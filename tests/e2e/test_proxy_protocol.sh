@@ -152,12 +152,10 @@ events="$E2E_TMP/events.json"
 stats="$E2E_TMP/stats.json"
 PORTS=8080,8081,8000
 TRUST=(--trust "$HAPROXY_APP/32,$HAPROXY_APP6/128" --header proxy-protocol --proxy-protocol required)
-# TEMPORARY (until the merge): a build without PROXY support runs the scaffolding only.
-PP_READY=1
-"$XFFWATCH" --help 2>&1 | grep -q -- --proxy-protocol || { PP_READY=0; TRUST=(--trust "$HAPROXY_APP/32"); }
 e2e_xffwatch "$app" "$events" --no-config --iface eth0 --port "$PORTS" "${TRUST[@]}" --stats "$stats"
 pcap="$E2E_TMP/pp.pcap"
-e2e_bg "$app" "$E2E_TMP/tcpdump.log" tcpdump -Z root -U -n -s 0 -i eth0 -w "$pcap" tcp
+e2e_bg "$app" "$E2E_TMP/tcpdump.log" tcpdump -Z root -U --immediate-mode -n -s 0 -i eth0 \
+	-w "$pcap" tcp
 tcpdump_pid=$E2E_LAST_PID
 for _ in $(seq 1 100); do
 	grep -q "listening on" "$E2E_TMP/tcpdump.log" && break
@@ -225,13 +223,15 @@ PY
 # --- Stop: HAProxy first (no more health checks), then the capture, then the observer. ---
 requests=$(($(wc -l <"$nginx_log") + $(wc -l <"$app_log")))
 e2e_wait_lines "$events" "$requests" || true
-e2e_stop "$haproxy_pid" TERM
-sleep 0.3
-kill -USR1 "$XFFW_PID"
-for _ in $(seq 1 50); do
-	grep -q "counters:" "$E2E_TMP/xffwatch.log" && [ -s "$stats" ] && break
-	sleep 0.05
+# The counters on SIGUSR1, until they show two LOCAL health checks (300 ms apart).
+for _ in $(seq 1 30); do
+	kill -USR1 "$XFFW_PID"
+	sleep 0.1
+	[ "$(jq '.proxy_protocol.local // 0' "$stats" 2>/dev/null || echo 0)" -lt 2 ] || break
 done
+e2e_stop "$haproxy_pid" TERM
+kill -USR1 "$XFFW_PID"
+sleep 0.2
 cp "$stats" "$E2E_TMP/stats-usr1.json"
 e2e_stop "$tcpdump_pid" INT
 e2e_stop "$XFFW_PID" INT
@@ -239,57 +239,60 @@ e2e_log "$requests requests (nginx $(wc -l <"$nginx_log"), app $(wc -l <"$app_lo
 
 # --- What nginx and the app logged, against the events. ---
 check() { "$E2E_PY" "$E2E_DIR/pp_check.py" "$@" || e2e_fail "$1: see above"; }
-if [ "$PP_READY" = 1 ]; then
-	lines=$(wc -l <"$events")
-	[ "$lines" -eq "$requests" ] || { cat "$events" >&2; e2e_fail "$lines events for $requests requests"; }
-	check requests "$events" "$nginx_log" "$app_log" "$HAPROXY_APP" "$E2E_TMP/table.txt"
-	cat "$E2E_TMP/table.txt" >&2
-	# The counters, at SIGUSR1 and at exit: the preambles (requests' and
-	# health checks'), the LOCAL checks, nothing lost or malformed.
-	for f in "$E2E_TMP/stats-usr1.json" "$stats"; do
-		jq -e '.ringbuf_lost == 0 and .events_dropped == 0 and .tracker.bad_records == 0
-			and .tracker.parts_lost == 0 and .kernel.gaps == 0 and .kernel.desyncs == 0
-			and .proxy_protocol.lost == 0 and .proxy_protocol.malformed == 0
-			and .proxy_protocol.truncated == 0 and .proxy_protocol.evicted == 0
-			and .proxy_protocol.local >= 1 and .proxy_protocol.v1 >= 3 and .proxy_protocol.v2 >= 9
-			and .kernel.pp_preambles == .proxy_protocol.preambles and .kernel.pp_cut == 0
-			and .kernel.pp_bad == 0' "$f" >/dev/null || { cat "$f" >&2; e2e_fail "counters in $f"; }
-	done
-	[ "$(grep -c "counters:" "$E2E_TMP/xffwatch.log")" -eq 2 ] || e2e_fail "counters not printed twice"
-	e2e_log "counters: $(jq -c .proxy_protocol "$stats")"
-fi
+lines=$(wc -l <"$events")
+[ "$lines" -eq "$requests" ] || { cat "$events" >&2; e2e_fail "$lines events for $requests requests"; }
+check requests "$events" "$nginx_log" "$app_log" "$HAPROXY_APP" "$E2E_TMP/table.txt"
+# V=1: what nginx and the app saw next to each event.
+[ "${V:-0}" = 0 ] || cat "$E2E_TMP/table.txt" >&2
+# The counters, at SIGUSR1 and at exit: the preambles (requests' and
+# health checks'), the LOCAL checks, nothing lost or malformed. (While
+# running, the kernel may have counted a preamble the daemon has not read
+# yet: the two agree at exit.)
+for f in "$E2E_TMP/stats-usr1.json" "$stats"; do
+	jq -e '.ringbuf_lost == 0 and .events_dropped == 0 and .tracker.bad_records == 0
+		and .tracker.parts_lost == 0 and .kernel.gaps == 0 and .kernel.desyncs == 0
+		and .proxy_protocol.lost == 0 and .proxy_protocol.malformed == 0
+		and .proxy_protocol.truncated == 0 and .proxy_protocol.evicted == 0
+		and .proxy_protocol.parts_lost == 0 and .proxy_protocol.local >= 2
+		and .proxy_protocol.v1 >= 4 and .proxy_protocol.v2 >= 10
+		and .kernel.pp_cut == 0 and .kernel.pp_bad == 0' "$f" >/dev/null ||
+		{ cat "$f" >&2; e2e_fail "counters in $f"; }
+done
+jq -e ".kernel.pp_preambles == .proxy_protocol.preambles and .proxy_protocol.conns == 0
+	and .events_written == $requests and .paired == $requests" "$stats" >/dev/null ||
+	{ cat "$stats" >&2; e2e_fail "counters at exit"; }
+[ "$(grep -c "counters:" "$E2E_TMP/xffwatch.log")" -ge 2 ] || e2e_fail "counters not printed"
+e2e_log "counters: $(jq -c .proxy_protocol "$stats")"
 
 # --- The capture replayed: the same events. ---
 chmod 0644 "$pcap"
 replayed="$E2E_TMP/replayed.json"
+install -d -o nobody -g nogroup "$E2E_TMP/replay"
 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
 	"$XFFWATCH" replay --no-config -q -o - --port "$PORTS" "${TRUST[@]}" \
-	--stats "$E2E_TMP/replay-stats.json" "$pcap" >"$replayed" 2>"$E2E_TMP/replay.err" ||
+	--stats "$E2E_TMP/replay/stats.json" "$pcap" >"$replayed" 2>"$E2E_TMP/replay.err" ||
 	{ cat "$E2E_TMP/replay.err" >&2; e2e_fail "replay failed"; }
-[ "$PP_READY" = 0 ] || check replay "$events" "$replayed"
+check replay "$events" "$replayed"
 
 # --- tshark on the same capture: the preambles, one row per connection. ---
 # Wireshark 4.0 finds PROXY by a heuristic (no port to decode as): tried
 # before the port's own dissector, or port 8080 would go to HTTP.
+# (The columns, in pp_check.py's COLS order; ssl.keu_alg is Wireshark's spelling.)
 tshark -r "$pcap" -o tcp.try_heuristic_first:TRUE -Y proxy -T fields -E separator=/t \
-	-e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e proxy.version -e proxy.v2.cmd \
-	-e proxy.v2.addr_family_protocol -e proxy.v1.proto -e proxy.src.ipv4 -e proxy.src.ipv6 \
-	-e proxy.srcport -e proxy.dst.ipv4 -e proxy.dst.ipv6 -e proxy.dstport -e proxy.v2.tlv.type \
-	-e proxy.v2.tlv.value -e proxy.v2.tlv.ssl.client -e proxy.v2.tlv.ssl.verify \
-	-e proxy.v2.tlv.ssl.version -e proxy.v2.tlv.ssl.cipher -e proxy.v2.tlv.ssl.sig_alg \
-	-e proxy.v2.tlv.ssl.keu_alg -e proxy.v2.length -e tcp.payload >"$E2E_TMP/tshark.tsv" 2>"$E2E_TMP/tshark.err" ||
-	{ cat "$E2E_TMP/tshark.err" >&2; e2e_fail "tshark"; }
+	-e tcp.stream -e tcp.srcport -e tcp.dstport -e ip.src -e ipv6.src -e proxy.version \
+	-e proxy.v2.cmd -e proxy.v2.addr_family_protocol -e proxy.v1.proto -e proxy.src.ipv4 \
+	-e proxy.src.ipv6 -e proxy.srcport -e proxy.dst.ipv4 -e proxy.dst.ipv6 -e proxy.dstport \
+	-e proxy.v2.tlv.type -e proxy.v2.tlv.value -e proxy.v2.tlv.ssl.client \
+	-e proxy.v2.tlv.ssl.verify -e proxy.v2.tlv.ssl.version -e proxy.v2.tlv.ssl.cipher \
+	-e proxy.v2.tlv.ssl.sig_alg -e proxy.v2.tlv.ssl.keu_alg -e proxy.v2.length -e tcp.payload \
+	>"$E2E_TMP/tshark.tsv" 2>"$E2E_TMP/tshark.err" || { cat "$E2E_TMP/tshark.err" >&2; e2e_fail "tshark"; }
 # Connections whose start is in the capture (the observer's and the replay's too).
 tshark -r "$pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -E separator=/t \
-	-e tcp.stream -e frame.time_epoch -e ip.src -e ipv6.src -e tcp.srcport >"$E2E_TMP/syn.tsv" 2>>"$E2E_TMP/tshark.err" ||
-	{ cat "$E2E_TMP/tshark.err" >&2; e2e_fail "tshark"; }
-if [ "$PP_READY" = 1 ]; then
-	check tshark "$replayed" "$E2E_TMP/tshark.tsv" "$E2E_TMP/syn.tsv" "$E2E_TMP/replay-stats.json"
-	check tshark "$events" "$E2E_TMP/tshark.tsv" "$E2E_TMP/syn.tsv" "$E2E_TMP/replay-stats.json" >/dev/null
-else
-	e2e_log "TEMPORARY: no PROXY support in this build: events not checked"
-	e2e_log "tshark: $(wc -l <"$E2E_TMP/tshark.tsv") preambles; replay: $(wc -l <"$replayed") events"
-	exit 1
-fi
+	-e tcp.stream -e frame.time_epoch -e ip.src -e ipv6.src -e tcp.srcport \
+	>"$E2E_TMP/syn.tsv" 2>>"$E2E_TMP/tshark.err" || { cat "$E2E_TMP/tshark.err" >&2; e2e_fail "tshark"; }
+# The replay's events and counters against tshark; the live events too.
+summary=$(check tshark "$replayed" "$E2E_TMP/tshark.tsv" "$E2E_TMP/syn.tsv" "$E2E_TMP/replay/stats.json")
+check tshark "$events" "$E2E_TMP/tshark.tsv" "$E2E_TMP/syn.tsv" "$E2E_TMP/replay/stats.json" >/dev/null
+e2e_log "replay: the same $requests events; $summary"
 
 e2e_pass
