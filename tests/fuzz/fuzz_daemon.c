@@ -29,6 +29,9 @@
  *   OP_NOT_HTTP  flow, reason
  *   an opcode byte from OP_OWNER_BYTE up: OWNER, see op_owner(): the sockets'
  *                owners the flow's records carry, and every rule's --trust-local
+ *   an opcode byte from OP_PREAMBLE_BYTE to OP_OWNER_BYTE: PREAMBLE, see
+ *                op_preamble(): a part of a flow's PROXY preamble, raw bytes, and
+ *                every rule's --proxy-protocol mode
  *
  * Besides not crashing: each event is one line of valid JSON with client.ip
  * as audit_format() reported it, and each syslog message that fits is one
@@ -80,7 +83,9 @@ enum mode {
 
 enum op { OP_HEAD, OP_PART, OP_RESPONSE, OP_FLOW_END, OP_TIME, OP_NOT_HTTP, OP__MAX };
 /* Opcode bytes from this one up are OWNER (the others are taken mod OP__MAX, as before). */
-#define OP_OWNER_BYTE 0xf0
+#define OP_OWNER_BYTE	 0xf0
+/* Opcode bytes from this one to OP_OWNER_BYTE are PREAMBLE. */
+#define OP_PREAMBLE_BYTE 0xe0
 
 struct flow {
 	uint64_t id;
@@ -90,6 +95,9 @@ struct flow {
 	bool open;	   /* a request is being built part by part */
 	unsigned int peer, port, link;
 	struct xffw_sock_id sock[2]; /* what its records say of the sockets (OP_OWNER) */
+	uint64_t conn;		     /* its connection: the first id, kept across a desync */
+	uint16_t pp_flags; /* XFFW_REC_F_PP_SEEN, _PROXIED: its records say (OP_PREAMBLE) */
+	uint16_t pp_part;  /* the next part of its preamble */
 };
 
 /* Interfaces by ifindex; ifindex 5 is one the daemon does not know. */
@@ -504,6 +512,8 @@ static void record_hdr(struct xffw_record_hdr *h, uint8_t type, const struct flo
 	h->ifindex = f->link;
 	h->sport = (uint16_t)(40000 + f->id);
 	h->dport = ports[f->port];
+	h->conn_id = f->conn;
+	h->flags = f->pp_flags;
 	memcpy(h->sock, f->sock, sizeof(h->sock));
 }
 
@@ -522,6 +532,9 @@ static void feed(const struct xffw_record_hdr *h, const uint8_t *data, size_t le
 static void flow_renew(struct flow *f)
 {
 	f->id += FLOWS;
+	f->conn = f->id;
+	f->pp_flags = 0;
+	f->pp_part = 0;
 	f->msg = f->answered = 0;
 	f->part = 0;
 	f->open = false;
@@ -632,7 +645,7 @@ static const uint8_t *op_head(const uint8_t *p, const uint8_t *end)
 		struct xffw_record_hdr h;
 
 		record_hdr(&h, XFFW_REC_REQUEST, f);
-		h.flags = (uint16_t)(rec->hdr.flags | (s & 4 ? XFFW_REC_F_EGRESS : 0) |
+		h.flags = (uint16_t)(h.flags | rec->hdr.flags | (s & 4 ? XFFW_REC_F_EGRESS : 0) |
 				     (s & 8 ? XFFW_REC_F_RESYNC : 0));
 		h.data_len = rec->hdr.data_len;
 		h.msg = f->msg;
@@ -702,7 +715,7 @@ static const uint8_t *op_part(const uint8_t *p, const uint8_t *end)
 	if (s & 8)
 		f->part++;
 	record_hdr(&h, XFFW_REC_REQUEST, f);
-	h.flags = (uint16_t)((s & 0x10 ? XFFW_REC_F_HEAD_END : 0) |
+	h.flags = (uint16_t)(h.flags | (s & 0x10 ? XFFW_REC_F_HEAD_END : 0) |
 			     (s & 0x20 ? XFFW_REC_F_BUDGET : 0) |
 			     (s & 0x40 ? XFFW_REC_F_OBS_FOLD : 0) |
 			     (s & 0x80 ? XFFW_REC_F_EGRESS : 0));
@@ -769,6 +782,42 @@ static const uint8_t *op_flow(const uint8_t *p, const uint8_t *end, uint8_t type
 }
 
 /*
+ * PREAMBLE: flags (bits 0-1 flow, 2 the last part, 3 cut, 4 the flow's
+ * records say PP_SEEN, 5 and PROXIED, 6-7 every rule's --proxy-protocol mode,
+ * mod 3), a length (0-255) and as many raw bytes: one PROXY record of the
+ * flow's connection, the next part (or one later, bit 2 of the length byte
+ * set with bit 3 of flags: a lost part).
+ */
+static const uint8_t *op_preamble(const uint8_t *p, const uint8_t *end)
+{
+	struct xffw_record_hdr h;
+	struct flow *f;
+	uint8_t s;
+	size_t n;
+
+	if (end - p < 2)
+		return end;
+	s = *p++;
+	n = *p++;
+	if (n > (size_t)(end - p))
+		n = (size_t)(end - p);
+	f = &F.flow[s & 3];
+	f->pp_flags = (uint16_t)((s & 0x10 ? XFFW_REC_F_PP_SEEN : 0) |
+				 (s & 0x20 ? XFFW_REC_F_PROXIED : 0));
+	for (size_t i = 0; i < F.nrules; i++)
+		F.rules[i].proxy_protocol = (s >> 6) % TRUST_PP__MAX;
+	record_hdr(&h, XFFW_REC_PROXY, f);
+	h.flags |= (uint16_t)((s & 4 ? XFFW_REC_F_PP_END : 0) | (s & 8 ? XFFW_REC_F_PP_CUT : 0));
+	if ((s & 8) && (n & 4))
+		f->pp_part++;
+	h.part = f->pp_part++;
+	h.data_len = (uint16_t)n;
+	F.work += n;
+	feed(&h, p, n);
+	return p + n;
+}
+
+/*
  * OWNER: a flow's socket ids from now on, and the rules' trust-local. Bytes:
  * flow (bits 0-1), side (bit 2: the app's), seen (bits 3-4, mod 3, 3 is a
  * bad value); uid (index, bits 0-2) and cgroup id (bits 3-7: 0 to 31);
@@ -812,6 +861,7 @@ static void run_config(const uint8_t *c)
 	F.datagram = datagrams[c[2] >> 5];
 	for (unsigned int i = 0; i < FLOWS; i++) {
 		F.flow[i] = (struct flow){ .id = i + 1,
+					   .conn = i + 1,
 					   .peer = (c[3] + i * 3) % NPEERS,
 					   .port = ((c[3] >> 3) + i) % 4,
 					   .link = ((c[3] >> 5) + i) % NLINKS + 1 };
@@ -838,6 +888,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (p < end && F.work < WORK_MAX) {
 		if (*p >= OP_OWNER_BYTE) {
 			p = op_owner(p + 1, end);
+			F.now += MS;
+			tracker_expire(F.tracker, F.now);
+			continue;
+		}
+		if (*p >= OP_PREAMBLE_BYTE) {
+			p = op_preamble(p + 1, end);
 			F.now += MS;
 			tracker_expire(F.tracker, F.now);
 			continue;

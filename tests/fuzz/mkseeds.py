@@ -69,6 +69,12 @@ def owner(flow=0, app=False, seen=LOCAL, uid=U_WWW, cgroup=1, specs=0):
     return b"\xf0" + bytes([flow | app << 2 | seen << 3, uid | cgroup << 3, specs])
 
 
+def preamble(data, flow=0, last=True, seen=True, proxied=True, mode=0):
+    """PREAMBLE: one PROXY record of the flow's connection; mode: 0 optional, 1 required, 2 off."""
+    s = flow | last << 2 | seen << 4 | proxied << 5 | mode << 6
+    return b"\xe0" + bytes([s, len(data)]) + data
+
+
 CRLF = b"\r\n"
 XFF, FWD, REAL_IP, REQUEST_LINE = 4, 5, 6, 1
 CONT, CONTINUED = 4, 8
@@ -167,6 +173,18 @@ SEEDS = {
     + head(b"GET / HTTP/1.1\r\nCF-Connecting-IP: 203.0.113.9\r\nCF-Connecting-IP: 10.0.0.1\r\n\r\n",
            flow=2)
     + response(2) + response(0, 0, 4),
+    # PROXY preambles (issue 18): v1 then a request with a forged header behind it, in two
+    # parts; v2 with ALPN from an untrusted peer under --proxy-protocol required.
+    "proxy-v1": config(PREFERENCE, 0)
+    + preamble(b"PROXY TCP4 203.0.113.7 127.0.0.1 5", last=False)
+    + preamble(b"6324 5000\r\n")
+    + head(b"GET / HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\n\r\n")
+    + head(b"GET /2 HTTP/1.1\r\nX-Forwarded-For: 192.0.2.2\r\n\r\n")
+    + response(0) + response(0),
+    "proxy-v2-untrusted": config(PREFERENCE, 0, tuples=0x02)
+    + preamble(b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x15" + bytes([203, 0, 113, 8, 127, 0, 0, 1])
+               + b"\x9c\x40\x13\x88\x01\x00\x06http/1", mode=1)
+    + head(b"GET / HTTP/1.1\r\n\r\n") + response(0) + flow_end(0),
 }
 
 

@@ -62,8 +62,8 @@ static void test_proxy_protocol_group(void **state)
 		size_t off;
 	} members[] = {
 #define M(m) { #m, offsetof(struct tracker_pp_stats, m) }
-		M(preambles), M(v1),	 M(v2),	  M(local),   M(unknown), M(malformed),
-		M(truncated), M(crc_ok), M(parts_lost), M(lost), M(evicted), M(conns),
+		M(preambles), M(v1),	 M(v2),		M(local), M(unknown), M(malformed),
+		M(truncated), M(crc_ok), M(parts_lost), M(lost),  M(evicted), M(conns),
 #undef M
 	};
 	static struct stats s;
