@@ -27,7 +27,8 @@ run test_replay
 run test_doctor_proxies
 run test_doctor_bridge
 run test_identity
-run test_proxy_protocol
+run test_proxy_protocol OFFLOAD=on
+run test_proxy_protocol OFFLOAD=off
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1

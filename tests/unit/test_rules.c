@@ -871,6 +871,14 @@ static void test_pp_shared_connection(void **state)
 	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
 	       SRC, NULL);
 	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+	/* A rule that reads the preamble alone still sees a sender mix clients: by the headers sent. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run_pp(PEER, XFF1, "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PXY, SRC, NULL);
+	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+	run_pp(PEER, "X-Forwarded-For: 192.0.2.77\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
+	assert_true(res.findings & F(PP_SHARED_CONNECTION));
+	assert_string_equal(trace_addr(&res.client), SRC);
 	/* Without a connection slot (resolve; no preamble), nothing is compared. */
 	run_pp(PEER, "X-Forwarded-For: 192.0.2.50\r\n", "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC,
 	       NULL);

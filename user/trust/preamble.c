@@ -87,20 +87,37 @@ bool preamble_stands_in(const struct trust_rule *rule, const struct http_request
 }
 
 /*
- * The header client: the rightmost hop of the request's first present header
- * that is an address. A sender must not mix clients on one connection (the
- * spec): the connection's first one is kept, the others compared with it.
+ * The header client: the rightmost hop that is an address of the request's
+ * first present header of the rule's, or, when the rule reads none that is
+ * present (proxy-protocol alone), of the first present client header. A
+ * sender must not mix clients on one connection (the spec), whatever the
+ * rule reads: the connection's first one is kept, the others compared with it.
  */
-static uint32_t shared_connection(const struct http_request *req, const struct resolution *res,
-				  bool present, struct trust_trace *t)
+static uint32_t shared_connection(const struct trust_rule *rule, const struct http_request *req,
+				  struct resolution *res, bool present, struct trust_trace *t)
 {
 	struct pp_named *named = req->pp_named;
+	const struct chain *c = &res->chain;
+	unsigned int header = res->header;
 	struct ip_addr a;
-	size_t i = res->chain.n;
+	size_t i;
 
-	if (!named || !present)
+	if (!named)
 		return 0;
-	while (i > 0 && chain_address(&res->chain, i - 1, &a))
+	for (size_t k = 0; !present && k < TRUST_MAX_HEADERS; k++) {
+		header = trust_client_headers[k];
+		if (header == TRUST_PROXY_PROTOCOL || !req_field_count(req, header, NULL))
+			continue;
+		/* (res->other is scratch: headers_conflict builds it again if it needs it.) */
+		chain_build(&res->other, req, header,
+			    rule->hops >= 0 ? SPLIT_PROXYFIX : SPLIT_NGINX);
+		c = &res->other;
+		present = true;
+	}
+	if (!present)
+		return 0;
+	i = c->n;
+	while (i > 0 && chain_address(c, i - 1, &a))
 		i--;
 	if (i == 0)
 		return 0;
@@ -114,12 +131,12 @@ static uint32_t shared_connection(const struct http_request *req, const struct r
 	trace_note(t,
 		   "this PROXY connection's first request named %s in its %s, this one %s "
 		   "(proxy-protocol-shared-connection)",
-		   trace_addr(&named->addr), trust_source_key(res->header), trace_addr(&a));
+		   trace_addr(&named->addr), trust_source_key(header), trace_addr(&a));
 	return 1U << FINDING_PP_SHARED_CONNECTION;
 }
 
 uint32_t preamble_findings(const struct trust_rule *rule, const struct http_request *req,
-			   const struct resolution *res, bool present, struct trust_trace *t)
+			   struct resolution *res, bool present, struct trust_trace *t)
 {
 	uint32_t f = 0;
 
@@ -143,5 +160,5 @@ uint32_t preamble_findings(const struct trust_rule *rule, const struct http_requ
 		f |= 1U << FINDING_PP_MALFORMED;
 	if (req->pp_state == REQ_PP_LOST)
 		f |= 1U << FINDING_TRUNCATED;
-	return f | shared_connection(req, res, present, t);
+	return f | shared_connection(rule, req, res, present, t);
 }

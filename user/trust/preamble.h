@@ -30,9 +30,11 @@ bool preamble_stands_in(const struct trust_rule *rule, const struct http_request
 /*
  * The proxy-protocol-* findings (and truncated for a lost preamble) of
  * @req under @rule, @res resolved; @present: res->header was present.
- * Records the first request's header client in req->pp_named.
+ * Records the first request's header client in req->pp_named (its header
+ * the rule's first present, else the first present client header: res->other
+ * is scratch for it).
  */
 uint32_t preamble_findings(const struct trust_rule *rule, const struct http_request *req,
-			   const struct resolution *res, bool present, struct trust_trace *t);
+			   struct resolution *res, bool present, struct trust_trace *t);
 
 #endif
