@@ -19,23 +19,42 @@
 #include "records.bpf.h"
 #include "work.bpf.h"
 
-/* Bytes that tell a v1 preamble ("PROXY "), and the v2 header (signature, then four more). */
-#define PP_V1_SIG_LEN 6
+/*
+ * The bytes that tell a preamble: a v1 line begins "PROXY TCP4 ", "PROXY
+ * TCP6 " or "PROXY UNKNOWN" (no HTTP request line can; "PROXY " alone may be
+ * the method of one), a v2 preamble with its 12-byte signature.
+ */
+#define PP_V1T_LEN    11
+#define PP_V1U_LEN    13
 #define PP_V2_SIG_LEN 12
 
-/* The signatures as little-endian words: "PROXY ", and "\r\n\r\n\0\r\nQ" "UIT\n". */
-#define PP_V1_SIG_WORD	  0x2059584f5250ULL
-#define PP_V2_SIG_WORD	  0x510a0d000a0d0a0dULL
-#define PP_V2_SIG_WORD_HI 0x0a544955ULL
+/* The signatures as little-endian words: "PROXY TC" "P4 ", "PROXY UN" "KNOWN", "\r\n\r\n\0\r\nQ" "UIT\n". */
+#define PP_V1T_LO 0x43542059584f5250ULL
+#define PP_V1T_HI 0x203450ULL
+#define PP_V1U_LO 0x4e552059584f5250ULL
+#define PP_V1U_HI 0x4e574f4e4bULL
+#define PP_V2_LO  0x510a0d000a0d0a0dULL
+#define PP_V2_HI  0x0a544955ULL
 
-/* Byte @i of the v1 signature, or of the v2 one. */
-static __always_inline __u8 pp_sig_byte(bool v1, __u32 i)
+/* May byte @i of a signature be @b? @kind: a v1 line's byte 6 ('T' or 'U'), once known. */
+static __always_inline bool pp_byte_ok(bool v1, __u8 kind, __u32 i, __u8 b)
 {
-	if (v1)
-		return (__u8)(PP_V1_SIG_WORD >> ((i & 7) * 8));
-	if (i < 8)
-		return (__u8)(PP_V2_SIG_WORD >> (i * 8));
-	return (__u8)(PP_V2_SIG_WORD_HI >> (((i - 8) & 3) * 8));
+	__u64 lo = PP_V2_LO, hi = PP_V2_HI;
+
+	if (!v1 && i >= PP_V2_SIG_LEN)
+		return true; /* the v2 header's version, family and length: any value */
+	if (v1 && i == 6)
+		return b == 'T' || b == 'U';
+	if (v1 && kind == 'U') {
+		lo = PP_V1U_LO;
+		hi = PP_V1U_HI;
+	} else if (v1) {
+		if (i == 9)
+			return b == '4' || b == '6';
+		lo = PP_V1T_LO;
+		hi = PP_V1T_HI;
+	}
+	return b == (__u8)(i < 8 ? lo >> (i * 8) : hi >> (((i - 8) & 7) * 8));
 }
 
 /* A preamble is over (or given up): HTTP starts at the next byte. */
@@ -109,15 +128,16 @@ static __always_inline void pp_none(struct flow_ctx *c, struct xffw_dir_state *d
 }
 
 /*
- * The connection's first bytes: gathers in carry[] the bytes that tell
- * ("PROXY ", or the v2 signature and the four header bytes after it), then
+ * The connection's first bytes: gathers in carry[] the bytes that tell (a v1
+ * signature, or the v2 signature and the four header bytes after it), then
  * starts a preamble or hands the bytes to HTTP.
  */
 static __always_inline void pp_detect(struct flow_ctx *c, struct xffw_dir_state *ds)
 {
 	struct work *w = c->w;
 	struct parse *ps = &w->ps;
-	__u32 have = ds->carry_len, want;
+	__u32 have = ds->carry_len, want, used = 0;
+	__u8 kind;
 	bool v1;
 	__u64 n;
 
@@ -137,25 +157,29 @@ static __always_inline void pp_detect(struct flow_ctx *c, struct xffw_dir_state 
 		ds->start_seq = ps->seq + ps->pos;
 	}
 	v1 = (have ? ds->carry[0] : w->small[0]) == 'P';
-	want = v1 ? PP_V1_SIG_LEN : XFFW_PP_V2_HDR;
-	if (n > want - have)
-		n = want - have;
+	kind = have > 6 ? ds->carry[6] : 0;
+	want = !v1 ? XFFW_PP_V2_HDR : kind == 'T' ? PP_V1T_LEN : PP_V1U_LEN;
 	for (int i = 0; i < XFFW_PP_V2_HDR; i++) {
 		__u32 at = have + i;
+		__u8 b;
 
-		if (i >= (int)n)
+		if (i >= (int)n || at >= want)
 			break;
-		ds->carry[at & (XFFW_CARRY_MAX - 1)] = w->small[i & (SMALL_MAX - 1)];
-		/* The v2 header's last four bytes are version, family and length: any value. */
-		if (at < (v1 ? PP_V1_SIG_LEN : PP_V2_SIG_LEN) &&
-		    w->small[i & (SMALL_MAX - 1)] != pp_sig_byte(v1, at)) {
+		b = w->small[i & (SMALL_MAX - 1)];
+		ds->carry[at & (XFFW_CARRY_MAX - 1)] = b;
+		if (v1 && at == 6) {
+			kind = b;
+			want = b == 'T' ? PP_V1T_LEN : PP_V1U_LEN;
+		}
+		if (!pp_byte_ok(v1, kind, at, b)) {
 			ps->pos += i + 1;
 			pp_none(c, ds, at + 1);
 			return;
 		}
+		used = i + 1;
 	}
-	ps->pos += n;
-	have += n;
+	ps->pos += used;
+	have += used;
 	ds->carry_len = have;
 	if (have < want)
 		return; /* more to gather: in this segment's next step, or in the next segment */
@@ -172,6 +196,7 @@ static __always_inline void pp_detect(struct flow_ctx *c, struct xffw_dir_state 
 	ds->head_bytes = have;
 	if (v1) {
 		ds->pp = XFFW_PP_IN_V1;
+		ds->cont = 0; /* (in a v1 line: its last byte so far was a CR) */
 		return;
 	}
 	ds->pp = XFFW_PP_IN_V2;
@@ -180,55 +205,82 @@ static __always_inline void pp_detect(struct flow_ctx *c, struct xffw_dir_state 
 		pp_done(c, ds, 0);
 }
 
-/* In a v1 line: up to its LF, which must come within XFFW_PP_V1_MAX bytes. */
+/*
+ * A word of a v1 line's window: its first CR LF ends the line (a bare LF does
+ * not, as nginx and the spec have it). ps.carried says whether the byte
+ * before the window was a CR; ps.head_end gets the line's end.
+ */
+static long pp_crlf_word(__u32 k, struct flow_ctx *c)
+{
+	struct work *w = c->w;
+	__u64 at = (__u64)k * 8, n = w->ps.wlen, m;
+
+	/* One register for check and use: the verifier bounds only the checked copy. */
+	barrier_var(at);
+	if (at >= n || at >= XFFW_PP_KEEP)
+		return 1;
+	m = newline_mask(*(const __u64 *)(w->buf + at));
+	if (n - at < 8)
+		m &= (1ULL << ((n - at) * 8)) - 1;
+	for (int j = 0; j < 8; j++) {
+		__u64 p;
+		bool cr;
+
+		if (!m)
+			break;
+		p = at + lowest_marked_byte(m);
+		m &= m - 1;
+		cr = p ? w->buf[(p - 1) & (XFFW_SCAN_MAX - 1)] == '\r' : w->ps.carried;
+		if (cr) {
+			w->ps.head_end = p + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * In a v1 line: up to its first CR LF. The spec allows 107 bytes; nginx takes
+ * longer lines (from its first read), so the end is looked for within
+ * XFFW_PP_KEEP bytes and the daemon says what is wrong with it.
+ */
 static __always_inline void pp_v1(struct flow_ctx *c, struct xffw_dir_state *ds)
 {
 	struct work *w = c->w;
 	struct parse *ps = &w->ps;
-	__u64 left = XFFW_PP_V1_MAX - (ds->head_bytes & 0x7f), n = ps->len - ps->pos, m = 0;
-	const __u64 *words = (const __u64 *)w->buf;
-	bool lf = false;
+	__u64 n = ps->len - ps->pos, left, m;
 
-	if (ds->head_bytes >= XFFW_PP_V1_MAX) {
+	if (ds->head_bytes >= XFFW_PP_KEEP) {
 		pp_done(c, ds, XFFW_REC_F_PP_BAD);
 		return;
 	}
+	left = XFFW_PP_KEEP - ds->head_bytes;
 	if (n > left)
 		n = left;
+	/* bpf_skb_load_bytes needs a provably non-zero, bounded length. */
 	barrier_var(n);
-	if (n == 0 || n > XFFW_PP_V1_MAX ||
+	if (n == 0 || n > XFFW_PP_KEEP ||
 	    bpf_skb_load_bytes(c->skb, ps->payload_off + ps->pos, w->buf, n)) {
 		count(XFFW_CNT_LOAD_FAILED);
 		desync(c, XFFW_CNT_DESYNC);
 		return;
 	}
-	/* The LF a word at a time, as heads are scanned. */
-	for (int k = 0; k < (XFFW_PP_V1_MAX + 7) / 8; k++) {
-		__u64 at = k * 8, mask;
-
-		if (at >= n)
-			break;
-		mask = newline_mask(words[k]);
-		if (n - at < 8)
-			mask &= (1ULL << ((n - at) * 8)) - 1;
-		if (mask) {
-			m = at + lowest_marked_byte(mask) + 1;
-			lf = true;
-			break;
-		}
-	}
-	if (!lf)
-		m = n;
+	ps->wlen = n;
+	ps->carried = ds->cont;
+	ps->head_end = 0;
+	bpf_loop((n + 7) / 8, pp_crlf_word, c, 0);
+	m = ps->head_end && ps->head_end <= n ? ps->head_end : n;
 	if (!pp_copy(c, m)) {
 		desync(c, XFFW_CNT_DESYNC);
 		return;
 	}
+	ds->cont = w->buf[(m - 1) & (XFFW_SCAN_MAX - 1)] == '\r';
 	ps->pos += m;
 	ds->head_bytes += m;
-	if (lf) {
+	if (ps->head_end) {
 		pp_done(c, ds, 0);
-	} else if (ds->head_bytes >= XFFW_PP_V1_MAX) {
-		/* No line end where the spec puts the longest: where HTTP starts is unknown. */
+	} else if (ds->head_bytes >= XFFW_PP_KEEP) {
+		/* No line end where nginx's reader would have found one: where HTTP starts is unknown. */
 		count(XFFW_CNT_PP_BAD);
 		pp_done(c, ds, XFFW_REC_F_PP_BAD);
 	}

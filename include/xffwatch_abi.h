@@ -49,10 +49,12 @@
 /* Default size of the flow table. */
 #define XFFW_FLOWS_DEFAULT    65536
 /*
- * PROXY protocol (haproxy doc/proxy-protocol.txt) at a connection's start: a
- * v1 line is at most this long, CRLF included; a v2 preamble is a header of
- * XFFW_PP_V2_HDR bytes, then as many as its length field says. The kernel
- * copies at most XFFW_PP_KEEP bytes of one; the rest it only steps over.
+ * PROXY protocol (haproxy doc/proxy-protocol.txt) at a connection's start: the
+ * spec allows a v1 line this long, CRLF included (the kernel looks for its
+ * CRLF within XFFW_PP_KEEP bytes, as nginx takes longer ones); a v2 preamble
+ * is a header of XFFW_PP_V2_HDR bytes, then as many as its length field says.
+ * The kernel copies at most XFFW_PP_KEEP bytes of one; the rest it only steps
+ * over.
  */
 #define XFFW_PP_V1_MAX	      107
 #define XFFW_PP_V2_HDR	      16
@@ -122,7 +124,7 @@ enum {
 	XFFW_REC_F_PP_END = 1 << 5,
 	/* PROXY: it is longer than XFFW_PP_KEEP: the bytes past that were not copied. */
 	XFFW_REC_F_PP_CUT = 1 << 6,
-	/* PROXY: a v1 line without LF in XFFW_PP_V1_MAX bytes: given up (with PP_END). */
+	/* PROXY: a v1 line without CRLF in XFFW_PP_KEEP bytes: given up (with PP_END). */
 	XFFW_REC_F_PP_BAD = 1 << 7,
 	/*
 	 * Every record: the client's first bytes on the connection were seen, so
@@ -204,7 +206,7 @@ enum xffw_counter {
 	XFFW_CNT_FLOW_ENDS = 20,     /* flow entries removed by FIN, RST or a reusing SYN */
 	XFFW_CNT_PP_PREAMBLES = 21,  /* connections that began with a PROXY protocol preamble */
 	XFFW_CNT_PP_CUT = 22,	     /* of which longer than XFFW_PP_KEEP (the rest not copied) */
-	XFFW_CNT_PP_BAD = 23,	     /* of which v1 lines with no end in XFFW_PP_V1_MAX bytes */
+	XFFW_CNT_PP_BAD = 23,	     /* of which v1 lines with no CRLF in XFFW_PP_KEEP bytes */
 	XFFW_CNT__MAX,
 };
 

@@ -48,7 +48,7 @@ int main(void)
 		cmocka_unit_test(test_proxy_keepalive_and_flags),
 		cmocka_unit_test(test_proxy_near_misses_are_http),
 		cmocka_unit_test(test_proxy_v2_past_the_cap),
-		cmocka_unit_test(test_proxy_v1_without_end),
+		cmocka_unit_test(test_proxy_v1_line_ends),
 		cmocka_unit_test(test_proxy_never_mid_stream),
 		cmocka_unit_test(test_proxy_survives_desync),
 		cmocka_unit_test(test_proxy_vectors_every_byte),

@@ -179,6 +179,9 @@ void test_proxy_near_misses_are_http(void **state)
 		{ "P", "ROPFIND /x HTTP/1.1\r\n\r\n", "PROPFIND" },
 		{ "PRO", "PFIND /x HTTP/1.1\r\n\r\n", "PROPFIND" },
 		{ "PROX", "Y/x HTTP/1.1\r\n\r\n", NULL }, /* "PROXY/x": no method, not HTTP */
+		/* An HTTP method PROXY: a v1 line names its transport after "PROXY ". */
+		{ "PROXY", " /x HTTP/1.1\r\n\r\n", "PROXY" },
+		{ "PROXY ", "/x HTTP/1.1\r\n\r\n", "PROXY" },
 		{ "POST", " /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST" },
 		{ "\r", "\nGET /x HTTP/1.1\r\n\r\n", "GET" },
 		{ "\r\n\r\n", "GET /x HTTP/1.1\r\n\r\n", "GET" },
@@ -243,43 +246,88 @@ void test_proxy_v2_past_the_cap(void **state)
 	assert_int_equal(counter(XFFW_CNT_PP_CUT), cut + 1);
 }
 
-/* A v1 line with no LF in 107 bytes: given up at 107, and HTTP found again further on. */
-void test_proxy_v1_without_end(void **state)
+/*
+ * A v1 line ends at its first CR LF: a bare LF does not end it, a line over
+ * the spec's 107 bytes is still delimited (nginx takes it), and only one with
+ * no CR LF in XFFW_PP_KEEP bytes is given up.
+ */
+void test_proxy_v1_line_ends(void **state)
 {
-	static char line[200], joined[256];
+	static char line[XFFW_PP_KEEP + 200];
+	static uint8_t joined[XFFW_PP_KEEP + 64];
 	uint64_t bad = counter(XFFW_CNT_PP_BAD);
 	size_t jlen;
 	uint16_t flags;
 	struct conn c;
 
 	(void)state;
-	memset(line, 'A', sizeof(line));
-	memcpy(line, "PROXY UNKNOWN ", 14);
+	/* "x\ny" is inside the line: the request after its CR LF is followed. */
 	conn_open(&c, 4, 43800);
-	conn_send(&c, CLIENT, line, 50);
-	conn_send(&c, CLIENT, line + 50, 100);
+	conn_send(&c, CLIENT, S("PROXY UNKNOWN x\ny\r\n"));
 	conn_send(&c, CLIENT, S(head));
 	conn_send(&c, SERVER, S(ok_empty));
-	assert_int_equal(joined_preamble((uint8_t *)joined, sizeof(joined), &jlen, &flags), 2);
-	assert_int_equal(jlen, XFFW_PP_V1_MAX);
+	assert_int_equal(joined_preamble(joined, sizeof(joined), &jlen, &flags), 1);
+	assert_int_equal(jlen, 19);
+	assert_int_equal(assemble(), 1);
+	assert_int_equal(seen[0].pp_state, REQ_PP_OK);
+	assert_string_equal(seen[0].target, "/pp");
+
+	/* 108 and 300 bytes, the CR and LF in different segments: delimited, malformed, followed. */
+	for (size_t len = 108; len <= 300; len += 192) {
+		memset(line, 'A', len);
+		memcpy(line, "PROXY UNKNOWN ", 14);
+		memcpy(line + len - 2, "\r\n", 2);
+		conn_open(&c, 4, (uint16_t)(43801 + len));
+		conn_send(&c, CLIENT, line, len - 1);
+		conn_send(&c, CLIENT, line + len - 1, 1);
+		conn_send(&c, CLIENT, S(head));
+		conn_send(&c, SERVER, S(ok_empty));
+		assert_int_equal(joined_preamble(joined, sizeof(joined), &jlen, &flags), 2);
+		assert_int_equal(jlen, len);
+		assert_int_equal(flags & XFFW_REC_F_PP_BAD, 0);
+		assert_int_equal(assemble(), 1);
+		assert_int_equal(seen[0].pp_state, REQ_PP_MALFORMED);
+		assert_string_equal(seen[0].pp_error, "v1: longer than 107 bytes");
+		assert_string_equal(seen[0].target, "/pp");
+	}
+	assert_int_equal(counter(XFFW_CNT_PP_BAD), bad);
+
+	/* A CR at the end of one segment and an LF at the start of the next still end it. */
+	conn_open(&c, 4, 43810);
+	conn_send(&c, CLIENT, S("PROXY UNKNOWN\r"));
+	conn_send(&c, CLIENT, S("\nGET /pp HTTP/1.1\r\n\r\n"));
+	assert_int_equal(joined_preamble(joined, sizeof(joined), &jlen, &flags), 2);
+	assert_int_equal(jlen, 15);
+	assert_int_equal(got_count(XFFW_REC_REQUEST), 1);
+
+	/* No CR LF in XFFW_PP_KEEP bytes: given up there, HTTP found again at a segment start. */
+	memset(line, 'A', sizeof(line));
+	memcpy(line, "PROXY UNKNOWN ", 14);
+	conn_open(&c, 4, 43811);
+	conn_send(&c, CLIENT, line, 1000);
+	conn_send(&c, CLIENT, line + 1000, XFFW_PP_KEEP + 100 - 1000);
+	conn_send(&c, CLIENT, S(head));
+	conn_send(&c, SERVER, S(ok_empty));
+	assert_int_equal(joined_preamble(joined, sizeof(joined), &jlen, &flags), 2);
+	assert_int_equal(jlen, XFFW_PP_KEEP);
 	assert_true(flags & XFFW_REC_F_PP_BAD);
 	assert_int_equal(counter(XFFW_CNT_PP_BAD), bad + 1);
 	assert_int_equal(assemble(), 1);
 	assert_true(seen[0].rec_flags & XFFW_REC_F_RESYNC);
 	assert_int_equal(seen[0].pp_state, REQ_PP_MALFORMED);
 
-	/* The longest line the spec allows (107 bytes, LF last) is whole. */
+	/* The longest line the spec allows (107 bytes, CR LF last) is whole and fine. */
+	memset(line, 'A', 107);
 	memcpy(line, "PROXY UNKNOWN ", 14);
-	line[105] = '\r';
-	line[106] = '\n';
-	conn_open(&c, 4, 43801);
+	memcpy(line + 105, "\r\n", 2);
+	conn_open(&c, 4, 43812);
 	conn_send(&c, CLIENT, line, 107);
 	conn_send(&c, CLIENT, S(head));
-	assert_int_equal(joined_preamble((uint8_t *)joined, sizeof(joined), &jlen, &flags), 1);
+	assert_int_equal(joined_preamble(joined, sizeof(joined), &jlen, &flags), 1);
 	assert_int_equal(jlen, 107);
-	assert_int_equal(flags & XFFW_REC_F_PP_BAD, 0);
-	assert_int_equal(counter(XFFW_CNT_PP_BAD), bad + 1);
 	assert_int_equal(got_count(XFFW_REC_REQUEST), 1);
+	assert_int_equal(assemble(), 1);
+	assert_int_equal(seen[0].pp_state, REQ_PP_OK);
 }
 
 /* Picked up mid-stream, "PROXY ..." is not looked for: a guess the spec forbids. */

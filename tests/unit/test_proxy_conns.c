@@ -181,6 +181,26 @@ static void test_bound(void **state)
 		pp_conns_attach(t, req);
 		assert_int_equal(req->pp_state, REQ_PP_OK);
 	}
+	/* In use, kept: a request on 2 makes 3 the least recently used. */
+	req = request_of(2);
+	pp_conns_attach(t, req);
+	send_preamble(t, 6, v1, 0);
+	assert_int_equal(st.evicted, 2);
+	req = request_of(3);
+	pp_conns_attach(t, req);
+	assert_int_equal(req->pp_state, REQ_PP_LOST);
+	req = request_of(2);
+	pp_conns_attach(t, req);
+	assert_int_equal(req->pp_state, REQ_PP_OK);
+	/* One that ended goes before any in use. */
+	pp_conns_end(t, 6, 10);
+	send_preamble(t, 7, v1, 0);
+	req = request_of(6);
+	pp_conns_attach(t, req);
+	assert_int_equal(req->pp_state, REQ_PP_LOST);
+	req = request_of(4);
+	pp_conns_attach(t, req);
+	assert_int_equal(req->pp_state, REQ_PP_OK);
 	pp_conns_free(t);
 
 	/* Many connections: the buckets grow, every one is still found. */

@@ -369,20 +369,32 @@ static size_t v1_unknown(uint8_t *b, size_t n, bool crlf)
 
 static void test_v1_bounds(void **state)
 {
-	uint8_t b[256];
+	static uint8_t b[XFFW_PP_KEEP + 64];
 	struct pp_info pp;
 
 	(void)state;
 	assert_int_equal(parse_guarded(b, v1_unknown(b, 107, true), false, &pp, NULL), PP_OK);
 	assert_int_equal(pp.len, 107);
+	/* One past the spec's bound: delimited (what follows is read), but malformed. */
 	assert_int_equal(parse_guarded(b, v1_unknown(b, 108, true), false, &pp, NULL),
 			 PP_MALFORMED);
-	assert_string_equal(pp.error, "v1: no CRLF within 107 bytes");
-	/* The CR is the 107th byte: its LF would be the 108th. */
+	assert_string_equal(pp.error, "v1: longer than 107 bytes");
+	assert_int_equal(pp.len, 108);
+	/* The CR is the 107th byte: without its LF the line is not over, and too long already. */
 	v1_unknown(b, 108, true);
-	assert_int_equal(parse_guarded(b, 107, false, &pp, NULL), PP_MALFORMED);
-	assert_int_equal(parse_guarded(b, 106, false, &pp, NULL), PP_TRUNCATED);
-	assert_int_equal(parse_guarded(b, 107, true, &pp, NULL), PP_MALFORMED);
+	assert_int_equal(parse_guarded(b, 107, false, &pp, NULL), PP_TRUNCATED);
+	assert_int_equal(parse_guarded(b, 108, false, &pp, NULL), PP_MALFORMED);
+	v1_unknown(b, 200, false);
+	assert_int_equal(parse_guarded(b, 107, false, &pp, NULL), PP_TRUNCATED);
+	assert_int_equal(parse_guarded(b, 108, false, &pp, NULL), PP_MALFORMED);
+	assert_string_equal(pp.error, "v1: longer than 107 bytes");
+	/* The CRLF is looked for within XFFW_PP_KEEP bytes, as the kernel does: at and one past. */
+	v1_unknown(b, XFFW_PP_KEEP, true);
+	assert_int_equal(parse_guarded(b, XFFW_PP_KEEP, false, &pp, NULL), PP_MALFORMED);
+	assert_int_equal(pp.len, XFFW_PP_KEEP);
+	v1_unknown(b, XFFW_PP_KEEP + 1, true);
+	assert_int_equal(parse_guarded(b, XFFW_PP_KEEP + 1, false, &pp, NULL), PP_MALFORMED);
+	assert_string_equal(pp.error, "v1: no CRLF within 2048 bytes");
 	/* Whatever follows a line does not matter: 200 bytes, the line's 107 first. */
 	v1_unknown(b, 200, false);
 	memcpy(b + 105, "\r\n", 2);
@@ -392,6 +404,14 @@ static void test_v1_bounds(void **state)
 	assert_int_equal(parse_guarded((const uint8_t *)"PROXY UNKNOWN\r\n", 15, false, &pp, NULL),
 			 PP_OK);
 	assert_int_equal(pp.len, 15);
+	/* A bare LF ends nothing: an UNKNOWN line ignores it, a TCP4 line may not hold it. */
+	assert_int_equal(
+		parse_guarded((const uint8_t *)"PROXY UNKNOWN \nx\r\n", 18, false, &pp, NULL),
+		PP_OK);
+	assert_int_equal(pp.len, 18);
+	assert_int_equal(parse_guarded((const uint8_t *)"PROXY TCP4 1.2.3.4\n5.6.7.8 1 2\r\n", 33,
+				       false, &pp, NULL),
+			 PP_MALFORMED);
 }
 
 /* A v2 PROXY over TCP/IPv4 whose length field is @length, filled with one NOOP. */
@@ -444,8 +464,15 @@ static void test_signature(void **state)
 				      0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
 
 	(void)state;
-	assert_int_equal(pp_signature((const uint8_t *)"PROXY ", 6), 1);
-	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP4", 10), 1);
+	/* A v1 signature names its transport: "PROXY " alone may be an HTTP method. */
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY ", 6), 0);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP4", 10), 0);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP4 ", 11), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP6 ", 11), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP5 ", 11), 0);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN", 13), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOW", 12), 0);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY /x HTTP/1.1", 17), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY", 5), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXYX", 6), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"GET / ", 6), 0);

@@ -140,14 +140,14 @@ v1_ok("v1-tcp6-107", line, HTTP, command="PROXY", transport="tcp6", src=A107, sp
       dst=B107, dport=65535)
 line = f"PROXY TCP6 {A107} {B107}5 65535 65535\r\n"
 assert len(line) == 108
-v1_bad("v1-tcp6-108", line, "no CRLF within 107 bytes")
+v1_bad("v1-tcp6-108", line, "longer than 107 bytes")
 v1_ok("v1-unknown-short", "PROXY UNKNOWN\r\n", HTTP, command="UNKNOWN", transport="unknown")
 line = f"PROXY UNKNOWN {V6_FULL_A} {V6_FULL_B} 65535 65535\r\n"
 assert len(line) == 107
 v1_ok("v1-unknown-worst-107", line, HTTP, command="UNKNOWN", transport="unknown")
 line = f"PROXY UNKNOWN {V6_FULL_A} {V6_FULL_B} 65535 655355\r\n"
 assert len(line) == 108
-v1_bad("v1-unknown-108", line, "no CRLF within 107 bytes")
+v1_bad("v1-unknown-108", line, "longer than 107 bytes")
 v1_ok("v1-unknown-anything", "PROXY UNKNOWN whatever the sender had\r\n", command="UNKNOWN",
       transport="unknown")
 v1_bad("v1-unknown-glued", "PROXY UNKNOWNX\r\n", "not TCP4, TCP6 or UNKNOWN")
@@ -168,14 +168,19 @@ v1_bad("v1-port-6-digits", "PROXY TCP4 203.0.113.7 192.0.2.10 1 100000\r\n",
 v1_bad("v1-port-sign", "PROXY TCP4 203.0.113.7 192.0.2.10 +80 443\r\n",
        "source port is not a decimal number")
 v1_bad("v1-double-space", "PROXY TCP4 203.0.113.7  192.0.2.10 56324 443\r\n", "empty field")
-v1_bad("v1-double-space-after-proxy", "PROXY  TCP4 203.0.113.7 192.0.2.10 56324 443\r\n",
-       "not TCP4, TCP6 or UNKNOWN")
+bad("v1-double-space-after-proxy", b"PROXY  TCP4 203.0.113.7 192.0.2.10 56324 443\r\n",
+       "no PROXY protocol signature")
 v1_bad("v1-space-before-crlf", "PROXY TCP4 203.0.113.7 192.0.2.10 56324 443 \r\n", "empty field")
-v1_bad("v1-missing-cr", "PROXY TCP4 203.0.113.7 192.0.2.10 56324 443\n", "bare LF")
+# A bare LF does not end a line (section 2.1, nginx): the line runs to the first CRLF.
+bad("v1-missing-cr", b"PROXY TCP4 203.0.113.7 192.0.2.10 56324 443\n" + HTTP, "bare LF", version=1)
+short("v1-lf-only", b"PROXY TCP4 203.0.113.7 192.0.2.10 56324 443\n", "before the CRLF", version=1)
+v1_ok("v1-unknown-bare-lf", "PROXY UNKNOWN x\ny\r\n", HTTP, command="UNKNOWN", transport="unknown")
 v1_bad("v1-bare-lf-inside", "PROXY TCP4 203.0.113.7\n192.0.2.10 56324 443\r\n", "bare LF")
 v1_bad("v1-cr-without-lf", "PROXY TCP4 203.0.113.7\r192.0.2.10 56324 443\r\n", "CR without LF")
 v1_bad("v1-missing-field", "PROXY TCP4 203.0.113.7 192.0.2.10 443\r\n", "missing field")
-v1_bad("v1-no-fields", "PROXY TCP4\r\n", "missing field")
+# Not a v1 signature ("PROXY TCP4 " with its space): the bytes of an HTTP request, for the kernel.
+bad("v1-no-fields", b"PROXY TCP4\r\n", "no PROXY protocol signature")
+bad("v1-proxy-method", b"PROXY /x HTTP/1.1\r\n\r\n", "no PROXY protocol signature")
 v1_bad("v1-extra-field", "PROXY TCP4 203.0.113.7 192.0.2.10 56324 443 1\r\n", "extra field")
 v1_bad("v1-tcp4-with-ipv6", "PROXY TCP4 2001:db8::7 192.0.2.10 56324 443\r\n",
        "TCP4 source is not an IPv4 address")
@@ -186,16 +191,21 @@ v1_bad("v1-octet-256", "PROXY TCP4 203.0.113.256 192.0.2.10 56324 443\r\n",
 v1_bad("v1-ipv6-zone", "PROXY TCP6 fe80::1%eth0 2001:db8::10 56324 443\r\n", "zone or brackets")
 v1_bad("v1-ipv6-brackets", "PROXY TCP6 [2001:db8::7] 2001:db8::10 56324 443\r\n",
        "zone or brackets")
-v1_bad("v1-transport-lower-case", "PROXY tcp4 203.0.113.7 192.0.2.10 56324 443\r\n",
-       "not TCP4, TCP6 or UNKNOWN")
-v1_bad("v1-transport-tcp5", "PROXY TCP5 203.0.113.7 192.0.2.10 56324 443\r\n",
-       "not TCP4, TCP6 or UNKNOWN")
+bad("v1-transport-lower-case", b"PROXY tcp4 203.0.113.7 192.0.2.10 56324 443\r\n",
+       "no PROXY protocol signature")
+bad("v1-transport-tcp5", b"PROXY TCP5 203.0.113.7 192.0.2.10 56324 443\r\n",
+       "no PROXY protocol signature")
 short("v1-no-crlf-yet", b"PROXY TCP4 203.0.113.7 192.0.2.10 56324 443", "before the CRLF",
       version=1)
 short("v1-cr-only-yet", b"PROXY TCP4 203.0.113.7 192.0.2.10 56324 443\r", "before the CRLF",
       version=1)
 short("v1-106-no-lf", b"PROXY UNKNOWN " + b"f" * 92, "before the CRLF", version=1)
-bad("v1-107-no-lf", b"PROXY UNKNOWN " + b"f" * 93, "no CRLF within 107 bytes", version=1)
+short("v1-107-no-lf", b"PROXY UNKNOWN " + b"f" * 93, "before the CRLF", version=1)
+bad("v1-108-no-lf", b"PROXY UNKNOWN " + b"f" * 94, "longer than 107 bytes", version=1)
+# The kernel looks for the CRLF within 2048 bytes (XFFW_PP_KEEP), and so does the parser.
+bad("v1-2048-no-crlf", b"PROXY UNKNOWN " + b"f" * 2034, "no CRLF within 2048 bytes", version=1)
+bad("v1-2047-then-crlf", b"PROXY UNKNOWN " + b"f" * 2032 + b"\r\n" + HTTP, "longer than 107 bytes",
+    version=1)
 short("signature-prefix", b"PROX", "inside the signature")
 bad("not-a-preamble", HTTP, "no PROXY protocol signature")
 bad("lower-case-proxy", b"proxy TCP4 203.0.113.7 192.0.2.10 1 2\r\n", "no PROXY protocol signature")
@@ -310,7 +320,9 @@ v2_bad("v2-inet-length-11", v2(body=INET[:11]), "shorter than the INET addresses
 v2_ok("v2-inet-length-12", v2(body=INET), command="PROXY", transport="tcp4", **INET_ADDR)
 v2_bad("v2-inet6-length-35", v2(fam=0x21, body=INET6[:35]), "shorter than the INET6 addresses (36)")
 v2_bad("v2-unix-length-215", v2(fam=0x31, body=UNIX[:215]), "shorter than the UNIX addresses (216)")
-v2_bad("v2-local-inet-length-0", v2(cmd=0, fam=0x11), "shorter than the INET addresses (12)")
+# LOCAL: "the protocol block including the family is ignored" (section 2.2).
+v2_ok("v2-local-inet-length-0", v2(cmd=0, fam=0x11), HTTP, command="LOCAL", transport="tcp4")
+v2_ok("v2-local-family-0x41", v2(cmd=0, fam=0x41), HTTP, command="LOCAL")
 v2_bad("v2-version-1", v2(ver=1, body=INET), "version is not 2")
 v2_bad("v2-version-3", v2(ver=3, body=INET), "version is not 2")
 v2_bad("v2-command-2", v2(cmd=2, body=INET), "command is neither LOCAL (0) nor PROXY (1)")

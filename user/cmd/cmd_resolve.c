@@ -42,23 +42,24 @@ static bool sig_prefix(const char *b, size_t len, const char *sig, size_t n)
 
 /*
  * The length of the PROXY preamble the input begins with, by its framing
- * alone, as the kernel finds it (the v1 line up to its LF; v2: 16 bytes and
- * its length field), whether or not it is well formed: 0 when there is none;
- * FRAME_MORE when @len bytes cannot tell yet; FRAME_ENDLESS for a v1 line
- * with no LF within XFFW_PP_V1_MAX bytes. A v2 length may exceed @len.
+ * alone, as the kernel finds it (the v1 line up to its first CR LF; v2: 16
+ * bytes and its length field), whether or not it is well formed: 0 when there
+ * is none; FRAME_MORE when @len bytes cannot tell yet; FRAME_ENDLESS for a v1
+ * line with no CR LF within XFFW_PP_KEEP bytes. A v2 length may exceed @len.
  */
 static ssize_t preamble_frame(const char *b, size_t len)
 {
 	/* haproxy's doc/proxy-protocol.txt, 2.2: the v2 signature. */
 	static const char v2_sig[PP_V2_SIG_LEN] = "\r\n\r\n\0\r\nQUIT\n";
-	const char *lf;
+	size_t scan = len < XFFW_PP_KEEP ? len : XFFW_PP_KEEP;
+	const char *crlf;
 
 	switch (pp_signature((const uint8_t *)b, len)) {
 	case 1:
-		lf = memchr(b, '\n', len < XFFW_PP_V1_MAX ? len : XFFW_PP_V1_MAX);
-		if (lf)
-			return lf - b + 1;
-		return len < XFFW_PP_V1_MAX ? FRAME_MORE : FRAME_ENDLESS;
+		crlf = memmem(b, scan, "\r\n", 2);
+		if (crlf)
+			return crlf - b + 2;
+		return len < XFFW_PP_KEEP ? FRAME_MORE : FRAME_ENDLESS;
 	case 2:
 		if (len < XFFW_PP_V2_HDR)
 			return FRAME_MORE;
@@ -126,15 +127,15 @@ static ssize_t take_preamble(const char *buf, size_t len, ssize_t frame, struct 
 
 	*state = REQ_PP_NONE;
 	if (frame == FRAME_ENDLESS)
-		return head_error(-1, "the PROXY protocol v1 line has no line end within %d bytes",
-				  XFFW_PP_V1_MAX);
+		return head_error(-1, "the PROXY protocol v1 line has no CRLF within %d bytes",
+				  XFFW_PP_KEEP);
 	if (frame == FRAME_MORE) {
 		/* Only a signature's start, then the end: not a preamble; the head check says why. */
 		if (!pp_signature((const uint8_t *)buf, len))
 			return 0;
 		if (pp_signature((const uint8_t *)buf, len) == 1)
 			return head_error(-1, "the input ends inside the PROXY protocol v1 line "
-					      "(no line end)");
+					      "(no CRLF)");
 		return head_error(
 			-1, "the input ends inside the PROXY protocol v2 header (%zu of %d bytes)",
 			len, XFFW_PP_V2_HDR);

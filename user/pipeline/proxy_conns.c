@@ -15,7 +15,7 @@
 
 struct pp_conn {
 	struct pp_conn *next;	    /* hash chain */
-	TAILQ_ENTRY(pp_conn) age;   /* all, oldest first: the bound pushes these out */
+	TAILQ_ENTRY(pp_conn) age;   /* all, least recently begun or used first */
 	TAILQ_ENTRY(pp_conn) ended; /* ended, by end time */
 	uint64_t conn_id;
 	uint64_t end_ns; /* 0 while open */
@@ -119,8 +119,13 @@ static struct pp_conn *conn_add(struct pp_conns *t, uint64_t conn_id)
 	struct pp_conn **b, *c;
 
 	if (t->n >= t->max) {
+		/* One that ended (only waiting out its grace), else the least recently used. */
+		struct pp_conn *old = TAILQ_FIRST(&t->ended);
+
+		if (!old)
+			old = TAILQ_FIRST(&t->by_age);
 		t->st->evicted++;
-		conn_free(t, TAILQ_FIRST(&t->by_age));
+		conn_free(t, old);
 	}
 	if (t->n >= t->nbuckets)
 		grow(t);
@@ -253,6 +258,9 @@ void pp_conns_attach(struct pp_conns *t, struct http_request *req)
 		t->st->lost++;
 		return;
 	}
+	/* In use: the last the bound pushes out. */
+	TAILQ_REMOVE(&t->by_age, c, age);
+	TAILQ_INSERT_TAIL(&t->by_age, c, age);
 	req->pp_state = c->state;
 	req->pp = &c->info;
 	req->pp_named = &c->named;

@@ -3,7 +3,7 @@
  * The connections that began with a PROXY protocol preamble: their preamble,
  * joined from the kernel's PROXY records and parsed, kept from its first part
  * to the connection's end, so that each request on the connection carries it.
- * Bounded: the least recently begun gives way, counted.
+ * Bounded: one that ended, else the least recently used, gives way, counted.
  */
 #ifndef XFFW_PROXY_CONNS_H
 #define XFFW_PROXY_CONNS_H

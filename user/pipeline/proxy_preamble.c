@@ -30,10 +30,18 @@ enum {
 	PP2_CRC32C_LEN = 4,
 };
 
+/*
+ * A v1 line begins with one of these (section 2.1): no HTTP request line can,
+ * so taking them for a preamble is never a guess; "PROXY " alone could be the
+ * method of one.
+ */
+static const char *const v1_sigs[] = { "PROXY TCP4 ", "PROXY TCP6 ", "PROXY UNKNOWN" };
+
 int pp_signature(const uint8_t *b, size_t len)
 {
-	if (len >= V1_SIG_LEN && !memcmp(b, V1_SIG, V1_SIG_LEN))
-		return 1;
+	for (size_t i = 0; i < sizeof(v1_sigs) / sizeof(v1_sigs[0]); i++)
+		if (len >= strlen(v1_sigs[i]) && !memcmp(b, v1_sigs[i], strlen(v1_sigs[i])))
+			return 1;
 	if (len >= PP_V2_SIG_LEN && !memcmp(b, v2_sig, PP_V2_SIG_LEN))
 		return 2;
 	return 0;
@@ -171,35 +179,56 @@ static int v1_fields(struct str f, int family, struct pp_info *out)
 	return PP_OK;
 }
 
-/* "PROXY " is at @b: the line up to its LF, within XFFW_PP_V1_MAX bytes. */
+/* The first CR LF in @b, or NULL. */
+static const uint8_t *find_crlf(const uint8_t *b, size_t len)
+{
+	for (const uint8_t *lf = b; len && (lf = memchr(lf, '\n', len - (size_t)(lf - b))); lf++) {
+		if (lf > b && lf[-1] == '\r')
+			return lf - 1;
+		if ((size_t)(lf - b) + 1 >= len)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * "PROXY " is at @b: the line up to its first CR LF (as nginx and the spec
+ * end it; a bare LF does not), looked for within XFFW_PP_KEEP bytes as the
+ * kernel does. The spec allows 107 bytes: a longer line is delimited, so that
+ * what follows it is read, but malformed.
+ */
 static int parse_v1(const uint8_t *b, size_t len, struct pp_info *out)
 {
-	size_t scan = len < XFFW_PP_V1_MAX ? len : XFFW_PP_V1_MAX;
-	const uint8_t *lf = memchr(b, '\n', scan);
+	size_t scan = len < XFFW_PP_KEEP ? len : XFFW_PP_KEEP;
+	const uint8_t *cr = find_crlf(b, scan);
 	struct str text;
 
 	out->version = 1;
-	if (!lf) {
-		/* The spec's bound: 107 bytes hold every valid line, CRLF included. */
-		if (len >= XFFW_PP_V1_MAX)
-			return fail(out, PP_MALFORMED, "v1: no CRLF within 107 bytes");
+	if (!cr) {
+		if (len >= XFFW_PP_KEEP)
+			return fail(out, PP_MALFORMED, "v1: no CRLF within 2048 bytes");
+		if (len > XFFW_PP_V1_MAX)
+			return fail(out, PP_MALFORMED, "v1: longer than 107 bytes");
 		return fail(out, PP_TRUNCATED, "v1: the bytes end before the CRLF");
 	}
-	out->len = (size_t)(lf - b) + 1;
-	/* The signature has no LF: the line is at least "PROXY \n". */
-	if (lf[-1] != '\r')
-		return fail(out, PP_MALFORMED, "v1: the line ends in a bare LF (no CR)");
+	out->len = (size_t)(cr - b) + 2;
 	text = (struct str){ (const char *)b + V1_SIG_LEN, out->len - V1_SIG_LEN - 2 };
-	if (memchr(text.p, '\r', text.len))
-		return fail(out, PP_MALFORMED, "v1: a CR without LF inside the line");
 	if (text.len >= 7 && !memcmp(text.p, "UNKNOWN", 7)) {
-		/* What follows "UNKNOWN " is the receiver's to ignore (section 2.1). */
+		out->command = PP_CMD_UNKNOWN;
+		if (out->len > XFFW_PP_V1_MAX)
+			return fail(out, PP_MALFORMED, "v1: longer than 107 bytes");
+		/* Whatever comes before the CRLF is the receiver's to ignore (section 2.1). */
 		if (text.len > 7 && text.p[7] != ' ')
 			return fail(out, PP_MALFORMED,
 				    "v1: transport is not TCP4, TCP6 or UNKNOWN");
-		out->command = PP_CMD_UNKNOWN;
 		return PP_OK;
 	}
+	if (out->len > XFFW_PP_V1_MAX)
+		return fail(out, PP_MALFORMED, "v1: longer than 107 bytes");
+	if (memchr(text.p, '\r', text.len))
+		return fail(out, PP_MALFORMED, "v1: a CR without LF inside the line");
+	if (memchr(text.p, '\n', text.len))
+		return fail(out, PP_MALFORMED, "v1: a bare LF inside the line");
 	if (text.len < 4 || memcmp(text.p, "TCP", 3) || (text.p[3] != '4' && text.p[3] != '6') ||
 	    (text.len > 4 && text.p[4] != ' '))
 		return fail(out, PP_MALFORMED, "v1: transport is not TCP4, TCP6 or UNKNOWN");
@@ -428,15 +457,23 @@ static int parse_v2(const uint8_t *b, size_t len, bool cut, struct pp_info *out)
 	}
 	if (len > 13) {
 		block = v2_addr_block(b[13]);
-		if (block < 0)
+		out->v2_family = b[13];
+		/* LOCAL: "the protocol block including the family is ignored" (section 2.2). */
+		if (block < 0 && out->command != PP_CMD_LOCAL)
 			return fail(out, PP_MALFORMED,
 				    "v2: family and transport byte is none the spec defines");
-		out->v2_family = b[13];
 	}
 	if (len < XFFW_PP_V2_HDR)
 		return fail(out, PP_TRUNCATED, "v2: the bytes end inside the 16-byte header");
 	total = XFFW_PP_V2_HDR + be16(b + 14);
 	out->len = total;
+	if (out->command == PP_CMD_LOCAL && (block < 0 || total - XFFW_PP_V2_HDR < (size_t)block)) {
+		/* Its block ignored whole: no addresses to skip, no TLVs to find after them. */
+		if (len < total && !cut)
+			return fail(out, PP_TRUNCATED,
+				    "v2: the bytes end before the length field says");
+		return PP_OK;
+	}
 	if (total - XFFW_PP_V2_HDR < (size_t)block)
 		return fail(out, PP_MALFORMED, v2_short_phrase(b[13]));
 	if (len < total && !cut)
@@ -471,8 +508,11 @@ int pp_parse(const uint8_t *b, size_t len, bool cut, struct pp_info *out)
 	case 2:
 		return parse_v2(b, len, cut, out);
 	default:
-		if (sig_prefix(b, len, V1_SIG, V1_SIG_LEN) ||
-		    sig_prefix(b, len, v2_sig, PP_V2_SIG_LEN))
+		for (size_t i = 0; i < sizeof(v1_sigs) / sizeof(v1_sigs[0]); i++)
+			if (sig_prefix(b, len, v1_sigs[i], strlen(v1_sigs[i])))
+				return fail(out, PP_TRUNCATED,
+					    "the bytes end inside the signature");
+		if (sig_prefix(b, len, v2_sig, PP_V2_SIG_LEN))
 			return fail(out, PP_TRUNCATED, "the bytes end inside the signature");
 		return fail(out, PP_MALFORMED, "no PROXY protocol signature");
 	}

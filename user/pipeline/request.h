@@ -42,7 +42,7 @@ enum req_pp_state {
 	REQ_PP_NONE = 1,      /* it began without one */
 	REQ_PP_OK = 2,	      /* it began with one, parsed: pp */
 	REQ_PP_MALFORMED = 3, /* one that breaks the spec: pp->error says how */
-	REQ_PP_TRUNCATED = 4, /* one that ended early (connection closed, or the kernel gave up) */
+	REQ_PP_TRUNCATED = 4, /* one that ended early (the connection closed inside it) */
 	REQ_PP_LOST = 5,      /* one was there, but its record was lost (ring buffer, bounds) */
 };
 
