@@ -8,7 +8,7 @@
  *
  *  - the result is one of three, with an error phrase exactly when not OK;
  *  - the version follows pp_signature(); no signature is never OK;
- *  - OK: len <= the bytes; v1 is 15 to 107 bytes ending in its only CRLF,
+ *  - OK: len <= the bytes; v1 is 15 to 107 bytes ending in its first CRLF,
  *    and TCP4/TCP6 written back from the parsed addresses is the same line
  *    (TCP4) or parses the same (TCP6); v2 is 16 + its length field; every
  *    view lies inside the preamble; addresses only with PROXY;
@@ -108,7 +108,10 @@ static void check_answer(const uint8_t *b, size_t n, int r, const struct pp_info
 	if (pp->version == 1) {
 		CHECK(pp->len >= 15 && pp->len <= XFFW_PP_V1_MAX && pp->len <= n);
 		CHECK(b[pp->len - 2] == '\r' && b[pp->len - 1] == '\n');
-		CHECK(!memchr(b, '\n', pp->len - 1) && !memchr(b, '\r', pp->len - 2));
+		/* Its first CR LF ends it; only an UNKNOWN line may hold a bare CR or LF. */
+		CHECK(!memmem(b, pp->len - 1, "\r\n", 2));
+		CHECK(!pp->has_addr ||
+		      (!memchr(b, '\n', pp->len - 1) && !memchr(b, '\r', pp->len - 2)));
 		CHECK(pp->command == (pp->has_addr ? PP_CMD_PROXY : PP_CMD_UNKNOWN));
 	} else {
 		CHECK(pp->len == XFFW_PP_V2_HDR + (size_t)(b[14] << 8 | b[15]));
