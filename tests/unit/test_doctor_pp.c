@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cmd/options.h"
 #include "doctor/diagnose.h"
 #include "doctor/report.h"
 
@@ -258,6 +259,22 @@ static void test_not_read(void **state)
 	assert_string_equal(d->fix.header_key, "x-forwarded-for");
 }
 
+/* The default header list reads no preamble: a trusted sender's preambles are not read. */
+static void test_not_read_by_default(void **state)
+{
+	static struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	memcpy(rule.headers, o.global.headers, sizeof(rule.headers));
+	rule.nheaders = o.global.nheaders;
+	assert_false(topology_rule_reads_pp(&rule));
+	for (unsigned int i = 0; i < 5; i++)
+		event("198.18.0.2", pp_proxy(i), "", "", "peer");
+	assert_true(only(DIAG_PP_NOT_READ));
+	assert_string_equal(get(DIAG_PP_NOT_READ)->fix.header_key, "x-forwarded-for");
+}
+
 /* The same traffic under a rule that reads the preamble: clean; a header next to it is walked. */
 static void test_read_rule_is_clean(void **state)
 {
@@ -418,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_proxy_like, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_read_by_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_rule_is_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unexpected, setup, teardown),

@@ -709,8 +709,9 @@ static void test_pp_cidr(void **state)
 		  XFF, 0 },
 		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
 		  F(MISSING_FORWARDED_HEADER) },
-		/* The default list (proxy-protocol, x-forwarded-for). */
-		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, SRC, PP, 0 },
+		/* The default list (x-forwarded-for): the preamble is not read, opt in to it. */
+		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
+		{ PEER, "", "trust=" PEER, REQ_PP_OK, PXY, PEER, 0, 0 },
 		{ PEER, XFF1, "trust=" PEER ",203.0.113.7", REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
 		{ PEER, XFF1, "trust=" PEER, REQ_PP_NONE, 0, "192.0.2.1", XFF, 0 },
 		/* Without a usable preamble: today's walk over the other headers. */

@@ -202,7 +202,7 @@ const struct setting settings[] = {
 		"true-client-ip; repeat for an order of preference\n"
 		"(the first present is used); proxy-protocol: a PROXY\n"
 		"preamble's source, walked right of the header\n"
-		"(default proxy-protocol,x-forwarded-for)" },
+		"(default x-forwarded-for)" },
 	{ .flag = "recursive", .key = "recursive", .spec = "recursive", .place = PLACE_TRUST,
 	  .commands = FOR_ALL, RULE(recursive, set_recursive), .type = &type_bool, .value = true,
 	  .section = SECTION_TRUST, .help =
