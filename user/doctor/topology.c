@@ -269,7 +269,10 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 				   .n = o->nhops,
 				   .pp_src = observation_pp_usable(o) && o->pp.source.is_addr
 						     ? &o->pp.source.addr
-						     : NULL };
+						     : NULL,
+				   .pp_declines = o->pp.state != REQ_PP_NONE &&
+						  o->pp.state != REQ_PP_UNKNOWN &&
+						  !observation_pp_usable(o) };
 	hop_walk_run(l->rule, &in, &w);
 	j->pp_used = w.pp_used;
 	j->client_index = w.client;
