@@ -584,7 +584,7 @@ static void test_explain(void **state)
 #define PPF                                                                               \
 	(F(PP_FROM_UNTRUSTED_PEER) | F(PP_MISSING) | F(PP_UNEXPECTED) | F(PP_MALFORMED) | \
 	 F(PP_SHARED_CONNECTION) | F(TRUNCATED) | F(MISSING_FORWARDED_HEADER) |           \
-	 F(CHAIN_SHORTER_THAN_HOPS))
+	 F(CHAIN_SHORTER_THAN_HOPS) | F(HEADER_CONFLICT))
 
 /* The preamble the next run_pp() gives its request; its pp_named. */
 static struct pp_info pp;
@@ -708,15 +708,27 @@ static void test_pp_cidr(void **state)
 		/* The first present other header is the one continued. */
 		{ PEER, "X-Real-IP: 192.0.2.5\r\n" XFF1,
 		  "trust=" PEER ",203.0.113.0/24 header=proxy-protocol,x-real-ip,x-forwarded-for",
-		  REQ_PP_OK, PXY, "192.0.2.5", XFFW_F_X_REAL_IP, 0 },
+		  REQ_PP_OK, PXY, "192.0.2.5", XFFW_F_X_REAL_IP, F(HEADER_CONFLICT) },
 		/* Not listed: the preamble is not read. */
 		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, "192.0.2.1",
 		  XFF, 0 },
-		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
+		/* A sender of preambles need write no header: never missing-forwarded-header. */
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_LOCAL, PEER,
+		  0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_UNKNOWN,
+		  PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_MALFORMED, PXY, PEER, 0,
+		  F(PP_MALFORMED) },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_LOST, 0, PEER, 0,
+		  F(TRUNCATED) },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_NONE, 0, PEER, 0,
+		  F(MISSING_FORWARDED_HEADER) },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", NO_PP, 0, PEER, 0,
 		  F(MISSING_FORWARDED_HEADER) },
 		/* The default list (x-forwarded-for): the preamble is not read, opt in to it. */
 		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
-		{ PEER, "", "trust=" PEER, REQ_PP_OK, PXY, PEER, 0, F(MISSING_FORWARDED_HEADER) },
+		{ PEER, "", "trust=" PEER, REQ_PP_OK, PXY, PEER, 0, 0 },
 		{ PEER, XFF1, "trust=" PEER ",203.0.113.7", REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
 		{ PEER, XFF1, "trust=" PEER, REQ_PP_NONE, 0, "192.0.2.1", XFF, 0 },
 		/* Without a usable preamble: today's walk over the other headers. */
@@ -759,6 +771,13 @@ static void test_pp_hops(void **state)
 		  F(CHAIN_SHORTER_THAN_HOPS) },
 		{ PEER, "X-Forwarded-For: unknown\r\n", "trust=" PEER " hops=1" PPXFF, REQ_PP_OK,
 		  PXY, SRC, PP, F(INVALID_ENTRY) },
+		/* The preamble alone reads no header: no chain to be short, none to conflict. */
+		{ PEER, "", "trust=" PEER " hops=1 header=proxy-protocol", REQ_PP_OK, PXY, SRC, PP,
+		  0 },
+		{ PEER, XFF2, "trust=" PEER " hops=2 header=proxy-protocol", REQ_PP_OK, PXY, SRC,
+		  PP, 0 },
+		{ PEER, "", "trust=" PEER " hops=1 header=proxy-protocol", REQ_PP_NONE, 0, PEER, 0,
+		  0 },
 		/* Not listed: gunicorn without --proxy-protocol; the peer stays REMOTE_ADDR. */
 		{ PEER, "", "trust=" PEER " hops=0 header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
 		  0 },

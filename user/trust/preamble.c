@@ -91,11 +91,12 @@ const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct 
 
 bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req)
 {
-	if (!trust_reads(rule, TRUST_PROXY_PROTOCOL) || req->pp_state == REQ_PP_NONE)
+	if (req->pp_state == REQ_PP_NONE)
 		return false;
 	/* A start not seen hides only a preamble: a rule that also reads headers misses them. */
 	if (req->pp_state == REQ_PP_UNKNOWN)
-		return rule->nheaders == 1;
+		return trust_reads(rule, TRUST_PROXY_PROTOCOL) && rule->nheaders == 1;
+	/* A sender of preambles, whatever the rule reads: it need write no header (layer 4). */
 	return true;
 }
 

@@ -25,10 +25,10 @@ const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct 
 				    struct trust_trace *t);
 
 /*
- * No header named a client, and none is missing: @rule reads proxy-protocol
- * and the connection began with a preamble (LOCAL or UNKNOWN, which mean the
- * connection's own addresses; or one with findings of its own), or its start
- * was not seen and the rule reads nothing else.
+ * No header named a client, and none is missing: the connection began with
+ * a preamble (any state but none or not seen, whatever @rule reads: its
+ * sender need write no header), or its start was not seen and @rule reads
+ * proxy-protocol and nothing else.
  */
 bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req);
 

@@ -316,7 +316,9 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		trace_note(t, "the first entry of %s is not the client (leftmost-differs)",
 			   trust_source_key(res->header));
 	}
-	if (res->source && headers_conflict(rule, req, hops.tail, res, t))
+	/* (A rule that reads the preamble alone reads no header to disagree with.) */
+	if (res->source && rule->nheaders > trust_reads(rule, TRUST_PROXY_PROTOCOL) &&
+	    headers_conflict(rule, req, hops.tail, res, t))
 		res->findings |= 1U << FINDING_HEADER_CONFLICT;
 	res->findings |= preamble_findings(rule, req, res, present, t);
 	trace_note(t, "client %s (%s)", trace_addr(&res->client),
