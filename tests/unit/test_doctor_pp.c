@@ -216,6 +216,26 @@ static void test_untrusted_sender_proxy_like(void **state)
 	assert_int_equal(topo.listeners[0].peers[0].role, ROLE_PROXY);
 }
 
+/*
+ * An untrusted sender of usable preambles whose requests carry headers too
+ * (a layer-4 link: its clients write them): untrusted-sender only, never
+ * proxy-not-trusted, whose fixes would believe those headers.
+ */
+static void test_untrusted_sender_headers(void **state)
+{
+	char xff[32];
+
+	(void)state;
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(xff, sizeof(xff), "6.6.6.%u", i % 7 + 1);
+		event("198.18.0.9", pp_proxy(i), "\"proxy-protocol-from-untrusted-peer\"", xff,
+		      "peer");
+	}
+	assert_non_null(get(DIAG_PP_UNTRUSTED_SENDER));
+	assert_null(get(DIAG_PROXY_NOT_TRUSTED));
+	assert_int_equal(topo.listeners[0].peers[0].role, ROLE_PROXY);
+}
+
 /* A public sender next to the trusted proxy: block it. */
 static void test_untrusted_sender_block(void **state)
 {
@@ -373,15 +393,15 @@ static void test_shared_connection(void **state)
 	d = get(DIAG_PP_SHARED_CONNECTION);
 	assert_non_null(d);
 	assert_int_equal(d->severity, LEVEL_HIGH);
-	assert_false(d->fix.pp_untrusted); /* trusted: read the header */
-	assert_non_null(strstr(d->summary, "read the forwarding header instead"));
-	/* An untrusted sender: only stopping the reuse helps. */
+	/* Only the sender can fix it: never "read the header instead", trusted or not. */
+	assert_non_null(strstr(d->summary, "stop connection reuse at the sender"));
+	assert_null(strstr(d->summary, "instead"));
 	teardown(state);
 	setup(state);
 	for (unsigned int i = 0; i < 5; i++)
 		event("198.18.0.9", pp_proxy(0), "\"proxy-protocol-shared-connection\"",
 		      "198.51.100.9", "peer");
-	assert_true(get(DIAG_PP_SHARED_CONNECTION)->fix.pp_untrusted);
+	assert_non_null(strstr(get(DIAG_PP_SHARED_CONNECTION)->summary, "stop connection reuse"));
 }
 
 /* The report's fields: counts per listener and peer, errors, examples' preambles. */
@@ -433,6 +453,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_health_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_proxy_like, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_sender_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_read_by_default, setup, teardown),

@@ -887,21 +887,26 @@ static void test_pp_states(void **state)
 	assert_int_equal(res.findings, 0);
 }
 
-/* One connection, several requests: their header clients must be one (the spec). */
+/*
+ * One connection, several requests: their header clients must be one (the
+ * spec), when the sender is shown to write the header (its first header
+ * client is the preamble's source).
+ */
 static void test_pp_shared_connection(void **state)
 {
 	static const struct {
 		const char *headers;
 		bool shared;
 	} reqs[] = {
-		{ "", false },	 /* no header client: neither sets nor compares */
-		{ XFF1, false }, /* the first: kept */
-		{ "X-Forwarded-For: 6.6.6.6, 192.0.2.1\r\n", false },
-		{ "X-Forwarded-For: 192.0.2.1, unknown\r\n", false }, /* rightmost address */
+		{ "", false }, /* no header client: neither sets nor compares */
+		{ "X-Forwarded-For: 203.0.113.7\r\n", false }, /* the first: the source, kept */
+		{ "X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n", false },
+		{ "X-Forwarded-For: 203.0.113.7, unknown\r\n", false }, /* rightmost address */
 		{ "X-Forwarded-For: 192.0.2.99\r\n", true },
 		{ "X-Forwarded-For: unknown\r\n", false },
-		{ XFF1, false },
+		{ "X-Forwarded-For: 203.0.113.7\r\n", false },
 	};
+	static struct trust_trace t;
 
 	(void)state;
 	memset(&pp_named, 0, sizeof(pp_named));
@@ -913,18 +918,52 @@ static void test_pp_shared_connection(void **state)
 			fail_msg("request %zu: findings %#x", i, res.findings);
 	}
 	assert_true(pp_named.set);
-	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
+	assert_false(pp_named.unrelated);
+	assert_string_equal(trace_addr(&pp_named.addr), SRC);
+	/*
+	 * Behind a layer-4 sender the header is the client's: one client
+	 * writing another X-Forwarded-For on each request raises nothing.
+	 */
+	memset(&pp_named, 0, sizeof(pp_named));
+	for (unsigned int i = 1; i <= 4; i++) {
+		char xff[64];
+
+		snprintf(xff, sizeof(xff), "X-Forwarded-For: 6.6.6.%u\r\n", i);
+		t.len = 0;
+		run_pp(PEER, xff, "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC, &t);
+		assert_false(res.findings & F(PP_SHARED_CONNECTION));
+		assert_string_equal(trace_addr(&res.client), SRC);
+		if (i == 1)
+			assert_non_null(strstr(t.text, "first x-forwarded-for names 6.6.6.1, not "
+						       "the preamble's source"));
+	}
+	assert_true(pp_named.unrelated);
+	assert_false(pp_named.set);
+	/* The same under a rule that reads the header, and one that reads the preamble alone. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run_pp(PEER, "X-Forwarded-For: 6.6.6.1\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
+	run_pp(PEER, "X-Forwarded-For: 6.6.6.2\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
+	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+	/* A broken preamble names no source: nothing shows the sender writes the header. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run(OTHER, "X-Real-IP: 192.0.2.5\r\n" XFF1, "trust=" PEER PPXFF, NULL);
+	preamble(REQ_PP_MALFORMED, 1, PXY, NULL);
+	trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+	assert_true(pp_named.unrelated);
 	/* The header client is the first present listed header's, whether trusted or not. */
 	memset(&pp_named, 0, sizeof(pp_named));
-	run_pp(OTHER, "X-Real-IP: 192.0.2.5\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
-	       SRC, NULL);
-	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
-	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
-	       SRC, NULL);
+	run_pp(OTHER, "X-Real-IP: 192.0.2.5\r\nX-Forwarded-For: 203.0.113.7\r\n",
+	       "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, SRC, NULL);
+	assert_string_equal(trace_addr(&pp_named.addr), SRC);
+	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\nX-Forwarded-For: 203.0.113.7\r\n",
+	       "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, SRC, NULL);
 	assert_false(res.findings & F(PP_SHARED_CONNECTION));
 	/* A rule that reads the preamble alone still sees a sender mix clients: by the headers sent. */
 	memset(&pp_named, 0, sizeof(pp_named));
-	run_pp(PEER, XFF1, "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PXY, SRC, NULL);
+	run_pp(PEER, "X-Forwarded-For: 203.0.113.7\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
 	assert_false(res.findings & F(PP_SHARED_CONNECTION));
 	run_pp(PEER, "X-Forwarded-For: 192.0.2.77\r\n", "trust=" PEER " header=proxy-protocol",
 	       REQ_PP_OK, PXY, SRC, NULL);

@@ -105,7 +105,11 @@ bool preamble_stands_in(const struct trust_rule *rule, const struct http_request
  * first present header of the rule's, or, when the rule reads none that is
  * present (proxy-protocol alone), of the first present client header. A
  * sender must not mix clients on one connection (the spec), whatever the
- * rule reads: the connection's first one is kept, the others compared with it.
+ * rule reads. Only a sender shown to write the header counts: the
+ * connection's first header client must be the preamble's source (an L7
+ * proxy appends the client it connected for); then it is kept and the
+ * others compared with it. Else the header is the client's own (behind a
+ * layer-4 sender) and the connection is never compared.
  */
 static uint32_t shared_connection(const struct trust_rule *rule, const struct http_request *req,
 				  struct resolution *res, bool present, struct trust_trace *t)
@@ -135,7 +139,18 @@ static uint32_t shared_connection(const struct trust_rule *rule, const struct ht
 		i--;
 	if (i == 0)
 		return 0;
+	if (named->unrelated)
+		return 0;
 	if (!named->set) {
+		if (!req->pp || !req->pp->has_addr || !ip_equal(&req->pp->src, &a)) {
+			named->unrelated = true;
+			trace_note(t,
+				   "this PROXY connection's first %s names %s, not the preamble's "
+				   "source: its sender is not shown to write it, so the "
+				   "connection's requests are not compared for a shared connection",
+				   trust_source_key(header), trace_addr(&a));
+			return 0;
+		}
 		named->set = true;
 		named->addr = a;
 		return 0;
