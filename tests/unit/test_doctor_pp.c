@@ -162,6 +162,50 @@ static void test_read(void **state)
 	assert_int_equal(topo.listeners[0].pp.preambles, 0);
 }
 
+/*
+ * An event whose source.ip is no address (a pseudonym), trusted as the event
+ * says, with a usable preamble: judged as the event says (its preamble
+ * too), nothing read uninitialised (the sanitizers watch).
+ */
+static void test_token_source(void **state)
+{
+	char line[1024];
+	struct observation o;
+	int n;
+
+	(void)state;
+	set_rule(true);
+	n = snprintf(line, sizeof(line),
+		     "{\"event\":{\"dataset\":\"xffwatch.audit\"},"
+		     "\"source\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		     "\"client\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		     "\"destination\":{\"port\":8080},"
+		     "\"xffwatch\":{\"trust\":{\"peer_trusted\":true},\"proxy_protocol\":%s}}",
+		     pp_proxy(1));
+	assert_true(n > 0 && (size_t)n < sizeof(line));
+	assert_int_equal(observation_read(line, (size_t)n, &o), 0);
+	for (unsigned int i = 0; i < 6; i++)
+		topology_add(&topo, &o);
+	assert_int_equal(topo.listeners[0].pp.usable, 6);
+	/* The event's client is its peer: its rule did not read the preamble. */
+	assert_int_equal(topo.listeners[0].pp.not_read, 6);
+	/* One whose rule did (trust.header proxy-protocol) is not counted. */
+	n = snprintf(
+		line, sizeof(line),
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"},"
+		"\"source\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		"\"client\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		"\"destination\":{\"port\":8080},"
+		"\"xffwatch\":{\"trust\":{\"peer_trusted\":true,\"header\":\"proxy-protocol\"},"
+		"\"proxy_protocol\":%s}}",
+		pp_proxy(1));
+	assert_true(n > 0 && (size_t)n < sizeof(line));
+	assert_int_equal(observation_read(line, (size_t)n, &o), 0);
+	assert_true(o.client_from_pp);
+	topology_add(&topo, &o);
+	assert_int_equal(topo.listeners[0].pp.not_read, 6);
+}
+
 /* LOCAL: health checks, counted apart; never a request of the peer's nor a client. */
 static void test_local_health_checks(void **state)
 {
@@ -451,6 +495,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_health_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_proxy_like, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_headers, setup, teardown),

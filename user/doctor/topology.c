@@ -236,6 +236,8 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	struct hop_walk_in in;
 	struct hop_walk w;
 
+	/* An event without an address returns early: judged as it says, the preamble too. */
+	*j = (struct judged){ .pp_used = o->client_from_pp };
 	j->trusted = o->peer_trusted;
 	j->client = o->client;
 	j->client_index = SIZE_MAX;
