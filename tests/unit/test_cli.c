@@ -210,7 +210,9 @@ static void test_proxy_protocol(void **state)
 	assert_non_null(strstr(captured, "'PROXY-PROTOCOL' is listed twice"));
 	assert_int_equal(parse_captured(CMD_DAEMON, "--listener", "port=1 proxy-protocol=on", NULL),
 			 CLI_USAGE_ERROR);
-	assert_non_null(strstr(captured, "'on' is not one of optional, required, off"));
+	assert_non_null(strstr(captured,
+			       "--listener: proxy-protocol=: 'on' is not one of optional, "
+			       "required, off"));
 	assert_string_equal(strchr(captured, '\n'), "\n"); /* one line */
 	/* resolve takes it too. */
 	assert_int_equal(parse_resolve("--peer", "198.18.0.2", "--proxy-protocol", "off", NULL),

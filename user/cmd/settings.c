@@ -353,8 +353,13 @@ int parse_listener(const char *spec, struct rule_settings *r, char *why, size_t 
 			return refuse(why, whylen, -EINVAL, "unknown key '%s' (%s)", kv, keys);
 		}
 		err = setting_parse(s, &t, v, why, whylen);
-		if (err)
-			return err;
+		if (err) {
+			char reason[256];
+
+			/* Say which key: "proxy-protocol=: 'on' is not one of ...". */
+			snprintf(reason, sizeof(reason), "%s", why);
+			return refuse(why, whylen, err, "%s=: %s", kv, reason);
+		}
 	}
 	if (!r->port && !r->iface[0])
 		return refuse(why, whylen, -EINVAL, "a listener needs port= or iface=");
