@@ -230,10 +230,11 @@ send(b"PROXY TCP4 203.0.113.66 " + app.encode() + b" 4444 8080\r\n", b"/forged/v
 sig = b"\r\n\r\n\x00\r\nQUIT\n"
 addrs = socket.inet_aton("203.0.113.77") + socket.inet_aton(app) + struct.pack("!HH", 5555, 8080)
 send(sig + bytes([0x21, 0x11]) + struct.pack("!H", len(addrs)) + addrs, b"/forged/v2")
-# One preamble, two pipelined requests that name different clients.
+# One preamble, two pipelined requests that name different clients (the first the
+# preamble's source, as an L7 sender writes it: only then is the connection compared).
 s = socket.create_connection((app, 8080), source_address=("198.18.0.1", 0))
 s.sendall(b"PROXY TCP4 203.0.113.88 " + app.encode() + b" 6666 8080\r\n"
-          b"GET /shared/1 HTTP/1.1\r\nHost: pp\r\nX-Forwarded-For: 192.0.2.1\r\n\r\n"
+          b"GET /shared/1 HTTP/1.1\r\nHost: pp\r\nX-Forwarded-For: 203.0.113.88\r\n\r\n"
           b"GET /shared/2 HTTP/1.1\r\nHost: pp\r\nX-Forwarded-For: 192.0.2.2\r\n"
           b"Connection: close\r\n\r\n")
 while s.recv(65536):

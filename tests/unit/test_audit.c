@@ -892,26 +892,49 @@ static void test_pp_hostile(void **state)
 	pp = NULL;
 }
 
-/* The preamble's source is a client: cut like client.ip; its destination is ours. */
+/*
+ * The preamble's source is a client: cut like client.ip; its destination is
+ * ours. The unique id (HAProxy's documented format holds the client's
+ * address) and the SSL CN (often a person's name) are left out under either
+ * pseudonymisation; the other SSL fields stay.
+ */
 static void test_pp_pseudonymized(void **state)
 {
-	struct pseudo ps = { .mode = PSEUDO_TRUNCATE };
+	struct pseudo modes[] = { { .mode = PSEUDO_TRUNCATE },
+				  { .mode = PSEUDO_HMAC, .keylen = 16, .key_id = "0badc0de" } };
 	struct pp_info p = full_preamble();
 	json_t *doc;
 	char *dump;
 
 	(void)state;
-	privacy = (struct audit_meta){ .pseudo = &ps };
 	pp_state = REQ_PP_OK;
 	pp = &p;
-	doc = event(plain, "127.0.0.1");
-	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"), "203.0.113.0");
-	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.destination.ip"), "198.51.100.1");
-	dump = json_dumps(doc, 0);
-	assert_null(strstr(dump, "203.0.113.7"));
-	free(dump);
-	json_decref(doc);
+	for (size_t m = 0; m < 2; m++) {
+		privacy = (struct audit_meta){ .pseudo = &modes[m] };
+		doc = event(plain, "127.0.0.1");
+		if (m == 0)
+			assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.source.ip"),
+					    "203.0.113.0");
+		assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.destination.ip"),
+				    "198.51.100.1");
+		assert_null(at(doc, "xffwatch.proxy_protocol.unique_id"));
+		assert_null(at(doc, "xffwatch.proxy_protocol.ssl.cn"));
+		assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.cipher"),
+				    "TLS_AES_128_GCM_SHA256");
+		assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.authority"),
+				    "shop.example");
+		dump = json_dumps(doc, 0);
+		assert_null(strstr(dump, "203.0.113.7"));
+		assert_null(strstr(dump, "alice"));
+		free(dump);
+		json_decref(doc);
+	}
+	/* Without pseudonyms both are written. */
 	privacy = (struct audit_meta){ 0 };
+	doc = event(plain, "127.0.0.1");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.unique_id"), "00ab10ff");
+	assert_string_equal(str_at(doc, "xffwatch.proxy_protocol.ssl.cn"), "alice");
+	json_decref(doc);
 	pp_state = 0;
 	pp = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cmd/options.h"
 #include "doctor/diagnose.h"
 #include "doctor/report.h"
 
@@ -161,6 +162,50 @@ static void test_read(void **state)
 	assert_int_equal(topo.listeners[0].pp.preambles, 0);
 }
 
+/*
+ * An event whose source.ip is no address (a pseudonym), trusted as the event
+ * says, with a usable preamble: judged as the event says (its preamble
+ * too), nothing read uninitialised (the sanitizers watch).
+ */
+static void test_token_source(void **state)
+{
+	char line[1024];
+	struct observation o;
+	int n;
+
+	(void)state;
+	set_rule(true);
+	n = snprintf(line, sizeof(line),
+		     "{\"event\":{\"dataset\":\"xffwatch.audit\"},"
+		     "\"source\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		     "\"client\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		     "\"destination\":{\"port\":8080},"
+		     "\"xffwatch\":{\"trust\":{\"peer_trusted\":true},\"proxy_protocol\":%s}}",
+		     pp_proxy(1));
+	assert_true(n > 0 && (size_t)n < sizeof(line));
+	assert_int_equal(observation_read(line, (size_t)n, &o), 0);
+	for (unsigned int i = 0; i < 6; i++)
+		topology_add(&topo, &o);
+	assert_int_equal(topo.listeners[0].pp.usable, 6);
+	/* The event's client is its peer: its rule did not read the preamble. */
+	assert_int_equal(topo.listeners[0].pp.not_read, 6);
+	/* One whose rule did (trust.header proxy-protocol) is not counted. */
+	n = snprintf(
+		line, sizeof(line),
+		"{\"event\":{\"dataset\":\"xffwatch.audit\"},"
+		"\"source\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		"\"client\":{\"ip\":\"5b1c3af33baf13b99a9099f06b88db75\"},"
+		"\"destination\":{\"port\":8080},"
+		"\"xffwatch\":{\"trust\":{\"peer_trusted\":true,\"header\":\"proxy-protocol\"},"
+		"\"proxy_protocol\":%s}}",
+		pp_proxy(1));
+	assert_true(n > 0 && (size_t)n < sizeof(line));
+	assert_int_equal(observation_read(line, (size_t)n, &o), 0);
+	assert_true(o.client_from_pp);
+	topology_add(&topo, &o);
+	assert_int_equal(topo.listeners[0].pp.not_read, 6);
+}
+
 /* LOCAL: health checks, counted apart; never a request of the peer's nor a client. */
 static void test_local_health_checks(void **state)
 {
@@ -215,6 +260,26 @@ static void test_untrusted_sender_proxy_like(void **state)
 	assert_int_equal(topo.listeners[0].peers[0].role, ROLE_PROXY);
 }
 
+/*
+ * An untrusted sender of usable preambles whose requests carry headers too
+ * (a layer-4 link: its clients write them): untrusted-sender only, never
+ * proxy-not-trusted, whose fixes would believe those headers.
+ */
+static void test_untrusted_sender_headers(void **state)
+{
+	char xff[32];
+
+	(void)state;
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(xff, sizeof(xff), "6.6.6.%u", i % 7 + 1);
+		event("198.18.0.9", pp_proxy(i), "\"proxy-protocol-from-untrusted-peer\"", xff,
+		      "peer");
+	}
+	assert_non_null(get(DIAG_PP_UNTRUSTED_SENDER));
+	assert_null(get(DIAG_PROXY_NOT_TRUSTED));
+	assert_int_equal(topo.listeners[0].peers[0].role, ROLE_PROXY);
+}
+
 /* A public sender next to the trusted proxy: block it. */
 static void test_untrusted_sender_block(void **state)
 {
@@ -256,6 +321,22 @@ static void test_not_read(void **state)
 	assert_int_equal(d->requests, 60);
 	assert_false(d->fix.pp_with_header);
 	assert_string_equal(d->fix.header_key, "x-forwarded-for");
+}
+
+/* The default header list reads no preamble: a trusted sender's preambles are not read. */
+static void test_not_read_by_default(void **state)
+{
+	static struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	memcpy(rule.headers, o.global.headers, sizeof(rule.headers));
+	rule.nheaders = o.global.nheaders;
+	assert_false(topology_rule_reads_pp(&rule));
+	for (unsigned int i = 0; i < 5; i++)
+		event("198.18.0.2", pp_proxy(i), "", "", "peer");
+	assert_true(only(DIAG_PP_NOT_READ));
+	assert_string_equal(get(DIAG_PP_NOT_READ)->fix.header_key, "x-forwarded-for");
 }
 
 /* The same traffic under a rule that reads the preamble: clean; a header next to it is walked. */
@@ -356,15 +437,15 @@ static void test_shared_connection(void **state)
 	d = get(DIAG_PP_SHARED_CONNECTION);
 	assert_non_null(d);
 	assert_int_equal(d->severity, LEVEL_HIGH);
-	assert_false(d->fix.pp_untrusted); /* trusted: read the header */
-	assert_non_null(strstr(d->summary, "read the forwarding header instead"));
-	/* An untrusted sender: only stopping the reuse helps. */
+	/* Only the sender can fix it: never "read the header instead", trusted or not. */
+	assert_non_null(strstr(d->summary, "stop connection reuse at the sender"));
+	assert_null(strstr(d->summary, "instead"));
 	teardown(state);
 	setup(state);
 	for (unsigned int i = 0; i < 5; i++)
 		event("198.18.0.9", pp_proxy(0), "\"proxy-protocol-shared-connection\"",
 		      "198.51.100.9", "peer");
-	assert_true(get(DIAG_PP_SHARED_CONNECTION)->fix.pp_untrusted);
+	assert_non_null(strstr(get(DIAG_PP_SHARED_CONNECTION)->summary, "stop connection reuse"));
 }
 
 /* The report's fields: counts per listener and peer, errors, examples' preambles. */
@@ -414,10 +495,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_health_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_proxy_like, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_sender_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted_sender_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_read_by_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_rule_is_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unexpected, setup, teardown),

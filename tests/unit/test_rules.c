@@ -580,9 +580,11 @@ static void test_explain(void **state)
 
 /* ---- PROXY protocol (docs/trust.md, "PROXY protocol") ---- */
 
+/* The findings a row gives exactly: the preamble's, and those the preamble may change. */
 #define PPF                                                                               \
 	(F(PP_FROM_UNTRUSTED_PEER) | F(PP_MISSING) | F(PP_UNEXPECTED) | F(PP_MALFORMED) | \
-	 F(PP_SHARED_CONNECTION))
+	 F(PP_SHARED_CONNECTION) | F(TRUNCATED) | F(MISSING_FORWARDED_HEADER) |           \
+	 F(CHAIN_SHORTER_THAN_HOPS) | F(HEADER_CONFLICT))
 
 /* The preamble the next run_pp() gives its request; its pp_named. */
 static struct pp_info pp;
@@ -629,11 +631,13 @@ struct pp_row {
 	uint8_t state, command;
 	const char *client;
 	unsigned int source;
-	uint32_t findings; /* the proxy-protocol ones exactly; others at least */
+	uint32_t findings; /* those of PPF exactly; others at least */
 };
 
 static void pp_table(const struct pp_row *rows, size_t n)
 {
+	size_t bad = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct pp_row *r = &rows[i];
 		struct ip_addr want;
@@ -644,19 +648,20 @@ static void pp_table(const struct pp_row *rows, size_t n)
 		       r->command, "203.0.113.7", NULL);
 		ip_format(&res.client, got);
 		assert_int_equal(ip_parse(r->client, strlen(r->client), &want), 0);
-		if (!ip_equal(&want, &res.client))
-			fail_msg("row %zu [%s] %s: client %s, expected %s", i, r->spec, r->headers,
-				 got, r->client);
-		if (res.source != r->source)
-			fail_msg("row %zu [%s]: source %u, expected %u", i, r->spec, res.source,
-				 r->source);
-		if ((res.findings & PPF) != (r->findings & PPF) ||
-		    (res.findings & r->findings) != r->findings)
-			fail_msg("row %zu [%s] %s: findings %#x, expected %#x", i, r->spec,
-				 r->headers, res.findings, r->findings);
+		/* Every wrong row is said, not only the first. */
+		if (!ip_equal(&want, &res.client) || res.source != r->source ||
+		    (res.findings & PPF) != (r->findings & PPF) ||
+		    (res.findings & r->findings) != r->findings) {
+			print_error("row %zu [%s]: client %s source %u findings %#x, expected "
+				    "%s %u %#x\n",
+				    i, r->spec, got, res.source, res.findings, r->client, r->source,
+				    r->findings);
+			bad++;
+		}
 		if (res.source == TRUST_PROXY_PROTOCOL)
 			assert_true(res.pp_used);
 	}
+	assert_int_equal(bad, 0);
 }
 
 #define PEER  "198.18.0.2" /* HAProxy */
@@ -703,18 +708,31 @@ static void test_pp_cidr(void **state)
 		/* The first present other header is the one continued. */
 		{ PEER, "X-Real-IP: 192.0.2.5\r\n" XFF1,
 		  "trust=" PEER ",203.0.113.0/24 header=proxy-protocol,x-real-ip,x-forwarded-for",
-		  REQ_PP_OK, PXY, "192.0.2.5", XFFW_F_X_REAL_IP, 0 },
+		  REQ_PP_OK, PXY, "192.0.2.5", XFFW_F_X_REAL_IP, F(HEADER_CONFLICT) },
 		/* Not listed: the preamble is not read. */
 		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, "192.0.2.1",
 		  XFF, 0 },
-		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
+		/* A sender of preambles need write no header: never missing-forwarded-header. */
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_LOCAL, PEER,
+		  0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_UNKNOWN,
+		  PEER, 0, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_MALFORMED, PXY, PEER, 0,
+		  F(PP_MALFORMED) },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_LOST, 0, PEER, 0,
+		  F(TRUNCATED) },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_NONE, 0, PEER, 0,
 		  F(MISSING_FORWARDED_HEADER) },
-		/* The default list (proxy-protocol, x-forwarded-for). */
-		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, SRC, PP, 0 },
+		{ PEER, "", "trust=" PEER " header=x-forwarded-for", NO_PP, 0, PEER, 0,
+		  F(MISSING_FORWARDED_HEADER) },
+		/* The default list (x-forwarded-for): the preamble is not read, opt in to it. */
+		{ PEER, XFF1, "trust=" PEER, REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
+		{ PEER, "", "trust=" PEER, REQ_PP_OK, PXY, PEER, 0, 0 },
 		{ PEER, XFF1, "trust=" PEER ",203.0.113.7", REQ_PP_OK, PXY, "192.0.2.1", XFF, 0 },
 		{ PEER, XFF1, "trust=" PEER, REQ_PP_NONE, 0, "192.0.2.1", XFF, 0 },
 		/* Without a usable preamble: today's walk over the other headers. */
-		{ PEER, XFF1, "trust=" PEER PPXFF, NO_PP, 0, "192.0.2.1", XFF, 0 },
+		{ PEER, XFF1, "trust=" PEER PPXFF, NO_PP, 0, "192.0.2.1", XFF, F(TRUNCATED) },
 		{ PEER, "", "trust=" PEER " header=proxy-protocol", REQ_PP_NONE, 0, PEER, 0,
 		  F(MISSING_FORWARDED_HEADER) },
 		/* An external proxy's preamble must name a public source. */
@@ -753,6 +771,13 @@ static void test_pp_hops(void **state)
 		  F(CHAIN_SHORTER_THAN_HOPS) },
 		{ PEER, "X-Forwarded-For: unknown\r\n", "trust=" PEER " hops=1" PPXFF, REQ_PP_OK,
 		  PXY, SRC, PP, F(INVALID_ENTRY) },
+		/* The preamble alone reads no header: no chain to be short, none to conflict. */
+		{ PEER, "", "trust=" PEER " hops=1 header=proxy-protocol", REQ_PP_OK, PXY, SRC, PP,
+		  0 },
+		{ PEER, XFF2, "trust=" PEER " hops=2 header=proxy-protocol", REQ_PP_OK, PXY, SRC,
+		  PP, 0 },
+		{ PEER, "", "trust=" PEER " hops=1 header=proxy-protocol", REQ_PP_NONE, 0, PEER, 0,
+		  0 },
 		/* Not listed: gunicorn without --proxy-protocol; the peer stays REMOTE_ADDR. */
 		{ PEER, "", "trust=" PEER " hops=0 header=x-forwarded-for", REQ_PP_OK, PXY, PEER, 0,
 		  0 },
@@ -773,22 +798,46 @@ static void test_pp_hops(void **state)
 static void test_pp_states(void **state)
 {
 	static const struct pp_row rows[] = {
-		/* LOCAL (a health check), v1 UNKNOWN, v2 PROXY over UNSPEC: as without, no finding. */
-		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, "192.0.2.1", XFF, 0 },
+		/*
+		 * LOCAL (a health check), v1 UNKNOWN, v2 PROXY over UNSPEC, from a
+		 * trusted peer under a rule that reads the preamble: the peer, no
+		 * header read (nginx's realip declines), no finding.
+		 */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, PEER, 0, 0 },
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_UNKNOWN, PEER, 0, 0 },
 		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, PEER, 0, 0 },
 		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_UNKNOWN, PEER, 0, 0 },
 		{ PEER, "", "trust=" PEER " hops=0" PPXFF, REQ_PP_OK, PP_CMD_LOCAL, PEER, 0, 0 },
-		/* Broken: not used, proxy-protocol-malformed. */
-		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, "192.0.2.1", XFF,
+		{ PEER, XFF2, "trust=" PEER " hops=1" PPXFF, REQ_PP_OK, PP_CMD_UNKNOWN, PEER, 0,
+		  0 },
+		{ PEER, XFF1, "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PP_CMD_UNKNOWN,
+		  PEER, 0, 0 },
+		/* A rule that does not read the preamble: its headers, as without. */
+		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_UNKNOWN,
+		  "192.0.2.1", XFF, 0 },
+		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_MALFORMED, PXY,
+		  "192.0.2.1", XFF, F(PP_MALFORMED) },
+		/* Broken: not used, proxy-protocol-malformed; the peer, no header read. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, PEER, 0,
+		  F(PP_MALFORMED) },
+		{ PEER, XFF2, "trust=" PEER " hops=1" PPXFF, REQ_PP_TRUNCATED, PXY, PEER, 0,
 		  F(PP_MALFORMED) },
 		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_TRUNCATED, PXY, PEER, 0, F(PP_MALFORMED) },
 		{ PEER, "", "trust=" PEER " hops=0" PPXFF, REQ_PP_MALFORMED, PXY, PEER, 0,
 		  F(PP_MALFORMED) },
-		/* Lost: not used, truncated. */
-		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_LOST, 0, "192.0.2.1", XFF, F(TRUNCATED) },
+		/* Lost: not used, truncated; the peer, no header read. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_LOST, 0, PEER, 0, F(TRUNCATED) },
+		{ PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_LOST, 0, "192.0.2.1",
+		  XFF, F(TRUNCATED) },
 		{ PEER, "", "trust=" PEER PPXFF, REQ_PP_LOST, 0, PEER, 0, F(TRUNCATED) },
 		/* The start unseen: a preamble is not known missing, headers are. */
 		{ PEER, "", "trust=" PEER " header=proxy-protocol", NO_PP, 0, PEER, 0, 0 },
+		{ PEER, XFF1, "trust=" PEER " header=proxy-protocol", NO_PP, 0, PEER, 0, 0 },
+		/* Headers walked, but a preamble not seen may have stood for the peer. */
+		{ PEER, XFF1, "trust=" PEER PPXFF, NO_PP, 0, "192.0.2.1", XFF, F(TRUNCATED) },
+		{ PEER, XFF1, "trust=" PEER " hops=1" PPXFF, NO_PP, 0, "192.0.2.1", XFF,
+		  F(TRUNCATED) },
+		{ OTHER, XFF1, "trust=" PEER PPXFF, NO_PP, 0, OTHER, 0, F(SPOOFED_HEADER) },
 		{ PEER, "", "trust=" PEER, NO_PP, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
 		{ PEER, "", "trust=" PEER, REQ_PP_NONE, 0, PEER, 0, F(MISSING_FORWARDED_HEADER) },
 		/* From an untrusted peer: any command, any state but lost; listed or not. */
@@ -799,24 +848,26 @@ static void test_pp_states(void **state)
 		{ OTHER, "", "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PXY, OTHER, 0,
 		  F(PP_FROM_UNTRUSTED_PEER) },
 		{ OTHER, "", "trust=" PEER PPXFF, REQ_PP_LOST, 0, OTHER, 0, F(TRUNCATED) },
+		{ OTHER, XFF1, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, OTHER, 0,
+		  F(PP_FROM_UNTRUSTED_PEER) | F(SPOOFED_HEADER) },
 		/* required: a connection without one is missing it; unseen starts are not. */
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_NONE, 0,
 		  "192.0.2.1", XFF, F(PP_MISSING) },
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", NO_PP, 0, "192.0.2.1",
-		  XFF, 0 },
+		  XFF, F(TRUNCATED) },
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_OK, PXY, SRC,
 		  PP, 0 },
-		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_LOST, 0,
-		  "192.0.2.1", XFF, F(TRUNCATED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=required", REQ_PP_LOST, 0, PEER,
+		  0, F(TRUNCATED) },
 		/* off: any preamble is unexpected, lost ones too. */
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_OK, PXY, SRC, PP,
 		  F(PP_UNEXPECTED) },
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_OK, PP_CMD_LOCAL,
-		  "192.0.2.1", XFF, F(PP_UNEXPECTED) },
-		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_LOST, 0,
-		  "192.0.2.1", XFF, F(PP_UNEXPECTED) | F(TRUNCATED) },
+		  PEER, 0, F(PP_UNEXPECTED) },
+		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_LOST, 0, PEER, 0,
+		  F(PP_UNEXPECTED) | F(TRUNCATED) },
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_MALFORMED, PXY,
-		  "192.0.2.1", XFF, F(PP_UNEXPECTED) | F(PP_MALFORMED) },
+		  PEER, 0, F(PP_UNEXPECTED) | F(PP_MALFORMED) },
 		{ PEER, XFF1, "trust=" PEER PPXFF " proxy-protocol=off", REQ_PP_NONE, 0,
 		  "192.0.2.1", XFF, 0 },
 		/* optional: neither. */
@@ -836,21 +887,26 @@ static void test_pp_states(void **state)
 	assert_int_equal(res.findings, 0);
 }
 
-/* One connection, several requests: their header clients must be one (the spec). */
+/*
+ * One connection, several requests: their header clients must be one (the
+ * spec), when the sender is shown to write the header (its first header
+ * client is the preamble's source).
+ */
 static void test_pp_shared_connection(void **state)
 {
 	static const struct {
 		const char *headers;
 		bool shared;
 	} reqs[] = {
-		{ "", false },	 /* no header client: neither sets nor compares */
-		{ XFF1, false }, /* the first: kept */
-		{ "X-Forwarded-For: 6.6.6.6, 192.0.2.1\r\n", false },
-		{ "X-Forwarded-For: 192.0.2.1, unknown\r\n", false }, /* rightmost address */
+		{ "", false }, /* no header client: neither sets nor compares */
+		{ "X-Forwarded-For: 203.0.113.7\r\n", false }, /* the first: the source, kept */
+		{ "X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n", false },
+		{ "X-Forwarded-For: 203.0.113.7, unknown\r\n", false }, /* rightmost address */
 		{ "X-Forwarded-For: 192.0.2.99\r\n", true },
 		{ "X-Forwarded-For: unknown\r\n", false },
-		{ XFF1, false },
+		{ "X-Forwarded-For: 203.0.113.7\r\n", false },
 	};
+	static struct trust_trace t;
 
 	(void)state;
 	memset(&pp_named, 0, sizeof(pp_named));
@@ -862,18 +918,52 @@ static void test_pp_shared_connection(void **state)
 			fail_msg("request %zu: findings %#x", i, res.findings);
 	}
 	assert_true(pp_named.set);
-	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
+	assert_false(pp_named.unrelated);
+	assert_string_equal(trace_addr(&pp_named.addr), SRC);
+	/*
+	 * Behind a layer-4 sender the header is the client's: one client
+	 * writing another X-Forwarded-For on each request raises nothing.
+	 */
+	memset(&pp_named, 0, sizeof(pp_named));
+	for (unsigned int i = 1; i <= 4; i++) {
+		char xff[64];
+
+		snprintf(xff, sizeof(xff), "X-Forwarded-For: 6.6.6.%u\r\n", i);
+		t.len = 0;
+		run_pp(PEER, xff, "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC, &t);
+		assert_false(res.findings & F(PP_SHARED_CONNECTION));
+		assert_string_equal(trace_addr(&res.client), SRC);
+		if (i == 1)
+			assert_non_null(strstr(t.text, "first x-forwarded-for names 6.6.6.1, not "
+						       "the preamble's source"));
+	}
+	assert_true(pp_named.unrelated);
+	assert_false(pp_named.set);
+	/* The same under a rule that reads the header, and one that reads the preamble alone. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run_pp(PEER, "X-Forwarded-For: 6.6.6.1\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
+	run_pp(PEER, "X-Forwarded-For: 6.6.6.2\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
+	assert_false(res.findings & F(PP_SHARED_CONNECTION));
+	/* A broken preamble names no source: nothing shows the sender writes the header. */
+	memset(&pp_named, 0, sizeof(pp_named));
+	run(OTHER, "X-Real-IP: 192.0.2.5\r\n" XFF1, "trust=" PEER PPXFF, NULL);
+	preamble(REQ_PP_MALFORMED, 1, PXY, NULL);
+	trust_resolve(&opts.rules[0], &req, NULL, &res, NULL);
+	assert_true(pp_named.unrelated);
 	/* The header client is the first present listed header's, whether trusted or not. */
 	memset(&pp_named, 0, sizeof(pp_named));
-	run_pp(OTHER, "X-Real-IP: 192.0.2.5\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
-	       SRC, NULL);
-	assert_string_equal(trace_addr(&pp_named.addr), "192.0.2.1");
-	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\n" XFF1, "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY,
-	       SRC, NULL);
+	run_pp(OTHER, "X-Real-IP: 192.0.2.5\r\nX-Forwarded-For: 203.0.113.7\r\n",
+	       "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, SRC, NULL);
+	assert_string_equal(trace_addr(&pp_named.addr), SRC);
+	run_pp(OTHER, "X-Real-IP: 192.0.2.6\r\nX-Forwarded-For: 203.0.113.7\r\n",
+	       "trust=" PEER PPXFF, REQ_PP_MALFORMED, PXY, SRC, NULL);
 	assert_false(res.findings & F(PP_SHARED_CONNECTION));
 	/* A rule that reads the preamble alone still sees a sender mix clients: by the headers sent. */
 	memset(&pp_named, 0, sizeof(pp_named));
-	run_pp(PEER, XFF1, "trust=" PEER " header=proxy-protocol", REQ_PP_OK, PXY, SRC, NULL);
+	run_pp(PEER, "X-Forwarded-For: 203.0.113.7\r\n", "trust=" PEER " header=proxy-protocol",
+	       REQ_PP_OK, PXY, SRC, NULL);
 	assert_false(res.findings & F(PP_SHARED_CONNECTION));
 	run_pp(PEER, "X-Forwarded-For: 192.0.2.77\r\n", "trust=" PEER " header=proxy-protocol",
 	       REQ_PP_OK, PXY, SRC, NULL);
@@ -944,6 +1034,33 @@ static void test_pp_explain(void **state)
 	t.len = 0;
 	run_pp(PEER, "", "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_LOCAL, SRC, &t);
 	assert_non_null(strstr(t.text, "LOCAL, the proxy's own (a health check)"));
+	/* A preamble without a client: the peer, and the header behind it is not read. */
+	t.len = 0;
+	run_pp(PEER, XFF2, "trust=" PEER PPXFF, REQ_PP_OK, PP_CMD_UNKNOWN, SRC, &t);
+	assert_non_null(strstr(t.text, "preamble from 198.18.0.2 (v2): UNKNOWN: it names no "
+				       "client: the peer is the client, and no header is read\n"));
+	assert_non_null(strstr(t.text, "client 198.18.0.2 (the TCP peer)"));
+	assert_null(strstr(t.text, "hop 1"));
+	assert_false(res.findings & F(LEFTMOST_DIFFERS));
+	t.len = 0;
+	run_pp(PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_LOST, 0, SRC, &t);
+	assert_non_null(strstr(t.text, "lost before it was read (truncated): the peer is the "
+				       "client, and no header is read"));
+	t.len = 0;
+	run_pp(PEER, XFF1, "trust=" PEER " header=x-forwarded-for", REQ_PP_OK, PP_CMD_LOCAL, SRC,
+	       &t);
+	assert_non_null(strstr(t.text, "it names no client, not used"));
+	/* The start unseen: the headers are walked, and whether a preamble stood first is not known. */
+	t.len = 0;
+	run_pp(PEER, XFF1, "trust=" PEER PPXFF, REQ_PP_UNKNOWN, 0, SRC, &t);
+	assert_non_null(strstr(t.text, "the connection's start was not seen: whether a PROXY "
+				       "preamble stood for the peer is not known (truncated)"));
+	assert_non_null(strstr(t.text, "client 192.0.2.1 (x-forwarded-for)"));
+	t.len = 0;
+	run_pp(PEER, XFF1, "trust=" PEER " header=proxy-protocol", REQ_PP_UNKNOWN, 0, SRC, &t);
+	assert_non_null(strstr(t.text, "the connection's start was not seen: no PROXY preamble "
+				       "known"));
+	assert_false(res.findings & F(TRUNCATED));
 	t.len = 0;
 	run_pp(OTHER, "", "trust=" PEER PPXFF, REQ_PP_OK, PXY, SRC, &t);
 	assert_non_null(strstr(t.text, "(proxy-protocol-from-untrusted-peer)"));
@@ -1011,6 +1128,28 @@ static void test_pp_hop_walk(void **state)
 		hop_walk_run(&opts.rules[0], &in, &w);
 		if (w.client != rows[i].client || w.pp_used != rows[i].pp_used)
 			fail_msg("row %zu: client %zu pp_used %d", i, w.client, w.pp_used);
+	}
+	/* A preamble without a client, under a rule that reads it: the peer, as trust_resolve. */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const specs[] = { "trust=" PEER PPXFF,
+						     "trust=" PEER " hops=1" PPXFF,
+						     "trust=" PEER " header=x-forwarded-for" };
+		struct str text = { "192.0.2.1", 9 };
+		struct hop_walk_in in = { .peer = &peer,
+					  .owner_verdict = -1,
+					  .id = XFF,
+					  .hops = &text,
+					  .n = 1,
+					  .pp_declines = true };
+		struct hop_walk w;
+
+		assert_int_equal(ip_parse(PEER, strlen(PEER), &peer), 0);
+		memset(&pp_named, 0, sizeof(pp_named));
+		run_pp(PEER, XFF1, specs[i], REQ_PP_OK, PP_CMD_LOCAL, SRC, NULL);
+		hop_walk_run(&opts.rules[0], &in, &w);
+		assert_int_equal(w.client, res.source ? 0 : 1);
+		assert_int_equal(w.client, i == 2 ? 0 : 1);
+		assert_false(w.pp_used);
 	}
 }
 

@@ -22,8 +22,7 @@ void options_defaults(struct options *o)
 	for (size_t i = 0; i < sizeof(default_trusted) / sizeof(default_trusted[0]); i++)
 		ip_cidr_parse(default_trusted[i], strlen(default_trusted[i]),
 			      &o->global.trusted[o->global.ntrusted++], NULL);
-	/* A preamble's source first: it is the rightmost hop when there is one. */
-	o->global.headers[o->global.nheaders++] = TRUST_PROXY_PROTOCOL;
+	/* No preamble: it is read only where a sender is known to write it (docs/trust.md). */
 	o->global.headers[o->global.nheaders++] = XFFW_F_X_FORWARDED_FOR;
 	o->global.recursive = true;
 	o->global.hops = -1;

@@ -202,7 +202,7 @@ const struct setting settings[] = {
 		"true-client-ip; repeat for an order of preference\n"
 		"(the first present is used); proxy-protocol: a PROXY\n"
 		"preamble's source, walked right of the header\n"
-		"(default proxy-protocol,x-forwarded-for)" },
+		"(default x-forwarded-for)" },
 	{ .flag = "recursive", .key = "recursive", .spec = "recursive", .place = PLACE_TRUST,
 	  .commands = FOR_ALL, RULE(recursive, set_recursive), .type = &type_bool, .value = true,
 	  .section = SECTION_TRUST, .help =
@@ -353,8 +353,13 @@ int parse_listener(const char *spec, struct rule_settings *r, char *why, size_t 
 			return refuse(why, whylen, -EINVAL, "unknown key '%s' (%s)", kv, keys);
 		}
 		err = setting_parse(s, &t, v, why, whylen);
-		if (err)
-			return err;
+		if (err) {
+			char reason[256];
+
+			/* Say which key: "proxy-protocol=: 'on' is not one of ...". */
+			snprintf(reason, sizeof(reason), "%s", why);
+			return refuse(why, whylen, err, "%s=: %s", kv, reason);
+		}
 	}
 	if (!r->port && !r->iface[0])
 		return refuse(why, whylen, -EINVAL, "a listener needs port= or iface=");

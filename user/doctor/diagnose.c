@@ -176,12 +176,15 @@ const char *diag_listener_text(const struct topo_listener *l, char *buf, size_t 
 }
 
 /*
- * An untrusted proxy that names its clients in PROXY preambles rather than
- * headers: proxy-protocol-untrusted-sender is about it (diagnose_pp.c).
+ * An untrusted proxy whose connections carry usable PROXY preambles (most
+ * of its requests): proxy-protocol-untrusted-sender is about it
+ * (diagnose_pp.c). Its headers may be its clients' own (a layer-4 sender
+ * writes none): no fix here may believe them.
  */
 static bool header_proxy_untrusted(const struct topo_peer *p)
 {
-	return diag_is_proxy(p) && !p->trusted && !(p->pp_only && p->pp_only * 2 >= p->with_header);
+	return diag_is_proxy(p) && !p->trusted &&
+	       !(p->pp_usable && p->pp_usable * 2 >= p->requests);
 }
 
 static bool any_header_proxy_untrusted(const struct topo_listener *l)

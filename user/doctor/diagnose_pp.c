@@ -240,21 +240,19 @@ static void shared_connection(struct diagnoses *ds, const struct topology *t,
 			top = p;
 	}
 	d->requests = l->pp.shared;
-	/* A trusted sender's header names each request's client: read it. Else stop the reuse. */
-	d->fix.pp_untrusted = !(top && top->trusted);
+	/*
+	 * Only the sender can fix it: reading the header instead would believe
+	 * what a client writes wherever the link is layer 4 (docs/trust.md).
+	 */
 	diag_examples(d, &l->pp.shared_ex);
 	snprintf(d->summary, sizeof(d->summary),
 		 "%s sends requests of different clients on one PROXY connection to %s (%" PRIu64
 		 " requests whose forwarding header names another client than the connection's "
-		 "first): the preamble names one client per connection, so whatever takes the "
-		 "client from it logs the wrong one; %s",
+		 "first, which named the preamble's source): the preamble names one client per "
+		 "connection, so whatever takes the client from it logs the wrong one; stop "
+		 "connection reuse at the sender",
 		 top ? top->addr.text : "a sender", diag_listener_text(l, where, sizeof(where)),
-		 d->requests,
-		 top && top->trusted
-			 ? "read the forwarding header instead (the sender is trusted and it names "
-			   "each request's client), or stop connection reuse at the sender"
-			 : "stop connection reuse at the sender (its header cannot be believed: it "
-			   "is not trusted)");
+		 d->requests);
 }
 
 bool diagnose_pp(struct diagnoses *ds, const struct topology *t, const struct topo_listener *l)

@@ -352,23 +352,6 @@ static bool xff_pp_mode(const struct fix_ctx *c, struct fix_draft *d)
 	return true;
 }
 
-/* One connection, many clients: the header names each; or, the sender untrusted, a note. */
-static bool xff_pp_shared(const struct fix_ctx *c, struct fix_draft *d)
-{
-	if (c->p->pp_untrusted) {
-		draft_where(d, "xffwatch: nothing to pass");
-		draft_text(d, "# Nothing to change in xffwatch: the sender is not trusted, so its\n"
-			      "# header cannot name the clients. Stop connection reuse at the\n"
-			      "# sender (HAProxy below), or trust it if it is your proxy.\n");
-		return true;
-	}
-	xff_rule(c, d, XFF_HEADER);
-	draft_text(d, "# The header the sender writes names each request's client; the\n"
-		      "# preamble, only the first of its connection. Or keep reading the\n"
-		      "# preamble and stop connection reuse at the sender (HAProxy below).\n");
-	return true;
-}
-
 /* Diagnoses whose fix is not in xffwatch: why its rule is already right. */
 static const char *const xff_notes[DIAG__MAX] = {
 	[DIAG_PROXY_SENDS_NO_HEADER] =
@@ -412,6 +395,11 @@ static const char *const xff_notes[DIAG__MAX] = {
 		"# takes the peer as the client of a broken one (proxy-protocol-malformed;\n"
 		"# nginx is more lenient, docs/trust.md). The sender writes them: fix or\n"
 		"# replace it, or block a peer that is no proxy.\n",
+	[DIAG_PP_SHARED_CONNECTION] =
+		"# Nothing to change in xffwatch: the preamble names the client its connection\n"
+		"# was opened for, and the sender puts other clients' requests on it. Stop the\n"
+		"# reuse at the sender (below). Reading its header instead is no fix: behind a\n"
+		"# layer-4 link the header is the client's own.\n",
 };
 
 static bool xff_note(const struct fix_ctx *c, struct fix_draft *d)
@@ -621,7 +609,7 @@ static const struct diag_fixes diag_fixes[DIAG__MAX] = {
 	},
 	[DIAG_PP_MALFORMED] = { .xffwatch = xff_note },
 	[DIAG_PP_SHARED_CONNECTION] = {
-		.xffwatch = xff_pp_shared,
+		.xffwatch = xff_note,
 		.stack = { [STACK_HAPROXY] = haproxy_no_reuse },
 	},
 };

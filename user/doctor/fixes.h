@@ -71,11 +71,9 @@ struct fix_params {
 	 * (--header proxy-protocol), the senders send header_key too: it
 	 * follows. pp_block: PP_UNTRUSTED_SENDER's senders are not the
 	 * listener's proxy, and proxies are the senders to block (any
-	 * address). pp_untrusted: PP_SHARED_CONNECTION's sender is not trusted,
-	 * so its header cannot be read instead. pp_mode: PP_UNEXPECTED's mode,
-	 * "required" or "optional".
+	 * address). pp_mode: PP_UNEXPECTED's mode, "required" or "optional".
 	 */
-	bool pp_with_header, pp_block, pp_untrusted;
+	bool pp_with_header, pp_block;
 	const char *pp_mode;
 };
 

@@ -114,10 +114,13 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 	char buf[PSEUDO_TEXT_MAX], e[SHOW_MAX];
 	bool infra = p->role == ROLE_PROXY || p->trusted, first = true;
 
-	fprintf(f, "    %-24s %s, %s: %" PRIu64 " requests, %" PRIu64 "%% with forwarding headers",
+	/* (A usable preamble names a client as a header does: it counts with them.) */
+	fprintf(f,
+		"    %-24s %s, %s: %" PRIu64 " requests, %" PRIu64 "%% with forwarding headers%s",
 		name ? name : esc(e, shown(r, &p->addr, infra, buf)), role_names[p->role],
 		p->trusted ? "trusted" : "not trusted", p->requests,
-		p->requests ? p->with_header * 100 / p->requests : 0);
+		p->requests ? p->with_header * 100 / p->requests : 0,
+		p->pp_usable ? " or PROXY preambles" : "");
 	for (unsigned int id = 1; id < XFFW_F__MAX; id++)
 		if (p->headers[id] && trust_is_client_header(id)) {
 			fprintf(f, "%s%s", first ? " (" : ", ", field_key(id));
@@ -314,9 +317,9 @@ void report_text(FILE *f, const struct report *r)
 		if (l->pp.preambles || l->pp.lost)
 			fprintf(f,
 				"    PROXY protocol: %" PRIu64 " requests on connections with a "
-				"preamble (v1 %" PRIu64 ", v2 %" PRIu64 "), %" PRIu64
-				" usable; %" PRIu64 " health checks (LOCAL, not requests); %" PRIu64
-				" lost\n",
+				"preamble (of all preambles, health checks included: v1 %" PRIu64
+				", v2 %" PRIu64 "), %" PRIu64 " usable; %" PRIu64
+				" health checks (LOCAL, not requests); %" PRIu64 " lost\n",
 				l->pp.preambles - l->pp.health, l->pp.v1, l->pp.v2, l->pp.usable,
 				l->pp.health, l->pp.lost);
 		for (size_t k = 0; k < l->npeers; k++)

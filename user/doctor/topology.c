@@ -236,6 +236,8 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 	struct hop_walk_in in;
 	struct hop_walk w;
 
+	/* An event without an address returns early: judged as it says, the preamble too. */
+	*j = (struct judged){ .pp_used = o->client_from_pp };
 	j->trusted = o->peer_trusted;
 	j->client = o->client;
 	j->client_index = SIZE_MAX;
@@ -269,7 +271,10 @@ static void judge(const struct topo_listener *l, const struct observation *o, st
 				   .n = o->nhops,
 				   .pp_src = observation_pp_usable(o) && o->pp.source.is_addr
 						     ? &o->pp.source.addr
-						     : NULL };
+						     : NULL,
+				   .pp_declines = o->pp.state != REQ_PP_NONE &&
+						  o->pp.state != REQ_PP_UNKNOWN &&
+						  !observation_pp_usable(o) };
 	hop_walk_run(l->rule, &in, &w);
 	j->pp_used = w.pp_used;
 	j->client_index = w.client;

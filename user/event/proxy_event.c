@@ -54,13 +54,15 @@ static void address(struct jsonw *j, const char *key, const struct ip_addr *a, u
 	jsonw_object_end(j);
 }
 
-static void ssl(struct jsonw *j, const struct pp_ssl *s)
+/* @hide: pseudonymised events leave out the CN, often a person's name (docs/privacy.md). */
+static void ssl(struct jsonw *j, const struct pp_ssl *s, bool hide)
 {
 	jsonw_object_begin(j, "ssl");
 	jsonw_uint(j, "client", s->client);
 	jsonw_uint(j, "verify", s->verify);
 	tlv_text(j, "version", s->version);
-	tlv_text(j, "cn", s->cn);
+	if (!hide)
+		tlv_text(j, "cn", s->cn);
 	tlv_text(j, "cipher", s->cipher);
 	tlv_text(j, "sig_alg", s->sig_alg);
 	tlv_text(j, "key_alg", s->key_alg);
@@ -71,6 +73,8 @@ void audit_proxy_protocol(struct jsonw *j, const struct http_request *req,
 			  const struct pseudo *pseudo, bool shorten)
 {
 	const struct pp_info *pp = req->pp;
+	/* Pseudonyms hide the client: so must what carries its address or name. */
+	bool hide = pseudo && pseudo->mode != PSEUDO_NONE;
 
 	if (req->pp_state < REQ_PP_OK || req->pp_state > REQ_PP_LOST)
 		return;
@@ -98,10 +102,12 @@ void audit_proxy_protocol(struct jsonw *j, const struct http_request *req,
 	}
 	tlv_text(j, "alpn", pp->alpn);
 	tlv_text(j, "authority", pp->authority);
-	unique_id(j, pp->unique_id);
+	/* (HAProxy's documented unique-id-format holds the client's address and port.) */
+	if (!hide)
+		unique_id(j, pp->unique_id);
 	tlv_text(j, "netns", pp->netns);
 	if (pp->ssl.present)
-		ssl(j, &pp->ssl);
+		ssl(j, &pp->ssl, hide);
 	if (pp->crc == PP_CRC_OK)
 		jsonw_cstring(j, "crc32c", "ok");
 	else if (pp->crc == PP_CRC_NOT_CHECKED)

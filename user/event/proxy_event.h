@@ -21,7 +21,8 @@
 /*
  * Writes the "proxy_protocol" member of the open object for @req's
  * preamble, nothing when its pp_state is UNKNOWN or NONE. The source
- * address is a client's: written as @pseudo wants (NULL: as it is). With
+ * address is a client's: written as @pseudo wants (NULL: as it is); under
+ * a pseudonymising @pseudo the unique id and the SSL CN are left out. With
  * @shorten, only state, version, command and source.
  */
 void audit_proxy_protocol(struct jsonw *j, const struct http_request *req,

@@ -55,6 +55,12 @@ struct pp_info;
 struct pp_named {
 	bool set;
 	struct ip_addr addr;
+	/*
+	 * The connection's first header client was not the preamble's source:
+	 * its sender is not shown to write the header (a layer-4 one passes
+	 * the client's own), so its requests are never compared.
+	 */
+	bool unrelated;
 };
 
 struct http_request {

@@ -7,7 +7,7 @@ void hop_walk_run(const struct trust_rule *rule, const struct hop_walk_in *in, s
 {
 	struct walk_hops h = { .id = in->id, .n = in->n, .text = in->hops };
 	struct walk w = { .addr = *in->peer, .at = in->n };
-	bool trusted, external = false;
+	bool trusted, declined, external = false;
 
 	if (in->owner_verdict >= 0) {
 		trusted = in->owner_verdict; /* (an owner-trusted peer is never external) */
@@ -21,7 +21,11 @@ void hop_walk_run(const struct trust_rule *rule, const struct hop_walk_in *in, s
 		h.tail = in->pp_src;
 		w.at = in->n + 1;
 	}
-	if (rule->hops >= 0 ? trusted || in->owner_verdict < 0 : trusted && (in->n || h.tail))
+	/* A sender of preambles named no client in this one: the peer, no header (as nginx). */
+	declined = in->pp_declines && trusted && trust_reads(rule, TRUST_PROXY_PROTOCOL);
+	if (declined)
+		w.at = in->n;
+	else if (rule->hops >= 0 ? trusted || in->owner_verdict < 0 : trusted && (in->n || h.tail))
 		walk_run(rule, &h, in->peer, external, &w, NULL);
 	*out = (struct hop_walk){ .trusted = w.passed,
 				  .client = w.at,

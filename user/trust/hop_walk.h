@@ -50,6 +50,12 @@ struct hop_walk_in {
 	 * ok, command PROXY, with a source address), or NULL.
 	 */
 	const struct ip_addr *pp_src;
+	/*
+	 * The connection began with a preamble that names no client (LOCAL,
+	 * UNKNOWN, malformed, truncated, lost): a rule that reads
+	 * proxy-protocol takes a trusted peer as the client, reading no header.
+	 */
+	bool pp_declines;
 };
 
 /*
@@ -57,7 +63,8 @@ struct hop_walk_in {
  * is the client (CIDR mode, or an owner's verdict; hop counting checks no
  * address); a preamble's source is walked as the rightmost hop when @rule
  * reads proxy-protocol and trusts the peer (hop counting: it replaces the
- * peer as the fallback). Fills @out.
+ * peer as the fallback); a preamble without a client (@in->pp_declines) then
+ * leaves the peer the client. Fills @out.
  */
 void hop_walk_run(const struct trust_rule *rule, const struct hop_walk_in *in,
 		  struct hop_walk *out);

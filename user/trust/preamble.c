@@ -19,38 +19,51 @@ bool trust_pp_usable(const struct http_request *req)
 }
 
 const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct http_request *req,
-				    const struct resolution *res, struct trust_trace *t)
+				    const struct resolution *res, bool *declined,
+				    struct trust_trace *t)
 {
 	const struct pp_info *pp = req->pp;
 	bool reads = trust_reads(rule, TRUST_PROXY_PROTOCOL);
+	/* nginx's realip declines a preamble without a client: the peer, and no header. */
+	bool decline = reads && res->peer_trusted;
+	const char *then = decline ? ": the peer is the client, and no header is read" : "";
 	const char *peer = trace_addr(&req->saddr);
 
+	*declined = false;
 	if (req->pp_state == REQ_PP_LOST) {
-		trace_note(t, "the connection began with a PROXY preamble, lost before it was read "
-			      "(truncated)");
+		trace_note(t,
+			   "the connection began with a PROXY preamble, lost before it was read "
+			   "(truncated)%s",
+			   then);
+		*declined = decline;
 		return NULL;
 	}
 	if (!preamble_sent(req->pp_state) || !pp) {
-		if (reads)
-			trace_note(t, "%s",
-				   req->pp_state == REQ_PP_NONE
-					   ? "the connection began without a PROXY preamble"
-					   : "the connection's start was not seen: no "
-					     "PROXY preamble known");
+		if (req->pp_state == REQ_PP_NONE && reads)
+			trace_note(t, "the connection began without a PROXY preamble");
+		else if (decline && rule->nheaders > 1)
+			trace_note(t,
+				   "the connection's start was not seen: whether a PROXY preamble "
+				   "stood for the peer is not known (truncated)");
+		else if (reads)
+			trace_note(t,
+				   "the connection's start was not seen: no PROXY preamble known");
 		return NULL;
 	}
 	if (req->pp_state != REQ_PP_OK) {
-		trace_note(t, "preamble from %s is %s (%s): not used (proxy-protocol-malformed)",
+		trace_note(t, "preamble from %s is %s (%s): not used (proxy-protocol-malformed)%s",
 			   peer, req->pp_state == REQ_PP_MALFORMED ? "malformed" : "truncated",
-			   pp->error ? pp->error : "no reason given");
+			   pp->error ? pp->error : "no reason given", then);
+		*declined = decline;
 		return NULL;
 	}
 	if (pp->command != PP_CMD_PROXY || !pp->has_addr) {
-		trace_note(t, "preamble from %s (v%u): %s: the connection's own addresses count",
-			   peer, pp->version,
+		trace_note(t, "preamble from %s (v%u): %s: it names no client%s", peer, pp->version,
 			   pp->command == PP_CMD_LOCAL ? "LOCAL, the proxy's own (a health check)"
 			   : pp->command == PP_CMD_UNKNOWN ? "UNKNOWN"
-							   : "PROXY without an IP source");
+							   : "PROXY without an IP source",
+			   decline ? then : ", not used");
+		*declined = decline;
 		return NULL;
 	}
 	if (!res->peer_trusted) {
@@ -78,11 +91,12 @@ const struct ip_addr *preamble_tail(const struct trust_rule *rule, const struct 
 
 bool preamble_stands_in(const struct trust_rule *rule, const struct http_request *req)
 {
-	if (!trust_reads(rule, TRUST_PROXY_PROTOCOL) || req->pp_state == REQ_PP_NONE)
+	if (req->pp_state == REQ_PP_NONE)
 		return false;
 	/* A start not seen hides only a preamble: a rule that also reads headers misses them. */
 	if (req->pp_state == REQ_PP_UNKNOWN)
-		return rule->nheaders == 1;
+		return trust_reads(rule, TRUST_PROXY_PROTOCOL) && rule->nheaders == 1;
+	/* A sender of preambles, whatever the rule reads: it need write no header (layer 4). */
 	return true;
 }
 
@@ -91,7 +105,11 @@ bool preamble_stands_in(const struct trust_rule *rule, const struct http_request
  * first present header of the rule's, or, when the rule reads none that is
  * present (proxy-protocol alone), of the first present client header. A
  * sender must not mix clients on one connection (the spec), whatever the
- * rule reads: the connection's first one is kept, the others compared with it.
+ * rule reads. Only a sender shown to write the header counts: the
+ * connection's first header client must be the preamble's source (an L7
+ * proxy appends the client it connected for); then it is kept and the
+ * others compared with it. Else the header is the client's own (behind a
+ * layer-4 sender) and the connection is never compared.
  */
 static uint32_t shared_connection(const struct trust_rule *rule, const struct http_request *req,
 				  struct resolution *res, bool present, struct trust_trace *t)
@@ -121,7 +139,18 @@ static uint32_t shared_connection(const struct trust_rule *rule, const struct ht
 		i--;
 	if (i == 0)
 		return 0;
+	if (named->unrelated)
+		return 0;
 	if (!named->set) {
+		if (!req->pp || !req->pp->has_addr || !ip_equal(&req->pp->src, &a)) {
+			named->unrelated = true;
+			trace_note(t,
+				   "this PROXY connection's first %s names %s, not the preamble's "
+				   "source: its sender is not shown to write it, so the "
+				   "connection's requests are not compared for a shared connection",
+				   trust_source_key(header), trace_addr(&a));
+			return 0;
+		}
 		named->set = true;
 		named->addr = a;
 		return 0;
@@ -139,6 +168,11 @@ uint32_t preamble_findings(const struct trust_rule *rule, const struct http_requ
 			   struct resolution *res, bool present, struct trust_trace *t)
 {
 	uint32_t f = 0;
+
+	/* Headers walked where a preamble, unseen, may have named someone else (said above). */
+	if (req->pp_state == REQ_PP_UNKNOWN && res->peer_trusted && rule->nheaders > 1 &&
+	    trust_reads(rule, TRUST_PROXY_PROTOCOL))
+		f |= 1U << FINDING_TRUNCATED;
 
 	if (preamble_sent(req->pp_state) && !res->peer_trusted) {
 		f |= 1U << FINDING_PP_FROM_UNTRUSTED_PEER;

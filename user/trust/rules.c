@@ -208,7 +208,7 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 {
 	struct walk w = { .addr = req->saddr };
 	struct walk_hops hops;
-	bool present, counting;
+	bool present, counting, declined;
 
 	res->source = 0;
 	res->findings = 0;
@@ -247,12 +247,14 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 			   trust_source_key(res->header));
 	}
 	/* A preamble the rule reads, from a peer it trusts: its source is the rightmost hop. */
-	hops.tail = preamble_tail(rule, req, res, t);
+	hops.tail = preamble_tail(rule, req, res, &declined, t);
 	res->pp_used = hops.tail != NULL;
 
 	/* Hop counting trusts any peer, but not a local process the owner rules refused. */
 	counting = rule->hops >= 0 && (res->peer_trusted || !res->peer_by_owner);
-	if (req_head_incomplete(req) && present && (counting || res->peer_trusted)) {
+	if (declined) {
+		/* (The peer, said above: a sender of preambles wrote no client in this one.) */
+	} else if (req_head_incomplete(req) && present && (counting || res->peer_trusted)) {
 		/*
 		 * Lines after what the kernel kept may be missing, a proxy's appended
 		 * line among them: the visible hops could all be the client's own.
@@ -309,12 +311,14 @@ void trust_resolve(const struct trust_rule *rule, const struct http_request *req
 		      : hops.tail && w.at == hops.n ? TRUST_PROXY_PROTOCOL
 						    : res->header;
 
-	if (leftmost_differs(res)) {
+	if (!declined && leftmost_differs(res)) {
 		res->findings |= 1U << FINDING_LEFTMOST_DIFFERS;
 		trace_note(t, "the first entry of %s is not the client (leftmost-differs)",
 			   trust_source_key(res->header));
 	}
-	if (res->source && headers_conflict(rule, req, hops.tail, res, t))
+	/* (A rule that reads the preamble alone reads no header to disagree with.) */
+	if (res->source && rule->nheaders > trust_reads(rule, TRUST_PROXY_PROTOCOL) &&
+	    headers_conflict(rule, req, hops.tail, res, t))
 		res->findings |= 1U << FINDING_HEADER_CONFLICT;
 	res->findings |= preamble_findings(rule, req, res, present, t);
 	trace_note(t, "client %s (%s)", trace_addr(&res->client),

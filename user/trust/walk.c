@@ -164,6 +164,12 @@ static void walk_count(const struct trust_rule *rule, const struct walk_hops *h,
 		trace_note(t, "hops = 0: %s is the client", fallback);
 		return;
 	}
+	/* The preamble alone: no header, so no chain to be short (gunicorn keeps REMOTE_ADDR). */
+	if (rule->nheaders == 1 && rule->headers[0] == TRUST_PROXY_PROTOCOL) {
+		trace_note(t, "hops = %zu, and the rule reads no header: %s is the client", n,
+			   fallback);
+		return;
+	}
 	if (h->n < n) {
 		w->findings |=
 			1U << (h->cut_left ? FINDING_TRUNCATED : FINDING_CHAIN_SHORTER_THAN_HOPS);
