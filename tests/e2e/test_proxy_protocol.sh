@@ -121,6 +121,9 @@ frontend fe_tls
     default_backend be_nginx_tls
 backend be_nginx_tls
     mode http
+    # OFFLOAD=off splits this long preamble, and nginx 1.22 closes such a connection: try again.
+    retries 5
+    retry-on conn-failure empty-response
     server nginx $APP:8080 send-proxy-v2 proxy-v2-options ssl,ssl-cipher,cert-sig,cert-key,authority,crc32c,unique-id
 frontend fe_tcp
     mode tcp
