@@ -34,12 +34,6 @@
 #define FRAME_MORE    (-1)
 #define FRAME_ENDLESS (-2)
 
-/* Is @b (@len bytes) the start of @sig (@n bytes), but shorter? */
-static bool sig_prefix(const char *b, size_t len, const char *sig, size_t n)
-{
-	return len < n && !memcmp(b, sig, len);
-}
-
 /*
  * The length of the PROXY preamble the input begins with, by its framing
  * alone, as the kernel finds it (the v1 line up to its first CR LF; v2: 16
@@ -49,8 +43,6 @@ static bool sig_prefix(const char *b, size_t len, const char *sig, size_t n)
  */
 static ssize_t preamble_frame(const char *b, size_t len)
 {
-	/* haproxy's doc/proxy-protocol.txt, 2.2: the v2 signature. */
-	static const char v2_sig[PP_V2_SIG_LEN] = "\r\n\r\n\0\r\nQUIT\n";
 	size_t scan = len < XFFW_PP_KEEP ? len : XFFW_PP_KEEP;
 	const char *crlf;
 
@@ -65,7 +57,7 @@ static ssize_t preamble_frame(const char *b, size_t len)
 			return FRAME_MORE;
 		return XFFW_PP_V2_HDR + ((size_t)(uint8_t)b[14] << 8 | (uint8_t)b[15]);
 	}
-	if (sig_prefix(b, len, "PROXY ", 6) || sig_prefix(b, len, v2_sig, sizeof(v2_sig)))
+	if (len && pp_signature_prefix((const uint8_t *)b, len))
 		return FRAME_MORE;
 	return 0;
 }

@@ -53,6 +53,14 @@ static bool sig_prefix(const uint8_t *b, size_t len, const void *sig, size_t sig
 	return len < sig_len && !memcmp(b, sig, len);
 }
 
+bool pp_signature_prefix(const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i < sizeof(v1_sigs) / sizeof(v1_sigs[0]); i++)
+		if (sig_prefix(b, len, v1_sigs[i], strlen(v1_sigs[i])))
+			return true;
+	return sig_prefix(b, len, v2_sig, PP_V2_SIG_LEN);
+}
+
 /*
  * Ends a parse that failed: what is known of the preamble's frame (version,
  * command, family, length) stays; addresses and TLV views go, so that nobody
@@ -508,11 +516,7 @@ int pp_parse(const uint8_t *b, size_t len, bool cut, struct pp_info *out)
 	case 2:
 		return parse_v2(b, len, cut, out);
 	default:
-		for (size_t i = 0; i < sizeof(v1_sigs) / sizeof(v1_sigs[0]); i++)
-			if (sig_prefix(b, len, v1_sigs[i], strlen(v1_sigs[i])))
-				return fail(out, PP_TRUNCATED,
-					    "the bytes end inside the signature");
-		if (sig_prefix(b, len, v2_sig, PP_V2_SIG_LEN))
+		if (pp_signature_prefix(b, len))
 			return fail(out, PP_TRUNCATED, "the bytes end inside the signature");
 		return fail(out, PP_MALFORMED, "no PROXY protocol signature");
 	}

@@ -80,6 +80,9 @@ struct pp_info {
  */
 int pp_signature(const uint8_t *b, size_t len);
 
+/* Are @len bytes the start of a signature, too few yet to be one? */
+bool pp_signature_prefix(const uint8_t *b, size_t len);
+
 /*
  * Parses the preamble at the start of @b (@len bytes; they may go on past it,
  * as the head does on `xffwatch resolve`'s input). @cut: @b is only the first
