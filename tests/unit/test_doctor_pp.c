@@ -348,12 +348,23 @@ static void test_read_rule_is_clean(void **state)
 		event("198.18.0.2", pp_proxy(i), "", "", "proxy-protocol");
 	assert_null(get(DIAG_PP_NOT_READ));
 	assert_int_equal(ds.n, 0);
-	/* Not read when the proxy's header names the client anyway: no diagnosis either. */
+	/* Not read when the proxy's header names the preamble's client anyway: no diagnosis either. */
+	teardown(state);
+	setup(state);
+	for (unsigned int i = 0; i < 30; i++) {
+		char xff[32];
+
+		snprintf(xff, sizeof(xff), "203.0.113.%u", i % 200 + 1);
+		event("198.18.0.2", pp_proxy(i), "", xff, "x-forwarded-for");
+	}
+	assert_null(get(DIAG_PP_NOT_READ));
+	/* A header that names someone else: the client's own, behind a layer-4 sender (high). */
 	teardown(state);
 	setup(state);
 	for (unsigned int i = 0; i < 30; i++)
-		event("198.18.0.2", pp_proxy(i), "", "198.51.100.7", "x-forwarded-for");
-	assert_null(get(DIAG_PP_NOT_READ));
+		event("198.18.0.2", pp_proxy(i), "", "6.6.6.6", "x-forwarded-for");
+	assert_non_null(get(DIAG_PP_NOT_READ));
+	assert_int_equal(get(DIAG_PP_NOT_READ)->severity, LEVEL_HIGH);
 }
 
 static void test_missing(void **state)

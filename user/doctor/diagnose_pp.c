@@ -112,7 +112,9 @@ static bool not_read(struct diagnoses *ds, const struct topology *t, const struc
 
 	if (l->pp.not_read < DIAG_MIN_REQUESTS)
 		return false;
-	d = diag_add(ds, t, l, DIAG_PP_NOT_READ, LEVEL_MEDIUM, LEVEL_HIGH);
+	/* Clients taken from a header the sender does not write: anyone can name one. */
+	d = diag_add(ds, t, l, DIAG_PP_NOT_READ, l->pp.not_read_header ? LEVEL_HIGH : LEVEL_MEDIUM,
+		     LEVEL_HIGH);
 	if (!d)
 		return true;
 	for (size_t i = 0; i < l->npeers; i++) {
@@ -129,9 +131,12 @@ static bool not_read(struct diagnoses *ds, const struct topology *t, const struc
 	snprintf(d->summary, sizeof(d->summary),
 		 "%s, a trusted proxy, begins its connections to %s with PROXY preambles that "
 		 "name the client, but the rule does not read them (proxy-protocol is not among "
-		 "its headers): %" PRIu64 " requests resolve to the proxy's address",
+		 "its headers): %" PRIu64 " requests resolve to %s",
 		 d->naddrs ? d->addrs[0].text : "a trusted peer",
-		 diag_listener_text(l, where, sizeof(where)), d->requests);
+		 diag_listener_text(l, where, sizeof(where)), d->requests,
+		 l->pp.not_read_header ? "a header's address that is not the preamble's: one the "
+					 "client wrote, behind a sender that writes none"
+				       : "the proxy's address");
 	return true;
 }
 

@@ -483,9 +483,15 @@ static bool note_pp(struct topo_listener *l, struct topo_peer *p, const struct o
 		pp->usable++;
 		p->pp_usable++;
 		p->pp_only += !observation_has_forwarding_header(o);
-		/* Trusted, but the rule reads something else: its client is the proxy. */
-		if (j->trusted && !j->pp_used && !strcmp(j->client.text, o->source.text)) {
+		/*
+		 * Trusted, but the rule reads something else: its client is the
+		 * proxy, or a header's hop other than the preamble's source (a
+		 * layer-4 sender writes no header: that one is the client's own).
+		 */
+		if (j->trusted && !j->pp_used && o->pp.source.is_addr &&
+		    strcmp(j->client.text, o->pp.source.text)) {
 			pp->not_read++;
+			pp->not_read_header += strcmp(j->client.text, o->source.text) != 0;
 			example_add(&pp->not_read_ex, o);
 		}
 	}

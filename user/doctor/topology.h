@@ -145,7 +145,9 @@ struct topo_pp {
 	uint64_t health;    /* LOCAL: the sender's own connections (health checks) */
 	uint64_t lost, v1, v2;
 	uint64_t untrusted; /* preambles from peers the doctor's rule does not trust */
-	uint64_t not_read;  /* usable, from a trusted peer, but the client is the peer */
+	uint64_t not_read;  /* usable, from a trusted peer, but the client is not its source */
+	uint64_t
+		not_read_header; /* of which the client came from a header the sender did not write */
 	uint64_t missing, unexpected, malformed, shared; /* the findings */
 	struct topo_pp_error errors[TOPO_PP_ERRORS];	 /* the first distinct ones */
 	size_t nerrors;
