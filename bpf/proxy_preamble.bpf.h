@@ -21,11 +21,12 @@
 
 /*
  * The bytes that tell a preamble: a v1 line begins "PROXY TCP4 ", "PROXY
- * TCP6 " or "PROXY UNKNOWN" (no HTTP request line can; "PROXY " alone may be
- * the method of one), a v2 preamble with its 12-byte signature.
+ * TCP6 ", or "PROXY UNKNOWN" and a space, CR or LF (no HTTP request line can:
+ * "PROXY " alone may be the method of one, and "PROXY UNKNOWN://h/" its
+ * absolute-form target), a v2 preamble with its 12-byte signature.
  */
 #define PP_V1T_LEN    11
-#define PP_V1U_LEN    13
+#define PP_V1U_LEN    14
 #define PP_V2_SIG_LEN 12
 
 /* The signatures as little-endian words: "PROXY TC" "P4 ", "PROXY UN" "KNOWN", "\r\n\r\n\0\r\nQ" "UIT\n". */
@@ -46,6 +47,8 @@ static __always_inline bool pp_byte_ok(bool v1, __u8 kind, __u32 i, __u8 b)
 	if (v1 && i == 6)
 		return b == 'T' || b == 'U';
 	if (v1 && kind == 'U') {
+		if (i == 13)
+			return b == ' ' || b == '\r' || b == '\n';
 		lo = PP_V1U_LO;
 		hi = PP_V1U_HI;
 	} else if (v1) {
@@ -196,7 +199,8 @@ static __always_inline void pp_detect(struct flow_ctx *c, struct xffw_dir_state 
 	ds->head_bytes = have;
 	if (v1) {
 		ds->pp = XFFW_PP_IN_V1;
-		ds->cont = 0; /* (in a v1 line: its last byte so far was a CR) */
+		/* (In a v1 line: its last byte so far was a CR, as "PROXY UNKNOWN\r" ends.) */
+		ds->cont = ds->carry[(have - 1) & (XFFW_CARRY_MAX - 1)] == '\r';
 		return;
 	}
 	ds->pp = XFFW_PP_IN_V2;

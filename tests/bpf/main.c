@@ -47,6 +47,7 @@ int main(void)
 		cmocka_unit_test(test_proxy_v2_every_split),
 		cmocka_unit_test(test_proxy_keepalive_and_flags),
 		cmocka_unit_test(test_proxy_near_misses_are_http),
+		cmocka_unit_test(test_proxy_unknown_scheme_is_http),
 		cmocka_unit_test(test_proxy_v2_past_the_cap),
 		cmocka_unit_test(test_proxy_v1_line_ends),
 		cmocka_unit_test(test_proxy_never_mid_stream),

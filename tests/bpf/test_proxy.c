@@ -209,6 +209,27 @@ void test_proxy_near_misses_are_http(void **state)
 	}
 }
 
+/* "PROXY UNKNOWN" with no space, CR or LF after it: an absolute-form target, HTTP. */
+void test_proxy_unknown_scheme_is_http(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	for (size_t cut = 1; cut < 16; cut++) {
+		static const char req[] = "PROXY UNKNOWN://h/x HTTP/1.1\r\nHost: h\r\n\r\n";
+
+		conn_open(&c, 4, (uint16_t)(43650 + cut));
+		conn_send(&c, CLIENT, req, cut);
+		conn_send(&c, CLIENT, req + cut, sizeof(req) - 1 - cut);
+		conn_send(&c, SERVER, S(ok_empty));
+		assert_int_equal(got_count(XFFW_REC_PROXY), 0);
+		assert_int_equal(assemble(), 1);
+		assert_string_equal(seen[0].method, "PROXY");
+		assert_string_equal(seen[0].target, "UNKNOWN://h/x");
+		assert_int_equal(seen[0].pp_state, REQ_PP_NONE);
+	}
+}
+
 /* A v2 preamble longer than the copy cap: cut, counted, stepped over whole. */
 void test_proxy_v2_past_the_cap(void **state)
 {

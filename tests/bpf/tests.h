@@ -47,6 +47,7 @@ void test_proxy_v1_every_split(void **state);
 void test_proxy_v2_every_split(void **state);
 void test_proxy_keepalive_and_flags(void **state);
 void test_proxy_near_misses_are_http(void **state);
+void test_proxy_unknown_scheme_is_http(void **state);
 void test_proxy_v2_past_the_cap(void **state);
 void test_proxy_v1_line_ends(void **state);
 void test_proxy_never_mid_stream(void **state);

@@ -470,7 +470,11 @@ static void test_signature(void **state)
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP4 ", 11), 1);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP6 ", 11), 1);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY TCP5 ", 11), 0);
-	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN", 13), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN", 13), 0);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN ", 14), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN\r", 14), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN\n", 14), 1);
+	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOWN:", 14), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY UNKNOW", 12), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY /x HTTP/1.1", 17), 0);
 	assert_int_equal(pp_signature((const uint8_t *)"PROXY", 5), 0);

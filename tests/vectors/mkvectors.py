@@ -150,7 +150,11 @@ assert len(line) == 108
 v1_bad("v1-unknown-108", line, "longer than 107 bytes")
 v1_ok("v1-unknown-anything", "PROXY UNKNOWN whatever the sender had\r\n", command="UNKNOWN",
       transport="unknown")
-v1_bad("v1-unknown-glued", "PROXY UNKNOWNX\r\n", "not TCP4, TCP6 or UNKNOWN")
+# "PROXY UNKNOWN" needs a space, CR or LF after it: "PROXY UNKNOWN://h/ HTTP/1.1" is a request.
+bad("v1-unknown-glued", b"PROXY UNKNOWNX\r\n", "no PROXY protocol signature")
+bad("v1-unknown-scheme", b"PROXY UNKNOWN://h/ HTTP/1.1\r\n\r\n", "no PROXY protocol signature")
+v1_ok("v1-unknown-lf", "PROXY UNKNOWN\nfoo\r\n", HTTP, command="UNKNOWN", transport="unknown")
+v1_ok("v1-unknown-cr", "PROXY UNKNOWN\rfoo\r\n", command="UNKNOWN", transport="unknown")
 v1_bad("v1-addr-leading-zero", "PROXY TCP4 203.0.113.07 192.0.2.10 56324 443\r\n",
        "source address has a leading zero")
 v1_bad("v1-dst-addr-leading-zero", "PROXY TCP4 203.0.113.7 192.0.02.10 56324 443\r\n",

@@ -31,11 +31,12 @@ enum {
 };
 
 /*
- * A v1 line begins with one of these (section 2.1): no HTTP request line can,
- * so taking them for a preamble is never a guess; "PROXY " alone could be the
- * method of one.
+ * A v1 line begins with one of these (section 2.1), as the kernel finds it:
+ * no HTTP request line can; "PROXY " alone may be the method of one, and
+ * "PROXY UNKNOWN://h/" its absolute-form target.
  */
-static const char *const v1_sigs[] = { "PROXY TCP4 ", "PROXY TCP6 ", "PROXY UNKNOWN" };
+static const char *const v1_sigs[] = { "PROXY TCP4 ", "PROXY TCP6 ", "PROXY UNKNOWN ",
+				       "PROXY UNKNOWN\r", "PROXY UNKNOWN\n" };
 
 int pp_signature(const uint8_t *b, size_t len)
 {
@@ -226,9 +227,7 @@ static int parse_v1(const uint8_t *b, size_t len, struct pp_info *out)
 		if (out->len > XFFW_PP_V1_MAX)
 			return fail(out, PP_MALFORMED, "v1: longer than 107 bytes");
 		/* Whatever comes before the CRLF is the receiver's to ignore (section 2.1). */
-		if (text.len > 7 && text.p[7] != ' ')
-			return fail(out, PP_MALFORMED,
-				    "v1: transport is not TCP4, TCP6 or UNKNOWN");
+		/* (The signature has a space, CR or LF after "UNKNOWN": any of them is ignored.) */
 		return PP_OK;
 	}
 	if (out->len > XFFW_PP_V1_MAX)

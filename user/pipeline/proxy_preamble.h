@@ -74,9 +74,9 @@ struct pp_info {
 
 /*
  * Does @b (@len bytes) begin with a preamble's signature: a v1 line's
- * "PROXY TCP4 ", "PROXY TCP6 " or "PROXY UNKNOWN" (returns 1; the kernel
- * looks for the same), or the v2 signature (returns 2)? 0 when it does not,
- * or not yet (@len too short to tell).
+ * "PROXY TCP4 ", "PROXY TCP6 ", or "PROXY UNKNOWN" and a space, CR or LF
+ * (returns 1; the kernel looks for the same), or the v2 signature (returns
+ * 2)? 0 when it does not, or not yet (@len too short to tell).
  */
 int pp_signature(const uint8_t *b, size_t len);
 
