@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "json_at.h"
 #include <jansson.h>
 
 #include "event/audit_event.h"
@@ -79,27 +81,6 @@ static json_t *event(const char *head, const char *peer)
 		fail_msg("invalid event (%s): %.*s", err.text, (int)j.len, j.buf);
 	jsonw_free(&j);
 	return doc;
-}
-
-/* The member at a dotted @path ("url.domain"), or NULL. */
-static json_t *at(json_t *doc, const char *path)
-{
-	char buf[128], *save = NULL;
-	json_t *v = doc;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, k);
-	return v;
-}
-
-static const char *str_at(json_t *doc, const char *path)
-{
-	json_t *v = at(doc, path);
-
-	if (!json_is_string(v))
-		fail_msg("%s is not a string", path);
-	return json_string_value(v);
 }
 
 static json_int_t int_at(json_t *doc, const char *path)
