@@ -31,6 +31,18 @@ static __always_inline void clear_message(struct xffw_dir_state *ds)
 	ds->status = 0;
 }
 
+/* A head starts at sequence number @seq: the message's state from scratch. */
+static __always_inline void begin_head(struct parse *ps, struct xffw_dir_state *ds, __u32 seq)
+{
+	clear_message(ds);
+	ds->state = XFFW_PS_HEAD;
+	ds->hflags = ps->resync ? XFFW_HF_RESYNC : 0;
+	ps->resync = 0;
+	ds->start_ns = ps->now;
+	ds->start_seq = seq;
+	ps->data_len = 0;
+}
+
 static __always_inline void reset_dir(struct xffw_dir_state *ds)
 {
 	clear_message(ds);

@@ -115,19 +115,16 @@ static __always_inline void pp_none(struct flow_ctx *c, struct xffw_dir_state *d
 	for (int i = 0; i < XFFW_CARRY_MAX; i++)
 		if (i >= (int)k)
 			ds->carry[i] = 0;
-	clear_message(ds);
 	ds->pp = XFFW_PP_DETECT;
 	if (!k) {
+		clear_message(ds);
 		ds->state = XFFW_PS_IDLE;
 		return;
 	}
-	/* What step_idle does, for a head whose first k bytes are already carried. */
-	ds->state = XFFW_PS_HEAD;
-	ds->start_ns = ps->now;
-	ds->start_seq = ps->seq + ps->pos - k;
+	/* A head whose first k bytes are already carried (counted here: they came before). */
+	begin_head(ps, ds, ps->seq + ps->pos - k);
 	ds->carry_len = k;
 	ds->head_bytes = k;
-	ps->data_len = 0;
 }
 
 /*

@@ -85,13 +85,7 @@ static __always_inline void step_idle(struct flow_ctx *c, struct xffw_dir_state 
 	ps->pos += k;
 	if (k == n)
 		return;
-	clear_message(ds);
-	ds->state = XFFW_PS_HEAD;
-	ds->hflags = ps->resync ? XFFW_HF_RESYNC : 0;
-	ps->resync = 0;
-	ds->start_ns = ps->now;
-	ds->start_seq = ps->seq + ps->pos;
-	ps->data_len = 0;
+	begin_head(ps, ds, ps->seq + ps->pos);
 }
 
 /* One step of a segment's parse; a global function for the same reason as xffw_line. */
