@@ -3,6 +3,7 @@
 
 #include "event/proxy_event.h"
 #include "pipeline/proxy_preamble.h"
+#include "util/escape.h"
 
 static const char *const state_names[] = {
 	[REQ_PP_OK] = "ok",
@@ -22,16 +23,12 @@ static void tlv_text(struct jsonw *j, const char *key, struct str s)
 /* The unique id as lowercase hex: its bytes are binary by the spec's word. */
 static void unique_id(struct jsonw *j, struct str s)
 {
-	static const char digits[] = "0123456789abcdef";
 	char hex[2 * PP_UNIQUE_ID_MAX];
 	size_t n = s.len > PP_UNIQUE_ID_MAX ? PP_UNIQUE_ID_MAX : s.len;
 
 	if (!s.p)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		hex[2 * i] = digits[(uint8_t)s.p[i] >> 4];
-		hex[2 * i + 1] = digits[(uint8_t)s.p[i] & 15];
-	}
+	hex_lower(hex, s.p, n);
 	jsonw_string(j, "unique_id", hex, 2 * n);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "event/pseudonym.h"
+#include "util/escape.h"
 #include "util/file_open.h"
 
 const char *const pseudonymize_names[PSEUDO__MAX] = {
@@ -16,8 +17,6 @@ const char *const pseudonymize_names[PSEUDO__MAX] = {
 	[PSEUDO_TRUNCATE] = "truncate",
 	[PSEUDO_HMAC] = "hmac",
 };
-
-static const char hex[] = "0123456789abcdef";
 
 /* Names the key without revealing it: the MAC of a fixed text, 8 hex digits. */
 static void key_id(struct pseudo *p)
@@ -32,10 +31,7 @@ static void key_id(struct pseudo *p)
 		strcpy(p->key_id, "-");
 		return;
 	}
-	for (int i = 0; i < 4; i++) {
-		p->key_id[2 * i] = hex[mac[i] >> 4];
-		p->key_id[2 * i + 1] = hex[mac[i] & 15];
-	}
+	hex_lower(p->key_id, mac, 4);
 	p->key_id[8] = '\0';
 }
 
@@ -112,10 +108,7 @@ size_t pseudo_addr(const struct pseudo *p, const struct ip_addr *a, char *out)
 			memcpy(out, "-", 2);
 			return 1;
 		}
-		for (int i = 0; i < PSEUDO_TOKEN_HEX / 2; i++) {
-			out[2 * i] = hex[mac[i] >> 4];
-			out[2 * i + 1] = hex[mac[i] & 15];
-		}
+		hex_lower(out, mac, PSEUDO_TOKEN_HEX / 2);
 		out[PSEUDO_TOKEN_HEX] = '\0';
 		return PSEUDO_TOKEN_HEX;
 	case PSEUDO_NONE:

@@ -77,3 +77,14 @@ size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep
 		out[at] = '\0';
 	return need;
 }
+
+void hex_lower(char *out, const void *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = b;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+}

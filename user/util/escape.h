@@ -23,4 +23,7 @@
  */
 size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep_newlines);
 
+/* @n bytes at @b as 2 * @n lowercase hex digits at @out (no NUL). */
+void hex_lower(char *out, const void *b, size_t n);
+
 #endif
