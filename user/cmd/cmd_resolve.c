@@ -103,21 +103,11 @@ static ssize_t read_input(char *buf, ssize_t *frame)
 
 /*
  * Where the head begins after the preamble of @buf (@len bytes, all the
- * input), and the preamble parsed into @pp with its state in *@state
- * (REQ_PP_NONE without one). Returns the head's offset, or -1 after an
- * error line naming what keeps the preamble's end from being found.
+ * input): 0 without one. Returns -1 after an error line naming what keeps
+ * the preamble's end from being found.
  */
-static ssize_t take_preamble(const char *buf, size_t len, ssize_t frame, struct pp_info *pp,
-			     uint8_t *state)
+static ssize_t take_preamble(const char *buf, size_t len, ssize_t frame)
 {
-	static const uint8_t states[] = {
-		[PP_OK] = REQ_PP_OK,
-		[PP_TRUNCATED] = REQ_PP_TRUNCATED,
-		[PP_MALFORMED] = REQ_PP_MALFORMED,
-	};
-	int r;
-
-	*state = REQ_PP_NONE;
 	if (frame == FRAME_ENDLESS)
 		return head_error(-1, "the PROXY protocol v1 line has no CRLF within %d bytes",
 				  XFFW_PP_KEEP);
@@ -138,11 +128,6 @@ static ssize_t take_preamble(const char *buf, size_t len, ssize_t frame, struct 
 			"the PROXY protocol v2 preamble is %zd bytes by its length field; "
 			"the input ends after %zu",
 			frame, len);
-	if (!frame)
-		return 0;
-	/* The whole input, as it would follow on the wire: the head is no part of it. */
-	r = pp_parse((const uint8_t *)buf, len, false, pp);
-	*state = r >= 0 && r <= PP_MALFORMED ? states[r] : REQ_PP_MALFORMED;
 	return frame;
 }
 
@@ -160,9 +145,6 @@ struct resolve_run {
 	const struct pseudo *pseudo;
 	/* The peer's owner and the app's ([XFFW_DIR_*]) when options name the peer's. */
 	const struct sock_owner *owner[2];
-	/* The preamble before the head: its state (enum req_pp_state), pp when one was there. */
-	uint8_t pp_state;
-	const struct pp_info *pp;
 	int printed;
 };
 
@@ -170,17 +152,11 @@ static void on_resolved(void *ctx, const struct exchange *x)
 {
 	static struct resolution res;
 	static struct trust_trace trace;
-	/* The request as the tracker would hand it out on a connection that began with the input. */
-	static struct http_request req;
+	const struct http_request *req = x->req;
 	struct resolve_run *run = ctx;
 	const struct trust_rule *rule;
 	struct audit_meta meta = { 0 };
 	struct jsonw j;
-
-	req = *x->req;
-	req.pp_state = run->pp_state;
-	req.pp = run->pp;
-	req.pp_named = NULL; /* one request: nothing to compare it with */
 
 	meta.ifname = run->r->iface[0] ? run->r->iface : run->o->ifaces[0];
 	clock_gettime(CLOCK_REALTIME, &meta.when);
@@ -189,11 +165,11 @@ static void on_resolved(void *ctx, const struct exchange *x)
 	meta.hide_user_agent = !run->o->privacy.user_agent;
 	meta.owner[XFFW_DIR_REQUEST] = run->owner[XFFW_DIR_REQUEST];
 	meta.owner[XFFW_DIR_RESPONSE] = run->owner[XFFW_DIR_RESPONSE];
-	rule = trust_pick(run->o->rules, run->o->nrules, req.dport, meta.ifname);
-	trust_resolve(rule, &req, run->owner[XFFW_DIR_REQUEST], &res,
+	rule = trust_pick(run->o->rules, run->o->nrules, req->dport, meta.ifname);
+	trust_resolve(rule, req, run->owner[XFFW_DIR_REQUEST], &res,
 		      run->r->explain ? &trace : NULL);
 	jsonw_init(&j);
-	audit_format(&j, &req, &res, &meta);
+	audit_format(&j, req, &res, &meta);
 	/* One line per step; header values in it are the sender's bytes. */
 	if (run->r->explain)
 		log_lines(stderr, trace.text, strlen(trace.text));
@@ -215,8 +191,7 @@ int resolve_run(const struct options *o, const struct command_args *r)
 	/* A preamble, then the head: head_validate() may append a CRLF to it. */
 	static char buf[RESOLVE_PP_MAX + RESOLVE_INPUT_MAX + 2];
 	static struct pseudo pseudo;
-	static struct pp_info pp;
-	struct resolve_run run = { .o = o, .r = r, .pseudo = &pseudo, .pp = &pp };
+	struct resolve_run run = { .o = o, .r = r, .pseudo = &pseudo };
 	struct xffw_record_hdr tuple = { 0 };
 	struct ip_addr dest;
 	enum head_status hs;
@@ -255,11 +230,9 @@ int resolve_run(const struct options *o, const struct command_args *r)
 		return head_error(2, "the head is longer than %d bytes", RESOLVE_INPUT_MAX);
 	if (n < 0)
 		return head_error(2, "cannot read standard input: %s", strerror((int)-n));
-	at = take_preamble(buf, (size_t)n, frame, &pp, &run.pp_state);
+	at = take_preamble(buf, (size_t)n, frame);
 	if (at < 0)
 		return 2;
-	if (run.pp_state == REQ_PP_NONE)
-		run.pp = NULL;
 	head = buf + at;
 	len = (size_t)(n - at);
 	if (head_validate(head, &len, RESOLVE_INPUT_MAX + 2, err, sizeof(err)))
@@ -274,7 +247,9 @@ int resolve_run(const struct options *o, const struct command_args *r)
 	tuple.sport = r->peer_port;
 	tuple.dport = (uint16_t)(r->destination_port ? r->destination_port : first_port(o));
 
-	hs = head_exchange((const uint8_t *)head, len, o->head_budget, &tuple, on_resolved, &run);
+	/* The preamble and the head through the tracker, as the kernel's records. */
+	hs = head_exchange_after((const uint8_t *)buf, (size_t)at, (const uint8_t *)head, len,
+				 o->head_budget, &tuple, on_resolved, &run);
 	if (hs != HEAD_OK || run.printed != 1)
 		return head_error(2, "line 1: not an HTTP/1.x request line");
 	return 0; /* main() closes standard output and says if the event was not written */

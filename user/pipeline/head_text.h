@@ -23,4 +23,15 @@
 enum head_status head_exchange(const uint8_t *head, size_t len, uint32_t budget,
 			       const struct xffw_record_hdr *tuple, exchange_fn fn, void *ctx);
 
+/*
+ * The same for a connection that began with the PROXY preamble @preamble
+ * (@plen bytes, its whole frame): it goes to the tracker as the kernel's
+ * PROXY record (cut at XFFW_PP_KEEP bytes), so the request carries it as on
+ * the wire.
+ */
+enum head_status head_exchange_after(const uint8_t *preamble, size_t plen, const uint8_t *head,
+				     size_t len, uint32_t budget,
+				     const struct xffw_record_hdr *tuple, exchange_fn fn,
+				     void *ctx);
+
 #endif
