@@ -50,6 +50,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	struct event_link link = { 0 };
 	struct audit_meta meta = { 0 };
 	const struct sink_event *e;
+	uint32_t findings;
 
 	if (w->link)
 		w->link(w->link_ctx, req->ifindex, &link);
@@ -92,8 +93,13 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	else
 		sinks_put(&w->sinks, e);
 	/* Whole or short, once: a short form made for any output says truncated. */
-	if ((w->res.findings & (1U << FINDING_TRUNCATED)) || w->event.short_made)
+	findings = w->res.findings;
+	if (w->event.short_made)
+		findings |= 1U << FINDING_TRUNCATED;
+	if (findings & (1U << FINDING_TRUNCATED))
 		w->events_truncated++;
+	/* What the event says, as events_truncated counts it: a short form says truncated. */
+	metrics_tally_event(&w->tally, req->dport, x->status, meta.duration_ns, findings);
 	w->unflushed += e->len;
 	if (w->unflushed >= FLUSH_AT)
 		event_writer_flush(w);
@@ -134,6 +140,7 @@ void event_writer_stats(struct event_writer *w, struct stats *s)
 	s->events_dropped = w->format_failures;
 	s->events_truncated = w->events_truncated + (w->order ? w->order->late_truncated : 0);
 	s->events_shortened = w->events_shortened;
+	s->events_unformattable = w->format_failures;
 	for (size_t i = 0; i < w->sinks.n && i < STATS_MAX_OUTPUTS; i++) {
 		struct stats_output *out = &s->outputs[s->noutputs++];
 
@@ -157,6 +164,7 @@ int event_writer_init(struct event_writer *w, const struct options *o, uint64_t 
 	};
 
 	w->opts = o;
+	metrics_tally_init(&w->tally);
 	audit_event_init(&w->event);
 	if (pseudo_init(&w->pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err, errlen))
 		return -1;

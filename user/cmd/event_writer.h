@@ -17,6 +17,7 @@
 #include "event/pseudonym.h"
 #include "identity/owner_cache.h"
 #include "output/daemon_stats.h"
+#include "output/metrics_tally.h"
 #include "output/outputs.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"
@@ -47,11 +48,12 @@ struct event_writer {
 	bool nanoseconds; /* @timestamp to the nanosecond (replay of captures that have them) */
 	/* Replay: events held and written in the order their requests began; NULL live. */
 	struct event_order *order;
-	uint64_t events;	   /* events made and handed to the outputs */
-	uint64_t format_failures;  /* events that could not be formatted */
-	uint64_t events_truncated; /* events with finding truncated, or written short anywhere */
-	uint64_t events_shortened; /* events over AUDIT_EVENT_MAX, written short everywhere */
-	size_t unflushed;	   /* bytes queued since the outputs last wrote */
+	uint64_t events;	    /* events made and handed to the outputs */
+	uint64_t format_failures;   /* events that could not be formatted */
+	uint64_t events_truncated;  /* events with finding truncated, or written short anywhere */
+	uint64_t events_shortened;  /* events over AUDIT_EVENT_MAX, written short everywhere */
+	size_t unflushed;	    /* bytes queued since the outputs last wrote */
+	struct metrics_tally tally; /* the events made, for the metrics */
 };
 
 /*

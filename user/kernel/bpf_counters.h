@@ -12,6 +12,9 @@
 /* Name of counter @idx as printed ("ringbuf_lost"), or NULL. */
 const char *counter_name(unsigned int idx);
 
+/* What counter @idx counts, one line ("Records lost: ring buffer full"), or NULL. */
+const char *counter_help(unsigned int idx);
+
 /* Sums the per-CPU values of map @map_fd into @out[XFFW_CNT__MAX]. 0 or -errno. */
 int counters_read(int map_fd, uint64_t out[XFFW_CNT__MAX]);
 

@@ -23,19 +23,46 @@ static uint64_t sum(const uint64_t *v, size_t n)
 	return total;
 }
 
-/* A counter of a struct: its JSON key and where it is. */
-struct counter_field {
-	const char *key;
-	size_t off;
-};
-
-#define FIELD(type, key, member)            \
-	{                                   \
-		key, offsetof(type, member) \
+/* A counter no metric shows; with the metric's help text; a level (docs/counters.md says more). */
+#define FIELD(type, key, member)                         \
+	{                                                \
+		key, offsetof(type, member), NULL, false \
 	}
+#define HFIELD(type, key, member, help)                  \
+	{                                                \
+		key, offsetof(type, member), help, false \
+	}
+#define GAUGE(type, key, member, help)                  \
+	{                                               \
+		key, offsetof(type, member), help, true \
+	}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+uint64_t stats_counter(const void *base, const struct stats_counter *c)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)base + c->off, sizeof(v));
+	return v;
+}
+
+/* The tracker's own counters (its "tracker" object). */
+const struct stats_counter stats_tracker_counters[] = {
+	HFIELD(struct tracker_stats, "late_responses", late_responses,
+	       "Responses with no request waiting"),
+	HFIELD(struct tracker_stats, "unusable_heads", unusable_heads,
+	       "Requests dropped because their request line never arrived"),
+	HFIELD(struct tracker_stats, "parts_lost", parts_lost, "Head parts that never arrived"),
+	HFIELD(struct tracker_stats, "flow_ends", flow_ends, "Flow-end records"),
+	HFIELD(struct tracker_stats, "desyncs", desyncs,
+	       "Flow ends where the kernel lost its place in the connection"),
+	HFIELD(struct tracker_stats, "bad_records", bad_records,
+	       "Malformed records from the kernel (should stay 0)"),
+};
+const size_t stats_tracker_ncounters = COUNT(stats_tracker_counters);
 
 /* An output's counters, in the order docs/counters.md lists them. */
-static const struct counter_field output_fields[] = {
+static const struct stats_counter output_fields[] = {
 	FIELD(struct sink_stats, "events", events),
 	FIELD(struct sink_stats, "dropped", dropped),
 	FIELD(struct sink_stats, "errors", errors),
@@ -46,33 +73,46 @@ static const struct counter_field output_fields[] = {
 };
 
 /* PROXY protocol preambles and their connections: the member names as keys. */
-static const struct counter_field pp_fields[] = {
-	FIELD(struct tracker_pp_stats, "preambles", preambles),
-	FIELD(struct tracker_pp_stats, "v1", v1),
-	FIELD(struct tracker_pp_stats, "v2", v2),
-	FIELD(struct tracker_pp_stats, "local", local),
-	FIELD(struct tracker_pp_stats, "unknown", unknown),
-	FIELD(struct tracker_pp_stats, "malformed", malformed),
-	FIELD(struct tracker_pp_stats, "truncated", truncated),
-	FIELD(struct tracker_pp_stats, "crc_ok", crc_ok),
-	FIELD(struct tracker_pp_stats, "parts_lost", parts_lost),
-	FIELD(struct tracker_pp_stats, "lost", lost),
-	FIELD(struct tracker_pp_stats, "evicted", evicted),
-	FIELD(struct tracker_pp_stats, "conns", conns),
+const struct stats_counter stats_pp_counters[] = {
+	HFIELD(struct tracker_pp_stats, "preambles", preambles, "PROXY protocol preambles parsed"),
+	HFIELD(struct tracker_pp_stats, "v1", v1, "PROXY protocol v1 preambles"),
+	HFIELD(struct tracker_pp_stats, "v2", v2, "PROXY protocol v2 preambles"),
+	HFIELD(struct tracker_pp_stats, "local", local, "PROXY protocol v2 LOCAL preambles"),
+	HFIELD(struct tracker_pp_stats, "unknown", unknown, "PROXY protocol v1 UNKNOWN preambles"),
+	HFIELD(struct tracker_pp_stats, "malformed", malformed,
+	       "PROXY protocol preambles that broke the spec"),
+	HFIELD(struct tracker_pp_stats, "truncated", truncated,
+	       "PROXY protocol preambles ended early by the connection's close"),
+	HFIELD(struct tracker_pp_stats, "crc_ok", crc_ok,
+	       "PROXY protocol v2 preambles with a checked, right CRC32C"),
+	HFIELD(struct tracker_pp_stats, "parts_lost", parts_lost,
+	       "PROXY protocol preambles a part of which never arrived"),
+	HFIELD(struct tracker_pp_stats, "lost", lost,
+	       "Requests on a connection whose preamble is not there"),
+	HFIELD(struct tracker_pp_stats, "evicted", evicted,
+	       "PROXY connections pushed out of the daemon's table"),
+	GAUGE(struct tracker_pp_stats, "conns", conns, "PROXY connections held now"),
 };
+const size_t stats_pp_ncounters = COUNT(stats_pp_counters);
 
 /* The sockets' owners (live only): what the user database and the cgroup tree did not know. */
-static const struct counter_field identity_fields[] = {
-	FIELD(struct owner_cache_stats, "resolved", resolved),
-	FIELD(struct owner_cache_stats, "users_unknown", users_unknown),
-	FIELD(struct owner_cache_stats, "cgroups_unknown", cgroups_unknown),
-	FIELD(struct owner_cache_stats, "cgroup_scans", rescans),
-	FIELD(struct owner_cache_stats, "users_evicted", users_evicted),
-	FIELD(struct owner_cache_stats, "cgroups_passed_over", cgroups_over),
+const struct stats_counter stats_identity_counters[] = {
+	HFIELD(struct owner_cache_stats, "resolved", resolved,
+	       "Ends of requests whose socket was this host's"),
+	HFIELD(struct owner_cache_stats, "users_unknown", users_unknown,
+	       "Of which: uid not in the user database"),
+	HFIELD(struct owner_cache_stats, "cgroups_unknown", cgroups_unknown,
+	       "Of which: cgroup id not in the last scan"),
+	HFIELD(struct owner_cache_stats, "cgroup_scans", rescans, "Scans of the cgroup2 tree"),
+	HFIELD(struct owner_cache_stats, "users_evicted", users_evicted,
+	       "Users dropped from the full cache"),
+	HFIELD(struct owner_cache_stats, "cgroups_passed_over", cgroups_over,
+	       "Cgroup directories skipped by the scans"),
 };
+const size_t stats_identity_ncounters = COUNT(stats_identity_counters);
 
 /* Replay's capture counters: what was read, and what was not parsed as data. */
-static const struct counter_field capture_fields[] = {
+static const struct stats_counter capture_fields[] = {
 	FIELD(struct capture_counters, "packets", packets),
 	FIELD(struct capture_counters, "bytes", bytes),
 	FIELD(struct capture_counters, "frames", frames),
@@ -88,15 +128,11 @@ static const struct counter_field capture_fields[] = {
 };
 
 /* The @n counters of @fields in @base, as members of the open object. */
-static void counters_json(struct jsonw *j, const void *base, const struct counter_field *fields,
+static void counters_json(struct jsonw *j, const void *base, const struct stats_counter *fields,
 			  size_t n)
 {
-	for (size_t f = 0; f < n; f++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)base + fields[f].off, sizeof(v));
-		jsonw_uint(j, fields[f].key, v);
-	}
+	for (size_t f = 0; f < n; f++)
+		jsonw_uint(j, fields[f].key, stats_counter(base, &fields[f]));
 }
 
 void stats_json(struct jsonw *j, const struct stats *s)
@@ -127,16 +163,11 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "tracker");
-	jsonw_uint(j, "late_responses", t->late_responses);
-	jsonw_uint(j, "unusable_heads", t->unusable_heads);
-	jsonw_uint(j, "parts_lost", t->parts_lost);
-	jsonw_uint(j, "flow_ends", t->flow_ends);
-	jsonw_uint(j, "desyncs", t->desyncs);
-	jsonw_uint(j, "bad_records", t->bad_records);
+	counters_json(j, t, stats_tracker_counters, stats_tracker_ncounters);
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "proxy_protocol");
-	counters_json(j, &t->pp, pp_fields, sizeof(pp_fields) / sizeof(pp_fields[0]));
+	counters_json(j, &t->pp, stats_pp_counters, stats_pp_ncounters);
 	jsonw_object_end(j);
 
 	jsonw_object_begin(j, "kernel");
@@ -150,21 +181,18 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	for (size_t i = 0; i < s->noutputs; i++) {
 		jsonw_object_begin(j, NULL);
 		jsonw_cstring(j, "name", s->outputs[i].name);
-		counters_json(j, &s->outputs[i].st, output_fields,
-			      sizeof(output_fields) / sizeof(output_fields[0]));
+		counters_json(j, &s->outputs[i].st, output_fields, COUNT(output_fields));
 		jsonw_object_end(j);
 	}
 	jsonw_array_end(j);
 	if (s->identity) {
 		jsonw_object_begin(j, "identity");
-		counters_json(j, s->identity, identity_fields,
-			      sizeof(identity_fields) / sizeof(identity_fields[0]));
+		counters_json(j, s->identity, stats_identity_counters, stats_identity_ncounters);
 		jsonw_object_end(j);
 	}
 	if (s->capture) {
 		jsonw_object_begin(j, "capture");
-		counters_json(j, s->capture, capture_fields,
-			      sizeof(capture_fields) / sizeof(capture_fields[0]));
+		counters_json(j, s->capture, capture_fields, COUNT(capture_fields));
 		jsonw_object_end(j);
 	}
 	jsonw_object_end(j);

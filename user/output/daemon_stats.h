@@ -8,6 +8,7 @@
 #define XFFW_STATS_H
 
 #include "identity/owner_cache.h"
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capture/capture.h"
@@ -30,13 +31,36 @@ struct stats {
 	uint64_t events_dropped;
 	/* events with finding truncated, whatever the cause, a short form written anywhere included */
 	uint64_t events_truncated;
-	uint64_t events_shortened; /* events too long for the outputs, written in short form */
-	long flows_live;	   /* entries in the kernel's flow table; -1 if unknown */
+	uint64_t events_shortened;     /* events too long for the outputs, written in short form */
+	uint64_t events_unformattable; /* of events_dropped: could not be formatted */
+	long flows_live;	       /* entries in the kernel's flow table; -1 if unknown */
 	struct stats_output outputs[STATS_MAX_OUTPUTS];
 	size_t noutputs;
 	const struct capture_counters *capture;	  /* replay: the capture's, else NULL */
 	const struct owner_cache_stats *identity; /* live: the sockets' owners, else NULL */
 };
+
+/*
+ * A counter of a struct: its JSON key, where it is, and what it counts (the
+ * metric's help; NULL where no metric shows it), and whether it is a gauge. The tables below are the one
+ * list of their groups: the JSON counters and the metrics both read them.
+ */
+struct stats_counter {
+	const char *key;
+	size_t off;
+	const char *help;
+	bool gauge; /* a level now, not a count since the start */
+};
+
+extern const struct stats_counter stats_tracker_counters[]; /* of struct tracker_stats */
+extern const size_t stats_tracker_ncounters;
+extern const struct stats_counter stats_pp_counters[]; /* of struct tracker_pp_stats */
+extern const size_t stats_pp_ncounters;
+extern const struct stats_counter stats_identity_counters[]; /* of struct owner_cache_stats */
+extern const size_t stats_identity_ncounters;
+
+/* The value of counter @c in the struct at @base. */
+uint64_t stats_counter(const void *base, const struct stats_counter *c);
 
 /* Flow entries the LRU map pushed out: created, minus removed, minus still there. */
 uint64_t stats_flow_evictions(const struct stats *s);
