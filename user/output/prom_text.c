@@ -117,6 +117,8 @@ size_t prom_format_double(double v, char *out, size_t len)
 {
 	char text[40] = "NaN";
 
+	if (!len)
+		return 0;
 	if (isinf(v))
 		snprintf(text, sizeof(text), v > 0 ? "+Inf" : "-Inf");
 	/*
