@@ -165,16 +165,16 @@ OUTPUTS_MEMBER(emit_errors, errors)
 OUTPUTS_MEMBER(emit_queued_bytes, queued)
 OUTPUTS_MEMBER(emit_rotations, rotations)
 
-/*
- * An output's counter "dropped" does not tell a full queue from one still
- * queued at exit: one reason, "queue", until it does.
- */
 static void emit_dropped(struct page *p, const struct family *f)
 {
 	for (size_t i = 0; i < p->s->noutputs; i++) {
-		struct prom_label l[] = { { "output", p->out[i].label }, { "reason", "queue" } };
+		for (unsigned int r = 0; r < SINK_DROP__MAX; r++) {
+			struct prom_label l[] = { { "output", p->out[i].label },
+						  { "reason", sink_drop_name(r) } };
 
-		prom_uint(&p->b, f->name, l, ARRAY_LEN(l), p->s->outputs[i].st.dropped);
+			prom_uint(&p->b, f->name, l, ARRAY_LEN(l),
+				  p->s->outputs[i].st.dropped_by[r]);
+		}
 	}
 }
 

@@ -74,7 +74,7 @@ static bool queue_put(struct sink *s, const char *a, size_t na, const char *b, s
 	struct rec r = { (uint32_t)(na + nb) };
 
 	if (s->len - s->head + need > s->max) {
-		s->st.dropped++;
+		sink_drop(s, SINK_DROP_QUEUE_FULL);
 		return false;
 	}
 	if (s->len + need > s->cap) {
@@ -92,7 +92,7 @@ static bool queue_put(struct sink *s, const char *a, size_t na, const char *b, s
 				cap *= 2;
 			q = realloc(s->q, cap);
 			if (!q) {
-				s->st.dropped++;
+				sink_drop(s, SINK_DROP_QUEUE_FULL);
 				return false;
 			}
 			s->q = q;
@@ -109,7 +109,7 @@ static bool queue_put(struct sink *s, const char *a, size_t na, const char *b, s
 }
 
 /* Drops the head record: written (@done) or not. */
-static void queue_pop(struct sink *s, bool done)
+static void queue_pop(struct sink *s, bool done, enum sink_drop why)
 {
 	struct rec r;
 
@@ -120,15 +120,15 @@ static void queue_pop(struct sink *s, bool done)
 	if (done)
 		s->st.events++;
 	else
-		s->st.dropped++;
+		sink_drop(s, why);
 	if (s->head == s->len)
 		s->head = s->len = 0;
 }
 
-static void queue_drop_all(struct sink *s)
+static void queue_drop_all(struct sink *s, enum sink_drop why)
 {
 	while (s->head < s->len)
-		queue_pop(s, false);
+		queue_pop(s, false, why);
 }
 
 /* ---- writing ---- */
@@ -161,7 +161,7 @@ int sink_write_stream(struct sink *s, uint64_t *written)
 		for (int i = 0; i < n && w > 0; i++) {
 			if ((size_t)w >= iov[i].iov_len) {
 				w -= (ssize_t)iov[i].iov_len;
-				queue_pop(s, true);
+				queue_pop(s, true, 0);
 			} else {
 				s->partial += (size_t)w;
 				w = 0;
@@ -196,13 +196,13 @@ int sink_write_dgram(struct sink *s)
 		sent = sendmmsg(s->fd, msgs, (unsigned int)n, MSG_DONTWAIT);
 		if (sent < 0) {
 			if (errno == EMSGSIZE) {
-				queue_pop(s, false);
+				queue_pop(s, false, SINK_DROP_UNSENDABLE);
 				continue;
 			}
 			return errno == EINTR ? 0 : -errno;
 		}
 		for (int i = 0; i < sent; i++)
-			queue_pop(s, true);
+			queue_pop(s, true, 0);
 		if (sent < n)
 			return -EAGAIN;
 	}
@@ -214,7 +214,7 @@ static void flush_one(struct sink *s, const struct timespec *now)
 	int err;
 
 	if (s->broken) {
-		queue_drop_all(s);
+		queue_drop_all(s, SINK_DROP_READER_GONE);
 		return;
 	}
 	if (s->ops->prepare && s->ops->prepare(s, now))
@@ -336,7 +336,7 @@ static int finish_record(struct sink *s)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	s->partial += (size_t)w;
 	if (s->partial == r.len)
-		queue_pop(s, true);
+		queue_pop(s, true, 0);
 	return 0;
 }
 
@@ -386,7 +386,7 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms)
 		if (s->head < s->len)
 			log_warn("output %s: %zu bytes not written in time", s->name,
 				 s->len - s->head);
-		queue_drop_all(s);
+		queue_drop_all(s, SINK_DROP_EXIT_DEADLINE);
 		if (s->ops->sync)
 			s->ops->sync(s, true);
 	}
@@ -414,6 +414,15 @@ void sinks_close(struct sinks *all, unsigned int deadline_ms)
 	}
 	free(all->s);
 	memset(all, 0, sizeof(*all));
+}
+
+const char *sink_drop_name(unsigned int why)
+{
+#define SINK_DROP_NAME(id, name) [SINK_DROP_##id] = name,
+	static const char *const names[SINK_DROP__MAX] = { SINK_DROP_REASONS(SINK_DROP_NAME) };
+#undef SINK_DROP_NAME
+
+	return why < SINK_DROP__MAX ? names[why] : NULL;
 }
 
 const char *sink_name(const struct sinks *all, size_t i)

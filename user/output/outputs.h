@@ -25,11 +25,26 @@
 #include "kernel/privileged_files.h"
 #include "output/output_settings.h"
 
+/* Why an output lost an event (the metrics' reason label), one list. */
+#define SINK_DROP_REASONS(X)                                                                \
+	X(QUEUE_FULL, "queue_full")	  /* did not fit the queue (or no memory for it) */ \
+	X(EXIT_DEADLINE, "exit_deadline") /* still queued when the time at exit ran out */  \
+	X(READER_GONE, "reader_gone")	  /* standard output's reader went away */          \
+	X(UNSENDABLE, "unsendable")	  /* a message the transport could not take */
+
+#define SINK_DROP_ENUM(id, name) SINK_DROP_##id,
+enum sink_drop { SINK_DROP_REASONS(SINK_DROP_ENUM) SINK_DROP__MAX };
+#undef SINK_DROP_ENUM
+
+/* "queue_full" etc., or NULL. */
+const char *sink_drop_name(unsigned int why);
+
 struct sink_stats {
-	uint64_t events;  /* written whole */
-	uint64_t dropped; /* did not fit the queue, or could never be written */
-	uint64_t errors;  /* failed writes or connections */
-	uint64_t queued;  /* bytes waiting */
+	uint64_t events;		     /* written whole */
+	uint64_t dropped;		     /* did not fit the queue, or could never be written */
+	uint64_t dropped_by[SINK_DROP__MAX]; /* the same, by why */
+	uint64_t errors;		     /* failed writes or connections */
+	uint64_t queued;		     /* bytes waiting */
 	uint64_t queued_events;
 	uint64_t rotations;
 	uint64_t shortened; /* events this output took in their short form */

@@ -85,6 +85,13 @@ static inline time_t mono_s(void)
 	return (time_t)(clock_mono_ms() / 1000);
 }
 
+/* An event this output loses, counted with why. */
+static inline void sink_drop(struct sink *s, enum sink_drop why)
+{
+	s->st.dropped++;
+	s->st.dropped_by[why]++;
+}
+
 /* Sets up the generic part of a new output (no descriptor yet). */
 void sink_init(struct sink *s, const struct sink_ops *ops, const struct output_settings *set);
 

@@ -90,7 +90,7 @@ static void put_dgram(struct sink *s, const struct sink_event *e)
 
 	s->st.shortened += shortened;
 	if (!len)
-		s->st.dropped++; /* no short form to fall back on */
+		sink_drop(s, SINK_DROP_UNSENDABLE); /* no short form to fall back on */
 	else
 		sink_enqueue(s, dgram, len, NULL, 0);
 }
@@ -100,7 +100,7 @@ static void put_stream(struct sink *s, const struct sink_event *e)
 	struct syslog_frame *f = &net_of(s)->frame;
 
 	if (syslog_frame_stream(f, e, net_of(s)->facility))
-		s->st.dropped++;
+		sink_drop(s, SINK_DROP_UNSENDABLE);
 	else
 		sink_enqueue(s, f->prefix, f->prefix_len, f->msg, f->len);
 }
