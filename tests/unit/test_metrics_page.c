@@ -177,11 +177,14 @@ static void test_numbers(void **state)
 	s.events_unformattable = 1;
 	s.outputs[0] = (struct stats_output){
 		"standard output",
+		"stdout",
 		{ .events = 12, .dropped = 1, .dropped_by[SINK_DROP_EXIT_DEADLINE] = 1 }
 	};
-	s.outputs[1] =
-		(struct stats_output){ "/var/log/x\"y.json", { .events = 10, .queued = 99 } };
-	s.outputs[2] = (struct stats_output){ "syslog udp://127.0.0.1:514", { .errors = 3 } };
+	s.outputs[1] = (struct stats_output){ "/var/log/x\"y.json",
+					      "file",
+					      { .events = 10, .queued = 99 } };
+	s.outputs[2] =
+		(struct stats_output){ "syslog udp://127.0.0.1:514", "syslog", { .errors = 3 } };
 	s.noutputs = 3;
 	metrics_tally_event(&t, 5000, 200, 5000000, 1U << FINDING_SPOOFED_HEADER);
 	metrics_tally_event(&t, 5000, 0, 0, 1U << FINDING_NO_RESPONSE);
@@ -257,6 +260,7 @@ static void test_worst_case(void **state)
 		if (i >= OPT_MAX_OUTPUTS)
 			memcpy(names[i], "syslog ", 7);
 		s.outputs[i].name = names[i];
+		s.outputs[i].kind = i >= OPT_MAX_OUTPUTS ? "syslog" : "file";
 	}
 	s.noutputs = STATS_MAX_OUTPUTS;
 	s.identity = &id;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cmd/event_writer.h"
+#include "output/metrics_page.h"
 #include "kernel/privileged_files.h"
 
 #define MS 1000000ULL
@@ -171,10 +172,38 @@ static void test_tally_is_the_events(void **state)
 	assert_int_equal(w.tally.l[1].duration_count, 0);
 }
 
+/* The page's output figures are the writer's counters: the JSON counters' numbers. */
+static void test_page_from_writer(void **state)
+{
+	static struct stats st;
+	const struct metrics_info info = { "0", 0, 0 };
+	char *page;
+	size_t len;
+
+	(void)state;
+	exchange(1, 5000, NULL, 200, 1000 * MS, 3 * MS);
+	exchange(2, 5000, NULL, 200, 2000 * MS, 3 * MS);
+	tracker_flush(w.tracker, NR_SHUTDOWN);
+	sinks_drain(&w.sinks, 1000);
+	memset(&st, 0, sizeof(st));
+	st.flows_live = -1;
+	event_writer_stats(&w, &st);
+	assert_int_equal(st.noutputs, 1);
+	assert_string_equal(st.outputs[0].kind, "file");
+	assert_int_equal(st.events_written, 2);
+	assert_int_equal(metrics_page(&st, &w.tally, &info, &page, &len), 0);
+	assert_non_null(strstr(page, "\nxffwatch_events_written_total{output=\"file1\"} 2\n"));
+	assert_non_null(strstr(page, "\nxffwatch_requests_total{listener=\"5000\"} 2\n"));
+	assert_non_null(
+		strstr(page, "\nxffwatch_output_info{output=\"file1\",kind=\"file\",target=\""));
+	free(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tally_is_the_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_from_writer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("metrics_writer", tests, NULL, NULL);

@@ -145,6 +145,7 @@ void event_writer_stats(struct event_writer *w, struct stats *s)
 		struct stats_output *out = &s->outputs[s->noutputs++];
 
 		out->name = sink_name(&w->sinks, i);
+		out->kind = sink_kind(&w->sinks, i);
 		sink_stats(&w->sinks, i, &out->st);
 		s->events_written += out->st.events;
 		s->events_dropped += out->st.dropped;

@@ -21,6 +21,7 @@
 
 struct stats_output {
 	const char *name;
+	const char *kind; /* sink_kind's; NULL: guessed from the name */
 	struct sink_stats st;
 };
 

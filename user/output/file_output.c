@@ -252,6 +252,7 @@ static void file_sync(struct sink *s, bool final)
 }
 
 const struct sink_ops file_output_ops = {
+	.kind = "file",
 	.open = file_open,
 	.prepare = file_prepare,
 	.write = file_write,

@@ -286,27 +286,27 @@ static void table_families(struct page *p, const char *group, const void *base,
 			       stats_counter(base, &c[i]));
 }
 
-/* The outputs' labels from their names ("standard output", "syslog T", a file's path). */
+/* The outputs' labels: kind and ordinal; the target is the name but syslog's "syslog " prefix. */
 static void name_outputs(struct page *p)
 {
 	unsigned int files = 0, syslogs = 0;
 
 	for (size_t i = 0; i < p->s->noutputs && i < STATS_MAX_OUTPUTS; i++) {
+		const struct stats_output *so = &p->s->outputs[i];
 		struct page_output *o = &p->out[i];
-		const char *name = p->s->outputs[i].name ? p->s->outputs[i].name : "";
+		const char *name = so->name ? so->name : "";
 
-		if (!strcmp(name, "standard output")) {
+		o->kind = so->kind ? so->kind : "file";
+		o->target = name;
+		if (!strcmp(o->kind, "stdout")) {
 			snprintf(o->label, sizeof(o->label), "stdout");
-			o->kind = "stdout";
 			o->target = "-";
-		} else if (!strncmp(name, "syslog ", 7)) {
+		} else if (!strcmp(o->kind, "syslog")) {
 			snprintf(o->label, sizeof(o->label), "syslog%u", ++syslogs);
-			o->kind = "syslog";
-			o->target = name + 7;
+			if (!strncmp(name, "syslog ", 7))
+				o->target = name + 7;
 		} else {
 			snprintf(o->label, sizeof(o->label), "file%u", ++files);
-			o->kind = "file";
-			o->target = name;
 		}
 	}
 }

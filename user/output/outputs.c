@@ -425,6 +425,11 @@ const char *sink_drop_name(unsigned int why)
 	return why < SINK_DROP__MAX ? names[why] : NULL;
 }
 
+const char *sink_kind(const struct sinks *all, size_t i)
+{
+	return i < all->n ? all->s[i]->ops->kind : NULL;
+}
+
 const char *sink_name(const struct sinks *all, size_t i)
 {
 	return i < all->n ? all->s[i]->name : NULL;

@@ -85,6 +85,8 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms);
 void sinks_close(struct sinks *all, unsigned int deadline_ms);
 
 /* "file /var/log/x.json", "syslog tcp://...": for logs and counters. */
+/* "stdout", "file" or "syslog": the kind of output @i, or NULL. */
+const char *sink_kind(const struct sinks *all, size_t i);
 const char *sink_name(const struct sinks *all, size_t i);
 void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
 

@@ -30,6 +30,7 @@ struct sink;
  * close, the descriptor is closed.
  */
 struct sink_ops {
+	const char *kind; /* "stdout", "file", "syslog": the metrics' kind label */
 	/*
 	 * An output for @target ("-", a file name, a syslog target), with a queue
 	 * of set->queue_bytes; files are opened now (through @fops), connections

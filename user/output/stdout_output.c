@@ -63,6 +63,7 @@ static ssize_t stdout_write_rest(struct sink *s, const char *p, size_t n)
 }
 
 const struct sink_ops stdout_output_ops = {
+	.kind = "stdout",
 	.open = stdout_open,
 	.write_failed = stdout_write_failed,
 	.write_rest = stdout_write_rest,

@@ -362,6 +362,7 @@ static bool net_close(struct sink *s, uint64_t until_ms)
 
 /* "local", "unix:PATH", "udp://HOST:PORT", "tcp://HOST:PORT" */
 const struct sink_ops syslog_output_ops = {
+	.kind = "syslog",
 	.structured = true,
 	.open = net_open,
 	.put = net_put,
