@@ -19,6 +19,7 @@ struct page {
 	const struct metrics_tally *t;
 	const struct metrics_info *info;
 	struct page_output out[STATS_MAX_OUTPUTS];
+	size_t nout; /* the outputs shown: s->noutputs, at most STATS_MAX_OUTPUTS */
 	char ports[METRICS_LISTENERS + 1][12]; /* the listener label values */
 };
 
@@ -117,7 +118,8 @@ static void emit_value(struct page *p, const struct family *f)
 static void emit_build_info(struct page *p, const struct family *f)
 {
 	char abi[12];
-	struct prom_label l[] = { { "version", p->info->version }, { "abi", abi } };
+	struct prom_label l[] = { { "version", p->info->version ? p->info->version : "" },
+				  { "abi", abi } };
 
 	snprintf(abi, sizeof(abi), "%u", p->info->abi);
 	prom_uint(&p->b, f->name, l, ARRAY_LEN(l), 1);
@@ -146,7 +148,7 @@ static void emit_flows(struct page *p, const struct family *f)
 /* One sample per output of the sink_stats member at @off. */
 static void outputs_member(struct page *p, const struct family *f, size_t off)
 {
-	for (size_t i = 0; i < p->s->noutputs; i++) {
+	for (size_t i = 0; i < p->nout; i++) {
 		struct prom_label l[] = { { "output", p->out[i].label } };
 		uint64_t v;
 
@@ -167,7 +169,7 @@ OUTPUTS_MEMBER(emit_rotations, rotations)
 
 static void emit_dropped(struct page *p, const struct family *f)
 {
-	for (size_t i = 0; i < p->s->noutputs; i++) {
+	for (size_t i = 0; i < p->nout; i++) {
 		for (unsigned int r = 0; r < SINK_DROP__MAX; r++) {
 			struct prom_label l[] = { { "output", p->out[i].label },
 						  { "reason", sink_drop_name(r) } };
@@ -180,7 +182,7 @@ static void emit_dropped(struct page *p, const struct family *f)
 
 static void emit_output_info(struct page *p, const struct family *f)
 {
-	for (size_t i = 0; i < p->s->noutputs; i++) {
+	for (size_t i = 0; i < p->nout; i++) {
 		struct prom_label l[] = { { "output", p->out[i].label },
 					  { "kind", p->out[i].kind },
 					  { "target", p->out[i].target } };
@@ -291,7 +293,7 @@ static void name_outputs(struct page *p)
 {
 	unsigned int files = 0, syslogs = 0;
 
-	for (size_t i = 0; i < p->s->noutputs && i < STATS_MAX_OUTPUTS; i++) {
+	for (size_t i = 0; i < p->nout; i++) {
 		const struct stats_output *so = &p->s->outputs[i];
 		struct page_output *o = &p->out[i];
 		const char *name = so->name ? so->name : "";
@@ -317,6 +319,7 @@ int metrics_page(const struct stats *s, const struct metrics_tally *t,
 	struct page p = { .s = s, .t = t, .info = info };
 
 	prom_init(&p.b, PROM_PAGE_MAX);
+	p.nout = s->noutputs < STATS_MAX_OUTPUTS ? s->noutputs : STATS_MAX_OUTPUTS;
 	name_outputs(&p);
 	for (size_t i = 0; i < t->nports && i < METRICS_LISTENERS; i++)
 		snprintf(p.ports[i], sizeof(p.ports[i]), "%u", t->ports[i]);

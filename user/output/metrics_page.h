@@ -18,7 +18,10 @@ struct metrics_info {
 	double start_time; /* seconds since the epoch */
 };
 
-/* The whole /metrics page into @out (malloc'd buffer, caller frees). 0 or -ENOMEM. */
+/*
+ * The whole /metrics page into @out (malloc'd buffer, caller frees). 0, or
+ * -ENOMEM: no memory, or past PROM_PAGE_MAX (which the bounds never reach).
+ */
 int metrics_page(const struct stats *s, const struct metrics_tally *t,
 		 const struct metrics_info *info, char **out, size_t *len);
 
