@@ -454,6 +454,8 @@ static void test_full_queue_drops(void **state)
 	assert_true(st.errors >= 1);
 	/* Each event is written or dropped: none vanishes. */
 	assert_int_equal(st.dropped + st.queued_events, 100);
+	/* All for one reason (the metrics' label); what is still queued at close, another. */
+	assert_int_equal(st.dropped_by[SINK_DROP_QUEUE_FULL], st.dropped);
 	sinks_close(&s, 0);
 	opts.queue_bytes = OPT_QUEUE_DEFAULT;
 }
@@ -788,6 +790,7 @@ static void test_udp_oversized_counted(void **state)
 	sink_stats(&s, 0, &st);
 	assert_int_equal(st.events, 2);
 	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.dropped_by[SINK_DROP_UNSENDABLE], 1);
 	sinks_close(&s, 0);
 	close(rfd);
 	opts.nsyslogs = 0;
