@@ -269,6 +269,14 @@ int metrics_server_fd(const struct metrics_server *m)
 	return m->epoll_fd;
 }
 
+unsigned int metrics_server_connections(const struct metrics_server *m)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info ? info->num_connections : 0;
+}
+
 void metrics_server_run(struct metrics_server *m)
 {
 	MHD_run(m->mhd);

@@ -61,6 +61,9 @@ struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page
 /* The file descriptor to watch for input (the server's epoll set). */
 int metrics_server_fd(const struct metrics_server *m);
 
+/* Connections open now (at most METRICS_CONNECTIONS). */
+unsigned int metrics_server_connections(const struct metrics_server *m);
+
 /* Does what is ready: accepts, reads, answers, times out. Never blocks. */
 void metrics_server_run(struct metrics_server *m);
 
