@@ -108,6 +108,7 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.head_budget, 16384);
 	assert_int_equal(opts.flows, 65536);
 	assert_string_equal(opts.stats, "");
+	assert_string_equal(opts.metrics, ""); /* no server unless asked for */
 }
 
 static void test_stream_options(void **state)
@@ -131,6 +132,23 @@ static void test_stream_options(void **state)
 	assert_string_equal(opts.ifaces[0], "veth*");
 	assert_int_equal(parse("--netns", "/proc/1/ns/net", NULL), CLI_RUN);
 	assert_string_equal(opts.netns, "/proc/1/ns/net");
+	/* --metrics: kept in full form; "off" (after a value) turns it off again. */
+	assert_int_equal(parse("--metrics", "9877", NULL), CLI_RUN);
+	assert_string_equal(opts.metrics, "127.0.0.1:9877");
+	assert_int_equal(parse("--metrics", "[::1]:1", NULL), CLI_RUN);
+	assert_string_equal(opts.metrics, "[::1]:1");
+	assert_int_equal(parse("--metrics", "0.0.0.0:65535", "--metrics", "off", NULL), CLI_RUN);
+	assert_string_equal(opts.metrics, "");
+	/* A bad one: one line naming the bad part. */
+	assert_int_equal(parse_captured(CMD_DAEMON, "--metrics", "127.0.0.1:", NULL),
+			 CLI_USAGE_ERROR);
+	assert_string_equal(captured, "xffwatch: --metrics: '127.0.0.1:' has no port (ADDR:PORT, "
+				      "e.g. 127.0.0.1:9877) (see --help)\n");
+	/* Only the observer serves: not replay, resolve or the doctor. */
+	assert_int_equal(parse_args(CMD_REPLAY, (const char *const[]){ "--metrics", "9877", NULL }),
+			 CLI_USAGE_ERROR);
+	assert_int_equal(parse_args(CMD_DOCTOR, (const char *const[]){ "--metrics", "9877", NULL }),
+			 CLI_USAGE_ERROR);
 }
 
 static void test_values(void **state)
@@ -371,6 +389,12 @@ static void test_errors(void **state)
 		{ "--netns", "a/b" },
 		{ "--netns", "" },
 		{ "--netns", ".." },
+		{ "--metrics", "" },
+		{ "--metrics", "0" },
+		{ "--metrics", "65536" },
+		{ "--metrics", "localhost:9877" },
+		{ "--metrics", "::1:9877" },
+		{ "--metrics" },
 		{ "--config", "/nonexistent/xffwatch.conf" },
 		{ "--syslog", "remote" },
 		{ "--syslog", "udp://127.0.0.1" },

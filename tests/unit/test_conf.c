@@ -49,6 +49,7 @@ static const char full[] =
 	"head_budget = 4096;\n"
 	"flows = 2048;\n"
 	"stats = \"/run/xffwatch/stats.json\";\n"
+	"metrics = \"9877\";\n"
 	"trust = {\n"
 	"  proxies = [ \"127.0.0.1\", \"::1\" ];\n"
 	"  headers = [ \"x-forwarded-for\", \"x-real-ip\" ];\n"
@@ -79,6 +80,7 @@ static void test_full(void **state)
 	assert_int_equal(opts.head_budget, 4096);
 	assert_int_equal(opts.flows, 2048);
 	assert_string_equal(opts.stats, "/run/xffwatch/stats.json");
+	assert_string_equal(opts.metrics, "127.0.0.1:9877");
 	assert_int_equal(opts.nrules, 4);
 	r = &opts.rules[3];
 	assert_int_equal(r->ntrusted, 2);
@@ -144,6 +146,10 @@ static void test_errors(void **state)
 	expect_error("flows = 1.5;\n", "1: flows: is a decimal number");
 	expect_error("flows = -5;\n", "1: flows: '-5' is not a whole number");
 	expect_error("stats = 5;\n", "1: stats: expected a file name");
+	expect_error("metrics = 9877;\n", "1: metrics: expected \"ADDR:PORT\", or \"\" for off");
+	expect_error("metrics = \"127.0.0.1:\";\n",
+		     "1: metrics: '127.0.0.1:' has no port (ADDR:PORT, e.g. 127.0.0.1:9877)");
+	expect_error("metrics = \"[::1]:65536\";\n", "1: metrics: '[::1]:65536': port 65536 is");
 	expect_error("trust = { proxies = \"10.0.0.0/8,10.1.0.0/16\"; };\n",
 		     "1: trust.proxies: '10.0.0.0/8,10.1.0.0/16': one CIDR per string");
 }
@@ -270,6 +276,13 @@ static void test_literals_kept(void **state)
 	assert_int_equal(opts.rules[0].port, 8081);
 	expect_ok("response_timeout = 2e1;\n");
 	assert_int_equal(opts.response_timeout_ms, 20000);
+	/* "" and "off" both mean no server. */
+	expect_ok("metrics = \"\";\n");
+	assert_string_equal(opts.metrics, "");
+	expect_ok("metrics = \"off\";\n");
+	assert_string_equal(opts.metrics, "");
+	expect_ok("metrics = \"[::1]:9877\";\n");
+	assert_string_equal(opts.metrics, "[::1]:9877");
 	/* Lines still count after a comment or string over several lines. */
 	expect_error("/* a\n b */ stats = \"x\ny\";\n\nflows = 5;\n", "5: flows: '5' is out");
 	expect_error("@include \"/etc/passwd\"\n", "1: @include is not supported");
@@ -400,6 +413,7 @@ static void test_print_round_trip(void **state)
 	assert_int_equal(again.head_budget, opts.head_budget);
 	assert_int_equal(again.flows, opts.flows);
 	assert_string_equal(again.stats, opts.stats);
+	assert_string_equal(again.metrics, opts.metrics);
 	for (size_t i = 0; i < opts.nrules; i++) {
 		const struct trust_rule *a = &opts.rules[i], *b = &again.rules[i];
 

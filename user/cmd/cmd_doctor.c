@@ -151,6 +151,7 @@ static int child_config(const struct options *o)
 	c.noutputs = 1;
 	c.nsyslogs = 0;
 	c.stats[0] = '\0';
+	c.metrics[0] = '\0'; /* the doctor's child serves nothing */
 	c.privacy.pseudonymize = PSEUDO_NONE;
 	c.privacy.hmac_key[0] = '\0';
 	f = fdopen(dup(fd), "w");

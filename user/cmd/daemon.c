@@ -22,12 +22,15 @@
 #include "kernel/bpf_counters.h"
 #include "cmd/daemon.h"
 #include "cmd/event_writer.h"
+#include "cmd/version.h"
 #include "util/log.h"
 #include "kernel/privsep.h"
 #include "event/pseudonym.h"
 #include "pipeline/request.h"
 #include "output/outputs.h"
 #include "output/daemon_stats.h"
+#include "output/metrics_page.h"
+#include "output/metrics_server.h"
 #include "pipeline/tracker.h"
 #include "trust/rules.h"
 #include "kernel/iface_watch.h"
@@ -55,7 +58,17 @@ struct daemon {
 	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
+	struct metrics_server *metrics; /* --metrics, NULL when off */
+	double start_time;		/* seconds since the epoch, for the metrics */
 };
+
+static double now_real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint64_t now_ns(void)
 {
@@ -124,6 +137,38 @@ static void print_counters(struct daemon *d)
 	log_msg(LL_INFO, "counters: %.*s", (int)j.len, j.buf);
 	jsonw_free(&j);
 	write_stats_file(d, &s);
+}
+
+/* A scrape of /metrics: the counters as SIGUSR1 reads them, then the page. */
+static int metrics_scrape(void *ctx, char **out, size_t *len)
+{
+	struct daemon *d = ctx;
+	const struct metrics_info info = { .version = XFFWATCH_VERSION,
+					   .abi = XFFW_ABI_VERSION,
+					   .start_time = d->start_time };
+	struct stats s;
+
+	collect_stats(d, &s);
+	return metrics_page(&s, &d->w.tally, &info, out, len);
+}
+
+/*
+ * The metrics server: its socket bound now, while still privileged (a port
+ * below 1024 works) and after the helper is forked (which must not hold it);
+ * its connections are served from the loop. 0 or -1 after logging.
+ */
+static int start_metrics(struct daemon *d)
+{
+	char why[256];
+
+	if (!d->opts->metrics[0])
+		return 0;
+	d->metrics = metrics_server_new(d->opts->metrics, metrics_scrape, d, why, sizeof(why));
+	if (!d->metrics) {
+		log_error("%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* What the daemon is doing, in a few log lines. */
@@ -274,6 +319,11 @@ static int setup_fds(struct daemon *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
+	if (d->metrics) {
+		ev.data.fd = metrics_server_fd(d->metrics);
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
 	/*
 	 * Events to a pipe (xffwatch doctor, `| head`): its reader gone is seen
 	 * at once (EPOLLERR), not at the next event, which on a quiet port may
@@ -350,6 +400,9 @@ static void on_timer(struct daemon *d)
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0)
 		return;
 	consume(d);
+	/* Its connections time out only when it runs. */
+	if (d->metrics)
+		metrics_server_run(d->metrics);
 	if (++d->ticks % TICKS_PER_S)
 		return;
 	d->w.to_real = clock_mono_to_real_offset();
@@ -384,6 +437,8 @@ static int loop(struct daemon *d)
 				on_timer(d);
 			else if (evs[i].data.fd == watch_fd(&d->watch))
 				watch_update(&d->watch);
+			else if (d->metrics && evs[i].data.fd == metrics_server_fd(d->metrics))
+				metrics_server_run(d->metrics);
 			else if (evs[i].data.fd == STDOUT_FILENO) {
 				log_info("standard output was closed by its reader; stopping");
 				d->stop = true;
@@ -449,6 +504,7 @@ int daemon_run(const struct options *o)
 	int status = 1;
 
 	d.w.to_real = clock_mono_to_real_offset();
+	d.start_time = now_real_s();
 	d.w.link = link_of;
 	d.w.link_ctx = &d.watch;
 
@@ -483,7 +539,7 @@ int daemon_run(const struct options *o)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (options_file_settings(o, &d.files) || load(&d) || start_privileged(&d, drop) ||
-	    sinks_open(&d.w.sinks, &o->output, &d.attacher->files))
+	    sinks_open(&d.w.sinks, &o->output, &d.attacher->files) || start_metrics(&d))
 		goto cleanup;
 	if (drop)
 		d.helper_pid = privsep_helper_pid(d.attacher);
@@ -532,6 +588,9 @@ int daemon_run(const struct options *o)
 		status = 0;
 
 cleanup:
+	/* Closed first: nothing runs it any more, and the drain may take DRAIN_MS. */
+	metrics_server_free(d.metrics);
+	d.metrics = NULL;
 	/* Detach first, then drain: nothing new arrives while the rest is written. */
 	if (d.watching)
 		watch_stop(&d.watch);

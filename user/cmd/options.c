@@ -319,6 +319,15 @@ int parse_account(const char *s, char *out, size_t outlen, const char *what, cha
 	return 0;
 }
 
+int parse_metrics(const char *s, char *out, size_t outlen, char *why, size_t whylen)
+{
+	if (!strcmp(s, "off")) {
+		out[0] = '\0';
+		return 0;
+	}
+	return metrics_server_parse(s, NULL, out, outlen, why, whylen);
+}
+
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen)
 {
 	if (!s[0] || strlen(s) >= outlen ||

@@ -18,6 +18,7 @@
 #include "event/pseudonym.h"
 #include "kernel/privileged_files.h"
 #include "kernel/tc_attach.h"
+#include "output/metrics_server.h"
 #include "output/output_settings.h"
 #include "util/ipaddr.h"
 #include "trust/rule_settings.h"
@@ -56,6 +57,7 @@ struct options {
 	struct privacy_opts privacy;
 	char user[64];	      /* the user to run as once attached; "root" keeps privileges */
 	char stats[PATH_MAX]; /* counters as JSON, "" for none */
+	char metrics[METRICS_ADDR_MAX]; /* /metrics served at ADDR:PORT (in full), "" for off */
 	char cgroup_root
 		[PATH_MAX];   /* the cgroup2 mount to name cgroups by; "": the first mounted */
 	char netns[PATH_MAX]; /* network namespace to watch in ("" for ours): name or path */
@@ -134,6 +136,8 @@ int parse_fsync_interval(const char *s, unsigned int *ms, unsigned int max_ms, c
 /* A user or group name (or number) into @out; @what says which in the error. */
 int parse_account(const char *s, char *out, size_t outlen, const char *what, char *why,
 		  size_t whylen);
+/* --metrics: "off", or ADDR:PORT in full form ("127.0.0.1:9877") into @out. */
+int parse_metrics(const char *s, char *out, size_t outlen, char *why, size_t whylen);
 /* A network namespace: an `ip netns` name or an absolute path, into @out. */
 int parse_netns(const char *s, char *out, size_t outlen, char *why, size_t whylen);
 int check_iface_name(const char *name, char *why, size_t whylen);

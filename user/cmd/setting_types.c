@@ -82,6 +82,15 @@ static int parse_netns_field(const struct setting *s, void *base, const char *v,
 const struct setting_type type_netns = { SHAPE_STRING, parse_netns_field, NULL, print_field_str,
 					 unset_str };
 
+static int parse_metrics_field(const struct setting *s, void *base, const char *v, char *why,
+			       size_t whylen)
+{
+	return parse_metrics(v, SETTING_FIELD(s, base, char), s->size, why, whylen);
+}
+
+const struct setting_type type_metrics = { SHAPE_STRING, parse_metrics_field, NULL, print_field_str,
+					   unset_str };
+
 /* A list of names in struct options: each added by the row's @add. */
 static int parse_name(const struct setting *s, void *base, const char *v, char *why, size_t whylen)
 {

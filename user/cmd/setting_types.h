@@ -24,6 +24,7 @@ extern const struct setting_type type_interval; /* seconds, or 0 for never */
 extern const struct setting_type type_enum;	/* one of @names (enum fields) */
 extern const struct setting_type type_path;
 extern const struct setting_type type_netns;
+extern const struct setting_type type_metrics;	   /* --metrics ADDR:PORT or off */
 extern const struct setting_type type_owner_specs; /* --trust-local */
 extern const struct setting_type type_cidrs;
 extern const struct setting_type type_headers;

@@ -153,6 +153,12 @@ const struct setting settings[] = {
 	  .section = SECTION_WATCH, .help =
 		"keep the counters in FILE as JSON (replaced every 10 s,\n"
 		"on SIGUSR1 and at exit)" },
+	{ .flag = "metrics", .arg = "ADDR:PORT", .key = "metrics", .place = PLACE_TOP,
+	  .commands = FOR_OBSERVER, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS, OPT_STR(metrics),
+	  .type = &type_metrics, .expect = "\"ADDR:PORT\", or \"\" for off",
+	  .print_after = "stats", .section = SECTION_WATCH, .help =
+		"serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"(PORT alone: 127.0.0.1; [IPv6]:PORT; default off)" },
 	{ .flag = "cgroup-root", .arg = "DIR", .key = "cgroup_root", .place = PLACE_TOP,
 	  .commands = FOR_LIVE, .flags = S_BARE_EXPECT | S_EMPTY_CLEARS | S_OMIT_UNSET,
 	  OPT_STR(cgroup_root), .type = &type_path,
