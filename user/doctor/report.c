@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "doctor/report.h"
 #include "event/jsonw.h"
@@ -14,12 +15,8 @@ static const char *const role_names[] = {
 	[ROLE_CLIENT] = "client",
 };
 
-/*
- * An address as the report shows it: proxies (infrastructure) as they are,
- * clients as the privacy settings say.
- */
-static const char *shown(const struct report *r, const struct obs_addr *a, bool infra,
-			 char buf[PSEUDO_TEXT_MAX])
+const char *report_addr(const struct report *r, const struct obs_addr *a, bool infra,
+			char buf[PSEUDO_TEXT_MAX])
 {
 	if (infra || !r->pseudo || r->pseudo->mode == PSEUDO_NONE || !a->is_addr)
 		return a->text;
@@ -41,8 +38,7 @@ static const char *hop_shown(const struct report *r, const char *hop, char buf[P
 	return !strcmp(hop, "unknown") || hop[0] == '_' ? hop : "invalid";
 }
 
-/* Is @a one of the proxies of a listener (shown as it is)? */
-static bool is_infra(const struct topology *t, const struct obs_addr *a)
+bool report_is_infra(const struct topology *t, const struct obs_addr *a)
 {
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < t->listeners[i].npeers; k++) {
@@ -63,6 +59,55 @@ static bool is_infra(const struct topology *t, const struct obs_addr *a)
 static const char *esc(char buf[SHOW_MAX], const char *s)
 {
 	log_escape(buf, SHOW_MAX, s, strlen(s), false);
+	return buf;
+}
+
+/* Events on PROXY LOCAL connections: the senders' health checks, no client's requests. */
+static uint64_t health_checks(const struct topology *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->listeners[i].pp.health;
+	return n;
+}
+
+uint64_t report_requests(const struct topology *t)
+{
+	return t->events - health_checks(t);
+}
+
+const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX])
+{
+	char hop[OBS_HOP_TEXT], b[PSEUDO_TEXT_MAX];
+	size_t len = 0;
+
+	if (!r->pseudo || r->pseudo->mode == PSEUDO_NONE)
+		return value;
+	buf[0] = '\0';
+	for (const char *p = value;;) {
+		size_t n = strcspn(p, ",");
+
+		/* (FORGER_VALUE_TEXT / 3 + 1 hops at most: each one byte and ", ".) */
+		snprintf(hop, sizeof(hop), "%.*s", (int)n, p);
+		len += (size_t)snprintf(buf + len, REPORT_VALUE_MAX - len, "%s%s",
+					p == value ? "" : ", ",
+					!strcmp(hop, FORGER_CUT) ? hop : hop_shown(r, hop, b));
+		if (!p[n] || len >= REPORT_VALUE_MAX - 1)
+			break;
+		p += n + 1;
+		p += *p == ' ';
+	}
+	return buf;
+}
+
+const char *report_time(uint64_t secs, char buf[REPORT_TIME_MAX])
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, REPORT_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, REPORT_TIME_MAX, "%" PRIu64, secs);
 	return buf;
 }
 
@@ -117,7 +162,7 @@ static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p
 	/* (A usable preamble names a client as a header does: it counts with them.) */
 	fprintf(f,
 		"    %-24s %s, %s: %" PRIu64 " requests, %" PRIu64 "%% with forwarding headers%s",
-		name ? name : esc(e, shown(r, &p->addr, infra, buf)), role_names[p->role],
+		name ? name : esc(e, report_addr(r, &p->addr, infra, buf)), role_names[p->role],
 		p->trusted ? "trusted" : "not trusted", p->requests,
 		p->requests ? p->with_header * 100 / p->requests : 0,
 		p->pp_usable ? " or PROXY preambles" : "");
@@ -194,7 +239,8 @@ static void text_example_pp(FILE *f, const struct report *r, const struct topo_e
 	if (x->pp.command)
 		fprintf(f, " %s", obs_pp_command_names[x->pp.command]);
 	if (x->pp.has_addr)
-		fprintf(f, " from %s:%u", esc(e, shown(r, &x->pp.source, false, b)), x->pp.sport);
+		fprintf(f, " from %s:%u", esc(e, report_addr(r, &x->pp.source, false, b)),
+			x->pp.sport);
 	if (x->pp.error[0])
 		fprintf(f, ": %s", esc(e, x->pp.error));
 }
@@ -205,8 +251,9 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 	char e1[SHOW_MAX], e2[SHOW_MAX], e3[SHOW_MAX], e4[SHOW_MAX], e5[SHOW_MAX];
 
 	fprintf(f, "      %s %s %s from %s, client %s", esc(e1, x->timestamp), esc(e2, x->method),
-		esc(e3, x->path), esc(e4, shown(r, &x->source, is_infra(r->t, &x->source), b1)),
-		esc(e5, shown(r, &x->client, false, b2)));
+		esc(e3, x->path),
+		esc(e4, report_addr(r, &x->source, report_is_infra(r->t, &x->source), b1)),
+		esc(e5, report_addr(r, &x->client, false, b2)));
 	if (x->chain_length) {
 		fprintf(f, ", chain [%s", x->chain_length > x->nchain ? "..., " : "");
 		for (size_t i = 0; i < x->nchain; i++)
@@ -258,16 +305,6 @@ static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *
 }
 
 static void text_diagnoses(FILE *f, const struct report *r, bool advice);
-
-/* Events on PROXY LOCAL connections: the senders' health checks, no client's requests. */
-static uint64_t health_checks(const struct topology *t)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < t->n; i++)
-		n += t->listeners[i].pp.health;
-	return n;
-}
 
 /* The preamble errors seen on a listener, the first distinct ones. */
 static void text_pp_errors(FILE *f, const struct topo_pp *pp)
@@ -380,7 +417,7 @@ static void json_addr(struct jsonw *j, const char *key, const struct report *r,
 {
 	char buf[PSEUDO_TEXT_MAX];
 
-	jsonw_cstring(j, key, shown(r, a, infra, buf));
+	jsonw_cstring(j, key, report_addr(r, a, infra, buf));
 }
 
 static void json_example(struct jsonw *j, const struct report *r, const struct topo_example *x)
@@ -389,7 +426,7 @@ static void json_example(struct jsonw *j, const struct report *r, const struct t
 
 	jsonw_object_begin(j, NULL);
 	jsonw_cstring(j, "@timestamp", x->timestamp);
-	json_addr(j, "source", r, &x->source, is_infra(r->t, &x->source));
+	json_addr(j, "source", r, &x->source, report_is_infra(r->t, &x->source));
 	json_addr(j, "client", r, &x->client, false);
 	jsonw_cstring(j, "method", x->method);
 	jsonw_cstring(j, "path", x->path);
@@ -545,7 +582,7 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 	}
 	jsonw_array_begin(j, "addresses");
 	for (size_t i = 0; i < d->naddrs; i++)
-		json_addr(j, NULL, r, &d->addrs[i], is_infra(r->t, &d->addrs[i]));
+		json_addr(j, NULL, r, &d->addrs[i], report_is_infra(r->t, &d->addrs[i]));
 	jsonw_array_end(j);
 	if (d->depth)
 		jsonw_uint(j, "proxy_depth", d->depth);

@@ -38,6 +38,33 @@ struct report {
 	const struct pseudo *pseudo; /* client addresses written as this says; NULL: as they are */
 };
 
+/* Requests seen: events, health checks (PROXY LOCAL) apart. */
+uint64_t report_requests(const struct topology *t);
+
+/* Is @a one of the proxies of a listener (shown as it is)? */
+bool report_is_infra(const struct topology *t, const struct obs_addr *a);
+
+/*
+ * @a as the report shows it: a proxy's (@infra) as it is, a client's as the
+ * privacy settings say. a->text, or @buf holding the pseudonym.
+ */
+const char *report_addr(const struct report *r, const struct obs_addr *a, bool infra,
+			char buf[PSEUDO_TEXT_MAX]);
+
+/* A forger's value as shown: at most one pseudonym per ", "-separated hop, and the separators. */
+#define REPORT_VALUE_MAX ((FORGER_VALUE_TEXT / 3 + 1) * (PSEUDO_TEXT_MAX + 2))
+
+/*
+ * A forger's value (struct forger_value's text) as the report shows it: each
+ * hop as a client's address is (pseudonymised as the settings say), "..."
+ * as it is. @buf (REPORT_VALUE_MAX), or @value itself when shown as it is.
+ */
+const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX]);
+
+/* @secs (since the epoch) as RFC 3339 UTC, "2026-11-27T11:49:40Z", into @buf; @buf. */
+#define REPORT_TIME_MAX 32
+const char *report_time(uint64_t secs, char buf[REPORT_TIME_MAX]);
+
 void report_text(FILE *f, const struct report *r);
 /* 0, or -ENOMEM. */
 int report_json(FILE *f, const struct report *r);

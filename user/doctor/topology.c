@@ -519,6 +519,13 @@ static bool note_pp(struct topo_listener *l, struct topo_peer *p, const struct o
 	return false;
 }
 
+/* A request (no health check) over time and by who sent it: what the report ranks and charts. */
+static void aggregate_add(struct topology *t, const struct observation *o)
+{
+	timeline_add(&t->timeline, o->ts_ns, o->findings);
+	rank_add(&t->rank, o);
+}
+
 void topology_add(struct topology *t, const struct observation *o)
 {
 	struct topo_listener *l;
@@ -536,6 +543,7 @@ void topology_add(struct topology *t, const struct observation *o)
 	l = listener_of(t, o);
 	if (!l) {
 		t->listeners_omitted++;
+		aggregate_add(t, o);
 		return;
 	}
 	judge(l, o, &j);
@@ -543,6 +551,7 @@ void topology_add(struct topology *t, const struct observation *o)
 	/* Health checks: counted apart, never a request of the peer's nor a client. */
 	if (note_pp(l, p, o, &j))
 		return;
+	aggregate_add(t, o);
 	l->requests++;
 	p->requests++;
 	p->trusted |= j.trusted;

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "doctor/client_rank.h"
 #include "doctor/event_read.h"
+#include "doctor/timeline.h"
 #include "trust/rotation_window.h"
 #include "trust/rules.h"
 
@@ -207,6 +209,9 @@ struct topology {
 	size_t noffenders;
 	/* For the stack guess: requests from proxies with each header. */
 	uint64_t proxy_headers[XFFW_F__MAX];
+	/* Requests (health checks apart) over time, and who sent them. */
+	struct timeline timeline;
+	struct client_rank rank;
 };
 
 /* 0, or -ENOMEM. @rules (the doctor's settings) must outlive @t. */
