@@ -97,6 +97,22 @@ static const struct {
 	{ "/summary/health_checks", "health checks (PROXY LOCAL)", false },
 };
 
+/*
+ * The sections whose size grows with what was seen are written in full while
+ * they are under these many bytes; past that, each further item is one short
+ * line (the text and JSON reports have it all). With the tables' own bounds
+ * they bound the page (docs/doctor.md, "HTML report").
+ */
+#define HTML_TOPOLOGY_BUDGET  (192 * 1024)
+#define HTML_FORGERS_BUDGET   (192 * 1024)
+#define HTML_DIAGNOSES_BUDGET (384 * 1024)
+
+/* Has @f grown past @budget bytes since @start? */
+static bool spent(FILE *f, long start, long budget)
+{
+	return ftell(f) - start > budget;
+}
+
 static void head(FILE *f, json_t *doc)
 {
 	json_t *files = html_at(doc, "/source/files");
@@ -221,6 +237,7 @@ static void timeline(FILE *f, json_t *doc)
 static void topology(FILE *f, json_t *doc)
 {
 	size_t n = json_array_size(html_at(doc, "/topology/listeners"));
+	long start = ftell(f);
 
 	fputs("<section id=\"topology\"><h2>Topology</h2>\n"
 	      "<p class=\"mut\">Per listener (app port): the TCP peers seen, proxies in the middle "
@@ -233,7 +250,12 @@ static void topology(FILE *f, json_t *doc)
 		fputs(" on ", f);
 		html_value(f, doc, "code", NULL, "/topology/listeners/%zu/interface", i);
 		fputs("</h3>\n", f);
-		svg_topology(f, doc, i);
+		if (!spent(f, start, HTML_TOPOLOGY_BUDGET)) {
+			svg_topology(f, doc, i);
+			continue;
+		}
+		html_value(f, doc, "span", NULL, "/topology/listeners/%zu/requests", i);
+		fputs(" requests; the diagram is left out (the page's size is bounded).\n", f);
 	}
 	if (!n)
 		fputs("<p>No requests seen.</p>\n", f);
@@ -299,6 +321,7 @@ static void forger_list(FILE *f, json_t *doc, size_t i, const char *member)
 static void forgers(FILE *f, json_t *doc)
 {
 	size_t n = json_array_size(html_at(doc, "/forgers/forgers"));
+	long start = ftell(f);
 
 	fputs("<section id=\"forgers\"><h2>Clients that forged headers</h2>\n", f);
 	if (!n) {
@@ -325,6 +348,12 @@ static void forgers(FILE *f, json_t *doc)
 		else
 			html_value(f, doc, "td", "class=\"n\"", "/forgers/forgers/%zu/listener", i);
 		html_value(f, doc, "td", "class=\"n\"", "/forgers/forgers/%zu/requests", i);
+		if (spent(f, start, HTML_FORGERS_BUDGET)) {
+			fputs("<td colspan=\"3\" class=\"mut\">left out (the page's size is "
+			      "bounded)</td></tr>\n",
+			      f);
+			continue;
+		}
 		forger_list(f, doc, i, "findings");
 		forger_list(f, doc, i, "headers");
 		fputs("<td><ul class=\"vals\">", f);
@@ -352,13 +381,6 @@ static void forgers(FILE *f, json_t *doc)
 	}
 	fputs("</section>\n", f);
 }
-
-/*
- * The diagnoses' section is written in full while it is under this many
- * bytes; past it, each further diagnosis is one line (its fixes are in the
- * text and JSON reports). It bounds the page (docs/doctor.md, "HTML report").
- */
-#define HTML_DIAGNOSES_BUDGET (512 * 1024)
 
 static void diagnosis(FILE *f, json_t *doc, const char *list, size_t i, bool brief)
 {
@@ -443,7 +465,7 @@ static void diagnoses(FILE *f, json_t *doc)
 		if (l == 0 && !n)
 			fputs("<p>No diagnoses: nothing to fix in the traffic seen.</p>\n", f);
 		for (size_t i = 0; i < n; i++)
-			diagnosis(f, doc, lists[l], i, ftell(f) - start > HTML_DIAGNOSES_BUDGET);
+			diagnosis(f, doc, lists[l], i, spent(f, start, HTML_DIAGNOSES_BUDGET));
 	}
 	fputs("</section>\n", f);
 }
