@@ -101,6 +101,78 @@ const char *report_value(const struct report *r, const char *value, char buf[REP
 	return buf;
 }
 
+static int by_client_requests(const void *a, const void *b)
+{
+	const struct report_client *x = a, *y = b;
+
+	if (x->requests != y->requests)
+		return x->requests > y->requests ? -1 : 1;
+	return strcmp(x->address, y->address);
+}
+
+size_t report_top_clients(const struct report *r, struct report_client out[RANK_SHOWN])
+{
+	static struct report_client all[RANK_TRACKED];
+	const struct client_rank *rk = &r->t->rank;
+	char buf[PSEUDO_TEXT_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < rk->n; i++) {
+		const char *a = report_addr(r, &rk->e[i].addr, false, buf);
+		size_t k;
+
+		for (k = 0; k < n && strcmp(all[k].address, a); k++)
+			;
+		if (k == n) {
+			snprintf(all[n].address, sizeof(all[n].address), "%s", a);
+			all[n++].requests = 0;
+		}
+		all[k].requests += rank_requests(&rk->e[i]);
+	}
+	qsort(all, n, sizeof(all[0]), by_client_requests);
+	if (n > RANK_SHOWN)
+		n = RANK_SHOWN;
+	memcpy(out, all, n * sizeof(all[0]));
+	return n;
+}
+
+size_t report_forger_values(const struct report *r, const struct forger *f,
+			    struct report_value out[FORGER_VALUES])
+{
+	char buf[REPORT_VALUE_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nvalues; i++) {
+		const char *v = report_value(r, f->values[i].text, buf);
+		size_t k;
+
+		for (k = 0; k < n && strcmp(out[k].text, v); k++)
+			;
+		if (k == n) {
+			snprintf(out[n].text, sizeof(out[n].text), "%s", v);
+			out[n++].requests = 0;
+		}
+		out[k].requests += f->values[i].requests;
+	}
+	return n;
+}
+
+size_t report_forgers(const struct report *r, const struct forger *out[FORGERS_MAX])
+{
+	const struct client_rank *rk = &r->t->rank;
+	size_t n = 0;
+
+	/* Insertion by requests: stable, so ties keep the order first seen. */
+	for (size_t i = 0; i < rk->nforgers; i++) {
+		size_t k = n++;
+
+		for (; k && out[k - 1]->requests < rk->forgers[i].requests; k--)
+			out[k] = out[k - 1];
+		out[k] = &rk->forgers[i];
+	}
+	return n;
+}
+
 const char *report_time(uint64_t secs, char buf[REPORT_TIME_MAX])
 {
 	time_t t = (time_t)secs;
@@ -623,6 +695,108 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 	jsonw_object_end(j);
 }
 
+/* Requests and findings over time: the buckets from the earliest request's to the latest's. */
+static void json_timeline(struct jsonw *j, const struct timeline *tl)
+{
+	char when[REPORT_TIME_MAX];
+	size_t used = timeline_used(tl);
+
+	jsonw_object_begin(j, "timeline");
+	jsonw_uint(j, "bucket_seconds", timeline_seconds(tl));
+	if (used) {
+		jsonw_cstring(j, "start", report_time(timeline_start(tl, 0), when));
+	} else {
+		jsonw_member(j, "start");
+		jsonw_literal(j, "null");
+	}
+	jsonw_array_begin(j, "buckets");
+	for (size_t i = 0; i < used; i++) {
+		const struct timeline_bucket *b = &tl->b[i];
+
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "start", report_time(timeline_start(tl, i), when));
+		jsonw_uint(j, "requests", b->requests);
+		jsonw_object_begin(j, "findings");
+		for (unsigned int f = 0; f < FINDING__MAX; f++)
+			if (b->findings[f])
+				jsonw_uint(j, finding_name(f), b->findings[f]);
+		jsonw_object_end(j);
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
+	jsonw_uint(j, "undated", tl->undated);
+	jsonw_uint(j, "outside", tl->outside);
+	jsonw_object_end(j);
+}
+
+static void json_top_clients(struct jsonw *j, const struct report *r)
+{
+	const struct client_rank *rk = &r->t->rank;
+	struct report_client top[RANK_SHOWN];
+	size_t n = report_top_clients(r, top);
+
+	jsonw_object_begin(j, "top_clients");
+	jsonw_bool(j, "exact", rank_exact(rk));
+	jsonw_array_begin(j, "clients");
+	for (size_t i = 0; i < n; i++) {
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "address", top[i].address);
+		jsonw_uint(j, "requests", top[i].requests);
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
+	jsonw_uint(j, "distinct_at_least", rank_distinct(rk));
+	jsonw_uint(j, "unnamed", rk->unnamed);
+	jsonw_object_end(j);
+}
+
+static void json_forger(struct jsonw *j, const struct report *r, const struct forger *f)
+{
+	static struct report_value values[FORGER_VALUES];
+	size_t n = report_forger_values(r, f, values);
+
+	jsonw_object_begin(j, NULL);
+	json_addr(j, "address", r, &f->addr, report_is_infra(r->t, &f->addr));
+	jsonw_uint(j, "listener", f->port);
+	jsonw_uint(j, "requests", f->requests);
+	jsonw_array_begin(j, "findings");
+	for (unsigned int b = 0; b < FINDING__MAX; b++)
+		if (f->findings & (1U << b))
+			jsonw_cstring(j, NULL, finding_name(b));
+	jsonw_array_end(j);
+	jsonw_array_begin(j, "headers");
+	for (unsigned int id = 1; id <= TRUST_PROXY_PROTOCOL; id++)
+		if ((f->headers & (1U << id)) && trust_source_key(id))
+			jsonw_cstring(j, NULL, trust_source_key(id));
+	jsonw_array_end(j);
+	jsonw_array_begin(j, "values");
+	for (size_t i = 0; i < n; i++) {
+		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "value", values[i].text);
+		jsonw_uint(j, "requests", values[i].requests);
+		jsonw_object_end(j);
+	}
+	jsonw_array_end(j);
+	jsonw_uint(j, "values_other", f->values_other);
+	jsonw_object_end(j);
+}
+
+static void json_forgers(struct jsonw *j, const struct report *r)
+{
+	const struct client_rank *rk = &r->t->rank;
+	const struct forger *fs[FORGERS_MAX];
+	size_t n = report_forgers(r, fs);
+
+	jsonw_object_begin(j, "forgers");
+	jsonw_array_begin(j, "forgers");
+	for (size_t i = 0; i < n; i++)
+		json_forger(j, r, fs[i]);
+	jsonw_array_end(j);
+	jsonw_uint(j, "omitted", rank_forgers_omitted(rk));
+	jsonw_uint(j, "omitted_requests", rk->forgers_omitted_requests);
+	jsonw_object_end(j);
+}
+
 int report_json(FILE *f, const struct report *r)
 {
 	const struct topology *t = r->t;
@@ -706,7 +880,13 @@ int report_json(FILE *f, const struct report *r)
 	jsonw_uint(&j, "medium", r->ds->count[LEVEL_MEDIUM]);
 	jsonw_uint(&j, "low", r->ds->count[LEVEL_LOW]);
 	jsonw_uint(&j, "health_checks", health_checks(t));
+	jsonw_uint(&j, "requests", report_requests(t));
+	jsonw_uint(&j, "clients", rank_distinct(&t->rank));
+	jsonw_uint(&j, "forged_requests", t->rank.forged_requests);
 	jsonw_object_end(&j);
+	json_timeline(&j, &t->timeline);
+	json_top_clients(&j, r);
+	json_forgers(&j, r);
 	jsonw_object_end(&j);
 	jsonw_newline(&j);
 	n = j.failed ? -ENOMEM : 0;

@@ -61,6 +61,28 @@ const char *report_addr(const struct report *r, const struct obs_addr *a, bool i
  */
 const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX]);
 
+/* A top client as the report shows it (pseudonymised: the clients one pseudonym covers, merged). */
+struct report_client {
+	char address[PSEUDO_TEXT_MAX];
+	uint64_t requests; /* exact when the rank is (rank_exact), else a lower bound */
+};
+
+/* The top clients as shown, most requests first (ties: address text), into @out. How many. */
+size_t report_top_clients(const struct report *r, struct report_client out[RANK_SHOWN]);
+
+/* A forger's value as shown (values that show alike, merged). */
+struct report_value {
+	char text[REPORT_VALUE_MAX];
+	uint64_t requests;
+};
+
+/* @f's values as shown, in the order first seen, into @out. How many. */
+size_t report_forger_values(const struct report *r, const struct forger *f,
+			    struct report_value out[FORGER_VALUES]);
+
+/* The forgers, most requests first (ties: first seen), as pointers into r->t->rank, in @out. How many. */
+size_t report_forgers(const struct report *r, const struct forger *out[FORGERS_MAX]);
+
 /* @secs (since the epoch) as RFC 3339 UTC, "2026-11-27T11:49:40Z", into @buf; @buf. */
 #define REPORT_TIME_MAX 32
 const char *report_time(uint64_t secs, char buf[REPORT_TIME_MAX]);
