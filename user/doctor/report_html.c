@@ -40,7 +40,8 @@ static const char css[] =
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);"
 	"vertical-align:top;overflow-wrap:anywhere}"
 	"th{background:var(--bg);font-weight:600}"
-	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+	"td.addr{white-space:nowrap}th.rank{width:3em}"
 	".wide{overflow-x:auto}"
 	"code,.addr,pre{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace}"
 	"pre{background:#1c2430;color:#e8edf3;padding:12px 14px;border-radius:6px;"
@@ -75,7 +76,8 @@ static const char css[] =
 	"footer{color:var(--mut);font-size:12px;margin-top:40px;border-top:1px solid var(--line);"
 	"padding-top:10px}"
 	"@media (max-width:600px){body{font-size:14px}main{padding:0 10px 30px}"
-	"header{padding:16px 10px}.card .v{font-size:21px}th,td{padding:5px 6px}}"
+	"header{padding:16px 10px}.card .v{font-size:21px}th,td{padding:5px 6px}"
+	"svg.chart,svg.topo{min-width:620px}}"
 	"@media print{header{background:#fff;color:#000;padding:0}header p{color:#333}"
 	"nav{display:none}details{display:block}details>*{display:block}"
 	".diag,svg,tr{break-inside:avoid}pre{background:#f3f3f3;color:#000;white-space:pre-wrap}"
@@ -220,10 +222,14 @@ static void timeline(FILE *f, json_t *doc)
 		return;
 	}
 	fputs("<h3>Requests</h3>\n", f);
+	fputs("<div class=\"wide\">", f);
 	svg_requests_chart(f, doc);
+	fputs("</div>", f);
 	fputs("<h3>Findings</h3>\n", f);
+	fputs("<div class=\"wide\">", f);
 	if (!svg_findings_chart(f, doc))
 		fputs("<p class=\"mut\">No request carried a finding.</p>\n", f);
+	fputs("</div>", f);
 	timeline_table(f, doc);
 	fputs("<p class=\"mut\">Bars of ", f);
 	html_value(f, doc, "span", NULL, "/timeline/bucket_seconds");
@@ -251,11 +257,14 @@ static void topology(FILE *f, json_t *doc)
 		html_value(f, doc, "code", NULL, "/topology/listeners/%zu/interface", i);
 		fputs("</h3>\n", f);
 		if (!spent(f, start, HTML_TOPOLOGY_BUDGET)) {
+			fputs("<div class=\"wide\">", f);
 			svg_topology(f, doc, i);
+			fputs("</div>", f);
 			continue;
 		}
+		fputs("<p>", f);
 		html_value(f, doc, "span", NULL, "/topology/listeners/%zu/requests", i);
-		fputs(" requests; the diagram is left out (the page's size is bounded).\n", f);
+		fputs(" requests; the diagram is left out (the page's size is bounded).</p>\n", f);
 	}
 	if (!n)
 		fputs("<p>No requests seen.</p>\n", f);
@@ -279,7 +288,7 @@ static void clients(FILE *f, json_t *doc)
 		fputs("<p class=\"mut\">No clients in this report.</p></section>\n", f);
 		return;
 	}
-	fputs("<div class=\"wide\"><table><tr><th class=\"n\">#</th><th>client</th>"
+	fputs("<div class=\"wide\"><table><tr><th class=\"n rank\">#</th><th>client</th>"
 	      "<th class=\"n\">requests</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < n && i < HTML_CLIENTS_MAX; i++) {
