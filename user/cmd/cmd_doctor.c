@@ -126,7 +126,7 @@ static int read_event_files(const struct command_args *a, struct topology *t,
 			return 0;
 		}
 		if (rc < 0) {
-			log_line(stderr, "xffwatch: %s: %s", path, strerror(-rc));
+			log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
 			return -1;
 		}
 	}
@@ -354,7 +354,7 @@ static int write_html(const char *path, const struct report *r)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, raw ? 0600 : 0644);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
-		log_line(stderr, "xffwatch: %s: %s", tmp, strerror(errno));
+		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -367,7 +367,7 @@ static int write_html(const char *path, const struct report *r)
 	if (!rc && rename(tmp, path))
 		rc = -errno;
 	if (rc) {
-		log_line(stderr, "xffwatch: %s: %s", path, strerror(-rc));
+		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
 		unlink(tmp);
 		return -1;
 	}
