@@ -490,7 +490,12 @@ static void test_report_json(void **state)
 	assert_non_null(strstr(buf, "\"findings\":[\"proxy-protocol-malformed\"],"
 				    "\"proxy_protocol\":{\"state\":\"malformed\",\"version\":2,"
 				    "\"error\":\"v2: bad\"}"));
-	assert_non_null(strstr(buf, "\"health_checks\":3}"));
+	/* Health checks are no requests: not in summary.requests, nor charted or ranked. */
+	assert_non_null(strstr(buf, "\"health_checks\":3,\"requests\":5,\"clients\":1,"
+				    "\"forged_requests\":0}"));
+	assert_non_null(strstr(buf,
+			       "\"buckets\":[{\"start\":\"2026-12-08T10:00:00Z\","
+			       "\"requests\":5,\"findings\":{\"proxy-protocol-malformed\":5}}]"));
 	free(buf);
 	buf = NULL;
 	f = open_memstream(&buf, &len);
