@@ -169,7 +169,7 @@ static void summary(FILE *f, json_t *doc)
 	}
 	fputs("</div>\n", f);
 	if (json_is_string(html_at(doc, "/stack/why"))) {
-		fputs("<p class=\"mut\">Stack guessed ", f);
+		fputs("<p class=\"mut\">Stack guessed: ", f);
 		html_value(f, doc, "span", NULL, "/stack/why");
 		fputs("; name it with <code>--stack</code>.</p>\n", f);
 	}
@@ -219,6 +219,12 @@ static void timeline(FILE *f, json_t *doc)
 	fputs("<section id=\"time\"><h2>Over time</h2>\n", f);
 	if (!json_is_object(html_at(doc, "/timeline"))) {
 		fputs("<p class=\"mut\">No timeline in this report.</p></section>\n", f);
+		return;
+	}
+	if (!json_array_size(html_at(doc, "/timeline/buckets"))) {
+		fputs("<p class=\"mut\">No dated requests; events without a readable time: ", f);
+		html_value(f, doc, "span", NULL, "/timeline/undated");
+		fputs(".</p></section>\n", f);
 		return;
 	}
 	fputs("<h3>Requests</h3>\n", f);
