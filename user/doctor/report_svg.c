@@ -291,8 +291,15 @@ void svg_topology(FILE *f, json_t *doc, size_t l)
 			snprintf(p1, sizeof(p1), "%s/peers/%zu/address", base, k);
 			snprintf(p2, sizeof(p2), "%s/peers/%zu/requests", base, k);
 			if (!proxy) {
-				node(f, doc, XLEFT, y, COLW, "client", p1, NULL, p2,
-				     "requests, direct");
+				/* Headers from a peer the rule does not trust: forged. */
+				bool forges =
+					!trusted &&
+					json_integer_value(json_object_get(p, "with_header")) > 0;
+
+				node(f, doc, XLEFT, y, COLW, forges ? "client untrusted" : "client",
+				     p1, NULL, p2,
+				     forges ? "requests, direct, with headers"
+					    : "requests, direct");
 				edge(f, l, XLEFT + COLW, y + BOXH / 2, XAPP - 2, appy + BOXH / 2,
 				     "direct");
 				continue;
