@@ -2,8 +2,10 @@
 /*
  * Fuzz target: an event file for `xffwatch doctor --events`. The input is
  * split into lines, each read as an event and added to the model; the first
- * byte picks the rule it is judged by. Then the diagnoses and both reports
- * (to /dev/null), pseudonymised or not.
+ * byte picks the rule it is judged by. topology_add also feeds the timeline
+ * and the client ranks (doctor/timeline.c, doctor/client_rank.c). Then the
+ * diagnoses and both reports (to /dev/null), pseudonymised or not; the
+ * aggregates' invariants are checked (every request counted once).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     .src = &src,
 			     .stack = &stack,
 			     .pseudo = data[0] & 0x20 ? &pseudo : NULL };
+	/* Every request is in a bucket, undated or outside; ranked with a client or unnamed. */
+	if (t.timeline.dated + t.timeline.undated + t.timeline.outside != report_requests(&t) ||
+	    t.rank.requests + t.rank.unnamed != report_requests(&t) ||
+	    timeline_used(&t.timeline) > TIMELINE_BUCKETS)
+		abort();
 	report_text(null, &r);
 	if (report_json(null, &r))
 		abort();

@@ -230,6 +230,33 @@ static void test_preamble_forger(void **state)
 	assert_int_equal(rk.forgers[0].headers, 1U << TRUST_PROXY_PROTOCOL);
 }
 
+/* The longest a value shows: shortest addresses ("::"), each an HMAC token; nothing cut. */
+static void test_value_shown_bound(void **state)
+{
+	static struct topology t;
+	struct pseudo pseudo = { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN };
+	struct report r = { .t = &t, .pseudo = &pseudo };
+	char buf[REPORT_VALUE_MAX];
+	const char *v, *shown;
+	size_t hops = 0, tokens = 0;
+
+	(void)state;
+	request("198.18.100.1", "203.0.113.1", F_SPOOF);
+	for (int i = 0; i < OBS_HOPS_MAX; i++)
+		chain("::");
+	rank_add(&rk, &o);
+	v = rk.forgers[0].values[0].text;
+	shown = report_value(&r, v, buf);
+	for (const char *p = v; (p = strstr(p, "::")); p += 2)
+		hops++;
+	for (const char *p = shown; (p = strchr(p, ',')); p++)
+		tokens++;
+	assert_int_equal(tokens, hops); /* every hop, and the final "..." */
+	assert_memory_equal(shown + strlen(shown) - 5, ", ...", 5);
+	assert_true(strlen(shown) == hops * (PSEUDO_TOKEN_HEX + 2) + strlen(FORGER_CUT));
+	assert_true(strlen(shown) < REPORT_VALUE_MAX);
+}
+
 /* The report: summary figures, pseudonyms merged in the top clients, values pseudonymised. */
 static void test_report_json(void **state)
 {
@@ -316,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup(test_forgers_bound, setup),
 		cmocka_unit_test_setup(test_value_cut, setup),
 		cmocka_unit_test_setup(test_preamble_forger, setup),
+		cmocka_unit_test_setup(test_value_shown_bound, setup),
 		cmocka_unit_test(test_report_json),
 	};
 
