@@ -399,6 +399,10 @@ static void test_worst_case_size(void **state)
 	(void)state;
 	print_message("worst page: %zu bytes (bound %d)\n", len, PAGE_BOUND);
 	assert_true(len < PAGE_BOUND);
+	/* Each budget was reached: its section went on in one-line items. */
+	assert_non_null(strstr(page, "the diagram is left out"));
+	assert_non_null(strstr(page, "left out (the page's size is bounded)"));
+	assert_non_null(strstr(page, "Details and fixes: in"));
 	check_tags(page);
 	free(page);
 	json_decref(doc);
