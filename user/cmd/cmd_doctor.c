@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -352,6 +353,11 @@ static int write_html(const char *path, const struct report *r)
 		return -1;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, raw ? 0600 : 0644);
+	/* A FILE.tmp left behind keeps its mode through O_CREAT: set it. */
+	if (fd >= 0 && fchmod(fd, raw ? 0600 : 0644)) {
+		close(fd);
+		fd = -1;
+	}
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(errno));
