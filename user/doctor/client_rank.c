@@ -22,6 +22,7 @@ bool rank_forging(uint32_t findings)
 		1U << FINDING_UNEXPECTED_LOCAL_PROCESS | 1U << FINDING_PP_FROM_UNTRUSTED_PEER);
 }
 
+/* Where @text would be found first: its home slot. */
 static size_t slot_of(const char *text)
 {
 	return text_hash(text, strlen(text)) & (RANK_SLOTS - 1);
@@ -140,6 +141,7 @@ static void value_add(struct forger *f, const char *text)
 	f->values[f->nvalues++].requests = 1;
 }
 
+/* @o's forger (its TCP peer on its listener), a new one, or NULL past FORGERS_MAX (counted). */
 static struct forger *forger_of(struct client_rank *r, const struct observation *o)
 {
 	uint64_t h;
@@ -201,6 +203,7 @@ void rank_add(struct client_rank *r, const struct observation *o)
 		forger_add(r, o);
 }
 
+/* The bits set in @len bytes of @bits. */
 static uint64_t popcount(const uint8_t *bits, size_t len)
 {
 	uint64_t n = 0;
@@ -223,6 +226,7 @@ uint64_t rank_forgers_omitted(const struct client_rank *r)
 	return popcount(r->forgers_seen, sizeof(r->forgers_seen));
 }
 
+/* qsort: most requests first, then by address text. */
 static int by_requests(const void *a, const void *b)
 {
 	const struct rank_entry *x = *(const struct rank_entry *const *)a;

@@ -101,6 +101,7 @@ const char *report_value(const struct report *r, const char *value, char buf[REP
 	return buf;
 }
 
+/* qsort: most requests first, then by address text. */
 static int by_client_requests(const void *a, const void *b)
 {
 	const struct report_client *x = a, *y = b;
