@@ -61,6 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	report_text(null, &r);
 	if (report_json(null, &r))
 		abort();
+	/* The page is drawn from that JSON: it must read back whatever the events. */
+	if (report_html(null, &r))
+		abort();
 	diagnoses_free(&ds);
 	topology_free(&t);
 	return 0;

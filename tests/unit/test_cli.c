@@ -734,6 +734,24 @@ static void test_log_keeps_errno(void **state)
 	fclose(full);
 }
 
+/* doctor --html FILE: a file, never standard output; an option of doctor only. */
+static void test_doctor_html(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_args(CMD_DOCTOR, (const char *const[]){ "--events", "e.json",
+								       "--html", "p.html", NULL }),
+			 CLI_RUN);
+	assert_string_equal(rargs.html, "p.html");
+	assert_int_equal(parse_captured(CMD_DOCTOR, "--events", "e.json", NULL), CLI_RUN);
+	assert_string_equal(rargs.html, "");
+	assert_int_equal(parse_captured(CMD_DOCTOR, "--html", "-", NULL), CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "--html -: the page goes to a FILE"));
+	assert_int_equal(parse_captured(CMD_DOCTOR, "--html", "", NULL), CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "is not a file name"));
+	assert_int_equal(parse_captured(CMD_DAEMON, "--html", "p.html", NULL), CLI_USAGE_ERROR);
+	assert_non_null(strstr(captured, "--html is not an option of this command"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,7 +762,7 @@ int main(void)
 		cmocka_unit_test(test_escape),	       cmocka_unit_test(test_error_escaped),
 		cmocka_unit_test(test_not_regular),    cmocka_unit_test(test_close_stdout),
 		cmocka_unit_test(test_no_wrap),	       cmocka_unit_test(test_log_keeps_errno),
-		cmocka_unit_test(test_settings_table),
+		cmocka_unit_test(test_settings_table), cmocka_unit_test(test_doctor_html),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

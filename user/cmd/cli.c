@@ -78,6 +78,8 @@ static const char usage_doctor[] =
 	"      --stack LIST        what runs on the path, for fixes: nginx, haproxy,\n"
 	"                          apache, werkzeug, gunicorn, uvicorn (default: guessed)\n"
 	"      --format text|json  the report's form (default text)\n"
+	"      --html FILE         also write the report as one HTML page to FILE\n"
+	"                          (self-contained: no script, no URL; docs/doctor.md)\n"
 	"  -q, --quiet             no progress line on a terminal\n"
 	"  -i, --iface, --netns, -p, --port, -t, --trust, --external-proxy, -H, --header,\n"
 	"      --recursive, --no-recursive, --hops, --proxy-protocol, --listener,\n"
@@ -300,6 +302,8 @@ enum cli_result cli_parse(enum cli_command cmd, int argc, char **argv, struct op
 	} else if (argc - optind > positional) {
 		return usage_error("unexpected argument '%s'", argv[optind + positional]);
 	}
+	if (cmd == CMD_DOCTOR && !strcmp(t.resolve->html, "-"))
+		return usage_error("--html -: the page goes to a FILE, not standard output");
 	if (cmd == CMD_RESOLVE && !t.resolve->have_peer)
 		return usage_error("resolve needs --peer IP[:PORT]");
 	if (options_finish(o, err, sizeof(err))) {

@@ -49,6 +49,7 @@ struct command_args {
 	bool have_duration;
 	unsigned int stacks; /* 1 << enum stack; 0: guess */
 	int format;	     /* enum doctor_format */
+	char html[PATH_MAX]; /* --html FILE: the page too; "" none */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,7 +127,7 @@ static int read_event_files(const struct command_args *a, struct topology *t,
 			return 0;
 		}
 		if (rc < 0) {
-			log_line(stderr, "xffwatch: %s: %s", path, strerror(-rc));
+			log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
 			return -1;
 		}
 	}
@@ -335,6 +336,51 @@ static int gather(const struct options *o, const struct command_args *a, struct 
 	return rc;
 }
 
+/*
+ * --html FILE: the page, written to FILE.tmp and renamed over FILE, so a
+ * reader never sees half a page. Mode 0644 when client addresses are
+ * pseudonymised, 0600 when the page holds them as they are (as an event
+ * file would). 0, or -1 with the error printed.
+ */
+static int write_html(const char *path, const struct report *r)
+{
+	char tmp[PATH_MAX + 8];
+	bool raw = !r->pseudo || r->pseudo->mode == PSEUDO_NONE;
+	int fd, rc;
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_line(stderr, "xffwatch: %s: name too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, raw ? 0600 : 0644);
+	/* A FILE.tmp left behind keeps its mode through O_CREAT: set it. */
+	if (fd >= 0 && fchmod(fd, raw ? 0600 : 0644)) {
+		close(fd);
+		fd = -1;
+	}
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rc = report_html(f, r);
+	if (fflush(f) || fsync(fileno(f)))
+		rc = rc ? rc : -errno;
+	if (fclose(f))
+		rc = rc ? rc : -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc) {
+		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int doctor_run(const struct options *o, const struct command_args *a)
 {
 	static struct topology t;
@@ -379,6 +425,8 @@ int doctor_run(const struct options *o, const struct command_args *a)
 	} else {
 		report_text(stdout, &r);
 	}
+	if (a->html[0] && write_html(a->html, &r))
+		goto out;
 	/* Suggestions (advice) alone leave nothing to fix. */
 	rc = ds.n > ds.suggestions ? 1 : 0;
 	if (!t.events) {

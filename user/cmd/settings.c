@@ -288,6 +288,7 @@ const struct setting settings[] = {
 	{ .flag = "stack", .arg = "LIST", .commands = FOR_DOCTOR, ARG(stacks), .type = &type_stacks },
 	{ .flag = "format", .arg = "text|json", .commands = FOR_DOCTOR, ARG(format),
 	  .type = &type_enum, .names = doctor_format_names, .max = DOCTOR__FORMATS },
+	{ .flag = "html", .arg = "FILE", .commands = FOR_DOCTOR, ARG(html), .type = &type_path },
 	/* clang-format on */
 };
 

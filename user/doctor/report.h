@@ -90,5 +90,12 @@ const char *report_time(uint64_t secs, char buf[REPORT_TIME_MAX]);
 void report_text(FILE *f, const struct report *r);
 /* 0, or -ENOMEM. */
 int report_json(FILE *f, const struct report *r);
+/*
+ * The HTML page (docs/doctor.md, "HTML report"), drawn from report_json's
+ * document: 0, -ENOMEM, or -EIO when @f refused the bytes.
+ */
+int report_html(FILE *f, const struct report *r);
+/* The page from the doctor's JSON text: 0, -EINVAL (not JSON), -ENOMEM or -EIO. */
+int report_html_json(FILE *f, const char *json, size_t len);
 
 #endif

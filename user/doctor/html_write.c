@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/html_write.h"
+#include "util/utf8.h"
+
+void html_esc(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80) {
+			long len = utf8_next(p + i, n - i);
+
+			if (len < 0) {
+				fputs("\xef\xbf\xbd", f);
+				i += (size_t)-len;
+			} else {
+				fwrite(p + i, 1, (size_t)len, f);
+				i += (size_t)len;
+			}
+			continue;
+		}
+		i++;
+		switch (c) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+				fprintf(f, "&#%u;", c);
+			else
+				fputc(c, f);
+		}
+	}
+}
+
+json_t *html_at(json_t *doc, const char *ptr)
+{
+	json_t *v = doc;
+
+	if (!ptr[0])
+		return doc;
+	if (ptr[0] != '/')
+		return NULL;
+	while (v && *ptr == '/') {
+		char tok[HTML_POINTER_MAX];
+		size_t k = 0;
+
+		for (ptr++; *ptr && *ptr != '/' && k < sizeof(tok) - 1; ptr++) {
+			if (*ptr == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
+				tok[k++] = ptr[1] == '0' ? '~' : '/';
+				ptr++;
+			} else {
+				tok[k++] = *ptr;
+			}
+		}
+		tok[k] = '\0';
+		if (json_is_object(v)) {
+			v = json_object_get(v, tok);
+		} else if (json_is_array(v)) {
+			char *end;
+			unsigned long i = strtoul(tok, &end, 10);
+
+			v = *end || !tok[0] ? NULL : json_array_get(v, i);
+		} else {
+			v = NULL;
+		}
+	}
+	return *ptr ? NULL : v;
+}
+
+static json_t *vat(json_t *doc, char ptr[HTML_POINTER_MAX], const char *fmt, va_list ap)
+{
+	int n = vsnprintf(ptr, HTML_POINTER_MAX, fmt, ap);
+
+	return n < 0 || n >= HTML_POINTER_MAX ? NULL : html_at(doc, ptr);
+}
+
+json_t *html_value(FILE *f, json_t *doc, const char *tag, const char *attrs, const char *fmt, ...)
+{
+	char ptr[HTML_POINTER_MAX];
+	va_list ap;
+	json_t *v;
+
+	va_start(ap, fmt);
+	v = vat(doc, ptr, fmt, ap);
+	va_end(ap);
+	if (!json_is_string(v) && !json_is_integer(v) && !json_is_boolean(v)) {
+		fprintf(f, "<%s%s%s>-</%s>", tag, attrs ? " " : "", attrs ? attrs : "", tag);
+		return NULL;
+	}
+	fprintf(f, "<%s%s%s data-json=\"", tag, attrs ? " " : "", attrs ? attrs : "");
+	html_esc(f, ptr);
+	/* A parser drops one newline right after <pre>: give it one to drop. */
+	fputs(strcmp(tag, "pre") ? "\">" : "\">\n", f);
+	if (json_is_string(v))
+		html_esc(f, json_string_value(v));
+	else if (json_is_integer(v))
+		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		fputs(json_is_true(v) ? "true" : "false", f);
+	fprintf(f, "</%s>", tag);
+	return v;
+}
+
+json_int_t html_int(json_t *doc, const char *fmt, ...)
+{
+	char ptr[HTML_POINTER_MAX];
+	va_list ap;
+	json_t *v;
+
+	va_start(ap, fmt);
+	v = vat(doc, ptr, fmt, ap);
+	va_end(ap);
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
