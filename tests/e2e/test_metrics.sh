@@ -64,6 +64,9 @@ bad_value 127.0.0.1:0 port
 bad_value 127.0.0.1:65536 port
 bad_value localhost:9877 localhost
 bad_value "[::1:9877" "::1"
+# PORT alone means loopback.
+"$XFFWATCH" check-config --no-config --metrics $MPORT | grep -q -x "metrics = \"127.0.0.1:$MPORT\";" ||
+	e2e_fail "check-config --metrics $MPORT does not print metrics = \"127.0.0.1:$MPORT\";"
 
 # --- The observer as nobody, serving /metrics. ---
 events="$E2E_TMP/events.json"
@@ -196,9 +199,11 @@ clients=$(jq -r 'select(.destination.port == 5001) | .client.ip' "$events" | sor
 [ "$lines_after" -eq "$lines_before" ] ||
 	{ diff <(sed 's/ .*//' "$E2E_TMP/page-before.txt") <(sed 's/ .*//' "$E2E_TMP/page-after.txt") >&2
 	  e2e_fail "the page had $lines_before lines, now $lines_after"; }
-# The bound docs/metrics.md states for the defaults ("... at most N series").
-bound=$(grep -o -i -E 'at most [0-9,]+ series' "$E2E_ROOT/docs/metrics.md" | head -n 1 | tr -dc 0-9)
-[ -n "$bound" ] || e2e_fail "docs/metrics.md states no bound ('at most N series')"
+# The bound docs/metrics.md computes: its "series bound" section's result ("... = N").
+bound=$(awk '/^## / { in_bound = tolower($0) ~ /series bound/ }
+	in_bound && match($0, /= *[0-9,]+ *$/) { n = substr($0, RSTART + 1) } END { print n }' \
+	"$E2E_ROOT/docs/metrics.md" | tr -dc 0-9)
+[ -n "$bound" ] || e2e_fail "docs/metrics.md computes no series bound (a section 'The series bound')"
 [ "$series_after" -le "$bound" ] || e2e_fail "$series_after series, the documented bound is $bound"
 e2e_log "$clients distinct clients: still $series_after series (bound $bound), $lines_after lines"
 

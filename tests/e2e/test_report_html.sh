@@ -31,8 +31,9 @@ events="$E2E_TMP/events.json"
 e2e_xffwatch "$srv" "$events" --no-config --iface lo --iface eth0
 
 client() { ip netns exec "$cli" curl -s -g -o /dev/null -m 5 "$@" || true; }
-HOSTILE=('<script>alert(1)</script>' '</svg><img src=http://198.18.0.1/x.png>'
-	"\"'&amp;<b>x</b>")
+# (No spaces: the observer splits a chain's hops at them.)
+HOSTILE=('<script>alert(1)</script>' '</svg><img/src=http://198.18.0.1/x.png>'
+	"\"'&amp;<b>x</b>" '<style>*{background:url(http://198.18.0.1/y)}</style>')
 n=0
 # Through nginx: 12, 8, 5 and 3 requests from four addresses, 2 over IPv6.
 counts=(12 8 5 3)
@@ -41,6 +42,8 @@ for i in 0 1 2 3; do
 		client --interface "${CLIENTS4[$i]}" "http://198.18.0.2/page/$i/$j"
 		n=$((n + 1))
 	done
+	# A few seconds of traffic: the charts get several bars.
+	sleep 1
 done
 client --interface fd00::11 "http://[fd00::2]/v6/1"
 client --interface fd00::11 "http://[fd00::2]/v6/2"
@@ -48,11 +51,11 @@ n=$((n + 2))
 # Forged through nginx, then straight to the app with hostile values.
 client --interface 198.18.0.11 -H "X-Forwarded-For: ${HOSTILE[0]}" http://198.18.0.2/forged
 n=$((n + 1))
-for v in "${HOSTILE[@]}" 203.0.113.9 203.0.113.9 192.0.2.7; do
+for v in "${HOSTILE[@]:0:3}" 203.0.113.9 203.0.113.9 192.0.2.7; do
 	client --interface 198.18.0.12 -H "X-Forwarded-For: $v" http://198.18.0.2:5000/bypass
 	n=$((n + 1))
 done
-client --interface 198.18.0.13 -H "X-Real-IP: ${HOSTILE[1]}" http://198.18.0.2:5000/bypass-real
+client --interface 198.18.0.13 -H "X-Real-IP: ${HOSTILE[3]}" http://198.18.0.2:5000/bypass-real
 client --interface fd00::11 -H "X-Forwarded-For: 2001:db8::5" "http://[fd00::2]:5000/bypass6"
 n=$((n + 2))
 e2e_wait_lines "$events" "$n" || e2e_fail "$(wc -l <"$events") events, expected $n"
