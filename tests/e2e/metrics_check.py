@@ -61,7 +61,7 @@ class Diff:
         for k in sorted(keys, key=str):
             g, w = got.get(k, 0), want.get(k, 0)
             if g != w:
-                print("  %s %s: Prometheus says %s, expected %s (the events)" % (what, k, g, w))
+                print("  %s %s: Prometheus says %g, expected %g (the events)" % (what, k, g, w))
                 self.n += 1
 
 
