@@ -13,6 +13,10 @@ report_check.py netlog NETLOG_FILE PAGE_URL
     The page (the requests with an initiator) asked for nothing but itself
     and data: URLs. Chromium's own requests (no initiator: updates, time)
     are listed apart and not counted.
+report_check.py events JSON_FILE EVENTS_FILE
+    The doctor's new figures against the events it read (addresses as they
+    are: no pseudonyms): summary.requests, .clients, .forged_requests; the
+    timeline's sums; every top client's and every forger's requests.
 report_check.py absent FILE ADDRESS...
     None of the addresses occurs in FILE as a whole address.
 Prints every difference; exits 1 if there is one.
@@ -198,6 +202,65 @@ def check_netlog(path, page):
     return 1 if bad else 0
 
 
+# The findings that make a forger (spec: the doctor's forgers).
+FORGING = {"spoofed-header-from-untrusted-peer", "hops-from-untrusted-peer",
+           "header-from-unexpected-local-process", "proxy-protocol-from-untrusted-peer"}
+
+
+def check_events(json_file, events_file):
+    with open(json_file, encoding="utf-8") as f:
+        doc = json.load(f)
+    events = []
+    with open(events_file, encoding="utf-8") as f:
+        for line in f:
+            events.append(json.loads(line))
+    clients, forgers, findings = {}, {}, {}
+    forged = 0
+    for e in events:
+        c = e["client"]["ip"]
+        clients[c] = clients.get(c, 0) + 1
+        fs = set(e.get("xffwatch", {}).get("findings", []))
+        for name in fs:
+            findings[name] = findings.get(name, 0) + 1
+        if fs & FORGING:
+            forged += 1
+            peer = e["source"]["ip"]
+            forgers[peer] = forgers.get(peer, 0) + 1
+    bad = []
+
+    def same(what, got, want):
+        if got != want:
+            bad.append("%s: the JSON says %s, the events %s" % (what, json.dumps(got), json.dumps(want)))
+
+    summary = doc.get("summary", {})
+    same("/summary/requests", summary.get("requests"), len(events))
+    same("/summary/clients", summary.get("clients"), len(clients))
+    same("/summary/forged_requests", summary.get("forged_requests"), forged)
+    tl = doc.get("timeline", {})
+    buckets = tl.get("buckets", [])
+    same("the timeline's requests (with undated)",
+         sum(b["requests"] for b in buckets) + tl.get("undated", 0), len(events))
+    got = {}
+    for b in buckets:
+        for name, n in b.get("findings", {}).items():
+            got[name] = got.get(name, 0) + n
+    same("the timeline's findings", got, findings)
+    top = doc.get("top_clients", {})
+    same("/top_clients/exact", top.get("exact"), True)
+    shown = {c["address"]: c["requests"] for c in top.get("clients", [])}
+    want = dict(sorted(clients.items(), key=lambda kv: -kv[1])[:len(shown)])
+    same("/top_clients/clients", shown, {a: clients.get(a) for a in shown})
+    counts = sorted(shown.values(), reverse=True)
+    same("/top_clients/clients (the busiest)", counts, sorted(want.values(), reverse=True))
+    got = {f["address"]: f["requests"] for f in doc.get("forgers", {}).get("forgers", [])}
+    same("/forgers/forgers", got, forgers)
+    for b in bad:
+        print("  " + b)
+    print("report_check: %d events, %d clients, %d forgers; %d differences"
+          % (len(events), len(clients), len(forgers), len(bad)))
+    return 1 if bad else 0
+
+
 def check_absent(path, addrs):
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
@@ -219,6 +282,8 @@ def main():
         return check_dom(sys.argv[2], sys.argv[3], texts)
     if cmd == "netlog":
         return check_netlog(sys.argv[2], sys.argv[3])
+    if cmd == "events":
+        return check_events(sys.argv[2], sys.argv[3])
     if cmd == "absent":
         return check_absent(sys.argv[2], sys.argv[3:])
     print(__doc__, file=sys.stderr)

@@ -113,6 +113,8 @@ jq -e ".summary.requests == $n and .forgers.forgers != [] and .top_clients.clien
 	and (.timeline.buckets | length) > 0" "$E2E_TMP/report.json" >/dev/null ||
 	{ jq -c '{summary, top_clients, forgers}' "$E2E_TMP/report.json" >&2
 	  e2e_fail "the JSON does not show $n requests, forgers, clients and a timeline"; }
+"$E2E_PY" "$E2E_DIR/report_check.py" events "$E2E_TMP/report.json" "$events" >&2 ||
+	e2e_fail "the doctor's figures differ from the events: above"
 check_page report "${HOSTILE[@]}"
 mkdir -p "$ARTIFACTS"
 chromium_run report desktop --window-size=1280,1600 --screenshot="$ARTIFACTS/report-desktop.png"
