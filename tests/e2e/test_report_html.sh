@@ -108,7 +108,14 @@ check_page() {
 }
 
 # --- The report. ---
+rc=0
+"$XFFWATCH" doctor --no-config --events "$events" --html - >/dev/null 2>"$E2E_TMP/dash.err" || rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/dash.err")" -eq 1 ] ||
+	{ cat "$E2E_TMP/dash.err" >&2; e2e_fail "doctor --html - exited $rc, expected 2 and one line"; }
 doctor_html report
+# Real client addresses: for the owner only.
+[ "$(stat -c %a "$E2E_TMP/report.html")" = 600 ] ||
+	e2e_fail "report.html has mode $(stat -c %a "$E2E_TMP/report.html"), expected 600"
 jq -e ".summary.requests == $n and .forgers.forgers != [] and .top_clients.clients != []
 	and (.timeline.buckets | length) > 0" "$E2E_TMP/report.json" >/dev/null ||
 	{ jq -c '{summary, top_clients, forgers}' "$E2E_TMP/report.json" >&2
@@ -135,6 +142,8 @@ e2e_log "$n requests: the DOM agrees with the JSON; screenshots in $ARTIFACTS"
 head -c 32 /dev/urandom >"$E2E_TMP/hmac.key"
 chmod 0600 "$E2E_TMP/hmac.key"
 doctor_html pseudo --pseudonymize hmac --hmac-key "$E2E_TMP/hmac.key"
+[ "$(stat -c %a "$E2E_TMP/pseudo.html")" = 644 ] ||
+	e2e_fail "pseudo.html has mode $(stat -c %a "$E2E_TMP/pseudo.html"), expected 644"
 check_page pseudo
 # Whom the events name as clients, and the addresses forged in headers.
 mapfile -t real < <({ jq -r '.client.ip' "$events"; printf '%s\n' "${CLIENTS4[@]}" fd00::11 \
