@@ -123,13 +123,20 @@ def main():
            {(): 0})
     d.same("xffwatch_ringbuf_lost_records_total",
            by(prom, "xffwatch_ringbuf_lost_records_total"), {(): 0})
+    # The kernel's counters, read by the daemon as nobody: one head and one
+    # response per event here.
+    d.same("xffwatch_kernel_request_heads_total",
+           by(prom, "xffwatch_kernel_request_heads_total"), {(): lines})
+    d.same("xffwatch_kernel_responses_total",
+           by(prom, "xffwatch_kernel_responses_total"), {(): lines - no_response})
     d.same("xffwatch_build_info", by(prom, "xffwatch_build_info"), {(): 1})
     d.same("xffwatch_metrics_listeners_overflow_total",
            by(prom, "xffwatch_metrics_listeners_overflow_total"), {(): 0})
     # Every metric above must be there at all: an empty answer is not a zero.
     for name in ("xffwatch_requests_total", "xffwatch_findings_total",
                  "xffwatch_events_written_total", "xffwatch_ringbuf_lost_records_total",
-                 "xffwatch_build_info", "xffwatch_request_duration_seconds_bucket"):
+                 "xffwatch_build_info", "xffwatch_request_duration_seconds_bucket",
+                 "xffwatch_kernel_request_heads_total"):
         d.checks += 1
         if not query(prom, name):
             print("  %s: no such series in Prometheus" % name)
