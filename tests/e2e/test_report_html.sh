@@ -51,6 +51,11 @@ n=$((n + 2))
 # Forged through nginx, then straight to the app with hostile values.
 client --interface 198.18.0.11 -H "X-Forwarded-For: ${HOSTILE[0]}" http://198.18.0.2/forged
 n=$((n + 1))
+# One client rotating its forged leftmost value: a diagnosis (leftmost-rotation).
+for i in $(seq 20 31); do
+	client --interface 198.18.0.13 -H "X-Forwarded-For: 203.0.113.$i" http://198.18.0.2/rotate
+	n=$((n + 1))
+done
 for v in "${HOSTILE[@]:0:3}" 203.0.113.9 203.0.113.9 192.0.2.7; do
 	client --interface 198.18.0.12 -H "X-Forwarded-For: $v" http://198.18.0.2:5000/bypass
 	n=$((n + 1))
@@ -89,7 +94,8 @@ chromium_run() {
 	timeout 60 ip netns exec "$chr" "${CHROMIUM[@]}" --user-data-dir="$E2E_TMP/chromium-profile" \
 		"$@" "file://$E2E_TMP/$name.html" 2>"$E2E_TMP/$name-$tag.log" || rc=$?
 	[ "$rc" -eq 0 ] || { tail -n 20 "$E2E_TMP/$name-$tag.log" >&2; e2e_fail "chromium ($name $tag) exited $rc"; }
-	if grep -E ':CONSOLE' "$E2E_TMP/$name-$tag.log" >&2; then
+	# (Chromium's own pages, chrome://, may log too: not the page's.)
+	if grep -E ':CONSOLE' "$E2E_TMP/$name-$tag.log" | grep -v 'source: chrome://' >&2; then
 		e2e_fail "console messages from $name.html ($tag): above"
 	fi
 }
@@ -117,9 +123,10 @@ doctor_html report
 [ "$(stat -c %a "$E2E_TMP/report.html")" = 600 ] ||
 	e2e_fail "report.html has mode $(stat -c %a "$E2E_TMP/report.html"), expected 600"
 jq -e ".summary.requests == $n and .forgers.forgers != [] and .top_clients.clients != []
-	and (.timeline.buckets | length) > 0" "$E2E_TMP/report.json" >/dev/null ||
-	{ jq -c '{summary, top_clients, forgers}' "$E2E_TMP/report.json" >&2
-	  e2e_fail "the JSON does not show $n requests, forgers, clients and a timeline"; }
+	and (.timeline.buckets | length) > 1 and any(.diagnoses[]; .id == \"leftmost-rotation\")" \
+	"$E2E_TMP/report.json" >/dev/null ||
+	{ jq -c '{summary, top_clients, forgers, diagnoses: [.diagnoses[].id]}' "$E2E_TMP/report.json" >&2
+	  e2e_fail "the JSON does not show $n requests, forgers, clients, a timeline and leftmost-rotation"; }
 "$E2E_PY" "$E2E_DIR/report_check.py" events "$E2E_TMP/report.json" "$events" >&2 ||
 	e2e_fail "the doctor's figures differ from the events: above"
 check_page report "${HOSTILE[@]}"
@@ -147,7 +154,7 @@ doctor_html pseudo --pseudonymize hmac --hmac-key "$E2E_TMP/hmac.key"
 check_page pseudo
 # Whom the events name as clients, and the addresses forged in headers.
 mapfile -t real < <({ jq -r '.client.ip' "$events"; printf '%s\n' "${CLIENTS4[@]}" fd00::11 \
-	203.0.113.9 192.0.2.7 2001:db8::5; } | grep -v -x -e 127.0.0.1 -e ::1 | sort -u)
+	203.0.113.9 192.0.2.7 2001:db8::5 203.0.113.{20..31}; } | grep -v -x -e 127.0.0.1 -e ::1 | sort -u)
 "$E2E_PY" "$E2E_DIR/report_check.py" absent "$E2E_TMP/pseudo.html" "${real[@]}" >&2 ||
 	e2e_fail "a client address in the pseudonymised page: above"
 cp "$E2E_TMP/pseudo.html" "$ARTIFACTS/"
