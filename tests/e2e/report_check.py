@@ -254,6 +254,15 @@ def check_events(json_file, events_file):
     same("/top_clients/clients (the busiest)", counts, sorted(want.values(), reverse=True))
     got = {f["address"]: f["requests"] for f in doc.get("forgers", {}).get("forgers", [])}
     same("/forgers/forgers", got, forgers)
+    # A forger's values are what it sent: never nothing.
+    for i, f in enumerate(doc.get("forgers", {}).get("forgers", [])):
+        for j, v in enumerate(f.get("values", [])):
+            if v.get("value") == "":
+                sent = sorted({"%s: %s" % (h, x) for e in events if e["source"]["ip"] == f["address"]
+                               for h, xs in e.get("xffwatch", {}).get("forwarded", {}).items()
+                               for x in xs})
+                bad.append("/forgers/forgers/%d/values/%d/value: empty; %s sent %s (headers %s)"
+                           % (i, j, f["address"], "; ".join(sent)[:300], f.get("headers")))
     for b in bad:
         print("  " + b)
     print("report_check: %d events, %d clients, %d forgers; %d differences"
