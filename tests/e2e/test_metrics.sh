@@ -209,6 +209,9 @@ bound=$(awk '/^## / { in_bound = tolower($0) ~ /series bound/ }
 	"$E2E_ROOT/docs/metrics.md" | tr -dc 0-9)
 [ -n "$bound" ] || e2e_fail "docs/metrics.md computes no series bound (a section 'The series bound')"
 [ "$series_after" -le "$bound" ] || e2e_fail "$series_after series, the documented bound is $bound"
+samples=$(grep -c -v '^#' "$E2E_TMP/page-after.txt")
+[ "$samples" -eq "$series_after" ] ||
+	e2e_fail "the page has $samples samples, Prometheus holds $series_after xffwatch_ series"
 e2e_log "$clients distinct clients: still $series_after series (bound $bound), $lines_after lines"
 
 kill -0 "$XFFW_PID" || e2e_fail "the observer died"
