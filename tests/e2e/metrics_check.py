@@ -132,6 +132,11 @@ def main():
     d.same("xffwatch_build_info", by(prom, "xffwatch_build_info"), {(): 1})
     d.same("xffwatch_metrics_listeners_overflow_total",
            by(prom, "xffwatch_metrics_listeners_overflow_total"), {(): 0})
+    d.checks += 1
+    info = [dict(k) for k in query(prom, "xffwatch_build_info")]
+    if len(info) != 1 or not info[0].get("version") or not info[0].get("abi"):
+        print("  xffwatch_build_info: %s, expected one series with version and abi" % info)
+        d.n += 1
     # Every metric above must be there at all: an empty answer is not a zero.
     for name in ("xffwatch_requests_total", "xffwatch_findings_total",
                  "xffwatch_events_written_total", "xffwatch_ringbuf_lost_records_total",
