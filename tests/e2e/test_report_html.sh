@@ -4,8 +4,10 @@
 # host (nginx on port 80 in front of gunicorn + Flask on 127.0.0.1:5000) is
 # watched live while clients from several addresses go through nginx and
 # others bypass it with forged headers, some of them hostile (`<script>`,
-# `</svg>`, an <img> with an external URL, quotes). The doctor reads the
-# events and writes its JSON and the page. Chromium, in a namespace of its own
+# `</svg>`, an <img> with an external URL, quotes, a <style> in X-Real-IP);
+# one client rotates forged values (a diagnosis). The doctor reads the events
+# and writes its JSON and the page; its summary, timeline, top clients and
+# forgers must be what the events say. Chromium, in a namespace of its own
 # with no network: the DOM (--dump-dom) shows every data-json figure exactly
 # as the JSON has it and every figure the report must show; no script, no
 # external resource; the hostile values appear as text; no console message;
