@@ -17,6 +17,8 @@ import sys
 import urllib.parse
 import urllib.request
 
+# The first METRICS_LISTENERS app ports seen get their own listener label; later ones "other".
+METRICS_LISTENERS = 32
 # The histogram's upper bounds in seconds (spec: xffwatch_request_duration_seconds).
 BUCKETS = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
            "30", "60"]
@@ -78,11 +80,15 @@ def main():
     with_duration = collections.Counter()
     buckets = collections.Counter()
     lines = 0
+    ports = []
     with open(events_file, encoding="utf-8") as f:
         for line in f:
             lines += 1
             e = json.loads(line)
-            listener = str(e["destination"]["port"])
+            port = e["destination"]["port"]
+            if port not in ports and len(ports) < METRICS_LISTENERS:
+                ports.append(port)
+            listener = str(port) if port in ports else "other"
             requests[(listener,)] += 1
             status = e.get("http", {}).get("response", {}).get("status_code")
             if status is None:
@@ -131,7 +137,8 @@ def main():
            by(prom, "xffwatch_kernel_responses_total"), {(): lines - no_response})
     d.same("xffwatch_build_info", by(prom, "xffwatch_build_info"), {(): 1})
     d.same("xffwatch_metrics_listeners_overflow_total",
-           by(prom, "xffwatch_metrics_listeners_overflow_total"), {(): 0})
+           by(prom, "xffwatch_metrics_listeners_overflow_total"),
+           {(): requests.get(("other",), 0)})
     d.checks += 1
     info = [dict(k) for k in query(prom, "xffwatch_build_info")]
     if len(info) != 1 or not info[0].get("version") or not info[0].get("abi"):

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # --metrics scraped by Debian's Prometheus. A client host, and a host with
 # nginx on port 80 in front of gunicorn + Flask on 127.0.0.1:5000, and nginx
-# answering 204 itself on 127.0.0.1:5001. The observer runs as nobody with
+# answering 204 itself on 127.0.0.1:5001 and 5010-5045. The observer runs as nobody with
 # --metrics 127.0.0.1:9877; Prometheus, in the same namespace, scrapes it every
 # second. Mixed traffic (proxied, forged through nginx, bypassing nginx with a
 # forged header, every status class, slow answers) must give counters in
 # Prometheus equal to what the events file holds (metrics_check.py);
 # `promtool check metrics` finds nothing in the page; 100,000 distinct client
 # addresses leave the number of series (in Prometheus and in the page) as it
-# was, under the bound docs/metrics.md gives. Also: 404, 405, HEAD, a bad
-# --metrics value, a port in use.
+# was, under the bound docs/metrics.md gives; 38 app ports: the first 32 get
+# their own listener label, the rest "other", counted, and the series stay
+# under the bound (new ports past the 32 add none). Also: 404, 405, HEAD, a
+# bad --metrics value, a port in use.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +43,7 @@ e2e_nginx "$srv" "
     }
     server {
         listen 127.0.0.1:5001;
+$(for p in $(seq 5010 5045); do echo "        listen 127.0.0.1:$p;"; done)
         keepalive_requests 1000000;
         access_log off;
         location / {
@@ -70,7 +73,7 @@ bad_value "[::1:9877" "::1"
 
 # --- The observer as nobody, serving /metrics. ---
 events="$E2E_TMP/events.json"
-e2e_xffwatch "$srv" "$events" --no-config --iface lo --iface eth0 --port 5000,5001 \
+e2e_xffwatch "$srv" "$events" --no-config --iface lo --iface eth0 --port 5000,5001,5010-5045 \
 	--metrics 127.0.0.1:$MPORT --user nobody
 e2e_wait_listen "$srv" $MPORT
 uid=$(awk '/^Uid:/ { print $2 }' "/proc/$XFFW_PID/status")
@@ -213,6 +216,35 @@ samples=$(grep -c -v '^#' "$E2E_TMP/page-after.txt")
 [ "$samples" -eq "$series_after" ] ||
 	e2e_fail "the page has $samples samples, Prometheus holds $series_after xffwatch_ series"
 e2e_log "$clients distinct clients: still $series_after series (bound $bound), $lines_after lines"
+
+# --- Listeners: 2 seen, 30 more fill the labels, then 4 more go to "other". ---
+listeners() {
+	local p
+	for p in $(seq "$1" "$2"); do
+		ip netns exec "$srv" curl -s -o /dev/null -m 5 "http://127.0.0.1:$p/listener/$p"
+		n=$((n + 1))
+	done
+}
+listeners 5010 5039
+prom_catch_up "$n"
+check_metrics "32 listeners"
+series_full=$(ip netns exec "$srv" "$E2E_PY" "$E2E_DIR/metrics_check.py" --series "$PROM")
+listeners 5040 5043
+prom_catch_up "$n"
+check_metrics "36 listeners"
+promtool_clean listeners
+series_other=$(ip netns exec "$srv" "$E2E_PY" "$E2E_DIR/metrics_check.py" --series "$PROM")
+[ "$series_other" -le "$bound" ] || e2e_fail "$series_other series, the documented bound is $bound"
+# "other" adds its series once; more new ports past the labels add none.
+listeners 5044 5045
+prom_catch_up "$n"
+check_metrics "38 listeners"
+series_again=$(ip netns exec "$srv" "$E2E_PY" "$E2E_DIR/metrics_check.py" --series "$PROM")
+[ "$series_again" -eq "$series_other" ] ||
+	e2e_fail "$series_other series with 36 listeners, $series_again with 38"
+other=$(prom_expr 'xffwatch_metrics_listeners_overflow_total')
+[ "$other" = 6 ] || e2e_fail "xffwatch_metrics_listeners_overflow_total is '$other', expected 6"
+e2e_log "32 listeners: $series_full series; 36 and 38: $series_other (bound $bound)"
 
 kill -0 "$XFFW_PID" || e2e_fail "the observer died"
 e2e_stop "$XFFW_PID" INT
