@@ -5,7 +5,7 @@
 # answering 204 itself on 127.0.0.1:5001 and 5010-5045. The observer runs as nobody with
 # --metrics 127.0.0.1:9877; Prometheus, in the same namespace, scrapes it every
 # second. Mixed traffic (proxied, forged through nginx, bypassing nginx with a
-# forged header, every status class, slow answers) must give counters in
+# forged header, statuses of classes 2xx to 5xx, slow answers) must give counters in
 # Prometheus equal to what the events file holds (metrics_check.py);
 # `promtool check metrics` finds nothing in the page; 100,000 distinct client
 # addresses leave the number of series (in Prometheus and in the page) as it
