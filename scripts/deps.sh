@@ -9,11 +9,16 @@
 set -eu
 
 build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libconfig-dev
-       libmnl-dev libjansson-dev libssl-dev libpcap-dev iproute2"
+       libmnl-dev libjansson-dev libssl-dev libpcap-dev libmicrohttpd-dev iproute2"
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
 # haproxy, nftables, python3-uvicorn: the doctor's fixes are checked with them (check_fix_snippets.py).
+# prometheus (and its promtool) scrapes --metrics (test_metrics.sh); its recommended node exporter
+# is not needed. chromium renders the doctor's page (test_report_html.sh): without its
+# recommends there is no chromium-sandbox (the test runs --no-sandbox as root), no
+# fonts-liberation (fontconfig's DejaVu, a dependency, draws the text) and no GL driver
+# (--disable-gpu).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
-      haproxy nftables python3-uvicorn
+      haproxy nftables python3-uvicorn prometheus chromium
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
       tcpdump tshark wireshark-common"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"

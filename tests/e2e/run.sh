@@ -29,6 +29,8 @@ run test_doctor_bridge
 run test_identity
 run test_proxy_protocol OFFLOAD=on
 run test_proxy_protocol OFFLOAD=off
+run test_metrics
+run test_report_html
 if [ ${#failed[@]} -gt 0 ]; then
 	printf 'e2e FAILED: %s\n' "${failed[@]}" >&2
 	exit 1
