@@ -230,6 +230,57 @@ static void test_preamble_forger(void **state)
 	assert_int_equal(rk.forgers[0].headers, 1U << TRUST_PROXY_PROTOCOL);
 }
 
+/*
+ * A header the rule does not read (X-Real-IP when it reads X-Forwarded-For):
+ * no chain, so the raw line is the value, its items whole from the left, cut
+ * with "..." where they do not fit; a pseudonymised event (no raw line) adds none.
+ */
+static void test_raw_header_forger(void **state)
+{
+	char longer[OBS_RAW_TEXT];
+	const char *t;
+	size_t n = 0;
+
+	(void)state;
+	request("198.18.100.1", "198.18.100.1", F_SPOOF);
+	o.present = 1U << XFFW_F_X_REAL_IP;
+	o.client_raw_id = XFFW_F_X_REAL_IP;
+	snprintf(o.client_raw, sizeof(o.client_raw), " 203.0.113.9 ");
+	rank_add(&rk, &o);
+	assert_int_equal(rk.nforgers, 1);
+	assert_int_equal(rk.forgers[0].nvalues, 1);
+	assert_string_equal(rk.forgers[0].values[0].text, "203.0.113.9");
+	assert_int_equal(rk.forgers[0].headers, 1U << XFFW_F_X_REAL_IP);
+
+	/* Items to OBS_RAW_TEXT - 1 bytes: whole ones kept, then "...". */
+	request("198.18.100.1", "198.18.100.1", F_SPOOF);
+	o.client_raw_id = XFFW_F_FORWARDED;
+	while (n + 20 < sizeof(longer))
+		n += (size_t)snprintf(longer + n, sizeof(longer) - n, "%sfor=198.51.100.%zu",
+				      n ? "," : "", n % 200);
+	memcpy(o.client_raw, longer, sizeof(longer));
+	rank_add(&rk, &o);
+	assert_int_equal(rk.forgers[0].nvalues, 2);
+	t = rk.forgers[0].values[1].text;
+	assert_true(strlen(t) < FORGER_VALUE_TEXT);
+	assert_string_equal(t + strlen(t) - strlen(", " FORGER_CUT), ", " FORGER_CUT);
+	assert_memory_equal(t, "for=198.51.100.0, for=198.51.100.", 33);
+
+	/* One item longer than a hop: cut at once. */
+	request("198.18.100.1", "198.18.100.1", F_SPOOF);
+	o.client_raw_id = XFFW_F_X_REAL_IP;
+	memset(o.client_raw, 'a', sizeof(o.client_raw) - 1);
+	o.client_raw[sizeof(o.client_raw) - 1] = '\0';
+	rank_add(&rk, &o);
+	assert_string_equal(rk.forgers[0].values[2].text, FORGER_CUT);
+
+	/* Pseudonymised: no chain, no raw line, no value, still a forger's request. */
+	request("198.18.100.1", "198.18.100.1", F_SPOOF);
+	rank_add(&rk, &o);
+	assert_int_equal(rk.forgers[0].nvalues, 3);
+	assert_int_equal(rk.forgers[0].requests, 4);
+}
+
 /* The longest a value shows: shortest addresses ("::"), each an HMAC token; nothing cut. */
 static void test_value_shown_bound(void **state)
 {
@@ -343,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup(test_forgers_bound, setup),
 		cmocka_unit_test_setup(test_value_cut, setup),
 		cmocka_unit_test_setup(test_preamble_forger, setup),
+		cmocka_unit_test_setup(test_raw_header_forger, setup),
 		cmocka_unit_test_setup(test_value_shown_bound, setup),
 		cmocka_unit_test(test_report_json),
 	};

@@ -126,6 +126,35 @@ static void chain_value(const struct observation *o, char out[FORGER_VALUE_TEXT]
 		snprintf(out + len, FORGER_VALUE_TEXT - len, "%s%s", len ? ", " : "", FORGER_CUT);
 }
 
+/*
+ * A forwarding header's raw line (the rule read none the peer sent, so the
+ * event has no chain): its comma-separated items, whole from the left, as
+ * chain_value shows hops.
+ */
+static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
+{
+	char item[OBS_HOP_TEXT];
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (const char *p = raw; *p;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, ",");
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n >= sizeof(item) ||
+		    !append(out, &len, (snprintf(item, sizeof(item), "%.*s", (int)n, p), item))) {
+			snprintf(out + len, FORGER_VALUE_TEXT - len, "%s%s", len ? ", " : "",
+				 FORGER_CUT);
+			return;
+		}
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+}
+
 static void value_add(struct forger *f, const char *text)
 {
 	for (size_t i = 0; i < f->nvalues; i++)
@@ -185,7 +214,13 @@ static void forger_add(struct client_rank *r, const struct observation *o)
 		/* Pseudonymised events leave the raw headers out: the chain remains. */
 		if (o->header)
 			f->headers |= 1U << o->header;
-		value_add(f, value);
+		/* No chain: the rule reads a header the forger did not send; show the one it did. */
+		if (!value[0] && o->client_raw_id) {
+			raw_value(o->client_raw, value);
+			f->headers |= 1U << o->client_raw_id;
+		}
+		if (value[0])
+			value_add(f, value);
 	}
 	if ((o->findings & 1U << FINDING_PP_FROM_UNTRUSTED_PEER) && o->pp.has_addr) {
 		f->headers |= 1U << TRUST_PROXY_PROTOCOL;

@@ -24,6 +24,8 @@
 #define OBS_METHOD_TEXT 16
 #define OBS_PATH_TEXT	96
 #define OBS_TIME_TEXT	40
+/* A forwarding header's raw line kept for the forgers' table (longer ones are cut there anyway). */
+#define OBS_RAW_TEXT	256
 /* Longest line read; a longer one is skipped and counted. */
 #define OBS_LINE_MAX	(1U << 20)
 
@@ -104,6 +106,13 @@ struct observation {
 	uint32_t findings; /* 1 << enum finding */
 	uint32_t present;  /* 1 << field id of each header in xffwatch.forwarded */
 	char xff_raw[512]; /* the first x-forwarded-for line, cut (CDN senders) */
+	/*
+	 * The first line of the first header present that names a client (in
+	 * trust_client_headers' order), cut: what a forger sent when the rule
+	 * reads another header. Events leave it out when pseudonymised.
+	 */
+	char client_raw[OBS_RAW_TEXT];
+	unsigned int client_raw_id; /* its field id; 0: none */
 	char method[OBS_METHOD_TEXT], path[OBS_PATH_TEXT];
 	uint64_t ua_hash; /* of user_agent.original, when has_ua */
 	bool has_ua;
