@@ -127,8 +127,8 @@ def main():
            by(prom, "xffwatch_events_written_total", "output"), {(output,): lines})
     d.same("xffwatch_events_dropped_total", by(prom, "xffwatch_events_dropped_total"),
            {(): 0})
-    d.same("xffwatch_ringbuf_lost_records_total",
-           by(prom, "xffwatch_ringbuf_lost_records_total"), {(): 0})
+    d.same("xffwatch_kernel_ringbuf_lost_total",
+           by(prom, "xffwatch_kernel_ringbuf_lost_total"), {(): 0})
     # The kernel's counters, read by the daemon as nobody: one head and one
     # response per event here.
     d.same("xffwatch_kernel_request_heads_total",
@@ -146,7 +146,7 @@ def main():
         d.n += 1
     # Every metric above must be there at all: an empty answer is not a zero.
     for name in ("xffwatch_requests_total", "xffwatch_findings_total",
-                 "xffwatch_events_written_total", "xffwatch_ringbuf_lost_records_total",
+                 "xffwatch_events_written_total", "xffwatch_kernel_ringbuf_lost_total",
                  "xffwatch_build_info", "xffwatch_request_duration_seconds_bucket",
                  "xffwatch_kernel_request_heads_total"):
         d.checks += 1

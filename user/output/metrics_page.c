@@ -206,11 +206,6 @@ static uint64_t events_truncated(const struct stats *s)
 	return s->events_truncated;
 }
 
-static uint64_t ringbuf_lost(const struct stats *s)
-{
-	return s->kernel[XFFW_CNT_RINGBUF_LOSS];
-}
-
 static uint64_t pending(const struct stats *s)
 {
 	return s->tracker.pending;
@@ -255,9 +250,6 @@ static const struct family families[] = {
 	  emit_rotations, NULL },
 	{ "xffwatch_output_info", "gauge", "Each output's kind and configured target (always 1)",
 	  emit_output_info, NULL },
-	{ "xffwatch_ringbuf_lost_records_total", "counter",
-	  "Records the kernel could not write: the ring buffer was full", emit_value,
-	  ringbuf_lost },
 	{ "xffwatch_flow_evictions_total", "counter", "Flow-table entries the LRU pushed out",
 	  emit_value, stats_flow_evictions },
 	{ "xffwatch_flows", "gauge", "Entries in the kernel's flow table now", emit_flows, NULL },
