@@ -479,6 +479,82 @@ static void test_report_from_events(void **state)
 	topology_free(&t);
 }
 
+/*
+ * A direct client that rotates forged values and User-Agents is guessed a
+ * proxy (the review's rot2.json): under pseudonymisation it still shows as
+ * a client, as forger and peer; only a private or trusted proxy shows as it is.
+ */
+static void test_steered_proxy_pseudonymised(void **state)
+{
+	static struct topology t;
+	static struct diagnoses ds;
+	static struct observation o;
+	static struct ip_cidr cidr;
+	struct trust_rule rule = { .trusted = &cidr, .ntrusted = 1, .recursive = true, .hops = -1 };
+	struct report_source src = { .kind = "events" };
+	struct report_stack stack = { .mask = 1U << STACK_NGINX };
+	struct pseudo modes[] = { { .mode = PSEUDO_TRUNCATE },
+				  { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN } };
+	char e[1024];
+
+	(void)state;
+	rule.headers[0] = XFFW_F_X_FORWARDED_FOR;
+	rule.nheaders = 1;
+	assert_int_equal(ip_cidr_parse("172.18.0.2/32", 13, &cidr, NULL), 0);
+	assert_int_equal(topology_init(&t, &rule, 1), 0);
+	assert_int_equal(diagnoses_init(&ds), 0);
+	for (int i = 0; i < 230; i++) {
+		/* 10 forged requests from .99 and 10 from the private untrusted proxy 10.9.0.1. */
+		const char *src_ip = i < 10 ? "198.51.100.99" : i < 20 ? "10.9.0.1" : NULL;
+		char direct[32], hop[32];
+
+		snprintf(direct, sizeof(direct), "198.51.100.%d", i % 90 + 100);
+		snprintf(hop, sizeof(hop), "203.0.113.%d", i);
+		snprintf(e, sizeof(e),
+			 "{\"@timestamp\":\"2026-12-07T04:00:%02d.000Z\",\"event\":{\"dataset\":"
+			 "\"xffwatch.audit\"},\"client\":{\"ip\":\"%s\"},\"source\":{\"ip\":\"%s\","
+			 "\"port\":%d},\"destination\":{\"ip\":\"198.18.0.2\",\"port\":5000},"
+			 "\"http\":{\"request\":{\"method\":\"GET\"}},\"url\":{\"path\":\"/\"},"
+			 "\"user_agent\":{\"original\":\"ua%d\"},\"xffwatch\":{\"trust\":{"
+			 "\"header\":"
+			 "\"%s\",\"peer_trusted\":false,\"chain\":[%s%s%s]},\"findings\":[%s],"
+			 "\"forwarded\":{%s%s%s}}}",
+			 i % 60, src_ip ? hop : direct, src_ip ?: direct, 40000 + i, i % 2,
+			 src_ip ? "x-forwarded-for" : "peer", src_ip ? "\"" : "", src_ip ? hop : "",
+			 src_ip ? "\"" : "", src_ip ? "\"spoofed-header-from-untrusted-peer\"" : "",
+			 src_ip ? "\"x-forwarded-for\":[\"" : "", src_ip ? hop : "",
+			 src_ip ? "\"]" : "");
+		assert_int_equal(observation_read(e, strlen(e), &o), 0);
+		topology_add(&t, &o);
+	}
+	topology_finish(&t);
+	diagnose(&t, &ds);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct report r = {
+			.t = &t, .ds = &ds, .src = &src, .stack = &stack, .pseudo = &modes[m]
+		};
+		char *json = NULL, *page = NULL;
+		size_t jlen = 0, plen = 0;
+		FILE *f = open_memstream(&json, &jlen);
+
+		assert_int_equal(report_json(f, &r), 0);
+		fclose(f);
+		f = open_memstream(&page, &plen);
+		assert_int_equal(report_html(f, &r), 0);
+		fclose(f);
+		/* The steered peer is a proxy by the guess: the test's premise. */
+		assert_non_null(strstr(json, "\"role\":\"proxy\""));
+		assert_null(strstr(json, "198.51.100.99"));
+		assert_null(strstr(page, "198.51.100.99"));
+		assert_null(strstr(json, "203.0.113.5\""));
+		assert_non_null(strstr(json, "\"10.9.0.1\""));
+		free(json);
+		free(page);
+	}
+	diagnoses_free(&ds);
+	topology_free(&t);
+}
+
 /* Bytes that are not UTF-8 as U+FFFD, as the JSON writer does (jansson's documents have none). */
 static void test_escape_not_utf8(void **state)
 {
@@ -506,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_pointers_equal_json),
 		cmocka_unit_test(test_worst_case_size),
 		cmocka_unit_test(test_report_from_events),
+		cmocka_unit_test(test_steered_proxy_pseudonymised),
 		cmocka_unit_test(test_escape_not_utf8),
 		cmocka_unit_test(test_not_json),
 	};

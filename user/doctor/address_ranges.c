@@ -55,12 +55,17 @@ bool cdn_contains(const struct ip_addr *a)
 	return walk_match(l->c, l->n, a) >= 0;
 }
 
-bool address_internal(const struct ip_addr *a)
+bool address_private(const struct ip_addr *a)
 {
 	static struct cidr_list internal;
 	const struct cidr_list *l = parsed(&internal, internal_texts, COUNT(internal_texts));
 
-	return walk_match(l->c, l->n, a) >= 0 || cdn_contains(a);
+	return walk_match(l->c, l->n, a) >= 0;
+}
+
+bool address_internal(const struct ip_addr *a)
+{
+	return address_private(a) || cdn_contains(a);
 }
 
 bool address_loopback(const struct ip_addr *a)

@@ -11,6 +11,13 @@
 bool cdn_contains(const struct ip_addr *a);
 
 /*
+ * Is @a not on the Internet: private-use, shared (CGNAT), loopback,
+ * link-local, benchmarking (198.18.0.0/15), IPv6 ULA? A TCP peer from the
+ * Internet cannot have such a source.
+ */
+bool address_private(const struct ip_addr *a);
+
+/*
  * Is @a infrastructure's rather than the Internet's: private-use, shared,
  * loopback, link-local, benchmarking (198.18.0.0/15, test labs), IPv6 ULA,
  * or a CDN's? The only addresses the doctor ever says to trust.

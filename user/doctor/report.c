@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "doctor/address_ranges.h"
 #include "doctor/report.h"
 #include "event/jsonw.h"
 #include "util/escape.h"
@@ -38,13 +39,20 @@ static const char *hop_shown(const struct report *r, const char *hop, char buf[P
 	return !strcmp(hop, "unknown") || hop[0] == '_' ? hop : "invalid";
 }
 
+bool report_peer_as_is(const struct topo_peer *p)
+{
+	/* A client steers the role guess (forged values, User-Agents), not a private TCP source. */
+	return p->trusted ||
+	       (p->role == ROLE_PROXY && p->addr.is_addr && address_private(&p->addr.addr));
+}
+
 bool report_is_infra(const struct topology *t, const struct obs_addr *a)
 {
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < t->listeners[i].npeers; k++) {
 			const struct topo_peer *p = &t->listeners[i].peers[k];
 
-			if ((p->role == ROLE_PROXY || p->trusted) && !strcmp(p->addr.text, a->text))
+			if (report_peer_as_is(p) && !strcmp(p->addr.text, a->text))
 				return true;
 		}
 	return false;
@@ -230,7 +238,7 @@ void stack_guess(const struct topology *t, struct report_stack *s)
 static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p, const char *name)
 {
 	char buf[PSEUDO_TEXT_MAX], e[SHOW_MAX];
-	bool infra = p->role == ROLE_PROXY || p->trusted, first = true;
+	bool infra = report_peer_as_is(p), first = true;
 
 	/* (A usable preamble names a client as a header does: it counts with them.) */
 	fprintf(f,
@@ -551,7 +559,7 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 	char key[8];
 
 	jsonw_object_begin(j, NULL);
-	json_addr(j, "address", r, &p->addr, p->role == ROLE_PROXY || p->trusted);
+	json_addr(j, "address", r, &p->addr, report_peer_as_is(p));
 	jsonw_bool(j, "trusted", p->trusted);
 	jsonw_cstring(j, "role",
 		      p->role == ROLE_PROXY    ? "proxy"
@@ -757,7 +765,8 @@ static void json_forger(struct jsonw *j, const struct report *r, const struct fo
 	size_t n = report_forger_values(r, f, values);
 
 	jsonw_object_begin(j, NULL);
-	json_addr(j, "address", r, &f->addr, report_is_infra(r->t, &f->addr));
+	/* A forger is a client, whatever its role: never shown as it is when pseudonymised. */
+	json_addr(j, "address", r, &f->addr, false);
 	jsonw_uint(j, "listener", f->port);
 	jsonw_uint(j, "requests", f->requests);
 	jsonw_array_begin(j, "findings");

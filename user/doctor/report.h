@@ -41,7 +41,13 @@ struct report {
 /* Requests seen: events, health checks (PROXY LOCAL) apart. */
 uint64_t report_requests(const struct topology *t);
 
-/* Is @a one of the proxies of a listener (shown as it is)? */
+/*
+ * Is @p shown as it is when client addresses are pseudonymised: trusted by the
+ * rule, or guessed a proxy from a private source (address_private)?
+ */
+bool report_peer_as_is(const struct topo_peer *p);
+
+/* Is @a a peer of a listener that report_peer_as_is shows as it is? */
 bool report_is_infra(const struct topology *t, const struct obs_addr *a);
 
 /*
