@@ -121,6 +121,41 @@ rc=0
 "$XFFWATCH" doctor --no-config --events "$events" --html - >/dev/null 2>"$E2E_TMP/dash.err" || rc=$?
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/dash.err")" -eq 1 ] ||
 	{ cat "$E2E_TMP/dash.err" >&2; e2e_fail "doctor --html - exited $rc, expected 2 and one line"; }
+# What is not a regular file is refused before any work and left as it was: a FIFO, a
+# directory, a symbolic link, a device node (made here, in the test's own directory).
+odd="$E2E_TMP/odd"
+mkdir "$odd" "$odd/dir"
+mkfifo "$odd/fifo"
+ln -s page.html "$odd/link"
+mknod "$odd/null" c 1 3
+for f in fifo dir link null; do
+	rc=0
+	"$XFFWATCH" doctor --no-config --events "$events" --html "$odd/$f" >/dev/null \
+		2>"$E2E_TMP/odd.err" || rc=$?
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/odd.err")" -eq 1 ] && grep -q refused "$E2E_TMP/odd.err" ||
+		{ cat "$E2E_TMP/odd.err" >&2; e2e_fail "doctor --html $f exited $rc, expected 2 and one line"; }
+done
+[ -p "$odd/fifo" ] && [ -d "$odd/dir" ] && [ -L "$odd/link" ] && [ -c "$odd/null" ] &&
+	[ "$(stat -c %t,%T "$odd/null")" = 1,3 ] && [ "$(ls "$odd" | wc -l)" -eq 4 ] ||
+	{ ls -la "$odd" >&2; e2e_fail "a refused --html target changed"; }
+rm -rf "$odd"
+# A read error says what it is (not "cannot write").
+rc=0
+"$XFFWATCH" doctor --no-config --events "$E2E_TMP" >/dev/null 2>"$E2E_TMP/read.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -qx "xffwatch: $E2E_TMP: Is a directory" "$E2E_TMP/read.err" ||
+	{ cat "$E2E_TMP/read.err" >&2; e2e_fail "doctor --events DIR exited $rc, expected 2 and 'Is a directory'"; }
+# In a shared sticky directory, another user's report.html.tmp does not become the page.
+shared="$E2E_TMP/shared"
+mkdir -m 1777 "$shared"
+chmod 0711 "$E2E_TMP"
+setpriv --reuid=65534 --regid=65534 --clear-groups touch "$shared/report.html.tmp"
+(cd "$shared" && "$XFFWATCH" doctor --no-config --events "$events" --html report.html >/dev/null) ||
+	true
+[ "$(stat -c %u "$shared/report.html")" = 0 ] && [ ! -s "$shared/report.html.tmp" ] &&
+	[ "$(ls "$shared" | wc -l)" -eq 2 ] ||
+	{ ls -la "$shared" >&2; e2e_fail "the page in a shared directory is not root's own new file"; }
+rm -rf "$shared"
+chmod 0700 "$E2E_TMP"
 doctor_html report
 # Real client addresses: for the owner only.
 [ "$(stat -c %a "$E2E_TMP/report.html")" = 600 ] ||

@@ -27,6 +27,7 @@
 #include "doctor/diagnose.h"
 #include "doctor/report.h"
 #include "pipeline/clock.h"
+#include "util/file_replace.h"
 #include "util/log.h"
 
 const char *const doctor_format_names[DOCTOR__FORMATS] = { "text", "json" };
@@ -127,7 +128,7 @@ static int read_event_files(const struct command_args *a, struct topology *t,
 			return 0;
 		}
 		if (rc < 0) {
-			log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
+			log_line(stderr, "xffwatch: %s: %s", path, strerror(-rc));
 			return -1;
 		}
 	}
@@ -337,45 +338,25 @@ static int gather(const struct options *o, const struct command_args *a, struct 
 }
 
 /*
- * --html FILE: the page, written to FILE.tmp and renamed over FILE, so a
- * reader never sees half a page. Mode 0644 when client addresses are
- * pseudonymised, 0600 when the page holds them as they are (as an event
- * file would). 0, or -1 with the error printed.
+ * --html FILE: the page, written to a new file beside FILE and renamed over
+ * it (file_replace), so a reader never sees half a page. Mode 0644 when
+ * client addresses are pseudonymised, 0600 when the page holds them as they
+ * are (as an event file would). 0, or -1 with the error printed.
  */
 static int write_html(const char *path, const struct report *r)
 {
-	char tmp[PATH_MAX + 8];
 	bool raw = !r->pseudo || r->pseudo->mode == PSEUDO_NONE;
-	int fd, rc;
-	FILE *f;
+	struct replace w;
+	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		log_line(stderr, "xffwatch: %s: name too long", path);
-		return -1;
+	rc = replace_open(&w, path, raw ? 0600 : 0644);
+	if (!rc && (rc = report_html(w.f, r))) {
+		replace_abort(&w);
+	} else if (!rc) {
+		rc = replace_commit(&w);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, raw ? 0600 : 0644);
-	/* A FILE.tmp left behind keeps its mode through O_CREAT: set it. */
-	if (fd >= 0 && fchmod(fd, raw ? 0600 : 0644)) {
-		close(fd);
-		fd = -1;
-	}
-	f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f) {
-		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	rc = report_html(f, r);
-	if (fflush(f) || fsync(fileno(f)))
-		rc = rc ? rc : -errno;
-	if (fclose(f))
-		rc = rc ? rc : -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
 	if (rc) {
-		log_line(stderr, "xffwatch: cannot write %s: %s", path, strerror(-rc));
-		unlink(tmp);
+		log_line(stderr, "xffwatch: cannot write %s: %s", path, replace_why(rc));
 		return -1;
 	}
 	return 0;
@@ -402,6 +383,12 @@ int doctor_run(const struct options *o, const struct command_args *a)
 		log_line(stderr, "xffwatch: --duration must be more than 0");
 		return 2;
 	}
+	/* Before any work: the page replaces a regular file or nothing (never /dev/null). */
+	if (a->html[0] && (rc = replace_check(a->html))) {
+		log_line(stderr, "xffwatch: --html %s: %s: refused", a->html, replace_why(rc));
+		return 2;
+	}
+	rc = 2;
 	if (pseudo_init(&pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err, sizeof(err))) {
 		log_line(stderr, "xffwatch: %s", err);
 		return 2;
