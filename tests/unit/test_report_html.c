@@ -555,6 +555,62 @@ static void test_steered_proxy_pseudonymised(void **state)
 	topology_free(&t);
 }
 
+/*
+ * Bidirectional controls (the list log_escape uses) as numeric references,
+ * their value marked, and the page isolating each value: a forged U+202E
+ * cannot reorder the counts beside it (review H5).
+ */
+static void test_escape_bidi(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "\xe2\x80\xae"
+		  "10.0.0.1",
+		  "&#x202E;10.0.0.1" },
+		{ "a\xd8\x9c"
+		  "b",
+		  "a&#x61C;b" },
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "&#x200E;&#x200F;" },
+		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+		  "&#x202A;&#x202B;&#x202C;&#x202D;" },
+		{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+		  "&#x2066;&#x2067;&#x2068;&#x2069;" },
+		/* Neighbours of the list stay as they are: U+200D, U+202F, U+2065 (unassigned), U+206A. */
+		{ "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+		  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
+	};
+	json_t *doc = json_pack("{s:s,s:s}", "v",
+				"\xe2\x80\xae"
+				"10.0.0.1",
+				"w", "10.0.0.1");
+	char *out = NULL, *page;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = open_memstream(&out, &len);
+		html_esc(f, cases[i].in);
+		fclose(f);
+		assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+	f = open_memstream(&out, &len);
+	html_value(f, doc, "code", NULL, "/v");
+	html_value(f, doc, "code", NULL, "/w");
+	fclose(f);
+	assert_string_equal(out, "<code data-bidi=\"\" data-json=\"/v\">&#x202E;10.0.0.1</code>"
+				 "<code data-json=\"/w\">10.0.0.1</code>");
+	free(out);
+	json_decref(doc);
+	doc = doc_of(&(struct shape){ 0 });
+	page = render(doc, &len);
+	assert_non_null(strstr(page, "td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}"));
+	free(page);
+	json_decref(doc);
+}
+
 /* Bytes that are not UTF-8 as U+FFFD, as the JSON writer does (jansson's documents have none). */
 static void test_escape_not_utf8(void **state)
 {
@@ -584,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_report_from_events),
 		cmocka_unit_test(test_steered_proxy_pseudonymised),
 		cmocka_unit_test(test_escape_not_utf8),
+		cmocka_unit_test(test_escape_bidi),
 		cmocka_unit_test(test_not_json),
 	};
 

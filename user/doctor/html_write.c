@@ -4,7 +4,16 @@
 #include <string.h>
 
 #include "doctor/html_write.h"
+#include "util/escape.h"
 #include "util/utf8.h"
+
+/* The code point of the valid UTF-8 sequence of @len (2 or 3) bytes at @s. */
+static unsigned int code_point(const unsigned char *s, size_t len)
+{
+	if (len == 2)
+		return (s[0] & 0x1fU) << 6 | (s[1] & 0x3fU);
+	return (s[0] & 0x0fU) << 12 | (s[1] & 0x3fU) << 6 | (s[2] & 0x3fU);
+}
 
 void html_esc(FILE *f, const char *s)
 {
@@ -20,6 +29,10 @@ void html_esc(FILE *f, const char *s)
 			if (len < 0) {
 				fputs("\xef\xbf\xbd", f);
 				i += (size_t)-len;
+			} else if (bidi_control(p + i, (size_t)len)) {
+				/* As a reference: it shows as it is, but no longer reorders. */
+				fprintf(f, "&#x%X;", code_point(p + i, (size_t)len));
+				i += (size_t)len;
 			} else {
 				fwrite(p + i, 1, (size_t)len, f);
 				i += (size_t)len;
@@ -50,6 +63,22 @@ void html_esc(FILE *f, const char *s)
 				fputc(c, f);
 		}
 	}
+}
+
+/* Does @s hold a bidirectional control (bidi_control)? */
+static bool has_bidi(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		long len = p[i] < 0x80 ? 1 : utf8_next(p + i, n - i);
+
+		if (len > 1 && bidi_control(p + i, (size_t)len))
+			return true;
+		i += (size_t)(len < 0 ? -len : len);
+	}
+	return false;
 }
 
 json_t *html_at(json_t *doc, const char *ptr)
@@ -107,7 +136,9 @@ json_t *html_value(FILE *f, json_t *doc, const char *tag, const char *attrs, con
 		fprintf(f, "<%s%s%s>-</%s>", tag, attrs ? " " : "", attrs ? attrs : "", tag);
 		return NULL;
 	}
-	fprintf(f, "<%s%s%s data-json=\"", tag, attrs ? " " : "", attrs ? attrs : "");
+	/* (The page's CSS marks such a value: it shows reordered, within its element only.) */
+	fprintf(f, "<%s%s%s%s data-json=\"", tag, attrs ? " " : "", attrs ? attrs : "",
+		json_is_string(v) && has_bidi(json_string_value(v)) ? " data-bidi=\"\"" : "");
 	html_esc(f, ptr);
 	/* A parser drops one newline right after <pre>: give it one to drop. */
 	fputs(strcmp(tag, "pre") ? "\">" : "\">\n", f);

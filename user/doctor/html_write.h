@@ -16,7 +16,8 @@
 /*
  * @s as HTML text or attribute value: & < > " ' as references, control bytes
  * other than tab and newline as numeric references (&#13; keeps a CR a CR),
- * bytes that are not UTF-8 as U+FFFD (as the JSON writer does). At most six
+ * bytes that are not UTF-8 as U+FFFD (as the JSON writer does), the
+ * bidirectional controls (bidi_control) as numeric references too. At most six
  * bytes out per byte in.
  */
 void html_esc(FILE *f, const char *s);

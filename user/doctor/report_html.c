@@ -49,6 +49,10 @@ static const char css[] =
 	"details{margin:8px 0}summary{cursor:pointer;color:var(--acc)}"
 	"svg{width:100%;height:auto;display:block;margin:6px 0}"
 	"svg text{font-size:12px;fill:var(--fg)}"
+	/* A bidirectional control in a value reorders that value only, not its neighbours. */
+	"td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}"
+	"[data-bidi]::before{content:\"[holds direction controls: shown reordered] \";"
+	"color:var(--high);font-family:sans-serif}"
 	"svg .tick{fill:var(--mut);font-size:11px}svg .label{fill:var(--mut);font-size:12px}"
 	"svg .grid{stroke:#eceff3}svg .axis{stroke:#8a94a3}"
 	"svg .bar{fill:var(--acc)}svg .series{fill:none;stroke-width:2}"

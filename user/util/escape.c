@@ -5,12 +5,8 @@
 #include "util/escape.h"
 #include "util/utf8.h"
 
-/*
- * Is the valid UTF-8 sequence of @len bytes at @s a bidirectional control
- * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)? Those reorder
- * what a terminal shows ("Trojan Source"): a line would not read as it is.
- */
-static bool bidi_control(const unsigned char *s, size_t len)
+/* The one list of them: the terminal's escaping here, the HTML page's (html_write.c). */
+bool bidi_control(const unsigned char *s, size_t len)
 {
 	if (len == 2)
 		return s[0] == 0xd8 && s[1] == 0x9c;

@@ -23,6 +23,13 @@
  */
 size_t log_escape(char *out, size_t outlen, const char *s, size_t len, bool keep_newlines);
 
+/*
+ * Is the valid UTF-8 sequence of @len bytes at @s a bidirectional control
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)? Those reorder
+ * what is shown around them ("Trojan Source"): a line would not read as it is.
+ */
+bool bidi_control(const unsigned char *s, size_t len);
+
 /* @n bytes at @b as 2 * @n lowercase hex digits at @out (no NUL). */
 void hex_lower(char *out, const void *b, size_t n);
 
