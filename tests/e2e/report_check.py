@@ -238,8 +238,9 @@ def check_events(json_file, events_file):
     same("/summary/forged_requests", summary.get("forged_requests"), forged)
     tl = doc.get("timeline", {})
     buckets = tl.get("buckets", [])
-    same("the timeline's requests (with undated)",
-         sum(b["requests"] for b in buckets) + tl.get("undated", 0), len(events))
+    same("the timeline's requests (with undated and outside)",
+         sum(b["requests"] for b in buckets) + tl.get("undated", 0) + tl.get("outside", 0),
+         len(events))
     got = {}
     for b in buckets:
         for name, n in b.get("findings", {}).items():

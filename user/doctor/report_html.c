@@ -13,6 +13,7 @@
 #include "doctor/html_write.h"
 #include "doctor/report.h"
 #include "doctor/report_svg.h"
+#include "doctor/timeline.h"
 
 static const char css[] =
 	":root{--fg:#1c2430;--mut:#5b6675;--line:#d9dee5;--bg:#f6f8fa;--acc:#2471a3;"
@@ -35,7 +36,7 @@ static const char css[] =
 	"14px}"
 	".card .v{display:block;font-size:26px;font-weight:600;font-variant-numeric:tabular-nums}"
 	".card .k{color:var(--mut);font-size:13px}"
-	".card.bad .v{color:var(--high)}"
+	".card.bad .v{color:var(--high)}strong.bad{color:var(--high)}"
 	"table{border-collapse:collapse;width:100%;font-size:14px;margin:6px 0}"
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);"
 	"vertical-align:top;overflow-wrap:anywhere}"
@@ -218,6 +219,19 @@ static void timeline_table(FILE *f, json_t *doc)
 	fputs("</table></div></details>\n", f);
 }
 
+/* The requests the charts leave out: undated, and dated too far from the others to fit. */
+static void not_charted(FILE *f, json_t *doc)
+{
+	bool far = html_int(doc, "/timeline/outside") > 0;
+
+	fputs("Not in the charts: requests without a readable time, ", f);
+	html_value(f, doc, "span", NULL, "/timeline/undated");
+	fprintf(f, "; requests dated more than %d weeks from the ones before them, %s",
+		TIMELINE_BUCKETS, far ? "<strong class=\"bad\">" : "");
+	html_value(f, doc, "span", NULL, "/timeline/outside");
+	fputs(far ? "</strong> (a clock that was wrong when they were written?)." : ".", f);
+}
+
 static void timeline(FILE *f, json_t *doc)
 {
 	fputs("<section id=\"time\"><h2>Over time</h2>\n", f);
@@ -226,9 +240,9 @@ static void timeline(FILE *f, json_t *doc)
 		return;
 	}
 	if (!json_array_size(html_at(doc, "/timeline/buckets"))) {
-		fputs("<p class=\"mut\">No dated requests; events without a readable time: ", f);
-		html_value(f, doc, "span", NULL, "/timeline/undated");
-		fputs(".</p></section>\n", f);
+		fputs("<p class=\"mut\">No dated requests. ", f);
+		not_charted(f, doc);
+		fputs("</p></section>\n", f);
 		return;
 	}
 	fputs("<h3>Requests</h3>\n", f);
@@ -245,9 +259,9 @@ static void timeline(FILE *f, json_t *doc)
 	html_value(f, doc, "span", NULL, "/timeline/bucket_seconds");
 	fputs(" s from ", f);
 	html_value(f, doc, "span", NULL, "/timeline/start");
-	fputs("; events without a readable time: ", f);
-	html_value(f, doc, "span", NULL, "/timeline/undated");
-	fputs(".</p></section>\n", f);
+	fputs(". ", f);
+	not_charted(f, doc);
+	fputs("</p></section>\n", f);
 }
 
 static void topology(FILE *f, json_t *doc)
