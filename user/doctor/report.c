@@ -85,6 +85,9 @@ uint64_t report_requests(const struct topology *t)
 	return t->events - health_checks(t);
 }
 
+/* docs/doctor.md's size table computes the page's bound from this number: keep both in step. */
+_Static_assert(REPORT_VALUE_MAX == 2592, "docs/doctor.md says REPORT_VALUE_MAX is 54 x 48 = 2592");
+
 const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX])
 {
 	char hop[OBS_HOP_TEXT], b[PSEUDO_TEXT_MAX];
