@@ -140,10 +140,10 @@ def required(doc):
 
 
 def check_dom(dom_file, json_file, texts):
-    with open(json_file, encoding="utf-8") as f:
+    with open(json_file, encoding="utf-8", newline="") as f:
         doc = json.load(f)
     p = Dom()
-    with open(dom_file, encoding="utf-8") as f:
+    with open(dom_file, encoding="utf-8", newline="") as f:
         p.feed(f.read())
     p.close()
     bad = list(p.problems)
@@ -174,7 +174,7 @@ def check_dom(dom_file, json_file, texts):
 
 def load_netlog(path):
     """Chromium's net log; one cut short by the exit is closed here."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", newline="") as f:
         raw = f.read()
     try:
         return json.loads(raw)
@@ -208,10 +208,10 @@ FORGING = {"spoofed-header-from-untrusted-peer", "hops-from-untrusted-peer",
 
 
 def check_events(json_file, events_file):
-    with open(json_file, encoding="utf-8") as f:
+    with open(json_file, encoding="utf-8", newline="") as f:
         doc = json.load(f)
     events = []
-    with open(events_file, encoding="utf-8") as f:
+    with open(events_file, encoding="utf-8", newline="") as f:
         for line in f:
             events.append(json.loads(line))
     clients, forgers, findings = {}, {}, {}
@@ -272,7 +272,7 @@ def check_events(json_file, events_file):
 
 
 def check_absent(path, addrs):
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with open(path, encoding="utf-8", newline="", errors="replace") as f:
         text = f.read()
     bad = 0
     for a in addrs:
