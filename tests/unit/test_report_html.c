@@ -366,6 +366,8 @@ static void test_pointers_equal_json(void **state)
 	assert_true(n > 500);
 	/* The requests the charts leave out are said to be left out (review M1). */
 	assert_non_null(strstr(page, "Not in the charts"));
+	/* top_clients.exact is false: said plainly (review L4). */
+	assert_non_null(strstr(page, "Approximate.</strong> More distinct clients than the 256"));
 	check_tags(page);
 	free(page);
 	json_decref(doc);
@@ -475,6 +477,7 @@ static void test_report_from_events(void **state)
 							  "/diagnoses/0/id", NULL }) > 10);
 	check_tags(page);
 	assert_null(strcasestr(page, "<script"));
+	assert_null(strstr(page, "Approximate."));
 	json_decref(doc);
 	free(json);
 	free(page);

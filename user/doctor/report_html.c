@@ -312,6 +312,13 @@ static void clients(FILE *f, json_t *doc)
 		fputs("<p class=\"mut\">No clients in this report.</p></section>\n", f);
 		return;
 	}
+	if (!json_is_true(html_at(doc, "/top_clients/exact")))
+		fprintf(f,
+			"<p><strong class=\"bad\">Approximate.</strong> More distinct clients "
+			"than the %d the doctor follows: each count below is a lower bound (the "
+			"client sent at least that many), and where no client stands out, the "
+			"order and even which clients are listed may be arbitrary.</p>\n",
+			RANK_TRACKED);
 	fputs("<div class=\"wide\"><table><tr><th class=\"n rank\">#</th><th>client</th>"
 	      "<th class=\"n\">requests</th></tr>\n",
 	      f);
@@ -322,9 +329,8 @@ static void clients(FILE *f, json_t *doc)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table></div>\n<p class=\"mut\">Counts are ", f);
-	fputs(json_is_true(html_at(doc, "/top_clients/exact"))
-		      ? "exact."
-		      : "lower bounds: more distinct clients than the table follows.",
+	fputs(json_is_true(html_at(doc, "/top_clients/exact")) ? "exact."
+							       : "lower bounds (see above).",
 	      f);
 	fputs(" Distinct clients, at least: ", f);
 	html_value(f, doc, "span", NULL, "/top_clients/distinct_at_least");
