@@ -373,6 +373,50 @@ static void test_pointers_equal_json(void **state)
 	json_decref(doc);
 }
 
+static json_t *v6_string(size_t kind, size_t i)
+{
+	if (kind == S_ADDR)
+		return json_string("2001:db8:1234:5678:9abc:def0:1234:5678");
+	return plain_string(kind, i);
+}
+
+/*
+ * Layout (review L2): an address longer than a diagram box is cut in the
+ * middle there, whole in the box's <title> (which carries the pointer) and in
+ * the tables; every time tick lies inside the chart's viewBox (760 wide).
+ */
+static void test_layout_fits(void **state)
+{
+	struct shape sh = { 1, 2, 120, 2, 1, 1, 1, 1, v6_string };
+	json_t *doc = doc_of(&sh);
+	size_t len, ticks = 0;
+	char *page = render(doc, &len);
+	const char *p = page;
+
+	(void)state;
+	assert_non_null(strstr(page, "<text class=\"addr\" x=\"300\" y=\"52\"><title data-json="
+				     "\"/topology/listeners/0/peers/0/address\">2001:db8:1234:5678:"
+				     "9abc:def0:1234:5678</title>2001:db8:1234\xe2\x80\xa6"
+				     "f0:1234:5678</text>"));
+	assert_non_null(strstr(page, "data-json=\"/top_clients/clients/0/address\">2001:db8:1234:"
+				     "5678:9abc:def0:1234:5678</td>"));
+	while ((p = strstr(p, "<text class=\"tick\" x=\""))) {
+		double x = strtod(p + strlen("<text class=\"tick\" x=\""), NULL);
+		const char *t = strchr(p, '>') + 1;
+		size_t n = (size_t)(strchr(t, '<') - t);
+
+		if (strstr(p, "text-anchor=\"middle\"") < strchr(p, '>')) {
+			assert_true(x + (double)n * 11 * 0.6 / 2 <= 760);
+			ticks++;
+		}
+		p = t;
+	}
+	assert_int_equal(ticks, 12);
+	check_pointers(page, doc, (const char *const[]){ NULL });
+	free(page);
+	json_decref(doc);
+}
+
 /* ---- the worst page: every table full, every string at its bound, all of it escaped ---- */
 
 static json_t *worst_string(size_t kind, size_t i)
@@ -643,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_values_are_text),
 		cmocka_unit_test(test_pointers_equal_json),
 		cmocka_unit_test(test_worst_case_size),
+		cmocka_unit_test(test_layout_fits),
 		cmocka_unit_test(test_report_from_events),
 		cmocka_unit_test(test_steered_proxy_pseudonymised),
 		cmocka_unit_test(test_escape_not_utf8),

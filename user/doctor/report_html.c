@@ -43,6 +43,8 @@ static const char css[] =
 	"th{background:var(--bg);font-weight:600}"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
 	"td.addr{white-space:nowrap}th.rank{width:3em}"
+	/* Headings and names (x-forwarded-for, a finding's) break between words only. */
+	"th,td.words{overflow-wrap:normal}td.words code{white-space:nowrap}"
 	".wide{overflow-x:auto}"
 	"code,.addr,pre{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace}"
 	"pre{background:#1c2430;color:#e8edf3;padding:12px 14px;border-radius:6px;"
@@ -349,7 +351,7 @@ static void forger_list(FILE *f, json_t *doc, size_t i, const char *member)
 
 	snprintf(ptr, sizeof(ptr), "/forgers/forgers/%zu/%s", i, member);
 	n = json_array_size(html_at(doc, ptr));
-	fputs("<td>", f);
+	fputs("<td class=\"words\">", f);
 	for (size_t k = 0; k < n && k < FINDING__MAX; k++) {
 		fputs(k ? ", " : "", f);
 		html_value(f, doc, "code", NULL, "%s/%zu", ptr, k);

@@ -29,8 +29,8 @@ static json_int_t tick_step(json_int_t max)
 			return s * p;
 }
 
-/* A bucket's start as a short label: the time of day, and the date for spans of days. */
-static void time_label(FILE *f, json_t *doc, size_t i, json_int_t width)
+/* A bucket's start as a short label into @buf: the time of day, and the date for spans of days. */
+static void time_label(char buf[16], json_t *doc, size_t i, json_int_t width)
 {
 	char ptr[64];
 	json_t *v;
@@ -39,17 +39,18 @@ static void time_label(FILE *f, json_t *doc, size_t i, json_int_t width)
 	snprintf(ptr, sizeof(ptr), "/timeline/buckets/%zu/start", i);
 	v = html_at(doc, ptr);
 	s = json_is_string(v) ? json_string_value(v) : "";
+	buf[0] = '\0';
 	if (strlen(s) < 19)
 		return;
 	/* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" */
 	if (width >= 86400)
-		fprintf(f, "%.5s", s + 5);
+		snprintf(buf, 16, "%.5s", s + 5);
 	else if (width >= 3600)
-		fprintf(f, "%.5s %.5s", s + 5, s + 11);
+		snprintf(buf, 16, "%.5s %.5s", s + 5, s + 11);
 	else if (width >= 60)
-		fprintf(f, "%.5s", s + 11);
+		snprintf(buf, 16, "%.5s", s + 11);
 	else
-		fprintf(f, "%.8s", s + 11);
+		snprintf(buf, 16, "%.8s", s + 11);
 }
 
 static size_t buckets(json_t *doc)
@@ -81,11 +82,17 @@ static void axes(FILE *f, json_t *doc, size_t n, json_int_t top, json_int_t step
 		ML, ML, MT, MT + ph, ML, ML + pw, MT + ph, MT + ph);
 	for (size_t k = 0; n && k < 6 && k < n; k++) {
 		size_t i = n < 6 ? k : k * (n - 1) / 5;
-		double x = ML + (double)pw * ((double)i + 0.5) / (double)n;
+		double x = ML + (double)pw * ((double)i + 0.5) / (double)n, half;
+		char label[16];
 
+		time_label(label, doc, i, width);
+		/* Kept inside the viewBox: half the label's width at 11 px (0.6 em a character). */
+		half = (double)strlen(label) * 11 * 0.6 / 2;
+		if (x + half > CW - 2)
+			x = CW - 2 - half;
 		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x,
 			MT + ph + 16);
-		time_label(f, doc, i, width);
+		html_esc(f, label);
 		fputs("</text>\n", f);
 	}
 	fprintf(f,
@@ -194,6 +201,41 @@ int svg_findings_chart(FILE *f, json_t *doc)
 #define APPW  160
 #define TOP   34
 
+/*
+ * Characters of a box's first line (13 px monospace, 0.6 em a character, in
+ * COLW less the margins); a longer text (an IPv6 address, a 32-digit token)
+ * shows NODE_TEXT_HEAD of its first ones, an ellipsis and its last ones.
+ */
+#define NODE_TEXT_MAX  26
+#define NODE_TEXT_HEAD 13
+
+/* Is @v a string longer than a box holds (in characters, as UTF-8)? */
+static bool too_long(json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n > NODE_TEXT_MAX;
+}
+
+/* The first (@head) or last @n characters of @s, escaped; whole UTF-8 sequences only. */
+static void esc_part(FILE *f, const char *s, size_t n, bool head)
+{
+	char buf[4 * NODE_TEXT_MAX + 1];
+	size_t len = strlen(s), from = 0, to = len, k = 0;
+
+	if (head)
+		for (to = 0; to < len && (k < n || ((unsigned char)s[to] & 0xc0) == 0x80); to++)
+			k += ((unsigned char)s[to] & 0xc0) != 0x80;
+	else
+		for (from = len; from > 0 && k < n;)
+			k += ((unsigned char)s[--from] & 0xc0) != 0x80;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(to - from), s + from);
+	html_esc(f, buf);
+}
+
 /* A box with two lines: the first from @p1 (a pointer, or NULL: @text1), the second @line2. */
 static void node(FILE *f, json_t *doc, int x, int y, int w, const char *cls, const char *p1,
 		 const char *text1, const char *p2, const char *unit)
@@ -201,11 +243,21 @@ static void node(FILE *f, json_t *doc, int x, int y, int w, const char *cls, con
 	fprintf(f,
 		"<rect class=\"node %s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\"/>",
 		cls, x, y, w, BOXH);
-	if (p1) {
+	if (p1 && !too_long(html_at(doc, p1))) {
 		char attrs[96];
 
 		snprintf(attrs, sizeof(attrs), "class=\"addr\" x=\"%d\" y=\"%d\"", x + 10, y + 18);
 		html_value(f, doc, "text", attrs, "%s", p1);
+	} else if (p1) {
+		/* Cut in the middle (both ends of an address tell); whole in the tooltip. */
+		const char *s = json_string_value(html_at(doc, p1));
+
+		fprintf(f, "<text class=\"addr\" x=\"%d\" y=\"%d\">", x + 10, y + 18);
+		html_value(f, doc, "title", NULL, "%s", p1);
+		esc_part(f, s, NODE_TEXT_HEAD, true);
+		fputs("\xe2\x80\xa6", f);
+		esc_part(f, s, NODE_TEXT_MAX - NODE_TEXT_HEAD - 1, false);
+		fputs("</text>", f);
 	} else {
 		fprintf(f, "<text class=\"addr\" x=\"%d\" y=\"%d\">", x + 10, y + 18);
 		html_esc(f, text1);
