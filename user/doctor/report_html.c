@@ -79,7 +79,7 @@ static const char css[] =
 	"padding:1px 8px;border-radius:10px;color:#fff;background:var(--low);margin-right:6px}"
 	".badge.high{background:var(--high)}.badge.medium{background:var(--med)}"
 	".mut{color:var(--mut);font-size:13px}"
-	"ul.vals{margin:0;padding-left:18px}"
+	"ul.vals{margin:0;padding-left:18px;min-width:16em}"
 	"footer{color:var(--mut);font-size:12px;margin-top:40px;border-top:1px solid var(--line);"
 	"padding-top:10px}"
 	"@media (max-width:600px){body{font-size:14px}main{padding:0 10px 30px}"
