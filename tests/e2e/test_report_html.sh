@@ -169,7 +169,7 @@ jq -e ".summary.requests == $n and .forgers.forgers != [] and .top_clients.clien
 	e2e_fail "the doctor's figures differ from the events: above"
 check_page report "${HOSTILE[@]}"
 mkdir -p "$ARTIFACTS"
-chromium_run report desktop --window-size=1280,1600 --screenshot="$ARTIFACTS/report-desktop.png"
+chromium_run report desktop --window-size=1280,4200 --screenshot="$ARTIFACTS/report-desktop.png"
 chromium_run report phone --window-size=390,1600 --screenshot="$ARTIFACTS/report-phone.png"
 for f in report-desktop.png report-phone.png; do
 	[ "$(head -c 8 "$ARTIFACTS/$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
@@ -178,7 +178,7 @@ done
 cp "$E2E_TMP/report.html" "$E2E_TMP/report.json" "$ARTIFACTS/"
 if [ "${UPDATE_README_IMAGE:-0}" = 1 ]; then
 	mkdir -p "$E2E_ROOT/docs/img"
-	chromium_run report readme --window-size=1280,1000 --screenshot="$E2E_ROOT/docs/img/report.png"
+	chromium_run report readme --window-size=1280,2900 --screenshot="$E2E_ROOT/docs/img/report.png"
 	e2e_log "docs/img/report.png written"
 fi
 e2e_log "$n requests: the DOM agrees with the JSON; screenshots in $ARTIFACTS"
