@@ -196,6 +196,12 @@ static int start_metrics(struct daemon *d)
 		log_error("%s", why);
 		return -1;
 	}
+	/* Under --netns that address is the watched namespace's, not the host's. */
+	if (d->opts->netns[0])
+		log_info("metrics at http://%s/metrics in network namespace %s",
+			 metrics_server_address(d->metrics), d->opts->netns);
+	else
+		log_info("metrics at http://%s/metrics", metrics_server_address(d->metrics));
 	return 0;
 }
 

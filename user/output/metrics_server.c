@@ -34,6 +34,8 @@ struct metrics_server {
 	metrics_page_fn page;
 	void *ctx;
 	struct metrics_conn conns[METRICS_CONNECTIONS];
+	unsigned long closed;	     /* connections closed so far */
+	char text[METRICS_ADDR_MAX]; /* where it listens, in full ("127.0.0.1:9877") */
 };
 
 static uint64_t mono_ns(void)
@@ -75,6 +77,7 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 	bool bracketed = false;
 	struct metrics_addr tmp = { 0 };
 	struct ip_addr ip;
+	struct in6_addr v6;
 	char shown[IP_STR_MAX];
 	unsigned int portnum;
 	int err;
@@ -114,6 +117,8 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 	err = parse_port_text(s, port, &portnum, why, whylen);
 	if (err)
 		return err;
+	if (bracketed && memchr(host, '%', hostlen))
+		return refuse(why, whylen, -EINVAL, "'%s': zone ids (%%...) are not supported", s);
 	if (ip_parse(host, hostlen, &ip))
 		return refuse(why, whylen, -EINVAL,
 			      bracketed
@@ -122,6 +127,14 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 			      (int)hostlen, host);
 	if (bracketed && ip.family == 4)
 		return refuse(why, whylen, -EINVAL, "'%s': brackets are for IPv6 addresses", s);
+	/* Its socket is IPv6 only (IPV6_V6ONLY): bind() would refuse it at start. */
+	memcpy(&v6, ip.b, sizeof(v6));
+	if (ip.family == 6 && IN6_IS_ADDR_V4MAPPED(&v6)) {
+		inet_ntop(AF_INET, ip.b + 12, shown, sizeof(shown));
+		return refuse(why, whylen, -EINVAL,
+			      "'%s': an IPv4-mapped address; give it as IPv4 (%s:%u)", s, shown,
+			      portnum);
+	}
 	if (ip.family == 4) {
 		tmp.u.v4.sin_family = AF_INET;
 		tmp.u.v4.sin_port = htons((uint16_t)portnum);
@@ -233,6 +246,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (slot)
 			slot->c = NULL;
+		m->closed++;
 		return;
 	}
 	for (size_t i = 0; i < METRICS_CONNECTIONS; i++) {
@@ -330,8 +344,13 @@ struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page
 		return NULL;
 	}
 	m->epoll_fd = info->epoll_fd;
-	log_info("metrics at http://%s/metrics", text);
+	snprintf(m->text, sizeof(m->text), "%s", text);
 	return m;
+}
+
+const char *metrics_server_address(const struct metrics_server *m)
+{
+	return m->text;
 }
 
 int metrics_server_fd(const struct metrics_server *m)
@@ -350,14 +369,16 @@ unsigned int metrics_server_connections(const struct metrics_server *m)
 void metrics_server_run(struct metrics_server *m)
 {
 	/*
-	 * Again while MHD says it has more to do now (a connection freed lets it
-	 * accept the next, without its epoll set waking ours), a few times.
+	 * Again while it closed a connection (at the limit, MHD takes its listening
+	 * socket out of its epoll set and puts it back on the next run: a client
+	 * waiting would wait for the next tick) or has more to do now, a few times.
 	 */
 	for (int i = 0; i < METRICS_RUN_ROUNDS; i++) {
 		MHD_UNSIGNED_LONG_LONG ms = 1;
+		unsigned long closed = m->closed;
 
 		MHD_run(m->mhd);
-		if (expire_connections(m))
+		if (expire_connections(m) || m->closed != closed)
 			continue;
 		if (MHD_get_timeout(m->mhd, &ms) != MHD_YES || ms)
 			break;

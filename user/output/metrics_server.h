@@ -63,6 +63,9 @@ struct metrics_server;
 struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page, void *ctx,
 					  char *why, size_t whylen);
 
+/* Where it listens, in full: "127.0.0.1:9877", "[::1]:9877". */
+const char *metrics_server_address(const struct metrics_server *m);
+
 /* The file descriptor to watch for input (the server's epoll set). */
 int metrics_server_fd(const struct metrics_server *m);
 
