@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The counters' JSON (docs/counters.md): every counter named, the groups where tools look. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,9 +88,72 @@ static void test_proxy_protocol_group(void **state)
 	json_decref(doc);
 }
 
+/* The evictions' arithmetic: a lower bound, kept monotonic, nothing from a failed walk. */
+static void test_flow_evictions_bound(void **state)
+{
+	(void)state;
+	assert_int_equal(stats_flow_evictions(0, 0, 0, 0), 0);
+	assert_int_equal(stats_flow_evictions(0, 200, 100, 64), 36);
+	/* A later walk proving less (flows counted twice) never lowers it. */
+	assert_int_equal(stats_flow_evictions(36, 210, 110, 90), 36);
+	assert_int_equal(stats_flow_evictions(36, 300, 100, 64), 136);
+	/* Exactly accounted for, and more removed than created before the walk: nothing. */
+	assert_int_equal(stats_flow_evictions(5, 150, 100, 50), 5);
+	assert_int_equal(stats_flow_evictions(5, 100, 120, 0), 5);
+	/* The walk failed (gave up, or could not read the map). */
+	assert_int_equal(stats_flow_evictions(7, 1000, 0, -34), 7);
+	assert_int_equal(stats_flow_evictions(0, UINT64_MAX, 0, 0), UINT64_MAX);
+}
+
+/*
+ * Churn with 50 live flows and no eviction possible: a flow ends and another
+ * starts between the walk's steps, anywhere in the table. The bound never
+ * invents an eviction; the old figure (counters read after the walk) did.
+ */
+static void test_flow_evictions_churn(void **state)
+{
+	enum { BUCKETS = 64, LIVE = 50, WALKS = 2000 };
+	bool used[BUCKETS] = { false };
+	uint64_t created = LIVE, removed = 0, known = 0;
+	unsigned int seed = 19, phantoms_after = 0;
+
+	(void)state;
+	for (unsigned int b = 0; b < LIVE; b++)
+		used[b] = true;
+	for (unsigned int w = 0; w < WALKS; w++) {
+		uint64_t created_before = created;
+		long seen = 0;
+
+		for (unsigned int b = 0; b < BUCKETS; b++) {
+			unsigned int gone, made;
+
+			seen += used[b];
+			if (rand_r(&seed) % 4)
+				continue;
+			do
+				gone = (unsigned int)rand_r(&seed) % BUCKETS;
+			while (!used[gone]);
+			used[gone] = false;
+			removed++;
+			do
+				made = (unsigned int)rand_r(&seed) % BUCKETS;
+			while (used[made]);
+			used[made] = true;
+			created++;
+		}
+		known = stats_flow_evictions(known, created_before, removed, seen);
+		assert_int_equal(known, 0);
+		phantoms_after += created - removed > (uint64_t)seen;
+	}
+	/* The simulation does reach the review's case. */
+	assert_true(phantoms_after > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flow_evictions_bound),
+		cmocka_unit_test(test_flow_evictions_churn),
 		cmocka_unit_test(test_kernel_names),
 		cmocka_unit_test(test_proxy_protocol_group),
 	};

@@ -60,6 +60,9 @@ struct daemon {
 	unsigned int ticks;
 	struct metrics_server *metrics; /* --metrics, NULL when off */
 	double start_time;		/* seconds since the epoch, for the metrics */
+	/* The flow table's last walk (walk_flows): its size (-1: none yet) and the evictions. */
+	long flows_live;
+	uint64_t flow_evictions;
 };
 
 static double now_real_s(void)
@@ -99,12 +102,36 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * A walk of the flow table, O(table): only every STATS_EVERY_S on the timer,
+ * on SIGUSR1 and at exit, never per scrape. Its size and the evictions it
+ * proves are kept for the counters read in between.
+ */
+static void walk_flows(struct daemon *d)
+{
+	uint64_t before[XFFW_CNT__MAX], after[XFFW_CNT__MAX];
+	long live = -1;
+
+	if (!d->attacher || d->attacher->counters(d->attacher, before, NULL) ||
+	    d->attacher->counters(d->attacher, after, &live))
+		return;
+	if (live < 0) {
+		log_debug("flow table walk: %s; its figures stay", strerror((int)-live));
+		return;
+	}
+	d->flows_live = live;
+	d->flow_evictions = stats_flow_evictions(d->flow_evictions, before[XFFW_CNT_FLOWS],
+						 after[XFFW_CNT_FLOW_ENDS], live);
+}
+
+/* The counters now; the flow table's figures as of its last walk. */
 static void collect_stats(struct daemon *d, struct stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->flows_live = -1;
-	if (!d->attacher || d->attacher->counters(d->attacher, s->kernel, &s->flows_live))
+	if (!d->attacher || d->attacher->counters(d->attacher, s->kernel, NULL))
 		log_warn("cannot read the kernel counters");
+	s->flows_live = d->flows_live;
+	s->flow_evictions = d->flow_evictions;
 	event_writer_stats(&d->w, s);
 }
 
@@ -131,6 +158,7 @@ static void print_counters(struct daemon *d)
 	struct stats s;
 	struct jsonw j;
 
+	walk_flows(d);
 	collect_stats(d, &s);
 	jsonw_init(&j);
 	stats_json(&j, &s);
@@ -139,7 +167,7 @@ static void print_counters(struct daemon *d)
 	write_stats_file(d, &s);
 }
 
-/* A scrape of /metrics: the counters as SIGUSR1 reads them, then the page. */
+/* A scrape of /metrics: the counters (no walk of the flow table), then the page. */
 static int metrics_scrape(void *ctx, char **out, size_t *len)
 {
 	struct daemon *d = ctx;
@@ -168,6 +196,12 @@ static int start_metrics(struct daemon *d)
 		log_error("%s", why);
 		return -1;
 	}
+	/* Under --netns that address is the watched namespace's, not the host's. */
+	if (d->opts->netns[0])
+		log_info("metrics at http://%s/metrics in network namespace %s",
+			 metrics_server_address(d->metrics), d->opts->netns);
+	else
+		log_info("metrics at http://%s/metrics", metrics_server_address(d->metrics));
 	return 0;
 }
 
@@ -406,11 +440,14 @@ static void on_timer(struct daemon *d)
 	if (++d->ticks % TICKS_PER_S)
 		return;
 	d->w.to_real = clock_mono_to_real_offset();
-	if (d->opts->stats[0] && d->ticks % (TICKS_PER_S * STATS_EVERY_S) == 0) {
-		struct stats s;
+	if ((d->opts->stats[0] || d->metrics) && d->ticks % (TICKS_PER_S * STATS_EVERY_S) == 0) {
+		walk_flows(d);
+		if (d->opts->stats[0]) {
+			struct stats s;
 
-		collect_stats(d, &s);
-		write_stats_file(d, &s);
+			collect_stats(d, &s);
+			write_stats_file(d, &s);
+		}
 	}
 }
 
@@ -494,7 +531,9 @@ static int start_privileged(struct daemon *d, bool drop)
 
 int daemon_run(const struct options *o)
 {
-	struct daemon d = { .opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1 };
+	struct daemon d = {
+		.opts = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .events_fd = -1, .flows_live = -1
+	};
 	struct epoll_event ev = { .events = EPOLLIN };
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -583,6 +622,9 @@ int daemon_run(const struct options *o)
 		goto cleanup;
 	}
 	describe(&d);
+	/* The flow table's figures from the start (it is near empty now). */
+	if (o->stats[0] || d.metrics)
+		walk_flows(&d);
 
 	if (!loop(&d) && !d.helper_died)
 		status = 0;

@@ -79,14 +79,21 @@ int counters_read(int map_fd, uint64_t out[XFFW_CNT__MAX])
 
 long counters_live_flows(int map_fd, size_t key_size)
 {
+	struct bpf_map_info info;
+	__u32 info_len = sizeof(info);
 	unsigned char key[64], next[64];
-	long n = 0;
+	long n = 0, steps;
 	void *prev = NULL;
 
 	if (key_size > sizeof(key))
 		return -EINVAL;
-	/* Keys may vanish while we walk: an approximate count, good for a gauge. */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	steps = 2 * (long)info.max_entries;
 	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		if (n == steps)
+			return -ERANGE;
 		memcpy(key, next, key_size);
 		prev = key;
 		n++;

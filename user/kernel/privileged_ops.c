@@ -55,10 +55,11 @@ static void local_release(struct attacher *a, int ifindex)
 static int local_counters(struct attacher *a, uint64_t out[XFFW_CNT__MAX], long *flows_live)
 {
 	struct local *l = (struct local *)a;
-	int err = counters_read(l->fds.counters, out);
 
-	*flows_live = counters_live_flows(l->fds.flows, sizeof(struct xffw_flow_key));
-	return err;
+	/* The walk first: the counters then bound what it may have missed (evictions). */
+	if (flows_live)
+		*flows_live = counters_live_flows(l->fds.flows, sizeof(struct xffw_flow_key));
+	return counters_read(l->fds.counters, out);
 }
 
 static int local_write_stats(struct attacher *a, const char *path, const char *json, size_t len)

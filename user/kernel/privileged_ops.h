@@ -23,7 +23,9 @@ struct attacher {
 		      struct link_meta *meta);
 	void (*release)(struct attacher *a, int ifindex);
 	/*
-	 * The kernel's counters and the flow table's size (-1 if unknown).
+	 * The kernel's counters; with @flows_live, also the flow table's size
+	 * (counters_live_flows: a walk, O(table), or -errno) and the counters
+	 * are read after the walk. @flows_live NULL: no walk, O(counters).
 	 * Reading maps needs CAP_BPF on kernels before 6.5, hence here.
 	 */
 	int (*counters)(struct attacher *a, uint64_t out[XFFW_CNT__MAX], long *flows_live);

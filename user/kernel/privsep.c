@@ -40,6 +40,7 @@ struct request {
 	uint64_t seq; /* echoed in the reply: a late answer is never taken for the next one */
 	int op;
 	unsigned int hooks;
+	bool walk; /* OP_COUNTERS: walk the flow table too */
 	struct link_info link;
 	/* Files: one of the configured outputs; owner, mode, clock and retention are the helper's. */
 	char path[PATH_MAX];
@@ -276,7 +277,8 @@ static void helper_main(int sock, const struct attacher_fds *fds, enum attach_mo
 		} else if (rq.op == OP_RELEASE) {
 			local->release(local, rq.link.ifindex);
 		} else if (rq.op == OP_COUNTERS) {
-			rp.err = local->counters(local, rp.counters, &rp.flows_live);
+			rp.err = local->counters(local, rp.counters,
+						 rq.walk ? &rp.flows_live : NULL);
 		} else if (rq.op >= OP_OPEN && rq.op <= OP_SWEEP) {
 			fd = file_op(o, &local->files, &rq, &rp);
 		} else if (rq.op == OP_STATS) {
@@ -376,14 +378,15 @@ static void remote_release(struct attacher *a, int ifindex)
 static int remote_counters(struct attacher *a, uint64_t out[XFFW_CNT__MAX], long *flows_live)
 {
 	struct remote *r = (struct remote *)a;
-	struct request rq = { .op = OP_COUNTERS };
+	struct request rq = { .op = OP_COUNTERS, .walk = flows_live != NULL };
 	struct reply rp = { 0 };
 	int err = ask(r, &rq, &rp);
 
 	if (err)
 		return err;
 	memcpy(out, rp.counters, sizeof(rp.counters));
-	*flows_live = rp.flows_live;
+	if (flows_live)
+		*flows_live = rp.flows_live;
 	return rp.err;
 }
 

@@ -5,13 +5,16 @@
 
 #include "output/daemon_stats.h"
 
-uint64_t stats_flow_evictions(const struct stats *s)
+uint64_t stats_flow_evictions(uint64_t known, uint64_t created_before, uint64_t removed_after,
+			      long live)
 {
-	uint64_t created = s->kernel[XFFW_CNT_FLOWS], removed = s->kernel[XFFW_CNT_FLOW_ENDS];
+	uint64_t gone;
 
-	if (s->flows_live < 0 || created < removed + (uint64_t)s->flows_live)
-		return 0;
-	return created - removed - (uint64_t)s->flows_live;
+	if (live < 0 || created_before < removed_after ||
+	    created_before - removed_after <= (uint64_t)live)
+		return known;
+	gone = created_before - removed_after - (uint64_t)live;
+	return gone > known ? gone : known;
 }
 
 static uint64_t sum(const uint64_t *v, size_t n)
@@ -150,7 +153,7 @@ void stats_json(struct jsonw *j, const struct stats *s)
 	jsonw_uint(j, "non_http_flows",
 		   sum(t->not_http, sizeof(t->not_http) / sizeof(t->not_http[0])));
 	jsonw_uint(j, "ringbuf_lost", s->kernel[XFFW_CNT_RINGBUF_LOSS]);
-	jsonw_uint(j, "flow_evictions", stats_flow_evictions(s));
+	jsonw_uint(j, "flow_evictions", s->flow_evictions);
 	jsonw_uint(j, "events_written", s->events_written);
 	jsonw_uint(j, "events_dropped", s->events_dropped);
 	jsonw_uint(j, "events_truncated", s->events_truncated);

@@ -34,7 +34,8 @@ struct stats {
 	uint64_t events_truncated;
 	uint64_t events_shortened;     /* events too long for the outputs, written in short form */
 	uint64_t events_unformattable; /* of events_dropped: could not be formatted */
-	long flows_live;	       /* entries in the kernel's flow table; -1 if unknown */
+	long flows_live;	 /* entries in the flow table at the last walk; -1 if unknown */
+	uint64_t flow_evictions; /* flow entries the LRU pushed out, at least */
 	struct stats_output outputs[STATS_MAX_OUTPUTS];
 	size_t noutputs;
 	const struct capture_counters *capture;	  /* replay: the capture's, else NULL */
@@ -63,8 +64,17 @@ extern const size_t stats_identity_ncounters;
 /* The value of counter @c in the struct at @base. */
 uint64_t stats_counter(const void *base, const struct stats_counter *c);
 
-/* Flow entries the LRU map pushed out: created, minus removed, minus still there. */
-uint64_t stats_flow_evictions(const struct stats *s);
+/*
+ * Flow entries the LRU map pushed out, at least: the larger of @known (the
+ * figure so far, so that it never decreases) and what one walk of the table
+ * proves, @created_before (flows_created read before the walk) minus
+ * @removed_after (flows_removed read after it) minus @live (keys the walk
+ * counted; negative: the walk failed, nothing proved). Every flow created
+ * before the walk was by its end removed, evicted, or there all along and so
+ * counted; keys counted twice only lower the figure.
+ */
+uint64_t stats_flow_evictions(uint64_t known, uint64_t created_before, uint64_t removed_after,
+			      long live);
 
 /* The counters as one JSON object (no newline). */
 void stats_json(struct jsonw *j, const struct stats *s);

@@ -206,6 +206,11 @@ static uint64_t events_truncated(const struct stats *s)
 	return s->events_truncated;
 }
 
+static uint64_t flow_evictions(const struct stats *s)
+{
+	return s->flow_evictions;
+}
+
 static uint64_t pending(const struct stats *s)
 {
 	return s->tracker.pending;
@@ -250,9 +255,12 @@ static const struct family families[] = {
 	  emit_rotations, NULL },
 	{ "xffwatch_output_info", "gauge", "Each output's kind and configured target (always 1)",
 	  emit_output_info, NULL },
-	{ "xffwatch_flow_evictions_total", "counter", "Flow-table entries the LRU pushed out",
-	  emit_value, stats_flow_evictions },
-	{ "xffwatch_flows", "gauge", "Entries in the kernel's flow table now", emit_flows, NULL },
+	{ "xffwatch_flow_evictions_total", "counter",
+	  "Flow-table entries the LRU pushed out, at least (as of the last walk)", emit_value,
+	  flow_evictions },
+	{ "xffwatch_flows", "gauge",
+	  "Entries in the kernel's flow table at the last walk (at most 10 s old)", emit_flows,
+	  NULL },
 	{ "xffwatch_pending_requests", "gauge", "Requests waiting for their response now",
 	  emit_value, pending },
 	{ "xffwatch_metrics_listeners_overflow_total", "counter",

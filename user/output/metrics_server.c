@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output/metrics_server.h"
@@ -20,12 +21,30 @@
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT    "text/plain; charset=utf-8"
 
+/* A connection open now, and when it was accepted (its deadline). */
+struct metrics_conn {
+	struct MHD_Connection *c; /* NULL: the slot is free */
+	uint64_t since_ns;
+	bool shut; /* past its deadline: shut down, MHD closes it */
+};
+
 struct metrics_server {
 	struct MHD_Daemon *mhd;
 	int epoll_fd; /* MHD's own epoll set, watched by the daemon's */
 	metrics_page_fn page;
 	void *ctx;
+	struct metrics_conn conns[METRICS_CONNECTIONS];
+	unsigned long closed;	     /* connections closed so far */
+	char text[METRICS_ADDR_MAX]; /* where it listens, in full ("127.0.0.1:9877") */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* The port after the colon: 1-65535 in decimal, without sign or leading zero. */
 static int parse_port_text(const char *s, const char *p, unsigned int *port, char *why,
@@ -58,6 +77,7 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 	bool bracketed = false;
 	struct metrics_addr tmp = { 0 };
 	struct ip_addr ip;
+	struct in6_addr v6;
 	char shown[IP_STR_MAX];
 	unsigned int portnum;
 	int err;
@@ -97,6 +117,8 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 	err = parse_port_text(s, port, &portnum, why, whylen);
 	if (err)
 		return err;
+	if (bracketed && memchr(host, '%', hostlen))
+		return refuse(why, whylen, -EINVAL, "'%s': zone ids (%%...) are not supported", s);
 	if (ip_parse(host, hostlen, &ip))
 		return refuse(why, whylen, -EINVAL,
 			      bracketed
@@ -105,6 +127,14 @@ int metrics_server_parse(const char *s, struct metrics_addr *a, char *text, size
 			      (int)hostlen, host);
 	if (bracketed && ip.family == 4)
 		return refuse(why, whylen, -EINVAL, "'%s': brackets are for IPv6 addresses", s);
+	/* Its socket is IPv6 only (IPV6_V6ONLY): bind() would refuse it at start. */
+	memcpy(&v6, ip.b, sizeof(v6));
+	if (ip.family == 6 && IN6_IS_ADDR_V4MAPPED(&v6)) {
+		inet_ntop(AF_INET, ip.b + 12, shown, sizeof(shown));
+		return refuse(why, whylen, -EINVAL,
+			      "'%s': an IPv4-mapped address; give it as IPv4 (%s:%u)", s, shown,
+			      portnum);
+	}
 	if (ip.family == 4) {
 		tmp.u.v4.sin_family = AF_INET;
 		tmp.u.v4.sin_port = htons((uint16_t)portnum);
@@ -196,6 +226,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return reply_page(cls, c);
 }
 
+/* Ends connection @c: its socket shut down both ways, which MHD sees and closes. */
+static void shut_connection(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	if (info)
+		shutdown(info->connect_fd, SHUT_RDWR);
+}
+
+/* Connections accepted and closed: their accept time kept for the deadline. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_server *m = cls;
+	struct metrics_conn *slot = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (slot)
+			slot->c = NULL;
+		m->closed++;
+		return;
+	}
+	for (size_t i = 0; i < METRICS_CONNECTIONS; i++) {
+		if (!m->conns[i].c) {
+			m->conns[i] = (struct metrics_conn){ c, mono_ns(), false };
+			*socket_context = &m->conns[i];
+			return;
+		}
+	}
+	/* More than MHD's limit lets in: none goes without a deadline. */
+	shut_connection(c);
+}
+
+/* Shuts down the connections past their deadline. Returns how many. */
+static unsigned int expire_connections(struct metrics_server *m)
+{
+	uint64_t now = mono_ns(), limit = (uint64_t)METRICS_DEADLINE_S * 1000000000ULL;
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < METRICS_CONNECTIONS; i++) {
+		struct metrics_conn *k = &m->conns[i];
+
+		if (k->c && !k->shut && now - k->since_ns >= limit) {
+			log_debug("metrics: a connection open for %d s closed", METRICS_DEADLINE_S);
+			shut_connection(k->c);
+			k->shut = true;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Our own socket: bound and listening before privileges go. The fd, or -errno. */
 static int listen_on(const struct metrics_addr *a)
 {
@@ -241,12 +324,13 @@ struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page
 		return NULL;
 	}
 	/* No thread: MHD_run() from the daemon's loop, when MHD's epoll set is ready. */
-	m->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, m,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_CONN_MEMORY, MHD_OPTION_END);
+	m->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, m,
+				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+				  (unsigned int)METRICS_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned int)METRICS_TIMEOUT_S,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_CONN_MEMORY,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, m, MHD_OPTION_END);
 	if (!m->mhd) {
 		/* (The socket is left to MHD, which may have closed it already.) */
 		refuse(why, whylen, -EIO, "cannot start the metrics server on %s", text);
@@ -260,8 +344,13 @@ struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page
 		return NULL;
 	}
 	m->epoll_fd = info->epoll_fd;
-	log_info("metrics at http://%s/metrics", text);
+	snprintf(m->text, sizeof(m->text), "%s", text);
 	return m;
+}
+
+const char *metrics_server_address(const struct metrics_server *m)
+{
+	return m->text;
 }
 
 int metrics_server_fd(const struct metrics_server *m)
@@ -279,7 +368,21 @@ unsigned int metrics_server_connections(const struct metrics_server *m)
 
 void metrics_server_run(struct metrics_server *m)
 {
-	MHD_run(m->mhd);
+	/*
+	 * Again while it closed a connection (at the limit, MHD takes its listening
+	 * socket out of its epoll set and puts it back on the next run: a client
+	 * waiting would wait for the next tick) or has more to do now, a few times.
+	 */
+	for (int i = 0; i < METRICS_RUN_ROUNDS; i++) {
+		MHD_UNSIGNED_LONG_LONG ms = 1;
+		unsigned long closed = m->closed;
+
+		MHD_run(m->mhd);
+		if (expire_connections(m) || m->closed != closed)
+			continue;
+		if (MHD_get_timeout(m->mhd, &ms) != MHD_YES || ms)
+			break;
+	}
 }
 
 void metrics_server_free(struct metrics_server *m)

@@ -16,7 +16,12 @@
 #define METRICS_DEFAULT_HOST   "127.0.0.1"
 /* Bounds of the server: a scraper needs one connection, a few more are spare. */
 #define METRICS_CONNECTIONS    8
+/* Idle this long, a connection is closed (libmicrohttpd's own timeout). */
 #define METRICS_TIMEOUT_S      10
+/* And this long after it was accepted, whatever it sends (a trickle never idles). */
+#define METRICS_DEADLINE_S     10
+/* Runs of libmicrohttpd in one metrics_server_run() while it has more to do at once. */
+#define METRICS_RUN_ROUNDS     4
 /* Memory of one connection: its request head (a scrape's is a few hundred bytes). */
 #define METRICS_CONN_MEMORY    (16 * 1024)
 /* Connections the kernel queues while all METRICS_CONNECTIONS are busy. */
@@ -58,13 +63,20 @@ struct metrics_server;
 struct metrics_server *metrics_server_new(const char *addr, metrics_page_fn page, void *ctx,
 					  char *why, size_t whylen);
 
+/* Where it listens, in full: "127.0.0.1:9877", "[::1]:9877". */
+const char *metrics_server_address(const struct metrics_server *m);
+
 /* The file descriptor to watch for input (the server's epoll set). */
 int metrics_server_fd(const struct metrics_server *m);
 
 /* Connections open now (at most METRICS_CONNECTIONS). */
 unsigned int metrics_server_connections(const struct metrics_server *m);
 
-/* Does what is ready: accepts, reads, answers, times out. Never blocks. */
+/*
+ * Does what is ready: accepts, reads, answers, times out, and shuts down the
+ * connections accepted METRICS_DEADLINE_S ago or more. Never blocks. Call it
+ * when metrics_server_fd() is ready and on a timer (the timeouts).
+ */
 void metrics_server_run(struct metrics_server *m);
 
 /* Stops the server and closes its connections and socket. NULL is fine. */
