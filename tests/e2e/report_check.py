@@ -10,9 +10,9 @@ report_check.py dom DOM_FILE JSON_FILE [--text S]...
     every diagnosis's id); no script, no external resource in the DOM; each
     S (e.g. a hostile header value) appears as text.
 report_check.py netlog NETLOG_FILE PAGE_URL
-    The page (the requests with an initiator) asked for nothing but itself
-    and data: URLs. Chromium's own requests (no initiator: updates, time)
-    are listed apart and not counted.
+    The page (the requests isolated under file://, or started by its opaque
+    origin) asked for nothing but itself and data: URLs. Chromium's own
+    requests (updates, time, its search page's) are listed apart and not counted.
 report_check.py events JSON_FILE EVENTS_FILE
     The doctor's new figures against the events it read (addresses as they
     are: no pseudonyms): summary.requests, .clients, .forged_requests; the
@@ -191,7 +191,11 @@ def check_netlog(path, page):
         if types.get(e["type"]) != "URL_REQUEST_START_JOB" or "url" not in p:
             continue
         url = p["url"]
-        if p.get("initiator") == "not an origin" and p.get("network_isolation_key") == "null null":
+        # The page is a file: what it asks for is isolated under file:// (or started by its
+        # opaque origin, "null"). Chromium's own requests (time, updates, dictionaries, the
+        # search page's prefetches) are "not an origin" and keyed elsewhere.
+        nik = str(p.get("network_isolation_key", ""))
+        if p.get("initiator") != "null" and not nik.startswith("file://"):
             browser.add(url.split("?")[0])
         elif url != page and not url.startswith("data:"):
             bad.append("the page asked for %s" % url)

@@ -47,7 +47,7 @@ doctor_run() {
 		proxies_observer_stop "$name" "$count"
 		proxies_doctor_events "$name" "$E2E_TMP/$name.events" "${DARGS[@]}"
 	fi
-	e2e_log "$name ($mode, $count requests, $(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)") s): exit $PXY_RC, diagnoses [$(proxies_ids "$name")]"
+	e2e_log "$name ($mode, $count requests, $(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }') s): exit $PXY_RC, diagnoses [$(proxies_ids "$name")]"
 }
 
 # app_sees NAME all|none: did the app (ProxyFix) decide each request's own client?
