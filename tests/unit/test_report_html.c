@@ -529,13 +529,38 @@ static void test_report_from_events(void **state)
 	topology_free(&t);
 }
 
+/* One forged or direct request of test_steered_proxy_pseudonymised into @o. */
+static void steered_event(struct observation *o, int i, const char *src_ip, const char *hop)
+{
+	char e[1024];
+
+	snprintf(e, sizeof(e),
+		 "{\"@timestamp\":\"2026-12-07T04:00:%02d.000Z\",\"event\":{\"dataset\":"
+		 "\"xffwatch.audit\"},\"client\":{\"ip\":\"%s\"},\"source\":{\"ip\":\"%s\","
+		 "\"port\":%d},\"destination\":{\"ip\":\"198.18.0.2\",\"port\":5000},"
+		 "\"http\":{\"request\":{\"method\":\"GET\"}},\"url\":{\"path\":\"/\"},"
+		 "\"user_agent\":{\"original\":\"ua%d\"},\"xffwatch\":{\"trust\":{"
+		 "\"header\":\"%s\",\"peer_trusted\":false,\"chain\":[%s%s%s]},\"findings\":[%s],"
+		 "\"forwarded\":{%s%s%s}}}",
+		 i % 60, hop ? hop : src_ip, src_ip, 40000 + i, i % 2,
+		 hop ? "x-forwarded-for" : "peer", hop ? "\"" : "", hop ? hop : "", hop ? "\"" : "",
+		 hop ? "\"spoofed-header-from-untrusted-peer\"" : "",
+		 hop ? "\"x-forwarded-for\":[\"" : "", hop ? hop : "", hop ? "\"]" : "");
+	assert_int_equal(observation_read(e, strlen(e), o), 0);
+}
+
 /*
  * A direct client that rotates forged values and User-Agents is guessed a
- * proxy (the review's rot2.json): under pseudonymisation it still shows as
- * a client, as forger and peer; only a private or trusted proxy shows as it is.
+ * proxy (the reviews' rot2.json, rot_10.8.0.5.json, rot_100.101.1.2.json):
+ * under pseudonymisation it shows as a client everywhere, whatever its range
+ * (public, VPN, CGNAT, ULA, v4-mapped): peers, examples, the diagnoses'
+ * summaries and addresses, the fixes, the forgers, text, JSON and HTML. Only
+ * a peer the rule trusts shows as it is (the daemon's rule for source.ip).
  */
 static void test_steered_proxy_pseudonymised(void **state)
 {
+	static const char *const forgers[] = { "198.51.100.99", "10.8.0.5", "100.101.1.2",
+					       "fd00::5", "::ffff:10.0.0.5" };
 	static struct topology t;
 	static struct diagnoses ds;
 	static struct observation o;
@@ -545,64 +570,62 @@ static void test_steered_proxy_pseudonymised(void **state)
 	struct report_stack stack = { .mask = 1U << STACK_NGINX };
 	struct pseudo modes[] = { { .mode = PSEUDO_TRUNCATE },
 				  { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN } };
-	char e[1024];
 
 	(void)state;
 	rule.headers[0] = XFFW_F_X_FORWARDED_FOR;
 	rule.nheaders = 1;
 	assert_int_equal(ip_cidr_parse("172.18.0.2/32", 13, &cidr, NULL), 0);
-	assert_int_equal(topology_init(&t, &rule, 1), 0);
-	assert_int_equal(diagnoses_init(&ds), 0);
-	for (int i = 0; i < 230; i++) {
-		/* 10 forged requests from .99 and 10 from the private untrusted proxy 10.9.0.1. */
-		const char *src_ip = i < 10 ? "198.51.100.99" : i < 20 ? "10.9.0.1" : NULL;
-		char direct[32], hop[32];
+	for (size_t k = 0; k < sizeof(forgers) / sizeof(forgers[0]); k++)
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			struct report r = { .t = &t,
+					    .ds = &ds,
+					    .src = &src,
+					    .stack = &stack,
+					    .pseudo = &modes[m] };
+			char *out[3] = { NULL }, direct[32], hop[32];
+			size_t len[3];
+			FILE *f;
 
-		snprintf(direct, sizeof(direct), "198.51.100.%d", i % 90 + 100);
-		snprintf(hop, sizeof(hop), "203.0.113.%d", i);
-		snprintf(e, sizeof(e),
-			 "{\"@timestamp\":\"2026-12-07T04:00:%02d.000Z\",\"event\":{\"dataset\":"
-			 "\"xffwatch.audit\"},\"client\":{\"ip\":\"%s\"},\"source\":{\"ip\":\"%s\","
-			 "\"port\":%d},\"destination\":{\"ip\":\"198.18.0.2\",\"port\":5000},"
-			 "\"http\":{\"request\":{\"method\":\"GET\"}},\"url\":{\"path\":\"/\"},"
-			 "\"user_agent\":{\"original\":\"ua%d\"},\"xffwatch\":{\"trust\":{"
-			 "\"header\":"
-			 "\"%s\",\"peer_trusted\":false,\"chain\":[%s%s%s]},\"findings\":[%s],"
-			 "\"forwarded\":{%s%s%s}}}",
-			 i % 60, src_ip ? hop : direct, src_ip ?: direct, 40000 + i, i % 2,
-			 src_ip ? "x-forwarded-for" : "peer", src_ip ? "\"" : "", src_ip ? hop : "",
-			 src_ip ? "\"" : "", src_ip ? "\"spoofed-header-from-untrusted-peer\"" : "",
-			 src_ip ? "\"x-forwarded-for\":[\"" : "", src_ip ? hop : "",
-			 src_ip ? "\"]" : "");
-		assert_int_equal(observation_read(e, strlen(e), &o), 0);
-		topology_add(&t, &o);
-	}
-	topology_finish(&t);
-	diagnose(&t, &ds);
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		struct report r = {
-			.t = &t, .ds = &ds, .src = &src, .stack = &stack, .pseudo = &modes[m]
-		};
-		char *json = NULL, *page = NULL;
-		size_t jlen = 0, plen = 0;
-		FILE *f = open_memstream(&json, &jlen);
-
-		assert_int_equal(report_json(f, &r), 0);
-		fclose(f);
-		f = open_memstream(&page, &plen);
-		assert_int_equal(report_html(f, &r), 0);
-		fclose(f);
-		/* The steered peer is a proxy by the guess: the test's premise. */
-		assert_non_null(strstr(json, "\"role\":\"proxy\""));
-		assert_null(strstr(json, "198.51.100.99"));
-		assert_null(strstr(page, "198.51.100.99"));
-		assert_null(strstr(json, "203.0.113.5\""));
-		assert_non_null(strstr(json, "\"10.9.0.1\""));
-		free(json);
-		free(page);
-	}
-	diagnoses_free(&ds);
-	topology_free(&t);
+			assert_int_equal(topology_init(&t, &rule, 1), 0);
+			assert_int_equal(diagnoses_init(&ds), 0);
+			for (int i = 0; i < 230; i++) {
+				/* 10 forged requests from the forger, 10 through the trusted proxy. */
+				snprintf(direct, sizeof(direct), "198.51.100.%d", i % 90 + 100);
+				snprintf(hop, sizeof(hop), "203.0.113.%d", i);
+				steered_event(&o, i,
+					      i < 10   ? forgers[k]
+					      : i < 20 ? "172.18.0.2"
+						       : direct,
+					      i < 20 ? hop : NULL);
+				topology_add(&t, &o);
+			}
+			topology_finish(&t);
+			ds.pseudo = &modes[m];
+			diagnose(&t, &ds);
+			f = open_memstream(&out[0], &len[0]);
+			assert_int_equal(report_json(f, &r), 0);
+			fclose(f);
+			f = open_memstream(&out[1], &len[1]);
+			assert_int_equal(report_html(f, &r), 0);
+			fclose(f);
+			f = open_memstream(&out[2], &len[2]);
+			report_text(f, &r);
+			fclose(f);
+			/* The steered peer is a proxy by the guess (an internal one diagnosed). */
+			assert_non_null(strstr(out[0], "\"role\":\"proxy\""));
+			if (k == 1 || k == 3)
+				assert_non_null(strstr(out[0], "proxy-not-trusted"));
+			for (int w = 0; w < 3; w++) {
+				assert_null(strstr(out[w], forgers[k]));
+				assert_null(strstr(out[w], "10.0.0.5"));
+				assert_null(strstr(out[w], "203.0.113.5\""));
+				/* The trusted proxy is shown as it is. */
+				assert_non_null(strstr(out[w], "172.18.0.2"));
+				free(out[w]);
+			}
+			diagnoses_free(&ds);
+			topology_free(&t);
+		}
 }
 
 /*

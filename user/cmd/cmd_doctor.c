@@ -400,6 +400,7 @@ int doctor_run(const struct options *o, const struct command_args *a)
 	if (gather(o, &args, &t, &src))
 		goto out;
 	topology_finish(&t);
+	ds.pseudo = &pseudo;
 	diagnose(&t, &ds);
 	if (!stack.mask)
 		stack_guess(&t, &stack);

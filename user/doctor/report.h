@@ -41,18 +41,13 @@ struct report {
 /* Requests seen: events, health checks (PROXY LOCAL) apart. */
 uint64_t report_requests(const struct topology *t);
 
-/*
- * Is @p shown as it is when client addresses are pseudonymised: trusted by the
- * rule, or guessed a proxy from a private source (address_private)?
- */
-bool report_peer_as_is(const struct topo_peer *p);
-
-/* Is @a a peer of a listener that report_peer_as_is shows as it is? */
+/* Is @a a peer of a listener that the rule trusts (addr_peer_as_is): shown as it is? */
 bool report_is_infra(const struct topology *t, const struct obs_addr *a);
 
 /*
- * @a as the report shows it: a proxy's (@infra) as it is, a client's as the
- * privacy settings say. a->text, or @buf holding the pseudonym.
+ * @a as the report shows it (addr_shown): a trusted peer's (@infra) as it is,
+ * any other as a client's, as the privacy settings say. a->text, @buf holding
+ * the pseudonym, or "invalid".
  */
 const char *report_addr(const struct report *r, const struct obs_addr *a, bool infra,
 			char buf[PSEUDO_TEXT_MAX]);

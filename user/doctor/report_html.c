@@ -273,8 +273,8 @@ static void topology(FILE *f, json_t *doc)
 
 	fputs("<section id=\"topology\"><h2>Topology</h2>\n"
 	      "<p class=\"mut\">Per listener (app port): the TCP peers seen, proxies in the middle "
-	      "with the clients behind them, direct peers on the left. Proxy and app addresses "
-	      "as they are; client addresses as the privacy settings say.</p>\n",
+	      "with the clients behind them, direct peers on the left. The app port and the peers "
+	      "the rule trusts as they are; every other address as the privacy settings say.</p>\n",
 	      f);
 	for (size_t i = 0; i < n; i++) {
 		fputs("<h3>Port ", f);
