@@ -16,6 +16,7 @@
 #include "doctor/diagnose.h"
 #include "doctor/html_write.h"
 #include "doctor/report.h"
+#include "doctor/report_svg.h"
 #include "doctor/timeline.h"
 #include "doctor/client_rank.h"
 
@@ -529,6 +530,40 @@ static void test_report_from_events(void **state)
 	topology_free(&t);
 }
 
+/* The diagram draws the peers with the most requests, the rest as "N more" (review B2 M1). */
+static void test_diagram_busiest_first(void **state)
+{
+	json_t *peers = json_array(), *doc;
+	char *page = NULL, a[32];
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	/* Ten direct peers in arrival order, 1 to 10 requests: the last two are the busiest. */
+	for (int i = 0; i < 10; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%d", i + 1);
+		json_array_append_new(peers, json_pack("{s:s, s:b, s:s, s:i, s:i}", "address", a,
+						       "trusted", 0, "role", "client", "requests",
+						       i + 1, "with_header", 1));
+	}
+	doc = json_pack("{s:{s:[{s:i, s:s, s:i, s:o, s:i}]}}", "topology", "listeners", "port",
+			5000, "interface", "eth0", "requests", 55, "peers", peers, "peers_omitted",
+			0);
+	assert_non_null(doc);
+	f = open_memstream(&page, &len);
+	svg_topology(f, doc, 0);
+	fclose(f);
+	assert_non_null(strstr(page, "/peers/9/address\">203.0.113.10<"));
+	assert_non_null(strstr(page, "/peers/2/address\">203.0.113.3<"));
+	assert_null(strstr(page, "/peers/1/address"));
+	assert_null(strstr(page, "/peers/0/address"));
+	assert_non_null(strstr(page, "2 more direct peers"));
+	/* Busiest first: 203.0.113.10 is drawn above 203.0.113.9. */
+	assert_true(strstr(page, "203.0.113.10<") < strstr(page, "203.0.113.9<"));
+	free(page);
+	json_decref(doc);
+}
+
 /* One forged or direct request of test_steered_proxy_pseudonymised into @o. */
 static void steered_event(struct observation *o, int i, const char *src_ip, const char *hop)
 {
@@ -713,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_layout_fits),
 		cmocka_unit_test(test_report_from_events),
 		cmocka_unit_test(test_steered_proxy_pseudonymised),
+		cmocka_unit_test(test_diagram_busiest_first),
 		cmocka_unit_test(test_escape_not_utf8),
 		cmocka_unit_test(test_escape_bidi),
 		cmocka_unit_test(test_not_json),
