@@ -227,9 +227,9 @@ static json_t *doc_of(const struct shape *sh)
 		json_t *vals = json_array(), *fnd = json_array(), *hdr = json_array();
 
 		for (size_t k = 0; k < sh->nv; k++)
-			json_array_append_new(vals,
-					      json_pack("{s:o, s:i}", "value", sh->s(S_VALUE, k),
-							"requests", 99999));
+			json_array_append_new(
+				vals, json_pack("{s:s, s:o, s:i}", "header", "cf-connecting-ip",
+						"value", sh->s(S_VALUE, k), "requests", 99999));
 		for (unsigned int k = 0; k < FINDING__MAX; k++)
 			json_array_append_new(fnd, json_string(finding_name(k)));
 		for (unsigned int id = 1; id < XFFW_F__MAX; id++)

@@ -141,9 +141,11 @@ size_t report_forger_values(const struct report *r, const struct forger *f,
 		const char *v = report_value(r, f->values[i].text, buf);
 		size_t k;
 
-		for (k = 0; k < n && strcmp(out[k].text, v); k++)
+		for (k = 0;
+		     k < n && (out[k].header != f->values[i].header || strcmp(out[k].text, v)); k++)
 			;
 		if (k == n) {
+			out[n].header = f->values[i].header;
 			snprintf(out[n].text, sizeof(out[n].text), "%s", v);
 			out[n++].requests = 0;
 		}
@@ -780,6 +782,7 @@ static void json_forger(struct jsonw *j, const struct report *r, const struct fo
 	jsonw_array_begin(j, "values");
 	for (size_t i = 0; i < n; i++) {
 		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "header", trust_source_key(values[i].header) ?: "");
 		jsonw_cstring(j, "value", values[i].text);
 		jsonw_uint(j, "requests", values[i].requests);
 		jsonw_object_end(j);

@@ -73,6 +73,7 @@ size_t report_top_clients(const struct report *r, struct report_client out[RANK_
 
 /* A forger's value as shown (values that show alike, merged). */
 struct report_value {
+	unsigned int header; /* a field id, or TRUST_PROXY_PROTOCOL */
 	char text[REPORT_VALUE_MAX];
 	uint64_t requests;
 };

@@ -79,7 +79,7 @@ static const char css[] =
 	"padding:1px 8px;border-radius:10px;color:#fff;background:var(--low);margin-right:6px}"
 	".badge.high{background:var(--high)}.badge.medium{background:var(--med)}"
 	".mut{color:var(--mut);font-size:13px}"
-	"ul.vals{margin:0;padding-left:18px;min-width:16em}"
+	"ul.vals{margin:0;padding-left:18px;min-width:16em}.hdr{color:var(--mut)}"
 	"footer{color:var(--mut);font-size:12px;margin-top:40px;border-top:1px solid var(--line);"
 	"padding-top:10px}"
 	"@media (max-width:600px){body{font-size:14px}main{padding:0 10px 30px}"
@@ -373,7 +373,7 @@ static void forgers(FILE *f, json_t *doc)
 	      "trusted, and the values they sent (as the events show them).</p>\n"
 	      "<div class=\"wide\"><table><tr><th>peer</th><th class=\"n\">port</th>"
 	      "<th class=\"n\">requests</th><th>findings</th><th>headers</th>"
-	      "<th>values used (requests)</th></tr>\n",
+	      "<th>values used (header: value (requests))</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < n && i < HTML_FORGERS_MAX; i++) {
 		char ptr[HTML_POINTER_MAX];
@@ -399,7 +399,14 @@ static void forgers(FILE *f, json_t *doc)
 		forger_list(f, doc, i, "headers");
 		fputs("<td><ul class=\"vals\">", f);
 		for (size_t k = 0; k < nv && k < HTML_VALUES_MAX; k++) {
+			char hdr[HTML_POINTER_MAX + 32];
+
 			fputs("<li>", f);
+			snprintf(hdr, sizeof(hdr), "%s/%zu/header", ptr, k);
+			if (html_at(doc, hdr)) {
+				html_value(f, doc, "span", "class=\"hdr\"", "%s", hdr);
+				fputs(": ", f);
+			}
 			html_value(f, doc, "code", NULL, "%s/%zu/value", ptr, k);
 			fputs(" (", f);
 			html_value(f, doc, "span", NULL, "%s/%zu/requests", ptr, k);
