@@ -334,6 +334,57 @@ static void test_values_per_header(void **state)
 	assert_int_equal(f->values_other, 1);
 }
 
+/*
+ * A forger's Forwarded value under pseudonymisation (review B2 M3): each
+ * address (for=, by=, any parameter's, a bare one; quoted, bracketed, with
+ * a port) shown as a client's; names, other parameters, "unknown" and
+ * obfuscated nodes as they are; what is no node in for=/by= "invalid".
+ */
+static void test_forwarded_pseudonymised(void **state)
+{
+	static const char *const in_out[][2] = {
+		{ "for=198.51.100.7", "for=198.51.100.0" },
+		{ "for=\"[2001:db8::1]:443\"", "for=2001:db8::" },
+		{ "For=\"198.51.100.8\";proto=https;by=203.0.113.9",
+		  "For=198.51.100.0;proto=https;by=203.0.113.0" },
+		{ "for=unknown;by=_hidden", "for=unknown;by=_hidden" },
+		{ "for=x;host=example.com", "for=invalid;host=example.com" },
+		{ "198.51.100.7=a", "invalid" },
+		{ "host=\"198.51.100.7:80\"", "host=198.51.100.0" },
+		{ "for=198.51.100.7, 198.51.100.8, ...", "for=198.51.100.0, 198.51.100.0, ..." },
+		{ "for=\"198.51.100.9, 203.0.113.5\";by=x", "for=invalid;by=invalid" },
+	};
+	struct pseudo trunc = { .mode = PSEUDO_TRUNCATE },
+		      hmac = { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN };
+	struct report r = { .pseudo = &trunc };
+	char buf[REPORT_VALUE_MAX];
+	struct trust_rule rule = { .nheaders = 1, .headers = { XFFW_F_X_FORWARDED_FOR } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in_out) / sizeof(in_out[0]); i++) {
+		assert_string_equal(report_value(&r, XFFW_F_FORWARDED, in_out[i][0], buf),
+				    in_out[i][1]);
+		r.pseudo = &hmac;
+		report_value(&r, XFFW_F_FORWARDED, in_out[i][0], buf);
+		assert_null(strstr(buf, "198.51.100.7"));
+		assert_null(strstr(buf, "2001:db8::1"));
+		assert_null(strstr(buf, "203.0.113.9"));
+		r.pseudo = &trunc;
+	}
+	/* The raw line is split into elements outside quoted-strings. */
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	raw(XFFW_F_FORWARDED, "for=\"a, b\";by=x, for=198.51.100.7");
+	rank_add(&rk, &o, &rule);
+	assert_string_equal(rk.forgers[0].values[0].text, "for=\"a, b\";by=x, for=198.51.100.7");
+	/* An unclosed quote: split at every comma, as the trust chain does. */
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	raw(XFFW_F_FORWARDED, "for=\"a, b");
+	rank_add(&rk, &o, &rule);
+	assert_string_equal(rk.forgers[0].values[1].text, "for=\"a, b");
+	assert_string_equal(report_value(&r, XFFW_F_FORWARDED, "for=\"a, b", buf),
+			    "for=invalid, invalid");
+}
+
 /* The longest a value shows: shortest addresses ("::"), each an HMAC token; nothing cut. */
 static void test_value_shown_bound(void **state)
 {
@@ -350,7 +401,7 @@ static void test_value_shown_bound(void **state)
 		chain("::");
 	rank_add(&rk, &o, NULL);
 	v = rk.forgers[0].values[0].text;
-	shown = report_value(&r, v, buf);
+	shown = report_value(&r, XFFW_F_X_FORWARDED_FOR, v, buf);
 	for (const char *p = v; (p = strstr(p, "::")); p += 2)
 		hops++;
 	for (const char *p = shown; (p = strchr(p, ',')); p++)
@@ -451,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup(test_preamble_forger, setup),
 		cmocka_unit_test_setup(test_raw_header_forger, setup),
 		cmocka_unit_test_setup(test_values_per_header, setup),
+		cmocka_unit_test_setup(test_forwarded_pseudonymised, setup),
 		cmocka_unit_test_setup(test_value_shown_bound, setup),
 		cmocka_unit_test(test_report_json),
 	};

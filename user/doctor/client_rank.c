@@ -126,13 +126,44 @@ static void chain_value(const struct observation *o, char out[FORGER_VALUE_TEXT]
 		snprintf(out + len, FORGER_VALUE_TEXT - len, "%s%s", len ? ", " : "", FORGER_CUT);
 }
 
-/*
- * A forwarding header's raw line (the rule read none the peer sent, so the
- * event has no chain): its comma-separated items, whole from the left, as
- * chain_value shows hops.
- */
-static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
+/* Do @s's quoted-strings all close (a backslash escapes the next byte inside one)? */
+static bool quotes_close(const char *s)
 {
+	bool quoted = false;
+
+	for (; *s; s++) {
+		if (quoted && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+	}
+	return !quoted;
+}
+
+/* Bytes from @p to the next ',' (outside quoted-strings when @quotes) or the end. */
+static size_t item_len(const char *p, bool quotes)
+{
+	bool quoted = false;
+	size_t i;
+
+	for (i = 0; p[i] && (quoted || p[i] != ','); i++) {
+		if (quotes && quoted && p[i] == '\\' && p[i + 1])
+			i++;
+		else if (quotes && p[i] == '"')
+			quoted = !quoted;
+	}
+	return i;
+}
+
+/*
+ * A forwarding header's raw line: its comma-separated items (Forwarded:
+ * elements, split outside quoted-strings as the trust chain splits them
+ * when the line's quotes close), whole from the left, as chain_value shows
+ * hops.
+ */
+static void raw_value(unsigned int id, const char *raw, char out[FORGER_VALUE_TEXT])
+{
+	bool quotes = id == XFFW_F_FORWARDED && quotes_close(raw);
 	char item[OBS_HOP_TEXT];
 	size_t len = 0;
 
@@ -141,7 +172,7 @@ static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
 		size_t n;
 
 		p += strspn(p, " \t");
-		n = strcspn(p, ",");
+		n = item_len(p, quotes);
 		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 			n--;
 		if (n >= sizeof(item) ||
@@ -150,7 +181,7 @@ static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
 				 FORGER_CUT);
 			return;
 		}
-		p += strcspn(p, ",");
+		p += item_len(p, quotes);
 		p += *p == ',';
 	}
 }
@@ -241,7 +272,7 @@ static void forger_add(struct client_rank *r, const struct observation *o,
 		for (size_t i = 0; i < o->nclient_raw; i++) {
 			if (o->client_raw_id[i] == ch && value[0])
 				continue;
-			raw_value(o->client_raw[i], raw);
+			raw_value(o->client_raw_id[i], o->client_raw[i], raw);
 			f->headers |= 1U << o->client_raw_id[i];
 			if (raw[0])
 				value_add(f, o->client_raw_id[i], raw);

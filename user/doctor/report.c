@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "doctor/addr_shown.h"
+#include "doctor/forwarded_shown.h"
 #include "doctor/report.h"
 #include "event/jsonw.h"
 #include "util/escape.h"
@@ -71,13 +72,16 @@ uint64_t report_requests(const struct topology *t)
 /* docs/doctor.md's size table computes the page's bound from this number: keep both in step. */
 _Static_assert(REPORT_VALUE_MAX == 2592, "docs/doctor.md says REPORT_VALUE_MAX is 54 x 48 = 2592");
 
-const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX])
+const char *report_value(const struct report *r, unsigned int header, const char *value,
+			 char buf[REPORT_VALUE_MAX])
 {
 	char hop[OBS_HOP_TEXT], b[PSEUDO_TEXT_MAX];
 	size_t len = 0;
 
 	if (!r->pseudo || r->pseudo->mode == PSEUDO_NONE)
 		return value;
+	if (header == XFFW_F_FORWARDED)
+		return forwarded_shown(r->pseudo, value, buf, REPORT_VALUE_MAX);
 	buf[0] = '\0';
 	for (const char *p = value;;) {
 		size_t n = strcspn(p, ",");
@@ -138,7 +142,7 @@ size_t report_forger_values(const struct report *r, const struct forger *f,
 	size_t n = 0;
 
 	for (size_t i = 0; i < f->nvalues; i++) {
-		const char *v = report_value(r, f->values[i].text, buf);
+		const char *v = report_value(r, f->values[i].header, f->values[i].text, buf);
 		size_t k;
 
 		for (k = 0;

@@ -56,11 +56,14 @@ const char *report_addr(const struct report *r, const struct obs_addr *a, bool i
 #define REPORT_VALUE_MAX ((FORGER_VALUE_TEXT / 3 + 1) * (PSEUDO_TEXT_MAX + 2))
 
 /*
- * A forger's value (struct forger_value's text) as the report shows it: each
- * hop as a client's address is (pseudonymised as the settings say), "..."
- * as it is. @buf (REPORT_VALUE_MAX), or @value itself when shown as it is.
+ * A forger's value (struct forger_value's header and text) as the report
+ * shows it: each hop as a client's address is (pseudonymised as the
+ * settings say), "..." as it is; a Forwarded value element by element
+ * (forwarded_shown). @buf (REPORT_VALUE_MAX), or @value itself when shown
+ * as it is.
  */
-const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX]);
+const char *report_value(const struct report *r, unsigned int header, const char *value,
+			 char buf[REPORT_VALUE_MAX]);
 
 /* A top client as the report shows it (pseudonymised: the clients one pseudonym covers, merged). */
 struct report_client {
