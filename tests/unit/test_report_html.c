@@ -684,9 +684,8 @@ static void test_escape_bidi(void **state)
 		  "&#x202A;&#x202B;&#x202C;&#x202D;" },
 		{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
 		  "&#x2066;&#x2067;&#x2068;&#x2069;" },
-		/* Neighbours of the list stay as they are: U+200D, U+202F, U+2065 (unassigned), U+206A. */
-		{ "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
-		  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
+		/* Neighbours of the list stay as they are: U+202F, U+2065 (unassigned), U+206A. */
+		{ "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
 	};
 	json_t *doc = json_pack("{s:s,s:s}", "v",
 				"\xe2\x80\xae"
@@ -739,6 +738,61 @@ static void test_not_json(void **state)
 	assert_int_equal(report_html_json(stdout, "{", 1), -EINVAL);
 }
 
+/*
+ * Zero-width and invisible format characters (U+00AD, U+200B-U+200D, U+2060,
+ * U+FEFF) as numeric references, the value marked (review B2 L2):
+ * "198.51.100.1\u200b0" must not pass for 198.51.100.10 unmarked.
+ */
+static void test_escape_invisible(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "198.51.100.1\xe2\x80\x8b"
+		  "0",
+		  "198.51.100.1&#x200B;0" },
+		{ "\xef\xbb\xbf"
+		  "198.51.100.9",
+		  "&#xFEFF;198.51.100.9" },
+		{ "a\xc2\xad"
+		  "b\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0",
+		  "a&#xAD;b&#x200C;&#x200D;&#x2060;" },
+		/* Neighbours stay: U+00AC, U+200A, U+2061, U+FEFE; and visible text. */
+		{ "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9",
+		  "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9" },
+	};
+	json_t *doc = json_pack("{s:s,s:s}", "v",
+				"198.51.100.1\xe2\x80\x8b"
+				"0",
+				"w", "198.51.100.10");
+	char *out = NULL, *page;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = open_memstream(&out, &len);
+		html_esc(f, cases[i].in);
+		fclose(f);
+		assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+	f = open_memstream(&out, &len);
+	html_value(f, doc, "code", NULL, "/v");
+	html_value(f, doc, "code", NULL, "/w");
+	fclose(f);
+	assert_string_equal(
+		out, "<code data-invisible=\"\" data-json=\"/v\">198.51.100.1&#x200B;0</code>"
+		     "<code data-json=\"/w\">198.51.100.10</code>");
+	free(out);
+	json_decref(doc);
+	doc = doc_of(&(struct shape){ 0 });
+	page = render(doc, &len);
+	assert_non_null(strstr(page, "[data-invisible]::after{"));
+	free(page);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_diagram_busiest_first),
 		cmocka_unit_test(test_escape_not_utf8),
 		cmocka_unit_test(test_escape_bidi),
+		cmocka_unit_test(test_escape_invisible),
 		cmocka_unit_test(test_not_json),
 	};
 

@@ -56,6 +56,9 @@ static const char css[] =
 	"td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}"
 	"[data-bidi]::before{content:\"[holds direction controls: shown reordered] \";"
 	"color:var(--high);font-family:sans-serif}"
+	/* Zero-width and invisible characters: a value that looks like another is said to. */
+	"[data-invisible]::after{content:\" [holds invisible characters]\";"
+	"color:var(--high);font-family:sans-serif}"
 	"svg .tick{fill:var(--mut);font-size:11px}svg .label{fill:var(--mut);font-size:12px}"
 	"svg .grid{stroke:#eceff3}svg .axis{stroke:#8a94a3}"
 	"svg .bar{fill:var(--acc)}svg .series{fill:none;stroke-width:2}"
