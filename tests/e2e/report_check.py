@@ -211,6 +211,12 @@ FORGING = {"spoofed-header-from-untrusted-peer", "hops-from-untrusted-peer",
            "header-from-unexpected-local-process", "proxy-protocol-from-untrusted-peer"}
 
 
+# The headers that name a client (include/xffwatch_fields.h, the last column; the
+# preamble apart).
+CLIENT_HEADERS = {"x-forwarded-for", "forwarded", "x-real-ip", "cf-connecting-ip",
+                  "true-client-ip"}
+
+
 def check_events(json_file, events_file):
     with open(json_file, encoding="utf-8", newline="") as f:
         doc = json.load(f)
@@ -268,6 +274,18 @@ def check_events(json_file, events_file):
                                for x in xs})
                 bad.append("/forgers/forgers/%d/values/%d/value: empty; %s sent %s (headers %s)"
                            % (i, j, f["address"], "; ".join(sent)[:300], f.get("headers")))
+    # One value per client header a forger sent (a line that names something), each
+    # carrying its header; all of them while its values are under the bound (8).
+    for i, f in enumerate(doc.get("forgers", {}).get("forgers", [])):
+        vals = f.get("values", [])
+        if len(vals) >= 8 or f.get("values_other"):
+            continue
+        sent = {h for e in events if e["source"]["ip"] == f["address"]
+                and set(e.get("xffwatch", {}).get("findings", [])) & FORGING
+                for h, xs in e.get("xffwatch", {}).get("forwarded", {}).items()
+                if h in CLIENT_HEADERS and xs and xs[0].strip(", \t")}
+        same("/forgers/forgers/%d/values (headers)" % i,
+             sorted({v.get("header") for v in vals} - {"proxy-protocol"}), sorted(sent))
     for b in bad:
         print("  " + b)
     print("report_check: %d events, %d clients, %d forgers; %d differences"

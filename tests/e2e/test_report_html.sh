@@ -139,6 +139,18 @@ done
 	[ "$(stat -c %t,%T "$odd/null")" = 1,3 ] && [ "$(ls "$odd" | wc -l)" -eq 4 ] ||
 	{ ls -la "$odd" >&2; e2e_fail "a refused --html target changed"; }
 rm -rf "$odd"
+# Where no new file can be made (a missing directory; a name that fits while the new
+# file's, 7 bytes longer, does not), --html fails before any work: before the events
+# are read, so the read error of a missing events file never shows.
+long="$E2E_TMP/$(printf 'a%.0s' $(seq 250)).html"
+for target in "$E2E_TMP/missing/page.html" "$long"; do
+	rc=0
+	"$XFFWATCH" doctor --no-config --events "$E2E_TMP/no-such-events" --html "$target" \
+		>/dev/null 2>"$E2E_TMP/probe.err" || rc=$?
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$E2E_TMP/probe.err")" -eq 1 ] &&
+		grep -q "cannot make a file there" "$E2E_TMP/probe.err" ||
+		{ cat "$E2E_TMP/probe.err" >&2; e2e_fail "doctor --html $target exited $rc, expected 2 at once"; }
+done
 # A read error says what it is (not "cannot write").
 rc=0
 "$XFFWATCH" doctor --no-config --events "$E2E_TMP" >/dev/null 2>"$E2E_TMP/read.err" || rc=$?

@@ -53,6 +53,14 @@ static void chain(const char *hop)
 	o.present |= 1U << XFFW_F_X_FORWARDED_FOR;
 }
 
+/* The first line @text of client header @id, as event_read keeps it. */
+static void raw(unsigned int id, const char *text)
+{
+	o.present |= 1U << id;
+	o.client_raw_id[o.nclient_raw] = id;
+	snprintf(o.client_raw[o.nclient_raw++], OBS_RAW_TEXT, "%s", text);
+}
+
 /* Client @i: 198.18.H.L. */
 static void client_text(char *buf, size_t len, unsigned int i)
 {
@@ -70,7 +78,7 @@ static void test_exact_at_the_bound(void **state)
 		for (unsigned int k = 0; k <= i; k++) {
 			client_text(a, sizeof(a), i);
 			request("198.18.200.1", a, 0);
-			rank_add(&rk, &o);
+			rank_add(&rk, &o, NULL);
 		}
 	assert_true(rank_exact(&rk));
 	assert_int_equal(rank_distinct(&rk), RANK_TRACKED);
@@ -98,7 +106,7 @@ static void test_one_past_the_bound(void **state)
 		client_text(a, sizeof(a), i);
 		request("198.18.200.1", a, 0);
 		for (unsigned int k = 0; k < (i ? 1 : 50); k++) {
-			rank_add(&rk, &o);
+			rank_add(&rk, &o, NULL);
 			truth[i]++;
 		}
 		if (i == RANK_TRACKED - 1)
@@ -128,7 +136,7 @@ static void test_churn_keeps_lookup(void **state)
 	for (unsigned int i = 0; i < 20000; i++) {
 		client_text(a, sizeof(a), i % 5000);
 		request("198.18.200.1", a, 0);
-		rank_add(&rk, &o);
+		rank_add(&rk, &o, NULL);
 	}
 	assert_int_equal(rk.n, RANK_TRACKED);
 	for (size_t i = 0; i < rk.n; i++) {
@@ -136,7 +144,7 @@ static void test_churn_keeps_lookup(void **state)
 		struct obs_addr keep = rk.e[i].addr;
 
 		request("198.18.200.1", keep.text, 0);
-		rank_add(&rk, &o);
+		rank_add(&rk, &o, NULL);
 		assert_string_equal(rk.e[i].addr.text, keep.text); /* found, not replaced */
 		assert_int_equal(rk.e[i].count, before + 1);
 	}
@@ -156,12 +164,12 @@ static void test_forgers_bound(void **state)
 			request(peer, "203.0.113.1", F_SPOOF);
 			snprintf(v, sizeof(v), "203.0.113.%u", k);
 			chain(v);
-			rank_add(&rk, &o);
+			rank_add(&rk, &o, NULL);
 		}
 	}
 	/* Not forging: a finding of another kind. */
 	request("198.18.100.0", "203.0.113.1", 1U << FINDING_LEFTMOST_DIFFERS);
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	assert_int_equal(rk.nforgers, FORGERS_MAX);
 	assert_int_equal(rank_forgers_omitted(&rk), 1);
 	assert_int_equal(rk.forgers_omitted_requests, FORGER_VALUES + 1);
@@ -190,7 +198,7 @@ static void test_value_cut(void **state)
 	request("198.18.100.1", "203.0.113.1", F_HOPS);
 	for (int i = 0; i < 5; i++)
 		chain(hop); /* 5 x 63 bytes: two fit */
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	t = rk.forgers[0].values[0].text;
 	assert_true(strlen(t) < FORGER_VALUE_TEXT);
 	assert_int_equal(strlen(t), 2 * 63 + 2 + 2 + strlen(FORGER_CUT));
@@ -200,7 +208,7 @@ static void test_value_cut(void **state)
 	chain("198.51.100.7");
 	chain("10.0.0.1");
 	o.chain_length = 9;
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	assert_string_equal(rk.forgers[0].values[1].text, "..., 198.51.100.7, 10.0.0.1");
 	/* The longest that fits without a cut. */
 	request("198.18.100.1", "203.0.113.1", F_HOPS);
@@ -210,7 +218,7 @@ static void test_value_cut(void **state)
 	hop[OBS_HOP_TEXT - 1] = '\0';
 	chain(hop);
 	chain(hop);
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	t = rk.forgers[0].values[2].text;
 	assert_null(strstr(t, FORGER_CUT));
 	assert_int_equal(strlen(t), FORGER_VALUE_TEXT - 1 - strlen(FORGER_CUT) - 2);
@@ -224,7 +232,7 @@ static void test_preamble_forger(void **state)
 	o.pp.state = REQ_PP_OK;
 	o.pp.has_addr = true;
 	set_addr(&o.pp.source, "203.0.113.5");
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	assert_int_equal(rk.nforgers, 1);
 	assert_string_equal(rk.forgers[0].values[0].text, "203.0.113.5");
 	assert_int_equal(rk.forgers[0].headers, 1U << TRUST_PROXY_PROTOCOL);
@@ -243,10 +251,8 @@ static void test_raw_header_forger(void **state)
 
 	(void)state;
 	request("198.18.100.1", "198.18.100.1", F_SPOOF);
-	o.present = 1U << XFFW_F_X_REAL_IP;
-	o.client_raw_id = XFFW_F_X_REAL_IP;
-	snprintf(o.client_raw, sizeof(o.client_raw), " 203.0.113.9 ");
-	rank_add(&rk, &o);
+	raw(XFFW_F_X_REAL_IP, " 203.0.113.9 ");
+	rank_add(&rk, &o, NULL);
 	assert_int_equal(rk.nforgers, 1);
 	assert_int_equal(rk.forgers[0].nvalues, 1);
 	assert_string_equal(rk.forgers[0].values[0].text, "203.0.113.9");
@@ -254,12 +260,11 @@ static void test_raw_header_forger(void **state)
 
 	/* Items to OBS_RAW_TEXT - 1 bytes: whole ones kept, then "...". */
 	request("198.18.100.1", "198.18.100.1", F_SPOOF);
-	o.client_raw_id = XFFW_F_FORWARDED;
 	while (n + 20 < sizeof(longer))
 		n += (size_t)snprintf(longer + n, sizeof(longer) - n, "%sfor=198.51.100.%zu",
 				      n ? "," : "", n % 200);
-	memcpy(o.client_raw, longer, sizeof(longer));
-	rank_add(&rk, &o);
+	raw(XFFW_F_FORWARDED, longer);
+	rank_add(&rk, &o, NULL);
 	assert_int_equal(rk.forgers[0].nvalues, 2);
 	t = rk.forgers[0].values[1].text;
 	assert_true(strlen(t) < FORGER_VALUE_TEXT);
@@ -268,17 +273,116 @@ static void test_raw_header_forger(void **state)
 
 	/* One item longer than a hop: cut at once. */
 	request("198.18.100.1", "198.18.100.1", F_SPOOF);
-	o.client_raw_id = XFFW_F_X_REAL_IP;
-	memset(o.client_raw, 'a', sizeof(o.client_raw) - 1);
-	o.client_raw[sizeof(o.client_raw) - 1] = '\0';
-	rank_add(&rk, &o);
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	raw(XFFW_F_X_REAL_IP, longer);
+	rank_add(&rk, &o, NULL);
 	assert_string_equal(rk.forgers[0].values[2].text, FORGER_CUT);
 
 	/* Pseudonymised: no chain, no raw line, no value, still a forger's request. */
 	request("198.18.100.1", "198.18.100.1", F_SPOOF);
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	assert_int_equal(rk.forgers[0].nvalues, 3);
 	assert_int_equal(rk.forgers[0].requests, 4);
+}
+
+/*
+ * Every client header a forger sent gives a value carrying its header (review
+ * B2 M2): the chain for the header it came from, the first line for the
+ * others; (header, value) pairs are what FORGER_VALUES bounds.
+ */
+static void test_values_per_header(void **state)
+{
+	struct trust_rule rule = { .nheaders = 1, .headers = { XFFW_F_X_FORWARDED_FOR } };
+	const struct forger *f = &rk.forgers[0];
+
+	(void)state;
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	chain("192.0.2.62");
+	o.header = 0; /* the peer untrusted: client.ip is the peer */
+	raw(XFFW_F_X_FORWARDED_FOR, "192.0.2.62");
+	raw(XFFW_F_X_REAL_IP, "192.0.2.63");
+	raw(XFFW_F_TRUE_CLIENT_IP, "192.0.2.64");
+	rank_add(&rk, &o, &rule);
+	assert_int_equal(f->nvalues, 3);
+	assert_int_equal(f->values[0].header, XFFW_F_X_FORWARDED_FOR);
+	assert_string_equal(f->values[0].text, "192.0.2.62");
+	assert_int_equal(f->values[1].header, XFFW_F_X_REAL_IP);
+	assert_string_equal(f->values[1].text, "192.0.2.63");
+	assert_int_equal(f->values[2].header, XFFW_F_TRUE_CLIENT_IP);
+	assert_string_equal(f->values[2].text, "192.0.2.64");
+	assert_int_equal(f->headers, 1U << XFFW_F_X_FORWARDED_FOR | 1U << XFFW_F_X_REAL_IP |
+					     1U << XFFW_F_TRUE_CLIENT_IP);
+
+	/* The same value in another header is another pair. */
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	raw(XFFW_F_CF_CONNECTING_IP, "192.0.2.62");
+	rank_add(&rk, &o, &rule);
+	assert_int_equal(f->nvalues, 4);
+	assert_int_equal(f->values[3].header, XFFW_F_CF_CONNECTING_IP);
+
+	/* To FORGER_VALUES pairs, then counted. */
+	for (unsigned int i = 0; i < FORGER_VALUES - 4 + 1; i++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "192.0.2.%u", 100 + i);
+		request("198.51.100.3", "198.51.100.3", F_SPOOF);
+		raw(XFFW_F_X_REAL_IP, v);
+		rank_add(&rk, &o, &rule);
+	}
+	assert_int_equal(f->nvalues, FORGER_VALUES);
+	assert_int_equal(f->values_other, 1);
+}
+
+/*
+ * A forger's Forwarded value under pseudonymisation (review B2 M3): each
+ * address (for=, by=, any parameter's, a bare one; quoted, bracketed, with
+ * a port) shown as a client's; names, other parameters, "unknown" and
+ * obfuscated nodes as they are; what is no node in for=/by= "invalid".
+ */
+static void test_forwarded_pseudonymised(void **state)
+{
+	static const char *const in_out[][2] = {
+		{ "for=198.51.100.7", "for=198.51.100.0" },
+		{ "for=\"[2001:db8::1]:443\"", "for=2001:db8::" },
+		{ "For=\"198.51.100.8\";proto=https;by=203.0.113.9",
+		  "For=198.51.100.0;proto=https;by=203.0.113.0" },
+		{ "for=unknown;by=_hidden", "for=unknown;by=_hidden" },
+		{ "for=x;host=example.com", "for=invalid;host=example.com" },
+		{ "198.51.100.7=a", "invalid" },
+		{ "host=\"198.51.100.7:80\"", "host=198.51.100.0" },
+		{ "for=198.51.100.7, 198.51.100.8, ...", "for=198.51.100.0, 198.51.100.0, ..." },
+		{ "for=\"198.51.100.9, 203.0.113.5\";by=x", "for=invalid;by=invalid" },
+	};
+	struct pseudo trunc = { .mode = PSEUDO_TRUNCATE },
+		      hmac = { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN };
+	struct report r = { .pseudo = &trunc };
+	char buf[REPORT_VALUE_MAX];
+	struct trust_rule rule = { .nheaders = 1, .headers = { XFFW_F_X_FORWARDED_FOR } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in_out) / sizeof(in_out[0]); i++) {
+		assert_string_equal(report_value(&r, XFFW_F_FORWARDED, in_out[i][0], buf),
+				    in_out[i][1]);
+		r.pseudo = &hmac;
+		report_value(&r, XFFW_F_FORWARDED, in_out[i][0], buf);
+		assert_null(strstr(buf, "198.51.100.7"));
+		assert_null(strstr(buf, "2001:db8::1"));
+		assert_null(strstr(buf, "203.0.113.9"));
+		r.pseudo = &trunc;
+	}
+	/* The raw line is split into elements outside quoted-strings. */
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	raw(XFFW_F_FORWARDED, "for=\"a, b\";by=x, for=198.51.100.7");
+	rank_add(&rk, &o, &rule);
+	assert_string_equal(rk.forgers[0].values[0].text, "for=\"a, b\";by=x, for=198.51.100.7");
+	/* An unclosed quote: split at every comma, as the trust chain does. */
+	request("198.51.100.3", "198.51.100.3", F_SPOOF);
+	raw(XFFW_F_FORWARDED, "for=\"a, b");
+	rank_add(&rk, &o, &rule);
+	assert_string_equal(rk.forgers[0].values[1].text, "for=\"a, b");
+	assert_string_equal(report_value(&r, XFFW_F_FORWARDED, "for=\"a, b", buf),
+			    "for=invalid, invalid");
 }
 
 /* The longest a value shows: shortest addresses ("::"), each an HMAC token; nothing cut. */
@@ -295,9 +399,9 @@ static void test_value_shown_bound(void **state)
 	request("198.18.100.1", "203.0.113.1", F_SPOOF);
 	for (int i = 0; i < OBS_HOPS_MAX; i++)
 		chain("::");
-	rank_add(&rk, &o);
+	rank_add(&rk, &o, NULL);
 	v = rk.forgers[0].values[0].text;
-	shown = report_value(&r, v, buf);
+	shown = report_value(&r, XFFW_F_X_FORWARDED_FOR, v, buf);
 	for (const char *p = v; (p = strstr(p, "::")); p += 2)
 		hops++;
 	for (const char *p = shown; (p = strchr(p, ',')); p++)
@@ -375,6 +479,8 @@ static void test_report_json(void **state)
 	assert_int_equal(json_array_size(v), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "value")),
 			    "198.51.100.0");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "header")),
+			    "x-forwarded-for");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 0), "requests")), 5);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 1), "value")),
 			    "invalid");
@@ -395,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup(test_value_cut, setup),
 		cmocka_unit_test_setup(test_preamble_forger, setup),
 		cmocka_unit_test_setup(test_raw_header_forger, setup),
+		cmocka_unit_test_setup(test_values_per_header, setup),
+		cmocka_unit_test_setup(test_forwarded_pseudonymised, setup),
 		cmocka_unit_test_setup(test_value_shown_bound, setup),
 		cmocka_unit_test(test_report_json),
 	};

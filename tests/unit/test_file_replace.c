@@ -184,6 +184,34 @@ static void test_abort_removes(void **state)
 	assert_int_equal(replace_open(&w, at("missing/x.html"), 0644), -ENOENT);
 }
 
+/*
+ * The probe (review B2 L4): a missing directory, an unwritable one, and a
+ * name that fits NAME_MAX while the new file's (".XXXXXX" more) does not,
+ * each fail before any work; a good one leaves nothing behind.
+ */
+static void test_probe(void **state)
+{
+	char name[sizeof(dir) + 300];
+	size_t n;
+
+	(void)state;
+	empty_dir();
+	assert_int_equal(replace_probe(at("page.html")), 0);
+	assert_int_equal(entries(), 0);
+	assert_int_equal(replace_probe(at("missing/page.html")), -ENOENT);
+	n = (size_t)snprintf(name, sizeof(name), "%s/", dir);
+	memset(name + n, 'a', 255 - 5);
+	memcpy(name + n + 250, ".html", 6);
+	assert_int_equal(replace_check(name), 0);
+	assert_int_equal(replace_probe(name), -ENAMETOOLONG);
+	if (geteuid()) { /* root writes anywhere */
+		assert_int_equal(mkdir(at("ro"), 0500), 0);
+		assert_int_equal(replace_probe(at("ro/page.html")), -EACCES);
+		rmdir(at("ro"));
+	}
+	assert_int_equal(entries(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_not_regular_refused),
 		cmocka_unit_test(test_others_tmp_not_taken),
 		cmocka_unit_test(test_abort_removes),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,6 +16,7 @@
 #include "doctor/diagnose.h"
 #include "doctor/html_write.h"
 #include "doctor/report.h"
+#include "doctor/report_svg.h"
 #include "doctor/timeline.h"
 #include "doctor/client_rank.h"
 
@@ -226,9 +227,9 @@ static json_t *doc_of(const struct shape *sh)
 		json_t *vals = json_array(), *fnd = json_array(), *hdr = json_array();
 
 		for (size_t k = 0; k < sh->nv; k++)
-			json_array_append_new(vals,
-					      json_pack("{s:o, s:i}", "value", sh->s(S_VALUE, k),
-							"requests", 99999));
+			json_array_append_new(
+				vals, json_pack("{s:s, s:o, s:i}", "header", "cf-connecting-ip",
+						"value", sh->s(S_VALUE, k), "requests", 99999));
 		for (unsigned int k = 0; k < FINDING__MAX; k++)
 			json_array_append_new(fnd, json_string(finding_name(k)));
 		for (unsigned int id = 1; id < XFFW_F__MAX; id++)
@@ -529,13 +530,72 @@ static void test_report_from_events(void **state)
 	topology_free(&t);
 }
 
+/* The diagram draws the peers with the most requests, the rest as "N more" (review B2 M1). */
+static void test_diagram_busiest_first(void **state)
+{
+	json_t *peers = json_array(), *doc;
+	char *page = NULL, a[32];
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	/* Ten direct peers in arrival order, 1 to 10 requests: the last two are the busiest. */
+	for (int i = 0; i < 10; i++) {
+		snprintf(a, sizeof(a), "203.0.113.%d", i + 1);
+		json_array_append_new(peers, json_pack("{s:s, s:b, s:s, s:i, s:i}", "address", a,
+						       "trusted", 0, "role", "client", "requests",
+						       i + 1, "with_header", 1));
+	}
+	doc = json_pack("{s:{s:[{s:i, s:s, s:i, s:o, s:i}]}}", "topology", "listeners", "port",
+			5000, "interface", "eth0", "requests", 55, "peers", peers, "peers_omitted",
+			0);
+	assert_non_null(doc);
+	f = open_memstream(&page, &len);
+	svg_topology(f, doc, 0);
+	fclose(f);
+	assert_non_null(strstr(page, "/peers/9/address\">203.0.113.10<"));
+	assert_non_null(strstr(page, "/peers/2/address\">203.0.113.3<"));
+	assert_null(strstr(page, "/peers/1/address"));
+	assert_null(strstr(page, "/peers/0/address"));
+	assert_non_null(strstr(page, "2 more direct peers"));
+	/* Busiest first: 203.0.113.10 is drawn above 203.0.113.9. */
+	assert_true(strstr(page, "203.0.113.10<") < strstr(page, "203.0.113.9<"));
+	free(page);
+	json_decref(doc);
+}
+
+/* One forged or direct request of test_steered_proxy_pseudonymised into @o. */
+static void steered_event(struct observation *o, int i, const char *src_ip, const char *hop)
+{
+	char e[1024];
+
+	snprintf(e, sizeof(e),
+		 "{\"@timestamp\":\"2026-12-07T04:00:%02d.000Z\",\"event\":{\"dataset\":"
+		 "\"xffwatch.audit\"},\"client\":{\"ip\":\"%s\"},\"source\":{\"ip\":\"%s\","
+		 "\"port\":%d},\"destination\":{\"ip\":\"198.18.0.2\",\"port\":5000},"
+		 "\"http\":{\"request\":{\"method\":\"GET\"}},\"url\":{\"path\":\"/\"},"
+		 "\"user_agent\":{\"original\":\"ua%d\"},\"xffwatch\":{\"trust\":{"
+		 "\"header\":\"%s\",\"peer_trusted\":false,\"chain\":[%s%s%s]},\"findings\":[%s],"
+		 "\"forwarded\":{%s%s%s}}}",
+		 i % 60, hop ? hop : src_ip, src_ip, 40000 + i, i % 2,
+		 hop ? "x-forwarded-for" : "peer", hop ? "\"" : "", hop ? hop : "", hop ? "\"" : "",
+		 hop ? "\"spoofed-header-from-untrusted-peer\"" : "",
+		 hop ? "\"x-forwarded-for\":[\"" : "", hop ? hop : "", hop ? "\"]" : "");
+	assert_int_equal(observation_read(e, strlen(e), o), 0);
+}
+
 /*
  * A direct client that rotates forged values and User-Agents is guessed a
- * proxy (the review's rot2.json): under pseudonymisation it still shows as
- * a client, as forger and peer; only a private or trusted proxy shows as it is.
+ * proxy (the reviews' rot2.json, rot_10.8.0.5.json, rot_100.101.1.2.json):
+ * under pseudonymisation it shows as a client everywhere, whatever its range
+ * (public, VPN, CGNAT, ULA, v4-mapped): peers, examples, the diagnoses'
+ * summaries and addresses, the fixes, the forgers, text, JSON and HTML. Only
+ * a peer the rule trusts shows as it is (the daemon's rule for source.ip).
  */
 static void test_steered_proxy_pseudonymised(void **state)
 {
+	static const char *const forgers[] = { "198.51.100.99", "10.8.0.5", "100.101.1.2",
+					       "fd00::5", "::ffff:10.0.0.5" };
 	static struct topology t;
 	static struct diagnoses ds;
 	static struct observation o;
@@ -545,64 +605,62 @@ static void test_steered_proxy_pseudonymised(void **state)
 	struct report_stack stack = { .mask = 1U << STACK_NGINX };
 	struct pseudo modes[] = { { .mode = PSEUDO_TRUNCATE },
 				  { .mode = PSEUDO_HMAC, .keylen = PSEUDO_KEY_MIN } };
-	char e[1024];
 
 	(void)state;
 	rule.headers[0] = XFFW_F_X_FORWARDED_FOR;
 	rule.nheaders = 1;
 	assert_int_equal(ip_cidr_parse("172.18.0.2/32", 13, &cidr, NULL), 0);
-	assert_int_equal(topology_init(&t, &rule, 1), 0);
-	assert_int_equal(diagnoses_init(&ds), 0);
-	for (int i = 0; i < 230; i++) {
-		/* 10 forged requests from .99 and 10 from the private untrusted proxy 10.9.0.1. */
-		const char *src_ip = i < 10 ? "198.51.100.99" : i < 20 ? "10.9.0.1" : NULL;
-		char direct[32], hop[32];
+	for (size_t k = 0; k < sizeof(forgers) / sizeof(forgers[0]); k++)
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			struct report r = { .t = &t,
+					    .ds = &ds,
+					    .src = &src,
+					    .stack = &stack,
+					    .pseudo = &modes[m] };
+			char *out[3] = { NULL }, direct[32], hop[32];
+			size_t len[3];
+			FILE *f;
 
-		snprintf(direct, sizeof(direct), "198.51.100.%d", i % 90 + 100);
-		snprintf(hop, sizeof(hop), "203.0.113.%d", i);
-		snprintf(e, sizeof(e),
-			 "{\"@timestamp\":\"2026-12-07T04:00:%02d.000Z\",\"event\":{\"dataset\":"
-			 "\"xffwatch.audit\"},\"client\":{\"ip\":\"%s\"},\"source\":{\"ip\":\"%s\","
-			 "\"port\":%d},\"destination\":{\"ip\":\"198.18.0.2\",\"port\":5000},"
-			 "\"http\":{\"request\":{\"method\":\"GET\"}},\"url\":{\"path\":\"/\"},"
-			 "\"user_agent\":{\"original\":\"ua%d\"},\"xffwatch\":{\"trust\":{"
-			 "\"header\":"
-			 "\"%s\",\"peer_trusted\":false,\"chain\":[%s%s%s]},\"findings\":[%s],"
-			 "\"forwarded\":{%s%s%s}}}",
-			 i % 60, src_ip ? hop : direct, src_ip ?: direct, 40000 + i, i % 2,
-			 src_ip ? "x-forwarded-for" : "peer", src_ip ? "\"" : "", src_ip ? hop : "",
-			 src_ip ? "\"" : "", src_ip ? "\"spoofed-header-from-untrusted-peer\"" : "",
-			 src_ip ? "\"x-forwarded-for\":[\"" : "", src_ip ? hop : "",
-			 src_ip ? "\"]" : "");
-		assert_int_equal(observation_read(e, strlen(e), &o), 0);
-		topology_add(&t, &o);
-	}
-	topology_finish(&t);
-	diagnose(&t, &ds);
-	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-		struct report r = {
-			.t = &t, .ds = &ds, .src = &src, .stack = &stack, .pseudo = &modes[m]
-		};
-		char *json = NULL, *page = NULL;
-		size_t jlen = 0, plen = 0;
-		FILE *f = open_memstream(&json, &jlen);
-
-		assert_int_equal(report_json(f, &r), 0);
-		fclose(f);
-		f = open_memstream(&page, &plen);
-		assert_int_equal(report_html(f, &r), 0);
-		fclose(f);
-		/* The steered peer is a proxy by the guess: the test's premise. */
-		assert_non_null(strstr(json, "\"role\":\"proxy\""));
-		assert_null(strstr(json, "198.51.100.99"));
-		assert_null(strstr(page, "198.51.100.99"));
-		assert_null(strstr(json, "203.0.113.5\""));
-		assert_non_null(strstr(json, "\"10.9.0.1\""));
-		free(json);
-		free(page);
-	}
-	diagnoses_free(&ds);
-	topology_free(&t);
+			assert_int_equal(topology_init(&t, &rule, 1), 0);
+			assert_int_equal(diagnoses_init(&ds), 0);
+			for (int i = 0; i < 230; i++) {
+				/* 10 forged requests from the forger, 10 through the trusted proxy. */
+				snprintf(direct, sizeof(direct), "198.51.100.%d", i % 90 + 100);
+				snprintf(hop, sizeof(hop), "203.0.113.%d", i);
+				steered_event(&o, i,
+					      i < 10   ? forgers[k]
+					      : i < 20 ? "172.18.0.2"
+						       : direct,
+					      i < 20 ? hop : NULL);
+				topology_add(&t, &o);
+			}
+			topology_finish(&t);
+			ds.pseudo = &modes[m];
+			diagnose(&t, &ds);
+			f = open_memstream(&out[0], &len[0]);
+			assert_int_equal(report_json(f, &r), 0);
+			fclose(f);
+			f = open_memstream(&out[1], &len[1]);
+			assert_int_equal(report_html(f, &r), 0);
+			fclose(f);
+			f = open_memstream(&out[2], &len[2]);
+			report_text(f, &r);
+			fclose(f);
+			/* The steered peer is a proxy by the guess (an internal one diagnosed). */
+			assert_non_null(strstr(out[0], "\"role\":\"proxy\""));
+			if (k == 1 || k == 3)
+				assert_non_null(strstr(out[0], "proxy-not-trusted"));
+			for (int w = 0; w < 3; w++) {
+				assert_null(strstr(out[w], forgers[k]));
+				assert_null(strstr(out[w], "10.0.0.5"));
+				assert_null(strstr(out[w], "203.0.113.5\""));
+				/* The trusted proxy is shown as it is. */
+				assert_non_null(strstr(out[w], "172.18.0.2"));
+				free(out[w]);
+			}
+			diagnoses_free(&ds);
+			topology_free(&t);
+		}
 }
 
 /*
@@ -626,9 +684,8 @@ static void test_escape_bidi(void **state)
 		  "&#x202A;&#x202B;&#x202C;&#x202D;" },
 		{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
 		  "&#x2066;&#x2067;&#x2068;&#x2069;" },
-		/* Neighbours of the list stay as they are: U+200D, U+202F, U+2065 (unassigned), U+206A. */
-		{ "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
-		  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
+		/* Neighbours of the list stay as they are: U+202F, U+2065 (unassigned), U+206A. */
+		{ "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
 	};
 	json_t *doc = json_pack("{s:s,s:s}", "v",
 				"\xe2\x80\xae"
@@ -681,6 +738,61 @@ static void test_not_json(void **state)
 	assert_int_equal(report_html_json(stdout, "{", 1), -EINVAL);
 }
 
+/*
+ * Zero-width and invisible format characters (U+00AD, U+200B-U+200D, U+2060,
+ * U+FEFF) as numeric references, the value marked (review B2 L2):
+ * "198.51.100.1\u200b0" must not pass for 198.51.100.10 unmarked.
+ */
+static void test_escape_invisible(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "198.51.100.1\xe2\x80\x8b"
+		  "0",
+		  "198.51.100.1&#x200B;0" },
+		{ "\xef\xbb\xbf"
+		  "198.51.100.9",
+		  "&#xFEFF;198.51.100.9" },
+		{ "a\xc2\xad"
+		  "b\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0",
+		  "a&#xAD;b&#x200C;&#x200D;&#x2060;" },
+		/* Neighbours stay: U+00AC, U+200A, U+2061, U+FEFE; and visible text. */
+		{ "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9",
+		  "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9" },
+	};
+	json_t *doc = json_pack("{s:s,s:s}", "v",
+				"198.51.100.1\xe2\x80\x8b"
+				"0",
+				"w", "198.51.100.10");
+	char *out = NULL, *page;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = open_memstream(&out, &len);
+		html_esc(f, cases[i].in);
+		fclose(f);
+		assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+	f = open_memstream(&out, &len);
+	html_value(f, doc, "code", NULL, "/v");
+	html_value(f, doc, "code", NULL, "/w");
+	fclose(f);
+	assert_string_equal(
+		out, "<code data-invisible=\"\" data-json=\"/v\">198.51.100.1&#x200B;0</code>"
+		     "<code data-json=\"/w\">198.51.100.10</code>");
+	free(out);
+	json_decref(doc);
+	doc = doc_of(&(struct shape){ 0 });
+	page = render(doc, &len);
+	assert_non_null(strstr(page, "[data-invisible]::after{"));
+	free(page);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,8 +802,10 @@ int main(void)
 		cmocka_unit_test(test_layout_fits),
 		cmocka_unit_test(test_report_from_events),
 		cmocka_unit_test(test_steered_proxy_pseudonymised),
+		cmocka_unit_test(test_diagram_busiest_first),
 		cmocka_unit_test(test_escape_not_utf8),
 		cmocka_unit_test(test_escape_bidi),
+		cmocka_unit_test(test_escape_invisible),
 		cmocka_unit_test(test_not_json),
 	};
 

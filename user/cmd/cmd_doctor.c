@@ -388,6 +388,12 @@ int doctor_run(const struct options *o, const struct command_args *a)
 		log_line(stderr, "xffwatch: --html %s: %s: refused", a->html, replace_why(rc));
 		return 2;
 	}
+	/* And a new file can be made beside it: a live run is not wasted on a bad directory. */
+	if (a->html[0] && (rc = replace_probe(a->html))) {
+		log_line(stderr, "xffwatch: --html %s: cannot make a file there: %s", a->html,
+			 replace_why(rc));
+		return 2;
+	}
 	rc = 2;
 	if (pseudo_init(&pseudo, o->privacy.pseudonymize, o->privacy.hmac_key, err, sizeof(err))) {
 		log_line(stderr, "xffwatch: %s", err);
@@ -400,6 +406,7 @@ int doctor_run(const struct options *o, const struct command_args *a)
 	if (gather(o, &args, &t, &src))
 		goto out;
 	topology_finish(&t);
+	ds.pseudo = &pseudo;
 	diagnose(&t, &ds);
 	if (!stack.mask)
 		stack_guess(&t, &stack);

@@ -126,13 +126,44 @@ static void chain_value(const struct observation *o, char out[FORGER_VALUE_TEXT]
 		snprintf(out + len, FORGER_VALUE_TEXT - len, "%s%s", len ? ", " : "", FORGER_CUT);
 }
 
-/*
- * A forwarding header's raw line (the rule read none the peer sent, so the
- * event has no chain): its comma-separated items, whole from the left, as
- * chain_value shows hops.
- */
-static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
+/* Do @s's quoted-strings all close (a backslash escapes the next byte inside one)? */
+static bool quotes_close(const char *s)
 {
+	bool quoted = false;
+
+	for (; *s; s++) {
+		if (quoted && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+	}
+	return !quoted;
+}
+
+/* Bytes from @p to the next ',' (outside quoted-strings when @quotes) or the end. */
+static size_t item_len(const char *p, bool quotes)
+{
+	bool quoted = false;
+	size_t i;
+
+	for (i = 0; p[i] && (quoted || p[i] != ','); i++) {
+		if (quotes && quoted && p[i] == '\\' && p[i + 1])
+			i++;
+		else if (quotes && p[i] == '"')
+			quoted = !quoted;
+	}
+	return i;
+}
+
+/*
+ * A forwarding header's raw line: its comma-separated items (Forwarded:
+ * elements, split outside quoted-strings as the trust chain splits them
+ * when the line's quotes close), whole from the left, as chain_value shows
+ * hops.
+ */
+static void raw_value(unsigned int id, const char *raw, char out[FORGER_VALUE_TEXT])
+{
+	bool quotes = id == XFFW_F_FORWARDED && quotes_close(raw);
 	char item[OBS_HOP_TEXT];
 	size_t len = 0;
 
@@ -141,7 +172,7 @@ static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
 		size_t n;
 
 		p += strspn(p, " \t");
-		n = strcspn(p, ",");
+		n = item_len(p, quotes);
 		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 			n--;
 		if (n >= sizeof(item) ||
@@ -150,15 +181,15 @@ static void raw_value(const char *raw, char out[FORGER_VALUE_TEXT])
 				 FORGER_CUT);
 			return;
 		}
-		p += strcspn(p, ",");
+		p += item_len(p, quotes);
 		p += *p == ',';
 	}
 }
 
-static void value_add(struct forger *f, const char *text)
+static void value_add(struct forger *f, unsigned int header, const char *text)
 {
 	for (size_t i = 0; i < f->nvalues; i++)
-		if (!strcmp(f->values[i].text, text)) {
+		if (f->values[i].header == header && !strcmp(f->values[i].text, text)) {
 			f->values[i].requests++;
 			return;
 		}
@@ -166,6 +197,7 @@ static void value_add(struct forger *f, const char *text)
 		f->values_other++;
 		return;
 	}
+	f->values[f->nvalues].header = header;
 	snprintf(f->values[f->nvalues].text, FORGER_VALUE_TEXT, "%s", text);
 	f->values[f->nvalues++].requests = 1;
 }
@@ -194,13 +226,31 @@ static struct forger *forger_of(struct client_rank *r, const struct observation 
 	return NULL;
 }
 
-static void forger_add(struct client_rank *r, const struct observation *o)
+/*
+ * The header whose hops the event's chain holds: the one client.ip came
+ * from, else the first of @rule's headers the request carries, else
+ * X-Forwarded-For when it carries it, else the first it carries.
+ */
+static unsigned int chain_header(const struct observation *o, const struct trust_rule *rule)
+{
+	if (o->header && o->header < XFFW_F__MAX)
+		return o->header;
+	for (size_t i = 0; rule && i < rule->nheaders; i++)
+		if (rule->headers[i] < XFFW_F__MAX && (o->present & (1U << rule->headers[i])))
+			return rule->headers[i];
+	if ((o->present & (1U << XFFW_F_X_FORWARDED_FOR)) || !o->nclient_raw)
+		return XFFW_F_X_FORWARDED_FOR;
+	return o->client_raw_id[0];
+}
+
+static void forger_add(struct client_rank *r, const struct observation *o,
+		       const struct trust_rule *rule)
 {
 	const uint32_t by_header = 1U << FINDING_SPOOFED_HEADER |
 				   1U << FINDING_HOPS_FROM_UNTRUSTED_PEER |
 				   1U << FINDING_UNEXPECTED_LOCAL_PROCESS;
 	struct forger *f;
-	char value[FORGER_VALUE_TEXT];
+	char value[FORGER_VALUE_TEXT], raw[FORGER_VALUE_TEXT];
 
 	r->forged_requests++;
 	f = forger_of(r, o);
@@ -210,32 +260,38 @@ static void forger_add(struct client_rank *r, const struct observation *o)
 	f->findings |= o->findings;
 	f->headers |= o->present;
 	if (o->findings & by_header) {
+		unsigned int ch = chain_header(o, rule);
+
+		/* The chain, for its header; pseudonymised events leave the raw lines out. */
 		chain_value(o, value);
-		/* Pseudonymised events leave the raw headers out: the chain remains. */
-		if (o->header)
-			f->headers |= 1U << o->header;
-		/* No chain: the rule reads a header the forger did not send; show the one it did. */
-		if (!value[0] && o->client_raw_id) {
-			raw_value(o->client_raw, value);
-			f->headers |= 1U << o->client_raw_id;
+		if (value[0]) {
+			f->headers |= 1U << ch;
+			value_add(f, ch, value);
 		}
-		if (value[0])
-			value_add(f, value);
+		/* Every other client header sent: its first line (the chain's too when empty). */
+		for (size_t i = 0; i < o->nclient_raw; i++) {
+			if (o->client_raw_id[i] == ch && value[0])
+				continue;
+			raw_value(o->client_raw_id[i], o->client_raw[i], raw);
+			f->headers |= 1U << o->client_raw_id[i];
+			if (raw[0])
+				value_add(f, o->client_raw_id[i], raw);
+		}
 	}
 	if ((o->findings & 1U << FINDING_PP_FROM_UNTRUSTED_PEER) && o->pp.has_addr) {
 		f->headers |= 1U << TRUST_PROXY_PROTOCOL;
-		value_add(f, o->pp.source.text);
+		value_add(f, TRUST_PROXY_PROTOCOL, o->pp.source.text);
 	}
 }
 
-void rank_add(struct client_rank *r, const struct observation *o)
+void rank_add(struct client_rank *r, const struct observation *o, const struct trust_rule *rule)
 {
 	if (o->client.text[0])
 		client_add(r, &o->client);
 	else
 		r->unnamed++;
 	if (rank_forging(o->findings))
-		forger_add(r, o);
+		forger_add(r, o, rule);
 }
 
 /* The bits set in @len bytes of @bits. */

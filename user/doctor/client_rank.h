@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "doctor/event_read.h"
+#include "trust/rules.h"
 
 #define RANK_TRACKED	   256	 /* clients followed; exact counts while the distinct ones fit */
 #define RANK_SHOWN	   20	 /* clients the report shows */
@@ -33,7 +34,9 @@ struct rank_entry {
 	uint64_t count, error;
 };
 
+/* A value a forger sent, and in which header (TRUST_PROXY_PROTOCOL: the preamble). */
 struct forger_value {
+	unsigned int header;
 	char text[FORGER_VALUE_TEXT];
 	uint64_t requests;
 };
@@ -46,7 +49,7 @@ struct forger {
 	uint32_t findings; /* 1 << enum finding: all its forged requests carried */
 	uint32_t
 		headers; /* 1 << field id of each header present; 1 << TRUST_PROXY_PROTOCOL: a preamble */
-	struct forger_value values[FORGER_VALUES]; /* the first distinct ones */
+	struct forger_value values[FORGER_VALUES]; /* the first distinct (header, value) pairs */
 	size_t nvalues;
 	uint64_t values_other; /* requests with values past those */
 };
@@ -68,8 +71,13 @@ struct client_rank {
 
 void rank_init(struct client_rank *r);
 
-/* Adds one request (a health check is none: leave those out). */
-void rank_add(struct client_rank *r, const struct observation *o);
+/*
+ * Adds one request (a health check is none: leave those out), judged by
+ * @rule (its headers tell which one the event's chain is; NULL: the header
+ * client.ip came from, else X-Forwarded-For when present, else the first
+ * present).
+ */
+void rank_add(struct client_rank *r, const struct observation *o, const struct trust_rule *rule);
 
 /*
  * Do @findings (1 << enum finding) say the request forged who the client is:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doctor/addr_shown.h"
 #include "doctor/address_ranges.h"
 #include "doctor/diagnose.h"
 #include "doctor/diagnose_draft.h"
@@ -117,6 +118,12 @@ void diag_about(struct diagnosis *d, const struct obs_addr *a, bool proxy)
 		diag_fix_proxy(d, a);
 }
 
+const char *diag_addr(const struct diagnoses *ds, const struct topology *t,
+		      const struct obs_addr *a, char buf[PSEUDO_TEXT_MAX])
+{
+	return addr_shown_in(ds->pseudo, t, a, buf);
+}
+
 void diag_examples(struct diagnosis *d, const struct topo_examples *e)
 {
 	for (size_t i = 0; i < e->n && d->examples.n < TOPO_EXAMPLES; i++)
@@ -201,7 +208,7 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 {
 	struct diagnosis *d = NULL;
 	uint64_t n = 0, distinct = 0;
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	diag_listener_text(l, where, sizeof(where));
 	if (any_header_proxy_untrusted(l)) {
@@ -237,8 +244,8 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 			 "%s sends forwarding headers on %u%% of its %" PRIu64
 			 " requests to %s but is not a trusted proxy: the app logs the proxy, "
 			 "not the client (and xffwatch does too)",
-			 top->addr.text, pct(top->with_header, top->requests), top->requests,
-			 where);
+			 diag_addr(ds, t, &top->addr, shown), pct(top->with_header, top->requests),
+			 top->requests, where);
 		return;
 	}
 	if (l->rule && l->rule->hops >= 0)
@@ -266,7 +273,7 @@ static void proxy_not_trusted(struct diagnoses *ds, const struct topology *t,
 			 "the proxies in front of %s append %" PRIu64
 			 " hops, but the trust walk stops at %s, a proxy's own address that is "
 			 "not trusted: %" PRIu64 " requests resolve to it instead of the client",
-			 where, d->depth, d->addrs[0].text, d->requests);
+			 where, d->depth, diag_addr(ds, t, &d->addrs[0], shown), d->requests);
 }
 
 /* Trusted peers that send no forwarding header, where no trusted peer does. */
@@ -274,7 +281,7 @@ static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t
 				  const struct topo_listener *l)
 {
 	struct diagnosis *d = NULL;
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	if (any_proxy(l, true))
 		return;
@@ -303,8 +310,8 @@ static void proxy_sends_no_header(struct diagnoses *ds, const struct topology *t
 	snprintf(d->summary, sizeof(d->summary),
 		 "%s is a trusted proxy for %s, but %" PRIu64 " of its requests carry no %s: "
 		 "the app sees the proxy's address as the client",
-		 d->addrs[0].text, diag_listener_text(l, where, sizeof(where)), d->requests,
-		 d->fix.header);
+		 diag_addr(ds, t, &d->addrs[0], shown), diag_listener_text(l, where, sizeof(where)),
+		 d->requests, d->fix.header);
 }
 
 /* Peers that are not the proxy reach the app port. */
@@ -627,7 +634,7 @@ static bool gateway_like(const struct obs_addr *a, const struct obs_addr *peer)
 static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 			       const struct topo_listener *l)
 {
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	for (size_t i = 0; i < l->npeers; i++) {
 		const struct topo_peer *p = &l->peers[i];
@@ -655,7 +662,8 @@ static void clients_behind_nat(struct diagnoses *ds, const struct topology *t,
 			 " requests through %s to %s resolve to one address on the "
 			 "proxy's own network (the evidence's first address): the clients are "
 			 "behind a NAT or a userland proxy (Docker's) that hides them",
-			 pct(top->count, p->with_header), p->with_header, p->addr.text,
+			 pct(top->count, p->with_header), p->with_header,
+			 diag_addr(ds, t, &p->addr, shown),
 			 diag_listener_text(l, where, sizeof(where)));
 		return;
 	}

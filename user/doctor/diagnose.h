@@ -9,6 +9,7 @@
 #include "doctor/diagnosis.h"
 #include "doctor/fixes.h"
 #include "doctor/topology.h"
+#include "event/pseudonym.h"
 
 /* At most one of each per listener. */
 #define DIAGNOSES_MAX	  (DIAG__MAX * TOPO_LISTENERS_MAX)
@@ -51,9 +52,11 @@ struct diagnoses {
 	size_t n;
 	size_t count[3];    /* by severity (suggestions not counted) */
 	size_t suggestions; /* LEVEL_LOW: advice, reported apart, exit status 0 */
+	/* Addresses in the summaries as the report shows them (addr_shown); NULL: as they are. */
+	const struct pseudo *pseudo;
 };
 
-/* 0 or -ENOMEM. */
+/* 0 or -ENOMEM; no pseudonyms (set ds->pseudo before diagnose to have them). */
 int diagnoses_init(struct diagnoses *ds);
 void diagnoses_free(struct diagnoses *ds);
 

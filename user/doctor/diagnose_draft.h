@@ -22,6 +22,13 @@ void diag_fix_proxy(struct diagnosis *d, const struct obs_addr *a);
 /* Adds @a to what @d is about, and to the proxies its fixes name when @proxy. */
 void diag_about(struct diagnosis *d, const struct obs_addr *a, bool proxy);
 
+/*
+ * @a as a summary quotes it: as the report shows it (addr_shown_in, with
+ * ds->pseudo). a->text or @buf.
+ */
+const char *diag_addr(const struct diagnoses *ds, const struct topology *t,
+		      const struct obs_addr *a, char buf[PSEUDO_TEXT_MAX]);
+
 /* @e's examples to @d's, up to TOPO_EXAMPLES. */
 void diag_examples(struct diagnosis *d, const struct topo_examples *e);
 

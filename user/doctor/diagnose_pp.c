@@ -47,7 +47,7 @@ static void untrusted_sender(struct diagnoses *ds, const struct topology *t,
 	struct diagnosis *d;
 	bool proxy_like;
 	uint64_t senders = 0;
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	if (l->pp.untrusted < DIAG_MIN_REQUESTS)
 		return;
@@ -90,7 +90,7 @@ static void untrusted_sender(struct diagnoses *ds, const struct topology *t,
 			"trusted: "
 			"xffwatch takes it as the client, not the preamble's source; it looks like "
 			"the listener's proxy: trust it and read its preambles",
-			top->addr.text, where, top->pp_untrusted,
+			diag_addr(ds, t, &top->addr, shown), where, top->pp_untrusted,
 			(unsigned int)((top->requests + top->pp_health) * 100 /
 				       (l->requests + l->pp.health)));
 	else
@@ -108,7 +108,7 @@ static bool not_read(struct diagnoses *ds, const struct topology *t, const struc
 {
 	struct diagnosis *d;
 	bool with_header = false;
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	if (l->pp.not_read < DIAG_MIN_REQUESTS)
 		return false;
@@ -132,7 +132,7 @@ static bool not_read(struct diagnoses *ds, const struct topology *t, const struc
 		 "%s, a trusted proxy, begins its connections to %s with PROXY preambles that "
 		 "name the client, but the rule does not read them (proxy-protocol is not among "
 		 "its headers): %" PRIu64 " requests resolve to %s",
-		 d->naddrs ? d->addrs[0].text : "a trusted peer",
+		 d->naddrs ? diag_addr(ds, t, &d->addrs[0], shown) : "a trusted peer",
 		 diag_listener_text(l, where, sizeof(where)), d->requests,
 		 l->pp.not_read_header ? "a header's address that is not the preamble's: one the "
 					 "client wrote, behind a sender that writes none"
@@ -228,7 +228,7 @@ static void shared_connection(struct diagnoses *ds, const struct topology *t,
 {
 	const struct topo_peer *top = NULL;
 	struct diagnosis *d;
-	char where[64];
+	char where[64], shown[PSEUDO_TEXT_MAX];
 
 	if (l->pp.shared < DIAG_MIN_REQUESTS)
 		return;
@@ -256,8 +256,8 @@ static void shared_connection(struct diagnoses *ds, const struct topology *t,
 		 "first, which named the preamble's source): the preamble names one client per "
 		 "connection, so whatever takes the client from it logs the wrong one; stop "
 		 "connection reuse at the sender",
-		 top ? top->addr.text : "a sender", diag_listener_text(l, where, sizeof(where)),
-		 d->requests);
+		 top ? diag_addr(ds, t, &top->addr, shown) : "a sender",
+		 diag_listener_text(l, where, sizeof(where)), d->requests);
 }
 
 bool diagnose_pp(struct diagnoses *ds, const struct topology *t, const struct topo_listener *l)

@@ -242,16 +242,17 @@ static void read_forwarded(json_t *root, struct observation *o)
 	}
 	copy_value(json_array_get(json_object_get(fw, "x-forwarded-for"), 0), o->xff_raw,
 		   sizeof(o->xff_raw));
-	o->client_raw[0] = '\0';
-	o->client_raw_id = 0;
-	for (size_t i = 0; i < TRUST_MAX_HEADERS && !o->client_raw_id; i++) {
+	o->nclient_raw = 0;
+	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
 		unsigned int id = trust_client_headers[i];
+		char *raw = o->client_raw[o->nclient_raw];
 
 		if (id == TRUST_PROXY_PROTOCOL || !(o->present & (1U << id)))
 			continue;
-		copy_value(json_array_get(json_object_get(fw, field_key(id)), 0), o->client_raw,
-			   sizeof(o->client_raw));
-		o->client_raw_id = o->client_raw[0] ? id : 0;
+		copy_value(json_array_get(json_object_get(fw, field_key(id)), 0), raw,
+			   OBS_RAW_TEXT);
+		if (raw[0])
+			o->client_raw_id[o->nclient_raw++] = id;
 	}
 }
 

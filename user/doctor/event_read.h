@@ -16,6 +16,7 @@
 #include "identity/owner_cache.h"
 #include "pipeline/proxy_preamble.h"
 #include "pipeline/request.h"
+#include "trust/rules.h"
 
 /* Hops kept of an event's chain: all it can show (CHAIN_EVENT_MAX). */
 #define OBS_HOPS_MAX	64
@@ -107,12 +108,13 @@ struct observation {
 	uint32_t present;  /* 1 << field id of each header in xffwatch.forwarded */
 	char xff_raw[512]; /* the first x-forwarded-for line, cut (CDN senders) */
 	/*
-	 * The first line of the first header present that names a client (in
-	 * trust_client_headers' order), cut: what a forger sent when the rule
-	 * reads another header. Events leave it out when pseudonymised.
+	 * The first line of each header present that names a client (in
+	 * trust_client_headers' order), cut: what a forger sent, whichever
+	 * header the rule reads. Events leave them out when pseudonymised.
 	 */
-	char client_raw[OBS_RAW_TEXT];
-	unsigned int client_raw_id; /* its field id; 0: none */
+	char client_raw[TRUST_MAX_HEADERS][OBS_RAW_TEXT];
+	unsigned int client_raw_id[TRUST_MAX_HEADERS]; /* their field ids */
+	size_t nclient_raw;
 	char method[OBS_METHOD_TEXT], path[OBS_PATH_TEXT];
 	uint64_t ua_hash; /* of user_agent.original, when has_ua */
 	bool has_ua;

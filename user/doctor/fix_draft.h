@@ -18,7 +18,8 @@ struct fix_addr {
 	char host[FIX_CIDR_MAX + 1]; /* "172.18.0.2" for a single address, else the CIDR */
 	int family;		     /* 4 or 6 */
 	bool loopback;
-	bool internal; /* not a public address: mod_remoteip's RemoteIPInternalProxy */
+	bool internal;	/* not a public address: mod_remoteip's RemoteIPInternalProxy */
+	bool pseudonym; /* host and cidr are the pseudonym of the real one */
 };
 
 struct fix_ctx {

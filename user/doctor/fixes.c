@@ -19,6 +19,7 @@ _Static_assert(FIX_ARG_MAX >= 64 + IF_NAMESIZE + 2 * FIX_ADDRS_MAX * (FIX_CIDR_M
 				      sizeof(" trust-local=") + FIX_LOCAL_MAX,
 	       "FIX_ARG_MAX too small for a listener rule of every address");
 _Static_assert(IP_STR_MAX - 1 + 4 <= FIX_CIDR_MAX, "FIX_CIDR_MAX below ip_cidr_format()");
+_Static_assert(PSEUDO_TEXT_MAX - 1 + 4 <= FIX_CIDR_MAX, "FIX_CIDR_MAX below a pseudonym's CIDR");
 
 static void put(char *buf, size_t cap, size_t *len, bool *spoilt, const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
@@ -681,6 +682,39 @@ static bool addr_check(const char *s, struct fix_addr *out)
 	return true;
 }
 
+/* @a (checked from @s) written as its pseudonym: host and CIDR, the flags of the real one. */
+static void addr_pseudonym(const struct pseudo *ps, const char *s, struct fix_addr *a)
+{
+	struct ip_cidr cidr;
+	char t[PSEUDO_TEXT_MAX];
+
+	if (ip_cidr_parse(s, strlen(s), &cidr, NULL))
+		return;
+	pseudo_addr(ps, &cidr.net, t);
+	snprintf(a->host, sizeof(a->host), "%s", t);
+	snprintf(a->cidr, sizeof(a->cidr), "%s/%d", t, cidr.prefix);
+}
+
+static const char pseudonym_note[] = "# The addresses are pseudonymised (--pseudonymize): "
+				     "replace them with the real ones before use.\n";
+
+/* A fix naming a pseudonym begins with pseudonym_note; false when that does not fit. */
+static bool note_pseudonyms(const struct fix_ctx *c, struct fix *f)
+{
+	size_t len = strlen(f->text), n = sizeof(pseudonym_note) - 1;
+	bool named = false;
+
+	for (size_t i = 0; i < c->nproxies && !named; i++)
+		named = c->proxies[i].pseudonym && strstr(f->text, c->proxies[i].host);
+	if (!named)
+		return true;
+	if (len + n >= sizeof(f->text))
+		return false;
+	memmove(f->text + n, f->text, len + 1);
+	memcpy(f->text, pseudonym_note, n);
+	return true;
+}
+
 /* Appends @a to @list unless it is there; returns the new count. */
 static size_t addr_add(struct fix_addr *list, size_t n, const struct fix_addr *a)
 {
@@ -754,6 +788,10 @@ static bool ctx_make(const struct fix_params *p, struct fix_ctx *c)
 
 		if (!addr_check(p->proxies[i], &a))
 			return false;
+		if (p->pseudo && p->pseudo->mode != PSEUDO_NONE && !p->proxy_as_is[i]) {
+			addr_pseudonym(p->pseudo, p->proxies[i], &a);
+			a.pseudonym = true;
+		}
 		c->nproxies = addr_add(c->proxies, c->nproxies, &a);
 	}
 	if (p->diag != DIAG_TRUST_TOO_BROAD)
@@ -776,7 +814,7 @@ static bool fix_write(fix_writer *w, const struct fix_ctx *c, const char *target
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->stack, sizeof(f->stack), "%s", target);
-	return w && w(c, &d) && !d.spoilt;
+	return w && w(c, &d) && !d.spoilt && note_pseudonyms(c, f);
 }
 
 size_t fixes_make(const struct fix_params *p, unsigned int stacks, struct fix *out)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "doctor/diagnosis.h"
+#include "event/pseudonym.h"
 
 /*
  * Bounds. Every text is made within them: a CIDR of p is at most
@@ -75,6 +76,13 @@ struct fix_params {
 	 */
 	bool pp_with_header, pp_block;
 	const char *pp_mode;
+	/*
+	 * The report pseudonymises (NULL: it does not): each proxy not
+	 * proxy_as_is[i] (a peer the rule trusts) is written as its pseudonym,
+	 * and such a fix begins with a comment saying so.
+	 */
+	const struct pseudo *pseudo;
+	bool proxy_as_is[FIX_ADDRS_MAX];
 };
 
 struct fix {

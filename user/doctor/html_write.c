@@ -15,6 +15,20 @@ static unsigned int code_point(const unsigned char *s, size_t len)
 	return (s[0] & 0x0fU) << 12 | (s[1] & 0x3fU) << 6 | (s[2] & 0x3fU);
 }
 
+/*
+ * Is the sequence at @s (@len bytes) an invisible format character that
+ * makes a value look like another: U+00AD, U+200B-U+200D, U+2060, U+FEFF?
+ */
+static bool invisible(const unsigned char *s, size_t len)
+{
+	unsigned int cp;
+
+	if (len != 2 && len != 3)
+		return false;
+	cp = code_point(s, len);
+	return cp == 0xad || (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0xfeff;
+}
+
 void html_esc(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -29,8 +43,14 @@ void html_esc(FILE *f, const char *s)
 			if (len < 0) {
 				fputs("\xef\xbf\xbd", f);
 				i += (size_t)-len;
-			} else if (bidi_control(p + i, (size_t)len)) {
-				/* As a reference: it shows as it is, but no longer reorders. */
+			} else if (bidi_control(p + i, (size_t)len) ||
+				   invisible(p + i, (size_t)len)) {
+				/*
+				 * As a reference, for the page's source only: the DOM holds
+				 * the character again, and a direction control still
+				 * reorders. What contains it is the CSS (unicode-bidi:
+				 * isolate), and the value's mark (data-bidi, data-invisible).
+				 */
 				fprintf(f, "&#x%X;", code_point(p + i, (size_t)len));
 				i += (size_t)len;
 			} else {
@@ -65,8 +85,8 @@ void html_esc(FILE *f, const char *s)
 	}
 }
 
-/* Does @s hold a bidirectional control (bidi_control)? */
-static bool has_bidi(const char *s)
+/* Does @s hold a sequence @is says yes to (bidi_control, invisible)? */
+static bool holds(const char *s, bool (*is)(const unsigned char *, size_t))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -74,7 +94,7 @@ static bool has_bidi(const char *s)
 	for (size_t i = 0; i < n;) {
 		long len = p[i] < 0x80 ? 1 : utf8_next(p + i, n - i);
 
-		if (len > 1 && bidi_control(p + i, (size_t)len))
+		if (len > 1 && is(p + i, (size_t)len))
 			return true;
 		i += (size_t)(len < 0 ? -len : len);
 	}
@@ -136,9 +156,15 @@ json_t *html_value(FILE *f, json_t *doc, const char *tag, const char *attrs, con
 		fprintf(f, "<%s%s%s>-</%s>", tag, attrs ? " " : "", attrs ? attrs : "", tag);
 		return NULL;
 	}
-	/* (The page's CSS marks such a value: it shows reordered, within its element only.) */
-	fprintf(f, "<%s%s%s%s data-json=\"", tag, attrs ? " " : "", attrs ? attrs : "",
-		json_is_string(v) && has_bidi(json_string_value(v)) ? " data-bidi=\"\"" : "");
+	/*
+	 * (The page's CSS marks such a value: it shows reordered, within its
+	 * element only; or it holds characters that do not show.)
+	 */
+	fprintf(f, "<%s%s%s%s%s data-json=\"", tag, attrs ? " " : "", attrs ? attrs : "",
+		json_is_string(v) && holds(json_string_value(v), bidi_control) ? " data-bidi=\"\""
+									       : "",
+		json_is_string(v) && holds(json_string_value(v), invisible) ? " data-invisible=\"\""
+									    : "");
 	html_esc(f, ptr);
 	/* A parser drops one newline right after <pre>: give it one to drop. */
 	fputs(strcmp(tag, "pre") ? "\">" : "\">\n", f);

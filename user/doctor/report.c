@@ -5,7 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "doctor/address_ranges.h"
+#include "doctor/addr_shown.h"
+#include "doctor/forwarded_shown.h"
 #include "doctor/report.h"
 #include "event/jsonw.h"
 #include "util/escape.h"
@@ -19,10 +20,7 @@ static const char *const role_names[] = {
 const char *report_addr(const struct report *r, const struct obs_addr *a, bool infra,
 			char buf[PSEUDO_TEXT_MAX])
 {
-	if (infra || !r->pseudo || r->pseudo->mode == PSEUDO_NONE || !a->is_addr)
-		return a->text;
-	pseudo_addr(r->pseudo, &a->addr, buf);
-	return buf;
+	return addr_shown(r->pseudo, a, infra, buf);
 }
 
 /* A hop of a chain as shown: an address as a client's, else "unknown", "_obf" or "invalid". */
@@ -30,7 +28,7 @@ static const char *hop_shown(const struct report *r, const char *hop, char buf[P
 {
 	struct ip_addr a;
 
-	if (!r->pseudo || r->pseudo->mode == PSEUDO_NONE)
+	if (!addr_pseudonymised(r->pseudo))
 		return hop;
 	if (!ip_parse_xff_entry(hop, strlen(hop), &a, NULL)) {
 		pseudo_addr(r->pseudo, &a, buf);
@@ -39,23 +37,9 @@ static const char *hop_shown(const struct report *r, const char *hop, char buf[P
 	return !strcmp(hop, "unknown") || hop[0] == '_' ? hop : "invalid";
 }
 
-bool report_peer_as_is(const struct topo_peer *p)
-{
-	/* A client steers the role guess (forged values, User-Agents), not a private TCP source. */
-	return p->trusted ||
-	       (p->role == ROLE_PROXY && p->addr.is_addr && address_private(&p->addr.addr));
-}
-
 bool report_is_infra(const struct topology *t, const struct obs_addr *a)
 {
-	for (size_t i = 0; i < t->n; i++)
-		for (size_t k = 0; k < t->listeners[i].npeers; k++) {
-			const struct topo_peer *p = &t->listeners[i].peers[k];
-
-			if (report_peer_as_is(p) && !strcmp(p->addr.text, a->text))
-				return true;
-		}
-	return false;
+	return a->is_addr && addr_trusted_peer(t, &a->addr);
 }
 
 /*
@@ -88,13 +72,16 @@ uint64_t report_requests(const struct topology *t)
 /* docs/doctor.md's size table computes the page's bound from this number: keep both in step. */
 _Static_assert(REPORT_VALUE_MAX == 2592, "docs/doctor.md says REPORT_VALUE_MAX is 54 x 48 = 2592");
 
-const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX])
+const char *report_value(const struct report *r, unsigned int header, const char *value,
+			 char buf[REPORT_VALUE_MAX])
 {
 	char hop[OBS_HOP_TEXT], b[PSEUDO_TEXT_MAX];
 	size_t len = 0;
 
 	if (!r->pseudo || r->pseudo->mode == PSEUDO_NONE)
 		return value;
+	if (header == XFFW_F_FORWARDED)
+		return forwarded_shown(r->pseudo, value, buf, REPORT_VALUE_MAX);
 	buf[0] = '\0';
 	for (const char *p = value;;) {
 		size_t n = strcspn(p, ",");
@@ -155,12 +142,14 @@ size_t report_forger_values(const struct report *r, const struct forger *f,
 	size_t n = 0;
 
 	for (size_t i = 0; i < f->nvalues; i++) {
-		const char *v = report_value(r, f->values[i].text, buf);
+		const char *v = report_value(r, f->values[i].header, f->values[i].text, buf);
 		size_t k;
 
-		for (k = 0; k < n && strcmp(out[k].text, v); k++)
+		for (k = 0;
+		     k < n && (out[k].header != f->values[i].header || strcmp(out[k].text, v)); k++)
 			;
 		if (k == n) {
+			out[n].header = f->values[i].header;
 			snprintf(out[n].text, sizeof(out[n].text), "%s", v);
 			out[n++].requests = 0;
 		}
@@ -241,7 +230,7 @@ void stack_guess(const struct topology *t, struct report_stack *s)
 static void text_peer(FILE *f, const struct report *r, const struct topo_peer *p, const char *name)
 {
 	char buf[PSEUDO_TEXT_MAX], e[SHOW_MAX];
-	bool infra = report_peer_as_is(p), first = true;
+	bool infra = addr_peer_as_is(p), first = true;
 
 	/* (A usable preamble names a client as a header does: it counts with them.) */
 	fprintf(f,
@@ -359,10 +348,22 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 	fputc('\n', f);
 }
 
-/* The fixes of @d for the stacks on the path (none where no proxy is: nothing to trust). */
+/*
+ * The fixes of @d for the stacks on the path (none where no proxy is: nothing
+ * to trust), each proxy the rule does not trust written as a client's address.
+ */
 static size_t fixes_of(const struct report *r, const struct diagnosis *d, struct fix *out)
 {
-	return fixes_make(&d->fix, d->no_stack_fixes ? 0 : r->stack->mask, out);
+	struct fix_params p = d->fix;
+
+	p.pseudo = r->pseudo;
+	for (size_t i = 0; i < p.nproxies; i++) {
+		struct ip_cidr c;
+
+		p.proxy_as_is[i] = !ip_cidr_parse(p.proxies[i], strlen(p.proxies[i]), &c, NULL) &&
+				   addr_trusted_peer(r->t, &c.net);
+	}
+	return fixes_make(&p, d->no_stack_fixes ? 0 : r->stack->mask, out);
 }
 
 static void text_fixes(FILE *f, const struct report *r, const struct diagnosis *d)
@@ -562,7 +563,7 @@ static void json_peer(struct jsonw *j, const struct report *r, const struct topo
 	char key[8];
 
 	jsonw_object_begin(j, NULL);
-	json_addr(j, "address", r, &p->addr, report_peer_as_is(p));
+	json_addr(j, "address", r, &p->addr, addr_peer_as_is(p));
 	jsonw_bool(j, "trusted", p->trusted);
 	jsonw_cstring(j, "role",
 		      p->role == ROLE_PROXY    ? "proxy"
@@ -785,6 +786,7 @@ static void json_forger(struct jsonw *j, const struct report *r, const struct fo
 	jsonw_array_begin(j, "values");
 	for (size_t i = 0; i < n; i++) {
 		jsonw_object_begin(j, NULL);
+		jsonw_cstring(j, "header", trust_source_key(values[i].header) ?: "");
 		jsonw_cstring(j, "value", values[i].text);
 		jsonw_uint(j, "requests", values[i].requests);
 		jsonw_object_end(j);

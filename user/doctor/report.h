@@ -41,18 +41,13 @@ struct report {
 /* Requests seen: events, health checks (PROXY LOCAL) apart. */
 uint64_t report_requests(const struct topology *t);
 
-/*
- * Is @p shown as it is when client addresses are pseudonymised: trusted by the
- * rule, or guessed a proxy from a private source (address_private)?
- */
-bool report_peer_as_is(const struct topo_peer *p);
-
-/* Is @a a peer of a listener that report_peer_as_is shows as it is? */
+/* Is @a a peer of a listener that the rule trusts (addr_peer_as_is): shown as it is? */
 bool report_is_infra(const struct topology *t, const struct obs_addr *a);
 
 /*
- * @a as the report shows it: a proxy's (@infra) as it is, a client's as the
- * privacy settings say. a->text, or @buf holding the pseudonym.
+ * @a as the report shows it (addr_shown): a trusted peer's (@infra) as it is,
+ * any other as a client's, as the privacy settings say. a->text, @buf holding
+ * the pseudonym, or "invalid".
  */
 const char *report_addr(const struct report *r, const struct obs_addr *a, bool infra,
 			char buf[PSEUDO_TEXT_MAX]);
@@ -61,11 +56,14 @@ const char *report_addr(const struct report *r, const struct obs_addr *a, bool i
 #define REPORT_VALUE_MAX ((FORGER_VALUE_TEXT / 3 + 1) * (PSEUDO_TEXT_MAX + 2))
 
 /*
- * A forger's value (struct forger_value's text) as the report shows it: each
- * hop as a client's address is (pseudonymised as the settings say), "..."
- * as it is. @buf (REPORT_VALUE_MAX), or @value itself when shown as it is.
+ * A forger's value (struct forger_value's header and text) as the report
+ * shows it: each hop as a client's address is (pseudonymised as the
+ * settings say), "..." as it is; a Forwarded value element by element
+ * (forwarded_shown). @buf (REPORT_VALUE_MAX), or @value itself when shown
+ * as it is.
  */
-const char *report_value(const struct report *r, const char *value, char buf[REPORT_VALUE_MAX]);
+const char *report_value(const struct report *r, unsigned int header, const char *value,
+			 char buf[REPORT_VALUE_MAX]);
 
 /* A top client as the report shows it (pseudonymised: the clients one pseudonym covers, merged). */
 struct report_client {
@@ -78,6 +76,7 @@ size_t report_top_clients(const struct report *r, struct report_client out[RANK_
 
 /* A forger's value as shown (values that show alike, merged). */
 struct report_value {
+	unsigned int header; /* a field id, or TRUST_PROXY_PROTOCOL */
 	char text[REPORT_VALUE_MAX];
 	uint64_t requests;
 };

@@ -56,6 +56,9 @@ static const char css[] =
 	"td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}"
 	"[data-bidi]::before{content:\"[holds direction controls: shown reordered] \";"
 	"color:var(--high);font-family:sans-serif}"
+	/* Zero-width and invisible characters: a value that looks like another is said to. */
+	"[data-invisible]::after{content:\" [holds invisible characters]\";"
+	"color:var(--high);font-family:sans-serif}"
 	"svg .tick{fill:var(--mut);font-size:11px}svg .label{fill:var(--mut);font-size:12px}"
 	"svg .grid{stroke:#eceff3}svg .axis{stroke:#8a94a3}"
 	"svg .bar{fill:var(--acc)}svg .series{fill:none;stroke-width:2}"
@@ -79,7 +82,7 @@ static const char css[] =
 	"padding:1px 8px;border-radius:10px;color:#fff;background:var(--low);margin-right:6px}"
 	".badge.high{background:var(--high)}.badge.medium{background:var(--med)}"
 	".mut{color:var(--mut);font-size:13px}"
-	"ul.vals{margin:0;padding-left:18px;min-width:16em}"
+	"ul.vals{margin:0;padding-left:18px;min-width:16em}.hdr{color:var(--mut)}"
 	"footer{color:var(--mut);font-size:12px;margin-top:40px;border-top:1px solid var(--line);"
 	"padding-top:10px}"
 	"@media (max-width:600px){body{font-size:14px}main{padding:0 10px 30px}"
@@ -273,8 +276,8 @@ static void topology(FILE *f, json_t *doc)
 
 	fputs("<section id=\"topology\"><h2>Topology</h2>\n"
 	      "<p class=\"mut\">Per listener (app port): the TCP peers seen, proxies in the middle "
-	      "with the clients behind them, direct peers on the left. Proxy and app addresses "
-	      "as they are; client addresses as the privacy settings say.</p>\n",
+	      "with the clients behind them, direct peers on the left. The app port and the peers "
+	      "the rule trusts as they are; every other address as the privacy settings say.</p>\n",
 	      f);
 	for (size_t i = 0; i < n; i++) {
 		fputs("<h3>Port ", f);
@@ -373,7 +376,7 @@ static void forgers(FILE *f, json_t *doc)
 	      "trusted, and the values they sent (as the events show them).</p>\n"
 	      "<div class=\"wide\"><table><tr><th>peer</th><th class=\"n\">port</th>"
 	      "<th class=\"n\">requests</th><th>findings</th><th>headers</th>"
-	      "<th>values used (requests)</th></tr>\n",
+	      "<th>values used (header: value (requests))</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < n && i < HTML_FORGERS_MAX; i++) {
 		char ptr[HTML_POINTER_MAX];
@@ -399,7 +402,14 @@ static void forgers(FILE *f, json_t *doc)
 		forger_list(f, doc, i, "headers");
 		fputs("<td><ul class=\"vals\">", f);
 		for (size_t k = 0; k < nv && k < HTML_VALUES_MAX; k++) {
+			char hdr[HTML_POINTER_MAX + 32];
+
 			fputs("<li>", f);
+			snprintf(hdr, sizeof(hdr), "%s/%zu/header", ptr, k);
+			if (html_at(doc, hdr)) {
+				html_value(f, doc, "span", "class=\"hdr\"", "%s", hdr);
+				fputs(": ", f);
+			}
 			html_value(f, doc, "code", NULL, "%s/%zu/value", ptr, k);
 			fputs(" (", f);
 			html_value(f, doc, "span", NULL, "%s/%zu/requests", ptr, k);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <stdlib.h>
 #include <string.h>
 
 #include "doctor/html_write.h"
 #include "doctor/report_svg.h"
+#include "doctor/topology.h"
 #include "trust/rules.h"
 
 /* The plot's frame in viewBox units. */
@@ -287,8 +289,36 @@ static bool role_is(json_t *peer, const char *role)
 	return !strcmp(json_string_value(json_object_get(peer, "role")) ?: "", role);
 }
 
+/* qsort_r over indices of @peers: most requests first, then by address. */
+static int by_requests(const void *a, const void *b, void *peers)
+{
+	json_t *x = json_array_get(peers, *(const size_t *)a),
+	       *y = json_array_get(peers, *(const size_t *)b);
+	json_int_t rx = json_integer_value(json_object_get(x, "requests")),
+		   ry = json_integer_value(json_object_get(y, "requests"));
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "address")) ?: "",
+		      json_string_value(json_object_get(y, "address")) ?: "");
+}
+
+/* The indices of @peers (at most TOPO_PEERS_MAX) busiest first into @order; how many. */
+static size_t busy_peers(json_t *peers, size_t order[TOPO_PEERS_MAX])
+{
+	size_t n = json_array_size(peers);
+
+	if (n > TOPO_PEERS_MAX)
+		n = TOPO_PEERS_MAX;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(order[0]), by_requests, peers);
+	return n;
+}
+
 void svg_topology(FILE *f, json_t *doc, size_t l)
 {
+	size_t order[TOPO_PEERS_MAX];
 	char base[64], p1[HTML_POINTER_MAX], p2[HTML_POINTER_MAX];
 	json_t *peers;
 	size_t np, proxies = 0, direct = 0, rows, shown_p = 0, shown_d = 0, row = 0;
@@ -297,7 +327,7 @@ void svg_topology(FILE *f, json_t *doc, size_t l)
 	snprintf(base, sizeof(base), "/topology/listeners/%zu", l);
 	snprintf(p1, sizeof(p1), "%s/peers", base);
 	peers = html_at(doc, p1);
-	np = json_array_size(peers);
+	np = busy_peers(peers, order);
 	for (size_t k = 0; k < np; k++)
 		role_is(json_array_get(peers, k), "proxy") ? proxies++ : direct++;
 	shown_p = proxies > SVG_DIAGRAM_NODES ? SVG_DIAGRAM_NODES : proxies;
@@ -329,7 +359,8 @@ void svg_topology(FILE *f, json_t *doc, size_t l)
 	for (size_t pass = 0; pass < 2; pass++) {
 		size_t seen = 0, count = pass ? direct : proxies, cap = pass ? shown_d : shown_p;
 
-		for (size_t k = 0; k < np && seen < cap; k++) {
+		for (size_t i = 0; i < np && seen < cap; i++) {
+			size_t k = order[i];
 			json_t *p = json_array_get(peers, k);
 			int y = TOP + (int)row * ROW;
 			bool proxy = role_is(p, "proxy"),

@@ -523,7 +523,7 @@ static bool note_pp(struct topo_listener *l, struct topo_peer *p, const struct o
 static void aggregate_add(struct topology *t, const struct observation *o)
 {
 	timeline_add(&t->timeline, o->ts_ns, o->findings);
-	rank_add(&t->rank, o);
+	rank_add(&t->rank, o, trust_pick(t->rules, t->nrules, o->port, o->iface));
 }
 
 void topology_add(struct topology *t, const struct observation *o)

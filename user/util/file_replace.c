@@ -60,6 +60,16 @@ int replace_open(struct replace *r, const char *path, mode_t mode)
 	return 0;
 }
 
+int replace_probe(const char *path)
+{
+	struct replace r;
+	int rc = replace_open(&r, path, 0600);
+
+	if (!rc)
+		replace_abort(&r);
+	return rc;
+}
+
 int replace_commit(struct replace *r)
 {
 	int rc = 0;

@@ -37,6 +37,13 @@ const char *replace_why(int err);
 int replace_open(struct replace *r, const char *path, mode_t mode);
 
 /*
+ * Could @path be replaced now: makes and removes a new file as replace_open
+ * does, so that a missing or unwritable directory, or a name too long for
+ * the new file, shows before a long run rather than after. 0 or -errno.
+ */
+int replace_probe(const char *path);
+
+/*
  * Ends it: flushes, syncs and closes @r->f, checks @r->path again (as
  * replace_check) and renames the new file over it. 0 or -errno; on failure
  * the new file is removed and @r->path left as it was.
