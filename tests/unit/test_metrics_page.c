@@ -168,6 +168,7 @@ static void test_numbers(void **state)
 	memset(&s, 0, sizeof(s));
 	metrics_tally_init(&t);
 	s.flows_live = 3;
+	s.flow_evictions = 6;
 	s.kernel[XFFW_CNT_RINGBUF_LOSS] = 7;
 	s.kernel[XFFW_CNT_SEGMENTS] = 11;
 	tr->no_response[NR_TIMEOUT] = 2;
@@ -227,15 +228,24 @@ static void test_numbers(void **state)
 	       "1");
 	expect(page, "xffwatch_events_unformattable_total", "1");
 	expect(page, "xffwatch_kernel_ringbuf_lost_total", "7");
-	expect(page, "xffwatch_kernel_ringbuf_lost_total", "7");
 	expect(page, "xffwatch_kernel_segments_total", "11");
 	expect(page, "xffwatch_flows", "3");
+	expect(page, "xffwatch_flow_evictions_total", "6");
 	expect(page, "xffwatch_pending_requests", "4");
 	expect(page, "xffwatch_tracker_late_responses_total", "5");
 	expect(page, "xffwatch_proxy_protocol_conns", "9");
 	expect(page, "xffwatch_metrics_listeners_overflow_total", "0");
 	assert_null(value_of(page, "xffwatch_requests_total{listener=\"other\"}"));
 	assert_null(value_of(page, "xffwatch_identity_resolved_total")); /* replay: none */
+	parse_page(page, len);
+	free_parsed();
+	free(page);
+
+	/* No walk of the flow table yet (--metrics without --stats): neither figure is made up. */
+	s.flows_live = -1;
+	page = make_page(&len);
+	assert_null(value_of(page, "xffwatch_flows"));
+	assert_null(value_of(page, "xffwatch_flow_evictions_total"));
 	parse_page(page, len);
 	free_parsed();
 	free(page);

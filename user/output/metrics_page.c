@@ -139,10 +139,17 @@ static void emit_no_response(struct page *p, const struct family *f)
 	}
 }
 
+/* The flow table's figures: only once a walk has made them (--stats, SIGUSR1). */
 static void emit_flows(struct page *p, const struct family *f)
 {
 	if (p->s->flows_live >= 0)
 		prom_uint(&p->b, f->name, NULL, 0, (uint64_t)p->s->flows_live);
+}
+
+static void emit_evictions(struct page *p, const struct family *f)
+{
+	if (p->s->flows_live >= 0)
+		prom_uint(&p->b, f->name, NULL, 0, p->s->flow_evictions);
 }
 
 /* One sample per output of the sink_stats member at @off. */
@@ -206,11 +213,6 @@ static uint64_t events_truncated(const struct stats *s)
 	return s->events_truncated;
 }
 
-static uint64_t flow_evictions(const struct stats *s)
-{
-	return s->flow_evictions;
-}
-
 static uint64_t pending(const struct stats *s)
 {
 	return s->tracker.pending;
@@ -256,11 +258,10 @@ static const struct family families[] = {
 	{ "xffwatch_output_info", "gauge", "Each output's kind and configured target (always 1)",
 	  emit_output_info, NULL },
 	{ "xffwatch_flow_evictions_total", "counter",
-	  "Flow-table entries the LRU pushed out, at least (as of the last walk)", emit_value,
-	  flow_evictions },
-	{ "xffwatch_flows", "gauge",
-	  "Entries in the kernel's flow table at the last walk (at most 10 s old)", emit_flows,
+	  "Flow-table entries the LRU pushed out, at least (as of the last walk)", emit_evictions,
 	  NULL },
+	{ "xffwatch_flows", "gauge", "Entries in the kernel's flow table at the last walk",
+	  emit_flows, NULL },
 	{ "xffwatch_pending_requests", "gauge", "Requests waiting for their response now",
 	  emit_value, pending },
 	{ "xffwatch_metrics_listeners_overflow_total", "counter",
