@@ -188,7 +188,8 @@ grep -q "watching vapp1 ingress and egress" "$E2E_TMP/xffwatch.log" ||
 e2e_wait_lines "$E2E_TMP/events-3.json" 1 || e2e_fail "no event under --netns"
 e2e_stop "$XFFW_PID" INT
 
-if grep -E "(error|warning): " "$E2E_TMP/xffwatch.log"; then
+# (A host without a cgroup2 mount, such as a bare chroot, is told so once: not an error here.)
+if grep -E "(error|warning): " "$E2E_TMP/xffwatch.log" | grep -v "no cgroup2 file system mounted"; then
 	e2e_fail "the daemon logged errors"
 fi
 all="$E2E_TMP/all.json"
