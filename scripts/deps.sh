@@ -12,6 +12,7 @@ build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
        libmnl-dev libjansson-dev libssl-dev libpcap-dev libmicrohttpd-dev iproute2"
 # libclang-rt-14-dev: libFuzzer and clang's sanitizers for make fuzz (clang only recommends it).
 # haproxy, nftables, python3-uvicorn: the doctor's fixes are checked with them (check_fix_snippets.py).
+# openssl: the PROXY-protocol test's TLS front end gets a certificate made on the spot.
 # prometheus (and its promtool) scrapes --metrics (test_metrics.sh); its recommended node exporter
 # is not needed. chromium renders the doctor's page (test_report_html.sh): without its
 # recommends there is no chromium-sandbox (the test runs --no-sandbox as root), no
