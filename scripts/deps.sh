@@ -19,7 +19,7 @@ build="make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 # fonts-liberation (fontconfig's DejaVu, a dependency, draws the text) and no GL driver
 # (--disable-gpu).
 test="libcmocka-dev libjansson-dev nginx gunicorn python3-flask apache2 curl jq ethtool procps wrk
-      haproxy nftables python3-uvicorn prometheus chromium
+      haproxy nftables python3-uvicorn openssl prometheus chromium
       clang-format cppcheck shellcheck rsyslog logrotate libclang-rt-14-dev
       tcpdump tshark wireshark-common"
 bench="nginx wrk curl jq procps tcpdump tshark rsyslog gunicorn python3-flask time"
