@@ -663,6 +663,36 @@ static void test_steered_proxy_pseudonymised(void **state)
 		}
 }
 
+/* One string through html_esc, against what it must become. */
+static void expect_escaped(const char *in, const char *want)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	html_esc(f, in);
+	fclose(f);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+/* @doc's members /v and /w as html_value shows them in <code>: the caller frees. */
+static char *values_v_w(json_t *doc)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	html_value(f, doc, "code", NULL, "/v");
+	html_value(f, doc, "code", NULL, "/w");
+	fclose(f);
+	return out;
+}
+
+struct esc_case {
+	const char *in, *out;
+};
+
 /*
  * Bidirectional controls (the list log_escape uses) as numeric references,
  * their value marked, and the page isolating each value: a forged U+202E
@@ -670,9 +700,7 @@ static void test_steered_proxy_pseudonymised(void **state)
  */
 static void test_escape_bidi(void **state)
 {
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct esc_case cases[] = {
 		{ "\xe2\x80\xae"
 		  "10.0.0.1",
 		  "&#x202E;10.0.0.1" },
@@ -693,20 +721,11 @@ static void test_escape_bidi(void **state)
 				"w", "10.0.0.1");
 	char *out = NULL, *page;
 	size_t len = 0;
-	FILE *f;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		f = open_memstream(&out, &len);
-		html_esc(f, cases[i].in);
-		fclose(f);
-		assert_string_equal(out, cases[i].out);
-		free(out);
-	}
-	f = open_memstream(&out, &len);
-	html_value(f, doc, "code", NULL, "/v");
-	html_value(f, doc, "code", NULL, "/w");
-	fclose(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_escaped(cases[i].in, cases[i].out);
+	out = values_v_w(doc);
 	assert_string_equal(out, "<code data-bidi=\"\" data-json=\"/v\">&#x202E;10.0.0.1</code>"
 				 "<code data-json=\"/w\">10.0.0.1</code>");
 	free(out);
@@ -745,9 +764,7 @@ static void test_not_json(void **state)
  */
 static void test_escape_invisible(void **state)
 {
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct esc_case cases[] = {
 		{ "198.51.100.1\xe2\x80\x8b"
 		  "0",
 		  "198.51.100.1&#x200B;0" },
@@ -767,20 +784,11 @@ static void test_escape_invisible(void **state)
 				"w", "198.51.100.10");
 	char *out = NULL, *page;
 	size_t len = 0;
-	FILE *f;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		f = open_memstream(&out, &len);
-		html_esc(f, cases[i].in);
-		fclose(f);
-		assert_string_equal(out, cases[i].out);
-		free(out);
-	}
-	f = open_memstream(&out, &len);
-	html_value(f, doc, "code", NULL, "/v");
-	html_value(f, doc, "code", NULL, "/w");
-	fclose(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_escaped(cases[i].in, cases[i].out);
+	out = values_v_w(doc);
 	assert_string_equal(
 		out, "<code data-invisible=\"\" data-json=\"/v\">198.51.100.1&#x200B;0</code>"
 		     "<code data-json=\"/w\">198.51.100.10</code>");
