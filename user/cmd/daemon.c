@@ -429,6 +429,7 @@ static int consume(struct daemon *d)
 
 static void on_timer(struct daemon *d)
 {
+	struct stats s;
 	uint64_t ticks;
 
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0)
@@ -447,12 +448,8 @@ static void on_timer(struct daemon *d)
 	 */
 	if (d->opts->stats[0] && d->ticks % (TICKS_PER_S * STATS_EVERY_S) == 0) {
 		walk_flows(d);
-		{
-			struct stats s;
-
-			collect_stats(d, &s);
-			write_stats_file(d, &s);
-		}
+		collect_stats(d, &s);
+		write_stats_file(d, &s);
 	}
 }
 

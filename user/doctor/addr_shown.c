@@ -9,18 +9,13 @@ bool addr_peer_as_is(const struct topo_peer *p)
 	return p->trusted;
 }
 
-static bool same_addr(const struct ip_addr *a, const struct ip_addr *b)
-{
-	return a->family == b->family && !memcmp(a->b, b->b, a->family == 4 ? 4 : 16);
-}
-
 bool addr_trusted_peer(const struct topology *t, const struct ip_addr *a)
 {
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < t->listeners[i].npeers; k++) {
 			const struct topo_peer *p = &t->listeners[i].peers[k];
 
-			if (addr_peer_as_is(p) && p->addr.is_addr && same_addr(&p->addr.addr, a))
+			if (addr_peer_as_is(p) && p->addr.is_addr && ip_equal(&p->addr.addr, a))
 				return true;
 		}
 	return false;
@@ -37,13 +32,23 @@ const char *addr_shown(const struct pseudo *ps, const struct obs_addr *a, bool a
 	if (as_is || !addr_pseudonymised(ps))
 		return a->text;
 	if (!a->is_addr)
-		return !strcmp(a->text, "unknown") || a->text[0] == '_' ? a->text : "invalid";
+		return addr_placeholder(a->text);
 	pseudo_addr(ps, &a->addr, buf);
 	return buf;
+}
+
+const char *addr_placeholder(const char *text)
+{
+	return !strcmp(text, "unknown") || text[0] == '_' ? text : "invalid";
+}
+
+bool addr_trusted_obs(const struct topology *t, const struct obs_addr *a)
+{
+	return a->is_addr && addr_trusted_peer(t, &a->addr);
 }
 
 const char *addr_shown_in(const struct pseudo *ps, const struct topology *t,
 			  const struct obs_addr *a, char buf[PSEUDO_TEXT_MAX])
 {
-	return addr_shown(ps, a, a->is_addr && addr_trusted_peer(t, &a->addr), buf);
+	return addr_shown(ps, a, addr_trusted_obs(t, a), buf);
 }

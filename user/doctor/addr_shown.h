@@ -20,6 +20,12 @@ bool addr_peer_as_is(const struct topo_peer *p);
 /* Is @a a peer of some listener of @t that addr_peer_as_is shows as it is? */
 bool addr_trusted_peer(const struct topology *t, const struct ip_addr *a);
 
+/* Is @a an address, and a peer of @t that addr_peer_as_is shows as it is? */
+bool addr_trusted_obs(const struct topology *t, const struct obs_addr *a);
+
+/* Text that is no address as shown pseudonymised: "unknown" and "_..." as they are, else "invalid". */
+const char *addr_placeholder(const char *text);
+
 /* Is @ps a pseudonymising mode (not NULL, not none)? */
 bool addr_pseudonymised(const struct pseudo *ps);
 

@@ -34,12 +34,7 @@ static const char *hop_shown(const struct report *r, const char *hop, char buf[P
 		pseudo_addr(r->pseudo, &a, buf);
 		return buf;
 	}
-	return !strcmp(hop, "unknown") || hop[0] == '_' ? hop : "invalid";
-}
-
-bool report_is_infra(const struct topology *t, const struct obs_addr *a)
-{
-	return a->is_addr && addr_trusted_peer(t, &a->addr);
+	return addr_placeholder(hop);
 }
 
 /*
@@ -325,7 +320,7 @@ static void text_example(FILE *f, const struct report *r, const struct topo_exam
 
 	fprintf(f, "      %s %s %s from %s, client %s", esc(e1, x->timestamp), esc(e2, x->method),
 		esc(e3, x->path),
-		esc(e4, report_addr(r, &x->source, report_is_infra(r->t, &x->source), b1)),
+		esc(e4, report_addr(r, &x->source, addr_trusted_obs(r->t, &x->source), b1)),
 		esc(e5, report_addr(r, &x->client, false, b2)));
 	if (x->chain_length) {
 		fprintf(f, ", chain [%s", x->chain_length > x->nchain ? "..., " : "");
@@ -511,7 +506,7 @@ static void json_example(struct jsonw *j, const struct report *r, const struct t
 
 	jsonw_object_begin(j, NULL);
 	jsonw_cstring(j, "@timestamp", x->timestamp);
-	json_addr(j, "source", r, &x->source, report_is_infra(r->t, &x->source));
+	json_addr(j, "source", r, &x->source, addr_trusted_obs(r->t, &x->source));
 	json_addr(j, "client", r, &x->client, false);
 	jsonw_cstring(j, "method", x->method);
 	jsonw_cstring(j, "path", x->path);
@@ -667,7 +662,7 @@ static void json_diagnosis(struct jsonw *j, const struct report *r, const struct
 	}
 	jsonw_array_begin(j, "addresses");
 	for (size_t i = 0; i < d->naddrs; i++)
-		json_addr(j, NULL, r, &d->addrs[i], report_is_infra(r->t, &d->addrs[i]));
+		json_addr(j, NULL, r, &d->addrs[i], addr_trusted_obs(r->t, &d->addrs[i]));
 	jsonw_array_end(j);
 	if (d->depth)
 		jsonw_uint(j, "proxy_depth", d->depth);

@@ -41,9 +41,6 @@ struct report {
 /* Requests seen: events, health checks (PROXY LOCAL) apart. */
 uint64_t report_requests(const struct topology *t);
 
-/* Is @a a peer of a listener that the rule trusts (addr_peer_as_is): shown as it is? */
-bool report_is_infra(const struct topology *t, const struct obs_addr *a);
-
 /*
  * @a as the report shows it (addr_shown): a trusted peer's (@infra) as it is,
  * any other as a client's, as the privacy settings say. a->text, @buf holding

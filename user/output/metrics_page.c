@@ -42,7 +42,7 @@ struct family {
 /* Is row @i of the tally in use? The "other" row only once an event went there. */
 static bool row_used(const struct metrics_tally *t, size_t i)
 {
-	return i < t->nports || (i == METRICS_LISTENERS && t->overflow);
+	return i < t->nports || (i == METRICS_LISTENERS && t->l[METRICS_LISTENERS].requests);
 }
 
 static void emit_requests(struct page *p, const struct family *f)
@@ -104,7 +104,7 @@ static void emit_durations(struct page *p, const struct family *f)
 			prom_uint(&p->b, bucket, l, ARRAY_LEN(l), below);
 		}
 		prom_double(&p->b, sum, l, 1, (double)r->duration_sum_ns / 1e9);
-		prom_uint(&p->b, count, l, 1, r->duration_count);
+		prom_uint(&p->b, count, l, 1, below); /* the +Inf bucket: every duration */
 	}
 }
 
@@ -220,7 +220,7 @@ static uint64_t pending(const struct stats *s)
 
 static void emit_overflow(struct page *p, const struct family *f)
 {
-	prom_uint(&p->b, f->name, NULL, 0, p->t->overflow);
+	prom_uint(&p->b, f->name, NULL, 0, p->t->l[METRICS_LISTENERS].requests);
 }
 
 /* The families with a name of their own, in page order (docs/metrics.md lists each). */

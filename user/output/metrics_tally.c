@@ -37,8 +37,16 @@ static struct metrics_listener *listener(struct metrics_tally *t, unsigned int p
 		t->ports[t->nports] = port;
 		return &t->l[t->nports++];
 	}
-	t->overflow++;
 	return &t->l[METRICS_LISTENERS];
+}
+
+uint64_t metrics_duration_count(const struct metrics_listener *l)
+{
+	uint64_t n = 0;
+
+	for (size_t b = 0; b <= METRICS_DURATION_BOUNDS; b++)
+		n += l->durations[b];
+	return n;
 }
 
 void metrics_tally_event(struct metrics_tally *t, unsigned int port, unsigned int status,
@@ -59,6 +67,5 @@ void metrics_tally_event(struct metrics_tally *t, unsigned int port, unsigned in
 	while (b < METRICS_DURATION_BOUNDS && duration_ns > metrics_duration_bounds_ns[b])
 		b++;
 	l->durations[b]++;
-	l->duration_count++;
 	l->duration_sum_ns += duration_ns;
 }

@@ -28,16 +28,14 @@ struct metrics_listener {
 	uint64_t findings[FINDING__MAX];
 	/* Events with a response and a duration, by the first bound that holds it (last: +Inf). */
 	uint64_t durations[METRICS_DURATION_BOUNDS + 1];
-	uint64_t duration_count;
 	uint64_t duration_sum_ns;
 };
 
 struct metrics_tally {
 	unsigned int ports[METRICS_LISTENERS]; /* the listeners' ports in the order first seen */
 	size_t nports;
-	struct metrics_listener
-		l[METRICS_LISTENERS + 1]; /* [nports..]: unused; [METRICS_LISTENERS]: other */
-	uint64_t overflow;		  /* events counted under "other" */
+	/* [nports..]: unused; [METRICS_LISTENERS]: "other" (its requests: the events it took) */
+	struct metrics_listener l[METRICS_LISTENERS + 1];
 };
 
 void metrics_tally_init(struct metrics_tally *t);
@@ -46,6 +44,9 @@ void metrics_tally_init(struct metrics_tally *t);
    findings as 1 << enum finding (the event's own list, exactly what it says). */
 void metrics_tally_event(struct metrics_tally *t, unsigned int port, unsigned int status,
 			 uint64_t duration_ns, uint32_t findings);
+
+/* Events of @l in the histogram: the sum of its buckets (the histogram's _count). */
+uint64_t metrics_duration_count(const struct metrics_listener *l);
 
 /* The class of response status @status (not 0). */
 enum metrics_code_class metrics_code_class(unsigned int status);

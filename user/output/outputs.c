@@ -28,6 +28,16 @@ struct rec {
 	uint32_t len;
 };
 
+/* Events @st lost, whatever the reason: the sum of dropped_by. */
+static uint64_t dropped_total(const struct sink_stats *st)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < SINK_DROP__MAX; i++)
+		n += st->dropped_by[i];
+	return n;
+}
+
 void sink_failed_because(struct sink *s, int key, const char *what, const char *why)
 {
 	time_t now = mono_s();
@@ -35,7 +45,7 @@ void sink_failed_because(struct sink *s, int key, const char *what, const char *
 	s->st.errors++;
 	if (!s->failing || key != s->last_errno || now - s->last_err_log >= ERROR_LOG_INTERVAL_S) {
 		log_error("output %s: %s: %s (%llu events dropped so far); retrying", s->name, what,
-			  why, (unsigned long long)s->st.dropped);
+			  why, (unsigned long long)dropped_total(&s->st));
 		s->last_err_log = now;
 	}
 	s->failing = true;
@@ -441,6 +451,7 @@ void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st)
 	if (i >= all->n)
 		return;
 	*st = all->s[i]->st;
+	st->dropped = dropped_total(st);
 	st->queued = all->s[i]->len - all->s[i]->head;
 	st->queued_events = all->s[i]->nrecs;
 }

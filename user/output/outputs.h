@@ -40,9 +40,10 @@ enum sink_drop { SINK_DROP_REASONS(SINK_DROP_ENUM) SINK_DROP__MAX };
 const char *sink_drop_name(unsigned int why);
 
 struct sink_stats {
-	uint64_t events;		     /* written whole */
-	uint64_t dropped;		     /* did not fit the queue, or could never be written */
-	uint64_t dropped_by[SINK_DROP__MAX]; /* the same, by why */
+	uint64_t events;  /* written whole */
+	uint64_t dropped; /* did not fit the queue, or could never be written: sink_stats sums
+			     dropped_by for it */
+	uint64_t dropped_by[SINK_DROP__MAX]; /* the same, by why (kept per output) */
 	uint64_t errors;		     /* failed writes or connections */
 	uint64_t queued;		     /* bytes waiting */
 	uint64_t queued_events;
@@ -84,9 +85,9 @@ void sinks_drain(struct sinks *all, unsigned int deadline_ms);
 /* Drains (as above) and closes. */
 void sinks_close(struct sinks *all, unsigned int deadline_ms);
 
-/* "file /var/log/x.json", "syslog tcp://...": for logs and counters. */
 /* "stdout", "file" or "syslog": the kind of output @i, or NULL. */
 const char *sink_kind(const struct sinks *all, size_t i);
+/* "file /var/log/x.json", "syslog tcp://...": for logs and counters. */
 const char *sink_name(const struct sinks *all, size_t i);
 void sink_stats(const struct sinks *all, size_t i, struct sink_stats *st);
 

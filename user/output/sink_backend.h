@@ -89,7 +89,6 @@ static inline time_t mono_s(void)
 /* An event this output loses, counted with why. */
 static inline void sink_drop(struct sink *s, enum sink_drop why)
 {
-	s->st.dropped++;
 	s->st.dropped_by[why]++;
 }
 
