@@ -7,7 +7,8 @@
 #   make check      formatter and static analysers
 #   make san        build/san/xffwatch with ASan and UBSan (the hostile end-to-end test)
 #   make bench      timings (root); make bench-saturation: 60 s of wrk through nginx;
-#                   make bench-replay: replay against tshark on a capture it makes
+#                   make bench-replay: replay against tshark on a capture it makes;
+#                   make bench-cost: CPU per request at fixed rates, against tcpdump and tshark
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -76,7 +77,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 .SECONDARY:
 .PHONY: all run test test-all test-unit test-bpf test-e2e check format deps deps-test deps-bench vmlinux \
 	clean install \
-	bench bench-saturation bench-replay fuzz fuzz-long fuzz-seeds
+	bench bench-saturation bench-replay bench-cost fuzz fuzz-long fuzz-seeds
 
 all: $(OUT)/xffwatch xffwatch
 
@@ -161,6 +162,12 @@ bench: deps-bench
 bench-saturation: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/saturation.sh 60
+
+# CPU per request at two fixed rates: nothing, xffwatch, tcpdump -w, tshark, interleaved
+# (root; about 12 minutes; ROUNDS, SECONDS, RATES, CONNS: bench/cost.sh).
+bench-cost: deps-bench
+	$(Q)$(MAKE) $(OUT)/xffwatch
+	$(Q)bench/cost.sh
 
 # xffwatch replay against tshark on a capture of 1.1M packets it makes (root; about 2.5 minutes).
 bench-replay: deps-bench

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# `make bench`: every benchmark in one run (root; bounded, about 11 minutes),
+# `make bench`: every benchmark in one run (root; bounded, about 23 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
+#   cost:          bench/cost.sh (CPU per request at fixed rates: nothing / xffwatch /
+#                  tcpdump / tshark, interleaved; raw runs in bench/results/cost-runs.tsv)
 #   kernel cost:   build/bench/kernel_cost (BPF_PROG_TEST_RUN)
 #   native build:  build/bench/native_cost (the kernel program as native C, for replay)
 #   replay:        bench/replay.sh (a capture of 1.1M packets: xffwatch replay against tshark)
@@ -24,6 +26,10 @@ mkdir -p "$here/results"
 	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') by \`make bench\` at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')."
 	echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores;" \
 		"kernel $(uname -r); $(nginx -v 2>&1 | sed 's/.*: //'); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null)."
+	echo
+	echo "## Cost per request at fixed rates"
+	echo
+	env ROUNDS="${COST_ROUNDS:-10}" SECONDS="${COST_SECONDS:-5}" "$here/cost.sh"
 	echo
 	echo "## End to end: overhead and completeness"
 	echo
