@@ -22,12 +22,15 @@
 #     (guest time is already in user time);
 #   - completed requests: lines of nginx's access log (the proxy's) whose
 #     $msec falls in the window;
+#   - the benchmark's tasks' CPU (nginx, wrk, the observer, ksoftirqd):
+#     every thread's run time, /proc/PID/task/TID/schedstat, which other
+#     work on the machine does not disturb;
 #   - the observer's CPU: every thread of its process and of its children
-#     (xffwatch's privileged helper, tshark's dumpcap), /proc/*/schedstat;
+#     (xffwatch's privileged helper, tshark's dumpcap), the same way;
 #   - the TC program: run_time_ns and run_cnt of xffwatch_tc (bpf_stats,
 #     enabled for every configuration alike).
 # "Added" is a configuration minus (a) of the same round. Raw per-run
-# numbers: bench/results/cost-runs.tsv. Root; bounded (about 11 minutes
+# numbers: bench/results/cost-runs.tsv. Root; bounded (about 10 minutes
 # with the defaults); namespaces and processes are removed at exit.
 #
 #   [RATES="9000 21000"] [ROUNDS=10] [SECONDS=5] [CONNS=32] bench/cost.sh > table.md
@@ -160,9 +163,12 @@ task_ns() {
 	for p in $1; do
 		files+=(/proc/"$p"/task/*/schedstat)
 	done
-	awk -v obs=" $2 " '{ split(FILENAME, f, "/"); all += $1
-			if (index(obs, " " f[3] " ")) mine += $1 }
-		END { printf "%.0f %.0f\n", all, mine }' "${files[@]}" 2>/dev/null
+	# grep names each file (/proc/PID/task/TID/schedstat:RUN_NS ...) and goes
+	# on past a task that has gone.
+	grep -H . "${files[@]}" 2>/dev/null | awk -v obs=" $2 " '{
+			split($0, f, "[/:]"); all += f[7]
+			if (index(obs, " " f[3] " ")) mine += f[7] }
+		END { printf "%.0f %.0f\n", all, mine }'
 }
 
 # Busy jiffies of the machine, then steal (inside busy; kept for the reader).
@@ -199,7 +205,6 @@ else
 	# About 25 % and 60 %, rounded down to hundreds.
 	rates="$((saturation / 400 * 100)) $((saturation * 6 / 1000 * 100))"
 fi
-
 
 # Lines of the log with $msec in [T0, T1) (microseconds of the wall clock).
 served() {
