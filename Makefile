@@ -164,7 +164,7 @@ bench-saturation: deps-bench
 	$(Q)bench/saturation.sh 60
 
 # CPU per request at two fixed rates: nothing, xffwatch, tcpdump -w, tshark, interleaved
-# (root; about 12 minutes; ROUNDS, SECONDS, RATES, CONNS: bench/cost.sh).
+# (root; about 10 minutes; ROUNDS, SECONDS, RATES, CONNS: bench/cost.sh).
 bench-cost: deps-bench
 	$(Q)$(MAKE) $(OUT)/xffwatch
 	$(Q)bench/cost.sh

@@ -396,10 +396,11 @@ for rate in $rates; do
 		echo "| $(name "$cfg") | $(show "$rate" "$cfg" rps '%.0f') | $(show "$rate" "$cfg" cpu '%.2f') | $add | $pc | $ratio | $obs |"
 	done
 	echo
-	echo "The benchmark's own tasks (nginx, wrk, the observer, ksoftirqd; their network stack work included), not disturbed by other work on the machine:"
+	echo "The benchmark's own tasks (nginx, wrk, the observer, ksoftirqd; their network stack work included), not disturbed by other work on the machine;" \
+		"the last column is the rest of the machine (other work, kernel threads such as writeback): near zero on a quiet machine:"
 	echo
-	echo "| configuration | CPU µs per request | added µs per request | added % of (a) | added / (c)'s added |"
-	echo "|---|---|---|---|---|"
+	echo "| configuration | CPU µs per request | added µs per request | added % of (a) | added / (c)'s added | machine minus tasks µs per request |"
+	echo "|---|---|---|---|---|---|"
 	for cfg in a b c d; do
 		if [ "$cfg" = a ]; then
 			add=- pc=- ratio=-
@@ -408,7 +409,8 @@ for rate in $rates; do
 			pc=$(show "$rate" "$cfg" '100 * tadded / a_tcpu' '%.1f')
 			ratio=$(show "$rate" "$cfg" 'c_tadd > 0 ? tadded / c_tadd : ""' '%.2f')
 		fi
-		echo "| $(name "$cfg") | $(show "$rate" "$cfg" tcpu '%.2f') | $add | $pc | $ratio |"
+		echo "| $(name "$cfg") | $(show "$rate" "$cfg" tcpu '%.2f') | $add | $pc | $ratio" \
+			"| $(show "$rate" "$cfg" 'cpu - tcpu' '%.2f') |"
 	done
 	echo
 	echo "(b)'s added CPU split, per request: the TC program (bpf_stats: every packet it ran on, requests, responses and ACKs), the daemon's processes, and the rest (added minus both; whole machine, and the tasks):"

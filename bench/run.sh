@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# `make bench`: every benchmark in one run (root; bounded, about 23 minutes),
+# `make bench`: every benchmark in one run (root; bounded, about 21 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
 #   cost:          bench/cost.sh (CPU per request at fixed rates: nothing / xffwatch /
 #                  tcpdump / tshark, interleaved; raw runs in bench/results/cost-runs.tsv)
