@@ -3,7 +3,8 @@
 # `make bench`: every benchmark in one run (root; bounded, about 21 minutes),
 # printed and written to bench/results/latest.md. Never part of the tests.
 #   cost:          bench/cost.sh (CPU per request at fixed rates: nothing / xffwatch /
-#                  tcpdump / tshark, interleaved; raw runs in bench/results/cost-runs.tsv)
+#                  tcpdump / tshark, interleaved; COST_ROUNDS, COST_SECONDS; raw runs in
+#                  bench/results/cost-runs.tsv)
 #   kernel cost:   build/bench/kernel_cost (BPF_PROG_TEST_RUN)
 #   native build:  build/bench/native_cost (the kernel program as native C, for replay)
 #   replay:        bench/replay.sh (a capture of 1.1M packets: xffwatch replay against tshark)
