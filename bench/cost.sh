@@ -18,8 +18,8 @@
 # the order rotated each round (a b c d, b c d a, ...). A run starts the
 # observer, waits until it is ready, starts wrk paced to the rate, and
 # measures a window of SECONDS after one second of warm-up:
-#   - busy CPU of the machine: /proc/stat, all fields but idle and iowait
-#     (guest time is already in user time);
+#   - busy CPU of the machine: /proc/stat, the cores' time minus idle and
+#     iowait (measured exactly with NOHZ, unlike the other fields);
 #   - completed requests: lines of nginx's access log (the proxy's) whose
 #     $msec falls in the window;
 #   - the benchmark's tasks' CPU (nginx, wrk, the observer, ksoftirqd):
@@ -50,6 +50,7 @@ lua="$here/cost_pace.lua"
 mkdir -p "$here/results"
 tsv="$here/results/cost-runs.tsv"
 ns_per_jiffy=$((1000000000 / $(getconf CLK_TCK)))
+cores=$(getconf _NPROCESSORS_ONLN)
 
 e2e_init
 e2e_netns cli
@@ -171,11 +172,15 @@ task_ns() {
 		END { printf "%.0f %.0f\n", all, mine }'
 }
 
-# Busy jiffies of the machine, then steal (inside busy; kept for the reader).
-machine_busy() {
-	local _cpu user nice sys _idle _iowait irq softirq steal
-	read -r _cpu user nice sys _idle _iowait irq softirq steal _ </proc/stat
-	echo "$((user + nice + sys + irq + softirq + steal)) $steal"
+# "IDLE BUSY STEAL" jiffies of the machine: idle and iowait, the other fields
+# but guest (already in user), steal (among them). With NOHZ the kernel
+# measures idle time exactly, while the busy fields are sampled at each tick
+# and miss the short bursts of a paced load (5-10 % less than the tasks' own
+# run times here): busy time is the cores' time minus idle.
+machine_jiffies() {
+	local _cpu user nice sys idle iowait irq softirq steal
+	read -r _cpu user nice sys idle iowait irq softirq steal _ </proc/stat
+	echo "$((idle + iowait)) $((user + nice + sys + irq + softirq + steal)) $steal"
 }
 
 # The microseconds of the wall clock.
@@ -206,20 +211,28 @@ else
 	rates="$((saturation / 400 * 100)) $((saturation * 6 / 1000 * 100))"
 fi
 
+# The deltas of two machine_jiffies samples, tab-separated.
+jiffies_delta() {
+	local a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	printf '%s\t%s\t%s' $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2]))
+}
+
 # Lines of the log with $msec in [T0, T1) (microseconds of the wall clock).
 served() {
 	awk -v t0="${1:0:-6}.${1: -6}" -v t1="${2:0:-6}.${2: -6}" \
 		'$1 >= t0 && $1 < t1 { n++ } END { print n + 0 }' "$log"
 }
 
-echo -e "rate\tround\tposition\tconfig\twindow_us\tbusy_jiffies\tsteal_jiffies\trequests\ttask_window_us\ttask_requests\ttask_ns\tobserver_ns\ttc_window_us\ttc_requests\ttc_run_ns\ttc_run_cnt\tlog_lines\tevents\tlost" >"$tsv"
+echo -e "rate\tround\tposition\tconfig\twindow_us\tcores\tidle_jiffies\tsampled_busy_jiffies\tsteal_jiffies\trequests\ttask_window_us\ttask_requests\ttask_ns\tobserver_ns\ttc_window_us\ttc_requests\ttc_run_ns\ttc_run_cnt\tlog_lines\tevents\tlost" >"$tsv"
 
 # One run: RATE ROUND POSITION CONFIG; appends a line to the TSV. Three
 # windows, nested and each with its own count of requests: the machine's
 # (innermost), the benchmark's tasks', the TC program's (bpftool).
 run() {
 	local rate=$1 r=$2 pos=$3 cfg=$4 out="$E2E_TMP/$1-$2-$4" pid="" wrk_pid
-	local t0 t1 busy0 busy1 tp0 tp1 task0 task1 tb0 tb1 tc0="0 0" tc1="0 0"
+	local t0 t1 m0 m1 tp0 tp1 task0 task1 tb0 tb1 tc0="0 0" tc1="0 0"
 	local pids obs_pids="" prog_ids=() lines events=- lost=-
 	: >"$log"
 	case $cfg in
@@ -257,9 +270,9 @@ run() {
 	tp0=$(now_us)
 	task0=$(task_ns "$pids" "$obs_pids")
 	t0=$(now_us)
-	busy0=$(machine_busy)
+	m0=$(machine_jiffies)
 	sleep "$secs"
-	busy1=$(machine_busy)
+	m1=$(machine_jiffies)
 	t1=$(now_us)
 	task1=$(task_ns "$pids" "$obs_pids")
 	tp1=$(now_us)
@@ -288,7 +301,7 @@ run() {
 	fi
 	rm -f "$out.pcap" "$out.events" "$out.fields"
 	printf '%s\t' "$rate" "$r" "$pos" "$cfg" \
-		$((t1 - t0)) $((${busy1% *} - ${busy0% *})) $((${busy1#* } - ${busy0#* })) "$(served "$t0" "$t1")" \
+		$((t1 - t0)) "$cores" "$(jiffies_delta "$m0" "$m1")" "$(served "$t0" "$t1")" \
 		$((tp1 - tp0)) "$(served "$tp0" "$tp1")" $((${task1% *} - ${task0% *})) $((${task1#* } - ${task0#* })) \
 		$((tb1 - tb0)) "$(served "$tb0" "$tb1")" $((${tc1% *} - ${tc0% *})) $((${tc1#* } - ${tc0#* })) \
 		"$lines" "$events" >>"$tsv"
@@ -342,11 +355,15 @@ spread() {
 per_round() {
 	awk -F'\t' -v rate="$1" -v cfg="$2" -v jns="$ns_per_jiffy" '
 		function per(x, n) { return n > 0 ? x / n : "" }
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
 		NR > 1 && $1 == rate {
-			k = $4 SUBSEP $2; rounds[$2] = 1; Have[k] = $8 > 0 && $10 > 0
-			Rps[k] = per($8 * 1e6, $5); Cpu[k] = per($6 * jns / 1000, $8)
-			Tcpu[k] = per($11 / 1000, $10); Daemon[k] = per($12 / 1000, $10)
-			Tc[k] = per($15, $14); Tcpkt[k] = per($15, $16); Pkts[k] = per($16, $14) }
+			k = $c["config"] SUBSEP $c["round"]; rounds[$c["round"]] = 1
+			req = $c["requests"]; treq = $c["task_requests"]; Have[k] = req > 0 && treq > 0
+			Rps[k] = per(req * 1e6, $c["window_us"])
+			Cpu[k] = per(($c["cores"] * $c["window_us"] * 1000 - $c["idle_jiffies"] * jns) / 1000, req)
+			Tcpu[k] = per($c["task_ns"] / 1000, treq); Daemon[k] = per($c["observer_ns"] / 1000, treq)
+			Tc[k] = per($c["tc_run_ns"], $c["tc_requests"]); Tcpkt[k] = per($c["tc_run_ns"], $c["tc_run_cnt"])
+			Pkts[k] = per($c["tc_run_cnt"], $c["tc_requests"]) }
 		END { for (r in rounds) {
 			k = cfg SUBSEP r; ka = "a" SUBSEP r; kc = "c" SUBSEP r
 			if (!Have[k] || !Have[ka]) continue
@@ -380,7 +397,7 @@ for rate in $rates; do
 	echo
 	echo "### Offered $rate requests/s"
 	echo
-	echo "Whole machine (/proc/stat, every core's busy time):"
+	echo "Whole machine (/proc/stat: the cores' time in the window minus idle and iowait):"
 	echo
 	echo "| configuration | requests/s achieved | CPU µs per request | added µs per request | added % of (a) | added / (c)'s added | observer's own CPU µs per request |"
 	echo "|---|---|---|---|---|---|---|"
@@ -422,8 +439,9 @@ for rate in $rates; do
 		"| $(show "$rate" b 'tadded - tc / 1000 - daemon' '%.2f') |"
 	echo
 	echo "Completeness at $rate requests/s, (b) in every round (nginx's log lines of the run = events, ring-buffer losses):" \
-		"$(awk -F'\t' -v rate="$rate" 'NR > 1 && $1 == rate && $4 == "b" {
-			printf "%s%s = %s, %s lost", sep, $17, $18, $19; sep = "; " }' "$tsv")."
+		"$(awk -F'\t' -v rate="$rate" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+			NR > 1 && $1 == rate && $c["config"] == "b" {
+			printf "%s%s = %s, %s lost", sep, $c["log_lines"], $c["events"], $c["lost"]; sep = "; " }' "$tsv")."
 done
 echo
 echo "Raw runs: bench/results/cost-runs.tsv."
