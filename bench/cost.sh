@@ -175,8 +175,9 @@ task_ns() {
 # "IDLE BUSY STEAL" jiffies of the machine: idle and iowait, the other fields
 # but guest (already in user), steal (among them). With NOHZ the kernel
 # measures idle time exactly, while the busy fields are sampled at each tick
-# and miss the short bursts of a paced load (5-10 % less than the tasks' own
-# run times here): busy time is the cores' time minus idle.
+# (their sum scattered by up to 20 % from one 5-second run to the next, the
+# complement of idle stayed 1-2 % above the tasks' own run times): busy time
+# is the cores' time minus idle and iowait.
 machine_jiffies() {
 	local _cpu user nice sys idle iowait irq softirq steal
 	read -r _cpu user nice sys idle iowait irq softirq steal _ </proc/stat
