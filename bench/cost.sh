@@ -205,6 +205,7 @@ head_bytes=$(awk '{ s += $1; n++ } END { printf "%d", n ? s / n : 0 }' \
 # Saturation: unpaced, nothing observing.
 load 0 64 5 "$E2E_TMP/saturation.wrk" "$url"
 saturation=$(awk '/Requests\/sec/ { printf "%d", $2 }' "$E2E_TMP/saturation.wrk")
+[ "${saturation:-0}" -ge 1000 ] || { cat "$E2E_TMP/saturation.wrk" >&2; e2e_fail "no saturation rate"; }
 if [ -n "${RATES:-}" ]; then
 	rates=$RATES
 else

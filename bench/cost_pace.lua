@@ -43,8 +43,8 @@ if rate > 0 then
 	local CLOCK_MONOTONIC = 1
 	local ts = ffi.new("struct cost_timespec")
 	local interval = 1000 / rate
-	-- A slot missed (every connection busy) is not made up for later than
-	-- this: no burst after a stall.
+	-- Slots missed while every connection was busy are made up for only
+	-- within this many milliseconds: no burst after a stall.
 	local backlog = 5
 	local slot = nil
 
