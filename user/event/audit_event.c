@@ -426,7 +426,10 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 
 	if (meta->ifname) {
 		jsonw_object_begin(j, "observer");
-		jsonw_object_begin(j, meta->egress ? "egress" : "ingress");
+		if (meta->egress) /* (literal keys: no strlen) */
+			jsonw_object_begin(j, "egress");
+		else
+			jsonw_object_begin(j, "ingress");
 		jsonw_object_begin(j, "interface");
 		host_string(j, "name", meta->ifname, meta);
 		jsonw_object_end(j);
