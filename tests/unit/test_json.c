@@ -122,6 +122,51 @@ static void test_random_bytes_always_valid(void **state)
 	}
 }
 
+/* Numbers at each length's bounds, as printf writes them. */
+static void test_digits(void **state)
+{
+	static const uint64_t cases[] = { 0,
+					  1,
+					  9,
+					  10,
+					  11,
+					  99,
+					  100,
+					  101,
+					  999,
+					  1000,
+					  65535,
+					  4294967294ULL,
+					  4294967295ULL,
+					  4294967296ULL,
+					  9999999999999999999ULL,
+					  10000000000000000000ULL,
+					  18446744073709551615ULL };
+	char want[32];
+	struct jsonw j;
+
+	(void)state;
+	jsonw_init(&j);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
+
+		jsonw_reset(&j);
+		jsonw_digits(&j, cases[i]);
+		assert_int_equal(j.len, n);
+		assert_memory_equal(j.buf, want, (size_t)n);
+	}
+	/* Every value below 10,000: each two-digit pair and the odd leading digit. */
+	for (unsigned int v = 0; v < 10000; v++) {
+		int n = snprintf(want, sizeof(want), "%u", v);
+
+		jsonw_reset(&j);
+		jsonw_digits(&j, v);
+		assert_int_equal(j.len, n);
+		assert_memory_equal(j.buf, want, (size_t)n);
+	}
+	jsonw_free(&j);
+}
+
 static void test_structure(void **state)
 {
 	struct jsonw j;
@@ -162,9 +207,9 @@ static void test_structure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escapes),	  cmocka_unit_test(test_nul_is_escaped),
-		cmocka_unit_test(test_utf8),	  cmocka_unit_test(test_random_bytes_always_valid),
-		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_escapes), cmocka_unit_test(test_nul_is_escaped),
+		cmocka_unit_test(test_utf8),	cmocka_unit_test(test_random_bytes_always_valid),
+		cmocka_unit_test(test_digits),	cmocka_unit_test(test_structure),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -31,6 +31,7 @@
 #include "event/syslog_message.h"
 #include "kernel/privileged_files.h"
 #include "output/outputs.h"
+#include "output/sink_backend.h"
 #include "output/syslog_framing.h"
 #include "trust/rules.h"
 
@@ -487,6 +488,57 @@ static void test_batch_larger_than_queue(void **state)
 	opts.queue_bytes = OPT_QUEUE_DEFAULT;
 }
 
+/*
+ * SINK_STREAM_BATCH records go in one writev, one more in a second: standard
+ * output is a SOCK_SEQPACKET socket here, which keeps each writev a message.
+ */
+static void test_stream_batch_bound(void **state)
+{
+	static char msg[SINK_STREAM_BATCH * 128];
+	char line[256];
+	int sv[2], saved;
+
+	(void)state;
+	strcpy(opts.outputs[0], "-");
+	opts.noutputs = 1;
+	for (int extra = 0; extra <= 1; extra++) {
+		int total = SINK_STREAM_BATCH + extra, lines[2] = { 0, 0 }, n = 0;
+		struct sink_stats st;
+		struct sinks s;
+		ssize_t got;
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+		/* Room for the whole batch as one message. */
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 4 << 20 }, sizeof(int));
+		saved = dup(STDOUT_FILENO);
+		dup2(sv[0], STDOUT_FILENO);
+		assert_int_equal(sinks_open(&s, &opts.output, files_here()), 0);
+		for (int i = 0; i < total; i++) {
+			struct sink_event e = event_n(line, sizeof(line), i);
+
+			sinks_put(&s, &e);
+		}
+		flush_now(&s);
+		sink_stats(&s, 0, &st);
+		sinks_close(&s, 0);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		close(sv[0]);
+		assert_int_equal(st.events, total);
+		while (n < 2 && (got = recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
+			for (ssize_t i = 0; i < got; i++)
+				lines[n] += msg[i] == '\n';
+			n++;
+		}
+		/* No third message: the writer is closed, so the end. */
+		assert_int_equal(recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT), 0);
+		close(sv[1]);
+		assert_int_equal(n, 1 + extra);
+		assert_int_equal(lines[0], SINK_STREAM_BATCH);
+		assert_int_equal(lines[1], extra);
+	}
+}
+
 /* A file that takes part of a record (its disk fills): the part is cut off, the record waits. */
 static void test_short_write_keeps_lines_whole(void **state)
 {
@@ -925,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_reopen_failure_keeps_writing),
 		cmocka_unit_test(test_full_queue_drops),
 		cmocka_unit_test(test_batch_larger_than_queue),
+		cmocka_unit_test(test_stream_batch_bound),
 		cmocka_unit_test(test_short_write_keeps_lines_whole),
 		cmocka_unit_test(test_short_write_then_truncated),
 		cmocka_unit_test(test_tcp_octet_counting),

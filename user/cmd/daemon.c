@@ -58,6 +58,7 @@ struct daemon {
 	pid_t helper_pid; /* the privileged helper, 0 when there is none */
 	bool helper_died; /* nothing can be attached or opened any more: exit 1 */
 	unsigned int ticks;
+	uint64_t drain_ns;		/* the clock when this drain of the ring buffer began */
 	struct metrics_server *metrics; /* --metrics, NULL when off */
 	double start_time;		/* seconds since the epoch, for the metrics */
 	/* The flow table's last walk (walk_flows): its size (-1: none yet) and the evictions. */
@@ -93,12 +94,16 @@ static void link_of(void *ctx, uint32_t ifindex, struct event_link *out)
 	out->peer = link ? &link->meta : NULL;
 }
 
-/* Ring-buffer callback: records go to the tracker, and on to the outputs. */
+/*
+ * Ring-buffer callback: records go to the tracker, and on to the outputs.
+ * The clock is read once per drain, not per record: it only dates a flow's
+ * end for its grace period, which a drain's few milliseconds do not move.
+ */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
 
-	event_writer_record(&d->w, data, size, now_ns());
+	event_writer_record(&d->w, data, size, d->drain_ns);
 	return 0;
 }
 
@@ -416,8 +421,10 @@ static void on_signal(struct daemon *d)
 
 static int consume(struct daemon *d)
 {
-	int n = ring_buffer__consume(d->rb);
+	int n;
 
+	d->drain_ns = now_ns();
+	n = ring_buffer__consume(d->rb);
 	tracker_expire(d->w.tracker, now_ns());
 	event_writer_flush(&d->w);
 	if (sinks_broken(&d->w.sinks)) {

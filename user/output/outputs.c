@@ -16,12 +16,16 @@
 #include "util/log.h"
 #include "output/sink_backend.h"
 
-/* Records written per system call (writev, sendmmsg). */
-#define BATCH		 64
+/* Datagrams sent per sendmmsg. */
+#define DGRAM_BATCH	 64
+/* Bytes written per writev at most, whatever the records. */
+#define STREAM_BYTES_MAX (1024 * 1024)
 /* At exit, a record half written to a stream gets this much more time, ms. */
 #define FINISH_RECORD_MS 1000
 /* At exit, name resolutions still running get this much time together, ms. */
 #define CANCEL_WAIT_MS	 1000
+
+_Static_assert(SINK_STREAM_BATCH <= UIO_MAXIOV, "more iovecs than one writev takes");
 
 /* Queue records: a length, then the bytes. */
 struct rec {
@@ -146,12 +150,12 @@ static void queue_drop_all(struct sink *s, enum sink_drop why)
 int sink_write_stream(struct sink *s, uint64_t *written)
 {
 	while (s->head < s->len) {
-		struct iovec iov[BATCH];
+		struct iovec iov[SINK_STREAM_BATCH];
 		size_t off = s->head, total = 0;
 		int n = 0;
 		ssize_t w;
 
-		while (n < BATCH && off < s->len && total < 1024 * 1024) {
+		while (n < SINK_STREAM_BATCH && off < s->len && total < STREAM_BYTES_MAX) {
 			struct rec r;
 			size_t skip = n ? 0 : s->partial;
 
@@ -186,13 +190,13 @@ int sink_write_stream(struct sink *s, uint64_t *written)
 int sink_write_dgram(struct sink *s)
 {
 	while (s->head < s->len) {
-		struct mmsghdr msgs[BATCH];
-		struct iovec iov[BATCH];
+		struct mmsghdr msgs[DGRAM_BATCH];
+		struct iovec iov[DGRAM_BATCH];
 		size_t off = s->head;
 		int n = 0, sent;
 
 		memset(msgs, 0, sizeof(msgs));
-		while (n < BATCH && off < s->len) {
+		while (n < DGRAM_BATCH && off < s->len) {
 			struct rec r;
 
 			memcpy(&r, rec_at(s, off), sizeof(r));
