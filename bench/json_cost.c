@@ -148,7 +148,7 @@ static void on_exchange(void *ctx, const struct exchange *x)
 	b->meta->duration_ns = x->response_ns - x->req->ts_ns;
 	b->meta->client_text = b->out && b->out->structured ? client : NULL;
 	b->meta->source_text = b->out && b->out->structured ? source : NULL;
-	trust_resolve(b->rule, x->req, b->res, NULL);
+	trust_resolve(b->rule, x->req, NULL, b->res, NULL);
 	jsonw_reset(b->j);
 	audit_format(b->j, x->req, b->res, b->meta);
 	b->bytes += b->j->len;
@@ -330,7 +330,7 @@ int main(void)
 			for (size_t i = 0; i < NCORPUS; i++) {
 				record_decode(&recs[i], sizes[i], &req);
 				meta.when.tv_nsec = (long)(r * 1000 + (int)i) % 1000000000;
-				trust_resolve(&rule, &req, &res, NULL);
+				trust_resolve(&rule, &req, NULL, &res, NULL);
 				jsonw_reset(&j);
 				audit_format(&j, &req, &res, &meta);
 				total += j.len;
@@ -429,7 +429,7 @@ int main(void)
 
 	/* JSON alone, the writer against jansson, on the first record. */
 	record_decode(&recs[1], sizes[1], &req);
-	trust_resolve(&rule, &req, &res, NULL);
+	trust_resolve(&rule, &req, NULL, &res, NULL);
 	t0 = now();
 	for (int r = 0; r < ROUNDS * 4; r++) {
 		jsonw_reset(&j);
