@@ -26,7 +26,7 @@
 #define BATCHES	     101
 #define REPEAT	     1000
 #define SAMPLES	     2001
-/* Cold runs: fewer, each after a sweep larger than this machine's L2 and most of its L3. */
+/* Cold runs: fewer, each after a sweep of 16 times L2 (512 KiB a core here) and half the L3. */
 #define COLD_SAMPLES 201
 #define COLD_SWEEP   (8u << 20)
 
