@@ -97,7 +97,10 @@ static void link_of(void *ctx, uint32_t ifindex, struct event_link *out)
 /*
  * Ring-buffer callback: records go to the tracker, and on to the outputs.
  * The clock is read once per drain, not per record: it only dates a flow's
- * end for its grace period, which a drain's few milliseconds do not move.
+ * end, whose grace period then starts when the drain began. Every record the
+ * drain reads is handled before the grace is checked, so only a drain held up
+ * for a large part of the grace (a blocked write) shortens it for records
+ * written after the drain began.
  */
 static int on_record(void *ctx, void *data, size_t size)
 {
