@@ -254,11 +254,22 @@ static void owner_user(struct owner_cache *c, uint32_t uid, uint64_t now_ns, str
 	out->ngids = u->ngids;
 }
 
-static const char *const seen_names[] = {
-	[XFFW_SOCK_UNSEEN] = "unseen", [XFFW_SOCK_LOCAL] = "local", [XFFW_SOCK_NONE] = "none"
-};
+/* With their lengths: every event writes two. */
+#define SEEN_NAME(s)             \
+	{                        \
+		s, sizeof(s) - 1 \
+	}
+static const struct str seen_names[] = { [XFFW_SOCK_UNSEEN] = SEEN_NAME("unseen"),
+					 [XFFW_SOCK_LOCAL] = SEEN_NAME("local"),
+					 [XFFW_SOCK_NONE] = SEEN_NAME("none") };
+#undef SEEN_NAME
 
 const char *sock_seen_name(unsigned int seen)
+{
+	return sock_seen_str(seen).p;
+}
+
+struct str sock_seen_str(unsigned int seen)
 {
 	return seen_names[seen <= XFFW_SOCK_NONE ? seen : XFFW_SOCK_UNSEEN];
 }
@@ -266,7 +277,7 @@ const char *sock_seen_name(unsigned int seen)
 uint8_t sock_seen_by_name(const char *name)
 {
 	for (uint8_t s = 0; s <= XFFW_SOCK_NONE; s++)
-		if (!strcmp(name, seen_names[s]))
+		if (!strcmp(name, seen_names[s].p))
 			return s;
 	return XFFW_SOCK_UNSEEN;
 }

@@ -21,6 +21,7 @@
 
 #include "xffwatch_abi.h"
 #include "identity/cgroup_path.h"
+#include "pipeline/request.h" /* struct str */
 
 #define OWNER_NAME_MAX	   64	 /* user names (Linux: 32) */
 #define OWNER_GROUPS_MAX   64	 /* groups kept per user, primary first */
@@ -69,6 +70,8 @@ void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_
 		   struct sock_owner *out);
 /* What events call each enum xffw_sock_seen: "local", "none", "unseen" (any other value too). */
 const char *sock_seen_name(unsigned int seen);
+/* The same with its length. */
+struct str sock_seen_str(unsigned int seen);
 /* The state an event's name says; XFFW_SOCK_UNSEEN for anything else. */
 uint8_t sock_seen_by_name(const char *name);
 
