@@ -83,15 +83,6 @@ static bool word_is_plain(const unsigned char *p)
 	return !((low | high | quote | bslash) & highs);
 }
 
-/* Are the @k (< 8) bytes at @p plain? Tested as one word, padded with spaces. */
-static bool short_is_plain(const unsigned char *p, size_t k)
-{
-	unsigned char w[8] = { ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ' };
-
-	memcpy(w, p, k);
-	return word_is_plain(w);
-}
-
 void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -104,14 +95,6 @@ void jsonw_escape(struct jsonw *j, const char *str, size_t n)
 		/* Printable ASCII other than '"' and '\\' is copied in runs, found 8 bytes at a time. */
 		while (run + 8 <= n && word_is_plain(s + run))
 			run += 8;
-		/*
-		 * A tail of less than a word: the string's last word (its bytes
-		 * before @run are plain), or the tail padded; not byte by byte,
-		 * which most strings would end with.
-		 */
-		if (run < n && run + 8 > n &&
-		    (n >= 8 ? word_is_plain(s + n - 8) : short_is_plain(s + run, n - run)))
-			run = n;
 		while (run < n && plain[s[run]])
 			run++;
 		if (run > i) {
