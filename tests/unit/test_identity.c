@@ -559,6 +559,57 @@ static void test_cache_not_local(void **state)
 	owner_cache_free(c);
 }
 
+/* An owner written over what an earlier event left: each field its reader sees is rewritten. */
+static void expect_emptied_local(uint32_t uid)
+{
+	assert_int_equal(owner.seen, XFFW_SOCK_LOCAL);
+	assert_int_equal(owner.uid, uid);
+	assert_false(owner.cgroup_known);
+	assert_string_equal(owner.cgroup, "");
+	assert_string_equal(owner.facts.unit, "");
+	assert_string_equal(owner.facts.container_id, "");
+	assert_null(owner.facts.runtime);
+}
+
+static void test_cache_overwrites(void **state)
+{
+	struct owner_cache_config cfg = { .cgroup_root = tree };
+	struct owner_cache *c = owner_cache_new(&cfg);
+	struct xffw_sock_id none = { .cgroup_id = 7, .uid = 33, .seen = XFFW_SOCK_NONE };
+
+	(void)state;
+	/* a known container's owner, then garbage: what is not found says so */
+	resolve(c, id_of(tree, "system.slice/docker-" H ".scope"), 0, 10 * SEC);
+	assert_string_equal(owner.facts.runtime, "docker");
+	resolve(c, 0xfedcba9876543210ULL, 4000000, 10 * SEC);
+	expect_emptied_local(4000000);
+	assert_false(owner.user_known);
+	assert_string_equal(owner.user, "");
+	assert_int_equal(owner.ngids, 0);
+	memset(&owner, 0xa5, sizeof(owner));
+	resolve(c, 0xfedcba9876543210ULL, 4000000, 10 * SEC);
+	expect_emptied_local(4000000);
+	assert_int_equal(owner.cgroup_id, 0xfedcba9876543210ULL);
+	assert_false(owner.user_known);
+	assert_string_equal(owner.user, "");
+	assert_int_equal(owner.ngids, 0);
+
+	memset(&owner, 0xa5, sizeof(owner));
+	owner_resolve(c, &none, 10 * SEC, &owner);
+	assert_int_equal(owner.seen, XFFW_SOCK_NONE);
+	assert_int_equal(owner.uid, 0);
+	assert_int_equal(owner.cgroup_id, 0);
+	assert_false(owner.user_known);
+	assert_string_equal(owner.user, "");
+	assert_int_equal(owner.ngids, 0);
+	assert_false(owner.cgroup_known);
+	assert_string_equal(owner.cgroup, "");
+	assert_string_equal(owner.facts.unit, "");
+	assert_string_equal(owner.facts.container_id, "");
+	assert_null(owner.facts.runtime);
+	owner_cache_free(c);
+}
+
 static void test_cache_users(void **state)
 {
 	struct owner_cache_config cfg = { .cgroup_root = tree };
@@ -774,6 +825,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_known, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_unknown_and_rescan, tree_setup,
 						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_cache_overwrites, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_not_local, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_cache_users, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_tree_bounds, tree_setup, tree_teardown),

@@ -99,6 +99,51 @@ static void test_utf8(void **state)
 	expect_text("a\xe2\x80\xa8z", 5, "a\xe2\x80\xa8z");
 }
 
+/*
+ * Every length around the word size, with one byte to escape at every place
+ * (or none): the plain runs, found a word at a time, end exactly where they
+ * should. Each string is malloc'd to its length, so ASan sees any overread.
+ */
+static void test_escape_tails(void **state)
+{
+	static const struct {
+		char c;
+		const char *esc;
+	} bad[] = {
+		{ 0, NULL },	  { '"', "\\\"" },     { '\\', "\\\\" },	  { '\n', "\\n" },
+		{ 1, "\\u0001" }, { 0x7f, "\\u007f" }, { '\xff', "\xef\xbf\xbd" }
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (size_t n = 0; n <= 25; n++) {
+			for (size_t at = 0; at < (bad[k].esc ? n : 1); at++) {
+				char *in = malloc(n ? n : 1), want[64];
+				size_t wn = 0;
+				struct jsonw j;
+
+				memset(in, 'a', n);
+				if (bad[k].esc)
+					in[at] = bad[k].c;
+				for (size_t i = 0; i < n; i++) {
+					if (bad[k].esc && i == at) {
+						memcpy(want + wn, bad[k].esc, strlen(bad[k].esc));
+						wn += strlen(bad[k].esc);
+					} else {
+						want[wn++] = 'a';
+					}
+				}
+				jsonw_init(&j);
+				jsonw_escape(&j, in, n);
+				assert_int_equal(j.len, wn);
+				assert_memory_equal(j.buf, want, wn);
+				jsonw_free(&j);
+				free(in);
+			}
+		}
+	}
+}
+
 static void test_random_bytes_always_valid(void **state)
 {
 	uint32_t seed = 7;
@@ -207,9 +252,13 @@ static void test_structure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escapes), cmocka_unit_test(test_nul_is_escaped),
-		cmocka_unit_test(test_utf8),	cmocka_unit_test(test_random_bytes_always_valid),
-		cmocka_unit_test(test_digits),	cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_nul_is_escaped),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_escape_tails),
+		cmocka_unit_test(test_random_bytes_always_valid),
+		cmocka_unit_test(test_digits),
+		cmocka_unit_test(test_structure),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -1153,9 +1153,43 @@ static void test_pp_hop_walk(void **state)
 	}
 }
 
+/* The names events write with their lengths say what the plain names say. */
+static void test_name_lengths(void **state)
+{
+	(void)state;
+	for (unsigned int f = 0; f < FINDING__MAX; f++) {
+		struct str n = finding_str(f);
+
+		assert_ptr_equal(n.p, finding_name(f));
+		assert_int_equal(n.len, strlen(finding_name(f)));
+	}
+	assert_null(finding_str(FINDING__MAX).p);
+	assert_int_equal(finding_str(FINDING__MAX).len, 0);
+	for (unsigned int id = 0; id <= TRUST_PROXY_PROTOCOL + 1; id++) {
+		struct str k = trust_source_str(id);
+		const char *want = id == TRUST_PROXY_PROTOCOL ? "proxy-protocol" : field_key(id);
+
+		if (!want) {
+			assert_null(k.p);
+			assert_int_equal(k.len, 0);
+			continue;
+		}
+		assert_int_equal(k.len, strlen(want));
+		assert_memory_equal(k.p, want, k.len);
+		assert_string_equal(trust_source_key(id), want);
+	}
+	for (unsigned int seen = 0; seen < 256; seen++) {
+		struct str n = sock_seen_str(seen);
+
+		assert_string_equal(n.p, sock_seen_name(seen));
+		assert_int_equal(n.len, strlen(n.p));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_lengths),
 		cmocka_unit_test(test_forwarded),
 		cmocka_unit_test(test_proxyfix_table),
 		cmocka_unit_test(test_external_proxies),

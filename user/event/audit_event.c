@@ -76,6 +76,12 @@ struct str host_domain(struct str host, unsigned int *port)
 	return name;
 }
 
+/*
+ * For the helpers that take a key from their callers, each a literal: inlined,
+ * its length folds to a constant instead of a strlen per member per event.
+ */
+#define KEYED inline __attribute__((always_inline))
+
 /* @s, cut to @max bytes in the short form. */
 static struct str cut(const struct audit_meta *m, struct str s, size_t max)
 {
@@ -100,8 +106,8 @@ host_string(struct jsonw *j, const char *key, const char *v, const struct audit_
  * A client's address, as the privacy settings want it written; its text
  * also into @out (PSEUDO_TEXT_MAX bytes) when not NULL.
  */
-static void client_address(struct jsonw *j, const char *key, const struct ip_addr *a,
-			   const struct pseudo *p, char *out)
+static KEYED void client_address(struct jsonw *j, const char *key, const struct ip_addr *a,
+				 const struct pseudo *p, char *out)
 {
 	char text[PSEUDO_TEXT_MAX + 2];
 	size_t n;
@@ -141,9 +147,9 @@ static void socket_user(struct jsonw *j, const struct sock_owner *o, const struc
 	jsonw_object_end(j);
 }
 
-static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port,
-		     const struct pseudo *p, char *out, const struct sock_owner *o,
-		     const struct audit_meta *m)
+static KEYED void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, uint16_t port,
+			   const struct pseudo *p, char *out, const struct sock_owner *o,
+			   const struct audit_meta *m)
 {
 	jsonw_object_begin(j, key);
 	client_address(j, "ip", a, p, out);
@@ -153,11 +159,13 @@ static void endpoint(struct jsonw *j, const char *key, const struct ip_addr *a, 
 }
 
 /* xffwatch.identity.source|destination: what is known of that end's socket. */
-static void socket_identity(struct jsonw *j, const char *key, const struct sock_owner *o,
-			    const struct audit_meta *m)
+static KEYED void socket_identity(struct jsonw *j, const char *key, const struct sock_owner *o,
+				  const struct audit_meta *m)
 {
+	struct str seen = sock_seen_str(o->seen);
+
 	jsonw_object_begin(j, key);
-	jsonw_cstring(j, "seen", sock_seen_name(o->seen));
+	jsonw_string(j, "seen", seen.p, seen.len);
 	/* (A cgroup id 0 is resolve's: given by path, or not given.) */
 	if (o->seen == XFFW_SOCK_LOCAL && (o->cgroup_id || (o->cgroup_known && !m->shorten))) {
 		jsonw_object_begin(j, "cgroup");
@@ -227,8 +235,8 @@ static void by_text(struct jsonw *j, struct str by, const struct pseudo *p)
 		non_address(j, "by", by);
 }
 
-static void field_value(struct jsonw *j, const char *key, const struct req_field *f,
-			const struct audit_meta *m)
+static KEYED void field_value(struct jsonw *j, const char *key, const struct req_field *f,
+			      const struct audit_meta *m)
 {
 	struct str v = cut(m, str_trim_ows(f->value), AUDIT_SHORT_TEXT);
 
@@ -271,7 +279,13 @@ static void trust(struct jsonw *j, const struct resolution *res, const struct au
 	size_t from = res->chain.n > keep ? res->chain.n - keep : 0;
 
 	jsonw_object_begin(j, "trust");
-	jsonw_cstring(j, "header", res->source ? trust_source_key(res->source) : "peer");
+	if (res->source) {
+		struct str key = trust_source_str(res->source);
+
+		jsonw_string(j, "header", key.p, key.len);
+	} else {
+		jsonw_cstring(j, "header", "peer");
+	}
 	jsonw_bool(j, "peer_trusted", res->peer_trusted);
 	if (res->peer_by_owner)
 		jsonw_cstring(j, "peer_rule", "trust-local");
@@ -311,12 +325,15 @@ static void forwarded(struct jsonw *j, const struct http_request *req, const str
 
 	/* The forwarding headers echoed raw (include/xffwatch_fields.h), in id order. */
 	for (unsigned int id = 1; id < XFFW_F__MAX; id++) {
+		struct str key;
+
 		if (!(XFFW_ECHOED_MASK >> id & 1) || !req_field_count(req, id, NULL))
 			continue;
 		if (!any)
 			jsonw_object_begin(j, "forwarded");
 		any = true;
-		jsonw_array_begin(j, field_key(id));
+		key = trust_source_str(id); /* a field's key, as field_key has it */
+		jsonw_array_begin_n(j, key.p, key.len);
 		for (size_t i = 0; i < req->nfields; i++)
 			if (req->fields[i].id == id)
 				field_value(j, NULL, &req->fields[i], m);
@@ -470,9 +487,13 @@ void audit_format(struct jsonw *j, const struct http_request *req, const struct 
 	audit_proxy_protocol(j, req, meta->pseudo, meta->shorten);
 	trust(j, res, meta);
 	jsonw_array_begin(j, "findings");
-	for (unsigned int f = 0; f < FINDING__MAX; f++)
-		if (event_findings(res, meta) & (1U << f))
-			jsonw_cstring(j, NULL, finding_name(f));
+	for (unsigned int f = 0; f < FINDING__MAX; f++) {
+		if (event_findings(res, meta) & (1U << f)) {
+			struct str name = finding_str(f);
+
+			jsonw_string(j, NULL, name.p, name.len);
+		}
+	}
 	jsonw_array_end(j);
 	/* The raw header values hold the very addresses pseudonymisation hides. */
 	if (!meta->pseudo || meta->pseudo->mode == PSEUDO_NONE) {

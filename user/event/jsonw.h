@@ -67,14 +67,14 @@ static inline __attribute__((always_inline)) void jsonw_char(struct jsonw *j, ch
  * The separator and "key": before a value. @key is NULL inside arrays and for
  * the top-level value; keys are program literals, written as they are.
  */
-static inline __attribute__((always_inline)) void jsonw_member(struct jsonw *j, const char *key)
+/* The same with a key of @n bytes (one from a table that knows its length). */
+static inline __attribute__((always_inline)) void jsonw_member_n(struct jsonw *j, const char *key,
+								 size_t n)
 {
 	if (!j->first[j->depth])
 		jsonw_char(j, ',');
 	j->first[j->depth] = false;
 	if (key) {
-		size_t n = strlen(key);
-
 		if (!jsonw_room(j, n + 3))
 			return;
 		j->buf[j->len++] = '"';
@@ -85,16 +85,27 @@ static inline __attribute__((always_inline)) void jsonw_member(struct jsonw *j, 
 	}
 }
 
-static inline __attribute__((always_inline)) void jsonw_open(struct jsonw *j, const char *key,
-							     char c)
+static inline __attribute__((always_inline)) void jsonw_member(struct jsonw *j, const char *key)
 {
-	jsonw_member(j, key);
+	jsonw_member_n(j, key, key ? strlen(key) : 0);
+}
+
+static inline __attribute__((always_inline)) void jsonw_open_n(struct jsonw *j, const char *key,
+							       size_t n, char c)
+{
+	jsonw_member_n(j, key, n);
 	jsonw_char(j, c);
 	if (j->depth + 1 >= JSONW_MAX_DEPTH) {
 		j->failed = true;
 		return;
 	}
 	j->first[++j->depth] = true;
+}
+
+static inline __attribute__((always_inline)) void jsonw_open(struct jsonw *j, const char *key,
+							     char c)
+{
+	jsonw_open_n(j, key, key ? strlen(key) : 0, c);
 }
 
 static inline __attribute__((always_inline)) void jsonw_close(struct jsonw *j, char c)
@@ -119,6 +130,13 @@ static inline __attribute__((always_inline)) void jsonw_array_begin(struct jsonw
 								    const char *key)
 {
 	jsonw_open(j, key, '[');
+}
+
+/* An array under a key of @n bytes. */
+static inline __attribute__((always_inline)) void jsonw_array_begin_n(struct jsonw *j,
+								      const char *key, size_t n)
+{
+	jsonw_open_n(j, key, n, '[');
 }
 
 static inline __attribute__((always_inline)) void jsonw_array_end(struct jsonw *j)

@@ -21,6 +21,7 @@
 
 #include "xffwatch_abi.h"
 #include "identity/cgroup_path.h"
+#include "pipeline/request.h" /* struct str */
 
 #define OWNER_NAME_MAX	   64	 /* user names (Linux: 32) */
 #define OWNER_GROUPS_MAX   64	 /* groups kept per user, primary first */
@@ -30,6 +31,7 @@
 #define OWNER_RESCAN_SHARE 20 /* ... and no sooner than 20 times the last scan took */
 #define OWNER_USER_TTL_NS  (60ull * 1000 * 1000 * 1000) /* a user's answer is asked again after */
 
+/* (A field added here is also emptied in owner_cache.c's owner_empty.) */
 struct sock_owner {
 	uint8_t seen; /* enum xffw_sock_seen; the rest only when XFFW_SOCK_LOCAL */
 	uint32_t uid;
@@ -68,6 +70,8 @@ void owner_resolve(struct owner_cache *c, const struct xffw_sock_id *id, uint64_
 		   struct sock_owner *out);
 /* What events call each enum xffw_sock_seen: "local", "none", "unseen" (any other value too). */
 const char *sock_seen_name(unsigned int seen);
+/* The same with its length. */
+struct str sock_seen_str(unsigned int seen);
 /* The state an event's name says; XFFW_SOCK_UNSEEN for anything else. */
 uint8_t sock_seen_by_name(const char *name);
 

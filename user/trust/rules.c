@@ -12,10 +12,24 @@
 #include "trust/rules.h"
 #include "trust/walk.h"
 
-static const char *const finding_names[FINDING__MAX] = {
-#define TRUST_FINDING_NAME(id, name) [FINDING_##id] = name,
+/* Names with their lengths: events write them without a strlen each. */
+#define STR_LIT(s)               \
+	{                        \
+		s, sizeof(s) - 1 \
+	}
+
+static const struct str finding_names[FINDING__MAX] = {
+#define TRUST_FINDING_NAME(id, name) [FINDING_##id] = STR_LIT(name),
 	TRUST_FINDINGS(TRUST_FINDING_NAME)
 #undef TRUST_FINDING_NAME
+};
+
+/* The header fields' keys (include/xffwatch_fields.h, as field_key has them) and the preamble. */
+static const struct str source_keys[TRUST_PROXY_PROTOCOL + 1] = {
+#define SOURCE_KEY(NAME, id, wire, key, ...) [XFFW_F_##NAME] = STR_LIT(key),
+	XFFW_HEADER_FIELDS(SOURCE_KEY)
+#undef SOURCE_KEY
+		[TRUST_PROXY_PROTOCOL] = STR_LIT("proxy-protocol"),
 };
 
 const char *const trust_pp_mode_names[TRUST_PP__MAX] = {
@@ -36,7 +50,12 @@ const unsigned int trust_client_headers[TRUST_MAX_HEADERS] = { TRUST_PROXY_PROTO
 
 const char *finding_name(unsigned int finding)
 {
-	return finding < FINDING__MAX ? finding_names[finding] : NULL;
+	return finding_str(finding).p;
+}
+
+struct str finding_str(unsigned int finding)
+{
+	return finding < FINDING__MAX ? finding_names[finding] : (struct str){ NULL, 0 };
 }
 
 bool trust_is_client_header(unsigned int id)
@@ -49,15 +68,25 @@ bool trust_is_client_header(unsigned int id)
 
 const char *trust_source_key(unsigned int id)
 {
-	return id == TRUST_PROXY_PROTOCOL ? "proxy-protocol" : field_key(id);
+	return trust_source_str(id).p;
+}
+
+struct str trust_source_str(unsigned int id)
+{
+	const char *key;
+
+	if (id <= TRUST_PROXY_PROTOCOL && source_keys[id].p)
+		return source_keys[id];
+	key = field_key(id); /* the request line's, or none */
+	return (struct str){ key, key ? strlen(key) : 0 };
 }
 
 unsigned int trust_source_by_key(const char *key, size_t len)
 {
 	for (size_t i = 0; i < TRUST_MAX_HEADERS; i++) {
-		const char *name = trust_source_key(trust_client_headers[i]);
+		struct str name = trust_source_str(trust_client_headers[i]);
 
-		if (strlen(name) == len && !strncasecmp(name, key, len))
+		if (name.len == len && !strncasecmp(name.p, key, len))
 			return trust_client_headers[i];
 	}
 	return 0;

@@ -40,6 +40,8 @@ enum finding { TRUST_FINDINGS(TRUST_FINDING_ENUM) FINDING__MAX };
 
 /* "spoofed-header-from-untrusted-peer" etc., or NULL for an unknown bit. */
 const char *finding_name(unsigned int finding);
+/* The same with its length (an event's hot path): { NULL, 0 } for an unknown bit. */
+struct str finding_str(unsigned int finding);
 
 /*
  * The PROXY protocol preamble's source address, a source of the client that
@@ -62,6 +64,8 @@ bool trust_is_client_header(unsigned int id);
 
 /* "proxy-protocol" for TRUST_PROXY_PROTOCOL, field_key(@id) for a field, else NULL. */
 const char *trust_source_key(unsigned int id);
+/* The same with its length ({ NULL, 0 } for none). */
+struct str trust_source_str(unsigned int id);
 
 /* The id of a source by its key (@len bytes, case-insensitive): one of trust_client_headers, or 0. */
 unsigned int trust_source_by_key(const char *key, size_t len);
