@@ -40,6 +40,8 @@ secs=${SECONDS:-0}
 [ "$secs" -gt 0 ] || secs=5
 # shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
+# shellcheck source=proxy_link.sh
+. "$(dirname "$0")/proxy_link.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 rounds=${ROUNDS:-10}
@@ -53,51 +55,17 @@ ns_per_jiffy=$((1000000000 / $(getconf CLK_TCK)))
 cores=$(getconf _NPROCESSORS_ONLN)
 
 e2e_init
-e2e_netns cli
-cli=$E2E_LAST_NS
-e2e_netns srv
-srv=$E2E_LAST_NS
-e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
 # /size/ on the app logs the length of the head it received ($request_length:
 # request line and header lines), for a path as long as the measured one.
-e2e_nginx "$srv" '
+# shellcheck disable=SC2016
+bench_proxy_link '
     log_format cost_msec "$msec";
-    log_format cost_size "$request_length";
-    upstream app {
-        server 127.0.0.1:8080;
-        keepalive 128;
-    }
-    server {
-        listen 198.18.0.2:80 backlog=4096;
-        access_log logs/proxy.log cost_msec;
-        keepalive_requests 1000000;
-        location / {
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-        }
-    }
-    server {
-        listen 127.0.0.1:8080;
-        access_log off;
-        keepalive_requests 1000000;
-        location / { default_type text/plain; return 200 "ok\n"; }
+    log_format cost_size "$request_length";' cost_msec off '
         location /size/ {
             access_log logs/size.log cost_size;
             default_type text/plain;
             return 200 "ok\n";
-        }
-    }'
-sed -i 's/^worker_processes 1;/worker_processes 2;/; s/^master_process off;/master_process on;/' \
-	"$E2E_TMP/nginx/nginx.conf"
-e2e_stop "$E2E_LAST_PID"
-e2e_bg "$srv" "$E2E_TMP/nginx.log" nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf"
-e2e_wait_http "$cli" http://198.18.0.2/warm
-log="$E2E_TMP/nginx/logs/proxy.log"
+        }'
 url='http://198.18.0.2:80/cost/catalog/items?id=42'
 
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)

@@ -18,46 +18,15 @@
 set -eu
 # shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
+# shellcheck source=proxy_link.sh
+. "$(dirname "$0")/proxy_link.sh"
 
 rounds=${1:-3}
 secs=${2:-10}
 conns=${3:-64}
 
 e2e_init
-e2e_netns cli
-cli=$E2E_LAST_NS
-e2e_netns srv
-srv=$E2E_LAST_NS
-e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
-e2e_nginx "$srv" '
-    upstream app {
-        server 127.0.0.1:8080;
-        keepalive 128;
-    }
-    server {
-        listen 198.18.0.2:80 backlog=4096;
-        access_log logs/proxy.log;
-        keepalive_requests 1000000;
-        location / {
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }
-    }
-    server {
-        listen 127.0.0.1:8080;
-        access_log off;
-        keepalive_requests 1000000;
-        location / { default_type text/plain; return 200 "ok\n"; }
-    }'
-sed -i 's/^worker_processes 1;/worker_processes 2;/; s/^master_process off;/master_process on;/' \
-	"$E2E_TMP/nginx/nginx.conf"
-e2e_stop "$E2E_LAST_PID"
-e2e_bg "$srv" "$E2E_TMP/nginx.log" nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf"
-e2e_wait_http "$cli" http://198.18.0.2/warm
-log="$E2E_TMP/nginx/logs/proxy.log"
+bench_proxy_link
 
 sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=0; e2e_cleanup' EXIT

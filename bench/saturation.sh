@@ -18,6 +18,8 @@
 set -eu
 # shellcheck source=../tests/e2e/lib.sh
 . "$(dirname "$0")/../tests/e2e/lib.sh"
+# shellcheck source=proxy_link.sh
+. "$(dirname "$0")/proxy_link.sh"
 
 duration=${1:-60}
 conns=${2:-64}
@@ -29,38 +31,7 @@ if [ "$direct" = syslog ]; then
 fi
 
 e2e_init
-e2e_netns cli
-cli=$E2E_LAST_NS
-e2e_netns srv
-srv=$E2E_LAST_NS
-e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
-e2e_nginx "$srv" '
-    upstream app {
-        server 127.0.0.1:8080;
-        keepalive 64;
-    }
-    server {
-        listen 198.18.0.2:80 backlog=4096;
-        access_log logs/proxy.log;
-        location / {
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }
-    }
-    server {
-        listen 127.0.0.1:8080 backlog=4096;
-        access_log logs/app.log;
-        keepalive_requests 1000000;
-        location / { default_type text/plain; return 200 "ok\n"; }
-    }'
-sed -i 's/^worker_processes 1;/worker_processes 2;/; s/^master_process off;/master_process on;/' \
-	"$E2E_TMP/nginx/nginx.conf"
-e2e_stop "$E2E_LAST_PID"
-e2e_bg "$srv" "$E2E_TMP/nginx.log" nginx -p "$E2E_TMP/nginx" -c "$E2E_TMP/nginx/nginx.conf"
-e2e_wait_http "$cli" http://198.18.0.2/warm
+bench_proxy_link "" "" logs/app.log
 : >"$E2E_TMP/nginx/logs/proxy.log"
 : >"$E2E_TMP/nginx/logs/app.log"
 
