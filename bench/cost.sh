@@ -75,14 +75,6 @@ sysctl -qw kernel.bpf_stats_enabled=1
 trap 'rc=$?; set +e; sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 	rm -f "$E2E_TMP"/*.pcap "$E2E_TMP"/*.events "$E2E_TMP"/*.fields; (exit $rc); e2e_cleanup' EXIT
 
-# Waits up to 10 s for PATTERN in FILE.
-wait_for() {
-	for _ in $(seq 1 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # Every process of the tree under PID (itself included), one per line.
 tree_pids() {
@@ -212,27 +204,10 @@ run() {
 	local t0 t1 m0 m1 tp0 tp1 task0 task1 tb0 tb1 tc0="0 0" tc1="0 0"
 	local pids obs_pids="" prog_ids=() lines events=- lost=-
 	: >"$log"
-	case $cfg in
-	b)
-		: >"$out.events"
-		ip netns exec "$srv" "$XFFWATCH" --no-config --iface lo --port 8080 \
-			--output "$out.events" --stats "$out.stats" >"$out.log" 2>&1 &
-		pid=$!
-		wait_for "$out.log" "events to" || { cat "$out.log" >&2; exit 1; }
-		;;
-	c)
-		ip netns exec "$srv" tcpdump -i lo -w "$out.pcap" 'tcp port 8080' >"$out.log" 2>&1 &
-		pid=$!
-		wait_for "$out.log" "listening on" || { cat "$out.log" >&2; exit 1; }
-		;;
-	d)
-		ip netns exec "$srv" tshark -i lo -f 'tcp port 8080' -l -n \
-			-Y http.x_forwarded_for -T fields -e http.x_forwarded_for \
-			>"$out.fields" 2>"$out.log" &
-		pid=$!
-		wait_for "$out.log" "Capturing on" || { cat "$out.log" >&2; exit 1; }
-		;;
-	esac
+	if [ "$cfg" != a ]; then
+		bench_observer_start "$cfg" "$out"
+		pid=$observer_pid
+	fi
 	if [ "$cfg" = b ]; then
 		mapfile -t prog_ids < <(tc_prog_ids "$pid")
 		[ ${#prog_ids[@]} -gt 0 ] || { echo "cost: xffwatch_tc not found" >&2; exit 1; }

@@ -31,14 +31,6 @@ bench_proxy_link
 sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=0; e2e_cleanup' EXIT
 
-# Waits up to 10 s for PATTERN in FILE.
-wait_for() {
-	for _ in $(seq 1 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -49,28 +41,10 @@ declare -A measured served written lost ns_pkt
 run() {
 	local cfg=$1 r=$2 pid="" out="$E2E_TMP/$1-$2" t0 t1
 	: >"$log"
-	case $cfg in
-	b)
-		: >"$out.events"
-		ip netns exec "$srv" "$XFFWATCH" --no-config --iface lo --port 8080 \
-			--output "$out.events" --stats "$out.stats" >"$out.log" 2>&1 &
-		pid=$!
-		wait_for "$out.log" "events to" || { cat "$out.log" >&2; exit 1; }
-		;;
-	c)
-		ip netns exec "$srv" tcpdump -i lo -B 32768 -w "$out.pcap" 'tcp port 8080' \
-			>"$out.log" 2>&1 &
-		pid=$!
-		wait_for "$out.log" "listening on" || { cat "$out.log" >&2; exit 1; }
-		;;
-	d)
-		ip netns exec "$srv" tshark -i lo -B 32 -f 'tcp port 8080' -l -n \
-			-Y http.x_forwarded_for -T fields -e http.x_forwarded_for \
-			>"$out.fields" 2>"$out.log" &
-		pid=$!
-		wait_for "$out.log" "Capturing on" || { cat "$out.log" >&2; exit 1; }
-		;;
-	esac
+	if [ "$cfg" != a ]; then
+		bench_observer_start "$cfg" "$out"
+		pid=$observer_pid
+	fi
 	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
 	ip netns exec "$cli" wrk -t2 -c"$conns" -d"${secs}s" --latency http://198.18.0.2:80/b \
 		>"$out.wrk" 2>&1

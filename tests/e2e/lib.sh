@@ -368,15 +368,21 @@ e2e_expect_count() {
 	}
 }
 
-# e2e_textbook [OFFLOAD]: sets $cli and $srv: a client host (198.18.0.1, fd00::1)
-# and a host (198.18.0.2, fd00::2) with nginx on port 80 proxying to gunicorn +
-# Flask on 127.0.0.1:5000 (the app also listens on [::]:5000, reachable directly).
-e2e_textbook() {
+# e2e_two_hosts: sets $cli and $srv: a client host (198.18.0.1, fd00::1) and a
+# server host (198.18.0.2, fd00::2), joined by a veth pair, eth0 on each side.
+e2e_two_hosts() {
 	e2e_netns cli
 	cli=$E2E_LAST_NS
 	e2e_netns srv
 	srv=$E2E_LAST_NS
 	e2e_link "$cli" 198.18.0.1 fd00::1 "$srv" 198.18.0.2 fd00::2
+}
+
+# e2e_textbook [OFFLOAD]: sets $cli and $srv: a client host (198.18.0.1, fd00::1)
+# and a host (198.18.0.2, fd00::2) with nginx on port 80 proxying to gunicorn +
+# Flask on 127.0.0.1:5000 (the app also listens on [::]:5000, reachable directly).
+e2e_textbook() {
+	e2e_two_hosts
 	if [ -n "${1:-}" ]; then
 		e2e_offloads "$srv" "$1"
 		e2e_offloads "$cli" "$1"
