@@ -102,7 +102,7 @@ static void test_nginx_event(void **state)
 			    "Connection: close\r\n"
 			    "User-Agent: Mozilla/5.0 (X11)\r\n\r\n",
 			    "127.0.0.1");
-	json_t *findings, *chain;
+	json_t *findings, *chain, *fwd;
 	char *dump;
 
 	(void)state;
@@ -129,6 +129,17 @@ static void test_nginx_event(void **state)
 	findings = at(doc, "xffwatch.findings");
 	assert_int_equal(json_array_size(findings), 1);
 	assert_string_equal(json_string_value(json_array_get(findings, 0)), "leftmost-differs");
+	/* The echoed headers under their keys, whole (their lengths come from a table). */
+	fwd = at(doc, "xffwatch.forwarded");
+	assert_int_equal(json_object_size(fwd), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(fwd, "x-real-ip"), 0)),
+			    "198.18.0.1");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(fwd, "x-forwarded-for"), 0)),
+		"203.0.113.9, 198.18.0.1");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(fwd, "x-forwarded-proto"), 0)),
+		"https");
 	/* The query string never reaches the event. */
 	dump = json_dumps(doc, 0);
 	assert_null(strstr(dump, "secret"));

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -301,6 +302,15 @@ void owner_given(struct owner_cache *c, uint32_t uid, const char *cgroup, struct
  * strings' tails past their first byte. It runs twice per event, where
  * clearing the whole ~1 KB struct cost 4-5 % of the daemon's time.
  */
+#if UINTPTR_MAX == UINT64_MAX
+/*
+ * owner_empty() names every field of both structs: one added to either
+ * changes its size here, and must be reset there before this is updated.
+ */
+_Static_assert(sizeof(struct sock_owner) == 1208 && sizeof(struct cgroup_facts) == 336,
+	       "a field of sock_owner or cgroup_facts was added: reset it in owner_empty()");
+#endif
+
 static void owner_empty(struct sock_owner *out, uint8_t seen)
 {
 	out->seen = seen;
