@@ -694,6 +694,30 @@ struct esc_case {
 };
 
 /*
+ * Characters that get marked: each case escaped as expected; a value @v
+ * holding them shown as @values beside a plain @w; the page's CSS has @rule.
+ */
+static void expect_marked(const struct esc_case *cases, size_t n, const char *v, const char *w,
+			  const char *values, const char *rule)
+{
+	json_t *doc = json_pack("{s:s,s:s}", "v", v, "w", w);
+	char *out, *page;
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		expect_escaped(cases[i].in, cases[i].out);
+	out = values_v_w(doc);
+	assert_string_equal(out, values);
+	free(out);
+	json_decref(doc);
+	doc = doc_of(&(struct shape){ 0 });
+	page = render(doc, &len);
+	assert_non_null(strstr(page, rule));
+	free(page);
+	json_decref(doc);
+}
+
+/*
  * Bidirectional controls (the list log_escape uses) as numeric references,
  * their value marked, and the page isolating each value: a forged U+202E
  * cannot reorder the counts beside it (review H5).
@@ -715,26 +739,15 @@ static void test_escape_bidi(void **state)
 		/* Neighbours of the list stay as they are: U+202F, U+2065 (unassigned), U+206A. */
 		{ "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
 	};
-	json_t *doc = json_pack("{s:s,s:s}", "v",
-				"\xe2\x80\xae"
-				"10.0.0.1",
-				"w", "10.0.0.1");
-	char *out = NULL, *page;
-	size_t len = 0;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_escaped(cases[i].in, cases[i].out);
-	out = values_v_w(doc);
-	assert_string_equal(out, "<code data-bidi=\"\" data-json=\"/v\">&#x202E;10.0.0.1</code>"
-				 "<code data-json=\"/w\">10.0.0.1</code>");
-	free(out);
-	json_decref(doc);
-	doc = doc_of(&(struct shape){ 0 });
-	page = render(doc, &len);
-	assert_non_null(strstr(page, "td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}"));
-	free(page);
-	json_decref(doc);
+	expect_marked(cases, sizeof(cases) / sizeof(cases[0]),
+		      "\xe2\x80\xae"
+		      "10.0.0.1",
+		      "10.0.0.1",
+		      "<code data-bidi=\"\" data-json=\"/v\">&#x202E;10.0.0.1</code>"
+		      "<code data-json=\"/w\">10.0.0.1</code>",
+		      "td,th,li,code,pre,summary,svg text{unicode-bidi:isolate}");
 }
 
 /* Bytes that are not UTF-8 as U+FFFD, as the JSON writer does (jansson's documents have none). */
@@ -778,27 +791,15 @@ static void test_escape_invisible(void **state)
 		{ "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9",
 		  "\xc2\xac\xe2\x80\x8a\xe2\x81\xa1\xef\xbb\xbe\xc3\xa9" },
 	};
-	json_t *doc = json_pack("{s:s,s:s}", "v",
-				"198.51.100.1\xe2\x80\x8b"
-				"0",
-				"w", "198.51.100.10");
-	char *out = NULL, *page;
-	size_t len = 0;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_escaped(cases[i].in, cases[i].out);
-	out = values_v_w(doc);
-	assert_string_equal(
-		out, "<code data-invisible=\"\" data-json=\"/v\">198.51.100.1&#x200B;0</code>"
-		     "<code data-json=\"/w\">198.51.100.10</code>");
-	free(out);
-	json_decref(doc);
-	doc = doc_of(&(struct shape){ 0 });
-	page = render(doc, &len);
-	assert_non_null(strstr(page, "[data-invisible]::after{"));
-	free(page);
-	json_decref(doc);
+	expect_marked(cases, sizeof(cases) / sizeof(cases[0]),
+		      "198.51.100.1\xe2\x80\x8b"
+		      "0",
+		      "198.51.100.10",
+		      "<code data-invisible=\"\" data-json=\"/v\">198.51.100.1&#x200B;0</code>"
+		      "<code data-json=\"/w\">198.51.100.10</code>",
+		      "[data-invisible]::after{");
 }
 
 int main(void)
