@@ -90,12 +90,9 @@ static struct str cut(const struct audit_meta *m, struct str s, size_t max)
 	return s;
 }
 
-/*
- * A string of the host's (an interface's, a container's name), cut in the
- * short form. Inline: the keys are literals, their lengths fold to constants.
- */
-static inline __attribute__((always_inline)) void
-host_string(struct jsonw *j, const char *key, const char *v, const struct audit_meta *m)
+/* A string of the host's (an interface's, a container's name), cut in the short form. */
+static KEYED void host_string(struct jsonw *j, const char *key, const char *v,
+			      const struct audit_meta *m)
 {
 	struct str t = cut(m, (struct str){ v, strlen(v) }, AUDIT_SHORT_TEXT);
 
@@ -332,7 +329,7 @@ static void forwarded(struct jsonw *j, const struct http_request *req, const str
 		if (!any)
 			jsonw_object_begin(j, "forwarded");
 		any = true;
-		key = trust_source_str(id); /* a field's key, as field_key has it */
+		key = field_key_str(id);
 		jsonw_array_begin_n(j, key.p, key.len);
 		for (size_t i = 0; i < req->nfields; i++)
 			if (req->fields[i].id == id)

@@ -256,14 +256,9 @@ static void owner_user(struct owner_cache *c, uint32_t uid, uint64_t now_ns, str
 }
 
 /* With their lengths: every event writes two. */
-#define SEEN_NAME(s)             \
-	{                        \
-		s, sizeof(s) - 1 \
-	}
-static const struct str seen_names[] = { [XFFW_SOCK_UNSEEN] = SEEN_NAME("unseen"),
-					 [XFFW_SOCK_LOCAL] = SEEN_NAME("local"),
-					 [XFFW_SOCK_NONE] = SEEN_NAME("none") };
-#undef SEEN_NAME
+static const struct str seen_names[] = { [XFFW_SOCK_UNSEEN] = STR_LIT("unseen"),
+					 [XFFW_SOCK_LOCAL] = STR_LIT("local"),
+					 [XFFW_SOCK_NONE] = STR_LIT("none") };
 
 const char *sock_seen_name(unsigned int seen)
 {

@@ -8,11 +8,11 @@
 /* The header names come from include/xffwatch_fields.h. */
 static const struct {
 	const char *wire;
-	const char *key;
+	struct str key;
 } field_names[XFFW_F__MAX] = {
-	[XFFW_F_REQUEST_LINE] = { "(request line)", "request-line" },
+	[XFFW_F_REQUEST_LINE] = { "(request line)", STR_LIT("request-line") },
 /* clang-format off */
-#define FIELD_NAMES(NAME, id, wire, key, ...) [XFFW_F_##NAME] = { wire, key },
+#define FIELD_NAMES(NAME, id, wire, key, ...) [XFFW_F_##NAME] = { wire, STR_LIT(key) },
 	XFFW_HEADER_FIELDS(FIELD_NAMES)
 #undef FIELD_NAMES
 	/* clang-format on */
@@ -25,13 +25,18 @@ const char *field_wire_name(unsigned int id)
 
 const char *field_key(unsigned int id)
 {
-	return id > 0 && id < XFFW_F__MAX ? field_names[id].key : NULL;
+	return field_key_str(id).p;
+}
+
+struct str field_key_str(unsigned int id)
+{
+	return id > 0 && id < XFFW_F__MAX ? field_names[id].key : (struct str){ NULL, 0 };
 }
 
 unsigned int field_by_key(const char *key)
 {
 	for (unsigned int id = XFFW_F_HOST; id < XFFW_F__MAX; id++)
-		if (!strcmp(field_names[id].key, key))
+		if (!strcmp(field_names[id].key.p, key))
 			return id;
 	return 0;
 }

@@ -24,6 +24,12 @@ struct str {
 	size_t len;
 };
 
+/* A struct str initializer for a string literal, its length known at compile time. */
+#define STR_LIT(s)               \
+	{                        \
+		s, sizeof(s) - 1 \
+	}
+
 struct req_field {
 	uint8_t id;    /* enum xffw_field_id */
 	uint8_t flags; /* XFFW_FIELD_F_* */
@@ -100,6 +106,8 @@ struct http_request {
 const char *field_wire_name(unsigned int id);
 /* Lower-case name used in events and options ("x-forwarded-for"), or NULL. */
 const char *field_key(unsigned int id);
+/* The same with its length ({ NULL, 0 } for none): events write keys without a strlen. */
+struct str field_key_str(unsigned int id);
 /* The field id for a lower-case option name, or 0. */
 unsigned int field_by_key(const char *key);
 

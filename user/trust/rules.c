@@ -13,23 +13,10 @@
 #include "trust/walk.h"
 
 /* Names with their lengths: events write them without a strlen each. */
-#define STR_LIT(s)               \
-	{                        \
-		s, sizeof(s) - 1 \
-	}
-
 static const struct str finding_names[FINDING__MAX] = {
 #define TRUST_FINDING_NAME(id, name) [FINDING_##id] = STR_LIT(name),
 	TRUST_FINDINGS(TRUST_FINDING_NAME)
 #undef TRUST_FINDING_NAME
-};
-
-/* The header fields' keys (include/xffwatch_fields.h, as field_key has them) and the preamble. */
-static const struct str source_keys[TRUST_PROXY_PROTOCOL + 1] = {
-#define SOURCE_KEY(NAME, id, wire, key, ...) [XFFW_F_##NAME] = STR_LIT(key),
-	XFFW_HEADER_FIELDS(SOURCE_KEY)
-#undef SOURCE_KEY
-		[TRUST_PROXY_PROTOCOL] = STR_LIT("proxy-protocol"),
 };
 
 const char *const trust_pp_mode_names[TRUST_PP__MAX] = {
@@ -73,12 +60,8 @@ const char *trust_source_key(unsigned int id)
 
 struct str trust_source_str(unsigned int id)
 {
-	const char *key;
-
-	if (id <= TRUST_PROXY_PROTOCOL && source_keys[id].p)
-		return source_keys[id];
-	key = field_key(id); /* the request line's, or none */
-	return (struct str){ key, key ? strlen(key) : 0 };
+	return id == TRUST_PROXY_PROTOCOL ? (struct str)STR_LIT("proxy-protocol")
+					  : field_key_str(id);
 }
 
 unsigned int trust_source_by_key(const char *key, size_t len)
